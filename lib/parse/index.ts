@@ -1,0 +1,3 @@
+export * from "./ast.js";
+export { ParseError, FatalError, MetadataError, formatDiagnostic } from "./errors.js";
+export { parseFile, parseText } from "./parser.js";

@@ -1,0 +1,28 @@
+// npm run build: regenerate the ANTLR parser from the grammar, then compile TypeScript to dist/.
+// Generated code lives in lib/parse/generated/ (git-ignored) and is rebuilt here every time, so
+// the grammar is the only source of truth.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, rmSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+const gen = join(root, "lib/parse/generated");
+rmSync(gen, { recursive: true, force: true });
+mkdirSync(gen, { recursive: true });
+run(bin("antlr-ng"), ["-Dlanguage=TypeScript", "--generate-listener", "false", "--generate-visitor", "false",
+  "-o", gen, "lib/parse/grammar/BitBakeLexer.g4", "lib/parse/grammar/BitBakeParser.g4"]);
+// The generator writes extension-less relative imports; NodeNext ESM needs ".js".
+for (const f of readdirSync(gen).filter((f) => f.endsWith(".ts"))) {
+  const p = join(gen, f);
+  const src = readFileSync(p, "utf8").replace(/from "\.\/([A-Za-z0-9_]+)"/g, 'from "./$1.js"');
+  writeFileSync(p, "// @ts-nocheck\n" + src);
+}
+run(bin("tsc"), ["-p", "."]);
