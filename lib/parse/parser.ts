@@ -64,9 +64,36 @@ export function parseText(text: string, path: string, kind: FileKind = fileKindO
   const statements: Statement[] = [];
   for (const ctx of tree.statement()) {
     const st = builder.build(ctx);
-    if (st) statements.push(st);
+    if (!st) continue;
+    if (kind === "conf" && !CONF_STATEMENTS.has(st.kind)) {
+      throw new ParseError(
+        `unparsed line: ${describe(st)} is not allowed in a configuration file`,
+        st.loc,
+        lines[st.loc.line - 1] ?? null,
+      );
+    }
+    statements.push(st);
   }
   return { path, kind, statements };
+}
+
+/** BitBake's configuration reader knows only these; functions, inherit and tasks belong to recipes. */
+const CONF_STATEMENTS: ReadonlySet<Statement["kind"]> = new Set([
+  "assignment", "export", "unset", "include", "addpylib", "addfragments",
+]);
+
+function describe(st: Statement): string {
+  switch (st.kind) {
+    case "function":
+    case "pythonDef":
+      return "a function definition";
+    case "inherit":
+      return st.deferred ? "inherit_defer" : "inherit";
+    case "exportFunctions":
+      return "EXPORT_FUNCTIONS";
+    default:
+      return st.kind;
+  }
 }
 
 function checkUnclosedFunction(lexer: BitBakeLexer, tokens: CommonTokenStream, path: string, lines: string[]): void {
@@ -218,15 +245,16 @@ class StatementBuilder {
   private addTask(rest: string, loc: Location, ctx: KeywordStatementContext): Statement {
     const text = withoutComment(rest);
     const tasks = text.split(" before ")[0]!.split(" after ")[0]!;
-    const after: string[] = [];
-    const before: string[] = [];
+    // BitBake concatenates the pieces without a separator: "after b before c after d" means after "bd".
+    let after = "";
+    let before = "";
     for (const part of text.split(" before ")) {
       const pieces = part.split(" after ");
-      if (pieces.length > 1) after.push(...pieces.slice(1).join(" ").split(/\s+/));
+      if (pieces.length > 1) after += pieces.slice(1).join(" ");
     }
     for (const part of text.split(" after ")) {
       const pieces = part.split(" before ");
-      if (pieces.length > 1) before.push(...pieces.slice(1).join(" ").split(/\s+/));
+      if (pieces.length > 1) before += pieces.slice(1).join(" ");
     }
     const taskNames = tasks.split(/\s+/).filter(Boolean);
     for (const word of text.split(/\s+/)) {
@@ -234,7 +262,7 @@ class StatementBuilder {
         throw this.parseError(`task name '${word}' contains a keyword (_append, _prepend, _remove); rename the task`, ctx.start!);
       }
     }
-    return { kind: "addtask", loc, tasks: taskNames, after: after.filter(Boolean), before: before.filter(Boolean) };
+    return { kind: "addtask", loc, tasks: taskNames, after: words(after), before: words(before) };
   }
 
   private functionDef(ctx: FunctionDefContext, loc: Location): Statement {
@@ -302,6 +330,10 @@ class StatementBuilder {
   private parseError(message: string, token: Token): ParseError {
     return new ParseError(message, this.locOf(token), this.lines[token.line - 1] ?? null);
   }
+}
+
+function words(text: string): string[] {
+  return text.split(/\s+/).filter(Boolean);
 }
 
 function withoutComment(text: string): string {

@@ -1,0 +1,32 @@
+// npm test: run the ava suite and end with one plain `N passed, M failed` line, which CI reads.
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const child = spawn(process.execPath, [join(root, "node_modules/ava/entrypoints/cli.mjs"), ...args], {
+  cwd: root,
+  stdio: ["ignore", "pipe", "pipe"],
+  env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? "1" : "0" },
+});
+let output = "";
+for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+  from.on("data", (chunk) => {
+    output += chunk;
+    to.write(chunk);
+  });
+}
+child.on("close", (code) => {
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+  const count = (re) => [...plain.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
+  const passed = count(/^\s*(?:✔\s*)?(\d+) tests? passed/gm);
+  const failed =
+    count(/^\s*(?:✘\s*)?(\d+) tests? failed/gm) +
+    count(/^\s*(\d+) uncaught exceptions?/gm) +
+    count(/^\s*(\d+) unhandled rejections?/gm);
+  const skipped = count(/^\s*(\d+) tests? skipped/gm) + count(/^\s*(\d+) tests? todo/gm);
+  const broken = code !== 0 && failed === 0 ? 1 : 0;
+  console.log(`\n${passed} passed, ${failed + broken} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  process.exitCode = code ?? 1;
+});
