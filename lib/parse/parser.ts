@@ -193,7 +193,12 @@ class StatementBuilder {
       return { kind: "export", loc, name: ctx.KEY().getText() };
     }
     if (ctx instanceof UnsetStatementContext) {
-      return { kind: "unset", loc, name: ctx.KEY().getText(), flag: ctx.flag()?.FLAG_NAME().getText() ?? null };
+      const flag = ctx.flag()?.FLAG_NAME().getText() ?? null;
+      // BitBake's `unset VAR[flag]` pattern wants a flag name of two characters or more, without '/'.
+      if (flag !== null && (flag.length < 2 || flag.includes("/"))) {
+        throw this.parseError(`unparsed line: '${flag}' is not a flag name unset accepts`, ctx.flag()!.start!);
+      }
+      return { kind: "unset", loc, name: ctx.KEY().getText(), flag };
     }
     if (ctx instanceof KeywordStatementContext) {
       return this.keywordStatement(ctx, loc);

@@ -1,0 +1,99 @@
+// Which recipe files and bbappends a build sees: BBFILES globs, BBMASK, and bbappend matching.
+import { basename } from "node:path";
+import { globSync } from "tinyglobby";
+import type { DataStore } from "../data/index.js";
+import { ConfigurationError } from "./errors.js";
+import { layerOf, type Layer } from "./layers.js";
+
+export interface RecipeFile {
+  readonly path: string;
+  /** PN and PV as the file name gives them (`PN_PV.bb`), before any parsing. */
+  readonly pn: string;
+  readonly pv: string | null;
+  readonly layer: Layer | null;
+  readonly priority: number;
+}
+
+export interface RecipeCollection {
+  readonly recipes: readonly RecipeFile[];
+  /** bbappends for each recipe path, in the order they apply. */
+  readonly appends: ReadonlyMap<string, readonly string[]>;
+  /** bbappends that apply to no recipe. */
+  readonly dangling: readonly string[];
+  readonly masked: readonly string[];
+}
+
+/** PN and PV from a recipe file name, as bb.parse.vars_from_file. */
+export function namesFromFile(path: string): { pn: string; pv: string | null } {
+  const stem = basename(path).replace(/\.(bb|bbappend)$/, "");
+  const parts = stem.split("_");
+  if (parts.length > 3) {
+    throw new ConfigurationError(`recipe file name ${basename(path)} has more than two underscores (PN_PV_PR.bb at most)`);
+  }
+  return { pn: parts[0]!, pv: parts[1] ?? null };
+}
+
+/** A bbappend applies to a recipe of the same name, or, with `%`, to any whose name starts with the text before it. */
+export function appendApplies(append: string, recipe: string): boolean {
+  const name = basename(append).replace(/\.bbappend$/, ".bb");
+  const percent = name.indexOf("%");
+  const recipeName = basename(recipe);
+  return percent < 0 ? name === recipeName : recipeName.startsWith(name.slice(0, percent));
+}
+
+function masks(d: DataStore): RegExp[] {
+  return (d.getVar("BBMASK") ?? "")
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((m) => {
+      try {
+        return new RegExp(m);
+      } catch (err) {
+        throw new ConfigurationError(`BBMASK entry "${m}" is not a valid regular expression: ${(err as Error).message}`);
+      }
+    });
+}
+
+export function collectRecipes(d: DataStore, layers: readonly Layer[]): RecipeCollection {
+  const patterns = (d.getVar("BBFILES") ?? "").split(/\s+/).filter(Boolean);
+  if (patterns.length === 0) throw new ConfigurationError("BBFILES is empty: no layer adds recipes");
+  const maskList = masks(d);
+  const seen = new Set<string>();
+  const recipes: RecipeFile[] = [];
+  const appendFiles: string[] = [];
+  const masked: string[] = [];
+  for (const pattern of patterns) {
+    for (const path of globSync(pattern, { absolute: true, onlyFiles: true, expandDirectories: false }).sort()) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      if (maskList.some((re) => re.test(path))) {
+        masked.push(path);
+        continue;
+      }
+      if (path.endsWith(".bbappend")) {
+        appendFiles.push(path);
+      } else if (path.endsWith(".bb")) {
+        const layer = layerOf(path, layers);
+        recipes.push({ path, ...namesFromFile(path), layer, priority: layer?.priority ?? 0 });
+      }
+    }
+  }
+  const appends = new Map<string, string[]>();
+  const used = new Set<string>();
+  for (const recipe of recipes) {
+    const list = appendFiles.filter((a) => appendApplies(a, recipe.path));
+    for (const a of list) used.add(a);
+    if (list.length > 0) appends.set(recipe.path, list);
+  }
+  return { recipes, appends, dangling: appendFiles.filter((a) => !used.has(a)), masked };
+}
+
+/** BitBake refuses a bbappend without a recipe, unless BB_DANGLINGAPPENDS_WARNONLY says to warn. */
+export function checkDanglingAppends(d: DataStore, collection: RecipeCollection): string[] {
+  if (collection.dangling.length === 0) return [];
+  const list = collection.dangling.map((a) => `  ${a}`).join("\n");
+  const warnOnly = ["1", "yes", "true"].includes((d.getVar("BB_DANGLINGAPPENDS_WARNONLY") ?? "").toLowerCase());
+  const message = `no recipe matches these bbappend files:\n${list}`;
+  if (!warnOnly) throw new ConfigurationError(`${message}\n(set BB_DANGLINGAPPENDS_WARNONLY = "1" to only warn)`);
+  return [message];
+}

@@ -1,0 +1,92 @@
+// The build configuration, as BitBake's cookerdata.parseConfigurationFiles: conf/bblayers.conf, each
+// layer's conf/layer.conf, then conf/bake.conf along BBPATH, then the base class and INHERIT.
+import { existsSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { DataStore } from "../data/index.js";
+import { evaluateFile, inheritConfigurationClasses, Metadata, MetadataFiles, which } from "../evaluate/index.js";
+import { ConfigurationError } from "./errors.js";
+import { checkLayers, readLayers, type Layer } from "./layers.js";
+
+export interface BuildConfiguration {
+  readonly topdir: string;
+  readonly metadata: Metadata;
+  /** Layer directories from BBLAYERS, in order. */
+  readonly layerDirs: readonly string[];
+  readonly layers: readonly Layer[];
+  readonly warnings: readonly string[];
+  readonly files: MetadataFiles;
+}
+
+/** The build directory: the nearest directory, from `start` upwards, holding conf/bblayers.conf. */
+export function findTopdir(start: string): string | null {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "conf", "bblayers.conf"))) return dir;
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+export interface LoadOptions {
+  readonly topdir: string;
+  /** Set before anything is read, and again after: command-line and environment overrides. */
+  readonly vars?: Readonly<Record<string, string>>;
+  readonly files?: MetadataFiles;
+  /** Stop after the layers (for `bake layers …`). */
+  readonly layersOnly?: boolean;
+}
+
+/** BitBake's data.expandVarref: replace `${NAME}` by its current value everywhere, so each layer keeps its own LAYERDIR. */
+function expandReference(d: DataStore, name: string): void {
+  const ref = "${" + name + "}";
+  const value = d.getVar(name, false) ?? "";
+  for (const key of d.keys()) {
+    const current = d.getVar(key, false);
+    if (current !== null && current.includes(ref)) d.setVar(key, current.split(ref).join(value));
+  }
+}
+
+export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
+  const files = opts.files ?? new MetadataFiles();
+  const ev = { files };
+  const topdir = resolve(opts.topdir);
+  const m = new Metadata(new DataStore(), "global");
+  const d = m.d;
+  d.setVar("TOPDIR", topdir);
+  for (const [name, value] of Object.entries(opts.vars ?? {})) d.setVar(name, value);
+  const bblayers = join(topdir, "conf", "bblayers.conf");
+  if (!existsSync(bblayers)) {
+    throw new ConfigurationError(`no conf/bblayers.conf in ${topdir}: run bake from a build directory (or the repository root)`);
+  }
+  evaluateFile(bblayers, m, ev, true);
+  const layerDirs = (d.getVar("BBLAYERS") ?? "")
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((l) => resolve(topdir, l.replace(/^~(?=\/|$)/, homedir()).replace(/\/+$/, "")));
+  const missing = layerDirs.filter((l) => !statSync(l, { throwIfNoEntry: false })?.isDirectory());
+  if (missing.length > 0) {
+    throw new ConfigurationError(`these layer directories in BBLAYERS (${bblayers}) do not exist: ${missing.join(", ")}`);
+  }
+  for (const layer of layerDirs) {
+    const conf = join(layer, "conf", "layer.conf");
+    if (!existsSync(conf)) throw new ConfigurationError(`layer ${layer} has no conf/layer.conf`, layer);
+    d.setVar("LAYERDIR", layer);
+    d.setVar("LAYERDIR_RE", layer.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    evaluateFile(conf, m, ev, true);
+    expandReference(d, "LAYERDIR");
+    expandReference(d, "LAYERDIR_RE");
+  }
+  d.delVar("LAYERDIR_RE");
+  d.delVar("LAYERDIR");
+  const layers = readLayers(d);
+  const coreSeries = (d.getVar("LAYERSERIES_CORENAMES") ?? "").split(/\s+/).filter(Boolean);
+  const warnings = checkLayers(layers, coreSeries);
+  if (!opts.layersOnly) {
+    if (!d.getVar("BBPATH")) throw new ConfigurationError("BBPATH is not set: conf/bblayers.conf or a layer.conf must set it");
+    const bakeConf = which(d.getVar("BBPATH")!, "conf/bake.conf").found;
+    if (bakeConf === null) throw new ConfigurationError("conf/bake.conf not found along BBPATH: is meta-core in BBLAYERS?");
+    evaluateFile(bakeConf, m, ev, true);
+    for (const [name, value] of Object.entries(opts.vars ?? {})) d.setVar(name, value);
+    inheritConfigurationClasses(m, files);
+  }
+  return { topdir, metadata: m, layerDirs, layers, warnings, files };
+}

@@ -1,0 +1,98 @@
+// Layers as BitBake's cooker sees them after bblayers.conf and every layer.conf are read.
+import type { DataStore } from "../data/index.js";
+import { ConfigurationError } from "./errors.js";
+import { parseVersionedList, versionSatisfies, type VersionedName } from "./version.js";
+
+export interface Layer {
+  /** The collection name (BBFILE_COLLECTIONS). */
+  readonly name: string;
+  readonly pattern: string;
+  readonly priority: number;
+  readonly version: string | null;
+  readonly depends: readonly VersionedName[];
+  readonly recommends: readonly VersionedName[];
+  readonly seriesCompat: readonly string[];
+}
+
+function words(value: string | null): string[] {
+  return (value ?? "").split(/\s+/).filter(Boolean);
+}
+
+export function readLayers(d: DataStore): Layer[] {
+  return words(d.getVar("BBFILE_COLLECTIONS")).map((name) => {
+    const priority = d.getVar(`BBFILE_PRIORITY_${name}`);
+    if (priority !== null && !/^-?\d+$/.test(priority.trim())) {
+      throw new ConfigurationError(`BBFILE_PRIORITY_${name} must be a number, not "${priority}"`, name);
+    }
+    return {
+      name,
+      pattern: d.getVar(`BBFILE_PATTERN_${name}`) ?? "",
+      priority: priority === null ? 0 : Number(priority),
+      version: d.getVar(`LAYERVERSION_${name}`),
+      depends: parseVersionedList(d.getVar(`LAYERDEPENDS_${name}`) ?? ""),
+      recommends: parseVersionedList(d.getVar(`LAYERRECOMMENDS_${name}`) ?? ""),
+      seriesCompat: words(d.getVar(`LAYERSERIES_COMPAT_${name}`)),
+    };
+  });
+}
+
+/**
+ * The checks BitBake makes before parsing any recipe: every LAYERDEPENDS is present (at the version
+ * asked for), and every layer declares compatibility with a release the core layer supports.
+ */
+export function checkLayers(layers: readonly Layer[], coreSeries: readonly string[]): string[] {
+  const warnings: string[] = [];
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  for (const layer of layers) {
+    for (const dep of layer.depends) {
+      const other = byName.get(dep.name);
+      if (!other) {
+        throw new ConfigurationError(
+          `layer ${layer.name} depends on layer ${dep.name} (LAYERDEPENDS_${layer.name} = "${formatList(layer.depends)}"), ` +
+            `which is not in BBLAYERS; add it with \`bake layers add-layer\``,
+          layer.name,
+        );
+      }
+      if (dep.constraint) {
+        if (other.version === null) {
+          throw new ConfigurationError(
+            `layer ${layer.name} depends on ${dep.name} ${dep.constraint.op} ${dep.constraint.version}, ` +
+              `but ${dep.name} sets no LAYERVERSION_${dep.name}`,
+            layer.name,
+          );
+        }
+        if (!versionSatisfies(other.version, dep.constraint.op, dep.constraint.version)) {
+          throw new ConfigurationError(
+            `layer ${layer.name} depends on ${dep.name} (${dep.constraint.op} ${dep.constraint.version}), ` +
+              `but LAYERVERSION_${dep.name} is "${other.version}"`,
+            layer.name,
+          );
+        }
+      }
+    }
+    if (layer.seriesCompat.length === 0) {
+      warnings.push(`layer ${layer.name} should set LAYERSERIES_COMPAT_${layer.name} in its conf/layer.conf`);
+    } else if (coreSeries.length > 0 && !layer.seriesCompat.some((s) => coreSeries.includes(s))) {
+      throw new ConfigurationError(
+        `layer ${layer.name} is not compatible with the core layer, which supports the series ` +
+          `"${coreSeries.join(" ")}" (LAYERSERIES_COMPAT_${layer.name} = "${layer.seriesCompat.join(" ")}")`,
+        layer.name,
+      );
+    }
+  }
+  return warnings;
+}
+
+function formatList(list: readonly VersionedName[]): string {
+  return list.map((v) => (v.constraint ? `${v.name} (${v.constraint.op} ${v.constraint.version})` : v.name)).join(" ");
+}
+
+/** The layer whose BBFILE_PATTERN matches `path`, the longest pattern winning (nested layers). */
+export function layerOf(path: string, layers: readonly Layer[]): Layer | null {
+  let best: Layer | null = null;
+  for (const layer of layers) {
+    if (layer.pattern === "" || (best && best.pattern.length >= layer.pattern.length)) continue;
+    if (new RegExp(layer.pattern).exec(path)?.index === 0) best = layer;
+  }
+  return best;
+}

@@ -1,0 +1,65 @@
+// Finalising a recipe, as BitBake's ast.finalize: deferred inherits, key expansion, anonymous
+// functions, then the task list.
+import { FatalError } from "../parse/index.js";
+import { runJs } from "../data/index.js";
+import type { Evaluator } from "./statements.js";
+import { inherit } from "./statements.js";
+import type { Metadata } from "./state.js";
+
+/** A `python` block that would have to run: bake runs JavaScript, so this is an error naming it. */
+export class PythonNotSupported extends FatalError {}
+
+export function finalize(m: Metadata, ev: Evaluator): void {
+  for (let next = m.deferred.shift(); next; next = m.deferred.shift()) {
+    inherit(next.classes, next.loc, m, ev, true);
+  }
+  for (const handler of m.handlers) {
+    if (m.d.getVar(handler, false) === null) {
+      throw new FatalError(`undefined event handler function '${handler}'`, null);
+    }
+  }
+  m.d.expandKeys();
+  runAnonymousFunctions(m);
+  remapVirtualProviders(m);
+  for (const task of m.tasks) m.d.setVarFlag(m.d.expand(task), "task", "1");
+}
+
+/**
+ * BitBake's handleVirtRecipeProviders: names listed in BB_RECIPE_VIRTUAL_PROVIDERS are replaced, in
+ * DEPENDS and in every task's [depends], by their PREFERRED_PROVIDER. The lists are written back
+ * expanded and re-joined, which (as in BitBake) also normalises their spacing.
+ */
+function remapVirtualProviders(m: Metadata): void {
+  const d = m.d;
+  const virtuals = new Set((d.getVar("BB_RECIPE_VIRTUAL_PROVIDERS") ?? "").split(/\s+/).filter(Boolean));
+  const provider = (name: string): string => {
+    if (!virtuals.has(name)) return name;
+    const chosen = d.getVar(`PREFERRED_PROVIDER_${name}`);
+    if (!chosen) throw new FatalError(`recipe virtual provider PREFERRED_PROVIDER_${name} is not set`, null);
+    return chosen;
+  };
+  const depends = (d.getVar("DEPENDS") ?? "").split(/\s+/).filter(Boolean);
+  d.setVar("DEPENDS", depends.map(provider).join(" "));
+  for (const task of m.tasks) {
+    const entries = (d.getVarFlag(task, "depends") ?? "").split(/\s+/).filter(Boolean);
+    const remapped = entries.map((entry) => {
+      const colon = entry.indexOf(":");
+      if (colon < 0) throw new FatalError(`${task}[depends] entry "${entry}" is not of the form recipe:task`, null);
+      return `${provider(entry.slice(0, colon))}${entry.slice(colon)}`;
+    });
+    d.setVarFlag(task, "depends", remapped.join(" "));
+  }
+}
+
+function runAnonymousFunctions(m: Metadata): void {
+  for (const fn of m.anonymous) {
+    if (fn.language === "python") {
+      throw new PythonNotSupported(
+        "this anonymous python function would run at parse time, but bake runs JavaScript: write it as `js () { … }`",
+        fn.loc,
+      );
+    }
+    const body = m.d.getVar(fn.name, false) ?? "";
+    runJs(body, m.d, { filename: fn.loc.file, line: fn.loc.line + 1 });
+  }
+}
