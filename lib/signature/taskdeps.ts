@@ -1,0 +1,290 @@
+// Which variables and functions a task's signature depends on, and the value each contributes.
+//
+// This follows BitBake (bb/data.py build_dependencies / generate_dependencies and
+// generate_dependency_hash): each name gets its *direct* dependencies, computed once per
+// recipe; a task's dependencies are the transitive closure of those from the task. A name's
+// value for hashing is its unexpanded value after overrides and appends (so a dependency's own
+// change is seen once, at that dependency), with summaries of contains() tests and removals.
+
+import { analyzeJs, type CodeAnalysis } from "./js.js";
+import { analyzePython } from "./python.js";
+import { shellCommands } from "./shell.js";
+
+/** What expanding a text found, as BitBake's VariableParse reports it. */
+export interface ExpansionRefs {
+  /** The expanded text; unset references are left as `${NAME}`. */
+  readonly value: string | null;
+  /** Every `${NAME}` met while expanding, set or not, including those met in the values of others. */
+  readonly references: ReadonlySet<string>;
+  /** Functions called from `${@…}` expressions. */
+  readonly execs: ReadonlySet<string>;
+  /** `bb.utils.contains()`-style tests in `${@…}` expressions: variable → words tested. */
+  readonly contains: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** A value as stored, with what its expansion found: BitBake's getVarFlag(…, retparser=True). */
+export interface StoredValueRefs extends ExpansionRefs {
+  /** The value after overrides, appends and prepends, not expanded; null when unset. */
+  readonly unexpanded: string | null;
+  /**
+   * The unexpanded text of each active `:remove` that removed at least one word of the
+   * expanded value (which `value` shows removed): BitBake's `parser.removes`.
+   */
+  readonly removes: ReadonlySet<string>;
+}
+
+/** The datastore as dependency analysis reads it (lib/data's DataStore implements it). */
+export interface DependencySource {
+  /** With expand=false: the value after overrides, appends and prepends, not expanded, before removals. */
+  getVar(name: string, expand: boolean): string | null;
+  getVarFlag(name: string, flag: string, expand: boolean): string | null;
+  /** The variable's flags (not internal ones), unexpanded; null when it has none. */
+  getVarFlags(name: string): Readonly<Record<string, string>> | null;
+  /** Expand a text; varname names it in errors (null for a free text). Throws on expansion errors. */
+  expandWithRefs(text: string, varname: string | null): ExpansionRefs;
+  /** A variable's value (flag "_content") or a flag's, unexpanded, with its expansion's findings. */
+  getVarFlagWithRefs(name: string, flag: string): StoredValueRefs;
+  /** Every variable name, including those that only have flags (e.g. `export NAME` alone). */
+  keys(): Iterable<string>;
+}
+
+export interface TaskDependencies {
+  readonly task: string;
+  /** The task's own value for hashing (its code, with contains/remove summaries). */
+  readonly code: string | null;
+  /** Every dependency, sorted (code-point order), the task itself only when reached again. */
+  readonly deps: readonly string[];
+  /** For each dependency, in the order of `deps`: its value for hashing; null when it has none. */
+  readonly values: ReadonlyMap<string, string | null>;
+  /** Direct dependencies (sorted) of the task and of each dependency: what `diffsigs` compares. */
+  readonly direct: ReadonlyMap<string, readonly string[]>;
+}
+
+export class DependencyError extends Error {
+  constructor(
+    /** The variable or function whose dependencies were being computed. */
+    readonly variable: string,
+    override readonly cause: unknown,
+  ) {
+    super(`while computing the dependencies of ${variable}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "DependencyError";
+  }
+}
+
+interface DirectDeps {
+  readonly deps: ReadonlySet<string>;
+  readonly value: string | null;
+}
+
+/** Flags BitBake reads expanded when computing a name's dependencies. */
+const EXPANDED_FLAGS = ["vardeps", "vardepvalue", "vardepsexclude", "exports", "postfuncs", "prefuncs"] as const;
+
+/**
+ * Compute the dependencies of each of `tasks` (names such as `do_compile`) of one recipe's
+ * datastore. Direct dependencies are computed once and shared between tasks.
+ */
+export function taskDependencies(source: DependencySource, tasks: readonly string[]): Map<string, TaskDependencies> {
+  const analysis = new RecipeAnalysis(source);
+  const result = new Map<string, TaskDependencies>();
+  for (const task of tasks) result.set(task, analysis.forTask(task));
+  return result;
+}
+
+class RecipeAnalysis {
+  private readonly keys: ReadonlySet<string>;
+  private readonly ignored: ReadonlySet<string>;
+  private readonly exported: ReadonlySet<string>;
+  private readonly flagsExcluded: readonly string[] | null;
+  private readonly direct = new Map<string, DirectDeps>();
+
+  constructor(private readonly source: DependencySource) {
+    this.keys = new Set([...source.keys()].filter((k) => !k.startsWith("__")));
+    this.ignored = new Set(words(source.getVar("BB_BASEHASH_IGNORE_VARS", true)));
+    // Every exported variable is in the environment of every shell function, set or not.
+    this.exported = new Set(
+      [...this.keys].filter(
+        (k) =>
+          toBoolean(source.getVarFlag(k, "export", true), k, "export") &&
+          !toBoolean(source.getVarFlag(k, "unexport", true), k, "unexport"),
+      ),
+    );
+    const excl = words(source.getVar("BB_SIGNATURE_EXCLUDE_FLAGS", true));
+    this.flagsExcluded = excl.length > 0 ? excl : null;
+  }
+
+  forTask(task: string): TaskDependencies {
+    const own = this.directOf(task);
+    const seen = new Set<string>();
+    let frontier = [...own.deps];
+    while (frontier.length > 0) {
+      const next: string[] = [];
+      for (const dep of frontier) {
+        if (seen.has(dep)) continue;
+        seen.add(dep);
+        for (const d of this.directOf(dep).deps) if (!seen.has(d)) next.push(d);
+      }
+      frontier = next;
+    }
+    const deps = [...seen].sort(compareCodePoints);
+    const values = new Map<string, string | null>();
+    const direct = new Map<string, readonly string[]>();
+    direct.set(task, [...own.deps].sort(compareCodePoints));
+    for (const dep of deps) {
+      const d = this.directOf(dep);
+      values.set(dep, d.value);
+      direct.set(dep, [...d.deps].sort(compareCodePoints));
+    }
+    return { task, code: own.value, deps, values, direct };
+  }
+
+  private directOf(name: string): DirectDeps {
+    let d = this.direct.get(name);
+    if (!d) {
+      try {
+        d = name.endsWith("]") ? this.flagDeps(name) : this.varDeps(name);
+      } catch (e) {
+        if (e instanceof DependencyError) throw e;
+        throw new DependencyError(name, e);
+      }
+      this.direct.set(name, d);
+    }
+    return d;
+  }
+
+  /** A `NAME[flag]` dependency, as named by `d.getVarFlag('NAME', 'flag')` or by exclude-flags. */
+  private flagDeps(key: string): DirectDeps {
+    const open = key.indexOf("[");
+    const name = key.slice(0, open);
+    const flag = key.slice(open + 1, -1);
+    if (flag === "vardepvalueexclude") return { deps: new Set(), value: "" };
+    const stored = this.source.getVarFlagWithRefs(name, flag);
+    const deps = new Set(stored.references);
+    this.addExecs(deps, stored.execs);
+    for (const i of this.ignored) deps.delete(i);
+    return { deps, value: stored.unexpanded };
+  }
+
+  private varDeps(key: string): DirectDeps {
+    const src = this.source;
+    const flag = (f: (typeof EXPANDED_FLAGS)[number]): string | null => src.getVarFlag(key, f, true);
+    const vardeps = flag("vardeps");
+    const exclusions = words(flag("vardepsexclude"));
+    const vardepvalue = flag("vardepvalue");
+    let deps = new Set<string>();
+    let value: string | null;
+
+    if (vardepvalue !== null) {
+      value = vardepvalue;
+    } else if (src.getVarFlag(key, "func", false)) {
+      const stored = src.getVarFlagWithRefs(key, "_content");
+      const code = stored.unexpanded;
+      const isJs = Boolean(src.getVarFlag(key, "js", false));
+      if (isJs || src.getVarFlag(key, "python", false)) {
+        // Code that is not shell is not expanded when it runs, so its ${} are not references.
+        const analysis: CodeAnalysis = isJs ? analyzeJs(code ?? "") : analyzePython(code ?? "");
+        for (const r of analysis.references) deps.add(r);
+        this.addExecs(deps, analysis.execs);
+        value = this.withContains(code, analysis.contains, exclusions);
+      } else {
+        // Commands are those of the body as it will run: expanded, removals applied.
+        const commands = shellCommands(stored.value ?? "");
+        for (const e of this.exported) deps.add(e);
+        for (const r of stored.references) deps.add(r);
+        this.addExecs(deps, commands);
+        this.addExecs(deps, stored.execs);
+        value = this.withContains(code, stored.contains, exclusions);
+        value = this.withRemoves(value, deps, stored.removes, exclusions);
+      }
+      for (const f of ["prefuncs", "postfuncs", "exports"] as const) for (const w of words(flag(f))) deps.add(w);
+    } else {
+      const stored = src.getVarFlagWithRefs(key, "_content");
+      for (const r of stored.references) deps.add(r);
+      this.addExecs(deps, stored.execs);
+      value = this.withContains(stored.unexpanded, stored.contains, exclusions);
+      value = this.withRemoves(value, deps, stored.removes, exclusions);
+    }
+
+    const valueExclude = src.getVarFlag(key, "vardepvalueexclude", false);
+    if (valueExclude !== null && value !== null) {
+      for (const excl of valueExclude.split("|")) if (excl) value = value.split(excl).join("");
+    }
+
+    if (this.flagsExcluded) {
+      for (const f of Object.keys(src.getVarFlags(key) ?? {})) {
+        if (!this.flagsExcluded.includes(f)) deps.add(`${key}[${f}]`);
+      }
+    }
+
+    for (const w of words(vardeps)) deps.add(w);
+    deps = new Set([...deps].filter((d) => !exclusions.includes(d) && !this.ignored.has(d)));
+    return { deps, value };
+  }
+
+  private addExecs(deps: Set<string>, execs: Iterable<string>): void {
+    for (const e of execs) if (this.keys.has(e)) deps.add(e);
+  }
+
+  /**
+   * Append to a value the outcome of each contains() test on it, so that the hash moves when a
+   * test's outcome does, but not when unrelated words of the tested variable change.
+   */
+  private withContains(
+    value: string | null,
+    contains: ReadonlyMap<string, ReadonlySet<string>>,
+    exclusions: readonly string[],
+  ): string {
+    const out: string[] = value ? [value] : [];
+    for (const name of [...contains.keys()].sort(compareCodePoints)) {
+      if (exclusions.includes(name) || this.ignored.has(name)) continue;
+      const present = new Set(words(this.source.getVar(name, true)));
+      for (const item of [...contains.get(name)!].sort(compareCodePoints)) {
+        const set = words(item).every((w) => present.has(w));
+        out.push(`\n${name}{${item}} = ${set ? "Set" : "Unset"}`);
+      }
+    }
+    return out.join("");
+  }
+
+  private withRemoves(value: string, deps: Set<string>, removes: ReadonlySet<string>, exclusions: readonly string[]): string {
+    let first = true;
+    for (const r of [...removes].sort(compareCodePoints)) {
+      const refs = this.source.expandWithRefs(r, null);
+      value += `\n_remove of ${r}`;
+      // BitBake quirk (bb/data.py handle_remove): only the first removal's references reach the
+      // variable's dependencies, and never its calls; later removals count by their text alone.
+      if (first) for (const ref of refs.references) deps.add(ref);
+      first = false;
+      value = this.withContains(value, refs.contains, exclusions);
+    }
+    return value;
+  }
+}
+
+function words(text: string | null): string[] {
+  return text ? text.split(/\s+/).filter(Boolean) : [];
+}
+
+/** Sorting as Python's sorted() does on str (by code point), so orders match BitBake's. */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // A surrogate starts a character above U+FFFF: after every other, whatever its code unit.
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs !== ys) return xs ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** bb.utils.to_boolean: unset or empty is false; anything but the usual spellings is an error. */
+function toBoolean(value: string | null, name: string, flag: string): boolean {
+  if (!value) return false;
+  const v = value.toLowerCase();
+  if (["yes", "y", "true", "t", "1"].includes(v)) return true;
+  if (["no", "n", "false", "f", "0"].includes(v)) return false;
+  throw new DependencyError(name, new Error(`invalid boolean value '${value}' in ${name}[${flag}]`));
+}
