@@ -9,4 +9,9 @@ export {
   type RecipeCollection,
   type RecipeFile,
 } from "./collection.js";
-export { compareVersionStrings, parseVersionedList, splitVersion, versionSatisfies } from "./version.js";
+export { compareVersions, compareVersionStrings, parseVersionedList, splitVersion, versionSatisfies } from "./version.js";
+export { recipeFilesNamed, selectRecipeFile } from "./select.js";
+export { explodeDeps, recipeId, recipeInfo, TASK_FLAGS, type RecipeInfo, type TaskInfo } from "./recipe-info.js";
+export { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
+export { FileHashes, ParseCache } from "./parse-cache.js";
+export { parseAllRecipes, RecipeParseFailures, type ParseAllOptions, type ParsedRecipes, type ParseProgress } from "./recipes.js";

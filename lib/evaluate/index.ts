@@ -47,6 +47,8 @@ export function inheritConfigurationClasses(m: Metadata, files: MetadataFiles): 
 }
 
 export interface ParsedRecipe {
+  /** "" for the recipe itself, else the BBCLASSEXTEND entry (`native`, `cross`, `multilib:lib32`…). */
+  readonly variant: string;
   readonly metadata: Metadata;
   /** Why the recipe is skipped (SkipRecipe from an anonymous function), or null. */
   readonly skipped: string | null;
@@ -60,16 +62,59 @@ export function parseRecipe(
   appends: readonly string[],
   files: MetadataFiles = new MetadataFiles(),
 ): ParsedRecipe {
+  return parseRecipeVariants(config, recipe, appends, files, [""])[0]!;
+}
+
+function finalized(variant: string, m: Metadata, ev: Evaluator): ParsedRecipe {
+  try {
+    finalize(m, ev);
+  } catch (err) {
+    if (err instanceof SkipRecipe) return { variant, metadata: m, skipped: err.message, tasks: [] };
+    throw err;
+  }
+  return { variant, metadata: m, skipped: null, tasks: finalTasks(m) };
+}
+
+/**
+ * A recipe and its BBCLASSEXTEND variants, as BitBake's multi_finalize: each variant starts from the
+ * recipe as read (before finalisation), gets PN-<variant> (or, for `class:variant` entries,
+ * BBEXTENDCURR/BBEXTENDVARIANT) and a deferred inherit of the variant's class, then is finalised.
+ * `only` limits which variants are finalised ("" is the recipe itself).
+ */
+export function parseRecipeVariants(
+  config: Metadata,
+  recipe: string,
+  appends: readonly string[],
+  files: MetadataFiles = new MetadataFiles(),
+  only: readonly string[] | null = null,
+): ParsedRecipe[] {
   const ev: Evaluator = { files };
   const m = config.copy();
   m.classType = "recipe";
   try {
     evaluateFile(recipe, m, ev, false);
     for (const append of appends) evaluateFile(append, m, ev, true);
-    finalize(m, ev);
   } catch (err) {
-    if (err instanceof SkipRecipe) return { metadata: m, skipped: err.message, tasks: [] };
+    if (err instanceof SkipRecipe) return [{ variant: "", metadata: m, skipped: err.message, tasks: [] }];
     throw err;
   }
-  return { metadata: m, skipped: null, tasks: finalTasks(m) };
+  const extended = (m.d.getVar("BBCLASSEXTEND") ?? "").split(/\s+/).filter(Boolean);
+  const pn = m.d.getVar("PN") ?? "";
+  const variants: ParsedRecipe[] = [];
+  const wanted = (v: string) => only === null || only.includes(v);
+  for (const ext of extended) {
+    if (!wanted(ext)) continue;
+    const v = m.copy();
+    const [cls, variantName] = ext.split(":", 2) as [string, string | undefined];
+    if (variantName !== undefined) {
+      v.d.setVar("BBEXTENDCURR", cls);
+      v.d.setVar("BBEXTENDVARIANT", variantName);
+    } else {
+      v.d.setVar("PN", `${pn}-${ext}`);
+    }
+    v.deferred.push({ classes: cls, loc: { file: recipe, line: 0, column: 0 } });
+    variants.push(finalized(ext, v, ev));
+  }
+  const base = wanted("") ? [finalized("", m, ev)] : [];
+  return [...base, ...variants];
 }

@@ -1,0 +1,146 @@
+// bake's command line: `bake [options] TARGET…` and the `bake SUBCOMMAND …` family.
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { ExpansionError, FatalError as DataFatalError } from "../data/index.js";
+import { parseRecipe } from "../evaluate/index.js";
+import { ConfigurationError, selectRecipeFile } from "../config/index.js";
+import { MetadataError } from "../parse/index.js";
+import { loadConfiguration, loadRecipes, UsageError, type CommonOptions } from "./context.js";
+import { formatEnvironment, formatVariable } from "./environment.js";
+
+/** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const MAIN_HELP = `usage: bake [options] TARGET...
+       bake SUBCOMMAND [options]
+
+Build TARGETs (recipes) with the configuration of the build directory (the nearest directory
+holding conf/bblayers.conf, from the current directory upwards).
+
+options:
+  -c, --cmd TASK       run TASK of each target (default BB_DEFAULT_TASK)
+  -e, --environment    print the finalised environment of TARGET (or the configuration), with history
+  -b, --buildfile FILE use this recipe file instead of looking TARGET up
+  -D, --define N=V     set variable N to V (before and after the configuration is read)
+  -h, --help           this help
+
+subcommands:
+  getvar [-r RECIPE] VAR [--value] [--flag F]   one variable, with its history
+  help                                        this help
+`;
+
+function defines(values: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf("=");
+    if (eq <= 0) throw new UsageError(`-D wants NAME=VALUE, not "${v}"`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The datastore that `-e`/`getvar` show: a recipe's (by name or file), or the configuration's. */
+function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null) {
+  const config = loadConfiguration(common);
+  for (const w of config.warnings) console.error(`WARNING: ${w}`);
+  if (recipe === null && buildfile === null) return config.metadata;
+  let file: string;
+  let appends: readonly string[] = [];
+  if (buildfile !== null) {
+    file = resolve(common.cwd, buildfile);
+  } else {
+    const { collection, warnings } = loadRecipes(config);
+    for (const w of warnings) console.error(`WARNING: ${w}`);
+    file = selectRecipeFile(collection, config.metadata.d, recipe!).path;
+    appends = collection.appends.get(file) ?? [];
+  }
+  const parsed = parseRecipe(config.metadata, file, appends, config.files);
+  if (parsed.skipped !== null) console.error(`NOTE: ${file} is skipped: ${parsed.skipped}`);
+  return parsed.metadata;
+}
+
+function getvar(argv: string[], cwd: string): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      recipe: { type: "string", short: "r" },
+      value: { type: "boolean" },
+      flag: { type: "string", short: "f" },
+      define: { type: "string", short: "D", multiple: true },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write("usage: bake getvar [-r RECIPE] VAR [--value] [--flag F]\n");
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError("getvar wants exactly one variable name");
+  const m = datastoreFor({ cwd, defines: defines(values.define) }, values.recipe ?? null, null);
+  process.stdout.write(formatVariable(m.d, positionals[0]!, { valueOnly: values.value ?? false, flag: values.flag ?? null }));
+  return 0;
+}
+
+function bake(argv: string[], cwd: string): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      cmd: { type: "string", short: "c" },
+      environment: { type: "boolean", short: "e" },
+      buildfile: { type: "string", short: "b" },
+      define: { type: "string", short: "D", multiple: true },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(MAIN_HELP);
+    return 0;
+  }
+  const common = { cwd, defines: defines(values.define) };
+  if (values.environment) {
+    if (positionals.length > 1) throw new UsageError("-e shows one recipe at a time");
+    const m = datastoreFor(common, positionals[0] ?? null, values.buildfile ?? null);
+    process.stdout.write(formatEnvironment(m));
+    return 0;
+  }
+  if (positionals.length === 0 && !values.buildfile) throw new UsageError("nothing to do: name a TARGET (see bake --help)");
+  throw new UsageError("building targets is not implemented yet (see issue 3); use -e or getvar");
+}
+
+function report(err: unknown): number {
+  if (err instanceof UsageError) {
+    console.error(`bake: ${err.message}`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof MetadataError) {
+    console.error(`ERROR: ${err.format()}`);
+    return EXIT_FAILURE;
+  }
+  if (err instanceof ExpansionError || err instanceof DataFatalError || err instanceof ConfigurationError) {
+    console.error(`ERROR: ${err.message}`);
+    return EXIT_FAILURE;
+  }
+  if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    console.error(`bake: ${err.message}`);
+    return EXIT_USAGE;
+  }
+  throw err;
+}
+
+export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
+  try {
+    switch (argv[0]) {
+      case "getvar":
+        return getvar(argv.slice(1), cwd);
+      case "help":
+        process.stdout.write(MAIN_HELP);
+        return 0;
+      default:
+        return bake(argv, cwd);
+    }
+  } catch (err) {
+    return report(err);
+  }
+}

@@ -1,0 +1,36 @@
+// The piscina worker that parses recipes. A worker keeps the configuration it loaded for a given
+// build directory and set of -D defines, so only the first recipe it parses pays for it.
+import { MetadataError } from "../parse/index.js";
+import { loadBuildConfiguration, type BuildConfiguration } from "./configuration.js";
+import { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
+
+export interface ParseRequest {
+  readonly topdir: string;
+  readonly defines: Readonly<Record<string, string>>;
+  readonly file: string;
+  readonly appends: readonly string[];
+  readonly layerPriority: number;
+}
+
+export type ParseResponse =
+  | { readonly ok: true; readonly result: RecipeParseResult }
+  | { readonly ok: false; readonly file: string; readonly message: string; readonly kind: string };
+
+let loaded: { key: string; config: BuildConfiguration } | null = null;
+
+function configurationFor(req: ParseRequest): BuildConfiguration {
+  const key = JSON.stringify([req.topdir, req.defines]);
+  if (loaded?.key !== key) loaded = { key, config: loadBuildConfiguration({ topdir: req.topdir, vars: req.defines }) };
+  return loaded.config;
+}
+
+export default function parse(req: ParseRequest): ParseResponse {
+  try {
+    const config = configurationFor(req);
+    return { ok: true, result: parseRecipeFile(config.metadata, config.files, req.file, req.appends, req.layerPriority) };
+  } catch (err) {
+    // Errors cross the thread boundary as text; MetadataError keeps its file:line:col and caret.
+    const message = err instanceof MetadataError ? err.format() : err instanceof Error ? err.message : String(err);
+    return { ok: false, file: req.file, message, kind: err instanceof Error ? err.name : "Error" };
+  }
+}

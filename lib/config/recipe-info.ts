@@ -1,0 +1,118 @@
+// What the rest of the build needs to know about a parsed recipe, without its datastore: names and
+// versions, what it provides and depends on, its packages, its tasks with their flags and basehashes.
+// This is what the parse cache stores (BitBake's RecipeInfo in bb/cache.py).
+import type { DataStore } from "../data/index.js";
+import type { ParsedRecipe } from "../evaluate/index.js";
+import { computeBaseHash, taskDependencies } from "../signature/index.js";
+
+/** Task flags that shape the task graph or how a task runs (expanded values). */
+export const TASK_FLAGS = [
+  "depends", "rdepends", "deptask", "rdeptask", "recrdeptask", "recideptask", "mcdepends",
+  "noexec", "nostamp", "fakeroot", "umask", "dirs", "cleandirs", "network", "lockfiles",
+  "sstate", "sstate-inputdirs", "sstate-outputdirs", "sstate-plaindirs", "stamp-extra-info", "file-checksums",
+] as const;
+
+export interface TaskInfo {
+  /** `do_compile`. */
+  readonly name: string;
+  /** Tasks of the same recipe this one runs after (`addtask … after …`). */
+  readonly after: readonly string[];
+  readonly flags: Readonly<Partial<Record<(typeof TASK_FLAGS)[number], string>>>;
+  /** Hash of the task's code and the values it uses (see lib/signature). */
+  readonly basehash: string;
+}
+
+export interface RecipeInfo {
+  /** The recipe file; with the variant, what identifies a recipe (BitBake's `virtual:native:/path`). */
+  readonly file: string;
+  readonly variant: string;
+  readonly pn: string;
+  readonly pe: string;
+  readonly pv: string;
+  readonly pr: string;
+  /** PN and PROVIDES. */
+  readonly provides: readonly string[];
+  /** DEPENDS, version constraints dropped. */
+  readonly depends: readonly string[];
+  readonly packages: readonly string[];
+  /** RDEPENDS and RRECOMMENDS of each package, constraints dropped. */
+  readonly rdepends: Readonly<Record<string, readonly string[]>>;
+  readonly rrecommends: Readonly<Record<string, readonly string[]>>;
+  /** RPROVIDES of each package (the package name itself is implied). */
+  readonly rprovides: Readonly<Record<string, readonly string[]>>;
+  readonly defaultPreference: number;
+  readonly layerPriority: number;
+  readonly skipped: string | null;
+  readonly tasks: readonly TaskInfo[];
+}
+
+/** `virtual:native:/path/x.bb` for a variant, the path itself otherwise (BitBake's naming). */
+export function recipeId(file: string, variant: string): string {
+  return variant === "" ? file : `virtual:${variant}:${file}`;
+}
+
+/** Names from a DEPENDS/RDEPENDS list, dropping `(>= 1.0)` constraints (bb.utils.explode_deps). */
+export function explodeDeps(text: string | null): string[] {
+  const out: string[] = [];
+  let inConstraint = false;
+  for (const word of (text ?? "").split(/\s+/).filter(Boolean)) {
+    if (word.startsWith("(")) inConstraint = true;
+    if (!inConstraint) {
+      if (!out.includes(word)) out.push(word);
+    }
+    if (inConstraint && word.endsWith(")")) inConstraint = false;
+  }
+  return out;
+}
+
+function words(d: DataStore, name: string): string[] {
+  return (d.getVar(name) ?? "").split(/\s+/).filter(Boolean);
+}
+
+export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: number): RecipeInfo {
+  const d = parsed.metadata.d;
+  const pn = d.getVar("PN") ?? "";
+  const base = {
+    file,
+    variant: parsed.variant,
+    pn,
+    pe: d.getVar("PE") ?? "",
+    pv: d.getVar("PV") ?? "",
+    pr: d.getVar("PR") ?? "",
+    layerPriority,
+    defaultPreference: Number(d.getVar("DEFAULT_PREFERENCE") ?? 0) || 0,
+  };
+  if (parsed.skipped !== null) {
+    return {
+      ...base, provides: [pn], depends: [], packages: [], rdepends: {}, rrecommends: {}, rprovides: {},
+      skipped: parsed.skipped, tasks: [],
+    };
+  }
+  const packages = words(d, "PACKAGES");
+  const perPackage = (name: string, explode: boolean) =>
+    Object.fromEntries(
+      packages.map((p) => [p, explode ? explodeDeps(d.getVar(`${name}:${p}`)) : words(d, `${name}:${p}`)] as const),
+    );
+  const names = parsed.tasks.map((t) => t.name);
+  const deps = taskDependencies(d, names);
+  const tasks: TaskInfo[] = parsed.tasks.map((t) => {
+    const flags: Partial<Record<(typeof TASK_FLAGS)[number], string>> = {};
+    for (const flag of TASK_FLAGS) {
+      const value = d.getVarFlag(t.name, flag);
+      if (value !== null) flags[flag] = value;
+    }
+    return { name: t.name, after: t.after, flags, basehash: computeBaseHash(deps.get(t.name)!) };
+  });
+  const provides = [pn, ...words(d, "PROVIDES").filter((p) => p !== pn)];
+  return {
+    ...base,
+    provides,
+    depends: explodeDeps(d.getVar("DEPENDS")),
+    packages,
+    rdepends: perPackage("RDEPENDS", true),
+    rrecommends: perPackage("RRECOMMENDS", true),
+    rprovides: perPackage("RPROVIDES", false),
+    skipped: null,
+    tasks,
+  };
+}

@@ -1,0 +1,123 @@
+// Parsing every recipe of a build: from the parse cache where its inputs are unchanged, otherwise in
+// parallel in piscina workers (BitBake's cooker parser).
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+import type { BuildConfiguration } from "./configuration.js";
+import type { RecipeCollection } from "./collection.js";
+import { ParseCache } from "./parse-cache.js";
+import type { ParseRequest, ParseResponse } from "./parse-worker.js";
+import type { RecipeInfo } from "./recipe-info.js";
+
+export interface ParseProgress {
+  readonly total: number;
+  readonly done: number;
+  readonly cached: number;
+}
+
+export interface ParseAllOptions {
+  readonly defines: Readonly<Record<string, string>>;
+  readonly threads: number;
+  /** LevelDB directory of the parse cache, or null for none. */
+  readonly cacheDir: string | null;
+  readonly onProgress?: (p: ParseProgress) => void;
+}
+
+export interface ParsedRecipes {
+  readonly infos: readonly RecipeInfo[];
+  readonly parsed: number;
+  readonly cached: number;
+}
+
+/** One or more recipes failed to parse; each message names the file, line and cause. */
+export class RecipeParseFailures extends Error {
+  override readonly name = "RecipeParseFailures";
+  constructor(readonly failures: readonly string[]) {
+    super(`${failures.length} recipe(s) failed to parse:\n${failures.join("\n")}`);
+  }
+}
+
+/**
+ * Identifies the code that produced cache entries: a changed evaluator must not trust entries
+ * written by an older one. The compiled modules that shape RecipeInfo are hashed at start-up.
+ */
+function codeGeneration(defines: Readonly<Record<string, string>>): string {
+  const lib = join(dirname(fileURLToPath(import.meta.url)), "..");
+  const h = createHash("sha256");
+  for (const stage of ["parse", "data", "evaluate", "signature", "config"]) {
+    const dir = join(lib, stage);
+    for (const f of readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
+      if (f.endsWith(".js")) h.update(f).update(readFileSync(join(dir, f)));
+    }
+  }
+  h.update(JSON.stringify(Object.entries(defines).sort()));
+  return h.digest("hex");
+}
+
+export async function parseAllRecipes(
+  config: BuildConfiguration,
+  collection: RecipeCollection,
+  opts: ParseAllOptions,
+): Promise<ParsedRecipes> {
+  const cache = opts.cacheDir === null ? null : await ParseCache.open(opts.cacheDir, codeGeneration(opts.defines));
+  const total = collection.recipes.length;
+  const infos: RecipeInfo[][] = new Array(total);
+  let done = 0;
+  let cached = 0;
+  const report = () => opts.onProgress?.({ total, done, cached });
+  try {
+    const todo: number[] = [];
+    for (let i = 0; i < total; i++) {
+      const recipe = collection.recipes[i]!;
+      const hit = await cache?.get(recipe.path, collection.appends.get(recipe.path) ?? []);
+      if (hit) {
+        infos[i] = [...hit];
+        done++;
+        cached++;
+      } else {
+        todo.push(i);
+      }
+    }
+    report();
+    const failures: string[] = [];
+    if (todo.length > 0) {
+      const pool = new Piscina<ParseRequest, ParseResponse>({
+        filename: new URL("./parse-worker.js", import.meta.url).href,
+        maxThreads: Math.max(1, Math.min(opts.threads, todo.length)),
+        minThreads: 1,
+        idleTimeout: 1000,
+      });
+      try {
+        await Promise.all(
+          todo.map(async (i) => {
+            const recipe = collection.recipes[i]!;
+            const appends = collection.appends.get(recipe.path) ?? [];
+            const res = await pool.run({
+              topdir: config.topdir,
+              defines: opts.defines,
+              file: recipe.path,
+              appends,
+              layerPriority: recipe.priority,
+            });
+            if (res.ok) {
+              infos[i] = [...res.result.infos];
+              await cache?.put(res.result, appends);
+            } else {
+              failures.push(res.message);
+            }
+            done++;
+            report();
+          }),
+        );
+      } finally {
+        await pool.destroy();
+      }
+    }
+    if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
+    return { infos: infos.flat(), parsed: todo.length, cached };
+  } finally {
+    await cache?.close();
+  }
+}

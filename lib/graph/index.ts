@@ -1,0 +1,11 @@
+export { taskId, displayName, type TaskGraph, type TaskId, type TaskNode } from "./types.js";
+export {
+  bestOfPn,
+  buildProvider,
+  NothingProvides,
+  RecipeIndex,
+  runtimeProvider,
+  type ProviderPreferences,
+} from "./providers.js";
+export { buildTaskGraph, DependencyLoop, UnknownTask, type GraphOptions, type Target } from "./taskgraph.js";
+export { pnBuildlist, taskDependsDot, taskDependsJson, writeGraphFiles } from "./output.js";

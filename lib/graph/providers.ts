@@ -1,0 +1,140 @@
+// Choosing the recipe that provides a build-time name (DEPENDS, a target) or a runtime name
+// (RDEPENDS, IMAGE_INSTALL): BitBake's bb/providers.py, on the recipe index.
+import { compareVersions, type RecipeInfo } from "../config/index.js";
+import { recipeId } from "../config/index.js";
+
+/** The variables that steer provider choice, read once from the configuration. */
+export interface ProviderPreferences {
+  /** PREFERRED_PROVIDER_<name>. */
+  readonly provider: (name: string) => string | null;
+  /** PREFERRED_VERSION_<pn> (may contain `%`). */
+  readonly version: (pn: string) => string | null;
+  /** PREFERRED_RPROVIDER_<name>. */
+  readonly rprovider: (name: string) => string | null;
+}
+
+export class NothingProvides extends Error {
+  override readonly name = "NothingProvides";
+  constructor(
+    readonly item: string,
+    readonly runtime: boolean,
+    readonly requiredBy: readonly string[],
+    readonly skippedReasons: readonly string[],
+  ) {
+    const why = requiredBy.length > 0 ? ` (required by ${requiredBy.join(" -> ")})` : "";
+    const skipped = skippedReasons.length > 0 ? `\n${skippedReasons.map((r) => `  ${r}`).join("\n")}` : "";
+    super(`Nothing ${runtime ? "RPROVIDES" : "PROVIDES"} '${item}'${why}${skipped}`);
+  }
+}
+
+function versionOf(r: RecipeInfo): { epoch: number; version: string; revision: string } {
+  return { epoch: Number(r.pe || 0) || 0, version: r.pv, revision: r.pr };
+}
+
+function matchesPreferred(r: RecipeInfo, preferred: string): boolean {
+  // PREFERRED_VERSION may name PV, PV-PR or PE:PV(-PR); `%` is a trailing wildcard.
+  const full = `${r.pe ? `${r.pe}:` : ""}${r.pv}`;
+  const candidates = [r.pv, `${r.pv}-${r.pr}`, full, `${full}-${r.pr}`];
+  const percent = preferred.indexOf("%");
+  return percent < 0
+    ? candidates.includes(preferred)
+    : candidates.some((c) => c.startsWith(preferred.slice(0, percent)));
+}
+
+/** An index of the parsed recipes by what they provide. */
+export class RecipeIndex {
+  private readonly byProvide = new Map<string, RecipeInfo[]>();
+  private readonly byRprovide = new Map<string, RecipeInfo[]>();
+  private readonly skippedByPn = new Map<string, RecipeInfo[]>();
+  readonly byId = new Map<string, RecipeInfo>();
+
+  constructor(recipes: readonly RecipeInfo[]) {
+    for (const r of recipes) {
+      if (r.skipped !== null) {
+        push(this.skippedByPn, r.pn, r);
+        continue;
+      }
+      this.byId.set(recipeId(r.file, r.variant), r);
+      for (const p of r.provides) push(this.byProvide, p, r);
+      for (const pkg of r.packages) {
+        push(this.byRprovide, pkg, r);
+        for (const rp of r.rprovides[pkg] ?? []) push(this.byRprovide, rp, r);
+      }
+    }
+  }
+
+  providersOf(name: string): readonly RecipeInfo[] {
+    return this.byProvide.get(name) ?? [];
+  }
+
+  rprovidersOf(name: string): readonly RecipeInfo[] {
+    return this.byRprovide.get(name) ?? [];
+  }
+
+  skipReasons(name: string): string[] {
+    return (this.skippedByPn.get(name) ?? []).map((r) => `${r.pn} was skipped: ${r.skipped}`);
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
+ * The best recipe among those of one PN: PREFERRED_VERSION if set (an error if no version matches),
+ * else the highest layer priority, then the highest DEFAULT_PREFERENCE, then the latest version.
+ */
+export function bestOfPn(candidates: readonly RecipeInfo[], prefs: ProviderPreferences): RecipeInfo | null {
+  if (candidates.length === 0) return null;
+  const pn = candidates[0]!.pn;
+  const preferred = prefs.version(pn);
+  let pool = candidates;
+  if (preferred) {
+    const matching = candidates.filter((r) => matchesPreferred(r, preferred));
+    if (matching.length > 0) pool = matching;
+  }
+  return [...pool].sort(
+    (a, b) =>
+      b.layerPriority - a.layerPriority ||
+      b.defaultPreference - a.defaultPreference ||
+      compareVersions(versionOf(b), versionOf(a)),
+  )[0]!;
+}
+
+function groupByPn(recipes: readonly RecipeInfo[]): Map<string, RecipeInfo[]> {
+  const groups = new Map<string, RecipeInfo[]>();
+  for (const r of recipes) push(groups, r.pn, r);
+  return groups;
+}
+
+/** The recipe providing build-time `name`, or null when nothing does. */
+export function buildProvider(index: RecipeIndex, name: string, prefs: ProviderPreferences): RecipeInfo | null {
+  const providers = index.providersOf(name);
+  if (providers.length === 0) return null;
+  const groups = groupByPn(providers);
+  const preferredPn = prefs.provider(name);
+  if (preferredPn && groups.has(preferredPn)) return bestOfPn(groups.get(preferredPn)!, prefs);
+  // A recipe named like the item wins over others that merely PROVIDE it.
+  if (groups.has(name)) return bestOfPn(groups.get(name)!, prefs);
+  const best = [...groups.values()].map((g) => bestOfPn(g, prefs)!);
+  return best.sort((a, b) => b.layerPriority - a.layerPriority || a.pn.localeCompare(b.pn))[0]!;
+}
+
+/** The recipe whose package is or RPROVIDES runtime `name`, or null. */
+export function runtimeProvider(index: RecipeIndex, name: string, prefs: ProviderPreferences): RecipeInfo | null {
+  const providers = index.rprovidersOf(name);
+  if (providers.length === 0) return null;
+  const groups = groupByPn(providers);
+  const preferredPn = prefs.rprovider(name) ?? prefs.provider(name);
+  if (preferredPn && groups.has(preferredPn)) return bestOfPn(groups.get(preferredPn)!, prefs);
+  // A recipe that builds a package of exactly this name wins over RPROVIDES.
+  const direct = providers.filter((r) => r.packages.includes(name));
+  if (direct.length > 0) {
+    const g = groupByPn(direct);
+    return [...g.values()].map((x) => bestOfPn(x, prefs)!).sort((a, b) => b.layerPriority - a.layerPriority)[0]!;
+  }
+  const best = [...groups.values()].map((g) => bestOfPn(g, prefs)!);
+  return best.sort((a, b) => b.layerPriority - a.layerPriority || a.pn.localeCompare(b.pn))[0]!;
+}

@@ -1,0 +1,176 @@
+import test from "ava";
+import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
+import {
+  buildTaskGraph,
+  DependencyLoop,
+  displayName,
+  NothingProvides,
+  pnBuildlist,
+  RecipeIndex,
+  taskDependsDot,
+  taskDependsJson,
+  type ProviderPreferences,
+  type TaskGraph,
+} from "../../lib/graph/index.js";
+
+type TaskSpec = { after?: string[]; flags?: TaskInfo["flags"] };
+
+function recipe(pn: string, opts: Partial<RecipeInfo> & { taskSpecs?: Record<string, TaskSpec> } = {}): RecipeInfo {
+  const specs = opts.taskSpecs ?? {
+    do_fetch: {},
+    do_compile: { after: ["do_fetch"] },
+    do_populate_sysroot: { after: ["do_compile"] },
+    do_package: { after: ["do_compile"] },
+    do_build: { after: ["do_populate_sysroot", "do_package"] },
+  };
+  const tasks = Object.entries(specs).map(([name, s]) => ({ name, after: s.after ?? [], flags: s.flags ?? {}, basehash: `h-${pn}-${name}` }));
+  return {
+    file: `/layer/${pn}_${opts.pv ?? "1.0"}.bb`,
+    variant: "",
+    pn,
+    pe: "",
+    pv: "1.0",
+    pr: "r0",
+    provides: [pn, ...(opts.provides ?? [])],
+    depends: [],
+    packages: [pn],
+    rdepends: {},
+    rrecommends: {},
+    rprovides: {},
+    defaultPreference: 0,
+    layerPriority: 5,
+    skipped: null,
+    ...opts,
+    tasks,
+  } as RecipeInfo;
+}
+
+const prefsFrom = (vars: Record<string, string>): ProviderPreferences => ({
+  provider: (n) => vars[`PREFERRED_PROVIDER_${n}`] ?? null,
+  version: (n) => vars[`PREFERRED_VERSION_${n}`] ?? null,
+  rprovider: (n) => vars[`PREFERRED_RPROVIDER_${n}`] ?? null,
+});
+const noPrefs = prefsFrom({});
+
+function names(graph: TaskGraph): string[] {
+  return [...graph.nodes.values()].map(displayName).sort();
+}
+
+function depsOf(graph: TaskGraph, name: string): string[] {
+  const node = [...graph.nodes.values()].find((n) => displayName(n) === name)!;
+  return node.deps.map((d) => displayName(graph.nodes.get(d)!)).sort();
+}
+
+const sysrootDeps = { do_compile: { after: ["do_fetch"], flags: { deptask: "do_populate_sysroot" } } };
+
+test("deptask follows DEPENDS to the providers' tasks, and after links tasks within a recipe", (t) => {
+  const base: Record<string, TaskSpec> = {
+    do_fetch: {},
+    ...sysrootDeps,
+    do_populate_sysroot: { after: ["do_compile"] },
+    do_build: { after: ["do_populate_sysroot"] },
+  };
+  const index = new RecipeIndex([
+    recipe("app", { depends: ["libfoo"], taskSpecs: base }),
+    recipe("libfoo", { depends: ["zlib"], taskSpecs: base }),
+    recipe("zlib", { taskSpecs: base }),
+    recipe("unused", { taskSpecs: base }),
+  ]);
+  const g = buildTaskGraph(index, noPrefs, [{ name: "app", task: "do_build" }]);
+  t.deepEqual(depsOf(g, "app:do_compile"), ["app:do_fetch", "libfoo:do_populate_sysroot"]);
+  t.deepEqual(depsOf(g, "libfoo:do_compile"), ["libfoo:do_fetch", "zlib:do_populate_sysroot"]);
+  t.false(names(g).some((n) => n.startsWith("unused")));
+  t.deepEqual(pnBuildlist(g).trim().split("\n"), ["zlib", "libfoo", "app"]);
+});
+
+test("providers: PREFERRED_PROVIDER for virtual names, PREFERRED_VERSION, priority, DEFAULT_PREFERENCE", (t) => {
+  const index = new RecipeIndex([
+    recipe("app", { depends: ["virtual/libc"], taskSpecs: { do_build: { flags: { deptask: "do_build" } } } }),
+    recipe("glibc", { provides: ["virtual/libc"], taskSpecs: { do_build: {} } }),
+    recipe("musl", { provides: ["virtual/libc"], taskSpecs: { do_build: {} } }),
+    recipe("tool", { pv: "1.0", file: "/l/tool_1.0.bb", taskSpecs: { do_build: {} } }),
+    recipe("tool", { pv: "2.0", file: "/l/tool_2.0.bb", taskSpecs: { do_build: {} } }),
+    recipe("tool", { pv: "3.0", file: "/l/tool_3.0.bb", defaultPreference: -1, taskSpecs: { do_build: {} } }),
+  ]);
+  const g = buildTaskGraph(index, prefsFrom({ "PREFERRED_PROVIDER_virtual/libc": "musl" }), [{ name: "app", task: "do_build" }]);
+  t.deepEqual(depsOf(g, "app:do_build"), ["musl:do_build"]);
+  const pick = (prefs: ProviderPreferences) =>
+    [...buildTaskGraph(index, prefs, [{ name: "tool", task: "do_build" }]).nodes.values()][0]!.recipe.pv;
+  t.is(pick(noPrefs), "2.0", "DEFAULT_PREFERENCE -1 keeps 3.0 out");
+  t.is(pick(prefsFrom({ PREFERRED_VERSION_tool: "3.%" })), "3.0");
+  t.is(pick(prefsFrom({ PREFERRED_VERSION_tool: "1.0" })), "1.0");
+});
+
+test("rdeptask and recrdeptask follow runtime dependencies through packages and RPROVIDES", (t) => {
+  const pkg = (after: string[] = []) => ({ do_package: { after }, do_build: { after: ["do_package"] } });
+  const index = new RecipeIndex([
+    recipe("image", {
+      packages: [],
+      taskSpecs: { do_rootfs: { flags: { recrdeptask: "do_package" } }, do_build: { after: ["do_rootfs"] } },
+      rdepends: {},
+    }),
+    recipe("busybox", { packages: ["busybox", "busybox-httpd"], rdepends: { busybox: ["libc6"] }, taskSpecs: pkg() }),
+    recipe("musl", { packages: ["musl"], rprovides: { musl: ["libc6"] }, taskSpecs: pkg() }),
+  ]);
+  // The image's runtime dependency on busybox, as IMAGE_INSTALL gives it.
+  const img = { ...[...index.byId.values()].find((r) => r.pn === "image")!, packages: ["image"], rdepends: { image: ["busybox"] } };
+  const index2 = new RecipeIndex([img, ...[...index.byId.values()].filter((r) => r.pn !== "image")]);
+  const g = buildTaskGraph(index2, noPrefs, [{ name: "image", task: "do_build" }]);
+  t.deepEqual(depsOf(g, "image:do_rootfs"), ["busybox:do_package", "musl:do_package"]);
+});
+
+test("a missing provider names what required it; skipped recipes give their reason", (t) => {
+  const index = new RecipeIndex([
+    recipe("app", { depends: ["libfoo"], taskSpecs: { do_build: { flags: { deptask: "do_build" } } } }),
+    recipe("libfoo", { depends: ["libbar"], taskSpecs: { do_build: { flags: { deptask: "do_build" } } } }),
+    { ...recipe("libbar"), skipped: "incompatible with machine qemuarm64 (not in COMPATIBLE_MACHINE)" },
+  ]);
+  const err = t.throws(() => buildTaskGraph(index, noPrefs, [{ name: "app", task: "do_build" }]), { instanceOf: NothingProvides });
+  t.regex(err!.message, /Nothing PROVIDES 'libbar' \(required by app -> libfoo\)/);
+  t.regex(err!.message, /libbar was skipped: incompatible with machine/);
+});
+
+test("a dependency loop is an error that prints the loop", (t) => {
+  const index = new RecipeIndex([
+    recipe("a", { depends: ["b"], taskSpecs: { do_build: { flags: { deptask: "do_build" } } } }),
+    recipe("b", { depends: ["a"], taskSpecs: { do_build: { flags: { deptask: "do_build" } } } }),
+  ]);
+  const err = t.throws(() => buildTaskGraph(index, noPrefs, [{ name: "a", task: "do_build" }]), { instanceOf: DependencyLoop });
+  t.deepEqual(err!.loop.length, 3);
+  t.regex(err!.message, /a:do_build\n {2}-> b:do_build\n {2}-> a:do_build|b:do_build\n {2}-> a:do_build\n {2}-> b:do_build/);
+});
+
+test("[depends] names another recipe's task explicitly", (t) => {
+  const index = new RecipeIndex([
+    recipe("img", { taskSpecs: { do_image: { flags: { depends: "kernel:do_deploy tools:do_populate_sysroot" } } } }),
+    recipe("kernel", { taskSpecs: { do_deploy: {} } }),
+    recipe("tools", { taskSpecs: { do_populate_sysroot: {} } }),
+  ]);
+  const g = buildTaskGraph(index, noPrefs, [{ name: "img", task: "do_image" }]);
+  t.deepEqual(depsOf(g, "img:do_image"), ["kernel:do_deploy", "tools:do_populate_sysroot"]);
+});
+
+test("--runall adds a task of every recipe in the graph; --runonly keeps only that task and its needs", (t) => {
+  const specs: Record<string, TaskSpec> = {
+    do_fetch: {},
+    do_compile: { after: ["do_fetch"], flags: { deptask: "do_populate_sysroot" } },
+    do_populate_sysroot: { after: ["do_compile"] },
+    do_build: { after: ["do_populate_sysroot"] },
+  };
+  const index = new RecipeIndex([recipe("app", { depends: ["lib"], taskSpecs: specs }), recipe("lib", { taskSpecs: specs })]);
+  const all = buildTaskGraph(index, noPrefs, [{ name: "app", task: "do_build" }], { runall: ["do_fetch"] });
+  t.true(names(all).includes("lib:do_fetch"));
+  const only = buildTaskGraph(index, noPrefs, [{ name: "app", task: "do_build" }], { runonly: ["do_fetch"] });
+  t.deepEqual(names(only), ["app:do_fetch", "lib:do_fetch"]);
+});
+
+test("graph files: dot edges, pn-buildlist order, JSON with every task", (t) => {
+  const index = new RecipeIndex([
+    recipe("app", { depends: ["lib"], taskSpecs: { do_build: { flags: { deptask: "do_build" } } } }),
+    recipe("lib", { taskSpecs: { do_build: {} } }),
+  ]);
+  const g = buildTaskGraph(index, noPrefs, [{ name: "app", task: "do_build" }]);
+  t.regex(taskDependsDot(g), /"app:do_build" -> "lib:do_build"/);
+  const json = JSON.parse(taskDependsJson(g)) as { tasks: { name: string; deps: string[] }[] };
+  t.deepEqual(json.tasks.map((x) => x.name), ["lib:do_build", "app:do_build"]);
+});
