@@ -1,0 +1,33 @@
+// The datastore stage: variables, flags, overrides, expansion and inline JavaScript,
+// with BitBake's semantics (data_smart.py, DataNode.eval of parse/ast.py).
+
+import { runInSandbox, type RunJsOptions } from "./js-sandbox.js";
+import type { DataStore } from "./store.js";
+
+export { DataStore, JsDataFacade } from "./store.js";
+export type {
+  AssignOperator,
+  AssignmentLike,
+  DataMessage,
+  ExpansionRefs,
+  HistoryEntry,
+  SetOptions,
+  VarRefs,
+} from "./store.js";
+export { ExpansionError, FatalError, SkipRecipe } from "./errors.js";
+export type { HistoryLoc } from "./errors.js";
+export { describeVariable } from "./describe.js";
+export { setJsMessageHandler, takeJsMessages, toBoolean } from "./bb-api.js";
+export type { JsMessage, JsMessageLevel } from "./bb-api.js";
+export { pythonText } from "./js-sandbox.js";
+export type { RunJsOptions } from "./js-sandbox.js";
+
+/**
+ * Run JavaScript statements (a function body: a `js` task, an anonymous `js () {}`) in
+ * the sandbox of inline expressions, with `d` bound to the datastore and `bb`, `oe`,
+ * True/False/None and `opts.globals` in scope. Returns the body's return value (a
+ * promise when the body uses `await`).
+ */
+export function runJs(code: string, d: DataStore, opts?: RunJsOptions): unknown {
+  return runInSandbox(code, d.facade(), opts);
+}
