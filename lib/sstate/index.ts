@@ -1,0 +1,40 @@
+// Shared state: deterministic archives of task outputs, signed objects named by unihash, local
+// and mirrored stores, outhashes for hash equivalence, and the `bake sstate` commands.
+// (lib/sstate/hashserv/ is the hash-equivalence client and server, with its own index.)
+export type { TaskHash, UniHash, OutHash, Sha256 } from "./hashes.js";
+export { asTaskHash, asUniHash, asOutHash, asSha256 } from "./hashes.js";
+
+export type { SstateOutput, CreateArchiveOptions, ArchiveInfo, RestoreStats, ArchiveErrorReason } from "./archive.js";
+export { createArchive, restoreArchive, scanArchive, ArchiveError } from "./archive.js";
+export type { UnsafeMemberReason } from "./members.js";
+export { DEFAULT_ZSTD_LEVEL } from "./zstd.js";
+
+export type { KeyId, PublicKeyInfo, SigningKey, GeneratedKey, SignedFields, Signature, SignatureRefusal, SignatureCheck } from "./signing.js";
+export { generateKeyPair, loadSigningKey, parseTrustedKeys, publicKeyOf, fingerprint, sign, verifySignature, KeyError } from "./signing.js";
+
+export type { SstateObjectId, SstateMetadata, SstateObject, WriteObjectOptions, TrustPolicy, RefusalReason, Refusal, Verdict, RestoreResult } from "./object.js";
+export {
+  SSTATE_FORMAT_VERSION,
+  METADATA_SUFFIX,
+  objectRelPath,
+  taskName,
+  encodeMetadata,
+  decodeMetadata,
+  writeSstateObject,
+  checkMetadata,
+  verifyLocalObject,
+  restoreSstateObject,
+} from "./object.js";
+
+export type { MirrorRule, StoreWarning, StoreOptions, Availability, FetchResult } from "./store.js";
+export { parseSstateMirrors, mirrorUrl, checkAvailability, fetchSstateObject, MirrorSyntaxError } from "./store.js";
+
+export type { OutHashOptions } from "./outhash.js";
+export { computeOutHash, outHashManifest } from "./outhash.js";
+
+export type { PruneOptions, PruneReport } from "./prune.js";
+export { pruneSstate } from "./prune.js";
+export type { VerifyOptions, VerifyReport } from "./verify.js";
+export { verifySstateDir } from "./verify.js";
+export type { CommandIO } from "./command.js";
+export { runSstateCommand } from "./command.js";

@@ -1,0 +1,312 @@
+// An sstate object: a deterministic archive plus a small JSON metadata file (`.siginfo`) that
+// names what the archive is, its checksum, and who signed it. The metadata is written last and
+// atomically: it is the commit point (an archive without metadata is a leftover, never a hit).
+import { createHash } from "node:crypto";
+import { createReadStream, mkdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { ArchiveError, createArchive, restoreArchive, type RestoreStats, type SstateOutput } from "./archive.js";
+import { commitRename, tempNameFor, writeFileAtomic } from "./atomic.js";
+import { asOutHash, asSha256, asTaskHash, asUniHash, type OutHash, type Sha256, type TaskHash, type UniHash } from "./hashes.js";
+import { sign, verifySignature, type PublicKeyInfo, type Signature, type SignatureRefusal, type SignedFields, type SigningKey, type KeyId } from "./signing.js";
+
+/** Bumped when the archive layout or the metadata schema changes; part of the object name. */
+export const SSTATE_FORMAT_VERSION = 1;
+
+/** What an object is, hence its file name. */
+export interface SstateObjectId {
+  readonly pn: string;
+  /** SSTATE_PKGARCH: PACKAGE_ARCH, BUILD_ARCH for native, "allarch"… */
+  readonly pkgArch: string;
+  /** Task name without the "do_" prefix, as BitBake's SSTATE_CURRTASK. */
+  readonly task: string;
+  readonly uniHash: UniHash;
+}
+
+const NAME_PART = /^[A-Za-z0-9._+-]+$/;
+
+export function taskName(task: string): string {
+  return task.startsWith("do_") ? task.slice(3) : task;
+}
+
+/**
+ * `<uh[0:2]>/<uh[2:4]>/sstate:<PN>:<PKGARCH>:<FORMAT>:<unihash>_<task>.tar.zst`.
+ *
+ * Simplified from BitBake's SSTATE_PKGSPEC (`sstate:PN:ARCH-VENDOR-OS:PV:PR:PKGARCH:VERSION:`):
+ * PV and PR are dropped (the unihash already covers them and they made names too long), the
+ * TARGET_VENDOR-TARGET_OS field is dropped (PKGARCH distinguishes what matters). The
+ * `<hash>_<task>` tail and the two-level fan-out are BitBake's, so SSTATE_MIRRORS "PATH" values
+ * and mirror layouts look the same.
+ */
+export function objectRelPath(id: SstateObjectId): string {
+  const task = taskName(id.task);
+  for (const [k, v] of [["PN", id.pn], ["PKGARCH", id.pkgArch], ["task", task]] as const)
+    if (!NAME_PART.test(v)) throw new TypeError(`sstate ${k} ${JSON.stringify(v)} cannot be part of a file name`);
+  const uh = asUniHash(id.uniHash);
+  const name = `sstate:${id.pn}:${id.pkgArch}:${SSTATE_FORMAT_VERSION}:${uh}_${task}.tar.zst`;
+  if (name.length + ".siginfo".length > 255) throw new TypeError(`sstate object name too long: ${name}`);
+  return `${uh.slice(0, 2)}/${uh.slice(2, 4)}/${name}`;
+}
+
+export const METADATA_SUFFIX = ".siginfo";
+
+export interface SstateMetadata extends SignedFields {
+  readonly signature: Signature | null;
+}
+
+/** A committed object in a local SSTATE_DIR. */
+export interface SstateObject {
+  readonly id: SstateObjectId;
+  readonly relPath: string;
+  readonly archivePath: string;
+  readonly metadataPath: string;
+  readonly metadata: SstateMetadata;
+}
+
+const MetadataSchema = z.object({
+  format: z.literal(SSTATE_FORMAT_VERSION),
+  taskId: z.string(),
+  pn: z.string(),
+  task: z.string(),
+  pkgArch: z.string(),
+  outputs: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/)),
+  taskHash: z.string(),
+  uniHash: z.string(),
+  outHash: z.string().nullable(),
+  archive: z.object({ sha256: z.string(), size: z.number().int().nonnegative() }),
+  signature: z.object({ keyId: z.string(), sig: z.string() }).nullable(),
+});
+
+/** The `.siginfo` JSON text, keys in a fixed order. */
+export function encodeMetadata(m: SstateMetadata): string {
+  return `${JSON.stringify(
+    {
+      format: m.formatVersion,
+      taskId: m.taskId,
+      pn: m.pn,
+      task: m.task,
+      pkgArch: m.pkgArch,
+      outputs: m.outputs,
+      taskHash: m.taskHash,
+      uniHash: m.uniHash,
+      outHash: m.outHash,
+      archive: { sha256: m.archiveSha256, size: m.archiveSize },
+      signature: m.signature,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export type MetadataResult = { readonly ok: true; readonly metadata: SstateMetadata } | { readonly ok: false; readonly detail: string };
+
+export function decodeMetadata(text: string): MetadataResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, detail: `not JSON: ${(e as Error).message}` };
+  }
+  const r = MetadataSchema.safeParse(json);
+  if (!r.success) return { ok: false, detail: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+  const d = r.data;
+  try {
+    return {
+      ok: true,
+      metadata: {
+        formatVersion: d.format,
+        taskId: d.taskId,
+        pn: d.pn,
+        task: d.task,
+        pkgArch: d.pkgArch,
+        outputs: d.outputs,
+        taskHash: asTaskHash(d.taskHash),
+        uniHash: asUniHash(d.uniHash),
+        outHash: d.outHash === null ? null : asOutHash(d.outHash),
+        archiveSha256: asSha256(d.archive.sha256),
+        archiveSize: d.archive.size,
+        signature: d.signature === null ? null : { keyId: d.signature.keyId as KeyId, sig: d.signature.sig },
+      },
+    };
+  } catch (e) {
+    return { ok: false, detail: (e as Error).message };
+  }
+}
+
+export interface WriteObjectOptions {
+  readonly sstateDir: string;
+  readonly id: SstateObjectId;
+  /** The task's identity for humans and tools, e.g. "zlib:do_populate_sysroot". */
+  readonly taskId: string;
+  readonly taskHash: TaskHash;
+  readonly outHash: OutHash | null;
+  readonly outputs: readonly SstateOutput[];
+  readonly sourceDateEpoch: number;
+  /** Without a key the object is unsigned: usable only where the policy allows unsigned objects. */
+  readonly signingKey?: SigningKey;
+  readonly level?: number;
+  readonly threads?: number;
+}
+
+/**
+ * Archive, fsync, rename; then metadata, fsync, rename (the commit point). An existing object of
+ * the same name is replaced: the archive first, so a concurrent reader sees either the old
+ * metadata (and refuses the new archive as a checksum mismatch, a harmless rebuild) or the new.
+ */
+export async function writeSstateObject(o: WriteObjectOptions): Promise<SstateObject> {
+  const relPath = objectRelPath(o.id);
+  const archivePath = join(o.sstateDir, relPath);
+  const metadataPath = archivePath + METADATA_SUFFIX;
+  mkdirSync(join(archivePath, ".."), { recursive: true });
+  const tmp = tempNameFor(archivePath);
+  let info;
+  try {
+    info = await createArchive(o.outputs, tmp, {
+      sourceDateEpoch: o.sourceDateEpoch,
+      ...(o.level === undefined ? {} : { level: o.level }),
+      ...(o.threads === undefined ? {} : { threads: o.threads }),
+    });
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  commitRename(tmp, archivePath);
+  const fields: SignedFields = {
+    formatVersion: SSTATE_FORMAT_VERSION,
+    taskId: o.taskId,
+    pn: o.id.pn,
+    task: taskName(o.id.task),
+    pkgArch: o.id.pkgArch,
+    outputs: o.outputs.map((x) => x.name).sort(),
+    taskHash: o.taskHash,
+    uniHash: o.id.uniHash,
+    outHash: o.outHash,
+    archiveSha256: info.sha256,
+    archiveSize: info.size,
+  };
+  const metadata: SstateMetadata = { ...fields, signature: o.signingKey ? sign(fields, o.signingKey) : null };
+  writeFileAtomic(metadataPath, encodeMetadata(metadata), 0o644);
+  return { id: o.id, relPath, archivePath, metadataPath, metadata };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trust
+
+export interface TrustPolicy {
+  readonly trustedKeys: readonly PublicKeyInfo[];
+  /**
+   * Accept objects that carry no signature at all (a private SSTATE_DIR written by this user
+   * without a key). Never covers an unknown key or a bad signature.
+   */
+  readonly allowUnsigned?: boolean;
+}
+
+export type RefusalReason =
+  | SignatureRefusal
+  | "checksum-mismatch"
+  | "unsafe-member"
+  | "wrong-object"
+  | "bad-metadata"
+  | "corrupt-archive";
+
+export interface Refusal {
+  readonly reason: RefusalReason;
+  /** The archive or metadata path or URL. */
+  readonly object: string;
+  readonly detail: string;
+  readonly member?: string;
+}
+
+export type Verdict =
+  | { readonly ok: true; readonly signedBy: PublicKeyInfo | null }
+  | { readonly ok: false; readonly refusal: Refusal };
+
+/** Does the metadata describe the object we asked for, and is it signed by someone we trust? */
+export function checkMetadata(m: SstateMetadata, expected: SstateObjectId | null, trust: TrustPolicy, where: string): Verdict {
+  const refuse = (reason: RefusalReason, detail: string): Verdict => ({ ok: false, refusal: { reason, object: where, detail } });
+  if (expected !== null) {
+    // A validly signed object of another task served under this name must not be used.
+    if (m.pn !== expected.pn || m.task !== taskName(expected.task) || m.pkgArch !== expected.pkgArch || m.uniHash !== expected.uniHash)
+      return refuse("wrong-object", `metadata describes ${m.pn}:${m.task}:${m.pkgArch}:${m.uniHash}, wanted ${expected.pn}:${taskName(expected.task)}:${expected.pkgArch}:${expected.uniHash}`);
+  }
+  if (m.signature === null && trust.allowUnsigned) return { ok: true, signedBy: null };
+  const s = verifySignature(m, m.signature, trust.trustedKeys);
+  return s.ok ? { ok: true, signedBy: s.key } : refuse(s.reason, s.detail);
+}
+
+export async function sha256File(path: string): Promise<{ sha256: Sha256; size: number }> {
+  const h = createHash("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    h.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: asSha256(h.digest("hex")), size };
+}
+
+/** Metadata, identity, signature and archive checksum of a local object. */
+export async function verifyLocalObject(archivePath: string, expected: SstateObjectId | null, trust: TrustPolicy): Promise<Verdict & { metadata?: SstateMetadata }> {
+  const metadataPath = archivePath + METADATA_SUFFIX;
+  let text: string;
+  try {
+    text = readFileSync(metadataPath, "utf8");
+  } catch (e) {
+    return { ok: false, refusal: { reason: "bad-metadata", object: metadataPath, detail: (e as Error).message } };
+  }
+  const d = decodeMetadata(text);
+  if (!d.ok) return { ok: false, refusal: { reason: "bad-metadata", object: metadataPath, detail: d.detail } };
+  const v = checkMetadata(d.metadata, expected, trust, metadataPath);
+  if (!v.ok) return { ...v, metadata: d.metadata };
+  let actual;
+  try {
+    if (statSync(archivePath).size !== d.metadata.archiveSize)
+      return { ok: false, refusal: { reason: "checksum-mismatch", object: archivePath, detail: `size is not ${d.metadata.archiveSize}` }, metadata: d.metadata };
+    actual = await sha256File(archivePath);
+  } catch (e) {
+    return { ok: false, refusal: { reason: "checksum-mismatch", object: archivePath, detail: (e as Error).message }, metadata: d.metadata };
+  }
+  if (actual.sha256 !== d.metadata.archiveSha256)
+    return { ok: false, refusal: { reason: "checksum-mismatch", object: archivePath, detail: `sha256 ${actual.sha256}, metadata says ${d.metadata.archiveSha256}` }, metadata: d.metadata };
+  return { ...v, metadata: d.metadata };
+}
+
+export type RestoreResult =
+  | { readonly ok: true; readonly stats: RestoreStats; readonly signedBy: PublicKeyInfo | null }
+  | { readonly ok: false; readonly refusal: Refusal };
+
+/**
+ * Verify, then restore into the task's output directories. Marks the object used (metadata
+ * mtime) for `bake sstate prune`, as BitBake touches restored sstate files.
+ */
+export async function restoreSstateObject(
+  sstateDir: string,
+  id: SstateObjectId,
+  targets: readonly SstateOutput[],
+  trust: TrustPolicy,
+): Promise<RestoreResult> {
+  const archivePath = join(sstateDir, objectRelPath(id));
+  const v = await verifyLocalObject(archivePath, id, trust);
+  if (!v.ok) return v;
+  try {
+    const stats = await restoreArchive(archivePath, targets);
+    const now = new Date();
+    try {
+      utimesSync(archivePath + METADATA_SUFFIX, now, now);
+    } catch {
+      // A read-only SSTATE_DIR (shared over NFS) is fine: only pruning loses precision.
+    }
+    return { ok: true, stats, signedBy: v.signedBy };
+  } catch (e) {
+    if (e instanceof ArchiveError && e.reason !== "bad-input")
+      return {
+        ok: false,
+        refusal: {
+          reason: e.unsafe ? "unsafe-member" : "corrupt-archive",
+          object: archivePath,
+          detail: e.detail,
+          ...(e.member === undefined ? {} : { member: e.member }),
+        },
+      };
+    throw e;
+  }
+}
