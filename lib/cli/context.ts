@@ -15,8 +15,8 @@ export class UsageError extends Error {
 }
 
 export interface CommonOptions {
-  /** Variables given with `-D NAME=VALUE`, set before and after the configuration is read. */
-  readonly defines: Readonly<Record<string, string>>;
+  /** Variables from the environment (see passthroughVariables), set before the configuration is read. */
+  readonly vars: Readonly<Record<string, string>>;
   readonly cwd: string;
 }
 
@@ -32,7 +32,7 @@ export function buildDirectory(cwd: string): string {
 }
 
 export function loadConfiguration(opts: CommonOptions, layersOnly = false): BuildConfiguration {
-  return loadBuildConfiguration({ topdir: buildDirectory(opts.cwd), vars: opts.defines, layersOnly });
+  return loadBuildConfiguration({ topdir: buildDirectory(opts.cwd), vars: opts.vars, layersOnly });
 }
 
 export interface Recipes {
@@ -44,4 +44,30 @@ export function loadRecipes(config: BuildConfiguration): Recipes {
   const collection = collectRecipes(config.metadata.d, config.layers);
   const warnings = checkDanglingAppends(config.metadata.d, collection);
   return { collection, warnings };
+}
+
+/**
+ * Variables taken from bake's environment, as BitBake does: only names in BB_ENV_PASSTHROUGH (or,
+ * by default, the list oe-init-build-env sets) plus BB_ENV_PASSTHROUGH_ADDITIONS. Everything else
+ * in the environment is invisible to metadata, so a build does not depend on the shell it ran in.
+ */
+export const DEFAULT_ENV_PASSTHROUGH = [
+  "BB_ENV_PASSTHROUGH_ADDITIONS", "BB_NO_NETWORK", "BB_NUMBER_THREADS", "BB_NUMBER_PARSE_THREADS",
+  "BB_SETSCENE_ENFORCE", "BB_SRCREV_POLICY", "BB_HASHSERVE", "DISTRO", "DL_DIR", "MACHINE", "PARALLEL_MAKE",
+  "SSTATE_DIR", "SSTATE_MIRRORS", "SSTATE_TRUSTED_KEYS", "STAMPS_DIR", "TMPDIR",
+  "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "ALL_PROXY", "NO_PROXY", "no_proxy",
+];
+
+export function passthroughVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  const words = (v: string | undefined) => (v ?? "").split(/\s+/).filter(Boolean);
+  const names = new Set([
+    ...(env.BB_ENV_PASSTHROUGH !== undefined ? words(env.BB_ENV_PASSTHROUGH) : DEFAULT_ENV_PASSTHROUGH),
+    ...words(env.BB_ENV_PASSTHROUGH_ADDITIONS),
+  ]);
+  const out: Record<string, string> = {};
+  for (const name of [...names].sort()) {
+    const value = env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
 }

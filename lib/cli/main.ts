@@ -5,7 +5,7 @@ import { ExpansionError, FatalError as DataFatalError } from "../data/index.js";
 import { parseRecipe } from "../evaluate/index.js";
 import { ConfigurationError, selectRecipeFile } from "../config/index.js";
 import { MetadataError } from "../parse/index.js";
-import { loadConfiguration, loadRecipes, UsageError, type CommonOptions } from "./context.js";
+import { loadConfiguration, loadRecipes, passthroughVariables, UsageError, type CommonOptions } from "./context.js";
 import { formatEnvironment, formatVariable } from "./environment.js";
 
 /** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
@@ -22,23 +22,18 @@ options:
   -c, --cmd TASK       run TASK of each target (default BB_DEFAULT_TASK)
   -e, --environment    print the finalised environment of TARGET (or the configuration), with history
   -b, --buildfile FILE use this recipe file instead of looking TARGET up
-  -D, --define N=V     set variable N to V (before and after the configuration is read)
+  -v, --verbose        more output
+  -D, --debug          more debugging output (repeat for more)
+
+Variables named in BB_ENV_PASSTHROUGH_ADDITIONS (and MACHINE, DISTRO, DL_DIR, SSTATE_DIR,
+SSTATE_MIRRORS, BB_NO_NETWORK, BB_NUMBER_THREADS, TMPDIR, … by default) are taken from the
+environment: \`MACHINE=qemuarm64 bake -e\`.
   -h, --help           this help
 
 subcommands:
   getvar [-r RECIPE] VAR [--value] [--flag F]   one variable, with its history
   help                                        this help
 `;
-
-function defines(values: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values ?? []) {
-    const eq = v.indexOf("=");
-    if (eq <= 0) throw new UsageError(`-D wants NAME=VALUE, not "${v}"`);
-    out[v.slice(0, eq)] = v.slice(eq + 1);
-  }
-  return out;
-}
 
 /** The datastore that `-e`/`getvar` show: a recipe's (by name or file), or the configuration's. */
 function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null) {
@@ -68,7 +63,6 @@ function getvar(argv: string[], cwd: string): number {
       recipe: { type: "string", short: "r" },
       value: { type: "boolean" },
       flag: { type: "string", short: "f" },
-      define: { type: "string", short: "D", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -77,7 +71,7 @@ function getvar(argv: string[], cwd: string): number {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("getvar wants exactly one variable name");
-  const m = datastoreFor({ cwd, defines: defines(values.define) }, values.recipe ?? null, null);
+  const m = datastoreFor({ cwd, vars: passthroughVariables(process.env) }, values.recipe ?? null, null);
   process.stdout.write(formatVariable(m.d, positionals[0]!, { valueOnly: values.value ?? false, flag: values.flag ?? null }));
   return 0;
 }
@@ -90,7 +84,8 @@ function bake(argv: string[], cwd: string): number {
       cmd: { type: "string", short: "c" },
       environment: { type: "boolean", short: "e" },
       buildfile: { type: "string", short: "b" },
-      define: { type: "string", short: "D", multiple: true },
+      verbose: { type: "boolean", short: "v", multiple: true },
+      debug: { type: "boolean", short: "D", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -98,7 +93,7 @@ function bake(argv: string[], cwd: string): number {
     process.stdout.write(MAIN_HELP);
     return 0;
   }
-  const common = { cwd, defines: defines(values.define) };
+  const common = { cwd, vars: passthroughVariables(process.env) };
   if (values.environment) {
     if (positionals.length > 1) throw new UsageError("-e shows one recipe at a time");
     const m = datastoreFor(common, positionals[0] ?? null, values.buildfile ?? null);

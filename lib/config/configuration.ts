@@ -28,7 +28,7 @@ export function findTopdir(start: string): string | null {
 
 export interface LoadOptions {
   readonly topdir: string;
-  /** Set before anything is read, and again after: command-line and environment overrides. */
+  /** Set before anything is read (variables passed through from the environment). */
   readonly vars?: Readonly<Record<string, string>>;
   readonly files?: MetadataFiles;
   /** Stop after the layers (for `bake layers …`). */
@@ -36,12 +36,14 @@ export interface LoadOptions {
 }
 
 /** BitBake's data.expandVarref: replace `${NAME}` by its current value everywhere, so each layer keeps its own LAYERDIR. */
-function expandReference(d: DataStore, name: string): void {
+function expandReference(d: DataStore, name: string, file: string): void {
   const ref = "${" + name + "}";
   const value = d.getVar(name, false) ?? "";
   for (const key of d.keys()) {
     const current = d.getVar(key, false);
-    if (current !== null && current.includes(ref)) d.setVar(key, current.split(ref).join(value));
+    if (current !== null && current.includes(ref)) {
+      d.setVar(key, current.split(ref).join(value), { file, line: 0, op: `expand \${${name}}` });
+    }
   }
 }
 
@@ -66,18 +68,33 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   if (missing.length > 0) {
     throw new ConfigurationError(`these layer directories in BBLAYERS (${bblayers}) do not exist: ${missing.join(", ")}`);
   }
+  // Each layer's LAYERSERIES_COMPAT is taken as its layer.conf leaves it, then removed, so that one
+  // layer cannot inherit another's (BitBake's cookerdata does the same).
+  const compat = new Map<string, string[]>();
+  const collectionsNow = () => (d.getVar("BBFILE_COLLECTIONS") ?? "").split(/\s+/).filter(Boolean);
   for (const layer of layerDirs) {
     const conf = join(layer, "conf", "layer.conf");
     if (!existsSync(conf)) throw new ConfigurationError(`layer ${layer} has no conf/layer.conf`, layer);
+    const known = new Set(collectionsNow());
     d.setVar("LAYERDIR", layer);
     d.setVar("LAYERDIR_RE", layer.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
     evaluateFile(conf, m, ev, true);
-    expandReference(d, "LAYERDIR");
-    expandReference(d, "LAYERDIR_RE");
+    expandReference(d, "LAYERDIR", conf);
+    expandReference(d, "LAYERDIR_RE", conf);
+    for (const c of collectionsNow()) {
+      if (known.has(c) || compat.has(c)) continue;
+      compat.set(c, (d.getVar(`LAYERSERIES_COMPAT_${c}`) ?? "").split(/\s+/).filter(Boolean));
+      d.delVar(`LAYERSERIES_COMPAT_${c}`);
+    }
   }
   d.delVar("LAYERDIR_RE");
   d.delVar("LAYERDIR");
-  const layers = readLayers(d);
+  const all = collectionsNow();
+  const duplicate = all.find((c, i) => all.indexOf(c) !== i);
+  if (duplicate !== undefined) {
+    throw new ConfigurationError(`duplicated BBFILE_COLLECTIONS '${duplicate}': a layer is listed twice in BBLAYERS, or two layers use one name`, duplicate);
+  }
+  const layers = readLayers(d).map((l) => ({ ...l, seriesCompat: compat.get(l.name) ?? l.seriesCompat }));
   const coreSeries = (d.getVar("LAYERSERIES_CORENAMES") ?? "").split(/\s+/).filter(Boolean);
   const warnings = checkLayers(layers, coreSeries);
   if (!opts.layersOnly) {
@@ -85,7 +102,6 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
     const bakeConf = which(d.getVar("BBPATH")!, "conf/bake.conf").found;
     if (bakeConf === null) throw new ConfigurationError("conf/bake.conf not found along BBPATH: is meta-core in BBLAYERS?");
     evaluateFile(bakeConf, m, ev, true);
-    for (const [name, value] of Object.entries(opts.vars ?? {})) d.setVar(name, value);
     inheritConfigurationClasses(m, files);
   }
   return { topdir, metadata: m, layerDirs, layers, warnings, files };

@@ -70,9 +70,15 @@ export function checkLayers(layers: readonly Layer[], coreSeries: readonly strin
         }
       }
     }
+    if (layer.seriesCompat.length > 0 && coreSeries.length === 0) {
+      throw new ConfigurationError(
+        `no core layer found to work with layer ${layer.name} (no layer sets LAYERSERIES_CORENAMES): is meta-core in BBLAYERS?`,
+        layer.name,
+      );
+    }
     if (layer.seriesCompat.length === 0) {
       warnings.push(`layer ${layer.name} should set LAYERSERIES_COMPAT_${layer.name} in its conf/layer.conf`);
-    } else if (coreSeries.length > 0 && !layer.seriesCompat.some((s) => coreSeries.includes(s))) {
+    } else if (!layer.seriesCompat.some((s) => coreSeries.includes(s))) {
       throw new ConfigurationError(
         `layer ${layer.name} is not compatible with the core layer, which supports the series ` +
           `"${coreSeries.join(" ")}" (LAYERSERIES_COMPAT_${layer.name} = "${layer.seriesCompat.join(" ")}")`,

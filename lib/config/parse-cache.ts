@@ -1,4 +1,4 @@
-// The parse cache: RecipeInfo records in LevelDB, keyed by recipe file, bbappends and -D defines, and
+// The parse cache: RecipeInfo records in LevelDB, keyed by recipe file and bbappends, and
 // valid while every file that went into the recipe (configuration, classes, includes, bbappends,
 // and the paths looked at that did not exist) has the same content. Changing a class re-parses
 // exactly the recipes that read it.
@@ -40,7 +40,7 @@ export class FileHashes {
 export class ParseCache {
   private constructor(
     private readonly db: Level<string, Entry>,
-    /** Identifies the code and options entries were made with (bake's version, -D defines). */
+    /** Identifies the code and options entries were made with (bake's code, environment variables). */
     private readonly generation: string,
     private readonly hashes: FileHashes,
   ) {}

@@ -1,12 +1,12 @@
 // The piscina worker that parses recipes. A worker keeps the configuration it loaded for a given
-// build directory and set of -D defines, so only the first recipe it parses pays for it.
+// build directory and set of environment variables, so only the first recipe it parses pays for it.
 import { MetadataError } from "../parse/index.js";
 import { loadBuildConfiguration, type BuildConfiguration } from "./configuration.js";
 import { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
 
 export interface ParseRequest {
   readonly topdir: string;
-  readonly defines: Readonly<Record<string, string>>;
+  readonly vars: Readonly<Record<string, string>>;
   readonly file: string;
   readonly appends: readonly string[];
   readonly layerPriority: number;
@@ -19,8 +19,8 @@ export type ParseResponse =
 let loaded: { key: string; config: BuildConfiguration } | null = null;
 
 function configurationFor(req: ParseRequest): BuildConfiguration {
-  const key = JSON.stringify([req.topdir, req.defines]);
-  if (loaded?.key !== key) loaded = { key, config: loadBuildConfiguration({ topdir: req.topdir, vars: req.defines }) };
+  const key = JSON.stringify([req.topdir, req.vars]);
+  if (loaded?.key !== key) loaded = { key, config: loadBuildConfiguration({ topdir: req.topdir, vars: req.vars }) };
   return loaded.config;
 }
 

@@ -9,7 +9,7 @@ import { computeBaseHash, taskDependencies } from "../signature/index.js";
 export const TASK_FLAGS = [
   "depends", "rdepends", "deptask", "rdeptask", "recrdeptask", "recideptask", "mcdepends",
   "noexec", "nostamp", "fakeroot", "umask", "dirs", "cleandirs", "network", "lockfiles",
-  "sstate", "sstate-inputdirs", "sstate-outputdirs", "sstate-plaindirs", "stamp-extra-info", "file-checksums",
+  "sstate", "sstate-inputdirs", "sstate-outputdirs", "sstate-plaindirs", "stamp-extra-info", "file-checksums", "doc",
 ] as const;
 
 export interface TaskInfo {

@@ -18,7 +18,8 @@ export interface ParseProgress {
 }
 
 export interface ParseAllOptions {
-  readonly defines: Readonly<Record<string, string>>;
+  /** Variables from the environment, part of the configuration (and of the cache key). */
+  readonly vars: Readonly<Record<string, string>>;
   readonly threads: number;
   /** LevelDB directory of the parse cache, or null for none. */
   readonly cacheDir: string | null;
@@ -43,7 +44,7 @@ export class RecipeParseFailures extends Error {
  * Identifies the code that produced cache entries: a changed evaluator must not trust entries
  * written by an older one. The compiled modules that shape RecipeInfo are hashed at start-up.
  */
-function codeGeneration(defines: Readonly<Record<string, string>>): string {
+function codeGeneration(vars: Readonly<Record<string, string>>): string {
   const lib = join(dirname(fileURLToPath(import.meta.url)), "..");
   const h = createHash("sha256");
   for (const stage of ["parse", "data", "evaluate", "signature", "config"]) {
@@ -52,7 +53,7 @@ function codeGeneration(defines: Readonly<Record<string, string>>): string {
       if (f.endsWith(".js")) h.update(f).update(readFileSync(join(dir, f)));
     }
   }
-  h.update(JSON.stringify(Object.entries(defines).sort()));
+  h.update(JSON.stringify(Object.entries(vars).sort()));
   return h.digest("hex");
 }
 
@@ -61,7 +62,7 @@ export async function parseAllRecipes(
   collection: RecipeCollection,
   opts: ParseAllOptions,
 ): Promise<ParsedRecipes> {
-  const cache = opts.cacheDir === null ? null : await ParseCache.open(opts.cacheDir, codeGeneration(opts.defines));
+  const cache = opts.cacheDir === null ? null : await ParseCache.open(opts.cacheDir, codeGeneration(opts.vars));
   const total = collection.recipes.length;
   const infos: RecipeInfo[][] = new Array(total);
   let done = 0;
@@ -96,7 +97,7 @@ export async function parseAllRecipes(
             const appends = collection.appends.get(recipe.path) ?? [];
             const res = await pool.run({
               topdir: config.topdir,
-              defines: opts.defines,
+              vars: opts.vars,
               file: recipe.path,
               appends,
               layerPriority: recipe.priority,

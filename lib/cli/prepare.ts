@@ -1,0 +1,53 @@
+// The cooker's preparation, shared by every command that needs the recipes: configuration, layer
+// checks, recipe collection, parsing (cached, in workers), the recipe index and provider preferences.
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import {
+  collectRecipes,
+  checkDanglingAppends,
+  parseAllRecipes,
+  type BuildConfiguration,
+  type ParsedRecipes,
+  type ParseProgress,
+  type RecipeCollection,
+} from "../config/index.js";
+import { RecipeIndex, type ProviderPreferences } from "../graph/index.js";
+import { loadConfiguration, type CommonOptions } from "./context.js";
+
+export interface Prepared {
+  readonly config: BuildConfiguration;
+  readonly collection: RecipeCollection;
+  readonly recipes: ParsedRecipes;
+  readonly index: RecipeIndex;
+  readonly prefs: ProviderPreferences;
+  readonly warnings: readonly string[];
+}
+
+export function threadsOf(config: BuildConfiguration, name: string): number {
+  const value = Number(config.metadata.d.getVar(name) ?? "");
+  return Number.isInteger(value) && value > 0 ? value : availableParallelism();
+}
+
+export function providerPreferences(config: BuildConfiguration): ProviderPreferences {
+  const d = config.metadata.d;
+  return {
+    provider: (name) => d.getVar(`PREFERRED_PROVIDER_${name}`),
+    version: (pn) => d.getVar(`PREFERRED_VERSION_${pn}`),
+    rprovider: (name) => d.getVar(`PREFERRED_RPROVIDER_${name}`),
+  };
+}
+
+export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgress) => void): Promise<Prepared> {
+  const config = loadConfiguration(common);
+  const d = config.metadata.d;
+  const collection = collectRecipes(d, config.layers);
+  const warnings = [...config.warnings, ...checkDanglingAppends(d, collection)];
+  const cacheRoot = d.getVar("CACHE");
+  const recipes = await parseAllRecipes(config, collection, {
+    vars: common.vars,
+    threads: threadsOf(config, "BB_NUMBER_PARSE_THREADS"),
+    cacheDir: cacheRoot ? join(cacheRoot, "parse") : null,
+    ...(onProgress ? { onProgress } : {}),
+  });
+  return { config, collection, recipes, index: new RecipeIndex(recipes.infos), prefs: providerPreferences(config), warnings };
+}

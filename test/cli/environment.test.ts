@@ -1,0 +1,103 @@
+// `bake -e`, `bake getvar` and `-b` run as a user runs them: the real bin/bake.js in a build directory.
+import test from "ava";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const bake = join(repo, "bin/bake.js");
+
+function write(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
+
+function fixture(): { build: string; layer: string; cleanup: () => void } {
+  const root = mkdtempSync(join(tmpdir(), "bake-cli-"));
+  const layer = join(root, "meta-test");
+  const build = join(root, "build");
+  write(join(layer, "conf/layer.conf"), [
+    'BBPATH .= ":${LAYERDIR}"',
+    'BBFILES += "${LAYERDIR}/recipes-*/*/*.bb ${LAYERDIR}/recipes-*/*/*.bbappend"',
+    'BBFILE_COLLECTIONS += "test"',
+    'BBFILE_PATTERN_test = "^${LAYERDIR}/"',
+    'BBFILE_PRIORITY_test = "7"',
+    'LAYERDEPENDS_test = "core"',
+    'LAYERSERIES_COMPAT_test = "ember"',
+    "",
+  ].join("\n"));
+  write(join(layer, "recipes-demo/hello/hello_1.2.bb"), [
+    'SUMMARY = "greeting"',
+    'GREETING = "hello"',
+    'GREETING:append:qemux86-64 = " x86"',
+    "do_compile() {",
+    "\techo ${GREETING}",
+    "}",
+    "do_compile[dirs] = \"${B}\"",
+    "",
+  ].join("\n"));
+  write(join(layer, "recipes-demo/hello/hello_%.bbappend"), 'GREETING:append = " from the append"\n');
+  write(join(layer, "recipes-demo/broken/broken_1.0.bb"), 'A = "ok"\nB = "unclosed\n');
+  write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${join(repo, "meta-core")} ${layer}"\n`);
+  write(join(build, "conf/local.conf"), 'MACHINE ??= "qemux86-64"\n');
+  return { build, layer, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+function run(cwd: string, ...args: string[]) {
+  return runWith({}, cwd, ...args);
+}
+
+function runWith(env: Record<string, string>, cwd: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [bake, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test("bake -e RECIPE prints the finalised value with the history of every operation", (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const r = run(f.build, "-e", "hello");
+  t.is(r.code, 0, r.err);
+  t.regex(r.out, /# \$GREETING \[3 operations\]/);
+  t.regex(r.out, /#\s+set .*hello_1\.2\.bb:2\n#\s+"hello"/);
+  t.regex(r.out, /hello_%\.bbappend:1/);
+  t.regex(r.out, /\nGREETING="hello x86 from the append"\n/);
+  t.regex(r.out, /\nPV="1\.2"\n/);
+  t.regex(r.out, /do_compile\(\) \{\n\techo hello x86 from the append\n\}/);
+});
+
+test("bake getvar: history, --value, --flag, -r; MACHINE from the environment", (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  t.is(run(f.build, "getvar", "-r", "hello", "GREETING", "--value").out, "hello x86 from the append\n");
+  t.is(run(f.build, "getvar", "-r", "hello", "do_compile", "--flag", "dirs").out.trim().endsWith("/hello-1.2"), true);
+  t.is(runWith({ MACHINE: "qemuarm64" }, f.build, "getvar", "-r", "hello", "GREETING", "--value").out, "hello from the append\n");
+  t.is(runWith({ NOT_PASSED: "x" }, f.build, "getvar", "NOT_PASSED", "--value").out, "\n", "other variables stay out");
+  t.regex(run(f.build, "getvar", "MACHINE").out, /# \$MACHINE[\s\S]*local\.conf:1[\s\S]*MACHINE="qemux86-64"/);
+});
+
+test("bake -b FILE -e reads a recipe file directly", (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const r = run(f.build, "-b", join(f.layer, "recipes-demo/hello/hello_1.2.bb"), "-e");
+  t.is(r.code, 0, r.err);
+  t.regex(r.out, /\nGREETING="hello x86"\n/, "-b applies no bbappend");
+});
+
+test("a syntax error names file, line and column, shows the line and a caret, and exits 1", (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const r = run(f.build, "-e", "broken");
+  t.is(r.code, 1);
+  t.regex(r.err, /broken_1\.0\.bb:2:5: unparsed line[^\n]*\n {4}B = "unclosed\n {8}\^/);
+});
+
+test("usage errors exit 2; outside a build directory the error says what is missing", (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  t.is(run(f.build, "--no-such-option").code, 2);
+  const outside = run(tmpdir(), "-e");
+  t.is(outside.code, 1);
+  t.regex(outside.err, /conf\/bblayers\.conf/);
+});
