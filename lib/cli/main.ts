@@ -7,6 +7,9 @@ import { ConfigurationError, selectRecipeFile } from "../config/index.js";
 import { MetadataError } from "../parse/index.js";
 import { loadConfiguration, loadRecipes, passthroughVariables, UsageError, type CommonOptions } from "./context.js";
 import { formatEnvironment, formatVariable } from "./environment.js";
+import { layersCommand } from "./layers.js";
+import { runHashserv } from "../sstate/hashserv/index.js";
+import { runSstateCommand } from "../sstate/index.js";
 
 /** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
 export const EXIT_FAILURE = 1;
@@ -32,6 +35,9 @@ environment: \`MACHINE=qemuarm64 bake -e\`.
 
 subcommands:
   getvar [-r RECIPE] VAR [--value] [--flag F]   one variable, with its history
+  layers show|show-recipes|show-appends|add-layer|remove-layer|fetch|lock|status
+  hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
+  sstate keygen|verify|prune                  signing keys and the shared-state cache
   help                                        this help
 `;
 
@@ -129,6 +135,12 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
     switch (argv[0]) {
       case "getvar":
         return getvar(argv.slice(1), cwd);
+      case "layers":
+        return await layersCommand(argv.slice(1), { cwd, vars: passthroughVariables(process.env) });
+      case "hashserv":
+        return await runHashserv(argv.slice(1));
+      case "sstate":
+        return await runSstateCommand(argv.slice(1));
       case "help":
         process.stdout.write(MAIN_HELP);
         return 0;
