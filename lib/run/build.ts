@@ -1,0 +1,152 @@
+// A build: the lock, the signatures and stamps, the run queue and the worker pool, wired together.
+import { randomUUID } from "node:crypto";
+import type { RecipeInfo } from "../config/index.js";
+import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
+import type { BuildListener, BuildSummary, TaskOutcome } from "./events.js";
+import { acquireBuildLock } from "./lock.js";
+import { TaskPool } from "./pool.js";
+import { runQueue, type InterruptSource } from "./scheduler.js";
+import { taskHashes } from "./signature.js";
+import { invalidateTask, isSet, readTaint, StampSet } from "./stamps.js";
+
+export interface BuildOptions {
+  readonly topdir: string;
+  /** `-D NAME=VALUE`, as the configuration was loaded with (workers load it again). */
+  readonly defines?: Readonly<Record<string, string>>;
+  /** The bbappends of each recipe file (RecipeCollection.appends). */
+  readonly appends?: ReadonlyMap<string, readonly string[]>;
+  /** Tasks at once (BB_NUMBER_THREADS). */
+  readonly threads: number;
+  /** `-k`. */
+  readonly keepGoing?: boolean;
+  /** `-f`: run the target tasks even when current. */
+  readonly force?: boolean;
+  /** `-C TASK`: invalidate TASK of each target's recipe, then build. */
+  readonly clearStamp?: string | null;
+  /** The tasks to consider; default the graph's targets and all they depend on. */
+  readonly tasks?: Iterable<TaskId>;
+  readonly listener?: BuildListener;
+  readonly interrupts?: InterruptSource;
+  /**
+   * `${STAMP}` of a recipe when known without parsing it (from the parse cache); undefined makes
+   * a worker parse the recipe to find it.
+   */
+  readonly stampBase?: (recipe: RecipeInfo) => string | null | undefined;
+}
+
+export class StampBaseMissing extends Error {
+  constructor(readonly recipeId: string) {
+    super(`STAMP is not set for ${recipeId}: cannot tell which of its tasks are done`);
+    this.name = "StampBaseMissing";
+  }
+}
+
+/** The targets and every task they depend on (all of the graph when it names no targets). */
+export function tasksToRun(graph: TaskGraph): Set<TaskId> {
+  if (graph.targets.length === 0) return new Set(graph.nodes.keys());
+  const out = new Set<TaskId>();
+  const work = graph.targets.filter((t) => graph.nodes.has(t));
+  while (work.length > 0) {
+    const id = work.pop()!;
+    if (out.has(id)) continue;
+    out.add(id);
+    for (const dep of graph.nodes.get(id)!.deps) if (graph.nodes.has(dep) && !out.has(dep)) work.push(dep);
+  }
+  return out;
+}
+
+function withDoPrefix(task: string): string {
+  return task.startsWith("do_") ? task : `do_${task}`;
+}
+
+export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<BuildSummary> {
+  const set = new Set(opts.tasks ?? tasksToRun(graph));
+  const nodes = [...set].map((id) => graph.nodes.get(id)).filter((n): n is TaskNode => n !== undefined);
+  const lock = acquireBuildLock(opts.topdir);
+  const pool = new TaskPool(opts.threads);
+  const note = (level: "note" | "warning", text: string) => opts.listener?.({ type: "Note", level, text });
+  try {
+    if (lock.takenOver) {
+      const killed = lock.takenOver.killedGroups.length;
+      note(
+        "warning",
+        `took over the build lock of bake pid ${lock.takenOver.pid}, which is gone` +
+          (killed > 0 ? `; killed ${killed} task process group${killed > 1 ? "s" : ""} it left running` : ""),
+      );
+    }
+    const defines = opts.defines ?? {};
+    const request = (recipe: RecipeInfo) => ({
+      topdir: opts.topdir,
+      defines,
+      recipeFile: recipe.file,
+      variant: recipe.variant,
+      appends: opts.appends?.get(recipe.file) ?? [],
+    });
+
+    // Where each recipe's stamps are: needed for every task, before any signature (taints).
+    const recipes = new Map<string, RecipeInfo>();
+    for (const n of nodes) recipes.set(n.recipeId, n.recipe);
+    const bases = new Map<string, string>();
+    await Promise.all(
+      [...recipes].map(async ([id, recipe]) => {
+        const known = opts.stampBase?.(recipe);
+        const base = known !== undefined ? known : await pool.stampBase(request(recipe));
+        if (!base) throw new StampBaseMissing(id);
+        bases.set(id, base);
+      }),
+    );
+
+    // -f and -C as BitBake's invalidate_task: stamps removed, a taint written.
+    if (opts.force) {
+      for (const t of graph.targets) {
+        const n = graph.nodes.get(t);
+        if (n && set.has(t)) invalidateTask(bases.get(n.recipeId)!, n.task.name);
+      }
+    }
+    if (opts.clearStamp) {
+      const task = withDoPrefix(opts.clearStamp);
+      const targetRecipes = new Set(graph.targets.map((t) => graph.nodes.get(t)?.recipeId));
+      for (const id of targetRecipes) {
+        if (id === undefined) continue;
+        if (nodes.some((n) => n.recipeId === id && n.task.name === task)) invalidateTask(bases.get(id)!, task);
+        else note("warning", `-C ${task}: ${id} has no task ${task} in this build`);
+      }
+    }
+
+    // A nostamp task gets a new taint each build, so whatever depends on it reruns (BitBake).
+    const buildTaint = `nostamp:${randomUUID()}`;
+    const hashes = taskHashes(graph, set, (id) => {
+      const n = graph.nodes.get(id)!;
+      if (isSet(n.task.flags.nostamp)) return buildTaint;
+      const base = bases.get(n.recipeId);
+      const taint = base === undefined ? null : readTaint(base, n.task.name);
+      if (taint !== null && set.has(id)) note("warning", `${n.recipe.pn}:${n.task.name} is tainted from a forced run`);
+      return taint;
+    });
+    const stamps = new StampSet(bases, hashes);
+
+    const execute = async (node: TaskNode, signal: AbortSignal): Promise<TaskOutcome> => {
+      if (!isSet(node.task.flags.noexec)) {
+        const outcome = await pool.runTask(
+          { ...request(node.recipe), task: node.task.name, taskhash: stamps.hash(node) },
+          { signal, onSpawn: (pgid, runfile) => lock.recordProcess(pgid, runfile) },
+        );
+        if (!outcome.ok) return outcome;
+      }
+      stamps.write(node);
+      return { ok: true };
+    };
+
+    return await runQueue(graph, set, {
+      threads: opts.threads,
+      keepGoing: opts.keepGoing ?? false,
+      execute,
+      isCurrent: (node, ranDeps) => stamps.isCurrent(node, ranDeps),
+      interrupts: opts.interrupts,
+      listener: opts.listener,
+    });
+  } finally {
+    await pool.close();
+    lock.release();
+  }
+}

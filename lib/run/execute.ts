@@ -1,0 +1,220 @@
+// Running one task of a recipe, given its finalised datastore (BitBake's bb.build._exec_task and
+// exec_func): the log file and its link, then each of prefuncs, the task, postfuncs — a shell
+// function as `/bin/sh` on the script written to ${T}, a `js` function in this thread.
+import { spawn } from "node:child_process";
+import {
+  appendFileSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { runJs, setJsMessageHandler, type DataStore } from "../data/index.js";
+import type { TaskFailure, TaskOutcome } from "./events.js";
+import { mayUseNetwork, shellCommand } from "./network.js";
+import { exportedVariables, functionKind, shellScript } from "./script.js";
+
+export interface TaskRun {
+  /** `do_compile`. */
+  readonly task: string;
+  readonly taskhash: string;
+  /** Told the process group of each shell as it starts (to kill it, or clean up after a crash). */
+  readonly onSpawn?: (pgid: number, runfile: string) => void;
+  /** When aborted, the running shell's process group is killed and nothing more starts. */
+  readonly signal?: AbortSignal;
+}
+
+/** Lines of the log a failure shows. */
+export const TAIL_LINES = 20;
+
+/** The last `n` lines of a file (reading only its end: logs can be large). */
+export function logTail(path: string, n: number = TAIL_LINES): string[] {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return [];
+  }
+  try {
+    const size = statSync(path).size;
+    const length = Math.min(size, 64 * 1024);
+    const buf = Buffer.alloc(length);
+    readSync(fd, buf, 0, length, size - length);
+    const lines = buf.toString("utf8").replace(/\n$/, "").split("\n");
+    return lines.slice(-n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** (Re)point `link` at `target` (a name in the same directory) atomically. */
+function pointLink(link: string, target: string): void {
+  const temp = `${link}.${process.pid}.tmp`;
+  rmSync(temp, { force: true });
+  symlinkSync(target, temp);
+  renameSync(temp, link);
+}
+
+function words(text: string | null): string[] {
+  return (text ?? "").split(/\s+/).filter(Boolean);
+}
+
+class TaskError extends Error {
+  constructor(readonly failure: TaskFailure) {
+    super(failure.reason);
+  }
+}
+
+function signalName(signal: NodeJS.Signals | null): string {
+  return signal ?? "unknown signal";
+}
+
+const KILL_GRACE_MS = 3000;
+
+export async function executeTask(d: DataStore, run: TaskRun): Promise<TaskOutcome> {
+  const { task } = run;
+  d.setVar("BB_RUNTASK", task);
+  d.setVar("BB_TASKHASH", run.taskhash);
+  d.setVar("BB_UNIHASH", run.taskhash);
+  const tempdir = d.getVar("T");
+  if (!tempdir) return { ok: false, failure: { reason: "error", message: `T is not set for ${task}`, log: null } };
+  mkdirSync(tempdir, { recursive: true });
+  const logbase = `log.${task}.${process.pid}`;
+  const logfile = join(tempdir, logbase);
+  const fd = openSync(logfile, "a");
+  try {
+    pointLink(join(tempdir, `log.${task}`), logbase);
+    appendFileSync(join(tempdir, "log.task_order"), `${task} (${process.pid}): ${logbase}\n`);
+    const umask = d.getVarFlag(task, "umask");
+    const funcs = [...words(d.getVarFlag(task, "prefuncs")), task, ...words(d.getVarFlag(task, "postfuncs"))];
+    for (const func of funcs) {
+      if (run.signal?.aborted) {
+        return { ok: false, failure: { reason: "killed", signal: "SIGTERM", log: logfile, tail: logTail(logfile) } };
+      }
+      await runFunction(d, func, { ...run, fd, logfile, tempdir, umask: umask || null, isTask: func === task });
+    }
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof TaskError) return { ok: false, failure: err.failure };
+    const message = err instanceof Error ? err.message : String(err);
+    writeSync(fd, `ERROR: ${message}\n`);
+    return { ok: false, failure: { reason: "error", message, log: logfile } };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface FunctionRun extends TaskRun {
+  readonly fd: number;
+  readonly logfile: string;
+  readonly tempdir: string;
+  readonly umask: string | null;
+  readonly isTask: boolean;
+}
+
+async function runFunction(d: DataStore, func: string, run: FunctionRun): Promise<void> {
+  const kind = functionKind(d, func);
+  if (kind === null) {
+    writeSync(run.fd, `WARNING: Function ${func} doesn't exist\n`);
+    return;
+  }
+  if (kind === "python") {
+    writeSync(run.fd, `ERROR: ${func} is a Python function: bake runs shell and js functions only\n`);
+    throw new TaskError({ reason: "python-function", func, log: run.logfile });
+  }
+  // As BitBake's exec_func: the function's own cleandirs are emptied, its dirs made, the last
+  // of them is where it runs (default ${B}).
+  for (const dir of words(d.getVarFlag(func, "cleandirs"))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  }
+  const dirs = words(d.getVarFlag(func, "dirs"));
+  const cwd = dirs.at(-1) ?? d.getVar("B") ?? run.tempdir;
+  for (const dir of dirs.length > 0 ? dirs : [cwd]) mkdirSync(dir, { recursive: true });
+  if (kind === "js") await runJsFunction(d, func, run);
+  else await runShellFunction(d, func, cwd, run);
+}
+
+async function runJsFunction(d: DataStore, func: string, run: FunctionRun): Promise<void> {
+  writeSync(run.fd, `DEBUG: Executing js function ${func}\n`);
+  const prefix = { debug: "DEBUG", note: "NOTE", plain: "", warn: "WARNING", error: "ERROR", fatal: "ERROR" } as const;
+  // One task at a time per worker thread, so the thread's message handler is this task's.
+  setJsMessageHandler((m) => writeSync(run.fd, `${prefix[m.level] ? `${prefix[m.level]}: ` : ""}${m.text}\n`));
+  try {
+    await runJs(d.getVar(func, false) ?? "", d, {
+      filename: d.getVarFlag(func, "filename", false) ?? func,
+      line: Number(d.getVarFlag(func, "lineno", false) ?? 1) || 1,
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    writeSync(run.fd, `ERROR: ${func}: ${message}\n`);
+    throw new TaskError({ reason: "js-error", message, log: run.logfile, tail: logTail(run.logfile) });
+  } finally {
+    setJsMessageHandler(null);
+  }
+  writeSync(run.fd, `DEBUG: js function ${func} finished\n`);
+}
+
+async function runShellFunction(d: DataStore, func: string, cwd: string, run: FunctionRun): Promise<void> {
+  const exported = exportedVariables(d);
+  const runbase = `run.${func}.${process.pid}`;
+  const runfile = join(run.tempdir, runbase);
+  writeFileSync(runfile, shellScript(d, func, { cwd, umask: run.umask, exported }), { mode: 0o755 });
+  if (run.isTask) pointLink(join(run.tempdir, `run.${func}`), runbase);
+  writeSync(run.fd, `DEBUG: Executing shell function ${func}\n`);
+  const command = shellCommand(runfile, !mayUseNetwork(run.task, d.getVarFlag(run.task, "network")));
+  const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    // Its own process group (detached) so that a second Ctrl-C can kill the whole task, and a
+    // first one, sent by the terminal to bake's group, does not reach it.
+    const child = spawn(command.file, command.args, {
+      cwd,
+      env: Object.fromEntries(exported.vars),
+      stdio: ["ignore", run.fd, run.fd],
+      detached: true,
+    });
+    let killTimer: NodeJS.Timeout | undefined;
+    const kill = () => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        return;
+      }
+      killTimer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }, KILL_GRACE_MS);
+    };
+    child.on("spawn", () => {
+      if (child.pid !== undefined) run.onSpawn?.(child.pid, runfile);
+      if (run.signal?.aborted) kill();
+    });
+    run.signal?.addEventListener("abort", kill, { once: true });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      clearTimeout(killTimer);
+      run.signal?.removeEventListener("abort", kill);
+      resolve({ code, signal });
+    });
+  });
+  if (result.signal !== null) {
+    writeSync(run.fd, `ERROR: ${func} was killed by ${result.signal}\n`);
+    throw new TaskError({ reason: "killed", signal: signalName(result.signal), log: run.logfile, tail: logTail(run.logfile) });
+  }
+  if (result.code !== 0) {
+    const code = result.code ?? 1;
+    writeSync(run.fd, `ERROR: ${func} failed with exit code ${code}\n`);
+    throw new TaskError({ reason: "exit-non-zero", code, log: run.logfile, tail: logTail(run.logfile) });
+  }
+  writeSync(run.fd, `DEBUG: Shell function ${func} finished\n`);
+}

@@ -1,0 +1,108 @@
+// Stamps: an empty-ish file `${STAMP}.${task}.${taskhash}` says "this task is done for this
+// signature" (BitBake's bb.build.make_stamp / stampfile). Written only after the task succeeded,
+// under a temporary name then renamed, so a build killed at any moment never leaves a stamp for
+// work that did not finish.
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { TaskId, TaskNode } from "../graph/types.js";
+import type { TaskHash } from "./signature.js";
+
+/** The stamp for one signature; `stamp-extra-info` goes after the hash as in BitBake. */
+export function stampFile(base: string, task: string, hash: TaskHash, extraInfo?: string): string {
+  return extraInfo ? `${base}.${task}.${hash}.${extraInfo}` : `${base}.${task}.${hash}`;
+}
+
+function taintFile(base: string, task: string): string {
+  return `${base}.${task}.taint`;
+}
+
+/** The mark a forced run left (`-f`, `-C`); it takes part in the task's signature from then on. */
+export function readTaint(base: string, task: string): string | null {
+  try {
+    return readFileSync(taintFile(base, task), "utf8").trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Force a task to run again, as BitBake's invalidate_task: its stamps go, and a taint is written,
+ * which changes its signature and so those of every task after it (they rerun too).
+ */
+export function invalidateTask(base: string, task: string): void {
+  removeStamps(base, task, null);
+  writeAtomically(taintFile(base, task), `${randomUUID()}\n`);
+}
+
+const HASH_NAME = /^[0-9a-f]{64}(\.|$)/;
+
+/** Remove the stamps of `task` (other than `keep`); taints stay, as BitBake keeps them. */
+export function removeStamps(base: string, task: string, keep: string | null): void {
+  const dir = dirname(base);
+  const prefix = `${basename(base)}.${task}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !HASH_NAME.test(name.slice(prefix.length))) continue;
+    const path = join(dir, name);
+    if (path !== keep) rmSync(path, { force: true });
+  }
+}
+
+function writeAtomically(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  // A dot name that no stamp lookup matches: a half-written file is never taken for a stamp.
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
+  writeFileSync(temp, content);
+  renameSync(temp, path);
+}
+
+/** The stamps of one build: where each recipe's stamps live and the signature of each task. */
+export class StampSet {
+  constructor(
+    /** `${STAMP}` of each recipe id. */
+    private readonly bases: ReadonlyMap<string, string>,
+    private readonly hashes: ReadonlyMap<TaskId, TaskHash>,
+  ) {}
+
+  hash(node: TaskNode): TaskHash {
+    const h = this.hashes.get(node.id);
+    if (h === undefined) throw new Error(`no signature computed for ${node.id}`);
+    return h;
+  }
+
+  path(node: TaskNode): string {
+    const base = this.bases.get(node.recipeId);
+    if (base === undefined) throw new Error(`no stamp directory known for ${node.recipeId}`);
+    return stampFile(base, node.task.name, this.hash(node), node.task.flags["stamp-extra-info"]);
+  }
+
+  /**
+   * Done for its current signature: a stamp exists, the task is not `nostamp`, and no task of the
+   * same recipe it depends on ran in this build (BitBake's check_stamp_task compares the stamps of
+   * same-recipe dependencies: a rerun do_compile makes do_install rerun even at the same signature).
+   */
+  isCurrent(node: TaskNode, ranDeps: readonly TaskNode[]): boolean {
+    if (isSet(node.task.flags.nostamp)) return false;
+    if (ranDeps.some((d) => d.recipeId === node.recipeId)) return false;
+    return existsSync(this.path(node));
+  }
+
+  /** Record success; older stamps of the task (other signatures) are removed, as make_stamp does. */
+  write(node: TaskNode): void {
+    if (isSet(node.task.flags.nostamp)) return;
+    const path = this.path(node);
+    writeAtomically(path, `${this.hash(node)}\n`);
+    removeStamps(this.bases.get(node.recipeId)!, node.task.name, path);
+  }
+}
+
+/** A task flag as BitBake reads `noexec`/`nostamp`: set and not "0". */
+export function isSet(flag: string | undefined): boolean {
+  return flag !== undefined && flag !== "" && flag !== "0";
+}

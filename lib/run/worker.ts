@@ -1,0 +1,87 @@
+// The piscina worker: loads the build configuration once per (topdir, defines), parses the recipe
+// variant a task belongs to (keeping a few recent ones: a recipe's tasks tend to run one after
+// the other), and runs the task on a copy of its datastore, so that what a `js` task sets does
+// not leak into the next task (BitBake forks a process per task for the same reason).
+import type { MessagePort } from "node:worker_threads";
+import { loadBuildConfiguration, type BuildConfiguration } from "../config/index.js";
+import { parseRecipeVariants, type ParsedRecipe } from "../evaluate/index.js";
+import type { TaskOutcome } from "./events.js";
+import { executeTask } from "./execute.js";
+
+export interface RecipeRequest {
+  readonly topdir: string;
+  readonly defines: Readonly<Record<string, string>>;
+  readonly recipeFile: string;
+  /** "" or the BBCLASSEXTEND entry (`native`…). */
+  readonly variant: string;
+  readonly appends: readonly string[];
+}
+
+export interface TaskRequest extends RecipeRequest {
+  readonly task: string;
+  readonly taskhash: string;
+  /** Messages to the main thread: `{ type: "spawned", pgid, runfile }`; from it: `"kill"`. */
+  readonly port?: MessagePort;
+}
+
+export type PortMessage = { readonly type: "spawned"; readonly pgid: number; readonly runfile: string };
+
+let config: { key: string; value: BuildConfiguration } | null = null;
+const recipes = new Map<string, ParsedRecipe>();
+const RECIPES_KEPT = 4;
+
+function configuration(req: RecipeRequest): BuildConfiguration {
+  const key = JSON.stringify([req.topdir, Object.entries(req.defines).sort()]);
+  if (config?.key !== key) {
+    config = { key, value: loadBuildConfiguration({ topdir: req.topdir, vars: req.defines }) };
+    recipes.clear();
+  }
+  return config.value;
+}
+
+function recipe(req: RecipeRequest): ParsedRecipe {
+  const conf = configuration(req);
+  const key = JSON.stringify([req.recipeFile, req.variant, req.appends]);
+  let parsed = recipes.get(key);
+  if (parsed) {
+    recipes.delete(key);
+  } else {
+    parsed = parseRecipeVariants(conf.metadata, req.recipeFile, req.appends, conf.files, [req.variant])[0];
+    if (parsed === undefined) throw new Error(`${req.recipeFile} has no variant "${req.variant}"`);
+    if (parsed.skipped !== null) throw new Error(`${req.recipeFile} is skipped: ${parsed.skipped}`);
+  }
+  // Most recently used last: the first key is the one to drop.
+  recipes.set(key, parsed);
+  if (recipes.size > RECIPES_KEPT) recipes.delete(recipes.keys().next().value!);
+  return parsed;
+}
+
+/** Run one task (piscina's default entry). */
+export default async function runTask(req: TaskRequest): Promise<TaskOutcome> {
+  const abort = new AbortController();
+  req.port?.on("message", (m) => {
+    if (m === "kill") abort.abort();
+  });
+  try {
+    let d;
+    try {
+      d = recipe(req).metadata.d.createCopy();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return { ok: false, failure: { reason: "error", message: `cannot parse ${req.recipeFile}: ${message}`, log: null } };
+    }
+    return await executeTask(d, {
+      task: req.task,
+      taskhash: req.taskhash,
+      signal: abort.signal,
+      onSpawn: (pgid, runfile) => req.port?.postMessage({ type: "spawned", pgid, runfile } satisfies PortMessage),
+    });
+  } finally {
+    req.port?.close();
+  }
+}
+
+/** `${STAMP}` of a recipe variant: where its stamps go (called by name through piscina). */
+export function stampBase(req: RecipeRequest): string | null {
+  return recipe(req).metadata.d.getVar("STAMP");
+}

@@ -1,0 +1,31 @@
+// Progress and messages for people: the live terminal display or plain lines.
+import { Chalk } from "chalk";
+import { KnottyUi } from "./knotty.js";
+import { PlainUi } from "./plain.js";
+import type { BuildUi, Output } from "./ui.js";
+
+export type { BuildUi, Output, ParseProgress } from "./ui.js";
+export { KnottyUi } from "./knotty.js";
+export { PlainUi } from "./plain.js";
+export { clock, elapsed, failureLines, progressBar, summaryLines, taskStartedText, type Level } from "./messages.js";
+
+export interface UiOptions {
+  /** Default process.stdout. */
+  readonly out?: Output;
+  /** `--quiet`: plain lines, warnings, errors and the summary only. */
+  readonly quiet?: boolean;
+  /** Default process.env: NO_COLOR (any value but empty) turns colour off, TERM=dumb the live display. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The live display on a terminal, plain lines otherwise or with --quiet; colour unless NO_COLOR. */
+export function createUi(opts: UiOptions = {}): BuildUi {
+  const out = opts.out ?? process.stdout;
+  const env = opts.env ?? process.env;
+  const tty = out.isTTY === true;
+  const color = tty && !env.NO_COLOR;
+  // chalk's own detection reads the real stdout; ours follows the stream we write to.
+  const style = new Chalk({ level: color ? 1 : 0 });
+  const live = tty && !opts.quiet && env.TERM !== "dumb";
+  return live ? new KnottyUi(out, style) : new PlainUi(out, style, opts.quiet ?? false);
+}

@@ -1,0 +1,123 @@
+// Faults: the build lock, interrupts (through an injected source) and a bake killed with -9.
+import test from "ava";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { acquireBuildLock, BuildLockHeld, runBuild, type BuildEvent, type InterruptSource } from "../../lib/run/index.js";
+import { buildGraph, makeFixture, type Fixture } from "./fixture.js";
+
+function withFixture(t: { teardown(fn: () => void): void }): Fixture {
+  const f = makeFixture();
+  t.teardown(() => f.cleanup());
+  return f;
+}
+
+const never: InterruptSource = { subscribe: () => () => {} };
+
+function button(): InterruptSource & { press(): void } {
+  let handler: (() => void) | null = null;
+  return {
+    subscribe(h) {
+      handler = h;
+      return () => (handler = null);
+    },
+    press: () => handler?.(),
+  };
+}
+
+/** Polls without a deadline of its own: ava's timeout is the only limit, so no test fails on speed. */
+async function waitFor(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 20));
+}
+
+function stampsOf(f: Fixture, pn: string): string[] {
+  const dir = join(f.topdir, "tmp/stamps", pn);
+  return existsSync(dir) ? readdirSync(dir).map((s) => s.replace(/^1\.0\.(do_\w+)\..*$/, "$1")).sort() : [];
+}
+
+test("one bake per build directory: a live lock names its holder, a dead one is taken over", async (t) => {
+  const f = withFixture(t);
+  const graph = buildGraph(f.topdir, ["beta"]);
+  const lock = acquireBuildLock(f.topdir);
+  const err = await t.throwsAsync(runBuild(graph, { topdir: f.topdir, threads: 2, interrupts: never }), { instanceOf: BuildLockHeld });
+  t.is(err?.pid, process.pid);
+  t.regex(err?.message ?? "", new RegExp(`another bake \\(pid ${process.pid}\\) is running`));
+  lock.release();
+  t.false(existsSync(join(f.topdir, "bake.lock")));
+
+  const dead = spawnSync("true").pid!;
+  writeFileSync(join(f.topdir, "bake.lock"), `${dead}\n`);
+  const events: BuildEvent[] = [];
+  const summary = await runBuild(graph, { topdir: f.topdir, threads: 2, interrupts: never, listener: (e) => events.push(e) });
+  t.like(summary, { ran: 5, failed: 0 });
+  t.true(events.some((e) => e.type === "Note" && e.text.includes(`took over the build lock of bake pid ${dead}`)));
+  t.false(existsSync(join(f.topdir, "bake.lock")));
+});
+
+test("a first interrupt lets the running task finish and starts nothing more", async (t) => {
+  const f = withFixture(t);
+  const intr = button();
+  const run = runBuild(buildGraph(f.topdir, ["slow"]), { topdir: f.topdir, threads: 2, interrupts: intr });
+  await waitFor(() => existsSync(join(f.topdir, "slow-started")));
+  intr.press();
+  writeFileSync(join(f.topdir, "go"), "");
+  const summary = await run;
+  t.like(summary, { interrupted: true, failed: 0, ran: 3, unstarted: 2 });
+  t.deepEqual(f.trace(), ["slow:do_fetch", "slow:do_configure", "slow:do_compile", "slow:do_compile-end"]);
+  t.deepEqual(stampsOf(f, "slow"), ["do_compile", "do_configure", "do_fetch"]);
+});
+
+test("a second interrupt kills the running task: it fails as killed and leaves no stamp", async (t) => {
+  const f = withFixture(t);
+  const intr = button();
+  const run = runBuild(buildGraph(f.topdir, ["slow"]), { topdir: f.topdir, threads: 2, interrupts: intr });
+  await waitFor(() => existsSync(join(f.topdir, "slow-started")));
+  intr.press();
+  intr.press();
+  const summary = await run;
+  t.like(summary, { interrupted: true, failed: 1, ran: 2 });
+  t.like(summary.failures[0]!.failure, { reason: "killed", signal: "SIGTERM" });
+  t.deepEqual(stampsOf(f, "slow"), ["do_configure", "do_fetch"]);
+  // The shell is gone: were it alive, it would go on once allowed to.
+  writeFileSync(join(f.topdir, "go"), "");
+  await new Promise((r) => setTimeout(r, 300));
+  t.false(f.trace().includes("slow:do_compile-end"));
+});
+
+function running(pid: number): boolean {
+  try {
+    // A zombie has exited; only its parent has not looked yet.
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+test("kill -9 of bake mid-task: the next bake stops the orphaned task, and reruns only what had not completed", async (t) => {
+  const f = withFixture(t);
+  const child = spawn(process.execPath, [fileURLToPath(new URL("./bake-child.js", import.meta.url)), f.topdir, "slow"], {
+    stdio: "ignore",
+  });
+  const exited = new Promise((r) => child.on("exit", r));
+  await waitFor(() => existsSync(join(f.topdir, "slow-started")));
+  const lockText = readFileSync(join(f.topdir, "bake.lock"), "utf8");
+  const pgid = Number(/^task (\d+) .*run\.do_compile\./m.exec(lockText)?.[1]);
+  t.true(pgid > 0);
+  child.kill("SIGKILL");
+  await exited;
+  // The task's shell outlives bake (its own process group), and nothing stamped its task.
+  t.true(running(pgid));
+  t.deepEqual(stampsOf(f, "slow"), ["do_configure", "do_fetch"]);
+
+  rmSync(join(f.topdir, "slow-started"));
+  const events: BuildEvent[] = [];
+  const run = runBuild(buildGraph(f.topdir, ["slow"]), { topdir: f.topdir, threads: 2, interrupts: never, listener: (e) => events.push(e) });
+  await waitFor(() => existsSync(join(f.topdir, "slow-started")));
+  t.false(running(pgid));
+  writeFileSync(join(f.topdir, "go"), "");
+  const summary = await run;
+  t.like(summary, { ran: 3, current: 2, failed: 0 });
+  t.true(events.some((e) => e.type === "Note" && /took over the build lock of bake pid \d+, which is gone; killed 1 task process group/.test(e.text)));
+  t.deepEqual(f.trace(), ["slow:do_fetch", "slow:do_configure", "slow:do_compile", "slow:do_compile", "slow:do_compile-end"].concat(["slow:do_install"]));
+});
