@@ -3,10 +3,14 @@ import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { ExpansionError, FatalError as DataFatalError } from "../data/index.js";
 import { parseRecipe } from "../evaluate/index.js";
-import { ConfigurationError, selectRecipeFile } from "../config/index.js";
+import { ConfigurationError, RecipeParseFailures, selectRecipeFile } from "../config/index.js";
+import { DependencyLoop, NothingProvides, UnknownTask } from "../graph/index.js";
+import { BuildLockHeld, DependencyCycle, StampBaseMissing } from "../run/index.js";
+import { BblayersConfError, LayerSetupError, LayersFileError } from "../setup/index.js";
 import { MetadataError } from "../parse/index.js";
 import { loadConfiguration, loadRecipes, passthroughVariables, UsageError, type CommonOptions } from "./context.js";
 import { formatEnvironment, formatVariable } from "./environment.js";
+import { buildCommand } from "./build.js";
 import { layersCommand } from "./layers.js";
 import { runHashserv } from "../sstate/hashserv/index.js";
 import { runSstateCommand } from "../sstate/index.js";
@@ -22,7 +26,16 @@ Build TARGETs (recipes) with the configuration of the build directory (the neare
 holding conf/bblayers.conf, from the current directory upwards).
 
 options:
-  -c, --cmd TASK       run TASK of each target (default BB_DEFAULT_TASK)
+  -c, --cmd TASK       run TASK of each target (default BB_DEFAULT_TASK); -c listtasks lists them
+  -f, --force          run the target tasks even if their stamps are current
+  -C, --clear-stamp T  invalidate task T of the targets, then run it
+  -k, --continue       go on with what does not depend on a failure
+  -n, --dry-run        go through the motions without running anything
+  -p, --parse-only     parse every recipe and stop
+  -g, --graphviz       write task-depends.dot, pn-buildlist and task-depends.json, and stop
+      --runall T       also run task T of every recipe in the targets' graph
+      --runonly T      run only task T (and what it needs) of every recipe in the graph
+  -q, --quiet          plain output: warnings, errors and the summary only
   -e, --environment    print the finalised environment of TARGET (or the configuration), with history
   -b, --buildfile FILE use this recipe file instead of looking TARGET up
   -v, --verbose        more output
@@ -82,12 +95,21 @@ function getvar(argv: string[], cwd: string): number {
   return 0;
 }
 
-function bake(argv: string[], cwd: string): number {
+async function bake(argv: string[], cwd: string): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       cmd: { type: "string", short: "c" },
+      force: { type: "boolean", short: "f" },
+      "clear-stamp": { type: "string", short: "C" },
+      continue: { type: "boolean", short: "k" },
+      "dry-run": { type: "boolean", short: "n" },
+      "parse-only": { type: "boolean", short: "p" },
+      graphviz: { type: "boolean", short: "g" },
+      runall: { type: "string", multiple: true },
+      runonly: { type: "string", multiple: true },
+      quiet: { type: "boolean", short: "q" },
       environment: { type: "boolean", short: "e" },
       buildfile: { type: "string", short: "b" },
       verbose: { type: "boolean", short: "v", multiple: true },
@@ -106,9 +128,30 @@ function bake(argv: string[], cwd: string): number {
     process.stdout.write(formatEnvironment(m));
     return 0;
   }
-  if (positionals.length === 0 && !values.buildfile) throw new UsageError("nothing to do: name a TARGET (see bake --help)");
-  throw new UsageError("building targets is not implemented yet (see issue 3); use -e or getvar");
+  return buildCommand(
+    {
+      targets: positionals,
+      cmd: values["clear-stamp"] ?? values.cmd ?? null,
+      force: values.force ?? false,
+      clearStamp: values["clear-stamp"] ?? null,
+      keepGoing: values.continue ?? false,
+      dryRun: values["dry-run"] ?? false,
+      parseOnly: values["parse-only"] ?? false,
+      graphviz: values.graphviz ?? false,
+      buildfile: values.buildfile ?? null,
+      runall: values.runall ?? [],
+      runonly: values.runonly ?? [],
+      quiet: values.quiet ?? false,
+    },
+    common,
+  );
 }
+
+/** Failures that are the user's to fix (metadata, configuration, layers): a message, not a stack. */
+const EXPECTED_FAILURES: ReadonlyArray<abstract new (...args: never[]) => Error> = [
+  ExpansionError, DataFatalError, ConfigurationError, RecipeParseFailures, NothingProvides, DependencyLoop,
+  UnknownTask, DependencyCycle, BuildLockHeld, StampBaseMissing, LayersFileError, LayerSetupError, BblayersConfError,
+];
 
 function report(err: unknown): number {
   if (err instanceof UsageError) {
@@ -119,8 +162,8 @@ function report(err: unknown): number {
     console.error(`ERROR: ${err.format()}`);
     return EXIT_FAILURE;
   }
-  if (err instanceof ExpansionError || err instanceof DataFatalError || err instanceof ConfigurationError) {
-    console.error(`ERROR: ${err.message}`);
+  if (EXPECTED_FAILURES.some((cls) => err instanceof cls)) {
+    console.error(`ERROR: ${(err as Error).message}`);
     return EXIT_FAILURE;
   }
   if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
@@ -145,7 +188,7 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         process.stdout.write(MAIN_HELP);
         return 0;
       default:
-        return bake(argv, cwd);
+        return await bake(argv, cwd);
     }
   } catch (err) {
     return report(err);

@@ -9,7 +9,7 @@ import type { RecipeInfo } from "./recipe-info.js";
 import type { RecipeParseResult } from "./parse-recipe.js";
 
 /** Bump when RecipeInfo or the parse semantics change shape, so old entries are ignored. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 interface Entry {
   readonly format: number;

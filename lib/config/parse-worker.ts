@@ -30,7 +30,8 @@ export default function parse(req: ParseRequest): ParseResponse {
     return { ok: true, result: parseRecipeFile(config.metadata, config.files, req.file, req.appends, req.layerPriority) };
   } catch (err) {
     // Errors cross the thread boundary as text; MetadataError keeps its file:line:col and caret.
-    const message = err instanceof MetadataError ? err.format() : err instanceof Error ? err.message : String(err);
+    const cause = err instanceof MetadataError ? err.format() : err instanceof Error ? err.message : String(err);
+    const message = cause.startsWith(req.file) ? cause : `${req.file}: ${cause}`;
     return { ok: false, file: req.file, message, kind: err instanceof Error ? err.name : "Error" };
   }
 }

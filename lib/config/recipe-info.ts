@@ -43,6 +43,8 @@ export interface RecipeInfo {
   readonly defaultPreference: number;
   readonly layerPriority: number;
   readonly skipped: string | null;
+  /** ${STAMP}: where the recipe's stamps live, known without parsing it again. */
+  readonly stamp: string | null;
   readonly tasks: readonly TaskInfo[];
 }
 
@@ -81,6 +83,7 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
     pr: d.getVar("PR") ?? "",
     layerPriority,
     defaultPreference: Number(d.getVar("DEFAULT_PREFERENCE") ?? 0) || 0,
+    stamp: d.getVar("STAMP"),
   };
   if (parsed.skipped !== null) {
     return {

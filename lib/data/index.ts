@@ -31,3 +31,4 @@ export type { RunJsOptions } from "./js-sandbox.js";
 export function runJs(code: string, d: DataStore, opts?: RunJsOptions): unknown {
   return runInSandbox(code, d.facade(), opts);
 }
+export { bb as bbModule, oe as oeModule } from "./bb-api.js";

@@ -186,6 +186,8 @@ function defineFunction(st: FunctionDef, m: Metadata): void {
 }
 
 const EXPORT_SENTINEL = "    # Export function set\n";
+// The same marker for a js function, where `#` does not start a comment.
+const EXPORT_SENTINEL_JS = "    // Export function set\n";
 
 /** `EXPORT_FUNCTIONS do_x`: do_x calls CLASS_do_x unless the recipe (or an earlier class) wrote its own. */
 function exportFunctions(functions: readonly string[], className: string | null, loc: Location, m: Metadata): void {
@@ -194,7 +196,7 @@ function exportFunctions(functions: readonly string[], className: string | null,
   for (const func of functions) {
     const called = `${className}_${func}`;
     const current = d.getVar(func, false);
-    if (current && !current.includes(EXPORT_SENTINEL)) continue;
+    if (current && !current.includes(EXPORT_SENTINEL) && !current.includes(EXPORT_SENTINEL_JS)) continue;
     if (current) {
       d.delVarFlag(func, "python");
       d.delVarFlag(func, "js");
@@ -214,7 +216,7 @@ function exportFunctions(functions: readonly string[], className: string | null,
     if (d.getVarFlag(called, "python", false)) {
       d.setVar(func, `${EXPORT_SENTINEL}    bb.build.exec_func('${called}', d)\n`, at);
     } else if (d.getVarFlag(called, "js", false)) {
-      d.setVar(func, `${EXPORT_SENTINEL}    bb.build.exec_func('${called}', d);\n`, at);
+      d.setVar(func, `${EXPORT_SENTINEL_JS}    await bb.build.exec_func('${called}', d);\n`, at);
     } else {
       if (className.includes("-")) {
         throw new FatalError(

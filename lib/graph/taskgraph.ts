@@ -22,6 +22,8 @@ export interface GraphOptions {
   readonly runall?: readonly string[];
   /** --runonly=TASK: run only TASK (and what it needs) of every recipe in the graph. */
   readonly runonly?: readonly string[];
+  /** `-b FILE`: the recipe's own tasks only; dependencies on other recipes are not followed. */
+  readonly standalone?: boolean;
 }
 
 export class DependencyLoop extends Error {
@@ -51,6 +53,7 @@ class GraphBuilder {
   constructor(
     private readonly index: RecipeIndex,
     private readonly prefs: ProviderPreferences,
+    private readonly standalone: boolean,
   ) {}
 
   private provider(name: string, runtime: boolean, from: RecipeInfo | null): RecipeInfo {
@@ -128,6 +131,10 @@ class GraphBuilder {
       if (hasTask(other, name)) deps.add(this.add(other, name));
     };
     for (const after of task.after) if (hasTask(r, after)) deps.add(this.add(r, after));
+    if (this.standalone) {
+      (node as { deps: readonly TaskId[] }).deps = [...deps];
+      return id;
+    }
     for (const entry of words(task.flags.depends)) {
       const colon = entry.lastIndexOf(":");
       const dep = this.provider(entry.slice(0, colon), false, r);
@@ -194,7 +201,7 @@ export function buildTaskGraph(
   targets: readonly Target[],
   opts: GraphOptions = {},
 ): TaskGraph {
-  const b = new GraphBuilder(index, prefs);
+  const b = new GraphBuilder(index, prefs, opts.standalone ?? false);
   const wanted: TaskId[] = [];
   const targetRecipes = targets.map((t) => ({ recipe: b.targetRecipe(t.name), task: t.task }));
   const runonly = opts.runonly ?? [];

@@ -11,8 +11,8 @@ import { invalidateTask, isSet, readTaint, StampSet } from "./stamps.js";
 
 export interface BuildOptions {
   readonly topdir: string;
-  /** `-D NAME=VALUE`, as the configuration was loaded with (workers load it again). */
-  readonly defines?: Readonly<Record<string, string>>;
+  /** Variables passed through from the environment, as the configuration was loaded with (workers load it again). */
+  readonly vars?: Readonly<Record<string, string>>;
   /** The bbappends of each recipe file (RecipeCollection.appends). */
   readonly appends?: ReadonlyMap<string, readonly string[]>;
   /** Tasks at once (BB_NUMBER_THREADS). */
@@ -21,6 +21,8 @@ export interface BuildOptions {
   readonly keepGoing?: boolean;
   /** `-f`: run the target tasks even when current. */
   readonly force?: boolean;
+  /** `-n`: go through the motions (order, stamps checked) without running or stamping anything. */
+  readonly dryRun?: boolean;
   /** `-C TASK`: invalidate TASK of each target's recipe, then build. */
   readonly clearStamp?: string | null;
   /** The tasks to consider; default the graph's targets and all they depend on. */
@@ -59,6 +61,25 @@ function withDoPrefix(task: string): string {
   return task.startsWith("do_") ? task : `do_${task}`;
 }
 
+/**
+ * BitBake's BB_TASKDEPDATA for one task: every task it depends on, transitively, as
+ * `{ "<task id>": [pn, task, [dependency ids…], recipe file, variant] }`. Staging reads it to know
+ * which recipes' sysroot output belongs in this recipe's sysroot.
+ */
+export function taskDepData(graph: TaskGraph, node: TaskNode): Record<string, [string, string, string[], string, string]> {
+  const out: Record<string, [string, string, string[], string, string]> = {};
+  const stack = [...node.deps];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (id in out) continue;
+    const dep = graph.nodes.get(id);
+    if (!dep) continue;
+    out[id] = [dep.recipe.pn, dep.task.name, [...dep.deps], dep.recipe.file, dep.recipe.variant];
+    stack.push(...dep.deps);
+  }
+  return out;
+}
+
 export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<BuildSummary> {
   const set = new Set(opts.tasks ?? tasksToRun(graph));
   const nodes = [...set].map((id) => graph.nodes.get(id)).filter((n): n is TaskNode => n !== undefined);
@@ -74,10 +95,10 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
           (killed > 0 ? `; killed ${killed} task process group${killed > 1 ? "s" : ""} it left running` : ""),
       );
     }
-    const defines = opts.defines ?? {};
+    const vars = opts.vars ?? {};
     const request = (recipe: RecipeInfo) => ({
       topdir: opts.topdir,
-      defines,
+      vars,
       recipeFile: recipe.file,
       variant: recipe.variant,
       appends: opts.appends?.get(recipe.file) ?? [],
@@ -126,9 +147,15 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
     const stamps = new StampSet(bases, hashes);
 
     const execute = async (node: TaskNode, signal: AbortSignal): Promise<TaskOutcome> => {
+      if (opts.dryRun) return { ok: true };
       if (!isSet(node.task.flags.noexec)) {
         const outcome = await pool.runTask(
-          { ...request(node.recipe), task: node.task.name, taskhash: stamps.hash(node) },
+          {
+            ...request(node.recipe),
+            task: node.task.name,
+            taskhash: stamps.hash(node),
+            taskdepdata: JSON.stringify(taskDepData(graph, node)),
+          },
           { signal, onSpawn: (pgid, runfile) => lock.recordProcess(pgid, runfile) },
         );
         if (!outcome.ok) return outcome;

@@ -20,6 +20,7 @@ import { runJs, setJsMessageHandler, type DataStore } from "../data/index.js";
 import type { TaskFailure, TaskOutcome } from "./events.js";
 import { mayUseNetwork, shellCommand } from "./network.js";
 import { exportedVariables, functionKind, shellScript } from "./script.js";
+import { taskGlobals } from "./task-api.js";
 
 export interface TaskRun {
   /** `do_compile`. */
@@ -148,9 +149,15 @@ async function runJsFunction(d: DataStore, func: string, run: FunctionRun): Prom
   // One task at a time per worker thread, so the thread's message handler is this task's.
   setJsMessageHandler((m) => writeSync(run.fd, `${prefix[m.level] ? `${prefix[m.level]}: ` : ""}${m.text}\n`));
   try {
+    const globals = taskGlobals(d, {
+      execFunc: (name) => runFunction(d, name, { ...run, isTask: false }),
+      log: (text) => writeSync(run.fd, `${text}\n`),
+      ...(run.signal ? { signal: run.signal } : {}),
+    });
     await runJs(d.getVar(func, false) ?? "", d, {
       filename: d.getVarFlag(func, "filename", false) ?? func,
       line: Number(d.getVarFlag(func, "lineno", false) ?? 1) || 1,
+      globals,
     });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -1,4 +1,4 @@
-// The piscina worker: loads the build configuration once per (topdir, defines), parses the recipe
+// The piscina worker: loads the build configuration once per (topdir, environment variables), parses the recipe
 // variant a task belongs to (keeping a few recent ones: a recipe's tasks tend to run one after
 // the other), and runs the task on a copy of its datastore, so that what a `js` task sets does
 // not leak into the next task (BitBake forks a process per task for the same reason).
@@ -10,7 +10,7 @@ import { executeTask } from "./execute.js";
 
 export interface RecipeRequest {
   readonly topdir: string;
-  readonly defines: Readonly<Record<string, string>>;
+  readonly vars: Readonly<Record<string, string>>;
   readonly recipeFile: string;
   /** "" or the BBCLASSEXTEND entry (`native`…). */
   readonly variant: string;
@@ -20,6 +20,8 @@ export interface RecipeRequest {
 export interface TaskRequest extends RecipeRequest {
   readonly task: string;
   readonly taskhash: string;
+  /** BB_TASKDEPDATA: JSON of the tasks this one depends on, transitively (what staging reads). */
+  readonly taskdepdata?: string;
   /** Messages to the main thread: `{ type: "spawned", pgid, runfile }`; from it: `"kill"`. */
   readonly port?: MessagePort;
 }
@@ -31,9 +33,9 @@ const recipes = new Map<string, ParsedRecipe>();
 const RECIPES_KEPT = 4;
 
 function configuration(req: RecipeRequest): BuildConfiguration {
-  const key = JSON.stringify([req.topdir, Object.entries(req.defines).sort()]);
+  const key = JSON.stringify([req.topdir, Object.entries(req.vars).sort()]);
   if (config?.key !== key) {
-    config = { key, value: loadBuildConfiguration({ topdir: req.topdir, vars: req.defines }) };
+    config = { key, value: loadBuildConfiguration({ topdir: req.topdir, vars: req.vars }) };
     recipes.clear();
   }
   return config.value;
@@ -66,6 +68,7 @@ export default async function runTask(req: TaskRequest): Promise<TaskOutcome> {
     let d;
     try {
       d = recipe(req).metadata.d.createCopy();
+      if (req.taskdepdata !== undefined) d.setVar("BB_TASKDEPDATA", req.taskdepdata);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       return { ok: false, failure: { reason: "error", message: `cannot parse ${req.recipeFile}: ${message}`, log: null } };

@@ -1,11 +1,80 @@
-# The class every recipe inherits (from the configuration): the standard tasks.
+# The class every recipe inherits (from the configuration): the standard tasks, from fetching
+# the sources to installing the result, and the shell helpers recipes use.
+inherit logging staging
 
+# ---- fetch, unpack, patch ---------------------------------------------------------------------
+
+js base_do_fetch() {
+    const uris = bb.fetch2.srcUri(d);
+    if (uris.length > 0) await bb.fetch2.download(uris);
+}
+do_fetch[dirs] = "${DL_DIR}"
+do_fetch[network] = "1"
+do_fetch[vardeps] += "SRCREV"
+do_fetch[doc] = "Fetches the sources (SRC_URI) into DL_DIR, checksums verified"
 addtask fetch
+
+js base_do_unpack() {
+    const uris = bb.fetch2.srcUri(d);
+    if (uris.length > 0) await bb.fetch2.unpack(uris, d.getVar('UNPACKDIR'));
+}
+do_unpack[dirs] = "${UNPACKDIR}"
+do_unpack[cleandirs] = "${UNPACKDIR}"
+do_unpack[doc] = "Unpacks the sources into UNPACKDIR"
 addtask unpack after do_fetch
+
+js base_do_patch() {
+    const uris = bb.fetch2.srcUri(d);
+    if (uris.length > 0) await bb.fetch2.patch(uris, d.getVar('S'));
+}
+do_patch[dirs] = "${S}"
+do_patch[doc] = "Applies the patches of SRC_URI to the sources, in order"
 addtask patch after do_unpack
+
+# ---- configure, compile, install --------------------------------------------------------------
+
+base_do_configure() {
+	:
+}
+do_configure[dirs] = "${B}"
+do_configure[doc] = "Configures the sources for building"
 addtask configure after do_patch
+
+base_do_compile() {
+	if [ -e Makefile -o -e makefile -o -e GNUmakefile ]; then
+		oe_runmake || die "make failed"
+	else
+		bbnote "nothing to compile"
+	fi
+}
+do_compile[dirs] = "${B}"
+do_compile[doc] = "Compiles the sources"
 addtask compile after do_configure
+
+base_do_install() {
+	:
+}
+do_install[dirs] = "${B}"
+do_install[cleandirs] = "${D}"
+do_install[doc] = "Installs what was built into D, the recipe's image directory"
 addtask install after do_compile
-addtask build after do_install
 
 do_build[noexec] = "1"
+do_build[doc] = "The default task: everything the recipe needs done"
+addtask build after do_populate_sysroot
+
+EXPORT_FUNCTIONS do_fetch do_unpack do_patch do_configure do_compile do_install
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+MAKE ?= "make"
+EXTRA_OEMAKE ?= ""
+
+oe_runmake_call() {
+	bbnote ${MAKE} ${PARALLEL_MAKE} ${EXTRA_OEMAKE} "$@"
+	${MAKE} ${PARALLEL_MAKE} ${EXTRA_OEMAKE} "$@"
+}
+
+oe_runmake() {
+	oe_runmake_call "$@" || die "oe_runmake failed"
+}

@@ -1,0 +1,136 @@
+// `bake [options] TARGET…`: parse, build the task graph, run it (BitBake's cooker + runqueue).
+import { resolve } from "node:path";
+import { parseRecipeFile, type ParseProgress as ParseCounts } from "../config/index.js";
+import { buildTaskGraph, RecipeIndex, writeGraphFiles, type TaskGraph, type Target } from "../graph/index.js";
+import { runBuild, succeeded, type InterruptSource } from "../run/index.js";
+import { createUi, type BuildUi } from "../ui/index.js";
+import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
+import { prepare, providerPreferences, threadsOf, type Prepared } from "./prepare.js";
+
+export interface BuildArgs {
+  readonly targets: readonly string[];
+  readonly cmd: string | null;
+  readonly force: boolean;
+  readonly clearStamp: string | null;
+  readonly keepGoing: boolean;
+  readonly dryRun: boolean;
+  readonly parseOnly: boolean;
+  readonly graphviz: boolean;
+  readonly buildfile: string | null;
+  readonly runall: readonly string[];
+  readonly runonly: readonly string[];
+  readonly quiet: boolean;
+}
+
+export function withTaskPrefix(task: string): string {
+  return task.startsWith("do_") ? task : `do_${task}`;
+}
+
+/** `busybox` or `busybox:do_compile` (BitBake's target:task form). */
+function parseTarget(text: string, defaultTask: string): Target {
+  const m = /^(.*):(do_[A-Za-z0-9_.+-]+)$/.exec(text);
+  return m ? { name: m[1]!, task: m[2]! } : { name: text, task: defaultTask };
+}
+
+function parseFeedback(ui: BuildUi): (p: ParseCounts) => void {
+  let started = false;
+  return (p) => {
+    if (!started) {
+      ui.parse.start(p.total, "Parsing recipes");
+      started = true;
+    }
+    ui.parse.update(p.done);
+  };
+}
+
+/** SIGINT twice: the first stops starting tasks, the second kills the running ones. */
+function processSignals(): InterruptSource {
+  return {
+    subscribe(cb) {
+      const handler = () => cb();
+      process.on("SIGINT", handler);
+      process.on("SIGTERM", handler);
+      return () => {
+        process.off("SIGINT", handler);
+        process.off("SIGTERM", handler);
+      };
+    },
+  };
+}
+
+function listTasks(graph: TaskGraph, ui: BuildUi): void {
+  const recipes = new Map([...graph.nodes.values()].map((n) => [n.recipeId, n.recipe]));
+  for (const node of graph.targets.map((t) => graph.nodes.get(t)!)) {
+    const recipe = recipes.get(node.recipeId)!;
+    const width = Math.max(...recipe.tasks.map((t) => t.name.length));
+    for (const t of [...recipe.tasks].sort((a, b) => a.name.localeCompare(b.name))) {
+      ui.message("plain", `${t.name.padEnd(width)}  ${t.flags.doc ?? ""}`.trimEnd());
+    }
+  }
+}
+
+async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): Promise<Pick<Prepared, "config" | "index" | "prefs" | "collection"> & { standalone: boolean }> {
+  if (args.buildfile === null) {
+    const prepared = await prepare(common, parseFeedback(ui));
+    const { recipes } = prepared;
+    const skipped = recipes.infos.filter((r) => r.skipped !== null).length;
+    ui.parse.finish(
+      `Parsing of ${prepared.collection.recipes.length} .bb files complete (${recipes.cached} cached, ${recipes.parsed} parsed). ` +
+        `${recipes.infos.length} targets, ${skipped} skipped, ${prepared.collection.masked.length} masked, 0 errors.`,
+    );
+    for (const w of prepared.warnings) ui.message("warning", w);
+    return { ...prepared, standalone: false };
+  }
+  const config = loadConfiguration(common);
+  const file = resolve(common.cwd, args.buildfile);
+  const result = parseRecipeFile(config.metadata, config.files, file, [], 0);
+  const empty = { recipes: [], appends: new Map(), dangling: [], masked: [] };
+  return { config, index: new RecipeIndex(result.infos), prefs: providerPreferences(config), collection: empty, standalone: true };
+}
+
+export async function buildCommand(args: BuildArgs, common: CommonOptions): Promise<number> {
+  if (args.targets.length === 0 && args.buildfile === null && !args.parseOnly) {
+    throw new UsageError("nothing to do: name a TARGET (see bake --help)");
+  }
+  const ui = createUi({ quiet: args.quiet });
+  try {
+    const { config, index, prefs, collection, standalone } = await recipesFor(args, common, ui);
+    if (args.parseOnly) return 0;
+    const d = config.metadata.d;
+    const cmd = args.cmd ?? d.getVar("BB_DEFAULT_TASK") ?? "build";
+    const listing = cmd === "listtasks";
+    const defaultTask = withTaskPrefix(listing ? "build" : cmd);
+    const names = args.buildfile !== null ? [...index.byId.values()].filter((r) => r.variant === "").map((r) => r.pn) : args.targets;
+    const targets = names.map((t) => parseTarget(t, defaultTask));
+    const graph = buildTaskGraph(index, prefs, targets, {
+      runall: args.runall.map(withTaskPrefix),
+      runonly: args.runonly.map(withTaskPrefix),
+      standalone,
+    });
+    if (listing) {
+      listTasks(graph, ui);
+      return 0;
+    }
+    if (args.graphviz) {
+      for (const path of writeGraphFiles(graph, common.cwd)) ui.message("note", `wrote ${path}`);
+      return 0;
+    }
+    const summary = await runBuild(graph, {
+      topdir: config.topdir,
+      vars: common.vars,
+      appends: collection.appends,
+      threads: threadsOf(config, "BB_NUMBER_THREADS"),
+      keepGoing: args.keepGoing,
+      force: args.force,
+      dryRun: args.dryRun,
+      clearStamp: args.clearStamp,
+      listener: ui.listener,
+      interrupts: processSignals(),
+      stampBase: (r) => r.stamp ?? undefined,
+    });
+    if (summary.interrupted) return 130;
+    return succeeded(summary) ? 0 : 1;
+  } finally {
+    ui.close();
+  }
+}

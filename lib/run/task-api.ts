@@ -1,0 +1,94 @@
+// What `js` task functions can call beyond the parse-time `bb`/`oe` helpers: the fetcher (BitBake's
+// bb.fetch2), running another function (bb.build.exec_func) and file-tree helpers (oe.path), in the
+// spellings OE metadata uses.
+import { cpSync, linkSync, mkdirSync, readdirSync, rmSync, lstatSync, readlinkSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { bbModule, oeModule, type DataStore } from "../data/index.js";
+import { applyPatches, fetchAll, splitSrcUri, unpackAll, type FetchContext, type FetchEvent } from "../fetch/index.js";
+
+export interface TaskApiHooks {
+  /** Runs another function of the recipe (shell or js), as the task runner runs functions. */
+  readonly execFunc: (name: string) => Promise<void>;
+  /** Where fetch progress and warnings go (the task log). */
+  readonly log: (text: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+function fetchContext(d: DataStore): FetchContext {
+  return { getVar: (name) => d.getVar(name), getVarFlag: (name, flag) => d.getVarFlag(name, flag) };
+}
+
+function describe(event: FetchEvent): string | null {
+  switch (event.type) {
+    case "progress":
+      return null;
+    case "warning":
+      return `WARNING: ${event.url}: ${event.message}`;
+    case "note":
+      return `NOTE: ${event.url}: ${event.message}`;
+  }
+}
+
+/** Hard-links `src` into `dst` (copying where a link is impossible), keeping symlinks: oe.path.copyhardlinktree. */
+function copyHardlinkTree(src: string, dst: string): void {
+  mkdirSync(dst, { recursive: true });
+  for (const entry of readdirSync(src, { withFileTypes: true })) {
+    const from = join(src, entry.name);
+    const to = join(dst, entry.name);
+    if (entry.isDirectory()) {
+      copyHardlinkTree(from, to);
+    } else if (entry.isSymbolicLink()) {
+      rmSync(to, { force: true });
+      symlinkSync(readlinkSync(from), to);
+    } else {
+      rmSync(to, { force: true });
+      try {
+        linkSync(from, to);
+      } catch {
+        cpSync(from, to, { preserveTimestamps: true });
+      }
+    }
+  }
+}
+
+export function taskGlobals(d: DataStore, hooks: TaskApiHooks): Record<string, unknown> {
+  const ctx = fetchContext(d);
+  const options = {
+    onEvent: (e: FetchEvent) => {
+      const line = describe(e);
+      if (line) hooks.log(line);
+    },
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+  };
+  const fetch2 = Object.freeze({
+    /** The entries of SRC_URI. */
+    srcUri: (dd: DataStore = d) => splitSrcUri(dd.getVar("SRC_URI") ?? ""),
+    download: async (uris: string[]) => void (await fetchAll(ctx, uris, options)),
+    unpack: async (uris: string[], rootDir: string) => void (await unpackAll(ctx, uris, { rootDir })),
+    patch: async (uris: string[], sourceDir: string) => applyPatches(ctx, uris, { sourceDir }),
+  });
+  const bb = Object.freeze({
+    ...bbModule,
+    fetch2,
+    build: Object.freeze({ exec_func: (name: string) => hooks.execFunc(name) }),
+  });
+  const oe = Object.freeze({
+    ...oeModule,
+    path: Object.freeze({
+      copyhardlinktree: copyHardlinkTree,
+      remove: (path: string) => rmSync(path, { recursive: true, force: true }),
+      exists: (path: string) => {
+        try {
+          lstatSync(path);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      join: (...parts: string[]) => join(...parts),
+      listdir: (path: string) => readdirSync(path).sort(),
+      mkdirhier: (path: string) => mkdirSync(path, { recursive: true }),
+    }),
+  });
+  return { bb, oe };
+}
