@@ -78,3 +78,22 @@ oe_runmake_call() {
 oe_runmake() {
 	oe_runmake_call "$@" || die "oe_runmake failed"
 }
+
+# ---- recipes that do not apply to this configuration ------------------------------------------
+
+# COMPATIBLE_MACHINE and COMPATIBLE_HOST are regular expressions; a recipe whose MACHINE (or
+# TARGET_SYS) does not match is skipped, with the reason shown when something asks for it.
+js () {
+    const machine = d.getVar('COMPATIBLE_MACHINE');
+    if (machine) {
+        const overrides = (d.getVar('MACHINEOVERRIDES') || '').split(':').filter(Boolean);
+        const re = new RegExp(`^(?:${machine})`);
+        if (!overrides.some((m) => re.test(m))) {
+            throw new bb.parse.SkipRecipe(`incompatible with machine ${d.getVar('MACHINE')} (not in COMPATIBLE_MACHINE)`);
+        }
+    }
+    const host = d.getVar('COMPATIBLE_HOST');
+    if (host && !new RegExp(`^(?:${host})`).test(d.getVar('TARGET_SYS') || '')) {
+        throw new bb.parse.SkipRecipe(`incompatible with host ${d.getVar('TARGET_SYS')} (not in COMPATIBLE_HOST)`);
+    }
+}

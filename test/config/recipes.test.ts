@@ -1,0 +1,108 @@
+// Parsing every recipe of a build: workers, the LevelDB parse cache and its invalidation, skipped
+// recipes with their reasons, BBCLASSEXTEND variants, layer checks.
+import test from "ava";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  collectRecipes,
+  ConfigurationError,
+  loadBuildConfiguration,
+  parseAllRecipes,
+  RecipeParseFailures,
+  type RecipeInfo,
+} from "../../lib/config/index.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+function write(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
+
+function fixture() {
+  const root = mkdtempSync(join(tmpdir(), "bake-recipes-"));
+  const layer = join(root, "meta-p");
+  const build = join(root, "build");
+  write(join(layer, "conf/layer.conf"), [
+    'BBPATH .= ":${LAYERDIR}"',
+    'BBFILES += "${LAYERDIR}/recipes-*/*/*.bb ${LAYERDIR}/recipes-*/*/*.bbappend"',
+    'BBFILE_COLLECTIONS += "p"',
+    'BBFILE_PATTERN_p = "^${LAYERDIR}/"',
+    'BBFILE_PRIORITY_p = "6"',
+    'LAYERDEPENDS_p = "core"',
+    'LAYERSERIES_COMPAT_p = "ember"',
+    "",
+  ].join("\n"));
+  write(join(layer, "classes-recipe/alpha.bbclass"), 'ALPHA = "1"\n');
+  write(join(layer, "classes-recipe/beta.bbclass"), 'BETA = "1"\n');
+  write(join(layer, "recipes-x/r1/r1_1.0.bb"), 'inherit alpha\nLICENSE = "MIT"\n');
+  write(join(layer, "recipes-x/r2/r2_1.0.bb"), 'inherit alpha\nLICENSE = "MIT"\nBBCLASSEXTEND = "native"\nDEPENDS = "r3"\n');
+  write(join(layer, "recipes-x/r3/r3_1.0.bb"), 'inherit beta\nLICENSE = "MIT"\nBBCLASSEXTEND = "native"\n');
+  write(join(layer, "recipes-x/r4/r4_1.0.bb"), 'COMPATIBLE_MACHINE = "qemuarm64"\n');
+  write(join(layer, "recipes-x/r5/r5_1.0.bb"), "js () {\n    throw new bb.parse.SkipRecipe('needs a feature this distro lacks');\n}\n");
+  write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${join(repo, "meta-core")} ${layer}"\n`);
+  write(join(build, "conf/local.conf"), 'MACHINE = "qemux86-64"\n');
+  return { root, layer, build, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+async function parseAll(build: string, cacheDir: string | null) {
+  const config = loadBuildConfiguration({ topdir: build });
+  const collection = collectRecipes(config.metadata.d, config.layers);
+  return parseAllRecipes(config, collection, { vars: {}, threads: 2, cacheDir });
+}
+
+function byPn(infos: readonly RecipeInfo[]): Map<string, RecipeInfo> {
+  return new Map(infos.map((r) => [r.pn, r]));
+}
+
+test("the parse cache serves unchanged recipes; a changed class re-parses exactly the recipes using it", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const cache = join(f.root, "cache");
+  const cold = await parseAll(f.build, cache);
+  t.deepEqual([cold.parsed, cold.cached], [5, 0]);
+  const warm = await parseAll(f.build, cache);
+  t.deepEqual([warm.parsed, warm.cached], [0, 5]);
+  t.deepEqual(warm.infos, cold.infos);
+  write(join(f.layer, "classes-recipe/alpha.bbclass"), 'ALPHA = "2"\n');
+  const after = await parseAll(f.build, cache);
+  t.deepEqual([after.parsed, after.cached], [2, 3], "r1 and r2 inherit alpha; r3, r4, r5 do not");
+  // A file looked for and not found is an input too: creating it invalidates who looked.
+  write(join(f.build, "conf/site.conf"), 'SITE = "x"\n');
+  const site = await parseAll(f.build, cache);
+  t.is(site.parsed, 5, "conf/site.conf is included by the configuration every recipe starts from");
+});
+
+test("skipped recipes keep their reason; BBCLASSEXTEND makes -native variants with mapped DEPENDS", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const { infos } = await parseAll(f.build, null);
+  const recipes = byPn(infos);
+  t.regex(recipes.get("r4")!.skipped ?? "", /incompatible with machine qemux86-64/);
+  t.is(recipes.get("r5")!.skipped, "needs a feature this distro lacks");
+  t.is(recipes.get("r1")!.skipped, null);
+  const native = recipes.get("r2-native")!;
+  t.is(native.variant, "native");
+  t.deepEqual(native.depends, ["r3-native"]);
+  t.deepEqual(recipes.get("r2")!.depends, ["r3"]);
+  t.true(native.tasks.some((task) => task.name === "do_compile"));
+});
+
+test("a recipe that fails to parse is reported with its file, line and column", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  write(join(f.layer, "recipes-x/bad/bad_1.0.bb"), 'A = "fine"\nB = "unterminated\n');
+  const err = await t.throwsAsync(parseAll(f.build, null), { instanceOf: RecipeParseFailures });
+  t.regex(err!.message, /bad_1\.0\.bb:2:5: unparsed line/);
+});
+
+test("layer checks: a missing LAYERDEPENDS and an incompatible LAYERSERIES_COMPAT name the layer and value", (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  write(join(f.layer, "conf/layer.conf"), 'BBFILE_COLLECTIONS += "p"\nBBFILE_PATTERN_p = "^${LAYERDIR}/"\nLAYERDEPENDS_p = "core openembedded-layer (>= 2)"\nLAYERSERIES_COMPAT_p = "ember"\n');
+  t.throws(() => loadBuildConfiguration({ topdir: f.build }), { instanceOf: ConfigurationError, message: /layer p depends on layer openembedded-layer/ });
+  write(join(f.layer, "conf/layer.conf"), 'BBFILE_COLLECTIONS += "p"\nBBFILE_PATTERN_p = "^${LAYERDIR}/"\nLAYERSERIES_COMPAT_p = "kirkstone"\n');
+  t.throws(() => loadBuildConfiguration({ topdir: f.build }), { instanceOf: ConfigurationError, message: /layer p is not compatible[\s\S]*"kirkstone"/ });
+});
