@@ -2,6 +2,7 @@
 //   parse   parse + finalise every recipe of a generated 5,000-recipe corpus, in one process
 //   cooker  cold parse (workers, empty cache), warm parse (cache), task graph of every recipe,
 //           and a no-op run of the whole graph with every task noexec
+//   signatures, setscene, restore: see bench-setscene.ts
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { parseRecipe } from "../lib/evaluate/index.js";
 import { buildTaskGraph, RecipeIndex } from "../lib/graph/index.js";
 import { runBuild } from "../lib/run/index.js";
 import { generateCorpus } from "./gen-corpus.js";
+import { benchRestore, benchSetscene, benchSignatures } from "./bench-setscene.js";
 
 const RECIPES = Number(process.env.BAKE_BENCH_RECIPES ?? 5000);
 
@@ -80,7 +82,13 @@ async function benchCooker(build: string): Promise<void> {
   console.log(`cooker: peak RSS ${mib(process.resourceUsage().maxRSS * 1024)}`);
 }
 
-const sections: Record<string, (build: string) => void | Promise<void>> = { parse: benchParse, cooker: benchCooker };
+const sections: Record<string, (build: string) => void | Promise<void>> = {
+  parse: benchParse,
+  cooker: benchCooker,
+  signatures: benchSignatures,
+  setscene: benchSetscene,
+  restore: benchRestore,
+};
 
 async function main(argv: string[]): Promise<number> {
   const wanted = argv.length > 0 ? argv : Object.keys(sections);

@@ -20,9 +20,12 @@ for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process
 child.on("close", (code) => {
   const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
   const count = (re) => [...plain.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
-  const passed = count(/^\s*(?:✔\s*)?(\d+) tests? passed/gm);
+  // ava prints "N tests passed" only when nothing failed; its per-test lines (✔/✘) are always
+  // there when output is not a terminal, as in CI.
+  const lines = (re) => plain.split("\n").filter((l) => re.test(l)).length;
+  const passed = Math.max(count(/^\s*(?:✔\s*)?(\d+) tests? passed/gm), lines(/^\s*✔ /));
   const failed =
-    count(/^\s*(?:✘\s*)?(\d+) tests? failed/gm) +
+    Math.max(count(/^\s*(?:✘\s*)?(\d+) tests? failed/gm), lines(/^\s*✘ \[fail\]/)) +
     count(/^\s*(\d+) uncaught exceptions?/gm) +
     count(/^\s*(\d+) unhandled rejections?/gm);
   const skipped = count(/^\s*(\d+) tests? skipped/gm) + count(/^\s*(\d+) tests? todo/gm);

@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { parseRecipeFile, type ParseProgress as ParseCounts } from "../config/index.js";
 import { buildTaskGraph, RecipeIndex, writeGraphFiles, type TaskGraph, type Target } from "../graph/index.js";
-import { runBuild, succeeded, type InterruptSource } from "../run/index.js";
+import { runBuild, sstateSettings, succeeded, type InterruptSource } from "../run/index.js";
 import { createUi, type BuildUi } from "../ui/index.js";
 import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { prepare, providerPreferences, threadsOf, type Prepared } from "./prepare.js";
@@ -20,6 +20,8 @@ export interface BuildArgs {
   readonly runall: readonly string[];
   readonly runonly: readonly string[];
   readonly quiet: boolean;
+  /** `-S none`: write every task's signature data instead of building. */
+  readonly dumpSignatures?: string | null;
 }
 
 export function withTaskPrefix(task: string): string {
@@ -127,7 +129,11 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
       listener: ui.listener,
       interrupts: processSignals(),
       stampBase: (r) => r.stamp ?? undefined,
+      sstate: sstateSettings((name) => d.getVar(name)),
+      sigdata: true,
+      dumpSignatures: args.dumpSignatures !== undefined && args.dumpSignatures !== null,
     });
+    if (args.dumpSignatures) return 0;
     if (summary.interrupted) return 130;
     return succeeded(summary) ? 0 : 1;
   } finally {

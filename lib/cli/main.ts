@@ -13,7 +13,9 @@ import { formatEnvironment, formatVariable } from "./environment.js";
 import { buildCommand } from "./build.js";
 import { layersCommand } from "./layers.js";
 import { runHashserv } from "../sstate/hashserv/index.js";
-import { runSstateCommand } from "../sstate/index.js";
+import { KeyError, MirrorSyntaxError, runSstateCommand } from "../sstate/index.js";
+import { SigDataError } from "../signature/index.js";
+import { diffsigsCommand } from "./diffsigs.js";
 
 /** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
 export const EXIT_FAILURE = 1;
@@ -38,6 +40,8 @@ options:
   -q, --quiet          plain output: warnings, errors and the summary only
   -e, --environment    print the finalised environment of TARGET (or the configuration), with history
   -b, --buildfile FILE use this recipe file instead of looking TARGET up
+  -S, --dump-signatures none
+                       write the signature data of every task (beside its stamp) and stop
   -v, --verbose        more output
   -D, --debug          more debugging output (repeat for more)
 
@@ -51,6 +55,7 @@ subcommands:
   layers show|show-recipes|show-appends|add-layer|remove-layer|fetch|lock|status
   hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
   sstate keygen|verify|prune                  signing keys and the shared-state cache
+  diffsigs A B | -t RECIPE TASK               why two signatures of a task differ
   help                                        this help
 `;
 
@@ -112,6 +117,7 @@ async function bake(argv: string[], cwd: string): Promise<number> {
       quiet: { type: "boolean", short: "q" },
       environment: { type: "boolean", short: "e" },
       buildfile: { type: "string", short: "b" },
+      "dump-signatures": { type: "string", short: "S" },
       verbose: { type: "boolean", short: "v", multiple: true },
       debug: { type: "boolean", short: "D", multiple: true },
       help: { type: "boolean", short: "h" },
@@ -142,6 +148,7 @@ async function bake(argv: string[], cwd: string): Promise<number> {
       runall: values.runall ?? [],
       runonly: values.runonly ?? [],
       quiet: values.quiet ?? false,
+      dumpSignatures: values["dump-signatures"] ?? null,
     },
     common,
   );
@@ -150,7 +157,7 @@ async function bake(argv: string[], cwd: string): Promise<number> {
 /** Failures that are the user's to fix (metadata, configuration, layers): a message, not a stack. */
 const EXPECTED_FAILURES: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   ExpansionError, DataFatalError, ConfigurationError, RecipeParseFailures, NothingProvides, DependencyLoop,
-  UnknownTask, DependencyCycle, BuildLockHeld, StampBaseMissing, LayersFileError, LayerSetupError, BblayersConfError,
+  UnknownTask, DependencyCycle, SigDataError, KeyError, MirrorSyntaxError, BuildLockHeld, StampBaseMissing, LayersFileError, LayerSetupError, BblayersConfError,
 ];
 
 function report(err: unknown): number {
@@ -184,6 +191,8 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         return await runHashserv(argv.slice(1));
       case "sstate":
         return await runSstateCommand(argv.slice(1));
+      case "diffsigs":
+        return diffsigsCommand(argv.slice(1), cwd);
       case "help":
         process.stdout.write(MAIN_HELP);
         return 0;

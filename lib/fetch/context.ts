@@ -8,6 +8,18 @@ export interface FetchContext {
 
 export type FetchEvent =
   | { readonly type: "progress"; readonly url: string; readonly bytes: number; readonly total: number | null; readonly rate: number }
+  /**
+   * An entry was brought into DL_DIR (not sent when DL_DIR already had it): from where, its size
+   * (null for a git clone) and how long it took, retries and mirrors tried included.
+   */
+  | {
+      readonly type: "fetched";
+      readonly url: string;
+      readonly from: string;
+      readonly origin: "premirror" | "upstream" | "mirror";
+      readonly bytes: number | null;
+      readonly seconds: number;
+    }
   | { readonly type: "warning"; readonly url: string; readonly message: string }
   | { readonly type: "note"; readonly url: string; readonly message: string };
 

@@ -104,8 +104,21 @@ export async function fetchSource(run: FetchRun, source: Source): Promise<FetchR
   return withLock(
     strategy.lockPath,
     async () => {
+      const started = performance.now();
       const got = await obtain(run, source.uri.url, strategy);
       const done = await strategy.finish();
+      const origin = got.origin;
+      if ((origin === "premirror" || origin === "upstream" || origin === "mirror") && got.fetchedFrom !== null) {
+        const bytes = source.kind === "file" ? ((await fs.stat(done.localPath).catch(() => null))?.size ?? null) : null;
+        run.options.onEvent?.({
+          type: "fetched",
+          url: source.uri.url,
+          from: got.fetchedFrom,
+          origin,
+          bytes,
+          seconds: (performance.now() - started) / 1000,
+        });
+      }
       return { url: source.uri.url, ...done, ...got };
     },
     {

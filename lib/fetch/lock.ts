@@ -2,8 +2,10 @@
 // owner's pid, host and a random token. A lock whose owner is dead (same host, pid gone) is
 // stale and gets broken. Breaking is serialised through a second O_EXCL file (`.break`) so two
 // waiters can never both decide a lock is stale and one of them delete a fresh lock.
+// Several threads of one process (bake's task workers) take these locks too: a lock naming our
+// own pid is another thread's unless it names another process start (the pid was reused).
 
-import { promises as fs } from "node:fs";
+import { promises as fs, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -13,6 +15,8 @@ interface Holder {
   readonly pid: number;
   readonly host: string;
   readonly token: string;
+  /** When the holding process started (clock ticks after boot), where the system says. */
+  readonly start?: string;
 }
 
 export interface LockOptions {
@@ -22,8 +26,24 @@ export interface LockOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Lock paths this process holds; a lock file naming our pid but absent here is a leftover. */
+/** Lock paths this thread holds (a fallback where the process start time is unknown). */
 const heldHere = new Set<string>();
+
+/**
+ * Field 22 of /proc/self/stat: the same in every thread of the process (/proc/self is the
+ * thread group), different for a later process that got the same pid. Null off Linux.
+ */
+function processStart(): string | null {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const ourStart = processStart();
 
 // A `.break` file lives for microseconds; one older than this belongs to a crashed breaker.
 const BREAKER_STALE_MS = 10_000;
@@ -41,7 +61,7 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, opts: Lock
 
 async function acquire(path: string, opts: LockOptions): Promise<string> {
   const token = randomBytes(8).toString("hex");
-  const content = JSON.stringify({ pid: process.pid, host: hostname(), token } satisfies Holder);
+  const content = JSON.stringify({ pid: process.pid, host: hostname(), token, ...(ourStart ? { start: ourStart } : {}) } satisfies Holder);
   const deadline = Date.now() + (opts.timeoutMs ?? 3_600_000);
   let delay = 20;
   let announced = false;
@@ -100,7 +120,10 @@ async function isStale(path: string, holder: Holder | "unreadable"): Promise<boo
   }
   // On another host we cannot see the process; only its own release frees the lock.
   if (holder.host !== hostname()) return false;
-  if (holder.pid === process.pid) return !heldHere.has(path);
+  if (holder.pid === process.pid) {
+    if (ourStart !== null && holder.start !== undefined) return holder.start !== ourStart;
+    return !heldHere.has(path);
+  }
   return !pidAlive(holder.pid);
 }
 

@@ -205,17 +205,30 @@ export function buildTaskGraph(
   const wanted: TaskId[] = [];
   const targetRecipes = targets.map((t) => ({ recipe: b.targetRecipe(t.name), task: t.task }));
   const runonly = opts.runonly ?? [];
-  if (runonly.length === 0) {
+  const extra = [...(opts.runall ?? []), ...runonly];
+  if (extra.length === 0) {
     for (const t of targetRecipes) wanted.push(b.add(t.recipe, t.task));
   } else {
-    // The graph of the targets' own tasks says which recipes are involved; only the runonly tasks run.
+    // As BitBake's runqueue: the graph of the targets' own tasks says which recipes are involved;
+    // only the runall/runonly tasks (and what they need) run, so `--runall=fetch` builds nothing.
     for (const t of targetRecipes) b.add(t.recipe, t.task);
   }
-  const extra = [...(opts.runall ?? []), ...runonly];
   if (extra.length > 0) {
-    const recipes = new Map<string, RecipeInfo>();
-    for (const node of [...b.all.values()]) recipes.set(node.recipeId, node.recipe);
-    for (const r of recipes.values()) for (const name of extra) if (hasTask(r, name)) wanted.push(b.add(r, name));
+    // A runall task may bring in recipes of its own (its dependencies): repeat until none is new
+    // (runonly, as in BitBake, takes one pass).
+    const seen = new Set<string>();
+    let grew: boolean;
+    do {
+      grew = false;
+      const recipes = new Map<string, RecipeInfo>();
+      for (const node of [...b.all.values()]) recipes.set(node.recipeId, node.recipe);
+      for (const [id, r] of recipes) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        grew = true;
+        for (const name of extra) if (hasTask(r, name)) wanted.push(b.add(r, name));
+      }
+    } while (grew && (opts.runall ?? []).length > 0);
     if (wanted.length === 0) throw new UnknownTask(`no recipe in the graph has task ${extra.join(" or ")}`);
   }
   return restrictTo(b.build(wanted), wanted);

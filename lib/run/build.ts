@@ -4,10 +4,12 @@ import type { RecipeInfo } from "../config/index.js";
 import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
 import type { BuildListener, BuildSummary, TaskOutcome } from "./events.js";
 import { acquireBuildLock } from "./lock.js";
+import { mayUseNetwork, networkIsolationAvailable } from "./network.js";
 import { TaskPool } from "./pool.js";
 import { runQueue, type InterruptSource } from "./scheduler.js";
-import { taskHashes } from "./signature.js";
-import { invalidateTask, isSet, readTaint, StampSet } from "./stamps.js";
+import type { SstateSettings } from "./shared-state.js";
+import { SstateSession } from "./sstate-session.js";
+import { invalidateTask, isSet, readTaint } from "./stamps.js";
 
 export interface BuildOptions {
   readonly topdir: string;
@@ -34,6 +36,12 @@ export interface BuildOptions {
    * a worker parse the recipe to find it.
    */
   readonly stampBase?: (recipe: RecipeInfo) => string | null | undefined;
+  /** Shared state and hash equivalence (see shared-state.ts); none: local signatures, no restores. */
+  readonly sstate?: SstateSettings | null;
+  /** Write signature data (`${STAMP}.do_x.sigdata.<unihash>`) for each task that runs. */
+  readonly sigdata?: boolean;
+  /** `bake -S`: write the signature data of every task, run nothing. */
+  readonly dumpSignatures?: boolean;
 }
 
 export class StampBaseMissing extends Error {
@@ -86,6 +94,7 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
   const lock = acquireBuildLock(opts.topdir);
   const pool = new TaskPool(opts.threads);
   const note = (level: "note" | "warning", text: string) => opts.listener?.({ type: "Note", level, text });
+  let session: SstateSession | null = null;
   try {
     if (lock.takenOver) {
       const killed = lock.takenOver.killedGroups.length;
@@ -134,31 +143,77 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
       }
     }
 
+    // Said once per build, not per task: the kernel's answer does not change in between.
+    const isolatable = nodes.some((n) => !isSet(n.task.flags.noexec) && !mayUseNetwork(n.task.name, n.task.flags.network ?? null));
+    if (!opts.dryRun && isolatable && !networkIsolationAvailable()) {
+      note(
+        "warning",
+        "network isolation is not available here (unshare --net --map-current-user is refused): " +
+          "tasks other than do_fetch and [network] tasks run with network access",
+      );
+    }
+
     // A nostamp task gets a new taint each build, so whatever depends on it reruns (BitBake).
     const buildTaint = `nostamp:${randomUUID()}`;
-    const hashes = taskHashes(graph, set, (id) => {
-      const n = graph.nodes.get(id)!;
-      if (isSet(n.task.flags.nostamp)) return buildTaint;
-      const base = bases.get(n.recipeId);
-      const taint = base === undefined ? null : readTaint(base, n.task.name);
-      if (taint !== null && set.has(id)) note("warning", `${n.recipe.pn}:${n.task.name} is tainted from a forced run`);
-      return taint;
+    const taints = new Map<TaskId, string | null>();
+    session = await SstateSession.open({
+      graph,
+      set,
+      bases,
+      threads: opts.threads,
+      note,
+      sstate: opts.dryRun || opts.dumpSignatures ? null : (opts.sstate ?? null),
+      sigdata: opts.sigdata ?? false,
+      request,
+      taint: (id) => {
+        if (taints.has(id)) return taints.get(id)!;
+        const n = graph.nodes.get(id)!;
+        let taint: string | null;
+        if (isSet(n.task.flags.nostamp)) taint = buildTaint;
+        else {
+          const base = bases.get(n.recipeId);
+          taint = base === undefined ? null : readTaint(base, n.task.name);
+          if (taint !== null && set.has(id)) note("warning", `${n.recipe.pn}:${n.task.name} is tainted from a forced run`);
+        }
+        taints.set(id, taint);
+        return taint;
+      },
     });
-    const stamps = new StampSet(bases, hashes);
+    const sstate = session;
+    const stamps = sstate.stamps;
+    if (opts.dumpSignatures) {
+      const written = await sstate.writeSigData(nodes);
+      note("note", `wrote the signature data of ${written} tasks beside their stamps`);
+      return { total: set.size, ran: 0, current: 0, failed: 0, notRun: 0, unstarted: set.size, interrupted: false, failures: [] };
+    }
+    await sstate.setscene();
 
     const execute = async (node: TaskNode, signal: AbortSignal): Promise<TaskOutcome> => {
       if (opts.dryRun) return { ok: true };
+      // Made unnecessary by a restore after it was queued: nothing to run, nothing to stamp.
+      if (sstate.unneeded(node)) return { ok: true };
+      sstate.taskStarted(node.id);
       if (!isSet(node.task.flags.noexec)) {
         const outcome = await pool.runTask(
           {
             ...request(node.recipe),
             task: node.task.name,
-            taskhash: stamps.hash(node),
+            taskhash: sstate.signatures.taskhashOf(node.id),
             taskdepdata: JSON.stringify(taskDepData(graph, node)),
           },
-          { signal, onSpawn: (pgid, runfile) => lock.recordProcess(pgid, runfile) },
+          {
+            signal,
+            onSpawn: (pgid, runfile) => lock.recordProcess(pgid, runfile),
+            onFetch: (event) => opts.listener?.({ type: "TaskFetch", node, event }),
+          },
         );
         if (!outcome.ok) return outcome;
+      }
+      try {
+        await sstate.afterRun(node);
+      } catch (err) {
+        const message = `shared state of ${node.recipe.pn}:${node.task.name}: ${err instanceof Error ? err.message : String(err)}`;
+        return { ok: false, failure: { reason: "error", message, log: null } };
       }
       stamps.write(node);
       return { ok: true };
@@ -168,11 +223,12 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
       threads: opts.threads,
       keepGoing: opts.keepGoing ?? false,
       execute,
-      isCurrent: (node, ranDeps) => stamps.isCurrent(node, ranDeps),
+      isCurrent: (node, ranDeps) => sstate.isCurrent(node, ranDeps),
       interrupts: opts.interrupts,
       listener: opts.listener,
     });
   } finally {
+    await session?.close();
     await pool.close();
     lock.release();
   }

@@ -1,5 +1,6 @@
 // What a build reports while it runs: the scheduler's events (BitBake's runQueueTaskStarted,
 // runQueueTaskFailed, … fired to the UI), the ways a task can fail, and the closing summary.
+import type { FetchEvent } from "../fetch/index.js";
 import type { TaskId, TaskNode } from "../graph/types.js";
 
 /** Why a task failed. Every case is a value the UI can print; none is an exception. */
@@ -34,6 +35,8 @@ export type BuildEvent =
   /** First interrupt: no new task starts; second: running tasks are killed. */
   | { readonly type: "Interrupted"; readonly hard: boolean; readonly running: number }
   | { readonly type: "Note"; readonly level: "note" | "warning"; readonly text: string }
+  /** The fetcher of a running task said something: bytes so far, a file done, a retry, a warning. */
+  | { readonly type: "TaskFetch"; readonly node: TaskNode; readonly event: FetchEvent }
   | { readonly type: "BuildFinished"; readonly summary: BuildSummary };
 
 export type BuildListener = (event: BuildEvent) => void;

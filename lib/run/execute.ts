@@ -17,6 +17,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { runJs, setJsMessageHandler, type DataStore } from "../data/index.js";
+import type { FetchEvent } from "../fetch/index.js";
 import type { TaskFailure, TaskOutcome } from "./events.js";
 import { mayUseNetwork, shellCommand } from "./network.js";
 import { exportedVariables, functionKind, shellScript } from "./script.js";
@@ -30,6 +31,8 @@ export interface TaskRun {
   readonly onSpawn?: (pgid: number, runfile: string) => void;
   /** When aborted, the running shell's process group is killed and nothing more starts. */
   readonly signal?: AbortSignal;
+  /** What the fetcher of a `js` function reports (download progress, files fetched, warnings). */
+  readonly onFetch?: (event: FetchEvent) => void;
 }
 
 /** Lines of the log a failure shows. */
@@ -152,6 +155,7 @@ async function runJsFunction(d: DataStore, func: string, run: FunctionRun): Prom
     const globals = taskGlobals(d, {
       execFunc: (name) => runFunction(d, name, { ...run, isTask: false }),
       log: (text) => writeSync(run.fd, `${text}\n`),
+      ...(run.onFetch ? { onFetch: run.onFetch } : {}),
       ...(run.signal ? { signal: run.signal } : {}),
     });
     await runJs(d.getVar(func, false) ?? "", d, {
@@ -160,6 +164,8 @@ async function runJsFunction(d: DataStore, func: string, run: FunctionRun): Prom
       globals,
     });
   } catch (err) {
+    // A function it called (bb.build.exec_func) failed: that failure, already logged, is the cause.
+    if (err instanceof TaskError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     writeSync(run.fd, `ERROR: ${func}: ${message}\n`);
     throw new TaskError({ reason: "js-error", message, log: run.logfile, tail: logTail(run.logfile) });

@@ -10,7 +10,12 @@ export {
   type TaskOutcome,
 } from "./events.js";
 export { runQueue, longestPathPriorities, processInterrupts, type InterruptSource, type SchedulerOptions } from "./scheduler.js";
-export { taskHash, taskHashes, DependencyCycle, type TaskHash } from "./signature.js";
+export { taskHash, dependencyOrder, pnTask, Signatures, DependencyCycle, type TaskHash, type UniHash, type SignatureInputs } from "./signature.js";
+export { planSetscene, planRoots, type SetscenePlan, type SstateState, type PlanInputs } from "./setscene.js";
+export { SstateSession, summaryLine, type SessionOptions, type SetsceneCounts } from "./sstate-session.js";
+export { sstateSettings, resolveSigningKey, taskOutputs, isSstateTask, pkgArchOf, SharedState, type SstateSettings } from "./shared-state.js";
+export { HashEquivalence, type HashEquivalenceSettings } from "./hash-equivalence.js";
+export { installObject, uninstall, type OutputSpec } from "./sstate-install.js";
 export { StampSet, stampFile, invalidateTask, readTaint, removeStamps, isSet } from "./stamps.js";
 export { acquireBuildLock, BuildLockHeld, type BuildLock } from "./lock.js";
 export { TaskPool, type RunTaskOptions, type RecipeRequest, type TaskRequest } from "./pool.js";

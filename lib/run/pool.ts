@@ -3,6 +3,7 @@
 // message port, to kill it on a second interrupt and to record it in the build lock.
 import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
+import type { FetchEvent } from "../fetch/index.js";
 import type { TaskOutcome } from "./events.js";
 import type { PortMessage, RecipeRequest, TaskRequest } from "./worker.js";
 
@@ -10,10 +11,14 @@ export type { RecipeRequest, TaskRequest } from "./worker.js";
 
 /** How long a task may ignore a kill request (a busy `js` task cannot hear it) before its thread goes. */
 const ABORT_FALLBACK_MS = 5000;
+/** Longest wait for a task's last port messages after its result (normally none: they come first). */
+const PORT_DRAIN_MS = 1000;
 
 export interface RunTaskOptions {
   readonly signal?: AbortSignal;
   readonly onSpawn?: (pgid: number, runfile: string) => void;
+  /** Fetch progress, files fetched and fetch warnings of the task, as they happen. */
+  readonly onFetch?: (event: FetchEvent) => void;
 }
 
 export class TaskPool {
@@ -34,11 +39,29 @@ export class TaskPool {
     const { port1, port2 } = new MessageChannel();
     const groups: number[] = [];
     port1.on("message", (m: PortMessage) => {
-      if (m.type === "spawned") {
-        groups.push(m.pgid);
-        opts.onSpawn?.(m.pgid, m.runfile);
+      switch (m.type) {
+        case "spawned":
+          groups.push(m.pgid);
+          opts.onSpawn?.(m.pgid, m.runfile);
+          return;
+        case "fetch":
+          opts.onFetch?.(m.event);
+          return;
       }
     });
+    // The worker closes its end after its last message; the result comes on piscina's own
+    // channel, which may overtake them, so the port is drained before it is closed.
+    let closed = false;
+    port1.once("close", () => (closed = true));
+    const drained = () =>
+      new Promise<void>((resolve) => {
+        if (closed) return resolve();
+        const timer = setTimeout(resolve, PORT_DRAIN_MS);
+        port1.once("close", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     const hard = new AbortController();
     let fallback: NodeJS.Timeout | undefined;
     const onAbort = () => {
@@ -57,7 +80,9 @@ export class TaskPool {
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      return (await this.pool.run({ ...req, port: port2 }, { transferList: [port2], signal: hard.signal })) as TaskOutcome;
+      const outcome = (await this.pool.run({ ...req, port: port2 }, { transferList: [port2], signal: hard.signal })) as TaskOutcome;
+      await drained();
+      return outcome;
     } catch (err) {
       if (hard.signal.aborted) return { ok: false, failure: { reason: "killed", signal: "SIGKILL", log: "", tail: [] } };
       const message = err instanceof Error ? err.message : String(err);

@@ -1,20 +1,25 @@
-// The signature a stamp is written for. A placeholder until the signatures stage gives unihashes:
-// a hash of the task's basehash and of the signatures of everything it depends on, so a change
-// anywhere upstream reaches every task downstream (BitBake's get_taskhash, minus file checksums).
-import { createHash } from "node:crypto";
-import type { TaskGraph, TaskId } from "../graph/types.js";
+// The signatures of a build's tasks, in dependency order: each task's taskhash from its basehash,
+// its taint, the checksums of its local files and the unihashes of the tasks it depends on; and
+// each task's unihash, which is its taskhash unless the hash-equivalence server maps it to the
+// unihash of an earlier, equivalent taskhash. Only sstate tasks report outputs, so only they are
+// asked about (the others' unihash is their taskhash). A unihash learnt after a task ran changes
+// the signatures downstream; `setUnihash` recomputes them.
+import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
+import { computeTaskHash, type FileChecksum, type RunTaskDep, type TaskHash, type UniHash } from "../signature/index.js";
 
-export type TaskHash = string & { readonly __brand: "TaskHash" };
+export type { TaskHash, UniHash } from "../signature/index.js";
 
 /**
  * One task's signature. `taint` is a forced run's mark (`-f`, `-C`) or a nostamp task's per-build
  * value: either changes the hash, and so the hashes of all its dependents, as in BitBake.
  */
-export function taskHash(basehash: string, taint: string | null, depHashes: readonly TaskHash[]): TaskHash {
-  // Canonical JSON of fields in a fixed order, dependency hashes sorted: the order the graph
-  // lists dependencies in must not change a signature.
-  const input = JSON.stringify({ basehash, taint, deps: [...depHashes].sort() });
-  return createHash("sha256").update(input).digest("hex") as TaskHash;
+export function taskHash(
+  basehash: string,
+  taint: string | null,
+  deps: readonly RunTaskDep[],
+  files: readonly FileChecksum[] = [],
+): TaskHash {
+  return computeTaskHash({ basehash, taint, deps, files });
 }
 
 export class DependencyCycle extends Error {
@@ -24,20 +29,28 @@ export class DependencyCycle extends Error {
   }
 }
 
-/**
- * The signature of each of `ids` and of everything they depend on, computed in dependency order.
- * Dependencies missing from the graph are ignored (the graph builder reports those).
- */
-export function taskHashes(
-  graph: TaskGraph,
-  ids: Iterable<TaskId>,
-  taint: (id: TaskId) => string | null,
-): Map<TaskId, TaskHash> {
-  const hashes = new Map<TaskId, TaskHash>();
+/** `pn:do_task`: how a dependency is named in signatures (no paths, so build directories agree). */
+export function pnTask(node: TaskNode): string {
+  return `${node.recipe.pn}:${node.task.name}`;
+}
+
+export interface SignatureInputs {
+  readonly taint: (id: TaskId) => string | null;
+  /** The local files a task reads (its `file-checksums`), checksummed. */
+  readonly files?: (node: TaskNode) => readonly FileChecksum[];
+  /** Tasks whose unihash the server may know (sstate tasks). */
+  readonly asksServer?: (node: TaskNode) => boolean;
+  /** The server's unihash for each taskhash, null where it has none. */
+  readonly lookup?: (queries: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[]) => Promise<readonly (string | null)[]>;
+}
+
+/** Tasks of `ids` and all they depend on, each after its dependencies (iterative: graphs are big). */
+export function dependencyOrder(graph: TaskGraph, ids: Iterable<TaskId>, skip: (id: TaskId) => boolean = () => false): TaskId[] {
+  const order: TaskId[] = [];
+  const done = new Set<TaskId>();
   const onPath = new Set<TaskId>();
   for (const root of ids) {
-    if (hashes.has(root) || !graph.nodes.has(root)) continue;
-    // Iterative post-order walk: graphs of many thousand tasks would overflow a recursive one.
+    if (done.has(root) || skip(root) || !graph.nodes.has(root)) continue;
     const stack: { id: TaskId; next: number }[] = [{ id: root, next: 0 }];
     onPath.add(root);
     while (stack.length > 0) {
@@ -45,7 +58,7 @@ export function taskHashes(
       const node = graph.nodes.get(top.id)!;
       if (top.next < node.deps.length) {
         const dep = node.deps[top.next++]!;
-        if (hashes.has(dep) || !graph.nodes.has(dep)) continue;
+        if (done.has(dep) || skip(dep) || !graph.nodes.has(dep)) continue;
         if (onPath.has(dep)) {
           const from = stack.findIndex((f) => f.id === dep);
           throw new DependencyCycle([...stack.slice(from).map((f) => f.id), dep]);
@@ -54,11 +67,135 @@ export function taskHashes(
         stack.push({ id: dep, next: 0 });
         continue;
       }
-      const deps = node.deps.filter((d) => graph.nodes.has(d)).map((d) => hashes.get(d)!);
-      hashes.set(top.id, taskHash(node.task.basehash, taint(top.id), deps));
+      order.push(top.id);
+      done.add(top.id);
       onPath.delete(top.id);
       stack.pop();
     }
   }
-  return hashes;
+  return order;
+}
+
+export class Signatures {
+  readonly taskhash = new Map<TaskId, TaskHash>();
+  readonly unihash = new Map<TaskId, UniHash>();
+  private readonly files = new Map<TaskId, readonly FileChecksum[]>();
+  private order: TaskId[] = [];
+  private dependents: Map<TaskId, TaskId[]> | null = null;
+
+  constructor(
+    private readonly graph: TaskGraph,
+    private readonly inputs: SignatureInputs,
+  ) {}
+
+  /** The signatures of `ids` and everything they depend on. */
+  async compute(ids: Iterable<TaskId>): Promise<void> {
+    const fresh = dependencyOrder(this.graph, ids, (id) => this.taskhash.has(id));
+    this.order.push(...fresh);
+    this.dependents = null;
+    await this.resolve(fresh);
+  }
+
+  /** What a task's taskhash covers of other tasks: each dependency's `pn:task` and unihash. */
+  runTaskDeps(id: TaskId): RunTaskDep[] {
+    const node = this.graph.nodes.get(id)!;
+    return [...new Set(node.deps)]
+      .filter((d) => this.graph.nodes.has(d))
+      .map((d) => ({ task: pnTask(this.graph.nodes.get(d)!), unihash: this.unihashOf(d) }));
+  }
+
+  fileChecksums(id: TaskId): readonly FileChecksum[] {
+    let f = this.files.get(id);
+    if (f === undefined) {
+      f = this.inputs.files?.(this.graph.nodes.get(id)!) ?? [];
+      this.files.set(id, f);
+    }
+    return f;
+  }
+
+  taskhashOf(id: TaskId): TaskHash {
+    const h = this.taskhash.get(id);
+    if (h === undefined) throw new Error(`no signature computed for ${id}`);
+    return h;
+  }
+
+  unihashOf(id: TaskId): UniHash {
+    const h = this.unihash.get(id);
+    if (h === undefined) throw new Error(`no unihash known for ${id}`);
+    return h;
+  }
+
+  /**
+   * A task's unihash became `unihash` (its output was reported): the signatures of the tasks
+   * after it that `mayChange` allows (those not started yet) are computed again. Returns the
+   * tasks whose unihash changed, the given one first.
+   */
+  async setUnihash(id: TaskId, unihash: string, mayChange: (id: TaskId) => boolean): Promise<TaskId[]> {
+    if (this.unihash.get(id) === unihash) return [];
+    this.unihash.set(id, unihash as UniHash);
+    const dependents = this.dependentsMap();
+    const affected = new Set<TaskId>();
+    const work = [...(dependents.get(id) ?? [])];
+    while (work.length > 0) {
+      const t = work.pop()!;
+      if (affected.has(t) || !mayChange(t)) continue;
+      affected.add(t);
+      work.push(...(dependents.get(t) ?? []));
+    }
+    const before = new Map([...affected].map((t) => [t, this.unihash.get(t)]));
+    for (const t of affected) {
+      this.taskhash.delete(t);
+      this.unihash.delete(t);
+    }
+    await this.resolve(this.order.filter((t) => affected.has(t)));
+    return [id, ...[...affected].filter((t) => before.get(t) !== this.unihash.get(t))];
+  }
+
+  private dependentsMap(): Map<TaskId, TaskId[]> {
+    if (this.dependents) return this.dependents;
+    const out = new Map<TaskId, TaskId[]>();
+    for (const id of this.order) {
+      for (const dep of new Set(this.graph.nodes.get(id)!.deps)) {
+        let list = out.get(dep);
+        if (!list) out.set(dep, (list = []));
+        list.push(id);
+      }
+    }
+    this.dependents = out;
+    return out;
+  }
+
+  /**
+   * Computes `pending` (in dependency order) in rounds: every task whose dependencies' unihashes
+   * are known gets its taskhash; those that ask the server are looked up together at the end of
+   * the round, and their dependents wait for the next one. Rounds = the longest chain of sstate
+   * tasks, not the number of tasks.
+   */
+  private async resolve(pending: TaskId[]): Promise<void> {
+    const asks = this.inputs.lookup ? (this.inputs.asksServer ?? (() => false)) : () => false;
+    while (pending.length > 0) {
+      const waiting = new Set<TaskId>();
+      const batch: { node: TaskNode; taskhash: TaskHash }[] = [];
+      const next: TaskId[] = [];
+      for (const id of pending) {
+        const node = this.graph.nodes.get(id)!;
+        if (node.deps.some((d) => waiting.has(d))) {
+          waiting.add(id);
+          next.push(id);
+          continue;
+        }
+        const h = taskHash(node.task.basehash, this.inputs.taint(id), this.runTaskDeps(id), this.fileChecksums(id));
+        this.taskhash.set(id, h);
+        if (asks(node)) {
+          batch.push({ node, taskhash: h });
+          waiting.add(id);
+        } else this.unihash.set(id, h as string as UniHash);
+      }
+      if (batch.length > 0) {
+        const found = await this.inputs.lookup!(batch);
+        batch.forEach((b, i) => this.unihash.set(b.node.id, (found[i] ?? b.taskhash) as UniHash));
+      }
+      pending = next;
+    }
+  }
 }

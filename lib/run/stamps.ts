@@ -6,10 +6,10 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { TaskId, TaskNode } from "../graph/types.js";
-import type { TaskHash } from "./signature.js";
+import type { UniHash } from "./signature.js";
 
 /** The stamp for one signature; `stamp-extra-info` goes after the hash as in BitBake. */
-export function stampFile(base: string, task: string, hash: TaskHash, extraInfo?: string): string {
+export function stampFile(base: string, task: string, hash: string, extraInfo?: string): string {
   return extraInfo ? `${base}.${task}.${hash}.${extraInfo}` : `${base}.${task}.${hash}`;
 }
 
@@ -62,35 +62,54 @@ function writeAtomically(path: string, content: string): void {
   renameSync(temp, path);
 }
 
-/** The stamps of one build: where each recipe's stamps live and the signature of each task. */
+/**
+ * The stamps of one build: where each recipe's stamps live and the signature each task's stamp is
+ * named by, its unihash (as BitBake with hash equivalence: a task whose taskhash changed but whose
+ * output is equivalent keeps its stamp). The signature is looked up when needed, since a unihash
+ * learnt during the build changes the signatures of the tasks after it.
+ */
 export class StampSet {
   constructor(
     /** `${STAMP}` of each recipe id. */
     private readonly bases: ReadonlyMap<string, string>,
-    private readonly hashes: ReadonlyMap<TaskId, TaskHash>,
+    private readonly unihash: (id: TaskId) => UniHash,
   ) {}
 
-  hash(node: TaskNode): TaskHash {
-    const h = this.hashes.get(node.id);
-    if (h === undefined) throw new Error(`no signature computed for ${node.id}`);
-    return h;
+  hash(node: TaskNode): UniHash {
+    return this.unihash(node.id);
+  }
+
+  base(node: TaskNode): string {
+    const base = this.bases.get(node.recipeId);
+    if (base === undefined) throw new Error(`no stamp directory known for ${node.recipeId}`);
+    return base;
   }
 
   path(node: TaskNode): string {
-    const base = this.bases.get(node.recipeId);
-    if (base === undefined) throw new Error(`no stamp directory known for ${node.recipeId}`);
-    return stampFile(base, node.task.name, this.hash(node), node.task.flags["stamp-extra-info"]);
+    return stampFile(this.base(node), node.task.name, this.hash(node), node.task.flags["stamp-extra-info"]);
+  }
+
+  /** The stamp a restore from shared state leaves: `${STAMP}.do_x_setscene.<unihash>`, as BitBake. */
+  setscenePath(node: TaskNode): string {
+    return stampFile(this.base(node), `${node.task.name}_setscene`, this.hash(node), node.task.flags["stamp-extra-info"]);
   }
 
   /**
    * Done for its current signature: a stamp exists, the task is not `nostamp`, and no task of the
    * same recipe it depends on ran in this build (BitBake's check_stamp_task compares the stamps of
    * same-recipe dependencies: a rerun do_compile makes do_install rerun even at the same signature).
+   * A setscene stamp counts for an sstate task: its output was restored for this signature.
    */
   isCurrent(node: TaskNode, ranDeps: readonly TaskNode[]): boolean {
     if (isSet(node.task.flags.nostamp)) return false;
     if (ranDeps.some((d) => d.recipeId === node.recipeId)) return false;
-    return existsSync(this.path(node));
+    return this.hasStamp(node);
+  }
+
+  /** A stamp (or, for an sstate task, a setscene stamp) for the current signature exists. */
+  hasStamp(node: TaskNode): boolean {
+    if (isSet(node.task.flags.nostamp)) return false;
+    return existsSync(this.path(node)) || (isSet(node.task.flags.sstate) && existsSync(this.setscenePath(node)));
   }
 
   /** Record success; older stamps of the task (other signatures) are removed, as make_stamp does. */
@@ -98,7 +117,14 @@ export class StampSet {
     if (isSet(node.task.flags.nostamp)) return;
     const path = this.path(node);
     writeAtomically(path, `${this.hash(node)}\n`);
-    removeStamps(this.bases.get(node.recipeId)!, node.task.name, path);
+    removeStamps(this.base(node), node.task.name, path);
+  }
+
+  /** Record a restore from shared state. */
+  writeSetscene(node: TaskNode): void {
+    const path = this.setscenePath(node);
+    writeAtomically(path, `${this.hash(node)}\n`);
+    removeStamps(this.base(node), `${node.task.name}_setscene`, path);
   }
 }
 

@@ -4,24 +4,48 @@
 import { cpSync, linkSync, mkdirSync, readdirSync, rmSync, lstatSync, readlinkSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { bbModule, oeModule, type DataStore } from "../data/index.js";
-import { applyPatches, fetchAll, splitSrcUri, unpackAll, type FetchContext, type FetchEvent } from "../fetch/index.js";
+import {
+  applyPatches,
+  fetchAll,
+  NetworkDisabled,
+  splitSrcUri,
+  unpackAll,
+  type FetchContext,
+  type FetchEvent,
+} from "../fetch/index.js";
+import { mayUseNetwork } from "./network.js";
 
 export interface TaskApiHooks {
   /** Runs another function of the recipe (shell or js), as the task runner runs functions. */
   readonly execFunc: (name: string) => Promise<void>;
-  /** Where fetch progress and warnings go (the task log). */
+  /** Where fetch warnings and finished downloads are written (the task log). */
   readonly log: (text: string) => void;
+  /** Every fetch event, progress included (the UI shows them). */
+  readonly onFetch?: (event: FetchEvent) => void;
   readonly signal?: AbortSignal;
 }
 
-function fetchContext(d: DataStore): FetchContext {
-  return { getVar: (name) => d.getVar(name), getVarFlag: (name, flag) => d.getVarFlag(name, flag) };
+/**
+ * The fetcher's view of the task's datastore. A `js` function runs in bake's worker thread, which
+ * no network namespace can hold (the thread shares the process with do_fetch's), so outside
+ * do_fetch and `[network]` tasks the fetcher itself is held offline: BB_NO_NETWORK is forced,
+ * and a download works only from DL_DIR, as it would in BitBake's isolated task.
+ */
+function fetchContext(d: DataStore, networked: boolean): FetchContext {
+  return {
+    getVar: (name) => (name === "BB_NO_NETWORK" && !networked ? "1" : d.getVar(name)),
+    getVarFlag: (name, flag) => d.getVarFlag(name, flag),
+  };
 }
 
 function describe(event: FetchEvent): string | null {
   switch (event.type) {
     case "progress":
       return null;
+    case "fetched": {
+      const size = event.bytes === null ? "" : ` (${event.bytes} bytes in ${event.seconds.toFixed(2)} s)`;
+      return `NOTE: ${event.url}: fetched from ${event.from}${size}`;
+    }
     case "warning":
       return `WARNING: ${event.url}: ${event.message}`;
     case "note":
@@ -52,18 +76,31 @@ function copyHardlinkTree(src: string, dst: string): void {
 }
 
 export function taskGlobals(d: DataStore, hooks: TaskApiHooks): Record<string, unknown> {
-  const ctx = fetchContext(d);
+  const task = d.getVar("BB_RUNTASK") ?? "";
+  const networked = mayUseNetwork(task, d.getVarFlag(task, "network"));
+  const ctx = fetchContext(d, networked);
   const options = {
     onEvent: (e: FetchEvent) => {
       const line = describe(e);
       if (line) hooks.log(line);
+      hooks.onFetch?.(e);
     },
     ...(hooks.signal ? { signal: hooks.signal } : {}),
+  };
+  const download = async (uris: string[]): Promise<void> => {
+    try {
+      await fetchAll(ctx, uris, options);
+    } catch (e) {
+      if (networked || !(e instanceof NetworkDisabled)) throw e;
+      throw new Error(`${task} has no network access (only do_fetch and tasks flagged [network] = "1" have): ${e.message}`, {
+        cause: e,
+      });
+    }
   };
   const fetch2 = Object.freeze({
     /** The entries of SRC_URI. */
     srcUri: (dd: DataStore = d) => splitSrcUri(dd.getVar("SRC_URI") ?? ""),
-    download: async (uris: string[]) => void (await fetchAll(ctx, uris, options)),
+    download,
     unpack: async (uris: string[], rootDir: string) => void (await unpackAll(ctx, uris, { rootDir })),
     patch: async (uris: string[], sourceDir: string) => applyPatches(ctx, uris, { sourceDir }),
   });

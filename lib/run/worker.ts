@@ -5,6 +5,7 @@
 import type { MessagePort } from "node:worker_threads";
 import { loadBuildConfiguration, type BuildConfiguration } from "../config/index.js";
 import { parseRecipeVariants, type ParsedRecipe } from "../evaluate/index.js";
+import type { FetchEvent } from "../fetch/index.js";
 import type { TaskOutcome } from "./events.js";
 import { executeTask } from "./execute.js";
 
@@ -22,11 +23,14 @@ export interface TaskRequest extends RecipeRequest {
   readonly taskhash: string;
   /** BB_TASKDEPDATA: JSON of the tasks this one depends on, transitively (what staging reads). */
   readonly taskdepdata?: string;
-  /** Messages to the main thread: `{ type: "spawned", pgid, runfile }`; from it: `"kill"`. */
+  /** Messages to the main thread (PortMessage); from it: `"kill"`. */
   readonly port?: MessagePort;
 }
 
-export type PortMessage = { readonly type: "spawned"; readonly pgid: number; readonly runfile: string };
+export type PortMessage =
+  | { readonly type: "spawned"; readonly pgid: number; readonly runfile: string }
+  /** The fetcher of a `js` function reported something (progress is sent at most every 200 ms per file). */
+  | { readonly type: "fetch"; readonly event: FetchEvent };
 
 let config: { key: string; value: BuildConfiguration } | null = null;
 const recipes = new Map<string, ParsedRecipe>();
@@ -78,6 +82,7 @@ export default async function runTask(req: TaskRequest): Promise<TaskOutcome> {
       taskhash: req.taskhash,
       signal: abort.signal,
       onSpawn: (pgid, runfile) => req.port?.postMessage({ type: "spawned", pgid, runfile } satisfies PortMessage),
+      onFetch: (event) => req.port?.postMessage({ type: "fetch", event } satisfies PortMessage),
     });
   } finally {
     req.port?.close();

@@ -1,4 +1,5 @@
-// Signatures: which variables and functions each task depends on, and its basehash.
+// Signatures: which variables and functions each task depends on, its basehash and taskhash,
+// signature data files and their comparison.
 
 export {
   taskDependencies,
@@ -9,5 +10,20 @@ export {
   type TaskDependencies,
 } from "./taskdeps.js";
 export { computeBaseHash, baseHashInput, type BaseHash, type BaseHashInput } from "./basehash.js";
+export { computeTaskHash, taskHashDocument, type TaskHash, type UniHash, type TaskHashInput, type RunTaskDep, type FileChecksum } from "./taskhash.js";
+export { parseFileChecksums, checksumName, FileChecksumCache, type FileChecksumEntry } from "./file-checksums.js";
+export {
+  makeSigData,
+  sigDataPath,
+  writeSigData,
+  readSigData,
+  findSigData,
+  SigDataError,
+  SIGDATA_FORMAT,
+  type SigData,
+  type SigDataDep,
+  type SigDataRuntime,
+} from "./siginfo.js";
+export { compareSigData, type DiffOptions } from "./diffsigs.js";
 export { analyzeJs, JsSyntaxError, type CodeAnalysis } from "./js.js";
 export { parseShell, shellCommands, ShellSyntaxError, type Script, type Command, type Word, type WordPart } from "./shell.js";

@@ -7,7 +7,18 @@ import type { BuildUi, Output } from "./ui.js";
 export type { BuildUi, Output, ParseProgress } from "./ui.js";
 export { KnottyUi } from "./knotty.js";
 export { PlainUi } from "./plain.js";
-export { clock, elapsed, failureLines, progressBar, summaryLines, taskStartedText, type Level } from "./messages.js";
+export {
+  byteSize,
+  clock,
+  downloadProgressText,
+  elapsed,
+  failureLines,
+  fetchedText,
+  progressBar,
+  summaryLines,
+  taskStartedText,
+  type Level,
+} from "./messages.js";
 
 export interface UiOptions {
   /** Default process.stdout. */

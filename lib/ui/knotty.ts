@@ -4,8 +4,26 @@
 import type { ChalkInstance } from "chalk";
 import type { TaskId, TaskNode } from "../graph/types.js";
 import type { BuildEvent } from "../run/index.js";
-import { clock, elapsed, failureLines, prefixed, progressBar, recipeTitle, summaryLines, type Level } from "./messages.js";
+import {
+  clock,
+  downloadProgressText,
+  elapsed,
+  failureLines,
+  prefixed,
+  progressBar,
+  recipeTitle,
+  summaryLines,
+  type Level,
+} from "./messages.js";
 import type { BuildUi, Output, ParseProgress } from "./ui.js";
+
+/** The latest byte count of the file a running task is downloading. */
+interface DownloadProgress {
+  readonly url: string;
+  readonly bytes: number;
+  readonly total: number | null;
+  readonly rate: number;
+}
 
 /** The footer is redrawn at most this often (events can come by thousands: current tasks). */
 const REDRAW_MS = 100;
@@ -17,7 +35,7 @@ export class KnottyUi implements BuildUi {
   readonly parse: ParseProgress;
   private parsing: { title: string; total: number; done: number; t0: number } | null = null;
   private build: { total: number; index: number; stopping: boolean } | null = null;
-  private readonly running = new Map<TaskId, { node: TaskNode; t0: number }>();
+  private readonly running = new Map<TaskId, { node: TaskNode; t0: number; download?: DownloadProgress }>();
   private footerLines = 0;
   private redrawTimer: NodeJS.Timeout | null = null;
   private readonly ticker: NodeJS.Timeout;
@@ -99,9 +117,10 @@ export class KnottyUi implements BuildUi {
     }
     const now = this.now();
     let i = 0;
-    for (const { node, t0 } of this.running.values()) {
+    for (const { node, t0, download } of this.running.values()) {
       if (lines.length >= this.rows() - 1) break;
-      lines.push(`${i++}: ${recipeTitle(node)} ${node.task.name} - ${elapsed(now - t0)}`);
+      const progress = download ? ` ${downloadProgressText(download)}` : "";
+      lines.push(`${i++}: ${recipeTitle(node)} ${node.task.name} - ${elapsed(now - t0)}${progress}`);
     }
     // Lines cut to the width, so that each takes exactly one row and clearing stays exact.
     return lines.map((l) => (l.length >= width ? l.slice(0, width - 1) : l));
@@ -155,6 +174,25 @@ export class KnottyUi implements BuildUi {
       case "Note":
         this.message(e.level, e.text);
         return;
+      case "TaskFetch": {
+        const task = this.running.get(e.node.id);
+        switch (e.event.type) {
+          case "progress":
+            if (task) task.download = e.event;
+            this.scheduleRedraw();
+            return;
+          case "fetched":
+            if (task) delete task.download;
+            this.scheduleRedraw();
+            return;
+          case "warning":
+          case "note":
+            this.message(e.event.type, `${recipeTitle(e.node)} ${e.node.task.name}: ${e.event.url}: ${e.event.message}`);
+            return;
+          default:
+            return unreachable(e.event);
+        }
+      }
       case "BuildFinished":
         this.build = null;
         this.running.clear();

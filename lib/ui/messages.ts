@@ -139,3 +139,36 @@ export function progressBar(prefix: string, done: number, total: number, width: 
   const filled = Math.round(fraction * barWidth);
   return `${prefix}${pct} |${"#".repeat(filled)}${" ".repeat(barWidth - filled)}|${suffix}`;
 }
+
+/** `512 B`, `3.4 KiB`, `1.2 MiB`: download sizes and rates. */
+export function byteSize(bytes: number): string {
+  if (bytes < 1024) return `${Math.round(bytes)} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The file part of a URL (what a person recognises in a progress line). */
+function fileOf(url: string): string {
+  const path = url.split(";")[0]!.replace(/\/+$/, "");
+  return path.slice(path.lastIndexOf("/") + 1) || path;
+}
+
+/** A running download on the task's line: `45% 1.2 MiB of 2.7 MiB, 512.0 KiB/s busybox-1.36.1.tar.bz2`. */
+export function downloadProgressText(p: { url: string; bytes: number; total: number | null; rate: number }): string {
+  const pct = p.total !== null && p.total > 0 ? `${Math.floor((100 * p.bytes) / p.total)}% ` : "";
+  const of = p.total !== null ? ` of ${byteSize(p.total)}` : "";
+  return `${pct}${byteSize(p.bytes)}${of}, ${byteSize(p.rate)}/s ${fileOf(p.url)}`;
+}
+
+/** One finished download: `busybox-1.36.1-r0 do_fetch: fetched URL (2.7 MiB, 1.3 MiB/s) from MIRROR`. */
+export function fetchedText(node: TaskNode, e: { url: string; from: string; bytes: number | null; seconds: number }): string {
+  const size = e.bytes === null ? "" : ` (${byteSize(e.bytes)}, ${byteSize(e.bytes / Math.max(e.seconds, 0.001))}/s)`;
+  const from = e.from === e.url.split(";")[0] || e.from === e.url ? "" : ` from ${e.from}`;
+  return `${recipeTitle(node)} ${node.task.name}: fetched ${e.url.split(";")[0]}${size}${from}`;
+}

@@ -3,7 +3,7 @@
 import type { ChalkInstance } from "chalk";
 import type { BuildEvent } from "../run/index.js";
 import { displayName } from "../graph/types.js";
-import { failureLines, prefixed, recipeTitle, summaryLines, taskStartedText, type Level } from "./messages.js";
+import { failureLines, fetchedText, prefixed, recipeTitle, summaryLines, taskStartedText, type Level } from "./messages.js";
 import type { BuildUi, Output, ParseProgress } from "./ui.js";
 
 export class PlainUi implements BuildUi {
@@ -67,6 +67,20 @@ export class PlainUi implements BuildUi {
       case "Note":
         this.message(e.level, e.text);
         return;
+      case "TaskFetch":
+        switch (e.event.type) {
+          case "progress":
+            return;
+          case "fetched":
+            if (!this.quiet) this.message("note", fetchedText(e.node, e.event));
+            return;
+          case "warning":
+          case "note":
+            this.message(e.event.type, `${recipeTitle(e.node)} ${e.node.task.name}: ${e.event.url}: ${e.event.message}`);
+            return;
+          default:
+            return unreachable(e.event);
+        }
       case "BuildFinished":
         for (const l of summaryLines(this.style, e.summary, this.counts.warnings, this.counts.errors)) this.line(l);
         return;

@@ -1,8 +1,11 @@
 # The class every recipe inherits (from the configuration): the standard tasks, from fetching
 # the sources to installing the result, and the shell helpers recipes use.
-inherit logging staging
+inherit logging sstate staging
 
 # ---- fetch, unpack, patch ---------------------------------------------------------------------
+
+# A remote source without SRC_URI[sha256sum] is an error, not a warning (OE's distro default).
+BB_STRICT_CHECKSUM ??= "1"
 
 js base_do_fetch() {
     const uris = bb.fetch2.srcUri(d);
@@ -10,14 +13,21 @@ js base_do_fetch() {
 }
 do_fetch[dirs] = "${DL_DIR}"
 do_fetch[network] = "1"
-do_fetch[vardeps] += "SRCREV"
+# bb.fetch2.srcUri(d) reads SRC_URI out of sight of the js dependency analysis: named here so a
+# changed SRC_URI (or checksum flag) changes the signatures of fetch, unpack and patch.
+do_fetch[vardeps] += "SRCREV SRC_URI"
 do_fetch[doc] = "Fetches the sources (SRC_URI) into DL_DIR, checksums verified"
+# The local files of SRC_URI count in do_fetch's signature by content: each file:// entry as its
+# candidate paths in FILESPATH order (the first that exists is checksummed), "/./" marking where
+# the name a signature shows starts, so that neither depends on where the layer is.
+do_fetch[file-checksums] = "${@(d.getVar('SRC_URI') || '').split(/\s+/).filter((u) => u.startsWith('file://')).map((u) => { const p = u.slice(7).split(';')[0]; return p.startsWith('/') ? p : (d.getVar('FILESPATH') || '').split(':').filter((x) => x).map((dir) => dir + '/./' + p).join('|'); }).join(' ')}"
 addtask fetch
 
 js base_do_unpack() {
     const uris = bb.fetch2.srcUri(d);
     if (uris.length > 0) await bb.fetch2.unpack(uris, d.getVar('UNPACKDIR'));
 }
+do_unpack[vardeps] += "SRC_URI"
 do_unpack[dirs] = "${UNPACKDIR}"
 do_unpack[cleandirs] = "${UNPACKDIR}"
 do_unpack[doc] = "Unpacks the sources into UNPACKDIR"
@@ -27,9 +37,21 @@ js base_do_patch() {
     const uris = bb.fetch2.srcUri(d);
     if (uris.length > 0) await bb.fetch2.patch(uris, d.getVar('S'));
 }
+do_patch[vardeps] += "SRC_URI"
 do_patch[dirs] = "${S}"
 do_patch[doc] = "Applies the patches of SRC_URI to the sources, in order"
 addtask patch after do_unpack
+
+# `bake -c fetchall TARGET` (and --runall=fetch): the sources of the whole dependency tree,
+# build and runtime, without building anything.
+do_fetchall[recrdeptask] = "do_fetchall do_fetch"
+do_fetchall[noexec] = "1"
+do_fetchall[doc] = "Fetches the sources of the recipe and of everything it depends on, recursively"
+addtask fetchall after do_fetch
+
+# Where the file being parsed is; only meaningful with immediate expansion (a bbappend's
+# `FILESEXTRAPATHS:prepend := "${THISDIR}/files:"`), as in OE.
+THISDIR = "${@path.dirname(d.getVar('FILE'))}"
 
 # ---- configure, compile, install --------------------------------------------------------------
 

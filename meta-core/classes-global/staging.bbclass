@@ -20,14 +20,14 @@ sysroot_stage_all() {
 	done
 }
 
+# The task fills SYSROOT_DESTDIR; bake keeps that as its shared-state object and publishes it as
+# ${SYSROOT_COMPONENT} (sstate.bbclass), whether the task ran or its object was restored.
 do_populate_sysroot() {
 	sysroot_stage_all
-	rm -rf "${SYSROOT_COMPONENT}.new"
-	mkdir -p "${SYSROOT_COMPONENT}.new"
-	cp -pPR "${SYSROOT_DESTDIR}/." "${SYSROOT_COMPONENT}.new/"
-	rm -rf "${SYSROOT_COMPONENT}"
-	mv "${SYSROOT_COMPONENT}.new" "${SYSROOT_COMPONENT}"
 }
+SSTATETASKS += "do_populate_sysroot"
+do_populate_sysroot[sstate-inputdirs] = "${SYSROOT_DESTDIR}"
+do_populate_sysroot[sstate-outputdirs] = "${SYSROOT_COMPONENT}"
 do_populate_sysroot[cleandirs] = "${SYSROOT_DESTDIR}"
 do_populate_sysroot[dirs] = "${D}"
 do_populate_sysroot[doc] = "Publishes what this recipe installs for the recipes that depend on it"

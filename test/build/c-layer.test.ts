@@ -104,7 +104,7 @@ do_install() {
 }
 `);
   write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${join(repo, "meta-core")} ${layer}"\n`);
-  write(join(build, "conf/local.conf"), ['MACHINE ??= "qemux86-64"', 'INHERIT += "rendezvous"', `RENDEZVOUS = "${opts.rendezvous ? 1 : 0}"`, 'CC = "${BUILD_CC}"', 'AR = "${BUILD_AR}"', 'CFLAGS = "-O2"', ""].join("\n"));
+  write(join(build, "conf/local.conf"), ['MACHINE ??= "qemux86-64"', 'INHERIT += "rendezvous"', `RENDEZVOUS = "${opts.rendezvous ? 1 : 0}"`, 'CC = "${BUILD_CC}"', 'AR = "${BUILD_AR}"', 'CFLAGS = "-O2"', 'INHIBIT_DEFAULT_DEPS = "1"', ""].join("\n"));
   return { root, build, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

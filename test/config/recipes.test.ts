@@ -43,7 +43,8 @@ function fixture() {
   write(join(layer, "recipes-x/r4/r4_1.0.bb"), 'COMPATIBLE_MACHINE = "qemuarm64"\n');
   write(join(layer, "recipes-x/r5/r5_1.0.bb"), "js () {\n    throw new bb.parse.SkipRecipe('needs a feature this distro lacks');\n}\n");
   write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${join(repo, "meta-core")} ${layer}"\n`);
-  write(join(build, "conf/local.conf"), 'MACHINE = "qemux86-64"\n');
+  // Only this layer's recipes: meta-core's own are masked so that counts below are exact.
+  write(join(build, "conf/local.conf"), 'MACHINE = "qemux86-64"\nBBMASK = "/meta-core/recipes-"\n');
   return { root, layer, build, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
@@ -85,8 +86,10 @@ test("skipped recipes keep their reason; BBCLASSEXTEND makes -native variants wi
   t.is(recipes.get("r1")!.skipped, null);
   const native = recipes.get("r2-native")!;
   t.is(native.variant, "native");
-  t.deepEqual(native.depends, ["r3-native"]);
-  t.deepEqual(recipes.get("r2")!.depends, ["r3"]);
+  t.true(native.depends.includes("r3-native"), native.depends.join(" "));
+  t.false(native.depends.includes("r3"));
+  t.true(recipes.get("r2")!.depends.includes("r3"));
+  t.false(recipes.get("r2")!.depends.includes("r3-native"));
   t.true(native.tasks.some((task) => task.name === "do_compile"));
 });
 

@@ -4,6 +4,7 @@ import { promises as fs } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { fetchAll, withLock } from "../../lib/fetch/index.js";
 import { fastHttp, makeCtx, sha256, startServer, tempDir, type Handler } from "./helpers.js";
 
@@ -33,6 +34,39 @@ test("two concurrent fetches of the same file in one process download it once", 
     ["dl_dir", "upstream"],
   );
   t.deepEqual(await fs.readFile(join(dl.path, "f.tar.gz")), BODY);
+});
+
+// bake's tasks run in worker threads of one process: a lock naming our own pid may be another
+// thread's, and must be waited for, not broken as a leftover.
+test("two worker threads of one process fetching the same file download it once", async (t) => {
+  const server = await startServer({ "/w.tar.gz": slowBody });
+  const dl = await tempDir();
+  t.teardown(async () => {
+    await server.close();
+    await dl.cleanup();
+  });
+  const lib = new URL("../../lib/fetch/index.js", import.meta.url).href;
+  const script = `
+    const { parentPort } = require("node:worker_threads");
+    import(${JSON.stringify(lib)}).then(async ({ fetchAll }) => {
+      const ctx = { getVar: (n) => (n === "DL_DIR" ? ${JSON.stringify(dl.path)} : null),
+                    getVarFlag: (n, f) => (f === "sha256sum" ? ${JSON.stringify(SUM)} : null) };
+      const [r] = await fetchAll(ctx, [${JSON.stringify(`${server.base}/w.tar.gz`)}]);
+      parentPort.postMessage(r.origin);
+    });
+  `;
+  const run = () =>
+    new Promise<string>((resolve, reject) => {
+      const worker = new Worker(script, { eval: true });
+      worker.once("message", (m: string) => {
+        resolve(m);
+        void worker.terminate();
+      });
+      worker.once("error", reject);
+    });
+  const origins = await Promise.all([run(), run()]);
+  t.is(server.hits("/w.tar.gz"), 1);
+  t.deepEqual(origins.sort(), ["dl_dir", "upstream"]);
 });
 
 test("two processes fetching the same file download it once", async (t) => {

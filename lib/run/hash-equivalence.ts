@@ -1,0 +1,102 @@
+// The build's hash-equivalence session (BitBake's SignatureGeneratorUniHashMixIn): BB_HASHSERVE
+// names a server, or "auto" starts one for the duration of the build with its database in
+// ${PERSISTENT_DIR} (reading through to BB_HASHSERVE_UPSTREAM when set). Server trouble is a
+// warning and the build goes on with unihash = taskhash: it never fails a build.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { HashEquivClient, startHashserv, type RunningHashserv } from "../sstate/hashserv/index.js";
+
+export interface HashEquivalenceSettings {
+  /** BB_HASHSERVE: "" (none), "auto", or an address (`host:port`, `unix://path`, `ws://…`). */
+  readonly hashserve: string;
+  readonly upstream: string;
+  /** Where "auto" keeps its database and its socket. */
+  readonly database: string;
+  readonly socket: string;
+  /** SSTATE_HASHEQUIV_METHOD. */
+  readonly method: string;
+}
+
+export interface Report {
+  readonly taskhash: string;
+  readonly unihash: string;
+  readonly outhash: string;
+  readonly pn: string;
+  readonly task: string;
+}
+
+export class HashEquivalence {
+  private broken = false;
+
+  private constructor(
+    private readonly client: HashEquivClient,
+    private readonly server: RunningHashserv | null,
+    readonly method: string,
+    private readonly warn: (text: string) => void,
+  ) {}
+
+  get address(): string {
+    return this.client.address;
+  }
+
+  static async open(s: HashEquivalenceSettings, warn: (text: string) => void): Promise<HashEquivalence | null> {
+    if (s.hashserve === "") return null;
+    let server: RunningHashserv | null = null;
+    let address = s.hashserve;
+    try {
+      if (s.hashserve === "auto") {
+        mkdirSync(s.database, { recursive: true });
+        mkdirSync(dirname(s.socket), { recursive: true });
+        // A unix socket path is limited to ~107 bytes; a deep build directory gets loopback TCP.
+        const bind = s.socket.length < 100 ? `unix://${s.socket}` : "127.0.0.1:0";
+        server = await startHashserv({ bind, db: s.database, ...(s.upstream ? { upstream: s.upstream } : {}) });
+        address = server.address;
+      }
+      const client = await HashEquivClient.connect(address, { timeoutMs: 30_000 });
+      return new HashEquivalence(client, server, s.method, warn);
+    } catch (e) {
+      await server?.close().catch(() => undefined);
+      warn(`hash equivalence server ${address} unavailable, going on without it: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  /** The server's unihash of each taskhash (null where it has none, or when it is unreachable). */
+  async lookup(taskhashes: readonly string[]): Promise<(string | null)[]> {
+    if (this.broken || taskhashes.length === 0) return taskhashes.map(() => null);
+    try {
+      return await this.client.getUnihashBatch(taskhashes.map((taskhash) => ({ method: this.method, taskhash })));
+    } catch (e) {
+      this.fail(e);
+      return taskhashes.map(() => null);
+    }
+  }
+
+  /** Reports a task's outhash; returns the unihash its dependents must use. */
+  async report(r: Report): Promise<string> {
+    if (this.broken) return r.unihash;
+    try {
+      const reply = await this.client.reportUnihash({
+        taskhash: r.taskhash,
+        method: this.method,
+        outhash: r.outhash,
+        unihash: r.unihash,
+        extra: { PN: r.pn, task: r.task },
+      });
+      return reply.unihash;
+    } catch (e) {
+      this.fail(e);
+      return r.unihash;
+    }
+  }
+
+  private fail(e: unknown): void {
+    this.broken = true;
+    this.warn(`hash equivalence server ${this.client.address} failed, going on without it: ${(e as Error).message}`);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close().catch(() => undefined);
+    await this.server?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,276 @@
+// One build's signatures and shared state, from before the first task to after the last: the
+// taskhashes and unihashes, the setscene decision and restores, and after each sstate task runs
+// its outhash, report, object and install. When a report maps a task to an earlier unihash, the
+// signatures after it change, and the tasks that can now be restored are (BitBake's rehash and
+// scenequeue update): their dependencies, if not started, are then no longer needed.
+import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
+import { FileChecksumCache, parseFileChecksums, sigDataPath, type SigDataDep } from "../signature/index.js";
+import type { RecipeInfo } from "../config/index.js";
+import { HashEquivalence } from "./hash-equivalence.js";
+import { planSetscene, type SstateState } from "./setscene.js";
+import { isSstateTask, SharedState, SigDataWriter, type Availability, type SstateSettings } from "./shared-state.js";
+import { pnTask, Signatures, type UniHash } from "./signature.js";
+import { isSet, StampSet } from "./stamps.js";
+import type { RecipeRequest } from "./worker.js";
+
+export interface SessionOptions {
+  readonly graph: TaskGraph;
+  readonly set: ReadonlySet<TaskId>;
+  /** `${STAMP}` of each recipe id. */
+  readonly bases: ReadonlyMap<string, string>;
+  readonly taint: (id: TaskId) => string | null;
+  readonly threads: number;
+  readonly note: (level: "note" | "warning", text: string) => void;
+  /** Shared state and hash equivalence; without them signatures are local and nothing is restored. */
+  readonly sstate?: SstateSettings | null;
+  /** Write signature data for each task that runs (needs `request`). */
+  readonly sigdata?: boolean;
+  readonly request?: (recipe: RecipeInfo) => RecipeRequest;
+}
+
+export interface SetsceneCounts {
+  readonly wanted: number;
+  readonly local: number;
+  readonly mirrors: number;
+  readonly missed: number;
+  readonly current: number;
+}
+
+export function summaryLine(c: SetsceneCounts): string {
+  const found = c.local + c.mirrors;
+  const match = c.wanted === 0 ? 0 : Math.floor((found / c.wanted) * 100);
+  const complete = c.current === 0 ? 0 : Math.floor(((found + c.current) / (c.wanted + c.current)) * 100);
+  return `Sstate summary: Wanted ${c.wanted} Local ${c.local} Mirrors ${c.mirrors} Missed ${c.missed} Current ${c.current} (${match}% match, ${complete}% complete)`;
+}
+
+export class SstateSession {
+  readonly signatures: Signatures;
+  readonly stamps: StampSet;
+  /** Tasks restored from shared state in this build. */
+  readonly restored = new Set<TaskId>();
+  /** Tasks nothing needs any more (restores made them unnecessary). */
+  private covered: ReadonlySet<TaskId> = new Set();
+  private readonly started = new Set<TaskId>();
+  private readonly finished = new Set<TaskId>();
+  private readonly state = new Map<TaskId, SstateState>();
+  private counts: SetsceneCounts | null = null;
+  private readonly pending: Promise<unknown>[] = [];
+
+  private constructor(
+    private readonly o: SessionOptions,
+    private readonly shared: SharedState | null,
+    private readonly equivalence: HashEquivalence | null,
+    private readonly sigWriter: SigDataWriter | null,
+  ) {
+    const files = new FileChecksumCache();
+    this.signatures = new Signatures(o.graph, {
+      taint: o.taint,
+      files: (node) => {
+        const flag = node.task.flags["file-checksums"];
+        return flag ? files.checksums(parseFileChecksums(flag)) : [];
+      },
+      asksServer: (node) => isSstateTask(node),
+      ...(equivalence ? { lookup: (qs) => equivalence.lookup(qs.map((q) => q.taskhash)) } : {}),
+    });
+    this.stamps = new StampSet(o.bases, (id) => this.signatures.unihashOf(id));
+  }
+
+  static async open(o: SessionOptions): Promise<SstateSession> {
+    const warn = (t: string) => o.note("warning", t);
+    const equivalence = o.sstate ? await HashEquivalence.open(o.sstate.hashEquivalence, warn) : null;
+    let shared: SharedState | null = null;
+    let writer: SigDataWriter | null = null;
+    try {
+      shared = o.sstate ? new SharedState(o.sstate, Math.max(1, Math.min(o.threads, 4)), warn) : null;
+      writer = o.sigdata && o.request ? new SigDataWriter(1) : null;
+      const session = new SstateSession(o, shared, equivalence, writer);
+      await session.signatures.compute(o.set);
+      return session;
+    } catch (e) {
+      await equivalence?.close();
+      await shared?.close();
+      await writer?.close();
+      throw e;
+    }
+  }
+
+  private node(id: TaskId): TaskNode {
+    return this.o.graph.nodes.get(id)!;
+  }
+
+  get summary(): SetsceneCounts | null {
+    return this.counts;
+  }
+
+  /** Before anything runs: what can be restored, restore it, and what that makes unnecessary. */
+  async setscene(): Promise<SetsceneCounts | null> {
+    if (!this.shared) return null;
+    const sstateTasks = [...this.o.set].map((id) => this.node(id)).filter(isSstateTask);
+    let current = 0;
+    const wanted: TaskNode[] = [];
+    for (const n of sstateTasks) {
+      if (this.stamps.hasStamp(n)) {
+        this.state.set(n.id, "done");
+        current++;
+      } else wanted.push(n);
+    }
+    const found = await this.shared.availability(wanted.map((node) => ({ node, unihash: this.signatures.unihashOf(node.id) })));
+    const count = (a: Availability) => wanted.filter((n) => found.get(n.id) === a).length;
+    for (const n of wanted) this.state.set(n.id, found.get(n.id) === "missing" ? "missing" : "available");
+    this.counts = { wanted: wanted.length, local: count("local"), mirrors: count("mirror"), missed: count("missing"), current };
+    this.o.note("note", summaryLine(this.counts));
+    await this.planAndRestore();
+    return this.counts;
+  }
+
+  /** Plan, restore what the plan says, and plan again while restores are refused. */
+  private async planAndRestore(): Promise<void> {
+    const shared = this.shared!;
+    for (;;) {
+      const plan = planSetscene(this.o.graph, this.o.set, {
+        isSstate: isSstateTask,
+        // A restored task stays a restore: the plan must keep what it pulls in (same-name deps).
+        sstate: (id) => (this.restored.has(id) ? "available" : (this.state.get(id) ?? "missing")),
+        done: (id) => !this.restored.has(id) && (this.started.has(id) || this.finished.has(id)),
+      });
+      const todo = [...plan.restore].filter((id) => !this.restored.has(id));
+      let refused = false;
+      await mapLimit(todo, Math.max(1, Math.min(this.o.threads, 4)), async (id) => {
+        const node = this.node(id);
+        const unihash = this.signatures.unihashOf(id);
+        const r = await shared.restore(node, unihash);
+        if (r.ok) {
+          this.restored.add(id);
+          this.state.set(id, "done");
+          this.stamps.writeSetscene(node);
+          this.o.note("note", `${pnTask(node)}: restored from shared state (${r.source === "mirror" ? r.url : "local"})`);
+        } else {
+          refused = true;
+          this.state.set(id, "missing");
+          for (const f of r.refusals) {
+            this.o.note("warning", `${pnTask(node)}: sstate object refused (${f.reason}): ${f.object}${f.member ? ` (member ${f.member})` : ""}: ${f.detail}; the task will run instead`);
+          }
+        }
+      });
+      if (!refused) {
+        this.covered = plan.covered;
+        return;
+      }
+    }
+  }
+
+  /** A restored task, or one that restores made unnecessary: complete it without running it. */
+  isCurrent(node: TaskNode, ranDeps: readonly TaskNode[]): boolean {
+    const current = this.restored.has(node.id) || this.covered.has(node.id) || this.stamps.isCurrent(node, ranDeps);
+    if (current) this.finished.add(node.id);
+    return current;
+  }
+
+  /** Restored, or covered by a restore decided after the scheduler had queued it. */
+  unneeded(node: TaskNode): boolean {
+    const skip = this.restored.has(node.id) || this.covered.has(node.id);
+    if (skip) this.finished.add(node.id);
+    return skip;
+  }
+
+  /** The scheduler starts a task. */
+  taskStarted(id: TaskId): void {
+    this.started.add(id);
+    if (this.sigWriter && this.o.request && !isSet(this.node(id).task.flags.noexec)) {
+      const p = this.writeSigData([this.node(id)]).catch((e) => this.o.note("warning", `signature data of ${pnTask(this.node(id))} not written: ${(e as Error).message}`));
+      this.pending.push(p);
+    }
+  }
+
+  /**
+   * An sstate task ran: its outhash, reported to the hash-equivalence server, gives the unihash
+   * its object is filed under and its dependents use; the output is packaged and installed.
+   */
+  async afterRun(node: TaskNode): Promise<void> {
+    this.finished.add(node.id);
+    if (!this.shared || !isSstateTask(node) || isSet(node.task.flags.noexec)) return;
+    const taskhash = this.signatures.taskhashOf(node.id);
+    const planned = this.signatures.unihashOf(node.id);
+    const outhash = await this.shared.outhash(node);
+    let unihash: string = planned;
+    if (this.equivalence) {
+      unihash = await this.equivalence.report({ taskhash, unihash: planned, outhash, pn: node.recipe.pn, task: node.task.name });
+    }
+    let changed: TaskId[] = [];
+    if (unihash !== planned) {
+      changed = await this.signatures.setUnihash(node.id, unihash, (id) => !this.started.has(id) && !this.finished.has(id) && !this.restored.has(id));
+      this.o.note("note", `${pnTask(node)}: output equivalent to an earlier build (unihash ${unihash.slice(0, 12)}…)`);
+    }
+    await this.shared.package(node, taskhash, unihash, outhash);
+    this.state.set(node.id, "done");
+    const candidates = changed.slice(1).map((id) => this.node(id)).filter(isSstateTask);
+    if (candidates.length > 0) {
+      const found = await this.shared.availability(candidates.map((n) => ({ node: n, unihash: this.signatures.unihashOf(n.id) })));
+      for (const n of candidates) this.state.set(n.id, this.stamps.hasStamp(n) ? "done" : found.get(n.id) === "missing" ? "missing" : "available");
+      await this.planAndRestore();
+    }
+  }
+
+  private runtime(node: TaskNode): { runtaskdeps: SigDataDep[]; unihash: UniHash } {
+    const runtaskdeps = [...new Set(node.deps)]
+      .filter((d) => this.o.graph.nodes.has(d))
+      .map((d) => {
+        const dep = this.node(d);
+        const unihash = this.signatures.unihashOf(d);
+        const base = this.o.bases.get(dep.recipeId);
+        return { task: pnTask(dep), unihash, sigdata: base ? sigDataPath(base, dep.task.name, unihash) : null };
+      });
+    return { runtaskdeps, unihash: this.signatures.unihashOf(node.id) };
+  }
+
+  /** Signature data of the given tasks, grouped by recipe. */
+  async writeSigData(nodes: readonly TaskNode[]): Promise<number> {
+    const writer = this.sigWriter ?? new SigDataWriter(1);
+    const byRecipe = new Map<string, TaskNode[]>();
+    for (const n of nodes) {
+      let list = byRecipe.get(n.recipeId);
+      if (!list) byRecipe.set(n.recipeId, (list = []));
+      list.push(n);
+    }
+    let written = 0;
+    try {
+      await mapLimit([...byRecipe.values()], Math.max(1, this.o.threads), async (list) => {
+        const first = list[0]!;
+        const base = this.o.bases.get(first.recipeId)!;
+        const basehashes = await writer.write({
+          ...this.o.request!(first.recipe),
+          tasks: list.map((n) => {
+            const rt = this.runtime(n);
+            return {
+              task: n.task.name,
+              path: sigDataPath(base, n.task.name, rt.unihash),
+              runtime: { pn: n.recipe.pn, runtaskdeps: rt.runtaskdeps, files: this.signatures.fileChecksums(n.id), taint: this.o.taint(n.id), unihash: rt.unihash },
+            };
+          }),
+        });
+        basehashes.forEach((b, i) => {
+          if (b !== list[i]!.task.basehash) this.o.note("warning", `${pnTask(list[i]!)}: basehash ${b} now, ${list[i]!.task.basehash} when parsed (the parse cache is stale?)`);
+        });
+        written += list.length;
+      });
+    } finally {
+      if (writer !== this.sigWriter) await writer.close();
+    }
+    return written;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.pending);
+    await this.sigWriter?.close();
+    await this.shared?.close();
+    await this.equivalence?.close();
+  }
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

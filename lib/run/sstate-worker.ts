@@ -1,0 +1,164 @@
+// The shared-state worker (piscina): the work around sstate tasks that reads or writes many files
+// and must not stall the main thread's scheduler: the outhash of a task's output, packaging it as
+// a signed object, installing an object's output, and writing signature data (which needs the
+// recipe parsed again, to know the values its signature was made of).
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { loadBuildConfiguration, type BuildConfiguration } from "../config/index.js";
+import { parseRecipeVariants, type ParsedRecipe } from "../evaluate/index.js";
+import {
+  asOutHash,
+  asTaskHash,
+  asUniHash,
+  computeOutHash,
+  createArchive,
+  loadSigningKey,
+  METADATA_SUFFIX,
+  objectRelPath,
+  writeSstateObject,
+  type RestoreStats,
+  type SigningKey,
+} from "../sstate/index.js";
+import { makeSigData, taskDependencies, writeSigData, type SigDataRuntime } from "../signature/index.js";
+import { installObject, type OutputSpec } from "./sstate-install.js";
+
+export interface OutHashRequest {
+  readonly outputs: readonly OutputSpec[];
+  readonly task: string;
+  readonly extraSigData: string;
+  /** Build paths replaced in symlink targets (so two build directories agree). */
+  readonly buildPaths: readonly string[];
+}
+
+export async function outHash(req: OutHashRequest): Promise<string> {
+  return computeOutHash(
+    req.outputs.map((o) => ({ name: o.name, dir: o.input })),
+    { task: req.task, extraSigData: req.extraSigData, buildPaths: req.buildPaths },
+  );
+}
+
+export interface PackageRequest {
+  readonly sstateDir: string;
+  readonly pn: string;
+  readonly pkgArch: string;
+  readonly task: string;
+  readonly taskId: string;
+  readonly taskHash: string;
+  readonly uniHash: string;
+  readonly outHash: string | null;
+  readonly outputs: readonly OutputSpec[];
+  readonly sourceDateEpoch: number;
+  readonly signingKey: string | null;
+  readonly manifest: string;
+  readonly stagingRoot: string;
+  /** SSTATE_SKIP_CREATION: install the output without keeping an object. */
+  readonly skipCreation: boolean;
+}
+
+export interface PackageResult {
+  /** The object written, or null when one existed already (or creation is skipped). */
+  readonly written: string | null;
+  readonly stats: RestoreStats;
+}
+
+const keys = new Map<string, SigningKey>();
+
+function signingKey(path: string | null): SigningKey | undefined {
+  if (path === null) return undefined;
+  let k = keys.get(path);
+  if (!k) keys.set(path, (k = loadSigningKey(path)));
+  return k;
+}
+
+/**
+ * After an sstate task ran: archive what it wrote (its input directories) as the object named by
+ * its unihash, unless that object exists already (an equivalent output was stored before), then
+ * install the archive's content into the published directories.
+ */
+export async function packageOutputs(req: PackageRequest): Promise<PackageResult> {
+  const sources = req.outputs.map((o) => ({ name: o.name, dir: o.input }));
+  for (const s of sources) mkdirSync(s.dir, { recursive: true });
+  const id = { pn: req.pn, pkgArch: req.pkgArch, task: req.task, uniHash: asUniHash(req.uniHash) };
+  const archivePath = join(req.sstateDir, objectRelPath(id));
+  if (!req.skipCreation && !existsSync(archivePath + METADATA_SUFFIX)) {
+    const object = await writeSstateObject({
+      sstateDir: req.sstateDir,
+      id,
+      taskId: req.taskId,
+      taskHash: asTaskHash(req.taskHash),
+      outHash: req.outHash === null ? null : asOutHash(req.outHash),
+      outputs: sources,
+      sourceDateEpoch: req.sourceDateEpoch,
+      ...(req.signingKey === null ? {} : { signingKey: signingKey(req.signingKey)! }),
+    });
+    const stats = await installObject(object.archivePath, req.outputs, req.manifest, req.stagingRoot);
+    return { written: object.archivePath, stats };
+  }
+  // The same archive as an object would hold, kept only long enough to install from it.
+  mkdirSync(req.stagingRoot, { recursive: true });
+  const temp = join(req.stagingRoot, `package-${randomUUID()}.tar.zst`);
+  try {
+    await createArchive(sources, temp, { sourceDateEpoch: req.sourceDateEpoch });
+    const stats = await installObject(temp, req.outputs, req.manifest, req.stagingRoot);
+    return { written: null, stats };
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+export interface InstallRequest {
+  readonly archivePath: string;
+  readonly outputs: readonly OutputSpec[];
+  readonly manifest: string;
+  readonly stagingRoot: string;
+}
+
+/** setscene: install a verified object's output without running the task. */
+export async function install(req: InstallRequest): Promise<RestoreStats> {
+  return installObject(req.archivePath, req.outputs, req.manifest, req.stagingRoot);
+}
+
+// ---- signature data ---------------------------------------------------------------------------
+
+export interface SigDataRequest {
+  readonly topdir: string;
+  readonly vars: Readonly<Record<string, string>>;
+  readonly recipeFile: string;
+  readonly variant: string;
+  readonly appends: readonly string[];
+  readonly tasks: readonly { readonly task: string; readonly path: string; readonly runtime: SigDataRuntime }[];
+}
+
+let config: { key: string; value: BuildConfiguration } | null = null;
+const recipes = new Map<string, ParsedRecipe>();
+const RECIPES_KEPT = 4;
+
+function recipe(req: SigDataRequest): ParsedRecipe {
+  const key = JSON.stringify([req.topdir, Object.entries(req.vars).sort()]);
+  if (config?.key !== key) {
+    config = { key, value: loadBuildConfiguration({ topdir: req.topdir, vars: req.vars }) };
+    recipes.clear();
+  }
+  const rkey = JSON.stringify([req.recipeFile, req.variant, req.appends]);
+  let parsed = recipes.get(rkey);
+  if (parsed) recipes.delete(rkey);
+  else {
+    parsed = parseRecipeVariants(config.value.metadata, req.recipeFile, req.appends, config.value.files, [req.variant])[0];
+    if (parsed === undefined) throw new Error(`${req.recipeFile} has no variant "${req.variant}"`);
+  }
+  recipes.set(rkey, parsed);
+  if (recipes.size > RECIPES_KEPT) recipes.delete(recipes.keys().next().value!);
+  return parsed;
+}
+
+/** Writes the signature data of some tasks of one recipe; returns the basehash each was found to have. */
+export function dumpSigData(req: SigDataRequest): string[] {
+  const d = recipe(req).metadata.d;
+  const deps = taskDependencies(d, req.tasks.map((t) => t.task));
+  return req.tasks.map((t) => {
+    const data = makeSigData(deps.get(t.task)!, t.runtime);
+    writeSigData(t.path, data);
+    return data.basehash;
+  });
+}

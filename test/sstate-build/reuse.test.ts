@@ -1,0 +1,55 @@
+// Shared state across build directories and hash equivalence, end to end through `bake`.
+import test from "ava";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fixture, runBake, trace } from "./fixture.js";
+
+test("a second build directory at another path restores every sstate task and runs none", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const sstate = join(f.root, "sstate");
+  const one = f.buildDir("one", [`SSTATE_DIR = "${sstate}"`]);
+  const first = await runBake(f, one, ["c"]);
+  t.is(first.code, 0, first.out);
+  t.regex(first.out, /Sstate summary: Wanted 3 Local 0 Mirrors 0 Missed 3 Current 0 \(0% match/);
+  t.deepEqual(trace(one), ["a:do_compile", "a:do_install", "b:do_compile", "b:do_install", "c:do_compile", "c:do_install"]);
+
+  // Another path, deeper, so that no build path can hide in a signature by having the same length.
+  const two = f.buildDir("elsewhere/two", [`SSTATE_DIR = "${sstate}"`]);
+  const second = await runBake(f, two, ["c"]);
+  t.is(second.code, 0, second.out);
+  t.regex(second.out, /Sstate summary: Wanted 3 Local 3 Mirrors 0 Missed 0 Current 0 \(100% match/);
+  t.deepEqual(trace(two), [], "no task with work in it ran");
+  for (const pn of ["a", "b", "c"]) t.regex(second.out, new RegExp(`${pn}:do_populate_sysroot: restored from shared state \\(local\\)`));
+  // The restored output is where staging reads it, as after a run.
+  const component = (build: string) => readFileSync(join(build, "tmp/sysroots-components/c/usr/share/c/c.out"), "utf8");
+  t.is(component(two), component(one));
+  t.is(component(two), "data of c\na\nb\n");
+});
+
+test("a comment changed upstream: the task reruns, its outhash matches, its dependents are restored", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const build = f.buildDir("build", [`SSTATE_DIR = "\${TOPDIR}/sstate-cache"`, 'BB_HASHSERVE = "auto"']);
+  const first = await runBake(f, build, ["c"]);
+  t.is(first.code, 0, first.out);
+
+  const recipe = join(f.layer, "recipes-st/a/a_1.0.bb");
+  writeFileSync(recipe, readFileSync(recipe, "utf8").replace("# a comment", "# a comment, reworded"));
+  // Keep the shared state and the hash-equivalence database (${PERSISTENT_DIR}), lose the rest.
+  rmSync(join(build, "tmp"), { recursive: true, force: true });
+  rmSync(join(build, "trace"), { force: true });
+  const second = await runBake(f, build, ["c"]);
+  t.is(second.code, 0, second.out);
+  t.regex(second.out, /Missed 3/, "every signature after the change is new");
+  t.regex(second.out, /a:do_populate_sysroot: output equivalent to an earlier build/);
+  t.deepEqual(trace(build), ["a:do_compile", "a:do_install"], "only the changed recipe's work ran");
+  t.regex(second.out, /b:do_populate_sysroot: restored from shared state/);
+  t.regex(second.out, /c:do_populate_sysroot: restored from shared state/);
+  t.is(readFileSync(join(build, "tmp/sysroots-components/c/usr/share/c/c.out"), "utf8"), "data of c\na\nb\n");
+  // Stamps follow the unihash: a third build has nothing to do.
+  const third = await runBake(f, build, ["c"]);
+  t.is(third.code, 0, third.out);
+  t.regex(third.out, /Tasks Summary: Attempted (\d+) tasks of which \1 didn't need to be rerun/);
+  t.true(readdirSync(join(build, "cache/hashserv")).length > 0);
+});
