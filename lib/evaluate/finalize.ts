@@ -39,7 +39,9 @@ function remapVirtualProviders(m: Metadata): void {
     return chosen;
   };
   const depends = (d.getVar("DEPENDS") ?? "").split(/\s+/).filter(Boolean);
-  d.setVar("DEPENDS", depends.map(provider).join(" "));
+  // Written as metadata code writes it (Python d.setVar): a pending DEPENDS:prepend/:append is
+  // folded into the value once, not applied again on top of it.
+  d.setVar("DEPENDS", depends.map(provider).join(" "), { parsing: false });
   for (const task of m.tasks) {
     const entries = (d.getVarFlag(task, "depends") ?? "").split(/\s+/).filter(Boolean);
     const remapped = entries.map((entry) => {

@@ -1,0 +1,15 @@
+SUMMARY = "The user and group databases: /etc/passwd, /etc/group and /etc/shadow"
+DESCRIPTION = "root (no password: a development image) and the system users busybox needs."
+LICENSE = "MIT"
+LIC_FILES_CHKSUM = "file://${FILE_DIRNAME}/../../files/common-licenses/MIT;md5=ce953421605304f543e1ad35d462ba0f"
+SRC_URI = "file://passwd file://group file://shadow"
+S = "${UNPACKDIR}"
+INHIBIT_DEFAULT_DEPS = "1"
+
+do_install() {
+	install -d "${D}${sysconfdir}"
+	install -m 0644 passwd group "${D}${sysconfdir}/"
+	install -m 0600 shadow "${D}${sysconfdir}/"
+}
+do_install[umask] = "022"
+FILES:${PN} = "${sysconfdir}"
