@@ -100,7 +100,9 @@ test("kill -9 of bake mid-task: the next bake stops the orphaned task, and rerun
     stdio: "ignore",
   });
   const exited = new Promise((r) => child.on("exit", r));
-  await waitFor(() => existsSync(join(f.topdir, "slow-started")));
+  // The task may start before bake has recorded its process group in the lock: wait for both.
+  const recorded = () => /^task (\d+) .*run\.do_compile\./m.test(readFileSync(join(f.topdir, "bake.lock"), "utf8"));
+  await waitFor(() => existsSync(join(f.topdir, "slow-started")) && recorded());
   const lockText = readFileSync(join(f.topdir, "bake.lock"), "utf8");
   const pgid = Number(/^task (\d+) .*run\.do_compile\./m.exec(lockText)?.[1]);
   t.true(pgid > 0);
