@@ -1,13 +1,10 @@
 // What every command that reads metadata needs: the build directory and its configuration.
 import { resolve } from "node:path";
 import {
-  checkDanglingAppends,
-  collectRecipes,
   findTopdir,
   loadBuildConfiguration,
   ConfigurationError,
   type BuildConfiguration,
-  type RecipeCollection,
 } from "../config/index.js";
 
 export class UsageError extends Error {
@@ -33,17 +30,6 @@ export function buildDirectory(cwd: string): string {
 
 export function loadConfiguration(opts: CommonOptions, layersOnly = false): BuildConfiguration {
   return loadBuildConfiguration({ topdir: buildDirectory(opts.cwd), vars: opts.vars, layersOnly });
-}
-
-export interface Recipes {
-  readonly collection: RecipeCollection;
-  readonly warnings: readonly string[];
-}
-
-export function loadRecipes(config: BuildConfiguration): Recipes {
-  const collection = collectRecipes(config.metadata.d, config.layers);
-  const warnings = checkDanglingAppends(config.metadata.d, collection);
-  return { collection, warnings };
 }
 
 /**

@@ -1,15 +1,14 @@
 // `bake diffsigs A B` (two signature data files) and `bake diffsigs -t RECIPE TASK` (the task's two
 // most recent signatures, as bitbake-diffsigs -t): which variable, file or dependency changed.
 import { parseArgs } from "node:util";
-import { selectRecipeFile } from "../config/index.js";
-import { parseRecipe } from "../evaluate/index.js";
 import { compareSigData, findSigData, readSigData } from "../signature/index.js";
-import { loadConfiguration, loadRecipes, passthroughVariables, UsageError } from "./context.js";
+import { passthroughVariables, UsageError } from "./context.js";
+import { providerOf } from "./prepare.js";
 
 const USAGE = `usage: bake diffsigs SIGDATA_A SIGDATA_B
        bake diffsigs -t RECIPE TASK     compare the task's last two signatures`;
 
-export function diffsigsCommand(argv: string[], cwd: string): number {
+export async function diffsigsCommand(argv: string[], cwd: string): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -24,11 +23,8 @@ export function diffsigsCommand(argv: string[], cwd: string): number {
   if (values.task) {
     const [recipe, rawTask] = positionals as [string, string];
     const task = rawTask.startsWith("do_") ? rawTask : `do_${rawTask}`;
-    const config = loadConfiguration({ cwd, vars: passthroughVariables(process.env) });
-    const { collection } = loadRecipes(config);
-    const file = selectRecipeFile(collection, config.metadata.d, recipe).path;
-    const parsed = parseRecipe(config.metadata, file, collection.appends.get(file) ?? [], config.files);
-    const stamp = parsed.metadata.d.getVar("STAMP");
+    const { info } = await providerOf({ cwd, vars: passthroughVariables(process.env) }, recipe);
+    const stamp = info.stamp;
     const found = stamp ? findSigData(stamp, task) : [];
     if (found.length < 2) {
       process.stderr.write(`bake diffsigs: ${found.length === 0 ? "no" : "only one"} signature data file for ${recipe}:${task} (run \`bake -S none ${recipe}\` after a change)\n`);

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigurationError, collectRecipes, loadBuildConfiguration, recipeFilesNamed } from "../config/index.js";
+import { ConfigurationError, collectRecipes, loadBuildConfiguration } from "../config/index.js";
 import { parseText, type Assignment } from "../parse/index.js";
 import { BLOCK_BEGIN, BLOCK_END, runLayersSetup } from "../setup/index.js";
 import { buildDirectory, UsageError, type CommonOptions } from "./context.js";
@@ -38,7 +38,7 @@ function showRecipes(common: CommonOptions, names: string[]): number {
   const collection = collectRecipes(config.metadata.d, config.layers);
   const pns = names.length > 0 ? names : [...new Set(collection.recipes.map((r) => r.pn))].sort();
   for (const pn of pns) {
-    const files = recipeFilesNamed(collection, pn);
+    const files = collection.recipes.filter((r) => r.pn === pn);
     if (files.length === 0) continue;
     console.log(`${pn}:`);
     for (const f of files) console.log(`  ${(f.layer?.name ?? "?").padEnd(16)} ${f.pv ?? "(no version)"}  ${f.path}`);

@@ -2,13 +2,14 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { ExpansionError, FatalError as DataFatalError } from "../data/index.js";
-import { parseRecipe } from "../evaluate/index.js";
-import { ConfigurationError, RecipeParseFailures, selectRecipeFile } from "../config/index.js";
+import { parseRecipe, parseRecipeVariants } from "../evaluate/index.js";
+import { ConfigurationError, RecipeParseFailures } from "../config/index.js";
 import { DependencyLoop, NothingProvides, UnknownTask } from "../graph/index.js";
 import { BuildLockHeld, DependencyCycle, StampBaseMissing } from "../run/index.js";
 import { BblayersConfError, LayerSetupError, LayersFileError } from "../setup/index.js";
 import { MetadataError } from "../parse/index.js";
-import { loadConfiguration, loadRecipes, passthroughVariables, UsageError, type CommonOptions } from "./context.js";
+import { loadConfiguration, passthroughVariables, UsageError, type CommonOptions } from "./context.js";
+import { providerOf } from "./prepare.js";
 import { formatEnvironment, formatVariable } from "./environment.js";
 import { buildCommand } from "./build.js";
 import { layersCommand } from "./layers.js";
@@ -59,27 +60,30 @@ subcommands:
   help                                        this help
 `;
 
-/** The datastore that `-e`/`getvar` show: a recipe's (by name or file), or the configuration's. */
-function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null) {
-  const config = loadConfiguration(common);
-  for (const w of config.warnings) console.error(`WARNING: ${w}`);
-  if (recipe === null && buildfile === null) return config.metadata;
-  let file: string;
-  let appends: readonly string[] = [];
-  if (buildfile !== null) {
-    file = resolve(common.cwd, buildfile);
-  } else {
-    const { collection, warnings } = loadRecipes(config);
-    for (const w of warnings) console.error(`WARNING: ${w}`);
-    file = selectRecipeFile(collection, config.metadata.d, recipe!).path;
-    appends = collection.appends.get(file) ?? [];
+/**
+ * The datastore that `-e`/`getvar` show: the configuration's, a recipe file's (-b), or the recipe
+ * that provides a name, chosen as a build would choose it (all recipes parsed, from the cache).
+ */
+async function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null) {
+  if (recipe === null && buildfile === null) {
+    const config = loadConfiguration(common);
+    for (const w of config.warnings) console.error(`WARNING: ${w}`);
+    return config.metadata;
   }
-  const parsed = parseRecipe(config.metadata, file, appends, config.files);
-  if (parsed.skipped !== null) console.error(`NOTE: ${file} is skipped: ${parsed.skipped}`);
-  return parsed.metadata;
+  if (buildfile !== null) {
+    const config = loadConfiguration(common);
+    const parsed = parseRecipe(config.metadata, resolve(common.cwd, buildfile), [], config.files);
+    if (parsed.skipped !== null) console.error(`NOTE: ${buildfile} is skipped: ${parsed.skipped}`);
+    return parsed.metadata;
+  }
+  const { prepared, info } = await providerOf(common, recipe!);
+  for (const w of prepared.warnings) console.error(`WARNING: ${w}`);
+  const appends = prepared.collection.appends.get(info.file) ?? [];
+  const [parsed] = parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]);
+  return parsed!.metadata;
 }
 
-function getvar(argv: string[], cwd: string): number {
+async function getvar(argv: string[], cwd: string): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -95,7 +99,7 @@ function getvar(argv: string[], cwd: string): number {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("getvar wants exactly one variable name");
-  const m = datastoreFor({ cwd, vars: passthroughVariables(process.env) }, values.recipe ?? null, null);
+  const m = await datastoreFor({ cwd, vars: passthroughVariables(process.env) }, values.recipe ?? null, null);
   process.stdout.write(formatVariable(m.d, positionals[0]!, { valueOnly: values.value ?? false, flag: values.flag ?? null }));
   return 0;
 }
@@ -130,7 +134,7 @@ async function bake(argv: string[], cwd: string): Promise<number> {
   const common = { cwd, vars: passthroughVariables(process.env) };
   if (values.environment) {
     if (positionals.length > 1) throw new UsageError("-e shows one recipe at a time");
-    const m = datastoreFor(common, positionals[0] ?? null, values.buildfile ?? null);
+    const m = await datastoreFor(common, positionals[0] ?? null, values.buildfile ?? null);
     process.stdout.write(formatEnvironment(m));
     return 0;
   }
@@ -184,7 +188,7 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
   try {
     switch (argv[0]) {
       case "getvar":
-        return getvar(argv.slice(1), cwd);
+        return await getvar(argv.slice(1), cwd);
       case "layers":
         return await layersCommand(argv.slice(1), { cwd, vars: passthroughVariables(process.env) });
       case "hashserv":
@@ -192,7 +196,7 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
       case "sstate":
         return await runSstateCommand(argv.slice(1));
       case "diffsigs":
-        return diffsigsCommand(argv.slice(1), cwd);
+        return await diffsigsCommand(argv.slice(1), cwd);
       case "help":
         process.stdout.write(MAIN_HELP);
         return 0;

@@ -10,8 +10,9 @@ import {
   type ParsedRecipes,
   type ParseProgress,
   type RecipeCollection,
+  type RecipeInfo,
 } from "../config/index.js";
-import { RecipeIndex, type ProviderPreferences } from "../graph/index.js";
+import { buildProvider, NothingProvides, RecipeIndex, type ProviderPreferences } from "../graph/index.js";
 import { loadConfiguration, type CommonOptions } from "./context.js";
 
 export interface Prepared {
@@ -50,4 +51,12 @@ export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgr
     ...(onProgress ? { onProgress } : {}),
   });
   return { config, collection, recipes, index: new RecipeIndex(recipes.infos), prefs: providerPreferences(config), warnings };
+}
+
+/** The recipe that provides `name`, chosen as a build would choose it. */
+export async function providerOf(common: CommonOptions, name: string): Promise<{ prepared: Prepared; info: RecipeInfo }> {
+  const prepared = await prepare(common);
+  const info = buildProvider(prepared.index, name, prepared.prefs);
+  if (info === null) throw new NothingProvides(name, false, [], prepared.index.skipReasons(name));
+  return { prepared, info };
 }

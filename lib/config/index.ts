@@ -10,7 +10,6 @@ export {
   type RecipeFile,
 } from "./collection.js";
 export { compareVersions, compareVersionStrings, parseVersionedList, splitVersion, versionSatisfies } from "./version.js";
-export { recipeFilesNamed, selectRecipeFile } from "./select.js";
 export { explodeDeps, recipeId, recipeInfo, TASK_FLAGS, type RecipeInfo, type TaskInfo } from "./recipe-info.js";
 export { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
 export { FileHashes, ParseCache } from "./parse-cache.js";

@@ -39,7 +39,6 @@ function fixture(): { build: string; layer: string; cleanup: () => void } {
     "",
   ].join("\n"));
   write(join(layer, "recipes-demo/hello/hello_%.bbappend"), 'GREETING:append = " from the append"\n');
-  write(join(layer, "recipes-demo/broken/broken_1.0.bb"), 'A = "ok"\nB = "unclosed\n');
   write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${join(repo, "meta-core")} ${layer}"\n`);
   write(join(build, "conf/local.conf"), 'MACHINE ??= "qemux86-64"\n');
   return { build, layer, cleanup: () => rmSync(root, { recursive: true, force: true }) };
@@ -88,6 +87,7 @@ test("bake -b FILE -e reads a recipe file directly", (t) => {
 test("a syntax error names file, line and column, shows the line and a caret, and exits 1", (t) => {
   const f = fixture();
   t.teardown(f.cleanup);
+  write(join(f.layer, "recipes-demo/broken/broken_1.0.bb"), 'A = "ok"\nB = "unclosed\n');
   const r = run(f.build, "-e", "broken");
   t.is(r.code, 1);
   t.regex(r.err, /broken_1\.0\.bb:2:5: unparsed line[^\n]*\n {4}B = "unclosed\n {8}\^/);
