@@ -24,6 +24,12 @@ do_configure() {
 }
 do_configure[cleandirs] = "${B}"
 
+# musl installs its dynamic loader as an absolute symlink to /usr/lib/libc.so; relative, it points
+# into the same tree wherever that is (a recipe sysroot, an image), and shared state accepts it.
 do_install() {
 	oe_runmake DESTDIR="${D}" install
+	for ldso in "${D}${base_libdir}"/ld-musl-*.so.1; do
+		[ -L "$ldso" ] || continue
+		ln -sf "..${libdir}/libc.so" "$ldso"
+	done
 }
