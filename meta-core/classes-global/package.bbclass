@@ -146,6 +146,12 @@ js () {
     if (cls === 'class-native' || cls === 'class-cross' || cls === 'class-crosssdk' || pkgs.length === 0) {
         for (const t of ['do_package', 'do_packagedata', 'do_package_write_tar']) d.setVarFlag(t, 'noexec', '1');
     }
+    // Build-host recipes need no SOURCE_DATE_EPOCH of their own: their signatures stay what they
+    // are without this class, so the toolchain's shared state is not invalidated by it.
+    if (cls !== 'class-target') {
+        const post = (d.getVarFlag('do_unpack', 'postfuncs') || '').split(/\s+/).filter((f) => f && f !== 'create_source_date_epoch_stamp');
+        d.setVarFlag('do_unpack', 'postfuncs', post.join(' '));
+    }
 }
 
 # The value of table $1 for package $2.

@@ -1,0 +1,18 @@
+// `scripts/repro-check core-image-minimal` (very long: two complete builds, toolchain included,
+// sharing only DL_DIR): every deployed image is identical. BAKE_E2E_DL_DIR names the shared
+// downloads.
+import test from "ava";
+import { spawnSync } from "node:child_process";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+test("repro-check reports identical images", (t) => {
+  const env = { ...process.env };
+  if (process.env["BAKE_E2E_DL_DIR"]) env["DL_DIR"] = process.env["BAKE_E2E_DL_DIR"];
+  const r = spawnSync(join(repo, "scripts/repro-check"), ["core-image-minimal"], { env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  t.log(r.stdout.split("\n").filter((l) => l.startsWith("repro-check:")).join("\n"));
+  t.is(r.status, 0, r.stdout.slice(-8000) + r.stderr.slice(-4000));
+  t.regex(r.stdout, /repro-check: core-image-minimal: identical: \d+ files/);
+});
