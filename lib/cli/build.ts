@@ -20,6 +20,8 @@ export interface BuildArgs {
   readonly runall: readonly string[];
   readonly runonly: readonly string[];
   readonly quiet: boolean;
+  /** `-D`: say which tasks were current. */
+  readonly debug: boolean;
   /** `-S none`: write every task's signature data instead of building. */
   readonly dumpSignatures?: string | null;
 }
@@ -94,7 +96,7 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
   if (args.targets.length === 0 && args.buildfile === null && !args.parseOnly) {
     throw new UsageError("nothing to do: name a TARGET (see bake --help)");
   }
-  const ui = createUi({ quiet: args.quiet });
+  const ui = createUi({ quiet: args.quiet, debug: args.debug });
   try {
     const { config, index, prefs, collection, standalone } = await recipesFor(args, common, ui);
     if (args.parseOnly) return 0;

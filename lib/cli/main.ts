@@ -43,8 +43,8 @@ options:
   -b, --buildfile FILE use this recipe file instead of looking TARGET up
   -S, --dump-signatures none
                        write the signature data of every task (beside its stamp) and stop
-  -v, --verbose        more output
-  -D, --debug          more debugging output (repeat for more)
+  -v, --verbose        trace shell tasks into their logs (set -x; BB_VERBOSE_LOGS = "1")
+  -D, --debug          also print the recipe and task of every noexec and current task
 
 Variables named in BB_ENV_PASSTHROUGH_ADDITIONS (and MACHINE, DISTRO, DL_DIR, SSTATE_DIR,
 SSTATE_MIRRORS, BB_NO_NETWORK, BB_NUMBER_THREADS, TMPDIR, … by default) are taken from the
@@ -131,7 +131,9 @@ async function bake(argv: string[], cwd: string): Promise<number> {
     process.stdout.write(MAIN_HELP);
     return 0;
   }
-  const common = { cwd, vars: passthroughVariables(process.env) };
+  // -v traces shell tasks into their logs (BB_VERBOSE_LOGS, as BitBake's -v).
+  const vars = passthroughVariables(process.env);
+  const common = { cwd, vars: values.verbose ? { ...vars, BB_VERBOSE_LOGS: "1" } : vars };
   if (values.environment) {
     if (positionals.length > 1) throw new UsageError("-e shows one recipe at a time");
     const m = await datastoreFor(common, positionals[0] ?? null, values.buildfile ?? null);
@@ -152,6 +154,7 @@ async function bake(argv: string[], cwd: string): Promise<number> {
       runall: values.runall ?? [],
       runonly: values.runonly ?? [],
       quiet: values.quiet ?? false,
+      debug: (values.debug?.length ?? 0) > 0,
       dumpSignatures: values["dump-signatures"] ?? null,
     },
     common,

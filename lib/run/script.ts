@@ -128,6 +128,8 @@ export function shellScript(d: DataStore, func: string, opts: ShellScriptOptions
       '    ret=$?\n    if [ "$ret" != 0 ]; then\n        echo "WARNING: exit code $ret from a shell command."\n    fi\n' +
       "    exit $ret\n}\ntrap 'bake_exit_handler' 0\nset -e\n\n",
   );
+  // bake -v (BB_VERBOSE_LOGS = "1"), as BitBake: trace every command of shell tasks in the log.
+  if (d.getVar("BB_VERBOSE_LOGS") === "1") out.push("set -x\n\n");
   for (const f of opts.exported.failed) out.push(`# expansion of ${f.name} failed: ${f.message.replace(/\n/g, " ")}\n`);
   for (const [name, value] of opts.exported.vars) out.push(`export ${name}=${shellQuote(value)}\n`);
   for (const name of opts.exported.unexported) out.push(`unset ${name}\n`);

@@ -2,7 +2,10 @@
 // variant a task belongs to (keeping a few recent ones: a recipe's tasks tend to run one after
 // the other), and runs the task on a copy of its datastore, so that what a `js` task sets does
 // not leak into the next task (BitBake forks a process per task for the same reason).
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import type { MessagePort } from "node:worker_threads";
+import { withLock } from "../fetch/index.js";
 import { loadBuildConfiguration, type BuildConfiguration } from "../config/index.js";
 import { parseRecipeVariants, type ParsedRecipe } from "../evaluate/index.js";
 import type { FetchEvent } from "../fetch/index.js";
@@ -31,6 +34,9 @@ export type PortMessage =
   | { readonly type: "spawned"; readonly pgid: number; readonly runfile: string }
   /** The fetcher of a `js` function reported something (progress is sent at most every 200 ms per file). */
   | { readonly type: "fetch"; readonly event: FetchEvent };
+
+/** A task waits this long for its [lockfiles] before failing. */
+const LOCKFILE_TIMEOUT_MS = 6 * 3600 * 1000;
 
 let config: { key: string; value: BuildConfiguration } | null = null;
 const recipes = new Map<string, ParsedRecipe>();
@@ -77,13 +83,25 @@ export default async function runTask(req: TaskRequest): Promise<TaskOutcome> {
       const message = err instanceof Error ? err.message : String(err);
       return { ok: false, failure: { reason: "error", message: `cannot parse ${req.recipeFile}: ${message}`, log: null } };
     }
-    return await executeTask(d, {
-      task: req.task,
-      taskhash: req.taskhash,
-      signal: abort.signal,
-      onSpawn: (pgid, runfile) => req.port?.postMessage({ type: "spawned", pgid, runfile } satisfies PortMessage),
-      onFetch: (event) => req.port?.postMessage({ type: "fetch", event } satisfies PortMessage),
-    });
+    const run = () =>
+      executeTask(d, {
+        task: req.task,
+        taskhash: req.taskhash,
+        signal: abort.signal,
+        onSpawn: (pgid, runfile) => req.port?.postMessage({ type: "spawned", pgid, runfile } satisfies PortMessage),
+        onFetch: (event) => req.port?.postMessage({ type: "fetch", event } satisfies PortMessage),
+      });
+    // [lockfiles]: held for the whole task, across processes (two builds sharing a directory);
+    // taken in sorted order so that two tasks never wait for each other.
+    const lockfiles = [...new Set((d.getVarFlag(req.task, "lockfiles") ?? "").split(/\s+/).filter(Boolean))].sort();
+    const locked = lockfiles.reduceRight<() => Promise<TaskOutcome>>(
+      (inner, path) => () => {
+        mkdirSync(dirname(path), { recursive: true });
+        return withLock(path, inner, { timeoutMs: LOCKFILE_TIMEOUT_MS, signal: abort.signal });
+      },
+      run,
+    );
+    return await locked();
   } finally {
     req.port?.close();
   }

@@ -2,6 +2,8 @@
 import { Chalk } from "chalk";
 import { KnottyUi } from "./knotty.js";
 import { PlainUi } from "./plain.js";
+import { displayName } from "../graph/index.js";
+import type { BuildListener } from "../run/index.js";
 import type { BuildUi, Output } from "./ui.js";
 
 export type { BuildUi, Output, ParseProgress } from "./ui.js";
@@ -25,6 +27,8 @@ export interface UiOptions {
   readonly out?: Output;
   /** `--quiet`: plain lines, warnings, errors and the summary only. */
   readonly quiet?: boolean;
+  /** `-D`: also say which tasks were current (their stamp for their signature exists). */
+  readonly debug?: boolean;
   /** Default process.env: NO_COLOR (any value but empty) turns colour off, TERM=dumb the live display. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -38,5 +42,19 @@ export function createUi(opts: UiOptions = {}): BuildUi {
   // chalk's own detection reads the real stdout; ours follows the stream we write to.
   const style = new Chalk({ level: color ? 1 : 0 });
   const live = tty && !opts.quiet && env.TERM !== "dumb";
-  return live ? new KnottyUi(out, style) : new PlainUi(out, style, opts.quiet ?? false);
+  const ui: BuildUi = live ? new KnottyUi(out, style) : new PlainUi(out, style, opts.quiet ?? false);
+  if (!opts.debug) return ui;
+  const listener: BuildListener = (e) => {
+    if (e.type === "TaskCurrent") ui.message("plain", `DEBUG: ${displayName(e.node)} is current (its stamp for this signature exists)`);
+    ui.listener(e);
+  };
+  return {
+    parse: ui.parse,
+    listener,
+    message: (level, text) => ui.message(level, text),
+    get counts() {
+      return ui.counts;
+    },
+    close: () => ui.close(),
+  };
 }
