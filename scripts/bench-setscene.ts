@@ -20,11 +20,10 @@ function seconds(start: bigint): number {
 }
 
 async function corpusGraph(build: string): Promise<TaskGraph> {
-  // The generated recipes alone, without the toolchain every compiling recipe would need.
-  const vars = { INHIBIT_DEFAULT_DEPS: "1" };
+  const vars = {};
   const config = loadBuildConfiguration({ topdir: build, vars });
   const collection = collectRecipes(config.metadata.d, config.layers);
-  const parsed = await parseAllRecipes(config, collection, { vars, threads: availableParallelism(), cacheDir: join(build, "tmp/cache/parse-nodeps") });
+  const parsed = await parseAllRecipes(config, collection, { vars, threads: availableParallelism(), cacheDir: join(build, "tmp/cache/parse") });
   const d = config.metadata.d;
   const prefs = {
     provider: (n: string) => d.getVar(`PREFERRED_PROVIDER_${n}`),
