@@ -12,7 +12,9 @@ PROVIDES = "virtual/libc"
 # The libc itself cannot depend on the libc and on libgcc, which is built against it: only the
 # first compiler (which carries a static libgcc.a for libc.so's helper calls).
 INHIBIT_DEFAULT_DEPS = "1"
-DEPENDS = "virtual/${TARGET_PREFIX}gcc"
+# The kernel's UAPI headers come with the C library, as in OE: every recipe that DEPENDS on
+# virtual/libc gets <linux/*.h> in its sysroot through musl's.
+DEPENDS = "virtual/${TARGET_PREFIX}gcc linux-libc-headers"
 
 B = "${WORKDIR}/build"
 
