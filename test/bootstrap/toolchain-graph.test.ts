@@ -48,8 +48,9 @@ test("the toolchain's task graph has the from-source order", (t) => {
 
   t.deepEqual(sysrootOf("mpfr-native"), ["gmp-native"]);
   t.deepEqual(sysrootOf("gcc-cross-x86_64"), ["binutils-cross-x86_64", "gmp-native", "mpc-native", "mpfr-native"]);
-  // The libc is built by the first compiler only; libgcc needs both; target recipes all three.
-  t.deepEqual(sysrootOf("musl"), ["gcc-cross-x86_64"]);
+  // The libc is built by the first compiler only and carries the kernel's UAPI headers to every
+  // recipe that uses it; libgcc needs both; target recipes all three.
+  t.deepEqual(sysrootOf("musl"), ["gcc-cross-x86_64", "linux-libc-headers"]);
   t.deepEqual(sysrootOf("libgcc"), ["gcc-cross-x86_64", "musl"]);
   t.deepEqual(sysrootOf("hello"), ["gcc-cross-x86_64", "libgcc", "musl"]);
   t.deepEqual(sysrootOf("linux-libc-headers"), []);
