@@ -84,17 +84,26 @@ test("5xx responses are retried with backoff until success", async (t) => {
 
 test("a connection dropped half-way is resumed with Range", async (t) => {
   const half = Math.floor(BODY.length / 2);
+  const dl = await tempDir();
+  // The connection drops only once the client has written part of the body to its .part file,
+  // so the second request must resume (however slowly the machine runs).
+  const partWritten = async () => {
+    for (let i = 0; i < 1000; i++) {
+      const size = await fs.stat(join(dl.path, "big.tar.gz.part")).then((s) => s.size, () => 0);
+      if (size > 0) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
   const server = await startServer({
     "/big.tar.gz": (req, res, hit) => {
       if (hit === 1) {
         res.writeHead(200, { "content-length": BODY.length });
-        res.write(BODY.subarray(0, half), () => setTimeout(() => res.socket?.destroy(), 20));
+        res.write(BODY.subarray(0, half), () => void partWritten().then(() => res.socket?.destroy()));
         return;
       }
       serveBody(BODY)(req, res, hit);
     },
   });
-  const dl = await tempDir();
   t.teardown(async () => {
     await server.close();
     await dl.cleanup();
