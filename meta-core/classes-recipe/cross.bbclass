@@ -34,3 +34,8 @@ INHIBIT_DEFAULT_DEPS = "1"
 
 PACKAGES = ""
 PACKAGES_DYNAMIC = ""
+
+# Recipes for the build host are not packaged: their package tasks (added by the globally
+# inherited package class) leave the graph, so an image's recursive dependency on packages does
+# not reach into the toolchain and make its sources and build needed again.
+deltask do_package do_packagedata do_package_write_tar

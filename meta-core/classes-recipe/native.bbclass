@@ -44,3 +44,8 @@ js () {
     const pn = d.getVar('PN');
     d.setVar('PROVIDES', words('PROVIDES').filter((p) => p !== pn).map(nativeName).join(' '));
 }
+
+# Recipes for the build host are not packaged: their package tasks (added by the globally
+# inherited package class) leave the graph, so an image's recursive dependency on packages does
+# not reach into the toolchain and make its sources and build needed again.
+deltask do_package do_packagedata do_package_write_tar
