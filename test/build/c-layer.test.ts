@@ -3,18 +3,14 @@
 // compile with the host compiler, install), in parallel; then again, with nothing to do.
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { layerConf, write } from "../helpers/layer.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const bake = join(repo, "bin/bake.js");
-
-function write(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-}
 
 /** A C library recipe: one source file and a header, a static library installed for others. */
 function library(layer: string, name: string, depends: string[], body: string): void {
@@ -49,16 +45,7 @@ function fixture(opts: { rendezvous: boolean }) {
   const root = mkdtempSync(join(tmpdir(), "bake-clayer-"));
   const layer = join(root, "meta-ctest");
   const build = join(root, "build");
-  write(join(layer, "conf/layer.conf"), [
-    'BBPATH .= ":${LAYERDIR}"',
-    'BBFILES += "${LAYERDIR}/recipes-*/*/*.bb"',
-    'BBFILE_COLLECTIONS += "ctest"',
-    'BBFILE_PATTERN_ctest = "^${LAYERDIR}/"',
-    'BBFILE_PRIORITY_ctest = "6"',
-    'LAYERDEPENDS_ctest = "core"',
-    'LAYERSERIES_COMPAT_ctest = "ember"',
-    "",
-  ].join("\n"));
+  write(join(layer, "conf/layer.conf"), layerConf("ctest", 6));
   // libbase and libother have no dependency between them: with two threads their compiles must
   // overlap. Each waits (bounded) until the other has started, which only a parallel run allows.
   write(join(layer, "classes/rendezvous.bbclass"), `RENDEZVOUS_DIR = "\${TOPDIR}/rendezvous"

@@ -1,33 +1,20 @@
 // `bake -e`, `bake getvar` and `-b` run as a user runs them: the real bin/bake.js in a build directory.
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { layerConf, write } from "../helpers/layer.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const bake = join(repo, "bin/bake.js");
-
-function write(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-}
 
 function fixture(): { build: string; layer: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), "bake-cli-"));
   const layer = join(root, "meta-test");
   const build = join(root, "build");
-  write(join(layer, "conf/layer.conf"), [
-    'BBPATH .= ":${LAYERDIR}"',
-    'BBFILES += "${LAYERDIR}/recipes-*/*/*.bb ${LAYERDIR}/recipes-*/*/*.bbappend"',
-    'BBFILE_COLLECTIONS += "test"',
-    'BBFILE_PATTERN_test = "^${LAYERDIR}/"',
-    'BBFILE_PRIORITY_test = "7"',
-    'LAYERDEPENDS_test = "core"',
-    'LAYERSERIES_COMPAT_test = "ember"',
-    "",
-  ].join("\n"));
+  write(join(layer, "conf/layer.conf"), layerConf("test", 7));
   write(join(layer, "recipes-demo/hello/hello_1.2.bb"), [
     'SUMMARY = "greeting"',
     'GREETING = "hello"',

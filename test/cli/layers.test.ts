@@ -1,39 +1,22 @@
 // `bake layers show | show-recipes | show-appends | add-layer | remove-layer`, and dangling bbappends.
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { layerConf, write } from "../helpers/layer.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const bake = join(repo, "bin/bake.js");
 
-function write(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-}
-
-function layerConf(name: string, deps = "core"): string {
-  return [
-    'BBPATH .= ":${LAYERDIR}"',
-    'BBFILES += "${LAYERDIR}/recipes-*/*/*.bb ${LAYERDIR}/recipes-*/*/*.bbappend"',
-    `BBFILE_COLLECTIONS += "${name}"`,
-    `BBFILE_PATTERN_${name} = "^\${LAYERDIR}/"`,
-    `BBFILE_PRIORITY_${name} = "7"`,
-    `LAYERDEPENDS_${name} = "${deps}"`,
-    `LAYERSERIES_COMPAT_${name} = "ember"`,
-    "",
-  ].join("\n");
-}
-
 function fixture() {
   const root = mkdtempSync(join(tmpdir(), "bake-layers-cli-"));
   const build = join(root, "build");
-  write(join(root, "meta-one/conf/layer.conf"), layerConf("one"));
+  write(join(root, "meta-one/conf/layer.conf"), layerConf("one", 7));
   write(join(root, "meta-one/recipes-a/tool/tool_1.0.bb"), 'LICENSE = "MIT"\n');
   write(join(root, "meta-one/recipes-a/tool/tool_2.0.bb"), 'LICENSE = "MIT"\n');
-  write(join(root, "meta-two/conf/layer.conf"), layerConf("two", "core one"));
+  write(join(root, "meta-two/conf/layer.conf"), layerConf("two", 7, "core one"));
   write(join(root, "meta-two/recipes-a/tool/tool_%.bbappend"), 'EXTRA = "1"\n');
   write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${join(repo, "meta-core")}"\n`);
   write(join(build, "conf/local.conf"), 'MACHINE ??= "qemux86-64"\n');

@@ -1,10 +1,11 @@
 // Parsing every recipe of a build: workers, the LevelDB parse cache and its invalidation, skipped
 // recipes with their reasons, BBCLASSEXTEND variants, layer checks.
 import test from "ava";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { layerConf, write } from "../helpers/layer.js";
 import {
   collectRecipes,
   ConfigurationError,
@@ -16,25 +17,11 @@ import {
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
-function write(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-}
-
 function fixture() {
   const root = mkdtempSync(join(tmpdir(), "bake-recipes-"));
   const layer = join(root, "meta-p");
   const build = join(root, "build");
-  write(join(layer, "conf/layer.conf"), [
-    'BBPATH .= ":${LAYERDIR}"',
-    'BBFILES += "${LAYERDIR}/recipes-*/*/*.bb ${LAYERDIR}/recipes-*/*/*.bbappend"',
-    'BBFILE_COLLECTIONS += "p"',
-    'BBFILE_PATTERN_p = "^${LAYERDIR}/"',
-    'BBFILE_PRIORITY_p = "6"',
-    'LAYERDEPENDS_p = "core"',
-    'LAYERSERIES_COMPAT_p = "ember"',
-    "",
-  ].join("\n"));
+  write(join(layer, "conf/layer.conf"), layerConf("p", 6));
   write(join(layer, "classes-recipe/alpha.bbclass"), 'ALPHA = "1"\n');
   write(join(layer, "classes-recipe/beta.bbclass"), 'BETA = "1"\n');
   write(join(layer, "recipes-x/r1/r1_1.0.bb"), 'inherit alpha\nLICENSE = "MIT"\n');
