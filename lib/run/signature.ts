@@ -98,10 +98,51 @@ export class Signatures {
 
   /** What a task's taskhash covers of other tasks: each dependency's `pn:task` and unihash. */
   runTaskDeps(id: TaskId): RunTaskDep[] {
+    return this.hashDeps(id).map((d) => ({ task: pnTask(this.graph.nodes.get(d)!), unihash: this.unihashOf(d) }));
+  }
+
+  /**
+   * The tasks whose unihashes a task's taskhash covers: its direct dependencies and, for a task
+   * with a `[hashclosure]` flag, every task so named that it reaches through them. A task that
+   * consumes a whole closure (do_prepare_recipe_sysroot installs the sysroot of every recipe
+   * below it) must change when any member does: with hash equivalence, a dependency whose own
+   * dependencies changed keeps its unihash when its output does not, and would hide the change.
+   */
+  hashDeps(id: TaskId): TaskId[] {
     const node = this.graph.nodes.get(id)!;
-    return [...new Set(node.deps)]
-      .filter((d) => this.graph.nodes.has(d))
-      .map((d) => ({ task: pnTask(this.graph.nodes.get(d)!), unihash: this.unihashOf(d) }));
+    const direct = [...new Set(node.deps)].filter((d) => this.graph.nodes.has(d));
+    const names = node.task.flags.hashclosure?.split(/\s+/).filter(Boolean) ?? [];
+    if (names.length === 0) return direct;
+    const all = new Set(direct);
+    const wanted = new Set(names);
+    for (const d of direct) for (const t of this.closureOf(d, wanted)) all.add(t);
+    return [...all];
+  }
+
+  private readonly closures = new Map<string, ReadonlySet<TaskId>>();
+
+  /** The tasks named in `names` that `from` reaches (itself included when so named), memoised. */
+  private closureOf(from: TaskId, names: ReadonlySet<string>): ReadonlySet<TaskId> {
+    const key = `${[...names].join(" ")}\0${from}`;
+    const known = this.closures.get(key);
+    if (known) return known;
+    const out = new Set<TaskId>();
+    const seen = new Set<TaskId>([from]);
+    const stack = [from];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      const node = this.graph.nodes.get(id);
+      if (!node) continue;
+      if (id !== from && names.has(node.task.name)) {
+        // A named task's own closure is memoised: the walk stops there instead of going on.
+        for (const t of this.closureOf(id, names)) out.add(t);
+        continue;
+      }
+      if (names.has(node.task.name)) out.add(id);
+      for (const d of node.deps) if (!seen.has(d)) (seen.add(d), stack.push(d));
+    }
+    this.closures.set(key, out);
+    return out;
   }
 
   fileChecksums(id: TaskId): readonly FileChecksum[] {
@@ -155,7 +196,7 @@ export class Signatures {
     if (this.dependents) return this.dependents;
     const out = new Map<TaskId, TaskId[]>();
     for (const id of this.order) {
-      for (const dep of new Set(this.graph.nodes.get(id)!.deps)) {
+      for (const dep of this.hashDeps(id)) {
         let list = out.get(dep);
         if (!list) out.set(dep, (list = []));
         list.push(id);

@@ -212,8 +212,7 @@ export class SstateSession {
   }
 
   private runtime(node: TaskNode): { runtaskdeps: SigDataDep[]; unihash: UniHash } {
-    const runtaskdeps = [...new Set(node.deps)]
-      .filter((d) => this.o.graph.nodes.has(d))
+    const runtaskdeps = this.signatures.hashDeps(node.id)
       .map((d) => {
         const dep = this.node(d);
         const unihash = this.signatures.unihashOf(d);

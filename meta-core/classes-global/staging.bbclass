@@ -50,6 +50,10 @@ js do_prepare_recipe_sysroot() {
     }
 }
 do_prepare_recipe_sysroot[deptask] = "do_populate_sysroot"
+# The signature covers the whole closure this task installs, not just the direct dependencies:
+# with hash equivalence a dependency that gained a dependency of its own keeps its unihash (its
+# output is the same), yet this sysroot must now hold the new one too.
+do_prepare_recipe_sysroot[hashclosure] = "do_populate_sysroot"
 do_prepare_recipe_sysroot[cleandirs] = "${RECIPE_SYSROOT} ${RECIPE_SYSROOT_NATIVE}"
 do_prepare_recipe_sysroot[doc] = "Gathers the sysroot output of this recipe's dependencies"
 addtask prepare_recipe_sysroot before do_configure after do_fetch

@@ -2,7 +2,7 @@
 import test from "ava";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fixture, runBake, trace } from "./fixture.js";
+import { fixture, runBake, trace, write } from "./fixture.js";
 
 test("a second build directory at another path restores every sstate task and runs none", async (t) => {
   const f = fixture();
@@ -52,4 +52,30 @@ test("a comment changed upstream: the task reruns, its outhash matches, its depe
   t.is(third.code, 0, third.out);
   t.regex(third.out, /Tasks Summary: Attempted (\d+) tasks of which \1 didn't need to be rerun/);
   t.true(readdirSync(join(build, "cache/hashserv")).length > 0);
+});
+
+test("a dependency gains a dependency of its own with the same output: the sysroots above it still get the new one", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const b = join(f.layer, "recipes-st/b/b_1.0.bb");
+  // b's output no longer lists its sysroot, so it stays the same when b gains a dependency.
+  writeFileSync(b, readFileSync(b, "utf8").replace(/\tif \[ -d .*\n/, ""));
+  const build = f.buildDir("build", [`SSTATE_DIR = "\${TOPDIR}/sstate-cache"`, 'BB_HASHSERVE = "auto"']);
+  const first = await runBake(f, build, ["c"]);
+  t.is(first.code, 0, first.out);
+  const cOut = () => readFileSync(join(build, "tmp/sysroots-components/c/usr/share/c/c.out"), "utf8");
+  t.is(cOut(), "data of c\na\nb\n");
+
+  // A new recipe x, made like a; b now depends on it.
+  const a = readFileSync(join(f.layer, "recipes-st/a/a_1.0.bb"), "utf8");
+  write(join(f.layer, "recipes-st/x/x_1.0.bb"), a.replaceAll("a.txt", "x.txt").replaceAll("a.out", "x.out").replaceAll("datadir}/a", "datadir}/x").replace('SUMMARY = "a"', 'SUMMARY = "x"'));
+  write(join(f.layer, "recipes-st/x/files/x.txt"), "data of x\n");
+  writeFileSync(b, readFileSync(b, "utf8").replace('DEPENDS = "a"', 'DEPENDS = "a x"'));
+  rmSync(join(build, "trace"), { force: true });
+  const second = await runBake(f, build, ["c"]);
+  t.is(second.code, 0, second.out);
+  t.regex(second.out, /b:do_populate_sysroot: output equivalent to an earlier build/);
+  // b's unihash did not move, but c's sysroot is made of b's closure, which did.
+  t.deepEqual(trace(build), ["b:do_compile", "b:do_install", "c:do_compile", "c:do_install", "x:do_compile", "x:do_install"]);
+  t.is(cOut(), "data of c\na\nb\nx\n");
 });
