@@ -169,3 +169,5 @@ do_package[noexec] = "1"
 do_packagedata[noexec] = "1"
 do_package_write_tar[noexec] = "1"
 do_populate_lic[noexec] = "1"
+# An image is not a build dependency of anything: it publishes no sysroot (as in OE).
+deltask do_populate_sysroot
