@@ -2,7 +2,7 @@
 // fingerprint() defines exactly which bytes are signed, independent of how the metadata is
 // stored, and a signature counts only if it verifies against a key the user chose to trust.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as edSign, verify as edVerify, type KeyObject } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { OutHash, Sha256, TaskHash, UniHash } from "./hashes.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -67,6 +67,7 @@ export function generateKeyPair(dir: string, name: string): GeneratedKey {
   const pubFile = join(dir, `${name}.pub`);
   for (const f of [keyFile, pubFile]) if (existsSync(f)) throw new KeyError("already exists; refusing to overwrite a key", f);
   const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const raw = rawPublic(publicKey);
   writeFileAtomic(keyFile, privateKey.export({ format: "pem", type: "pkcs8" }) as string, 0o600);
   writeFileAtomic(pubFile, `${name}:${raw.toString("base64")}\n`, 0o644);

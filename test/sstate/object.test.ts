@@ -76,6 +76,9 @@ test("keygen writes a 0600 secret key and a name:base64 public key, and never ov
   t.is(inline[1]!.keyId, publicKeyOf(loadSigningKey(join(d, "builder1.key"))).keyId);
   t.is(await runSstateCommand(["keygen", "builder1"], o), 2);
   t.true(o.lines.some((l) => l.includes("refusing to overwrite")));
+  // --dir names a directory that need not exist yet.
+  t.is(await runSstateCommand(["keygen", "builder2", "--dir", join(d, "new/keys")], o), 0);
+  t.is(statSync(join(d, "new/keys/builder2.key")).mode & 0o777, 0o600);
 });
 
 test("a good signed object verifies and restores; the restore names the key", async (t) => {
