@@ -1,8 +1,8 @@
 // `bake [options] TARGET…`: parse, build the task graph, run it (BitBake's cooker + runqueue).
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseRecipeFile, type ParseProgress as ParseCounts } from "../config/index.js";
 import { buildTaskGraph, RecipeIndex, writeGraphFiles, type TaskGraph, type Target } from "../graph/index.js";
-import { runBuild, sstateSettings, succeeded, type InterruptSource } from "../run/index.js";
+import { recordBuildStats, runBuild, sstateSettings, succeeded, type InterruptSource } from "../run/index.js";
 import { createUi, type BuildUi } from "../ui/index.js";
 import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { prepare, providerPreferences, threadsOf, type Prepared } from "./prepare.js";
@@ -128,7 +128,7 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
       force: args.force,
       dryRun: args.dryRun,
       clearStamp: args.clearStamp,
-      listener: ui.listener,
+      listener: args.dryRun || args.dumpSignatures ? ui.listener : recordBuildStats(d.getVar("BUILDSTATS_BASE") ?? join(d.getVar("TMPDIR") ?? join(config.topdir, "tmp"), "buildstats"), ui.listener),
       interrupts: processSignals(),
       stampBase: (r) => r.stamp ?? undefined,
       sstate: sstateSettings((name) => d.getVar(name)),

@@ -1,4 +1,5 @@
 // Running tasks: the run queue, the worker pool, task execution, stamps and the build lock.
+export { recordBuildStats, buildName, type TaskStat } from "./buildstats.js";
 export { runBuild, taskDepData, tasksToRun, StampBaseMissing, type BuildOptions } from "./build.js";
 export {
   attempted,
