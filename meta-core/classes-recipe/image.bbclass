@@ -12,6 +12,21 @@ inherit rootfs
 IMAGE_INSTALL ?= ""
 PACKAGE_INSTALL = "${IMAGE_INSTALL}"
 IMAGE_FSTYPES ?= "tar.zst cpio.gz ext4"
+# Image types written by classes of their own (OE's IMAGE_TYPE_<type>): a type of IMAGE_FSTYPES
+# with IMAGE_TYPE_<type> (dots as underscores) inherits that class, deferred so that a recipe's
+# `IMAGE_FSTYPES += "oci"` counts, and the class's image_cmd_<type> writes the image. [layer] is
+# the collection (BBFILE_COLLECTIONS) that has the class, for an error that says what to add.
+IMAGE_TYPE_oci = "image-oci"
+IMAGE_TYPE_oci[layer] = "containers"
+IMAGE_TYPE_CLASSES = "${@(d.getVar('IMAGE_FSTYPES') || '').split(/\s+/).filter(Boolean).map((t) => { \
+    const v = 'IMAGE_TYPE_' + t.replace(/\./g, '_'); \
+    const cls = d.getVar(v); \
+    const layer = d.getVarFlag(v, 'layer'); \
+    if (cls && layer && !(d.getVar('BBFILE_COLLECTIONS') || '').split(/\s+/).includes(layer)) \
+        bb.fatal('IMAGE_FSTYPES has ' + t + ', which the ' + cls + ' class writes; that class is in the layer of collection ' + layer + ' (meta-' + layer + '): add the layer to BBLAYERS'); \
+    return cls || ''; \
+}).filter((c) => c).join(' ')}"
+inherit_defer ${IMAGE_TYPE_CLASSES}
 IMAGE_BASENAME ?= "${PN}"
 IMAGE_LINK_NAME ?= "${IMAGE_BASENAME}-${MACHINE}"
 IMAGE_VERSION_SUFFIX ?= "-${PV}-${PR}"
@@ -118,7 +133,13 @@ do_image() {
 		tar.zst) image_cmd_tar_zst "${IMGDEPLOYDIR}/${IMAGE_NAME}.rootfs.tar.zst" ;;
 		cpio.gz) image_cmd_cpio_gz "${IMGDEPLOYDIR}/${IMAGE_NAME}.rootfs.cpio.gz" ;;
 		ext4) image_cmd_ext4 "${IMGDEPLOYDIR}/${IMAGE_NAME}.rootfs.ext4" ;;
-		*) bbfatal "IMAGE_FSTYPES: unknown image type $type (known: tar.zst cpio.gz ext4)" ;;
+		*)
+			cmd=image_cmd_$(echo "$type" | tr . _)
+			case "$(type "$cmd" 2>/dev/null)" in
+			*function*) "$cmd" "${IMGDEPLOYDIR}/${IMAGE_NAME}.rootfs.$type" ;;
+			*) bbfatal "IMAGE_FSTYPES: unknown image type $type (known: tar.zst cpio.gz ext4, and those of IMAGE_TYPE_<type> classes)" ;;
+			esac
+			;;
 		esac
 		ln -sf "${IMAGE_NAME}.rootfs.$type" "${IMGDEPLOYDIR}/${IMAGE_LINK_NAME}.$type"
 	done
