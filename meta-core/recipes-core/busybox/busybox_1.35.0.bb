@@ -17,19 +17,28 @@ DEPENDS = "virtual/${TARGET_PREFIX}gcc virtual/libc"
 BUSYBOX_MAKE = "CROSS_COMPILE=${TARGET_PREFIX} CC='${CC}' HOSTCC='${BUILD_CC}' HOSTCFLAGS='${BUILD_CFLAGS}' \
     SKIP_STRIP=y V=1 KCONFIG_NOTIMESTAMP=1"
 
-# The upstream defconfig, then each line of the fragment: a "CONFIG_X=…" or "# CONFIG_X is not
-# set" replaces what the defconfig says about CONFIG_X; oldconfig settles the rest.
+# The config fragments: every *.cfg of SRC_URI, in SRC_URI order (OE's busybox does the same), so
+# a bbappend adds one with SRC_URI += "file://x.cfg".
+BUSYBOX_CONFIG_FRAGMENTS = "${@(d.getVar('SRC_URI') || '').split(/\s+/).map((u) => u.split(';')[0]).filter((u) => u.startsWith('file://') && u.endsWith('.cfg')).map((u) => u.slice(7)).join(' ')}"
+
+# The upstream defconfig, then each line of each fragment: a "CONFIG_X=…" or "# CONFIG_X is not
+# set" replaces what the defconfig (or an earlier fragment) says about CONFIG_X; oldconfig settles
+# the rest.
 do_configure() {
 	sde_load
 	oe_runmake ${BUSYBOX_MAKE} defconfig
-	grep -E '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)' "${UNPACKDIR}/defconfig.cfg" | while read -r line; do
-		name=$(printf '%s\n' "$line" | sed -E 's/^# (CONFIG_[A-Za-z0-9_]+) is not set$/\1/; s/^(CONFIG_[A-Za-z0-9_]+)=.*/\1/')
-		sed -i -E "/^(# )?$name([= ]|$)/d" .config
-		printf '%s\n' "$line" >> .config
+	for fragment in ${BUSYBOX_CONFIG_FRAGMENTS}; do
+		grep -E '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)' "${UNPACKDIR}/$fragment" | while read -r line; do
+			name=$(printf '%s\n' "$line" | sed -E 's/^# (CONFIG_[A-Za-z0-9_]+) is not set$/\1/; s/^(CONFIG_[A-Za-z0-9_]+)=.*/\1/')
+			sed -i -E "/^(# )?$name([= ]|$)/d" .config
+			printf '%s\n' "$line" >> .config
+		done
 	done
 	oe_runmake ${BUSYBOX_MAKE} oldconfig < /dev/null
-	for line in $(grep -E '^CONFIG_[A-Za-z0-9_]+=y' "${UNPACKDIR}/defconfig.cfg"); do
-		grep -qx "$line" .config || bbfatal "busybox config: $line did not survive oldconfig"
+	for fragment in ${BUSYBOX_CONFIG_FRAGMENTS}; do
+		for line in $(grep -E '^CONFIG_[A-Za-z0-9_]+=y' "${UNPACKDIR}/$fragment"); do
+			grep -qx "$line" .config || bbfatal "busybox config: $line (from $fragment) did not survive oldconfig"
+		done
 	done
 }
 
