@@ -31,7 +31,7 @@ holding conf/bblayers.conf, from the current directory upwards).
 options:
   -c, --cmd TASK       run TASK of each target (default BB_DEFAULT_TASK); -c listtasks lists them
   -f, --force          run the target tasks even if their stamps are current
-  -C, --clear-stamp T  invalidate task T of the targets, then run it
+  -C, --clear-stamp T  invalidate task T (or T1,T2) of the targets, then run the default task
   -k, --continue       go on with what does not depend on a failure
   -n, --dry-run        go through the motions without running anything
   -p, --parse-only     parse every recipe and stop
@@ -143,7 +143,7 @@ async function bake(argv: string[], cwd: string): Promise<number> {
   return buildCommand(
     {
       targets: positionals,
-      cmd: values["clear-stamp"] ?? values.cmd ?? null,
+      cmd: values.cmd ?? null,
       force: values.force ?? false,
       clearStamp: values["clear-stamp"] ?? null,
       keepGoing: values.continue ?? false,

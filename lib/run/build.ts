@@ -134,12 +134,13 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
       }
     }
     if (opts.clearStamp) {
-      const task = withDoPrefix(opts.clearStamp);
       const targetRecipes = new Set(graph.targets.map((t) => graph.nodes.get(t)?.recipeId));
-      for (const id of targetRecipes) {
-        if (id === undefined) continue;
-        if (nodes.some((n) => n.recipeId === id && n.task.name === task)) invalidateTask(bases.get(id)!, task);
-        else note("warning", `-C ${task}: ${id} has no task ${task} in this build`);
+      for (const task of opts.clearStamp.split(",").filter(Boolean).map(withDoPrefix)) {
+        for (const id of targetRecipes) {
+          if (id === undefined) continue;
+          if (nodes.some((n) => n.recipeId === id && n.task.name === task)) invalidateTask(bases.get(id)!, task);
+          else note("warning", `-C ${task}: ${id} has no task ${task} in this build`);
+        }
       }
     }
 
