@@ -26,7 +26,10 @@ export function resolveSource(ctx: FetchContext, uri: SourceUri): Source {
   const checksumName = checksumFlag(uri);
   switch (uri.scheme) {
     case "file":
-      return { kind: "local", uri, checksumName, expected: expectedSha256(ctx, uri) };
+      // SRC_URI[sha256sum] and SRC_URI[name.sha256sum] are for downloads (BitBake's local fetcher
+      // checks none): an unnamed checksum beside a tarball must not be held against its patches.
+      // Only a `;sha256sum=` on the entry itself is checked.
+      return { kind: "local", uri, checksumName, expected: uri.params["sha256sum"] !== undefined ? expectedSha256(ctx, uri) : null };
     case "http":
     case "https":
     case "apt": {

@@ -89,3 +89,13 @@ test("each archive type unpacks; subdir, striplevel and unpack=0 are honoured", 
   t.is(await fs.readFile(join(work, "note-bz2.txt"), "utf8"), "bzip2\n");
   t.is(await fs.readFile(join(work, "note-zst.txt"), "utf8"), "zstd\n");
 });
+
+test("SRC_URI[sha256sum] is the download's: a local file beside it is not checked against it; its own ;sha256sum= is", async (t) => {
+  const tmp = await tempDir();
+  t.teardown(tmp.cleanup);
+  await fs.writeFile(join(tmp.path, "fix.patch"), "a patch\n");
+  const ctx = makeCtx({ DL_DIR: join(tmp.path, "dl"), FILESPATH: tmp.path }, { "SRC_URI[sha256sum]": "0".repeat(64) });
+  const [res] = await fetchAll(ctx, ["file://fix.patch"]);
+  t.is(res!.localPath, join(tmp.path, "fix.patch"));
+  await t.throwsAsync(fetchAll(ctx, [`file://fix.patch;sha256sum=${"1".repeat(64)}`]), { message: /fix\.patch/ });
+});
