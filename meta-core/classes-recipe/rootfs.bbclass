@@ -101,6 +101,9 @@ do_rootfs() {
 	sde_clamp_tree "${IMAGE_ROOTFS}"
 }
 do_rootfs[umask] = "022"
+# The functions named in ROOTFS_POSTPROCESS_COMMAND are called through the variable: named as
+# dependencies, they are in the task's script and its signature (OE sets the same through vardeps).
+do_rootfs[vardeps] += "${ROOTFS_POSTPROCESS_COMMAND}"
 do_rootfs[vardepsexclude] += "IMAGE_ROOTFS IMAGE_MANIFEST_FILE PKGDATA_DIR DEPLOY_DIR_TAR"
 do_rootfs[doc] = "Installs the image's packages and their runtime dependencies into IMAGE_ROOTFS"
 ROOTFS_POSTPROCESS_COMMAND ?= ""

@@ -27,8 +27,6 @@ OCI_IMAGE_LABELS = "org.opencontainers.image.title=${PN} io.bake.supervisor=${CO
 # shadow files base-passwd installed. Existing names are left alone. Password fields are locked,
 # the shadow date is SOURCE_DATE_EPOCH's day: the result depends on nothing but the packages.
 ROOTFS_POSTPROCESS_COMMAND += "rootfs_add_sysusers"
-# do_rootfs calls it through a variable: named here so that it is in the task's script and signature.
-do_rootfs[vardeps] += "rootfs_add_sysusers"
 rootfs_add_sysusers() {
 	etc="${IMAGE_ROOTFS}${sysconfdir}"
 	day=$(( SOURCE_DATE_EPOCH / 86400 ))
