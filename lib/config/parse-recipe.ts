@@ -19,11 +19,13 @@ export function parseRecipeFile(
   layerPriority: number,
 ): RecipeParseResult {
   const variants = parseRecipeVariants(config, file, appends, files);
+  // Records first: computing basehashes expands values, and an inline function may read a file then.
+  const infos = variants.map((v) => recipeInfo(v, file, layerPriority));
   const inputs = new Set<string>(appends);
-  for (const v of variants) for (const f of v.metadata.files) inputs.add(f);
-  return {
-    file,
-    infos: variants.map((v) => recipeInfo(v, file, layerPriority)),
-    inputs: [...inputs].sort(),
-  };
+  for (const v of variants) {
+    for (const f of v.metadata.files) inputs.add(f);
+    // Files that inline functions read or looked for (bb.parse.mark_dependency).
+    for (const f of (v.metadata.d.getVar("__depends", false) ?? "").split(" ")) if (f) inputs.add(f);
+  }
+  return { file, infos, inputs: [...inputs].sort() };
 }

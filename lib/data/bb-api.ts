@@ -5,10 +5,29 @@
 import { availableParallelism } from "node:os";
 import { posix as posixPath } from "node:path";
 import { FatalError, SkipRecipe } from "./errors.js";
+import { gitRevision } from "./git-revision.js";
 
 /** The part of the datastore the helpers need (the `d` passed by metadata code). */
 export interface VarReader {
   getVar(name: string, expand?: unknown): string | null;
+}
+
+interface VarStore extends VarReader {
+  setVar(name: string, value: string): void;
+}
+
+/**
+ * bb.parse.mark_dependency: `file` is an input of this parse (read or looked for by an inline
+ * function), so the parse cache must look at it too. Kept, as in BitBake, in `__depends`.
+ */
+function markDependency(d: VarStore, file: string): void {
+  const known = d.getVar("__depends", false) ?? "";
+  if (!known.split(" ").includes(file)) d.setVar("__depends", known === "" ? file : `${known} ${file}`);
+}
+
+/** oe.buildcfg.get_metadata_git_revision: the commit of the checkout holding `path`, or "<unknown>". */
+function metadataRevision(path: string, d?: VarStore): string {
+  return gitRevision(path, d ? (f) => markDependency(d, f) : undefined) ?? "<unknown>";
 }
 
 export type JsMessageLevel = "debug" | "note" | "plain" | "warn" | "error" | "fatal";
@@ -114,7 +133,7 @@ export const bb = Object.freeze({
     filter: (variable: string, checkvalues: unknown, d: VarReader) => filterString(d.getVar(variable), checkvalues),
     to_boolean: toBoolean,
   }),
-  parse: Object.freeze({ SkipRecipe, vars_from_file: varsFromFile }),
+  parse: Object.freeze({ SkipRecipe, vars_from_file: varsFromFile, mark_dependency: markDependency }),
   fatal: (...args: unknown[]): never => {
     log("fatal", args);
     throw new FatalError(args.map((a) => String(a)).join(" "));
@@ -137,6 +156,11 @@ function varsFromFile(file: unknown, _d?: unknown): (string | null)[] {
 }
 
 export const oe = Object.freeze({
+  buildcfg: Object.freeze({
+    get_metadata_git_revision: metadataRevision,
+    /** The revision of the checkout holding the file being parsed (FILE; the build directory for configuration). */
+    detect_revision: (d: VarStore) => metadataRevision(posixPath.dirname(d.getVar("FILE") ?? `${d.getVar("TOPDIR") ?? "."}/x`), d),
+  }),
   utils: Object.freeze({
     /** Usable CPUs, clamped to [at_least, at_most] like OE's cpu_count. */
     cpu_count: (atLeast = 1, atMost = 64) => Math.max(Math.min(availableParallelism(), atMost), atLeast),

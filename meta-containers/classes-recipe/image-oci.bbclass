@@ -34,9 +34,9 @@ OCI_IMAGE_LABELS ?= ""
 # ExposedPorts: port[/tcp|/udp] words (tcp when not said).
 OCI_IMAGE_PORTS ?= ""
 OCI_IMAGE_STOPSIGNAL ?= ""
-# org.opencontainers.image.revision: the revision of the metadata the image was built from (a
-# commit id); the annotation is left out while it is empty.
-OCI_IMAGE_REVISION ??= ""
+# org.opencontainers.image.revision: the revision of the metadata the image was built from: the
+# commit of the checkout holding the image recipe (METADATA_REVISION); left out when there is none.
+OCI_IMAGE_REVISION ??= "${@d.getVar('METADATA_REVISION') === '<unknown>' ? '' : d.getVar('METADATA_REVISION')}"
 # More manifest annotations: key=value words (or a JSON object).
 OCI_IMAGE_ANNOTATIONS ?= ""
 # gzip (what every tool reads) or zstd.

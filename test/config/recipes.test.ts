@@ -1,6 +1,7 @@
 // Parsing every recipe of a build: workers, the LevelDB parse cache and its invalidation, skipped
 // recipes with their reasons, BBCLASSEXTEND variants, layer checks.
 import test from "ava";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -95,4 +96,31 @@ test("layer checks: a missing LAYERDEPENDS and an incompatible LAYERSERIES_COMPA
   t.throws(() => loadBuildConfiguration({ topdir: f.build }), { instanceOf: ConfigurationError, message: /layer p depends on layer openembedded-layer/ });
   write(join(f.layer, "conf/layer.conf"), 'BBFILE_COLLECTIONS += "p"\nBBFILE_PATTERN_p = "^${LAYERDIR}/"\nLAYERSERIES_COMPAT_p = "kirkstone"\n');
   t.throws(() => loadBuildConfiguration({ topdir: f.build }), { instanceOf: ConfigurationError, message: /layer p is not compatible[\s\S]*"kirkstone"/ });
+});
+
+test("METADATA_REVISION is the layer checkout's commit; a commit re-parses exactly the recipes that use it", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.org", ...args], { cwd: f.layer, encoding: "utf8" }).trim();
+  write(join(f.layer, "recipes-x/r6/r6_1.0.bb"), 'LICENSE = "MIT"\nREV = "${METADATA_REVISION}"\ndo_compile() {\n\techo ${REV}\n}\n');
+  git("init", "-q", "-b", "main");
+  git("add", ".");
+  git("commit", "-q", "-m", "one");
+  const cache = join(f.root, "cache");
+  const first = await parseAll(f.build, cache);
+  const rev = (infos: readonly RecipeInfo[]) => byPn(infos).get("r6")!.tasks.find((task) => task.name === "do_compile")!.basehash;
+  const config = loadBuildConfiguration({ topdir: f.build });
+  t.is(config.metadata.d.getVar("METADATA_REVISION"), "<unknown>", "the build directory is no checkout");
+
+  write(join(f.layer, "README"), "more\n");
+  git("add", "README");
+  git("commit", "-q", "-m", "two");
+  const second = await parseAll(f.build, cache);
+  t.deepEqual([second.parsed, second.cached], [1, 5], "only r6 reads the revision");
+  t.not(rev(second.infos), rev(first.infos), "the commit is in r6's do_compile signature");
+  // Packed refs (git gc) give the same answer.
+  git("pack-refs", "--all");
+  const packed = await parseAll(f.build, cache);
+  t.is(rev(packed.infos), rev(second.infos));
 });
