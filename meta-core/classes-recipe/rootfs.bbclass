@@ -107,3 +107,30 @@ do_rootfs[vardeps] += "${ROOTFS_POSTPROCESS_COMMAND}"
 do_rootfs[vardepsexclude] += "IMAGE_ROOTFS IMAGE_MANIFEST_FILE PKGDATA_DIR DEPLOY_DIR_TAR"
 do_rootfs[doc] = "Installs the image's packages and their runtime dependencies into IMAGE_ROOTFS"
 ROOTFS_POSTPROCESS_COMMAND ?= ""
+ROOTFS_POSTPROCESS_COMMAND += "rootfs_add_sysusers"
+
+# Users the image's packages declare in ${libdir}/sysusers.d/*.conf (systemd-sysusers format;
+# "u NAME UID[:GID] "GECOS" HOME SHELL" and "g NAME GID" lines), added to the passwd, group and
+# shadow files base-passwd installed. Existing names are left alone. Password fields are locked,
+# the shadow date is SOURCE_DATE_EPOCH's day: the result depends on nothing but the packages.
+rootfs_add_sysusers() {
+	etc="${IMAGE_ROOTFS}${sysconfdir}"
+	day=$(( SOURCE_DATE_EPOCH / 86400 ))
+	for conf in $(ls "${IMAGE_ROOTFS}${libdir}/sysusers.d/"*.conf 2>/dev/null | LC_ALL=C sort); do
+		grep -v '^[[:space:]]*\(#\|$\)' "$conf" | while read -r line; do
+			printf '%s\n' "$line" | grep -Eq '^[ug] [a-z_][a-z0-9_-]* [0-9]+(:[0-9]+)?( "[^"$`\\]*"( [^ "$`\\]+){0,2})?$' ||
+				bbfatal "$conf: not a supported sysusers line: $line"
+			eval "set -- $line"
+			type=$1 name=$2 id=$3 gecos=${4:-} home=${5:-/} shell=${6:-/bin/false}
+			uid=${id%%:*} gid=${id#*:}
+			if [ "$type" = g ] || [ "$type" = u ]; then
+				grep -q "^$name:" "$etc/group" || printf '%s:x:%s:\n' "$name" "$gid" >> "$etc/group"
+			fi
+			if [ "$type" = u ] && ! grep -q "^$name:" "$etc/passwd"; then
+				printf '%s:x:%s:%s:%s:%s:%s\n' "$name" "$uid" "$gid" "$gecos" "$home" "$shell" >> "$etc/passwd"
+				printf '%s:!:%s:0:99999:7:::\n' "$name" "$day" >> "$etc/shadow"
+				bbnote "sysusers: user $name ($uid:$gid) from $(basename "$conf")"
+			fi
+		done
+	done
+}
