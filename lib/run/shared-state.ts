@@ -125,9 +125,10 @@ export function taskOutputs(node: TaskNode): OutputSpec[] {
   return out;
 }
 
-/** A task whose output is shared state: flagged `sstate` and declaring where its output is. */
+/** A task whose output is shared state: flagged `sstate`, declaring where its output is, and run (not noexec). */
 export function isSstateTask(node: TaskNode): boolean {
-  return isSet(node.task.flags.sstate) && taskOutputs(node).length > 0;
+  // A noexec task makes no output: there is nothing to restore, and BitBake counts it as covered.
+  return isSet(node.task.flags.sstate) && !isSet(node.task.flags.noexec) && taskOutputs(node).length > 0;
 }
 
 const PKGARCH = /^[A-Za-z0-9._+-]+$/;

@@ -2,7 +2,7 @@
 import test from "ava";
 import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
 import { taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/types.js";
-import { planSetscene, Signatures } from "../../lib/run/index.js";
+import { isSstateTask, planSetscene, Signatures } from "../../lib/run/index.js";
 import { compareSigData, computeTaskHash, type SigData } from "../../lib/signature/index.js";
 
 /** Recipes whose tasks form fetch -> compile -> populate_sysroot, with populate_sysroot of DEPENDS before compile. */
@@ -99,4 +99,11 @@ test("diffsigs names the variable, the file and the dependency that changed, old
   t.true(lines.includes("Variable CFLAGS value changed from '-O2' to '-O3'"));
   t.true(lines.includes("Checksum for file ./x.c changed from s1 to s2"));
   t.true(lines.includes("Hash for task dependency x:do_configure changed from u1 to u2"));
+});
+
+test("a noexec task is not shared state: nothing to restore, not counted as wanted", (t) => {
+  const g = graph({ a: [] }, "a");
+  const pop = g.nodes.get(taskId("/l/a.bb", "do_populate_sysroot"))!;
+  t.true(isSstateTask(pop));
+  t.false(isSstateTask({ ...pop, task: { ...pop.task, flags: { ...pop.task.flags, noexec: "1" } } }));
 });
