@@ -2,9 +2,10 @@
 import { join, resolve } from "node:path";
 import { parseRecipeFile, type ParseProgress as ParseCounts } from "../config/index.js";
 import { buildTaskGraph, RecipeIndex, writeGraphFiles, type TaskGraph, type Target } from "../graph/index.js";
-import { recordBuildStats, runBuild, sstateSettings, succeeded, type InterruptSource } from "../run/index.js";
+import { recordBuildStats, runBuild, sstateSettings, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
 import { createUi, type BuildUi } from "../ui/index.js";
 import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
+import { checkHostTools } from "./host-tools.js";
 import { prepare, providerPreferences, threadsOf, type Prepared } from "./prepare.js";
 
 export interface BuildArgs {
@@ -119,6 +120,7 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
       for (const path of writeGraphFiles(graph, common.cwd)) ui.message("note", `wrote ${path}`);
       return 0;
     }
+    if (!args.dryRun && !args.dumpSignatures) checkHostTools(graph, tasksToRun(graph), d.getVar("HOSTTOOLS_PATH") ?? process.env["PATH"] ?? "");
     const summary = await runBuild(graph, {
       topdir: config.topdir,
       vars: common.vars,

@@ -9,6 +9,7 @@ import { BuildLockHeld, DependencyCycle, StampBaseMissing } from "../run/index.j
 import { BblayersConfError, LayerSetupError, LayersFileError } from "../setup/index.js";
 import { MetadataError } from "../parse/index.js";
 import { loadConfiguration, passthroughVariables, UsageError, type CommonOptions } from "./context.js";
+import { MissingHostTools } from "./host-tools.js";
 import { providerOf } from "./prepare.js";
 import { formatEnvironment, formatVariable } from "./environment.js";
 import { buildCommand } from "./build.js";
@@ -165,6 +166,7 @@ async function bake(argv: string[], cwd: string): Promise<number> {
 const EXPECTED_FAILURES: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   ExpansionError, DataFatalError, ConfigurationError, RecipeParseFailures, NothingProvides, DependencyLoop,
   UnknownTask, DependencyCycle, SigDataError, KeyError, MirrorSyntaxError, BuildLockHeld, StampBaseMissing, LayersFileError, LayerSetupError, BblayersConfError,
+  MissingHostTools,
 ];
 
 function report(err: unknown): number {

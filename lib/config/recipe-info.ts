@@ -46,6 +46,8 @@ export interface RecipeInfo {
   readonly skipped: string | null;
   /** ${STAMP}: where the recipe's stamps live, known without parsing it again. */
   readonly stamp: string | null;
+  /** HOSTTOOLS: the build host's programs the recipe's tasks run, checked before a build starts. */
+  readonly hostTools: readonly string[];
   readonly tasks: readonly TaskInfo[];
 }
 
@@ -85,6 +87,7 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
     layerPriority,
     defaultPreference: Number(d.getVar("DEFAULT_PREFERENCE") ?? 0) || 0,
     stamp: d.getVar("STAMP"),
+    hostTools: words(d, "HOSTTOOLS"),
   };
   if (parsed.skipped !== null) {
     return {

@@ -12,6 +12,7 @@ inherit rootfs
 IMAGE_INSTALL ?= ""
 PACKAGE_INSTALL = "${IMAGE_INSTALL}"
 IMAGE_FSTYPES ?= "tar.zst cpio.gz ext4"
+HOSTTOOLS += "${@bb.utils.contains('IMAGE_FSTYPES', 'ext4', 'mke2fs debugfs e2fsck', '', d)} ${@bb.utils.contains('IMAGE_FSTYPES', 'cpio.gz', 'cpio', '', d)}"
 # Image types written by classes of their own (OE's IMAGE_TYPE_<type>): a type of IMAGE_FSTYPES
 # with IMAGE_TYPE_<type> (dots as underscores) inherits that class, deferred so that a recipe's
 # `IMAGE_FSTYPES += "oci"` counts, and the class's image_cmd_<type> writes the image. [layer] is

@@ -16,6 +16,8 @@ B = "${WORKDIR}/build"
 PACKAGES = ""
 # The kernel links against nothing of the target, so no libc: only the cross compiler.
 DEPENDS += "virtual/${TARGET_PREFIX}gcc"
+# The kernel's build-time host programs (Kconfig's parsers, timeconst).
+HOSTTOOLS += "bc flex bison"
 INHIBIT_DEFAULT_DEPS = "1"
 
 # Build paths out of the image: the kernel already maps srctree for macros; the rest of the

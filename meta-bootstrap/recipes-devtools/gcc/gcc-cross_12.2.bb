@@ -14,6 +14,8 @@ PN = "gcc-cross-${TARGET_ARCH}"
 BPN = "gcc"
 PROVIDES = "virtual/${TARGET_PREFIX}gcc"
 DEPENDS = "virtual/${TARGET_PREFIX}binutils gmp-native mpfr-native mpc-native"
+# gcc is written in C++ since 4.8: the build host needs a C++ compiler.
+HOSTTOOLS += "${@(d.getVar('BUILD_CXX') || 'g++').trim().split(/\s+/)[0]}"
 
 # musl's headers, installed into a private build sysroot before configure: gcc's limits.h and
 # fixincludes look at the target's headers, and the static libgcc needs them. Same bytes as

@@ -4,6 +4,9 @@ LICENSE = "LGPL-3.0-or-later | GPL-2.0-or-later"
 
 inherit native autotools
 
+# configure checks its assembly through m4.
+HOSTTOOLS += "m4"
+
 # Debian repacked the upstream tarball (+dfsg1: no GFDL manual), so the source package is named.
 SRC_URI = "apt://gmp/2:6.2.1+dfsg1-1.1/gmp_6.2.1+dfsg1.orig.tar.xz;name=orig"
 SRC_URI[orig.sha256sum] = "471b9e463e04362a0124f215afc5f0a4b99caedeeb62634c61bbc12988efa64c"
