@@ -38,12 +38,15 @@ export function findHostTool(tool: string, dirs: readonly string[]): string | nu
   return null;
 }
 
-/** The HOSTTOOLS of every recipe with a task to run in `tasks` (fetching aside), that are missing. */
+/** Tasks that download or delete: they run none of the recipe's tools. */
+const NEEDS_NO_TOOLS = new Set(["do_fetch", "do_clean", "do_cleansstate", "do_cleanall"]);
+
+/** The HOSTTOOLS of every recipe with a task to run in `tasks` (fetching and cleaning aside), that are missing. */
 export function checkHostTools(graph: TaskGraph, tasks: Iterable<TaskId>, hostToolsPath: string): void {
   const needed = new Map<string, Set<string>>();
   for (const id of tasks) {
     const node = graph.nodes.get(id);
-    if (!node || isSet(node.task.flags.noexec) || node.task.name === "do_fetch") continue;
+    if (!node || isSet(node.task.flags.noexec) || NEEDS_NO_TOOLS.has(node.task.name)) continue;
     for (const tool of node.recipe.hostTools) {
       let pns = needed.get(tool);
       if (!pns) needed.set(tool, (pns = new Set()));

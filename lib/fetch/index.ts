@@ -1,7 +1,9 @@
 // The fetch stage: do_fetch, do_unpack and do_patch for SRC_URI entries.
 
 import type { FetchContext, FetchOptions } from "./context.js";
-import { sha256File, type Sha256 } from "./checksum.js";
+import { existsSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { doneStampPath, sha256File, type Sha256 } from "./checksum.js";
 import { fetchSource, type FetchResult, type FetchRun } from "./download.js";
 import { ChecksumMismatch, MissingChecksum, UnpackFailed } from "./errors.js";
 import { findLocalFile } from "./local.js";
@@ -110,4 +112,27 @@ export async function applyPatches(ctx: FetchContext, uris: readonly UriInput[],
     applied.push(source.uri.url);
   }
   return applied;
+}
+
+/**
+ * do_cleanall: what fetching these entries put in DL_DIR (the file and its `.done` stamp, a git
+ * clone and its mirror tarball). Local files are never touched. Returns the paths removed.
+ */
+export function cleanDownloads(ctx: FetchContext, uris: readonly UriInput[]): string[] {
+  const removed: string[] = [];
+  const remove = (path: string) => {
+    if (!existsSync(path)) return;
+    rmSync(path, { recursive: true, force: true });
+    removed.push(path);
+  };
+  for (const source of parseAll(uris).map((u) => resolveSource(ctx, u))) {
+    if (source.kind === "file") {
+      remove(source.localPath);
+      remove(doneStampPath(source.localPath));
+    } else if (source.kind === "git") {
+      remove(source.git.clonedir);
+      remove(join(dirname(dirname(source.git.clonedir)), source.git.mirrorTarball));
+    }
+  }
+  return removed;
 }

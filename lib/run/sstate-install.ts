@@ -32,8 +32,11 @@ function readManifest(path: string): Manifest | null {
   }
 }
 
-/** Removes what an earlier install put in place: files first, then directories left empty. */
-export function uninstall(manifestPath: string): void {
+/**
+ * Removes what an earlier install put in place: files first, then directories left empty; with
+ * `outputsToo` (do_clean), the published directories themselves when nothing else is in them.
+ */
+export function uninstall(manifestPath: string, outputsToo = false): void {
   const m = readManifest(manifestPath);
   if (!m) return;
   for (const out of m.outputs) {
@@ -47,6 +50,13 @@ export function uninstall(manifestPath: string): void {
         rmdirSync(join(out.dir, d));
       } catch {
         // Not empty: another recipe's files are there too.
+      }
+    }
+    if (outputsToo) {
+      try {
+        rmdirSync(out.dir);
+      } catch {
+        // Shared with other recipes, or already gone.
       }
     }
   }

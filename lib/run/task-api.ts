@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { bbModule, oeModule, type DataStore } from "../data/index.js";
 import {
   applyPatches,
+  cleanDownloads,
   fetchAll,
   NetworkDisabled,
   splitSrcUri,
@@ -14,6 +15,7 @@ import {
   type FetchEvent,
 } from "../fetch/index.js";
 import { mayUseNetwork } from "./network.js";
+import { uninstall } from "./sstate-install.js";
 
 export interface TaskApiHooks {
   /** Runs another function of the recipe (shell or js), as the task runner runs functions. */
@@ -103,6 +105,8 @@ export function taskGlobals(d: DataStore, hooks: TaskApiHooks): Record<string, u
     download,
     unpack: async (uris: string[], rootDir: string) => void (await unpackAll(ctx, uris, { rootDir })),
     patch: async (uris: string[], sourceDir: string) => applyPatches(ctx, uris, { sourceDir }),
+    /** do_cleanall: removes what fetching `uris` put in DL_DIR; returns the paths removed. */
+    clean: (uris: string[]) => cleanDownloads(ctx, uris),
   });
   const bb = Object.freeze({
     ...bbModule,
@@ -111,6 +115,10 @@ export function taskGlobals(d: DataStore, hooks: TaskApiHooks): Record<string, u
   });
   const oe = Object.freeze({
     ...oeModule,
+    sstate: Object.freeze({
+      /** Removes what a shared-state task's install put in place (its manifest lists it), and the manifest. */
+      clean_manifest: (manifest: string) => uninstall(manifest, true),
+    }),
     path: Object.freeze({
       copyhardlinktree: copyHardlinkTree,
       remove: (path: string) => rmSync(path, { recursive: true, force: true }),

@@ -119,3 +119,61 @@ js () {
         throw new bb.parse.SkipRecipe(`incompatible with host ${d.getVar('TARGET_SYS')} (not in COMPATIBLE_HOST)`);
     }
 }
+
+# ---- clean, cleansstate, cleanall (OE's) ------------------------------------------------------
+
+# do_clean: the recipe's work directory (but its temp/, where this task's own log is being
+# written), its stamps, and through CLEANFUNCS what its shared-state tasks installed (sysroot
+# component, package data, deployed files). The next build restores or rebuilds it.
+CLEANFUNCS ?= ""
+js do_clean() {
+    const workdir = d.getVar('WORKDIR');
+    if (oe.path.exists(workdir)) {
+        for (const name of oe.path.listdir(workdir)) if (name !== 'temp') oe.path.remove(oe.path.join(workdir, name));
+    }
+    const stamp = d.getVar('STAMP');
+    const dir = stamp.slice(0, stamp.lastIndexOf('/'));
+    const prefix = stamp.slice(stamp.lastIndexOf('/') + 1) + '.';
+    if (oe.path.exists(dir)) {
+        for (const name of oe.path.listdir(dir)) if (name.startsWith(prefix)) oe.path.remove(oe.path.join(dir, name));
+    }
+    for (const func of (d.getVar('CLEANFUNCS') || '').split(/\s+/).filter(Boolean)) await bb.build.exec_func(func);
+}
+do_clean[nostamp] = "1"
+do_clean[dirs] = "${TOPDIR}"
+do_clean[doc] = "Removes the work directory, the stamps and the installed shared-state output of the recipe"
+addtask clean
+
+# do_cleansstate: do_clean, and the recipe's objects in SSTATE_DIR (mirrors are left alone).
+js do_cleansstate() {
+    const root = d.getVar('SSTATE_DIR');
+    const prefix = 'sstate:' + d.getVar('PN') + ':';
+    if (!oe.path.exists(root)) return;
+    let removed = 0;
+    for (const a of oe.path.listdir(root)) {
+        const da = oe.path.join(root, a);
+        if (!/^[0-9a-f]{2}$/.test(a)) continue;
+        for (const b of oe.path.listdir(da)) {
+            const db = oe.path.join(da, b);
+            for (const name of oe.path.listdir(db)) {
+                if (name.startsWith(prefix)) {
+                    oe.path.remove(oe.path.join(db, name));
+                    removed++;
+                }
+            }
+        }
+    }
+    bb.note('removed ' + removed + ' shared-state files of ' + d.getVar('PN') + ' from ' + root);
+}
+do_cleansstate[nostamp] = "1"
+do_cleansstate[doc] = "Removes the recipe's shared-state objects, after do_clean"
+addtask cleansstate after do_clean
+
+# do_cleanall: do_cleansstate, and the recipe's downloads in DL_DIR (which other build directories
+# sharing DL_DIR may still want: OE warns against it too).
+js do_cleanall() {
+    for (const path of bb.fetch2.clean(bb.fetch2.srcUri())) bb.note('removed ' + path);
+}
+do_cleanall[nostamp] = "1"
+do_cleanall[doc] = "Removes the recipe's downloads, after do_cleansstate"
+addtask cleanall after do_cleansstate

@@ -39,6 +39,15 @@ BB_HASHSERVE_UPSTREAM ?= ""
 SSTATE_HASHEQUIV_METHOD ?= "bake.OutHashBasic"
 HASHEQUIV_EXTRA_SIGDATA ?= ""
 
+# do_clean removes what each shared-state task installed, as its manifest lists it.
+CLEANFUNCS += "sstate_clean_installed"
+js sstate_clean_installed() {
+    for (const task of (d.getVar('SSTATETASKS') || '').split(/\s+/).filter(Boolean)) {
+        const arch = d.getVarFlag(task, 'sstate');
+        if (arch) oe.sstate.clean_manifest(d.getVar('SSTATE_MANIFESTS') + '/manifest-' + arch + '-' + d.getVar('PN') + '.' + task);
+    }
+}
+
 js () {
     const tasks = (d.getVar('SSTATETASKS') || '').split(/\s+/).filter(Boolean);
     for (const task of tasks) {
