@@ -30,8 +30,7 @@ test("bake gcc-cross-x86_64 musl hello: a static x86-64 hello that runs here", (
   const build = join(root, "build");
   mkdirSync(join(build, "conf"), { recursive: true });
   const dl = cacheDir("BAKE_E2E_DL_DIR", "/work/bake-cache/downloads", root, "downloads");
-  // A private sstate cache unless one is named: the test is about building from nothing (and a
-  // restored hello would have no image directory to run it from).
+  // A private sstate cache unless one is named: the test is about building from nothing.
   const sstate = process.env["BAKE_E2E_SSTATE_DIR"] ?? join(root, "sstate-cache");
   writeFileSync(
     join(build, "conf/bblayers.conf"),
@@ -46,6 +45,13 @@ test("bake gcc-cross-x86_64 musl hello: a static x86-64 hello that runs here", (
   const r = spawnSync(process.execPath, [bake, "gcc-cross-x86_64", "musl", "hello"], { cwd: build, encoding: "utf8" });
   t.log(`bake gcc-cross-x86_64 musl hello: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   t.is(r.status, 0, `${r.stdout}\n${r.stderr}`.slice(-6000));
+  if (process.env["BAKE_E2E_SSTATE_DIR"]) {
+    // A shared cache may hold musl and hello too: restored, they have no image directory. Their
+    // compiles run again here, with the toolchain as the cache gave it.
+    const again = spawnSync(process.execPath, [bake, "-C", "compile", "musl", "hello"], { cwd: build, encoding: "utf8" });
+    t.is(again.status, 0, `${again.stdout}\n${again.stderr}`.slice(-6000));
+    t.regex(again.stdout, /hello:do_compile/);
+  }
 
   const d = spawnSync(process.execPath, [bake, "getvar", "--value", "-r", "hello", "D"], { cwd: build, encoding: "utf8" });
   const hello = join(d.stdout.trim().split("\n").pop()!, "usr/bin/hello");
