@@ -158,13 +158,7 @@ export class SharedState {
       mirrors: parseSstateMirrors(settings.mirrors),
       onWarning: (w) => warn(`sstate mirror ${w.mirror}: ${w.url}: ${w.message}`),
     };
-    this.pool = new Piscina({
-      filename: new URL("./sstate-worker.js", import.meta.url).href,
-      minThreads: 0,
-      maxThreads: Math.max(1, threads),
-      idleTimeout: 30_000,
-      atomics: "disabled",
-    });
+    this.pool = sstateWorkers(threads);
   }
 
   objectId(node: TaskNode, unihash: string): SstateObjectId {
@@ -242,18 +236,23 @@ export class SharedState {
   }
 }
 
+/** The worker threads that archive, restore and hash outputs (and write signature data), started on demand. */
+function sstateWorkers(threads: number): Piscina {
+  return new Piscina({
+    filename: new URL("./sstate-worker.js", import.meta.url).href,
+    minThreads: 0,
+    maxThreads: Math.max(1, threads),
+    idleTimeout: 30_000,
+    atomics: "disabled",
+  });
+}
+
 /** Workers that write signature data; separate from SharedState so `bake -S` needs no sstate set-up. */
 export class SigDataWriter {
   private readonly pool: Piscina;
 
   constructor(threads: number) {
-    this.pool = new Piscina({
-      filename: new URL("./sstate-worker.js", import.meta.url).href,
-      minThreads: 0,
-      maxThreads: Math.max(1, threads),
-      idleTimeout: 30_000,
-      atomics: "disabled",
-    });
+    this.pool = sstateWorkers(threads);
   }
 
   async write(req: SigDataRequest): Promise<string[]> {
