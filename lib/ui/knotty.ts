@@ -9,6 +9,7 @@ import {
   downloadProgressText,
   elapsed,
   failureLines,
+  fetchMessageText,
   prefixed,
   progressBar,
   recipeTitle,
@@ -187,7 +188,7 @@ export class KnottyUi implements BuildUi {
             return;
           case "warning":
           case "note":
-            this.message(e.event.type, `${recipeTitle(e.node)} ${e.node.task.name}: ${e.event.url}: ${e.event.message}`);
+            this.message(e.event.type, fetchMessageText(e.node, e.event));
             return;
           default:
             return unreachable(e.event);

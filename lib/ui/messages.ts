@@ -166,6 +166,11 @@ export function downloadProgressText(p: { url: string; bytes: number; total: num
   return `${pct}${byteSize(p.bytes)}${of}, ${byteSize(p.rate)}/s ${fileOf(p.url)}`;
 }
 
+/** A fetcher's warning or note: `busybox-1.36.1-r0 do_fetch: URL: message`. */
+export function fetchMessageText(node: TaskNode, e: { url: string; message: string }): string {
+  return `${recipeTitle(node)} ${node.task.name}: ${e.url}: ${e.message}`;
+}
+
 /** One finished download: `busybox-1.36.1-r0 do_fetch: fetched URL (2.7 MiB, 1.3 MiB/s) from MIRROR`. */
 export function fetchedText(node: TaskNode, e: { url: string; from: string; bytes: number | null; seconds: number }): string {
   const size = e.bytes === null ? "" : ` (${byteSize(e.bytes)}, ${byteSize(e.bytes / Math.max(e.seconds, 0.001))}/s)`;

@@ -3,7 +3,7 @@
 import type { ChalkInstance } from "chalk";
 import type { BuildEvent } from "../run/index.js";
 import { displayName } from "../graph/types.js";
-import { failureLines, fetchedText, prefixed, recipeTitle, summaryLines, taskStartedText, type Level } from "./messages.js";
+import { failureLines, fetchedText, fetchMessageText, prefixed, recipeTitle, summaryLines, taskStartedText, type Level } from "./messages.js";
 import type { BuildUi, Output, ParseProgress } from "./ui.js";
 
 export class PlainUi implements BuildUi {
@@ -76,7 +76,7 @@ export class PlainUi implements BuildUi {
             return;
           case "warning":
           case "note":
-            this.message(e.event.type, `${recipeTitle(e.node)} ${e.node.task.name}: ${e.event.url}: ${e.event.message}`);
+            this.message(e.event.type, fetchMessageText(e.node, e.event));
             return;
           default:
             return unreachable(e.event);
