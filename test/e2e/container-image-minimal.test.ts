@@ -17,6 +17,7 @@ import { closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readFileSync, 
 import { arch, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildDir } from "../helpers/layer.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const bake = join(repo, "bin/bake.js");
@@ -26,24 +27,12 @@ const deployOf = (build: string) => join(build, "tmp/deploy/images/qemux86-64");
 const layoutOf = (build: string) => join(deployOf(build), `${image}-qemux86-64.oci`);
 
 function makeBuildDir(name: string, sstateDir: string, mirrors: readonly string[]): string {
-  const build = join(root, name);
-  mkdirSync(join(build, "conf"), { recursive: true });
-  writeFileSync(join(build, "conf/bblayers.conf"), [
-    'BBPATH = "${TOPDIR}"',
-    'BBFILES ?= ""',
-    `BBLAYERS = "${repo}/meta-core ${repo}/meta-bootstrap ${repo}/meta-containers"`,
-    "",
-  ].join("\n"));
-  writeFileSync(join(build, "conf/local.conf"), [
-    'MACHINE ??= "qemux86-64"',
-    'DISTRO ??= "bake"',
+  return buildDir(join(root, name), ["meta-core", "meta-bootstrap", "meta-containers"].map((l) => join(repo, l)), [
     `DL_DIR = "${process.env["BAKE_E2E_DL_DIR"] ?? join(root, "downloads")}"`,
     `SSTATE_DIR = "${sstateDir}"`,
     `SSTATE_MIRRORS = "${mirrors.join(" ")}"`,
     'PREMIRRORS ??= "https?://.*/.* apt:///"',
-    "",
-  ].join("\n"));
-  return build;
+  ]);
 }
 
 const sharedMirrors = process.env["BAKE_E2E_SSTATE_MIRRORS"] ? [process.env["BAKE_E2E_SSTATE_MIRRORS"]] : [];

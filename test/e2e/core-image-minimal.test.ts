@@ -10,8 +10,9 @@
 // BAKE_E2E_EXTRA_CONF (a file appended to local.conf) adjust the build, e.g. to try it with
 // another toolchain.
 import test from "ava";
+import { buildDir } from "../helpers/layer.js";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,22 +23,12 @@ const root = mkdtempSync(join(process.env["BAKE_E2E_TMPDIR"] ?? tmpdir(), "bake-
 const build = join(root, "build");
 const deploy = join(build, "tmp/deploy/images/qemux86-64");
 
-mkdirSync(join(build, "conf"), { recursive: true });
-writeFileSync(join(build, "conf/bblayers.conf"), [
-  'BBPATH = "${TOPDIR}"',
-  'BBFILES ?= ""',
-  `BBLAYERS = "${repo}/meta-core ${repo}/meta-bootstrap ${repo}/meta-containers ${process.env["BAKE_E2E_EXTRA_LAYERS"] ?? ""}"`,
-  "",
-].join("\n"));
-writeFileSync(join(build, "conf/local.conf"), [
-  'MACHINE ??= "qemux86-64"',
-  'DISTRO ??= "bake"',
+buildDir(build, ["meta-core", "meta-bootstrap", "meta-containers"].map((l) => join(repo, l)).concat(process.env["BAKE_E2E_EXTRA_LAYERS"] ?? []), [
   `DL_DIR = "${process.env["BAKE_E2E_DL_DIR"] ?? join(build, "downloads")}"`,
   `SSTATE_DIR = "${process.env["BAKE_E2E_SSTATE_DIR"] ?? join(build, "sstate-cache")}"`,
   'PREMIRRORS ??= "https?://.*/.* apt:///"',
   process.env["BAKE_E2E_EXTRA_CONF"] ? readFileSync(process.env["BAKE_E2E_EXTRA_CONF"], "utf8") : "",
-  "",
-].join("\n"));
+]);
 
 test.after.always(() => {
   if (!process.env["BAKE_TEST_KEEP"]) rmSync(root, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // Writing small layers and build directories for tests that run bake on real metadata.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 
 export function write(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -19,4 +19,11 @@ export function layerConf(name: string, priority = 6, depends = "core"): string 
     `LAYERSERIES_COMPAT_${name} = "ember"`,
     "",
   ].join("\n");
+}
+
+/** A build directory at `dir` with these layers and local.conf lines (MACHINE and DISTRO first). */
+export function buildDir(dir: string, layers: readonly string[], localConf: readonly string[]): string {
+  write(join(dir, "conf/bblayers.conf"), ['BBPATH = "${TOPDIR}"', 'BBFILES ?= ""', `BBLAYERS = "${layers.join(" ")}"`, ""].join("\n"));
+  write(join(dir, "conf/local.conf"), ['MACHINE ??= "qemux86-64"', 'DISTRO ??= "bake"', ...localConf, ""].join("\n"));
+  return dir;
 }
