@@ -203,6 +203,8 @@ export class SharedState {
   async outhash(node: TaskNode): Promise<string> {
     const req: OutHashRequest = {
       outputs: taskOutputs(node),
+      pn: node.recipe.pn,
+      pkgArch: pkgArchOf(node),
       task: node.task.name,
       extraSigData: this.settings.extraSigData,
       buildPaths: this.settings.buildPaths,

@@ -16,6 +16,7 @@ import {
   loadSigningKey,
   METADATA_SUFFIX,
   objectRelPath,
+  sstatePkgSpec,
   writeSstateObject,
   type RestoreStats,
   type SigningKey,
@@ -25,6 +26,8 @@ import { installObject, type OutputSpec } from "./sstate-install.js";
 
 export interface OutHashRequest {
   readonly outputs: readonly OutputSpec[];
+  readonly pn: string;
+  readonly pkgArch: string;
   readonly task: string;
   readonly extraSigData: string;
   /** Build paths replaced in symlink targets (so two build directories agree). */
@@ -34,7 +37,7 @@ export interface OutHashRequest {
 export async function outHash(req: OutHashRequest): Promise<string> {
   return computeOutHash(
     req.outputs.map((o) => ({ name: o.name, dir: o.input })),
-    { task: req.task, extraSigData: req.extraSigData, buildPaths: req.buildPaths },
+    { pkgSpec: sstatePkgSpec(req.pn, req.pkgArch), task: req.task, extraSigData: req.extraSigData, buildPaths: req.buildPaths },
   );
 }
 

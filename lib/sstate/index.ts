@@ -17,6 +17,7 @@ export {
   SSTATE_FORMAT_VERSION,
   METADATA_SUFFIX,
   objectRelPath,
+  sstatePkgSpec,
   taskName,
   encodeMetadata,
   decodeMetadata,

@@ -48,6 +48,11 @@ export function objectRelPath(id: SstateObjectId): string {
   return `${uh.slice(0, 2)}/${uh.slice(2, 4)}/${name}`;
 }
 
+/** OE's SSTATE_PKGSPEC, as bake names objects: what an outhash says the output is of. */
+export function sstatePkgSpec(pn: string, pkgArch: string): string {
+  return `sstate:${pn}:${pkgArch}:${SSTATE_FORMAT_VERSION}:`;
+}
+
 export const METADATA_SUFFIX = ".siginfo";
 
 export interface SstateMetadata extends SignedFields {
