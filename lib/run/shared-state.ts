@@ -4,24 +4,30 @@
 //
 // Trust (bake's choice; BitBake signs nothing): every object bake writes is signed with
 // SSTATE_SIGNING_KEY, or when that is empty with the user's own key, generated on first use in
-// ${XDG_CONFIG_HOME:-~/.config}/bake/sstate-key/. An object is used only if its signature verifies
-// against SSTATE_TRUSTED_KEYS or the signing key itself, so a fresh build directory of the same
-// user reuses its own shared state with no set-up, and a mirror is usable only once its
-// producer's public key is listed. Unsigned objects are refused unless SSTATE_ALLOW_UNSIGNED = "1".
+// ${XDG_CONFIG_HOME:-~/.config}/bake/sstate-key/. An object is used only if its signatures verify
+// against SSTATE_TRUSTED_KEYS (keys for everywhere, `URL=KEY` keys for one mirror) or the signing
+// key itself, so a fresh build directory of the same user reuses its own shared state with no
+// set-up, and a mirror is usable only once its producer's public key is listed for it. With
+// SSTATE_REQUIRED_SIGNATURES = "k", k distinct trusted keys must have signed an object (its
+// producer and orgs that reproduced it, `bake sstate attest`); one's own signature is enough.
+// Unsigned objects are refused unless SSTATE_ALLOW_UNSIGNED = "1".
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { Piscina } from "piscina";
 import type { TaskId, TaskNode } from "../graph/types.js";
 import {
+  asTaskHash,
   asUniHash,
   checkAvailability,
   fetchSstateObject,
+  findEquivalences,
+  equivalenceRelPath,
+  parseTrustSpec,
   generateKeyPair,
   loadSigningKey,
   objectRelPath,
   parseSstateMirrors,
-  parseTrustedKeys,
   publicKeyOf,
   type Refusal,
   type RestoreStats,
@@ -32,7 +38,7 @@ import {
 import type { SigDataRuntime } from "../signature/index.js";
 import type { HashEquivalenceSettings } from "./hash-equivalence.js";
 import type { OutputSpec } from "./sstate-install.js";
-import type { InstallRequest, OutHashRequest, PackageRequest, PackageResult, SigDataRequest } from "./sstate-worker.js";
+import type { InstallRequest, InstallResult, OutHashRequest, PackageRequest, PackageResult, SigDataRequest } from "./sstate-worker.js";
 import { isSet } from "./stamps.js";
 
 export interface SstateSettings {
@@ -43,6 +49,8 @@ export interface SstateSettings {
   /** SSTATE_SIGNING_KEY: a `.key` file; "" for the user's own key. */
   readonly signingKey: string;
   readonly allowUnsigned: boolean;
+  /** SSTATE_REQUIRED_SIGNATURES. */
+  readonly requiredSignatures: number;
   readonly skipCreation: boolean;
   /** SSTATE_MANIFESTS: what each install put where. */
   readonly manifests: string;
@@ -72,6 +80,7 @@ export function sstateSettings(getVar: (name: string) => string | null, env: Nod
     trustedKeys: v("SSTATE_TRUSTED_KEYS"),
     signingKey: v("SSTATE_SIGNING_KEY"),
     allowUnsigned: truthy(getVar("SSTATE_ALLOW_UNSIGNED")),
+    requiredSignatures: requiredSignatures(v("SSTATE_REQUIRED_SIGNATURES")),
     skipCreation: truthy(getVar("SSTATE_SKIP_CREATION")),
     manifests: v("SSTATE_MANIFESTS") || join(tmpdir, "sstate-control"),
     staging: join(tmpdir, "sstate-staging"),
@@ -89,14 +98,43 @@ export function sstateSettings(getVar: (name: string) => string | null, env: Nod
   };
 }
 
-/** The signing key in force: SSTATE_SIGNING_KEY, or the user's own (made on first use). */
-export function resolveSigningKey(s: SstateSettings): string {
+export class SstateSettingError extends Error {
+  override readonly name = "SstateSettingError";
+}
+
+function requiredSignatures(value: string): number {
+  if (value === "") return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new SstateSettingError(`SSTATE_REQUIRED_SIGNATURES = "${value}": expected a whole number of signatures, 1 or more`);
+  return n;
+}
+
+/**
+ * The signing key in force: SSTATE_SIGNING_KEY, or the user's own, made on first use unless
+ * `create` is false (then null when there is none yet).
+ */
+export function resolveSigningKey(s: SstateSettings, create?: true): string;
+export function resolveSigningKey(s: SstateSettings, create: boolean): string | null;
+export function resolveSigningKey(s: SstateSettings, create = true): string | null {
   if (s.signingKey !== "") return s.signingKey;
   const existing = existsSync(s.userKeyDir) ? readdirSync(s.userKeyDir).filter((n) => n.endsWith(".key")).sort() : [];
   if (existing.length > 0) return join(s.userKeyDir, existing[0]!);
+  if (!create) return null;
   mkdirSync(s.userKeyDir, { recursive: true, mode: 0o700 });
   const name = `bake-${(process.env.USER ?? "user").replace(/[^A-Za-z0-9._-]/g, "") || "user"}`;
   return generateKeyPair(s.userKeyDir, name).keyFile;
+}
+
+/** What a build trusts: the same for its restores and for `bake sstate verify` in its directory. */
+export function trustPolicyOf(s: SstateSettings, signingKey: string | null): TrustPolicy {
+  const keys = parseTrustSpec(s.trustedKeys);
+  return {
+    trustedKeys: keys.everywhere,
+    scopedKeys: keys.scoped,
+    ...(signingKey === null ? {} : { ownKey: publicKeyOf(loadSigningKey(signingKey)) }),
+    allowUnsigned: s.allowUnsigned,
+    requiredSignatures: s.requiredSignatures,
+  };
 }
 
 export type Availability = "local" | "mirror" | "missing";
@@ -151,8 +189,7 @@ export class SharedState {
     private readonly warn: (text: string) => void,
   ) {
     this.signingKey = resolveSigningKey(settings);
-    const own = publicKeyOf(loadSigningKey(this.signingKey));
-    this.trust = { trustedKeys: [...parseTrustedKeys(settings.trustedKeys), own], allowUnsigned: settings.allowUnsigned };
+    this.trust = trustPolicyOf(settings, this.signingKey);
     this.store = {
       sstateDir: settings.sstateDir,
       mirrors: parseSstateMirrors(settings.mirrors),
@@ -177,6 +214,27 @@ export class SharedState {
     return out;
   }
 
+  /**
+   * For tasks the hash-equivalence server has no unihash for: the unihash equivalence records
+   * in SSTATE_DIR or on a mirror give (another build directory's, another org's equivalences).
+   */
+  async equivalences(items: readonly { readonly node: TaskNode; readonly taskhash: string }[]): Promise<Map<TaskId, string>> {
+    const ids = items.map(({ node, taskhash }) => ({
+      pn: node.recipe.pn,
+      pkgArch: pkgArchOf(node),
+      task: node.task.name,
+      taskHash: asTaskHash(taskhash),
+      ownObject: this.objectId(node, taskhash),
+    }));
+    const found = await findEquivalences(ids, this.trust, this.store, (r) => this.warn(`sstate equivalence record refused (${r.reason}): ${r.object}: ${r.detail}`));
+    const out = new Map<TaskId, string>();
+    items.forEach((item, i) => {
+      const f = found.get(equivalenceRelPath(ids[i]!));
+      if (f) out.set(item.node.id, f.uniHash);
+    });
+    return out;
+  }
+
   private manifest(node: TaskNode): string {
     return join(this.settings.manifests, `manifest-${pkgArchOf(node)}-${node.recipe.pn}.${node.task.name}`);
   }
@@ -185,24 +243,22 @@ export class SharedState {
   async restore(node: TaskNode, unihash: string): Promise<RestoreOutcome> {
     const got = await fetchSstateObject(this.objectId(node, unihash), this.trust, this.store);
     if (!got.ok) return got;
-    try {
-      const req: InstallRequest = {
-        archivePath: got.object.archivePath,
-        outputs: taskOutputs(node),
-        manifest: this.manifest(node),
-        stagingRoot: this.settings.staging,
-      };
-      const stats = (await this.pool.run(req, { name: "install" })) as RestoreStats;
-      return { ok: true, source: got.source, ...(got.url ? { url: got.url } : {}), stats };
-    } catch (e) {
-      const message = (e as Error).message;
-      return { ok: false, refusals: [{ reason: /unsafe|outside|\.\./i.test(message) ? "unsafe-member" : "corrupt-archive", object: got.object.archivePath, detail: message }] };
-    }
+    const req: InstallRequest = {
+      archivePath: got.object.archivePath,
+      outputs: taskOutputs(node),
+      manifest: this.manifest(node),
+      stagingRoot: this.settings.staging,
+    };
+    const r = (await this.pool.run(req, { name: "install" })) as InstallResult;
+    if (!r.ok) return { ok: false, refusals: [r.refusal] };
+    return { ok: true, source: got.source, ...(got.url ? { url: got.url } : {}), stats: r.stats };
   }
 
   async outhash(node: TaskNode): Promise<string> {
     const req: OutHashRequest = {
       outputs: taskOutputs(node),
+      pn: node.recipe.pn,
+      pkgArch: pkgArchOf(node),
       task: node.task.name,
       extraSigData: this.settings.extraSigData,
       buildPaths: this.settings.buildPaths,

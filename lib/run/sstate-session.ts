@@ -70,7 +70,7 @@ export class SstateSession {
         return flag ? files.checksums(parseFileChecksums(flag)) : [];
       },
       asksServer: (node) => isSstateTask(node),
-      ...(equivalence ? { lookup: (qs) => equivalence.lookup(qs.map((q) => q.taskhash)) } : {}),
+      ...(equivalence ? { lookup: (qs) => this.lookup(equivalence, qs) } : {}),
     });
     this.stamps = new StampSet(o.bases, (id) => this.signatures.unihashOf(id));
   }
@@ -92,6 +92,19 @@ export class SstateSession {
       await writer?.close();
       throw e;
     }
+  }
+
+  /**
+   * The hash-equivalence server first (this build directory's history, or a team's server);
+   * for what it does not know, the equivalence records that travel with the objects.
+   */
+  private async lookup(equivalence: HashEquivalence, qs: readonly { readonly node: TaskNode; readonly taskhash: string }[]): Promise<(string | null)[]> {
+    const found = await equivalence.lookup(qs.map((q) => q.taskhash));
+    if (!this.shared) return found;
+    const unknown = qs.filter((_, i) => found[i] === null);
+    if (unknown.length === 0) return found;
+    const records = await this.shared.equivalences(unknown);
+    return qs.map((q, i) => found[i] ?? records.get(q.node.id) ?? null);
   }
 
   private node(id: TaskId): TaskNode {

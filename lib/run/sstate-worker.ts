@@ -10,13 +10,19 @@ import { parseRecipeVariants, type ParsedRecipe } from "../evaluate/index.js";
 import {
   asOutHash,
   asTaskHash,
+  archiveRefusal,
+  ArchiveError,
   asUniHash,
   computeOutHash,
   createArchive,
   loadSigningKey,
   METADATA_SUFFIX,
   objectRelPath,
+  sstatePkgSpec,
+  writeEquivalence,
   writeSstateObject,
+  equivalenceRelPath,
+  type Refusal,
   type RestoreStats,
   type SigningKey,
 } from "../sstate/index.js";
@@ -25,6 +31,8 @@ import { installObject, type OutputSpec } from "./sstate-install.js";
 
 export interface OutHashRequest {
   readonly outputs: readonly OutputSpec[];
+  readonly pn: string;
+  readonly pkgArch: string;
   readonly task: string;
   readonly extraSigData: string;
   /** Build paths replaced in symlink targets (so two build directories agree). */
@@ -34,7 +42,7 @@ export interface OutHashRequest {
 export async function outHash(req: OutHashRequest): Promise<string> {
   return computeOutHash(
     req.outputs.map((o) => ({ name: o.name, dir: o.input })),
-    { task: req.task, extraSigData: req.extraSigData, buildPaths: req.buildPaths },
+    { pkgSpec: sstatePkgSpec(req.pn, req.pkgArch), task: req.task, extraSigData: req.extraSigData, buildPaths: req.buildPaths },
   );
 }
 
@@ -81,6 +89,12 @@ export async function packageOutputs(req: PackageRequest): Promise<PackageResult
   for (const s of sources) mkdirSync(s.dir, { recursive: true });
   const id = { pn: req.pn, pkgArch: req.pkgArch, task: req.task, uniHash: asUniHash(req.uniHash) };
   const archivePath = join(req.sstateDir, objectRelPath(id));
+  // Filed under an earlier equivalent unihash: say so beside the objects, for builds whose
+  // hash-equivalence server has never heard of this taskhash.
+  if (!req.skipCreation && req.uniHash !== req.taskHash && req.outHash !== null) {
+    const eq = { pn: req.pn, pkgArch: req.pkgArch, task: req.task, taskHash: asTaskHash(req.taskHash), uniHash: id.uniHash, outHash: asOutHash(req.outHash) };
+    if (!existsSync(join(req.sstateDir, equivalenceRelPath(eq)))) writeEquivalence(req.sstateDir, eq, signingKey(req.signingKey));
+  }
   if (!req.skipCreation && !existsSync(archivePath + METADATA_SUFFIX)) {
     const object = await writeSstateObject({
       sstateDir: req.sstateDir,
@@ -114,9 +128,19 @@ export interface InstallRequest {
   readonly stagingRoot: string;
 }
 
-/** setscene: install a verified object's output without running the task. */
-export async function install(req: InstallRequest): Promise<RestoreStats> {
-  return installObject(req.archivePath, req.outputs, req.manifest, req.stagingRoot);
+export type InstallResult = { readonly ok: true; readonly stats: RestoreStats } | { readonly ok: false; readonly refusal: Refusal };
+
+/**
+ * setscene: install a verified object's output without running the task. A refused archive is a
+ * result, not an error, so its reason survives the trip out of the worker.
+ */
+export async function install(req: InstallRequest): Promise<InstallResult> {
+  try {
+    return { ok: true, stats: await installObject(req.archivePath, req.outputs, req.manifest, req.stagingRoot) };
+  } catch (e) {
+    if (e instanceof ArchiveError && e.reason !== "bad-input") return { ok: false, refusal: archiveRefusal(e, req.archivePath) };
+    throw e;
+  }
 }
 
 // ---- signature data ---------------------------------------------------------------------------

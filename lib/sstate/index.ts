@@ -9,25 +9,32 @@ export { createArchive, restoreArchive, scanArchive, ArchiveError } from "./arch
 export type { UnsafeMemberReason } from "./members.js";
 export { DEFAULT_ZSTD_LEVEL } from "./zstd.js";
 
-export type { KeyId, PublicKeyInfo, SigningKey, GeneratedKey, SignedFields, Signature, SignatureRefusal, SignatureCheck } from "./signing.js";
-export { generateKeyPair, loadSigningKey, parseTrustedKeys, publicKeyOf, fingerprint, sign, verifySignature, KeyError } from "./signing.js";
+export type { KeyId, PublicKeyInfo, SigningKey, GeneratedKey, SignedFields, Signature, SignatureRefusal, SignatureCheck, ScopedKey, TrustedKeys } from "./signing.js";
+export { generateKeyPair, loadSigningKey, parseTrustedKeys, parseTrustSpec, scopePrefix, publicKeyOf, fingerprint, sign, addSignature, verifySignatures, KeyError } from "./signing.js";
 
-export type { SstateObjectId, SstateMetadata, SstateObject, WriteObjectOptions, TrustPolicy, RefusalReason, Refusal, Verdict, RestoreResult } from "./object.js";
+export type { SstateObjectId, SstateMetadata, SstateObject, WriteObjectOptions, TrustPolicy, Location, SignedVerdict, RefusalReason, Refusal, Verdict, RestoreResult } from "./object.js";
 export {
   SSTATE_FORMAT_VERSION,
   METADATA_SUFFIX,
   objectRelPath,
+  sstatePkgSpec,
   taskName,
   encodeMetadata,
   decodeMetadata,
   writeSstateObject,
   checkMetadata,
+  checkSignatures,
+  keysFor,
+  archiveRefusal,
   verifyLocalObject,
+  verifyObject,
   restoreSstateObject,
 } from "./object.js";
 
-export type { MirrorRule, StoreWarning, StoreOptions, Availability, FetchResult } from "./store.js";
-export { parseSstateMirrors, mirrorUrl, checkAvailability, fetchSstateObject, MirrorSyntaxError } from "./store.js";
+export type { MirrorRule, StoreWarning, StoreOptions, Availability, FetchResult, EquivalenceFound } from "./store.js";
+export { parseSstateMirrors, mirrorUrl, checkAvailability, fetchSstateObject, findEquivalences, MirrorSyntaxError } from "./store.js";
+export type { EquivalenceId, EquivalenceFields, Equivalence, EquivalenceVerdict } from "./equivalence.js";
+export { EQUIVALENCE_SUFFIX, equivalenceRelPath, equivalenceFingerprint, encodeEquivalence, decodeEquivalence, checkEquivalence, writeEquivalence, readLocalEquivalence } from "./equivalence.js";
 
 export type { OutHashOptions } from "./outhash.js";
 export { computeOutHash, outHashManifest } from "./outhash.js";

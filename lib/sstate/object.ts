@@ -5,13 +5,27 @@ import { createHash } from "node:crypto";
 import { createReadStream, mkdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { ArchiveError, createArchive, restoreArchive, type RestoreStats, type SstateOutput } from "./archive.js";
+import { ArchiveError, createArchive, restoreArchive, scanArchive, type RestoreStats, type SstateOutput } from "./archive.js";
 import { commitRename, tempNameFor, writeFileAtomic } from "./atomic.js";
 import { asOutHash, asSha256, asTaskHash, asUniHash, type OutHash, type Sha256, type TaskHash, type UniHash } from "./hashes.js";
-import { sign, verifySignature, type PublicKeyInfo, type Signature, type SignatureRefusal, type SignedFields, type SigningKey, type KeyId } from "./signing.js";
+import {
+  addSignature,
+  fingerprint,
+  verifySignatures,
+  type KeyId,
+  type PublicKeyInfo,
+  type ScopedKey,
+  type Signature,
+  type SignatureRefusal,
+  type SignedFields,
+  type SigningKey,
+} from "./signing.js";
 
-/** Bumped when the archive layout or the metadata schema changes; part of the object name. */
-export const SSTATE_FORMAT_VERSION = 1;
+/**
+ * Bumped when the archive layout or the metadata schema changes; part of the object name.
+ * 2: `signatures`, a list (an object's producer and the orgs that reproduced it), for `signature`.
+ */
+export const SSTATE_FORMAT_VERSION = 2;
 
 /** What an object is, hence its file name. */
 export interface SstateObjectId {
@@ -48,10 +62,16 @@ export function objectRelPath(id: SstateObjectId): string {
   return `${uh.slice(0, 2)}/${uh.slice(2, 4)}/${name}`;
 }
 
+/** OE's SSTATE_PKGSPEC, as bake names objects: what an outhash says the output is of. */
+export function sstatePkgSpec(pn: string, pkgArch: string): string {
+  return `sstate:${pn}:${pkgArch}:${SSTATE_FORMAT_VERSION}:`;
+}
+
 export const METADATA_SUFFIX = ".siginfo";
 
 export interface SstateMetadata extends SignedFields {
-  readonly signature: Signature | null;
+  /** Every signature over fingerprint(fields), sorted by key id; empty when unsigned. */
+  readonly signatures: readonly Signature[];
 }
 
 /** A committed object in a local SSTATE_DIR. */
@@ -74,7 +94,8 @@ const MetadataSchema = z.object({
   uniHash: z.string(),
   outHash: z.string().nullable(),
   archive: z.object({ sha256: z.string(), size: z.number().int().nonnegative() }),
-  signature: z.object({ keyId: z.string(), sig: z.string() }).nullable(),
+  // Absent or empty: unsigned, which trust decides (the `unsigned` refusal), not the schema.
+  signatures: z.array(z.object({ keyId: z.string(), sig: z.string() })).optional(),
 });
 
 /** The `.siginfo` JSON text, keys in a fixed order. */
@@ -91,7 +112,7 @@ export function encodeMetadata(m: SstateMetadata): string {
       uniHash: m.uniHash,
       outHash: m.outHash,
       archive: { sha256: m.archiveSha256, size: m.archiveSize },
-      signature: m.signature,
+      signatures: m.signatures,
     },
     null,
     2,
@@ -107,6 +128,9 @@ export function decodeMetadata(text: string): MetadataResult {
   } catch (e) {
     return { ok: false, detail: `not JSON: ${(e as Error).message}` };
   }
+  const format = (json as { format?: unknown } | null)?.format;
+  if (format !== SSTATE_FORMAT_VERSION)
+    return { ok: false, detail: `metadata format ${JSON.stringify(format)}, this bake reads format ${SSTATE_FORMAT_VERSION} (an object of another bake version; prune it)` };
   const r = MetadataSchema.safeParse(json);
   if (!r.success) return { ok: false, detail: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
   const d = r.data;
@@ -125,7 +149,7 @@ export function decodeMetadata(text: string): MetadataResult {
         outHash: d.outHash === null ? null : asOutHash(d.outHash),
         archiveSha256: asSha256(d.archive.sha256),
         archiveSize: d.archive.size,
-        signature: d.signature === null ? null : { keyId: d.signature.keyId as KeyId, sig: d.signature.sig },
+        signatures: (d.signatures ?? []).map((x) => ({ keyId: x.keyId as KeyId, sig: x.sig })),
       },
     };
   } catch (e) {
@@ -184,7 +208,7 @@ export async function writeSstateObject(o: WriteObjectOptions): Promise<SstateOb
     archiveSha256: info.sha256,
     archiveSize: info.size,
   };
-  const metadata: SstateMetadata = { ...fields, signature: o.signingKey ? sign(fields, o.signingKey) : null };
+  const metadata: SstateMetadata = { ...fields, signatures: o.signingKey ? addSignature([], fingerprint(fields), o.signingKey) : [] };
   writeFileAtomic(metadataPath, encodeMetadata(metadata), 0o644);
   return { id: o.id, relPath, archivePath, metadataPath, metadata };
 }
@@ -193,12 +217,58 @@ export async function writeSstateObject(o: WriteObjectOptions): Promise<SstateOb
 // Trust
 
 export interface TrustPolicy {
+  /** Keys trusted for objects from anywhere (SSTATE_TRUSTED_KEYS entries without a URL). */
   readonly trustedKeys: readonly PublicKeyInfo[];
+  /** Keys trusted only for objects read from under a mirror's URL (`URL=KEY` entries). */
+  readonly scopedKeys?: readonly ScopedKey[];
+  /**
+   * The build's own signing key: trusted everywhere, and its signature alone is enough whatever
+   * `requiredSignatures` says (an object it signed is one this build directory's owner built).
+   */
+  readonly ownKey?: PublicKeyInfo;
   /**
    * Accept objects that carry no signature at all (a private SSTATE_DIR written by this user
    * without a key). Never covers an unknown key or a bad signature.
    */
   readonly allowUnsigned?: boolean;
+  /** SSTATE_REQUIRED_SIGNATURES: distinct trusted keys that must have signed (default 1). */
+  readonly requiredSignatures?: number;
+}
+
+/**
+ * Where an object was read from: null for the local SSTATE_DIR, else its URL on a mirror. What
+ * is in SSTATE_DIR was checked when it came in (or written here), so every configured key is
+ * trusted there; a key given for one mirror is trusted for objects read from that mirror only.
+ */
+export type Location = string | null;
+
+export function keysFor(trust: TrustPolicy, where: Location): PublicKeyInfo[] {
+  const scoped = (trust.scopedKeys ?? []).filter((s) => where === null || where.startsWith(s.prefix)).map((s) => s.key);
+  return [...trust.trustedKeys, ...scoped, ...(trust.ownKey ? [trust.ownKey] : [])];
+}
+
+export type SignedVerdict =
+  | { readonly ok: true; readonly signedBy: readonly PublicKeyInfo[] }
+  | { readonly ok: false; readonly reason: SignatureRefusal; readonly detail: string };
+
+/** The trust rule for any signed document (an object's metadata, an equivalence record). */
+export function checkSignatures(data: Buffer, signatures: readonly Signature[], trust: TrustPolicy, where: Location): SignedVerdict {
+  if (signatures.length === 0 && trust.allowUnsigned) return { ok: true, signedBy: [] };
+  const keys = keysFor(trust, where);
+  const own = trust.ownKey;
+  if (own && signatures.some((s) => s.keyId === own.keyId)) {
+    const mine = verifySignatures(data, signatures, keys, 1);
+    if (!mine.ok) return mine;
+    if (mine.keys.some((k) => k.keyId === own.keyId)) return { ok: true, signedBy: mine.keys };
+  }
+  const v = verifySignatures(data, signatures, keys, Math.max(1, trust.requiredSignatures ?? 1));
+  if (v.ok) return { ok: true, signedBy: v.keys };
+  if (v.reason === "untrusted-key") {
+    // Say so when the signer is trusted, but for another mirror.
+    const elsewhere = (trust.scopedKeys ?? []).filter((sk) => signatures.some((s) => s.keyId === sk.key.keyId)).map((sk) => `${sk.key.name} is trusted for ${sk.prefix} only`);
+    if (elsewhere.length > 0) return { ...v, detail: `${v.detail}; ${[...new Set(elsewhere)].join(", ")}` };
+  }
+  return v;
 }
 
 export type RefusalReason =
@@ -213,25 +283,34 @@ export interface Refusal {
   readonly reason: RefusalReason;
   /** The archive or metadata path or URL. */
   readonly object: string;
+  /** What is wrong; never repeats `object`. */
   readonly detail: string;
   readonly member?: string;
 }
 
 export type Verdict =
-  | { readonly ok: true; readonly signedBy: PublicKeyInfo | null }
+  | { readonly ok: true; readonly signedBy: readonly PublicKeyInfo[] }
   | { readonly ok: false; readonly refusal: Refusal };
 
-/** Does the metadata describe the object we asked for, and is it signed by someone we trust? */
-export function checkMetadata(m: SstateMetadata, expected: SstateObjectId | null, trust: TrustPolicy, where: string): Verdict {
-  const refuse = (reason: RefusalReason, detail: string): Verdict => ({ ok: false, refusal: { reason, object: where, detail } });
+/**
+ * Does the metadata describe the object we asked for, and is it signed as trust requires for
+ * where it was read from (`where`: null for SSTATE_DIR, else the mirror URL, also used as the
+ * refusal's `object`; `label` names the local file)?
+ */
+export function checkMetadata(m: SstateMetadata, expected: SstateObjectId | null, trust: TrustPolicy, where: Location, label: string = where ?? ""): Verdict {
+  const refuse = (reason: RefusalReason, detail: string): Verdict => ({ ok: false, refusal: { reason, object: label, detail } });
   if (expected !== null) {
     // A validly signed object of another task served under this name must not be used.
     if (m.pn !== expected.pn || m.task !== taskName(expected.task) || m.pkgArch !== expected.pkgArch || m.uniHash !== expected.uniHash)
       return refuse("wrong-object", `metadata describes ${m.pn}:${m.task}:${m.pkgArch}:${m.uniHash}, wanted ${expected.pn}:${taskName(expected.task)}:${expected.pkgArch}:${expected.uniHash}`);
   }
-  if (m.signature === null && trust.allowUnsigned) return { ok: true, signedBy: null };
-  const s = verifySignature(m, m.signature, trust.trustedKeys);
-  return s.ok ? { ok: true, signedBy: s.key } : refuse(s.reason, s.detail);
+  const s = checkSignatures(fingerprint(m), m.signatures, trust, where);
+  return s.ok ? { ok: true, signedBy: s.signedBy } : refuse(s.reason, s.detail);
+}
+
+/** An archive's refusal for an ArchiveError, the same wherever an archive is read. */
+export function archiveRefusal(e: ArchiveError, archivePath: string): Refusal {
+  return { reason: e.unsafe ? "unsafe-member" : "corrupt-archive", object: archivePath, detail: e.detail, ...(e.member === undefined ? {} : { member: e.member }) };
 }
 
 export async function sha256File(path: string): Promise<{ sha256: Sha256; size: number }> {
@@ -255,7 +334,7 @@ export async function verifyLocalObject(archivePath: string, expected: SstateObj
   }
   const d = decodeMetadata(text);
   if (!d.ok) return { ok: false, refusal: { reason: "bad-metadata", object: metadataPath, detail: d.detail } };
-  const v = checkMetadata(d.metadata, expected, trust, metadataPath);
+  const v = checkMetadata(d.metadata, expected, trust, null, metadataPath);
   if (!v.ok) return { ...v, metadata: d.metadata };
   let actual;
   try {
@@ -263,15 +342,33 @@ export async function verifyLocalObject(archivePath: string, expected: SstateObj
       return { ok: false, refusal: { reason: "checksum-mismatch", object: archivePath, detail: `size is not ${d.metadata.archiveSize}` }, metadata: d.metadata };
     actual = await sha256File(archivePath);
   } catch (e) {
-    return { ok: false, refusal: { reason: "checksum-mismatch", object: archivePath, detail: (e as Error).message }, metadata: d.metadata };
+    const err = e as NodeJS.ErrnoException;
+    return { ok: false, refusal: { reason: "checksum-mismatch", object: archivePath, detail: err.code === "ENOENT" ? "archive missing" : err.message }, metadata: d.metadata };
   }
   if (actual.sha256 !== d.metadata.archiveSha256)
     return { ok: false, refusal: { reason: "checksum-mismatch", object: archivePath, detail: `sha256 ${actual.sha256}, metadata says ${d.metadata.archiveSha256}` }, metadata: d.metadata };
   return { ...v, metadata: d.metadata };
 }
 
+/**
+ * Every check a restore makes, without restoring: metadata, identity, signatures, checksum
+ * (verifyLocalObject) and then every member through the same member policy as restoreArchive
+ * (scanArchive). `bake sstate verify` is this, object by object.
+ */
+export async function verifyObject(archivePath: string, expected: SstateObjectId | null, trust: TrustPolicy): Promise<Verdict & { metadata?: SstateMetadata }> {
+  const v = await verifyLocalObject(archivePath, expected, trust);
+  if (!v.ok || !v.metadata) return v;
+  try {
+    await scanArchive(archivePath, v.metadata.outputs);
+  } catch (e) {
+    if (!(e instanceof ArchiveError)) throw e;
+    return { ok: false, refusal: archiveRefusal(e, archivePath), metadata: v.metadata };
+  }
+  return v;
+}
+
 export type RestoreResult =
-  | { readonly ok: true; readonly stats: RestoreStats; readonly signedBy: PublicKeyInfo | null }
+  | { readonly ok: true; readonly stats: RestoreStats; readonly signedBy: readonly PublicKeyInfo[] }
   | { readonly ok: false; readonly refusal: Refusal };
 
 /**
@@ -297,16 +394,7 @@ export async function restoreSstateObject(
     }
     return { ok: true, stats, signedBy: v.signedBy };
   } catch (e) {
-    if (e instanceof ArchiveError && e.reason !== "bad-input")
-      return {
-        ok: false,
-        refusal: {
-          reason: e.unsafe ? "unsafe-member" : "corrupt-archive",
-          object: archivePath,
-          detail: e.detail,
-          ...(e.member === undefined ? {} : { member: e.member }),
-        },
-      };
+    if (e instanceof ArchiveError && e.reason !== "bad-input") return { ok: false, refusal: archiveRefusal(e, archivePath) };
     throw e;
   }
 }

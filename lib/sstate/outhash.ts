@@ -1,7 +1,10 @@
-// The outhash of a task: sha256 of a sorted manifest of its output directories, in the spirit of
-// OE's OEOuthashBasic. Two runs whose outputs have the same names, types, modes, sizes, contents
-// and link targets get the same OutHash, whichever build directory, user or time produced them,
-// which is what lets the hash-equivalence server merge their unihashes.
+// The outhash of a task: sha256 of a sorted manifest of its output directories, as OE's
+// OEOuthashBasic. Two runs of the same task of the same recipe whose outputs have the same names,
+// types, modes, sizes, contents and link targets get the same OutHash, whichever build directory,
+// user or time produced them, which is what lets the hash-equivalence server merge their
+// unihashes. The recipe and architecture (SSTATE_PKGSPEC) and the task are hashed too, as OE
+// does: two recipes whose outputs happen to be equal (both empty, say) are not equivalent, or
+// one's object would be filed under the other's unihash, found only through that one server.
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -10,6 +13,8 @@ import { asOutHash, type OutHash } from "./hashes.js";
 import { walkOutput, type WalkEntry } from "./walk.js";
 
 export interface OutHashOptions {
+  /** The recipe and architecture, `sstate:<PN>:<PKGARCH>:<FORMAT>:` (sstatePkgSpec), as OEOuthashBasic's `SSTATE_PKGSPEC=`. */
+  readonly pkgSpec: string;
   /** Task name; part of the hash as in OEOuthashBasic (`task=`). */
   readonly task: string;
   /** HASHEQUIV_EXTRA_SIGDATA: lets a distro force a new equivalence class. */
@@ -158,7 +163,7 @@ export async function outHashManifest(outputs: readonly SstateOutput[], o: OutHa
   };
   await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 8) }, worker));
 
-  let text = `bake-outhash/1\ntask=${o.task}\n`;
+  let text = `bake-outhash/2\nSSTATE_PKGSPEC=${escapePath(o.pkgSpec)}\ntask=${escapePath(o.task)}\n`;
   if (o.extraSigData) text += `extra=${escapePath(o.extraSigData)}\n`;
   for (let i = 0; i < entries.length; i++) {
     const { member, e } = entries[i]!;

@@ -96,25 +96,62 @@ function parsePublicLine(line: string, source: string): PublicKeyInfo {
   return publicFromRaw(m[1] ?? keyIdOf(raw), raw, source);
 }
 
-/**
- * SSTATE_TRUSTED_KEYS: whitespace-separated entries, each either an inline `name:base64` /
- * `base64` key or else a path to a `.pub` file (one key per line, `#` comments).
- */
-export function parseTrustedKeys(spec: string | readonly string[]): PublicKeyInfo[] {
-  const entries = typeof spec === "string" ? spec.split(/\s+/).filter(Boolean) : spec;
+function readKeyEntry(entry: string, source: string): PublicKeyInfo[] {
+  if (INLINE_KEY.test(entry)) return [parsePublicLine(entry, source)];
+  let text: string;
+  try {
+    text = readFileSync(entry, "utf8");
+  } catch (e) {
+    throw new KeyError(`cannot read trusted key: ${(e as Error).message}`, entry);
+  }
   const out: PublicKeyInfo[] = [];
+  for (const line of text.split("\n")) if (line.trim() !== "" && !line.startsWith("#")) out.push(parsePublicLine(line, entry));
+  return out;
+}
+
+/** A key trusted only for what is read from under one URL prefix (a mirror). */
+export interface ScopedKey {
+  /** Always ends with "/": `http://host:8000/sstate/`. */
+  readonly prefix: string;
+  readonly key: PublicKeyInfo;
+}
+
+export interface TrustedKeys {
+  /** Trusted for objects from anywhere: SSTATE_DIR and every mirror. */
+  readonly everywhere: PublicKeyInfo[];
+  readonly scoped: ScopedKey[];
+}
+
+/** `URL=KEY`: the URL is up to the first "=" (a base64 key may end with one, a URL prefix may not hold one). */
+const SCOPED_ENTRY = /^([a-z][a-z0-9+.-]*:\/\/[^=\s]*)=(.+)$/;
+
+/** A mirror URL prefix as a scope: a directory, so `http://a.example` does not cover `http://a.example.evil/`. */
+export function scopePrefix(url: string): string {
+  return url.endsWith("/") ? url : `${url}/`;
+}
+
+/**
+ * SSTATE_TRUSTED_KEYS: whitespace-separated entries. `KEY` is trusted everywhere; `URL=KEY` only
+ * for objects read from under URL (a mirror: `http://127.0.0.1:8000/=/keys/org-a.pub`). KEY is
+ * an inline `name:base64` / `base64` key or else a path to a `.pub` file (one key per line, `#`
+ * comments).
+ */
+export function parseTrustSpec(spec: string | readonly string[]): TrustedKeys {
+  const entries = typeof spec === "string" ? spec.split(/\s+/).filter(Boolean) : spec;
+  const out: TrustedKeys = { everywhere: [], scoped: [] };
   for (const entry of entries) {
-    if (!INLINE_KEY.test(entry)) {
-      let text: string;
-      try {
-        text = readFileSync(entry, "utf8");
-      } catch (e) {
-        throw new KeyError(`cannot read trusted key: ${(e as Error).message}`, entry);
-      }
-      for (const line of text.split("\n")) if (line.trim() !== "" && !line.startsWith("#")) out.push(parsePublicLine(line, entry));
-    } else out.push(parsePublicLine(entry, "SSTATE_TRUSTED_KEYS"));
+    const m = SCOPED_ENTRY.exec(entry);
+    if (m) for (const key of readKeyEntry(m[2]!, `SSTATE_TRUSTED_KEYS entry for ${m[1]}`)) out.scoped.push({ prefix: scopePrefix(m[1]!), key });
+    else out.everywhere.push(...readKeyEntry(entry, "SSTATE_TRUSTED_KEYS"));
   }
   return out;
+}
+
+/** The keys of SSTATE_TRUSTED_KEYS trusted everywhere (scoped entries are an error here). */
+export function parseTrustedKeys(spec: string | readonly string[]): PublicKeyInfo[] {
+  const t = parseTrustSpec(spec);
+  if (t.scoped.length > 0) throw new KeyError("a key for one mirror (URL=KEY) is not allowed here", t.scoped[0]!.prefix);
+  return t.everywhere;
 }
 
 export function publicKeyOf(key: SigningKey): PublicKeyInfo {
@@ -174,18 +211,44 @@ export function sign(fields: SignedFields, key: SigningKey): Signature {
   return { keyId: key.keyId, sig: edSign(null, fingerprint(fields), key.privateKey).toString("base64") };
 }
 
-export type SignatureRefusal = "unsigned" | "untrusted-key" | "bad-signature";
+export type SignatureRefusal = "unsigned" | "untrusted-key" | "bad-signature" | "too-few-signatures";
 
 export type SignatureCheck =
-  | { readonly ok: true; readonly key: PublicKeyInfo }
+  | { readonly ok: true; readonly keys: readonly PublicKeyInfo[] }
   | { readonly ok: false; readonly reason: SignatureRefusal; readonly detail: string };
 
-export function verifySignature(fields: SignedFields, signature: Signature | null, trusted: readonly PublicKeyInfo[]): SignatureCheck {
-  if (signature === null) return { ok: false, reason: "unsigned", detail: "object carries no signature" };
-  const candidates = trusted.filter((k) => k.keyId === signature.keyId);
-  if (candidates.length === 0) return { ok: false, reason: "untrusted-key", detail: `signed by ${signature.keyId}, which is not in SSTATE_TRUSTED_KEYS` };
-  const sig = Buffer.from(signature.sig, "base64");
-  const data = fingerprint(fields);
-  for (const k of candidates) if (sig.length === 64 && edVerify(null, data, k.key, sig)) return { ok: true, key: k };
-  return { ok: false, reason: "bad-signature", detail: `signature by ${signature.keyId} does not verify` };
+/**
+ * Do at least `required` distinct keys of `trusted` have valid signatures over `data`? Signatures
+ * by keys not trusted here are ignored (another org's attestation), but a signature claiming a
+ * trusted key that does not verify refuses the whole document: something was changed after it
+ * was signed.
+ */
+export function verifySignatures(data: Buffer, signatures: readonly Signature[], trusted: readonly PublicKeyInfo[], required = 1): SignatureCheck {
+  if (signatures.length === 0) return { ok: false, reason: "unsigned", detail: "object carries no signature" };
+  const good = new Map<KeyId, PublicKeyInfo>();
+  const strangers: string[] = [];
+  for (const s of signatures) {
+    const candidates = trusted.filter((k) => k.keyId === s.keyId);
+    if (candidates.length === 0) {
+      strangers.push(s.keyId);
+      continue;
+    }
+    const sig = Buffer.from(s.sig, "base64");
+    const k = candidates.find((c) => sig.length === 64 && edVerify(null, data, c.key, sig));
+    if (!k) return { ok: false, reason: "bad-signature", detail: `signature by ${s.keyId} does not verify` };
+    good.set(k.keyId, k);
+  }
+  if (good.size >= required) return { ok: true, keys: [...good.values()] };
+  if (good.size === 0) return { ok: false, reason: "untrusted-key", detail: `signed by ${strangers.join(", ")}, which is not in SSTATE_TRUSTED_KEYS` };
+  return {
+    ok: false,
+    reason: "too-few-signatures",
+    detail: `signed by ${good.size} trusted key${good.size === 1 ? "" : "s"} (${[...good.values()].map((k) => k.name).join(", ")}), SSTATE_REQUIRED_SIGNATURES is ${required}`,
+  };
+}
+
+/** `signatures` with `key`'s signature over `data` added (replacing an earlier one by the same key), sorted by key. */
+export function addSignature(signatures: readonly Signature[], data: Buffer, key: SigningKey): Signature[] {
+  const mine: Signature = { keyId: key.keyId, sig: edSign(null, data, key.privateKey).toString("base64") };
+  return [...signatures.filter((s) => s.keyId !== key.keyId), mine].sort((a, b) => (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : 0));
 }

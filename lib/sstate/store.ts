@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request, type Dispatcher } from "undici";
 import { commitRename, tempNameFor, writeFileAtomic } from "./atomic.js";
+import { checkEquivalence, encodeEquivalence, equivalenceRelPath, readLocalEquivalence, type EquivalenceId } from "./equivalence.js";
 import {
   METADATA_SUFFIX,
   checkMetadata,
@@ -364,4 +365,61 @@ export async function fetchSstateObject(id: SstateObjectId, trust: TrustPolicy, 
     return { ok: true, source: "mirror", url: archiveUrl, object: { id, relPath: rel, archivePath, metadataPath, metadata: d.metadata } };
   }
   return { ok: false, refusals };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Equivalence records
+
+export type EquivalenceFound = { readonly uniHash: string; readonly source: "local" | "mirror"; readonly url?: string };
+
+/**
+ * For tasks the hash-equivalence server had no unihash for: the unihash an equivalence record
+ * gives, looked up where objects are (SSTATE_DIR, then each mirror), keyed by record path
+ * (equivalenceRelPath). A task whose object is named by its own taskhash in SSTATE_DIR needs
+ * none and is not asked about. A record taken from a mirror is copied into SSTATE_DIR, so the
+ * next build (and what publishes SSTATE_DIR) has it. Refused records are reported and skipped.
+ */
+export async function findEquivalences(
+  ids: readonly (EquivalenceId & { readonly ownObject: SstateObjectId })[],
+  trust: TrustPolicy,
+  o: StoreOptions,
+  onRefusal: (r: Refusal) => void = () => {},
+): Promise<Map<string, EquivalenceFound>> {
+  const result = new Map<string, EquivalenceFound>();
+  let pending: (EquivalenceId & { rel: string })[] = [];
+  for (const id of ids) {
+    const rel = equivalenceRelPath(id);
+    if (existsSync(join(o.sstateDir, objectRelPath(id.ownObject) + METADATA_SUFFIX))) continue;
+    const local = readLocalEquivalence(o.sstateDir, id, trust);
+    if (local?.ok) result.set(rel, { uniHash: local.record.uniHash, source: "local" });
+    else {
+      if (local && !local.ok) onRefusal(local.refusal);
+      pending.push({ ...id, rel });
+    }
+  }
+  const health = new MirrorHealth(o);
+  for (const rule of o.mirrors) {
+    if (pending.length === 0) break;
+    const still: typeof pending = [];
+    await mapLimit(pending, o.concurrency ?? 8, async (id) => {
+      const url = mirrorUrl(rule, id.rel);
+      if (url === null || health.isDead(rule)) return void still.push(id);
+      const got = await getSmall(url, o);
+      if (got.kind !== "ok") {
+        if (got.kind === "failed") health.report(rule, url, got);
+        return void still.push(id);
+      }
+      const v = checkEquivalence(got.value, id, trust, url, url);
+      if (!v.ok) {
+        onRefusal(v.refusal);
+        return void still.push(id);
+      }
+      const path = join(o.sstateDir, id.rel);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileAtomic(path, encodeEquivalence(v.record), 0o644);
+      result.set(id.rel, { uniHash: v.record.uniHash, source: "mirror", url });
+    });
+    pending = still;
+  }
+  return result;
 }

@@ -44,6 +44,41 @@ do_install() {
   );
 }
 
+/**
+ * A recipe compiled with the host compiler (BUILD_CC) that installs only into ${D}${bindir}: its
+ * sysroot output is empty, the same for every such recipe (issue 13's four-recipe chain).
+ */
+function ccRecipe(layer: string, name: string, depends: string[]): void {
+  const dir = join(layer, `recipes-st/${name}`);
+  write(join(dir, "files", `${name}.c`), `#include <stdio.h>\nint main(void) { puts("${name}"); return 0; }\n`);
+  write(
+    join(dir, `${name}_1.0.bb`),
+    `SUMMARY = "${name}"
+LICENSE = "MIT"
+INHIBIT_DEFAULT_DEPS = "1"
+DEPENDS = "${depends.join(" ")}"
+SRC_URI = "file://${name}.c"
+S = "\${UNPACKDIR}"
+
+do_compile() {
+\techo "\${PN}:do_compile" >> \${TOPDIR}/trace
+\t\${BUILD_CC} -O2 -o ${name} ${name}.c
+}
+
+do_install() {
+\techo "\${PN}:do_install" >> \${TOPDIR}/trace
+\tinstall -d \${D}\${bindir}
+\tinstall -m 0755 ${name} \${D}\${bindir}/
+}
+`,
+  );
+}
+
+export interface FixtureOptions {
+  /** Host-cc recipes in a DEPENDS chain (first has none) instead of the shell-only a <- b <- c. */
+  readonly ccChain?: readonly string[];
+}
+
 export interface Fixture {
   readonly root: string;
   readonly layer: string;
@@ -52,7 +87,7 @@ export interface Fixture {
   cleanup(): void;
 }
 
-export function fixture(): Fixture {
+export function fixture(o: FixtureOptions = {}): Fixture {
   const root = mkdtempSync(join(tmpdir(), "bake-sstate-"));
   const layer = join(root, "meta-st");
   write(join(layer, "conf/layer.conf"), [
@@ -65,9 +100,12 @@ export function fixture(): Fixture {
     'LAYERSERIES_COMPAT_st = "ember"',
     "",
   ].join("\n"));
-  recipe(layer, "a", []);
-  recipe(layer, "b", ["a"]);
-  recipe(layer, "c", ["b"]);
+  if (o.ccChain) o.ccChain.forEach((name, i) => ccRecipe(layer, name, i === 0 ? [] : [o.ccChain![i - 1]!]));
+  else {
+    recipe(layer, "a", []);
+    recipe(layer, "b", ["a"]);
+    recipe(layer, "c", ["b"]);
+  }
   return {
     root,
     layer,

@@ -46,7 +46,7 @@ test("a tampered archive and an unknown key on an HTTP mirror: both refused and 
   // b: intact, but signed again by a key the consumer does not trust.
   const meta = decodeMetadata(readFileSync(`${of("b")}.siginfo`, "utf8"));
   if (!meta.ok) return t.fail(meta.detail);
-  writeFileSync(`${of("b")}.siginfo`, encodeMetadata({ ...meta.metadata, signature: sign(meta.metadata, loadSigningKey(strangerKey.keyFile)) }));
+  writeFileSync(`${of("b")}.siginfo`, encodeMetadata({ ...meta.metadata, signatures: [sign(meta.metadata, loadSigningKey(strangerKey.keyFile))] }));
 
   const served: string[] = [];
   const server = createServer((req, res) => {

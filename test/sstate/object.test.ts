@@ -60,7 +60,7 @@ async function setup(t: ExecutionContext, signer: "a" | "b" | null) {
 }
 
 test("object names follow the BitBake layout", (t) => {
-  t.is(objectRelPath(ID), `ab/12/sstate:zlib:core2-64:1:${UH}_populate_sysroot.tar.zst`);
+  t.is(objectRelPath(ID), `ab/12/sstate:zlib:core2-64:2:${UH}_populate_sysroot.tar.zst`);
   t.throws(() => objectRelPath({ ...ID, pn: "evil/../x" }));
 });
 
@@ -84,12 +84,12 @@ test("keygen writes a 0600 secret key and a name:base64 public key, and never ov
 test("a good signed object verifies and restores; the restore names the key", async (t) => {
   const { d, sstateDir, obj, trustA } = await setup(t, "a");
   t.true(obj.archivePath.startsWith(join(sstateDir, "ab/12/")));
-  t.truthy(obj.metadata.signature);
+  t.is(obj.metadata.signatures.length, 1);
   const v = await verifyLocalObject(obj.archivePath, ID, trustA);
   t.true(v.ok);
   const r = await restoreSstateObject(sstateDir, ID, [{ name: "sysroot-destdir", dir: join(d, "restored") }], trustA);
   t.true(r.ok);
-  if (r.ok) t.is(r.signedBy?.name, "site-a");
+  if (r.ok) t.is(r.signedBy[0]?.name, "site-a");
   t.is(readFileSync(join(d, "restored/usr/bin/tool"), "utf8"), "#!/bin/sh\necho tool\n");
   // The fingerprint, not the JSON, is signed: reformatting the metadata keeps it valid.
   const json = JSON.parse(readFileSync(obj.metadataPath, "utf8"));
@@ -157,7 +157,7 @@ test("a correctly signed archive with an unsafe member is refused at restore", a
   renameSync(obj.archivePath + ".evil", obj.archivePath);
   const { sha256, size } = await sha256File(obj.archivePath);
   const fields = { ...obj.metadata, archiveSha256: sha256, archiveSize: size };
-  writeFileSync(obj.metadataPath, encodeMetadata({ ...fields, signature: sign(fields, a) }));
+  writeFileSync(obj.metadataPath, encodeMetadata({ ...fields, signatures: [sign(fields, a)] }));
   const r = await restoreSstateObject(sstateDir, ID, [{ name: "sysroot-destdir", dir: join(d, "r") }], trustA);
   t.false(r.ok);
   if (!r.ok) {

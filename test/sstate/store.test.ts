@@ -128,7 +128,7 @@ test("HTTP mirror: only the good object is accepted; the others give their reaso
   t.deepEqual(requests.filter((r) => r.startsWith("GET") && r.endsWith(".tar.zst")), []);
 
   // Only the good object (archive + metadata) landed in the local SSTATE_DIR; no temporaries.
-  t.deepEqual(walkFiles(opts.sstateDir).sort(), [`sstate:zlib:core2-64:1:${"a".repeat(64)}_populate_sysroot.tar.zst`, `sstate:zlib:core2-64:1:${"a".repeat(64)}_populate_sysroot.tar.zst.siginfo`]);
+  t.deepEqual(walkFiles(opts.sstateDir).sort(), [`sstate:zlib:core2-64:2:${"a".repeat(64)}_populate_sysroot.tar.zst`, `sstate:zlib:core2-64:2:${"a".repeat(64)}_populate_sysroot.tar.zst.siginfo`]);
 
   // The same mirror over file:// behaves the same.
   const fileOpts = { ...opts, sstateDir: join(d, "local2"), mirrors: parseSstateMirrors(`file://.* file://${mirrorDir}/PATH`) };
@@ -162,7 +162,7 @@ test("a dead mirror or an HTTP error is a warning and a miss", async (t) => {
 test("SSTATE_MIRRORS parsing and PATH substitution", (t) => {
   const rules = parseSstateMirrors("file://.* https://cache.example.com/sstate/PATH;downloadfilename=PATH \\n file://(..)/.* file:///mnt/sstate/\\1/PATH");
   t.is(rules.length, 2);
-  const rel = "ab/cd/sstate:zlib:core2-64:1:abcd_populate_sysroot.tar.zst";
+  const rel = "ab/cd/sstate:zlib:core2-64:2:abcd_populate_sysroot.tar.zst";
   t.is(mirrorUrl(rules[0]!, rel), `https://cache.example.com/sstate/${rel}`);
   t.is(mirrorUrl(rules[1]!, rel), `file:///mnt/sstate/ab/${rel}`);
   t.throws(() => parseSstateMirrors("file://.*"));
