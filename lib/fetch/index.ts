@@ -21,6 +21,7 @@ export { parseSourceUri, splitSrcUri, checksumFlag } from "./uri.js";
 export { parseMirrors, mirrorCandidates, type MirrorRule } from "./mirrors.js";
 export { deriveSources, debSrcLines, debSrcStanzas } from "./apt.js";
 export { withLock } from "./lock.js";
+export { supervised, SUPERVISED_STDIN } from "./supervise.js";
 export * from "./errors.js";
 
 type UriInput = string | SourceUri;
