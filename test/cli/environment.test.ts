@@ -60,6 +60,8 @@ test("bake getvar: history, --value, --flag, -r; MACHINE from the environment", 
   t.is(run(f.build, "getvar", "-r", "hello", "do_compile", "--flag", "dirs").out.trim().endsWith("/hello-1.2"), true);
   t.is(runWith({ MACHINE: "qemuarm64" }, f.build, "getvar", "-r", "hello", "GREETING", "--value").out, "hello from the append\n");
   t.is(runWith({ NOT_PASSED: "x" }, f.build, "getvar", "NOT_PASSED", "--value").out, "\n", "other variables stay out");
+  // CI turns download verification on from the environment (.ci/run).
+  t.is(runWith({ BB_VERIFY_DOWNLOADS: "1" }, f.build, "getvar", "BB_VERIFY_DOWNLOADS", "--value").out, "1\n");
   t.regex(run(f.build, "getvar", "MACHINE").out, /# \$MACHINE[\s\S]*local\.conf:1[\s\S]*MACHINE="qemux86-64"/);
 });
 
