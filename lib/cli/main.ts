@@ -1,23 +1,11 @@
 // bake's command line: `bake [options] TARGET…` and the `bake SUBCOMMAND …` family.
+//
+// Only node's own modules and ./options.js are loaded up front: each command imports the stages it
+// needs when it runs, so `bake --help` and `bake --version` load nothing of the pipeline.
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { ExpansionError, FatalError as DataFatalError } from "../data/index.js";
-import { parseRecipe, parseRecipeVariants } from "../evaluate/index.js";
-import { ConfigurationError, RecipeParseFailures } from "../config/index.js";
-import { DependencyLoop, NothingProvides, UnknownTask } from "../graph/index.js";
-import { BuildLockHeld, DependencyCycle, StampBaseMissing } from "../run/index.js";
-import { BblayersConfError, LayerSetupError, LayersFileError } from "../setup/index.js";
-import { MetadataError } from "../parse/index.js";
-import { loadConfiguration, passthroughVariables, UsageError, type CommonOptions } from "./context.js";
-import { MissingHostTools } from "./host-tools.js";
-import { providerOf } from "./prepare.js";
-import { formatEnvironment, formatVariable } from "./environment.js";
-import { buildCommand } from "./build.js";
-import { layersCommand } from "./layers.js";
-import { runHashserv } from "../sstate/hashserv/index.js";
-import { KeyError, MirrorSyntaxError, runSstateCommand } from "../sstate/index.js";
-import { SigDataError } from "../signature/index.js";
-import { diffsigsCommand } from "./diffsigs.js";
+import { passthroughVariables, UsageError, type CommonOptions } from "./options.js";
 
 /** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
 export const EXIT_FAILURE = 1;
@@ -51,6 +39,7 @@ Variables named in BB_ENV_PASSTHROUGH_ADDITIONS (and MACHINE, DISTRO, DL_DIR, SS
 SSTATE_MIRRORS, BB_NO_NETWORK, BB_NUMBER_THREADS, TMPDIR, … by default) are taken from the
 environment: \`MACHINE=qemuarm64 bake -e\`.
   -h, --help           this help
+      --version        bake's version
 
 subcommands:
   getvar [-r RECIPE] VAR [--value] [--flag F]   one variable, with its history
@@ -66,17 +55,20 @@ subcommands:
  * that provides a name, chosen as a build would choose it (all recipes parsed, from the cache).
  */
 async function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null) {
+  const { loadConfiguration } = await import("./context.js");
   if (recipe === null && buildfile === null) {
     const config = loadConfiguration(common);
     for (const w of config.warnings) console.error(`WARNING: ${w}`);
     return config.metadata;
   }
+  const { parseRecipe, parseRecipeVariants } = await import("../evaluate/index.js");
   if (buildfile !== null) {
     const config = loadConfiguration(common);
     const parsed = parseRecipe(config.metadata, resolve(common.cwd, buildfile), [], config.files);
     if (parsed.skipped !== null) console.error(`NOTE: ${buildfile} is skipped: ${parsed.skipped}`);
     return parsed.metadata;
   }
+  const { providerOf } = await import("./prepare.js");
   const { prepared, info } = await providerOf(common, recipe!);
   for (const w of prepared.warnings) console.error(`WARNING: ${w}`);
   const appends = prepared.collection.appends.get(info.file) ?? [];
@@ -101,6 +93,7 @@ async function getvar(argv: string[], cwd: string): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError("getvar wants exactly one variable name");
   const m = await datastoreFor({ cwd, vars: passthroughVariables(process.env) }, values.recipe ?? null, null);
+  const { formatVariable } = await import("./environment.js");
   process.stdout.write(formatVariable(m.d, positionals[0]!, { valueOnly: values.value ?? false, flag: values.flag ?? null }));
   return 0;
 }
@@ -126,10 +119,15 @@ async function bake(argv: string[], cwd: string): Promise<number> {
       verbose: { type: "boolean", short: "v", multiple: true },
       debug: { type: "boolean", short: "D", multiple: true },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
     },
   });
   if (values.help) {
     process.stdout.write(MAIN_HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`bake ${version()}\n`);
     return 0;
   }
   // -v traces shell tasks into their logs (BB_VERBOSE_LOGS, as BitBake's -v).
@@ -138,9 +136,11 @@ async function bake(argv: string[], cwd: string): Promise<number> {
   if (values.environment) {
     if (positionals.length > 1) throw new UsageError("-e shows one recipe at a time");
     const m = await datastoreFor(common, positionals[0] ?? null, values.buildfile ?? null);
+    const { formatEnvironment } = await import("./environment.js");
     process.stdout.write(formatEnvironment(m));
     return 0;
   }
+  const { buildCommand } = await import("./build.js");
   return buildCommand(
     {
       targets: positionals,
@@ -162,29 +162,45 @@ async function bake(argv: string[], cwd: string): Promise<number> {
   );
 }
 
-/** Failures that are the user's to fix (metadata, configuration, layers): a message, not a stack. */
-const EXPECTED_FAILURES: ReadonlyArray<abstract new (...args: never[]) => Error> = [
-  ExpansionError, DataFatalError, ConfigurationError, RecipeParseFailures, NothingProvides, DependencyLoop,
-  UnknownTask, DependencyCycle, SigDataError, KeyError, MirrorSyntaxError, BuildLockHeld, StampBaseMissing, LayersFileError, LayerSetupError, BblayersConfError,
-  MissingHostTools,
-];
+/** bake's version, from its package.json. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
 
-function report(err: unknown): number {
+/**
+ * Failures that are the user's to fix (metadata, configuration, layers): a message, not a stack.
+ * Their modules are loaded only when something failed, so that start-up does not pay for them.
+ */
+async function expectedFailures(): Promise<ReadonlyArray<abstract new (...args: never[]) => Error>> {
+  const [data, config, graph, run, setup, sstate, signature, hostTools] = await Promise.all([
+    import("../data/index.js"), import("../config/index.js"), import("../graph/index.js"), import("../run/index.js"),
+    import("../setup/index.js"), import("../sstate/index.js"), import("../signature/index.js"), import("./host-tools.js"),
+  ]);
+  return [
+    data.ExpansionError, data.FatalError, config.ConfigurationError, config.RecipeParseFailures, graph.NothingProvides, graph.DependencyLoop,
+    graph.UnknownTask, run.DependencyCycle, signature.SigDataError, sstate.KeyError, sstate.MirrorSyntaxError, run.BuildLockHeld, run.StampBaseMissing,
+    setup.LayersFileError, setup.LayerSetupError, setup.BblayersConfError, hostTools.MissingHostTools,
+  ];
+}
+
+async function report(err: unknown): Promise<number> {
   if (err instanceof UsageError) {
     console.error(`bake: ${err.message}`);
     return EXIT_USAGE;
   }
+  if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    console.error(`bake: ${err.message}`);
+    return EXIT_USAGE;
+  }
+  const { MetadataError } = await import("../parse/index.js");
   if (err instanceof MetadataError) {
     console.error(`ERROR: ${err.format()}`);
     return EXIT_FAILURE;
   }
-  if (EXPECTED_FAILURES.some((cls) => err instanceof cls)) {
+  if ((await expectedFailures()).some((cls) => err instanceof cls)) {
     console.error(`ERROR: ${(err as Error).message}`);
     return EXIT_FAILURE;
-  }
-  if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-    console.error(`bake: ${err.message}`);
-    return EXIT_USAGE;
   }
   throw err;
 }
@@ -195,13 +211,13 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
       case "getvar":
         return await getvar(argv.slice(1), cwd);
       case "layers":
-        return await layersCommand(argv.slice(1), { cwd, vars: passthroughVariables(process.env) });
+        return await (await import("./layers.js")).layersCommand(argv.slice(1), { cwd, vars: passthroughVariables(process.env) });
       case "hashserv":
-        return await runHashserv(argv.slice(1));
+        return await (await import("../sstate/hashserv/index.js")).runHashserv(argv.slice(1));
       case "sstate":
-        return await runSstateCommand(argv.slice(1));
+        return await (await import("../sstate/index.js")).runSstateCommand(argv.slice(1));
       case "diffsigs":
-        return await diffsigsCommand(argv.slice(1), cwd);
+        return await (await import("./diffsigs.js")).diffsigsCommand(argv.slice(1), cwd);
       case "help":
         process.stdout.write(MAIN_HELP);
         return 0;
@@ -209,6 +225,6 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         return await bake(argv, cwd);
     }
   } catch (err) {
-    return report(err);
+    return await report(err);
   }
 }

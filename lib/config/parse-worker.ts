@@ -25,8 +25,13 @@ function configurationFor(req: ParseRequest): BuildConfiguration {
 }
 
 export default function parse(req: ParseRequest): ParseResponse {
+  return parseWith(() => configurationFor(req), req);
+}
+
+/** One recipe on a configuration; failures become a response, as they must cross threads. */
+export function parseWith(configuration: BuildConfiguration | (() => BuildConfiguration), req: ParseRequest): ParseResponse {
   try {
-    const config = configurationFor(req);
+    const config = typeof configuration === "function" ? configuration() : configuration;
     return { ok: true, result: parseRecipeFile(config.metadata, config.files, req.file, req.appends, req.layerPriority) };
   } catch (err) {
     // Errors cross the thread boundary as text; MetadataError keeps its file:line:col and caret.
