@@ -36,7 +36,8 @@ options:
   -k, --continue       go on with what does not depend on a failure
   -n, --dry-run        go through the motions without running anything
   -p, --parse-only     parse every recipe and stop
-  -g, --graphviz       write task-depends.dot, pn-buildlist and task-depends.json, and stop
+  -g, --graphviz       write task-depends.dot and pn-buildlist (BitBake's formats) and
+                       task-depends.json, and stop
       --runall T       also run task T of every recipe in the targets' graph
       --runonly T      run only task T (and what it needs) of every recipe in the graph
   -q, --quiet          plain output: warnings, errors and the summary only

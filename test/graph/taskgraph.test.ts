@@ -80,7 +80,7 @@ test("deptask follows DEPENDS to the providers' tasks, and after links tasks wit
   t.deepEqual(depsOf(g, "app:do_compile"), ["app:do_fetch", "libfoo:do_populate_sysroot"]);
   t.deepEqual(depsOf(g, "libfoo:do_compile"), ["libfoo:do_fetch", "zlib:do_populate_sysroot"]);
   t.false(names(g).some((n) => n.startsWith("unused")));
-  t.deepEqual(pnBuildlist(g).trim().split("\n"), ["zlib", "libfoo", "app"]);
+  t.deepEqual(pnBuildlist(g).trim().split("\n"), ["app", "libfoo", "zlib"], "sorted, as BitBake writes it");
 });
 
 test("providers: PREFERRED_PROVIDER for virtual names, PREFERRED_VERSION, priority, DEFAULT_PREFERENCE", (t) => {
@@ -164,13 +164,13 @@ test("--runall adds a task of every recipe in the graph; --runonly keeps only th
   t.deepEqual(names(only), ["app:do_fetch", "lib:do_fetch"]);
 });
 
-test("graph files: dot edges, pn-buildlist order, JSON with every task", (t) => {
+test("graph files: dot edges, JSON with every task", (t) => {
   const index = new RecipeIndex([
     recipe("app", { depends: ["lib"], taskSpecs: { do_build: { flags: { deptask: "do_build" } } } }),
     recipe("lib", { taskSpecs: { do_build: {} } }),
   ]);
   const g = buildTaskGraph(index, noPrefs, [{ name: "app", task: "do_build" }]);
-  t.regex(taskDependsDot(g), /"app:do_build" -> "lib:do_build"/);
+  t.regex(taskDependsDot(g), /"app\.do_build" -> "lib\.do_build"/);
   const json = JSON.parse(taskDependsJson(g)) as { tasks: { name: string; deps: string[] }[] };
   t.deepEqual(json.tasks.map((x) => x.name), ["lib:do_build", "app:do_build"]);
 });
