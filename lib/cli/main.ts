@@ -1,8 +1,6 @@
 // bake's command line: `bake [options] TARGET…` and the `bake SUBCOMMAND …` family.
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
 import { ExpansionError, FatalError as DataFatalError } from "../data/index.js";
-import { parseRecipe, parseRecipeVariants } from "../evaluate/index.js";
 import { ConfigurationError, RecipeParseFailures } from "../config/index.js";
 import { DependencyLoop, NothingProvides, UnknownTask } from "../graph/index.js";
 import { BuildLockHeld, DependencyCycle, StampBaseMissing } from "../run/index.js";
@@ -10,8 +8,9 @@ import { BblayersConfError, LayerSetupError, LayersFileError } from "../setup/in
 import { MetadataError } from "../parse/index.js";
 import { loadConfiguration, passthroughVariables, UsageError, type CommonOptions } from "./context.js";
 import { MissingHostTools } from "./host-tools.js";
-import { providerOf } from "./prepare.js";
-import { formatEnvironment, formatVariable } from "./environment.js";
+import { formatEnvironment } from "./environment.js";
+import { datastoreFor } from "./datastore.js";
+import { getvarCommand } from "./getvar.js";
 import { buildCommand } from "./build.js";
 import { layersCommand } from "./layers.js";
 import { runHashserv } from "../sstate/hashserv/index.js";
@@ -54,57 +53,13 @@ environment: \`MACHINE=qemuarm64 bake -e\`.
   -h, --help           this help
 
 subcommands:
-  getvar [-r RECIPE] VAR [--value] [--flag F]   one variable, with its history
+  getvar [-r RECIPE] VAR [--value [-f F] [-u]]  one variable, with its history (bitbake-getvar)
   layers show|show-recipes|show-appends|add-layer|remove-layer|fetch|lock|status
   hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
   sstate keygen|verify|prune                  signing keys and the shared-state cache
   diffsigs A B | -t RECIPE TASK               why two signatures of a task differ
   help                                        this help
 `;
-
-/**
- * The datastore that `-e`/`getvar` show: the configuration's, a recipe file's (-b), or the recipe
- * that provides a name, chosen as a build would choose it (all recipes parsed, from the cache).
- */
-async function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null) {
-  if (recipe === null && buildfile === null) {
-    const config = loadConfiguration(common);
-    for (const w of config.warnings) console.error(`WARNING: ${w}`);
-    return config.metadata;
-  }
-  if (buildfile !== null) {
-    const config = loadConfiguration(common);
-    const parsed = parseRecipe(config.metadata, resolve(common.cwd, buildfile), [], config.files);
-    if (parsed.skipped !== null) console.error(`NOTE: ${buildfile} is skipped: ${parsed.skipped}`);
-    return parsed.metadata;
-  }
-  const { prepared, info } = await providerOf(common, recipe!);
-  for (const w of prepared.warnings) console.error(`WARNING: ${w}`);
-  const appends = prepared.collection.appends.get(info.file) ?? [];
-  const [parsed] = parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]);
-  return parsed!.metadata;
-}
-
-async function getvar(argv: string[], cwd: string): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      recipe: { type: "string", short: "r" },
-      value: { type: "boolean" },
-      flag: { type: "string", short: "f" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    process.stdout.write("usage: bake getvar [-r RECIPE] VAR [--value] [--flag F]\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError("getvar wants exactly one variable name");
-  const m = await datastoreFor({ cwd, vars: passthroughVariables(process.env) }, values.recipe ?? null, null);
-  process.stdout.write(formatVariable(m.d, positionals[0]!, { valueOnly: values.value ?? false, flag: values.flag ?? null }));
-  return 0;
-}
 
 async function bake(argv: string[], cwd: string): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -194,7 +149,7 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
   try {
     switch (argv[0]) {
       case "getvar":
-        return await getvar(argv.slice(1), cwd);
+        return await getvarCommand(argv.slice(1), cwd);
       case "layers":
         return await layersCommand(argv.slice(1), { cwd, vars: passthroughVariables(process.env) });
       case "hashserv":
