@@ -1,5 +1,5 @@
 // `bake [options] TARGET…`: parse, build the task graph, run it (BitBake's cooker + runqueue).
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parseRecipeFile, type ParseProgress as ParseCounts } from "../config/index.js";
 import { buildTaskGraph, RecipeIndex, writeGraphFiles, type TaskGraph, type Target } from "../graph/index.js";
 import { recordBuildStats, runBuild, sstateSettings, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
@@ -117,7 +117,9 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
       return 0;
     }
     if (args.graphviz) {
-      for (const path of writeGraphFiles(graph, common.cwd)) ui.message("note", `wrote ${path}`);
+      // BitBake's notes, which scripts wait for.
+      const said: Record<string, string> = { "pn-buildlist": "PN build list saved to 'pn-buildlist'", "task-depends.dot": "Task dependencies saved to 'task-depends.dot'" };
+      for (const path of writeGraphFiles(graph, common.cwd)) ui.message("note", said[basename(path)] ?? `wrote ${path}`);
       return 0;
     }
     if (!args.dryRun && !args.dumpSignatures) checkHostTools(graph, tasksToRun(graph), d.getVar("HOSTTOOLS_PATH") ?? process.env["PATH"] ?? "");

@@ -4,7 +4,6 @@
 // needs when it runs, so `bake --help` and `bake --version` load nothing of the pipeline.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
 import { passthroughVariables, UsageError, type CommonOptions } from "./options.js";
 
 /** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
@@ -24,7 +23,8 @@ options:
   -k, --continue       go on with what does not depend on a failure
   -n, --dry-run        go through the motions without running anything
   -p, --parse-only     parse every recipe and stop
-  -g, --graphviz       write task-depends.dot, pn-buildlist and task-depends.json, and stop
+  -g, --graphviz       write task-depends.dot and pn-buildlist (BitBake's formats) and
+                       task-depends.json, and stop
       --runall T       also run task T of every recipe in the targets' graph
       --runonly T      run only task T (and what it needs) of every recipe in the graph
   -q, --quiet          plain output: warnings, errors and the summary only
@@ -42,61 +42,13 @@ environment: \`MACHINE=qemuarm64 bake -e\`.
       --version        bake's version
 
 subcommands:
-  getvar [-r RECIPE] VAR [--value] [--flag F]   one variable, with its history
+  getvar [-r RECIPE] VAR [--value [-f F] [-u]]  one variable, with its history (bitbake-getvar)
   layers show|show-recipes|show-appends|add-layer|remove-layer|fetch|lock|status
   hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
   sstate keygen|verify|prune                  signing keys and the shared-state cache
   diffsigs A B | -t RECIPE TASK               why two signatures of a task differ
   help                                        this help
 `;
-
-/**
- * The datastore that `-e`/`getvar` show: the configuration's, a recipe file's (-b), or the recipe
- * that provides a name, chosen as a build would choose it (all recipes parsed, from the cache).
- */
-async function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null) {
-  const { loadConfiguration } = await import("./context.js");
-  if (recipe === null && buildfile === null) {
-    const config = loadConfiguration(common);
-    for (const w of config.warnings) console.error(`WARNING: ${w}`);
-    return config.metadata;
-  }
-  const { parseRecipe, parseRecipeVariants } = await import("../evaluate/index.js");
-  if (buildfile !== null) {
-    const config = loadConfiguration(common);
-    const parsed = parseRecipe(config.metadata, resolve(common.cwd, buildfile), [], config.files);
-    if (parsed.skipped !== null) console.error(`NOTE: ${buildfile} is skipped: ${parsed.skipped}`);
-    return parsed.metadata;
-  }
-  const { providerOf } = await import("./prepare.js");
-  const { prepared, info } = await providerOf(common, recipe!);
-  for (const w of prepared.warnings) console.error(`WARNING: ${w}`);
-  const appends = prepared.collection.appends.get(info.file) ?? [];
-  const [parsed] = parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]);
-  return parsed!.metadata;
-}
-
-async function getvar(argv: string[], cwd: string): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      recipe: { type: "string", short: "r" },
-      value: { type: "boolean" },
-      flag: { type: "string", short: "f" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    process.stdout.write("usage: bake getvar [-r RECIPE] VAR [--value] [--flag F]\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError("getvar wants exactly one variable name");
-  const m = await datastoreFor({ cwd, vars: passthroughVariables(process.env) }, values.recipe ?? null, null);
-  const { formatVariable } = await import("./environment.js");
-  process.stdout.write(formatVariable(m.d, positionals[0]!, { valueOnly: values.value ?? false, flag: values.flag ?? null }));
-  return 0;
-}
 
 async function bake(argv: string[], cwd: string): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -135,6 +87,7 @@ async function bake(argv: string[], cwd: string): Promise<number> {
   const common = { cwd, vars: values.verbose ? { ...vars, BB_VERBOSE_LOGS: "1" } : vars };
   if (values.environment) {
     if (positionals.length > 1) throw new UsageError("-e shows one recipe at a time");
+    const { datastoreFor } = await import("./datastore.js");
     const m = await datastoreFor(common, positionals[0] ?? null, values.buildfile ?? null);
     const { formatEnvironment } = await import("./environment.js");
     process.stdout.write(formatEnvironment(m));
@@ -209,7 +162,7 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
   try {
     switch (argv[0]) {
       case "getvar":
-        return await getvar(argv.slice(1), cwd);
+        return await (await import("./getvar.js")).getvarCommand(argv.slice(1), cwd);
       case "layers":
         return await (await import("./layers.js")).layersCommand(argv.slice(1), { cwd, vars: passthroughVariables(process.env) });
       case "hashserv":

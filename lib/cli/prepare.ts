@@ -57,6 +57,6 @@ export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgr
 export async function providerOf(common: CommonOptions, name: string): Promise<{ prepared: Prepared; info: RecipeInfo }> {
   const prepared = await prepare(common);
   const info = buildProvider(prepared.index, name, prepared.prefs);
-  if (info === null) throw new NothingProvides(name, false, [], prepared.index.skipReasons(name));
+  if (info === null) throw new NothingProvides(name, false, [], prepared.index.skipReasons(name), prepared.index.closeMatches(name));
   return { prepared, info };
 }
