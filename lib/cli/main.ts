@@ -18,6 +18,8 @@ import { runHashserv } from "../sstate/hashserv/index.js";
 import { KeyError, MirrorSyntaxError, runSstateCommand } from "../sstate/index.js";
 import { SigDataError } from "../signature/index.js";
 import { diffsigsCommand } from "./diffsigs.js";
+import { reportCommand } from "./report.js";
+import { BuildStatsError } from "../report/index.js";
 
 /** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
 export const EXIT_FAILURE = 1;
@@ -58,6 +60,7 @@ subcommands:
   hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
   sstate keygen|verify|prune                  signing keys and the shared-state cache
   diffsigs A B | -t RECIPE TASK               why two signatures of a task differ
+  report [BUILD] [-o FILE]                    a build's timeline, CPU use and shared state, as HTML
   help                                        this help
 `;
 
@@ -166,7 +169,7 @@ async function bake(argv: string[], cwd: string): Promise<number> {
 const EXPECTED_FAILURES: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   ExpansionError, DataFatalError, ConfigurationError, RecipeParseFailures, NothingProvides, DependencyLoop,
   UnknownTask, DependencyCycle, SigDataError, KeyError, MirrorSyntaxError, BuildLockHeld, StampBaseMissing, LayersFileError, LayerSetupError, BblayersConfError,
-  MissingHostTools,
+  MissingHostTools, BuildStatsError,
 ];
 
 function report(err: unknown): number {
@@ -202,6 +205,8 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         return await runSstateCommand(argv.slice(1));
       case "diffsigs":
         return await diffsigsCommand(argv.slice(1), cwd);
+      case "report":
+        return reportCommand(argv.slice(1), cwd);
       case "help":
         process.stdout.write(MAIN_HELP);
         return 0;
