@@ -2,7 +2,8 @@
 import { basename, join, resolve } from "node:path";
 import { parseRecipeFile, type ParseProgress as ParseCounts } from "../config/index.js";
 import { buildTaskGraph, RecipeIndex, writeGraphFiles, type TaskGraph, type Target } from "../graph/index.js";
-import { recordBuildStats, runBuild, sstateSettings, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
+import { writeReport } from "../report/index.js";
+import { BuildStats, runBuild, sstateSettings, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
 import { createUi, type BuildUi } from "../ui/index.js";
 import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { checkHostTools } from "./host-tools.js";
@@ -123,6 +124,10 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
       return 0;
     }
     if (!args.dryRun && !args.dumpSignatures) checkHostTools(graph, tasksToRun(graph), d.getVar("HOSTTOOLS_PATH") ?? process.env["PATH"] ?? "");
+    const stats =
+      args.dryRun || args.dumpSignatures
+        ? null
+        : new BuildStats(d.getVar("BUILDSTATS_BASE") ?? join(d.getVar("TMPDIR") ?? join(config.topdir, "tmp"), "buildstats"), ui.listener);
     const summary = await runBuild(graph, {
       topdir: config.topdir,
       vars: common.vars,
@@ -132,13 +137,21 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
       force: args.force,
       dryRun: args.dryRun,
       clearStamp: args.clearStamp,
-      listener: args.dryRun || args.dumpSignatures ? ui.listener : recordBuildStats(d.getVar("BUILDSTATS_BASE") ?? join(d.getVar("TMPDIR") ?? join(config.topdir, "tmp"), "buildstats"), ui.listener),
+      listener: stats?.listener ?? ui.listener,
       interrupts: processSignals(),
       stampBase: (r) => r.stamp ?? undefined,
       sstate: sstateSettings((name) => d.getVar(name)),
       sigdata: true,
       dumpSignatures: args.dumpSignatures !== undefined && args.dumpSignatures !== null,
-    });
+    }).finally(() => stats?.close());
+    if (stats?.recorded) {
+      // The report is for people: when it cannot be drawn, the build's result stands.
+      try {
+        ui.message("note", `build report: ${writeReport(stats.dir)}`);
+      } catch (err) {
+        ui.message("warning", `build report not written: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     if (args.dumpSignatures) return 0;
     if (summary.interrupted) return 130;
     return succeeded(summary) ? 0 : 1;

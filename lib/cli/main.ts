@@ -47,6 +47,7 @@ subcommands:
   hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
   sstate keygen|verify|prune                  signing keys and the shared-state cache
   diffsigs A B | -t RECIPE TASK               why two signatures of a task differ
+  report [BUILD] [-o FILE]                    a build's timeline, CPU use and shared state, as HTML
   help                                        this help
 `;
 
@@ -126,14 +127,16 @@ function version(): string {
  * Their modules are loaded only when something failed, so that start-up does not pay for them.
  */
 async function expectedFailures(): Promise<ReadonlyArray<abstract new (...args: never[]) => Error>> {
-  const [data, config, graph, run, setup, sstate, signature, hostTools] = await Promise.all([
+  const [data, config, graph, run, setup, sstate, signature, hostTools, report] = await Promise.all([
     import("../data/index.js"), import("../config/index.js"), import("../graph/index.js"), import("../run/index.js"),
     import("../setup/index.js"), import("../sstate/index.js"), import("../signature/index.js"), import("./host-tools.js"),
+    import("../report/index.js"),
   ]);
   return [
     data.ExpansionError, data.FatalError, config.ConfigurationError, config.RecipeParseFailures, graph.NothingProvides, graph.DependencyLoop,
     graph.UnknownTask, run.DependencyCycle, signature.SigDataError, sstate.KeyError, sstate.MirrorSyntaxError, run.BuildLockHeld, run.StampBaseMissing,
     setup.LayersFileError, setup.LayerSetupError, setup.BblayersConfError, hostTools.MissingHostTools,
+    report.BuildStatsError,
   ];
 }
 
@@ -171,6 +174,8 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         return await (await import("../sstate/index.js")).runSstateCommand(argv.slice(1));
       case "diffsigs":
         return await (await import("./diffsigs.js")).diffsigsCommand(argv.slice(1), cwd);
+      case "report":
+        return await (await import("./report.js")).reportCommand(argv.slice(1), cwd);
       case "help":
         process.stdout.write(MAIN_HELP);
         return 0;

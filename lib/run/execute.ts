@@ -104,7 +104,7 @@ export async function executeTask(d: DataStore, run: TaskRun): Promise<TaskOutco
       }
       await runFunction(d, func, { ...run, fd, logfile, tempdir, umask: umask || null, isTask: func === task });
     }
-    return { ok: true };
+    return { ok: true, log: logfile };
   } catch (err) {
     if (err instanceof TaskError) return { ok: false, failure: err.failure };
     const message = err instanceof Error ? err.message : String(err);
