@@ -6,6 +6,7 @@ import {
   ConfigurationError,
   type BuildConfiguration,
 } from "../config/index.js";
+import { withPython } from "../python/index.js";
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -28,8 +29,10 @@ export function buildDirectory(cwd: string): string {
   return topdir;
 }
 
-export function loadConfiguration(opts: CommonOptions, layersOnly = false): BuildConfiguration {
-  return loadBuildConfiguration({ topdir: buildDirectory(opts.cwd), vars: opts.vars, layersOnly });
+/** The configuration; loads the Python engine first if its layers need it (then parsing in this thread can use it). */
+export function loadConfiguration(opts: CommonOptions, layersOnly = false): Promise<BuildConfiguration> {
+  const topdir = buildDirectory(opts.cwd);
+  return withPython(() => loadBuildConfiguration({ topdir, vars: opts.vars, layersOnly }));
 }
 
 /**

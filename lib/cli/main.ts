@@ -8,6 +8,7 @@ import { DependencyLoop, NothingProvides, UnknownTask } from "../graph/index.js"
 import { BuildLockHeld, DependencyCycle, StampBaseMissing } from "../run/index.js";
 import { BblayersConfError, LayerSetupError, LayersFileError } from "../setup/index.js";
 import { MetadataError } from "../parse/index.js";
+import { withPython } from "../python/index.js";
 import { loadConfiguration, passthroughVariables, UsageError, type CommonOptions } from "./context.js";
 import { MissingHostTools } from "./host-tools.js";
 import { providerOf } from "./prepare.js";
@@ -67,20 +68,22 @@ subcommands:
  */
 async function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null) {
   if (recipe === null && buildfile === null) {
-    const config = loadConfiguration(common);
+    const config = await loadConfiguration(common);
     for (const w of config.warnings) console.error(`WARNING: ${w}`);
     return config.metadata;
   }
   if (buildfile !== null) {
-    const config = loadConfiguration(common);
-    const parsed = parseRecipe(config.metadata, resolve(common.cwd, buildfile), [], config.files);
+    const config = await loadConfiguration(common);
+    const parsed = await withPython(() => parseRecipe(config.metadata, resolve(common.cwd, buildfile), [], config.files));
     if (parsed.skipped !== null) console.error(`NOTE: ${buildfile} is skipped: ${parsed.skipped}`);
     return parsed.metadata;
   }
   const { prepared, info } = await providerOf(common, recipe!);
   for (const w of prepared.warnings) console.error(`WARNING: ${w}`);
   const appends = prepared.collection.appends.get(info.file) ?? [];
-  const [parsed] = parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]);
+  const [parsed] = await withPython(() =>
+    parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]),
+  );
   return parsed!.metadata;
 }
 
