@@ -72,7 +72,11 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   // bake's own configuration (conf/bake.conf, meta-core) writes `${@...}` in JavaScript; a core
   // layer with BitBake's conf/bitbake.conf and no bake.conf (openembedded-core) in Python.
   const flavour = configurationFlavour(layerDirs);
-  if (flavour === "bitbake") d.inlineLanguage = "python";
+  if (flavour === "bitbake") {
+    d.inlineLanguage = "python";
+    // What BitBake's cookerdata sets before the layers are read (the default multiconfig).
+    d.setVar("BB_CURRENT_MC", "");
+  }
   // Each layer's LAYERSERIES_COMPAT is taken as its layer.conf leaves it, then removed, so that one
   // layer cannot inherit another's (BitBake's cookerdata does the same).
   const compat = new Map<string, string[]>();
