@@ -5,6 +5,7 @@ import { buildTaskGraph, RecipeIndex, writeGraphFiles, type TaskGraph, type Targ
 import { writeReport } from "../report/index.js";
 import { BuildStats, runBuild, sstateSettings, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
 import { createUi, type BuildUi } from "../ui/index.js";
+import { withPython } from "../python/index.js";
 import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { checkHostTools } from "./host-tools.js";
 import { prepare, providerPreferences, threadsOf, type Prepared } from "./prepare.js";
@@ -87,9 +88,9 @@ async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): 
     for (const w of prepared.warnings) ui.message("warning", w);
     return { ...prepared, standalone: false };
   }
-  const config = loadConfiguration(common);
+  const config = await loadConfiguration(common);
   const file = resolve(common.cwd, args.buildfile);
-  const result = parseRecipeFile(config.metadata, config.files, file, [], 0);
+  const result = await withPython(() => parseRecipeFile(config.metadata, config.files, file, [], 0));
   const empty = { recipes: [], appends: new Map(), dangling: [], masked: [] };
   return { config, index: new RecipeIndex(result.infos), prefs: providerPreferences(config), collection: empty, standalone: true };
 }

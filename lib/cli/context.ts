@@ -7,6 +7,7 @@ import {
   type BuildConfiguration,
 } from "../config/index.js";
 import type { CommonOptions } from "./options.js";
+import { withPython } from "../python/index.js";
 
 export { DEFAULT_ENV_PASSTHROUGH, passthroughVariables, UsageError, type CommonOptions } from "./options.js";
 
@@ -21,6 +22,8 @@ export function buildDirectory(cwd: string): string {
   return topdir;
 }
 
-export function loadConfiguration(opts: CommonOptions, layersOnly = false): BuildConfiguration {
-  return loadBuildConfiguration({ topdir: buildDirectory(opts.cwd), vars: opts.vars, layersOnly });
+/** The configuration; loads the Python engine first if its layers need it (then parsing in this thread can use it). */
+export function loadConfiguration(opts: CommonOptions, layersOnly = false): Promise<BuildConfiguration> {
+  const topdir = buildDirectory(opts.cwd);
+  return withPython(() => loadBuildConfiguration({ topdir, vars: opts.vars, layersOnly }));
 }

@@ -39,7 +39,7 @@ export function providerPreferences(config: BuildConfiguration): ProviderPrefere
 }
 
 export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgress) => void): Promise<Prepared> {
-  const config = loadConfiguration(common);
+  const config = await loadConfiguration(common);
   const d = config.metadata.d;
   const collection = collectRecipes(d, config.layers);
   const warnings = [...config.warnings, ...checkDanglingAppends(d, collection)];

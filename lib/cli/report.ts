@@ -11,13 +11,13 @@ const USAGE = `usage: bake report [BUILD] [-o FILE]
   -o FILE    write the report there instead of BUILD/report.html`;
 
 /** Where builds keep their statistics: BUILDSTATS_BASE, as the build would expand it. */
-export function buildStatsBase(common: CommonOptions): string {
-  const config = loadConfiguration(common);
+export async function buildStatsBase(common: CommonOptions): Promise<string> {
+  const config = await loadConfiguration(common);
   const d = config.metadata.d;
   return d.getVar("BUILDSTATS_BASE") ?? join(d.getVar("TMPDIR") ?? join(config.topdir, "tmp"), "buildstats");
 }
 
-export function reportCommand(argv: string[], cwd: string): number {
+export async function reportCommand(argv: string[], cwd: string): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -30,7 +30,7 @@ export function reportCommand(argv: string[], cwd: string): number {
   if (positionals.length > 1) throw new UsageError(`report takes one BUILD at most\n${USAGE}`);
   const build = positionals[0];
   // A directory given as a path needs no configuration; a name or nothing is looked up in BUILDSTATS_BASE.
-  const base = build !== undefined && build.includes("/") ? "" : buildStatsBase({ cwd, vars: passthroughVariables(process.env) });
+  const base = build !== undefined && build.includes("/") ? "" : await buildStatsBase({ cwd, vars: passthroughVariables(process.env) });
   const dir = findBuild(base, build === undefined ? undefined : build.includes("/") ? resolve(cwd, build) : build);
   const out = writeReport(dir, values.output === undefined ? undefined : resolve(cwd, values.output));
   process.stdout.write(`${out}\n`);

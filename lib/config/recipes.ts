@@ -110,7 +110,7 @@ export async function parseAllRecipes(
       layerPriority: collection.recipes[i]!.priority,
     });
     if (todo.length > 0 && todo.length <= (opts.inProcessLimit ?? IN_PROCESS_LIMIT)) {
-      for (const i of todo) await settle(i, parseWith(config, requestFor(i)));
+      for (const i of todo) await settle(i, await parseWith(config, requestFor(i)));
     } else if (todo.length > 0) {
       const pool = new Piscina<ParseRequest, ParseResponse>({
         filename: new URL("./parse-worker.js", import.meta.url).href,
