@@ -45,7 +45,7 @@ subcommands:
   getvar [-r RECIPE] VAR [--value [-f F] [-u]]  one variable, with its history (bitbake-getvar)
   layers show|show-recipes|show-appends|add-layer|remove-layer|fetch|lock|status
   hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
-  sstate keygen|verify|prune                  signing keys and the shared-state cache
+  sstate keygen|verify|prune|push|serve       signing keys, the shared-state cache, publishing it
   diffsigs A B | -t RECIPE TASK               why two signatures of a task differ
   report [BUILD] [-o FILE]                    a build's timeline, CPU use and shared state, as HTML
   help                                        this help
@@ -171,7 +171,7 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
       case "hashserv":
         return await (await import("../sstate/hashserv/index.js")).runHashserv(argv.slice(1));
       case "sstate":
-        return await (await import("../sstate/index.js")).runSstateCommand(argv.slice(1));
+        return await (await import("./sstate.js")).sstateCommand(argv.slice(1), cwd);
       case "diffsigs":
         return await (await import("./diffsigs.js")).diffsigsCommand(argv.slice(1), cwd);
       case "report":
