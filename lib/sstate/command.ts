@@ -165,7 +165,8 @@ export async function runSstateCommand(argv: readonly string[], io: CommandIO = 
         });
         io.out(
           `${r.total} objects: ${r.pushed} pushed (${formatBytes(r.bytes)}), ${r.present} already there, ` +
-            `${r.refused.length} not verified or not signed by a trusted key, ${r.failed.length} failed`,
+            `${r.refused.length} not verified or not signed by a trusted key, ${r.failed.length} failed; ` +
+            `equivalence records: ${r.equivalences.pushed} pushed, ${r.equivalences.present} already there`,
         );
         // Refusals are the policy working; a failed upload means DEST lacks something it should have.
         return r.failed.length === 0 ? 0 : 1;

@@ -4,24 +4,30 @@
 // first, the small metadata file last, so a reader (which looks for the metadata) never sees an
 // object whose archive is not complete. An interrupted push leaves at worst an archive without
 // metadata, which readers ignore and the next push uploads again: pushing is resumable object by
-// object and skips whatever the destination has committed already.
+// object and skips whatever the destination has committed already. Equivalence records (small
+// signed files, each its own commit point) follow the objects, so a consumer with no shared
+// hash server finds the objects stored under an equivalent unihash.
 import { closeSync, copyFileSync, createReadStream, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Agent, request, type Dispatcher } from "undici";
 import { commitRename, tempNameFor, writeFileAtomic } from "./atomic.js";
 import { inventory } from "./inventory.js";
+import { checkEquivalence, decodeEquivalence, EQUIVALENCE_SUFFIX, equivalenceRelPath } from "./equivalence.js";
 import { METADATA_SUFFIX, verifyObject, type Refusal, type TrustPolicy } from "./object.js";
 import { encodeUrlPath } from "./store.js";
 
 /** Where objects go: the same `<uh[0:2]>/<uh[2:4]>/<name>` layout as SSTATE_DIR. */
 export interface PushDestination {
   readonly label: string;
-  /** Which of these object paths (relative, archive names) are committed there already. */
+  /**
+   * Which of these files are there (relative paths); for an archive name, whether the object is
+   * committed (its metadata is there).
+   */
   committed(relPaths: readonly string[]): Promise<Set<string>>;
   /** Stores the archive under its final name; it is not visible to readers until its metadata is. */
   putArchive(relPath: string, file: string, size: number): Promise<void>;
-  /** The commit point. */
-  putMetadata(relPath: string, text: string): Promise<void>;
+  /** A small file (metadata: the commit point; an equivalence record), atomically. */
+  putSmall(relPath: string, text: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,7 +60,7 @@ export function directoryDestination(root: string): PushDestination {
           listed.set(dir, names);
         }
         const base = rel.slice(dir.length + 1);
-        if (names.has(base + METADATA_SUFFIX) && names.has(base)) found.add(rel);
+        if (base.endsWith(EQUIVALENCE_SUFFIX) ? names.has(base) : names.has(base + METADATA_SUFFIX) && names.has(base)) found.add(rel);
       }
       return found;
     },
@@ -77,8 +83,9 @@ export function directoryDestination(root: string): PushDestination {
       }
       commitRename(tmp, dest);
     },
-    async putMetadata(relPath, text) {
-      writeFileAtomic(join(root, relPath + METADATA_SUFFIX), text, 0o644);
+    async putSmall(relPath, text) {
+      mkdirSync(dirname(join(root, relPath)), { recursive: true });
+      writeFileAtomic(join(root, relPath), text, 0o644);
     },
     async close() {},
   };
@@ -142,10 +149,11 @@ export function httpDestination(baseUrl: string, o: HttpDestinationOptions = {})
       const worker = async () => {
         while (next < relPaths.length) {
           const rel = relPaths[next++]!;
-          const r = await request(at(rel + METADATA_SUFFIX), { ...common, method: "HEAD", headers });
+          const probe = rel.endsWith(EQUIVALENCE_SUFFIX) ? rel : rel + METADATA_SUFFIX;
+          const r = await request(at(probe), { ...common, method: "HEAD", headers });
           await r.body.dump();
           if (r.statusCode >= 200 && r.statusCode < 300) found.add(rel);
-          else if (r.statusCode !== 404 && r.statusCode !== 410) throw httpStatusError(label, rel + METADATA_SUFFIX, "HEAD", r.statusCode, "");
+          else if (r.statusCode !== 404 && r.statusCode !== 410) throw httpStatusError(label, probe, "HEAD", r.statusCode, "");
         }
       };
       await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 16, relPaths.length) }, worker));
@@ -154,9 +162,9 @@ export function httpDestination(baseUrl: string, o: HttpDestinationOptions = {})
     async putArchive(rel, file, size) {
       await put(rel, createReadStream(file, { highWaterMark: 1 << 20 }), size, "application/zstd");
     },
-    async putMetadata(rel, text) {
+    async putSmall(rel, text) {
       const b = Buffer.from(text, "utf8");
-      await put(rel + METADATA_SUFFIX, b, b.length, "application/json");
+      await put(rel, b, b.length, rel.endsWith(METADATA_SUFFIX) ? "application/json" : "text/plain");
     },
     async close() {
       await own?.close();
@@ -202,10 +210,51 @@ export interface PushReport {
   /** Not verified or not signed by a trusted key: never pushed. */
   readonly refused: readonly Refusal[];
   readonly failed: readonly { readonly relPath: string; readonly message: string }[];
+  /** Equivalence records sent, and found there already. */
+  readonly equivalences: { readonly pushed: number; readonly present: number };
+}
+
+/** The equivalence records under an SSTATE_DIR (relative paths; temporaries excluded). */
+function equivalenceFiles(sstateDir: string): string[] {
+  return readdirSync(sstateDir, { recursive: true, encoding: "utf8" })
+    .map((p) => p.split("\\").join("/"))
+    .filter((p) => p.endsWith(EQUIVALENCE_SUFFIX) && !p.split("/").pop()!.startsWith("."))
+    .sort();
+}
+
+async function pushEquivalences(
+  sstateDir: string,
+  dest: PushDestination,
+  trust: TrustPolicy,
+  refuse: (r: Refusal) => void,
+  fail: (relPath: string, message: string) => void,
+): Promise<{ pushed: number; present: number }> {
+  const all = equivalenceFiles(sstateDir);
+  const present = await dest.committed(all);
+  let pushed = 0;
+  for (const rel of all.filter((r) => !present.has(r))) {
+    const path = join(sstateDir, rel);
+    const text = readFileSync(path, "utf8");
+    const d = decodeEquivalence(text);
+    // Checked as a restore checks it, and filed under its own name (not a record of another task).
+    const v = d.ok ? checkEquivalence(text, d.record, trust, null, path) : ({ ok: false, refusal: { reason: "bad-metadata", object: path, detail: d.detail } } as const);
+    if (!v.ok) refuse(v.refusal);
+    else if (equivalenceRelPath(v.record) !== rel) refuse({ reason: "wrong-object", object: path, detail: `the record is of ${equivalenceRelPath(v.record)}` });
+    else {
+      try {
+        await dest.putSmall(rel, text);
+        pushed++;
+      } catch (e) {
+        fail(rel, e instanceof PushError ? e.message : (e as Error).message);
+      }
+    }
+  }
+  return { pushed, present: present.size };
 }
 
 export async function pushSstate(o: PushOptions): Promise<PushReport> {
   const dest = o.destination;
+  const trust: TrustPolicy = { ...o.trust, allowUnsigned: false };
   const candidates = inventory(o.sstateDir)
     .objects.filter((x) => x.metadata !== null && x.archive !== null)
     .map((x) => x.relPath.split("\\").join("/"));
@@ -215,7 +264,6 @@ export async function pushSstate(o: PushOptions): Promise<PushReport> {
   const failed: { relPath: string; message: string }[] = [];
   let pushed = 0;
   let bytes = 0;
-  const trust: TrustPolicy = { ...o.trust, allowUnsigned: false };
   let next = 0;
   const worker = async () => {
     while (next < todo.length) {
@@ -232,7 +280,7 @@ export async function pushSstate(o: PushOptions): Promise<PushReport> {
       const text = readFileSync(archivePath + METADATA_SUFFIX, "utf8");
       try {
         await dest.putArchive(rel, archivePath, v.metadata!.archiveSize);
-        await dest.putMetadata(rel, text);
+        await dest.putSmall(rel + METADATA_SUFFIX, text);
         pushed++;
         bytes += v.metadata!.archiveSize;
         o.onObject?.({ kind: "pushed", relPath: rel, bytes: v.metadata!.archiveSize });
@@ -243,10 +291,19 @@ export async function pushSstate(o: PushOptions): Promise<PushReport> {
       }
     }
   };
+  let records = { pushed: 0, present: 0 };
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 4, todo.length)) }, worker));
+    // After the objects: a record must not send a reader to an object not published yet.
+    records = await pushEquivalences(o.sstateDir, dest, trust, (r) => {
+      refused.push(r);
+      o.onObject?.({ kind: "refused", refusal: r });
+    }, (relPath, message) => {
+      failed.push({ relPath, message });
+      o.onObject?.({ kind: "failed", relPath, message });
+    });
   } finally {
     await dest.close();
   }
-  return { total: candidates.length, pushed, bytes, present: present.size, refused, failed };
+  return { total: candidates.length, pushed, bytes, present: present.size, refused, failed, equivalences: records };
 }

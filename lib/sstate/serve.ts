@@ -1,6 +1,6 @@
 // `bake sstate serve DIR --bind ADDR`: a read-only HTTP mirror of an sstate tree (node:http),
 // made to sit behind a real web server or a CDN. Objects never change under their name, so
-// archives are served as immutable; metadata files may gain signatures (reproducer attestations)
+// archives are served as immutable; metadata and equivalence records may gain signatures (attestations)
 // and a missing object may appear at any time, so those are cached briefly only. GET and HEAD,
 // single byte ranges (If-Range), ETag/If-None-Match and Last-Modified/If-Modified-Since. No
 // directory listings, no hidden names (temporary files of a push in progress start with "."),
@@ -9,6 +9,7 @@ import { createReadStream, realpathSync, statSync, type Stats } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sep } from "node:path";
+import { EQUIVALENCE_SUFFIX } from "./equivalence.js";
 import { METADATA_SUFFIX } from "./object.js";
 
 export interface MirrorServerOptions {
@@ -49,12 +50,14 @@ function parseBind(bind: string): { host: string; port: number } {
 
 function contentType(path: string): string {
   if (path.endsWith(METADATA_SUFFIX)) return "application/json";
+  if (path.endsWith(EQUIVALENCE_SUFFIX)) return "text/plain; charset=utf-8";
   if (path.endsWith(".zst")) return "application/zstd";
   return "application/octet-stream";
 }
 
+/** Metadata and equivalence records may gain signatures (attestations): cached briefly. */
 function cacheControl(path: string): string {
-  return path.endsWith(METADATA_SUFFIX) ? CACHE_CONTROL.metadata : CACHE_CONTROL.archive;
+  return path.endsWith(METADATA_SUFFIX) || path.endsWith(EQUIVALENCE_SUFFIX) ? CACHE_CONTROL.metadata : CACHE_CONTROL.archive;
 }
 
 /** A strong validator from what identifies a version of a file: inode, size, mtime. */

@@ -27,6 +27,10 @@ import {
   runSstateCommand,
   startMirrorServer,
   writeSstateObject,
+  writeEquivalence,
+  findEquivalences,
+  equivalenceRelPath,
+  asOutHash,
   type CommandIO,
   type SstateObjectId,
 } from "../../lib/sstate/index.js";
@@ -135,8 +139,8 @@ test("bake sstate push: the command line, and its summary", async (t) => {
   const lines: string[] = [];
   const io: CommandIO = { out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`), env: {}, cwd: c.dir };
   t.is(await runSstateCommand(["push", "www", "--sstate-dir", "sstate", "--trusted-key", c.trusted], io), 0, lines.join("\n"));
-  t.regex(lines.at(-1)!, /^6 objects: 3 pushed \(.*\), 0 already there, 3 not verified or not signed by a trusted key, 0 failed$/);
-  t.true(lines.some((l) => /^ERR not pushed \(untrusted-key\): .*sstate:zlib:core2-64:1:e{64}_populate_sysroot\.tar\.zst\.siginfo/.test(l)), lines.join("\n"));
+  t.regex(lines.at(-1)!, /^6 objects: 3 pushed \(.*\), 0 already there, 3 not verified or not signed by a trusted key, 0 failed; equivalence records: 0 pushed, 0 already there$/);
+  t.true(lines.some((l) => /^ERR not pushed \(untrusted-key\): .*sstate:zlib:core2-64:\d+:e{64}_populate_sysroot\.tar\.zst\.siginfo/.test(l)), lines.join("\n"));
   t.deepEqual(files(join(c.dir, "www")), committed(c));
   // Outside a build directory and without --sstate-dir there is nothing to push from.
   t.is(await runSstateCommand(["push", "www", "--trusted-key", c.trusted], io), 2);
@@ -352,7 +356,7 @@ http {
       dav_access user:rw group:r all:r;
       client_max_body_size 0;
       location ~ /\\. { return 404; }
-      location ~ \\.siginfo$ { add_header Cache-Control "public, max-age=60"; }
+      location ~ \\.(siginfo|unihash)$ { add_header Cache-Control "public, max-age=60"; }
       add_header Cache-Control "public, max-age=31536000, immutable";
     }
   }
@@ -422,7 +426,7 @@ test("push to a read-only mirror (bake sstate serve) fails with a clear message"
   const io: CommandIO = { out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`), env: {}, cwd: other.dir };
   t.is(await runSstateCommand(["push", `${s.url}`, "--sstate-dir", "sstate", "--trusted-key", other.trusted], io), 1);
   t.true(lines.some((l) => /FAILED: .*PUT answered HTTP 405 \(the server does not accept uploads/.test(l)), lines.join("\n"));
-  t.regex(lines.at(-1)!, /0 pushed .* 3 failed$/);
+  t.regex(lines.at(-1)!, /0 pushed .* 3 failed;/);
 });
 
 test("a download from bake sstate serve that breaks is resumed with a range request", async (t) => {
@@ -460,4 +464,31 @@ test("a download from bake sstate serve that breaks is resumed with a range requ
   t.is(archiveRequests.length, 2, seen.join("\n"));
   t.regex(archiveRequests[1]!, new RegExp(`^GET \\S+\\.tar\\.zst bytes=${Math.floor(size / 2)}- "[0-9a-f-]+"$`), seen.join("\n"));
   t.deepEqual(files(join(c.dir, "consumer")).filter((n) => n.includes(".tmp-")), []);
+});
+
+test("equivalence records travel with the objects: pushed after them when signed by a trusted key", async (t) => {
+  const c = await cache(t);
+  const key = loadSigningKey(join(c.dir, "trusted.key"));
+  const stranger = loadSigningKey(join(c.dir, "stranger.key"));
+  // musl built under another taskhash has the output of the object filed under c.good[2]'s unihash.
+  const fields = (th: string) => ({ pn: "musl", pkgArch: "core2-64", task: "populate_sysroot", taskHash: asTaskHash(th.repeat(64)), uniHash: c.good[2]!.uniHash, outHash: asOutHash("9".repeat(64)) });
+  writeEquivalence(c.sstate, fields("7"), key);
+  writeEquivalence(c.sstate, fields("8"), stranger);
+  const www = join(c.dir, "www");
+  const trust = { trustedKeys: parseTrustedKeys(c.trusted) };
+  const r = await pushSstate({ sstateDir: c.sstate, destination: directoryDestination(www), trust });
+  t.deepEqual(r.equivalences, { pushed: 1, present: 0 });
+  t.true(r.refused.some((x) => x.reason === "untrusted-key" && x.object.endsWith(".unihash")));
+  t.true(existsSync(join(www, equivalenceRelPath(fields("7")))));
+  t.false(existsSync(join(www, equivalenceRelPath(fields("8")))));
+  t.deepEqual((await pushSstate({ sstateDir: c.sstate, destination: directoryDestination(www), trust })).equivalences, { pushed: 0, present: 1 });
+
+  // A consumer with no hash server of its own finds the record, then the object, on the mirror.
+  const s = await startMirrorServer({ root: www, bind: "127.0.0.1:0" });
+  t.teardown(() => s.close());
+  const opts = { sstateDir: join(c.dir, "consumer"), mirrors: parseSstateMirrors(`file://.* ${s.url}PATH`), timeoutMs: 5000 };
+  const want = { ...fields("7"), ownObject: { pn: "musl", pkgArch: "core2-64", task: "populate_sysroot", uniHash: asUniHash("7".repeat(64)) } };
+  const found = await findEquivalences([want], trust, opts);
+  t.is(found.get(equivalenceRelPath(want))?.uniHash, c.good[2]!.uniHash);
+  t.true((await fetchSstateObject(c.good[2]!, trust, opts)).ok);
 });
