@@ -5,7 +5,7 @@ import { ExpansionError, FatalError as DataFatalError } from "../data/index.js";
 import { parseRecipe, parseRecipeVariants } from "../evaluate/index.js";
 import { ConfigurationError, RecipeParseFailures } from "../config/index.js";
 import { DependencyLoop, NothingProvides, UnknownTask } from "../graph/index.js";
-import { BuildLockHeld, DependencyCycle, StampBaseMissing } from "../run/index.js";
+import { BuildLockHeld, DependencyCycle, SstateSettingError, StampBaseMissing } from "../run/index.js";
 import { BblayersConfError, LayerSetupError, LayersFileError } from "../setup/index.js";
 import { MetadataError } from "../parse/index.js";
 import { loadConfiguration, passthroughVariables, UsageError, type CommonOptions } from "./context.js";
@@ -18,6 +18,7 @@ import { runHashserv } from "../sstate/hashserv/index.js";
 import { KeyError, MirrorSyntaxError, runSstateCommand } from "../sstate/index.js";
 import { SigDataError } from "../signature/index.js";
 import { diffsigsCommand } from "./diffsigs.js";
+import { sstateBuildContext } from "./sstate.js";
 
 /** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
 export const EXIT_FAILURE = 1;
@@ -56,7 +57,7 @@ subcommands:
   getvar [-r RECIPE] VAR [--value] [--flag F]   one variable, with its history
   layers show|show-recipes|show-appends|add-layer|remove-layer|fetch|lock|status
   hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
-  sstate keygen|verify|prune                  signing keys and the shared-state cache
+  sstate keygen|verify|attest|prune           signing keys and the shared-state cache
   diffsigs A B | -t RECIPE TASK               why two signatures of a task differ
   help                                        this help
 `;
@@ -166,7 +167,7 @@ async function bake(argv: string[], cwd: string): Promise<number> {
 const EXPECTED_FAILURES: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   ExpansionError, DataFatalError, ConfigurationError, RecipeParseFailures, NothingProvides, DependencyLoop,
   UnknownTask, DependencyCycle, SigDataError, KeyError, MirrorSyntaxError, BuildLockHeld, StampBaseMissing, LayersFileError, LayerSetupError, BblayersConfError,
-  MissingHostTools,
+  MissingHostTools, SstateSettingError,
 ];
 
 function report(err: unknown): number {
@@ -199,7 +200,7 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
       case "hashserv":
         return await runHashserv(argv.slice(1));
       case "sstate":
-        return await runSstateCommand(argv.slice(1));
+        return await runSstateCommand(argv.slice(1), undefined, () => sstateBuildContext(cwd));
       case "diffsigs":
         return await diffsigsCommand(argv.slice(1), cwd);
       case "help":

@@ -43,5 +43,7 @@ export type { PruneOptions, PruneReport } from "./prune.js";
 export { pruneSstate } from "./prune.js";
 export type { VerifyOptions, VerifyReport } from "./verify.js";
 export { verifySstateDir } from "./verify.js";
-export type { CommandIO } from "./command.js";
+export type { AttestOptions, AttestReport } from "./attest.js";
+export { attestSstateDir } from "./attest.js";
+export type { CommandIO, SstateBuildContext } from "./command.js";
 export { runSstateCommand } from "./command.js";
