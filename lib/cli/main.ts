@@ -5,7 +5,7 @@ import { ExpansionError, FatalError as DataFatalError } from "../data/index.js";
 import { parseRecipe, parseRecipeVariants } from "../evaluate/index.js";
 import { ConfigurationError, RecipeParseFailures } from "../config/index.js";
 import { DependencyLoop, NothingProvides, UnknownTask } from "../graph/index.js";
-import { BuildLockHeld, DependencyCycle, StampBaseMissing } from "../run/index.js";
+import { BuildLockHeld, DependencyCycle, StampBaseMissing, resolveSigningKey, sstateSettings } from "../run/index.js";
 import { BblayersConfError, LayerSetupError, LayersFileError } from "../setup/index.js";
 import { MetadataError } from "../parse/index.js";
 import { loadConfiguration, passthroughVariables, UsageError, type CommonOptions } from "./context.js";
@@ -15,7 +15,7 @@ import { formatEnvironment, formatVariable } from "./environment.js";
 import { buildCommand } from "./build.js";
 import { layersCommand } from "./layers.js";
 import { runHashserv } from "../sstate/hashserv/index.js";
-import { KeyError, MirrorSyntaxError, runSstateCommand } from "../sstate/index.js";
+import { KeyError, loadSigningKey, MirrorSyntaxError, parseTrustedKeys, publicKeyOf, runSstateCommand } from "../sstate/index.js";
 import { SigDataError } from "../signature/index.js";
 import { diffsigsCommand } from "./diffsigs.js";
 
@@ -56,7 +56,7 @@ subcommands:
   getvar [-r RECIPE] VAR [--value] [--flag F]   one variable, with its history
   layers show|show-recipes|show-appends|add-layer|remove-layer|fetch|lock|status
   hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
-  sstate keygen|verify|prune                  signing keys and the shared-state cache
+  sstate keygen|verify|prune|push|serve       signing keys, the shared-state cache, publishing it
   diffsigs A B | -t RECIPE TASK               why two signatures of a task differ
   help                                        this help
 `;
@@ -189,6 +189,13 @@ function report(err: unknown): number {
   throw err;
 }
 
+/** The build directory's SSTATE_DIR and the keys its builds trust (as SharedState computes them). */
+function buildSstate(common: CommonOptions) {
+  const d = loadConfiguration(common).metadata.d;
+  const s = sstateSettings((name) => d.getVar(name));
+  return { sstateDir: s.sstateDir, trustedKeys: [...parseTrustedKeys(s.trustedKeys), publicKeyOf(loadSigningKey(resolveSigningKey(s)))] };
+}
+
 export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
   try {
     switch (argv[0]) {
@@ -199,7 +206,13 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
       case "hashserv":
         return await runHashserv(argv.slice(1));
       case "sstate":
-        return await runSstateCommand(argv.slice(1));
+        return await runSstateCommand(argv.slice(1), {
+          out: (l) => void process.stdout.write(`${l}\n`),
+          err: (l) => void process.stderr.write(`${l}\n`),
+          env: process.env,
+          cwd,
+          build: () => buildSstate({ cwd, vars: passthroughVariables(process.env) }),
+        });
       case "diffsigs":
         return await diffsigsCommand(argv.slice(1), cwd);
       case "help":

@@ -38,3 +38,7 @@ export type { VerifyOptions, VerifyReport } from "./verify.js";
 export { verifySstateDir } from "./verify.js";
 export type { CommandIO } from "./command.js";
 export { runSstateCommand } from "./command.js";
+export type { PushDestination, PushOptions, PushEvent, PushReport, HttpDestinationOptions } from "./push.js";
+export { pushSstate, destinationFor, directoryDestination, httpDestination, PushError } from "./push.js";
+export type { MirrorServerOptions, RunningMirrorServer } from "./serve.js";
+export { startMirrorServer, parseRange, ServeError, CACHE_CONTROL } from "./serve.js";

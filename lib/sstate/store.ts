@@ -60,7 +60,8 @@ export function parseSstateMirrors(value: string): MirrorRule[] {
   return rules;
 }
 
-function encodePath(relPath: string): string {
+/** An object path as a URL path: each segment percent-encoded except ':' (mirrors store names with it). */
+export function encodeUrlPath(relPath: string): string {
   // ':' is legal in a URL path segment and mirrors store the names with it literally.
   return relPath.split("/").map((s) => encodeURIComponent(s).replace(/%3A/gi, ":")).join("/");
 }
@@ -71,7 +72,7 @@ export function mirrorUrl(rule: MirrorRule, relPath: string): string | null {
   if (!m) return null;
   const isFile = rule.replacement.startsWith("file://");
   let url = rule.replacement.replace(/\\(\d)/g, (_, n: string) => m[Number(n)] ?? "");
-  url = url.replace(/PATH/g, isFile ? relPath : encodePath(relPath));
+  url = url.replace(/PATH/g, isFile ? relPath : encodeUrlPath(relPath));
   return url;
 }
 
