@@ -4,6 +4,7 @@
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer, Socket } from "node:net";
 import { join } from "node:path";
 import { request } from "undici";
@@ -422,4 +423,41 @@ test("push to a read-only mirror (bake sstate serve) fails with a clear message"
   t.is(await runSstateCommand(["push", `${s.url}`, "--sstate-dir", "sstate", "--trusted-key", other.trusted], io), 1);
   t.true(lines.some((l) => /FAILED: .*PUT answered HTTP 405 \(the server does not accept uploads/.test(l)), lines.join("\n"));
   t.regex(lines.at(-1)!, /0 pushed .* 3 failed$/);
+});
+
+test("a download from bake sstate serve that breaks is resumed with a range request", async (t) => {
+  const c = await cache(t);
+  const s = await startMirrorServer({ root: c.sstate, bind: "127.0.0.1:0" });
+  t.teardown(() => s.close());
+  // A proxy that cuts the first transfer of each archive half-way, as a flaky link would.
+  const seen: string[] = [];
+  const cut = new Set<string>();
+  const proxy = createHttpServer(async (req, res) => {
+    const headers: Record<string, string> = {};
+    for (const h of ["range", "if-range"]) if (typeof req.headers[h] === "string") headers[h] = req.headers[h] as string;
+    seen.push(`${req.method} ${req.url} ${headers.range ?? ""} ${headers["if-range"] ?? ""}`.trim());
+    const up = await request(new URL(req.url!, s.url).href, { method: req.method as "GET", headers });
+    const body = Buffer.from(await up.body.arrayBuffer());
+    res.writeHead(up.statusCode, Object.fromEntries(Object.entries(up.headers).filter(([k]) => k !== "connection" && k !== "keep-alive")) as Record<string, string>);
+    if (req.method === "GET" && req.url!.endsWith(".tar.zst") && !cut.has(req.url!)) {
+      cut.add(req.url!);
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket!.destroy());
+      return;
+    }
+    res.end(body);
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
+  t.teardown(() => void proxy.close());
+  const port = (proxy.address() as { port: number }).port;
+  const trust = { trustedKeys: parseTrustedKeys(c.trusted) };
+  const opts = { sstateDir: join(c.dir, "consumer"), mirrors: parseSstateMirrors(`file://.* http://127.0.0.1:${port}/PATH`), timeoutMs: 5000 };
+  const g = c.good[0]!;
+  const f = await fetchSstateObject(g, trust, opts);
+  t.true(f.ok, JSON.stringify(f));
+  t.deepEqual(readFileSync(join(opts.sstateDir, objectRelPath(g))), readFileSync(join(c.sstate, objectRelPath(g))));
+  const archiveRequests = seen.filter((l) => l.includes(".tar.zst ") || l.endsWith(".tar.zst"));
+  const size = statSync(join(c.sstate, objectRelPath(g))).size;
+  t.is(archiveRequests.length, 2, seen.join("\n"));
+  t.regex(archiveRequests[1]!, new RegExp(`^GET \\S+\\.tar\\.zst bytes=${Math.floor(size / 2)}- "[0-9a-f-]+"$`), seen.join("\n"));
+  t.deepEqual(files(join(c.dir, "consumer")).filter((n) => n.includes(".tmp-")), []);
 });
