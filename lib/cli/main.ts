@@ -57,7 +57,7 @@ subcommands:
   getvar [-r RECIPE] VAR [--value] [--flag F]   one variable, with its history
   layers show|show-recipes|show-appends|add-layer|remove-layer|fetch|lock|status
   hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
-  sstate keygen|verify|attest|prune           signing keys and the shared-state cache
+  sstate keygen|verify|attest|prune|push|serve  signing keys, the shared-state cache, publishing it
   diffsigs A B | -t RECIPE TASK               why two signatures of a task differ
   help                                        this help
 `;
@@ -190,6 +190,7 @@ function report(err: unknown): number {
   throw err;
 }
 
+/** The build directory's SSTATE_DIR and the keys its builds trust (as SharedState computes them). */
 export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
   try {
     switch (argv[0]) {
@@ -200,7 +201,13 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
       case "hashserv":
         return await runHashserv(argv.slice(1));
       case "sstate":
-        return await runSstateCommand(argv.slice(1), undefined, () => sstateBuildContext(cwd));
+        return await runSstateCommand(argv.slice(1), {
+          out: (l) => void process.stdout.write(`${l}\n`),
+          err: (l) => void process.stderr.write(`${l}\n`),
+          env: process.env,
+          cwd,
+          build: () => sstateBuildContext(cwd),
+        });
       case "diffsigs":
         return await diffsigsCommand(argv.slice(1), cwd);
       case "help":

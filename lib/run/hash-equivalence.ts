@@ -15,6 +15,9 @@ export interface HashEquivalenceSettings {
   readonly socket: string;
   /** SSTATE_HASHEQUIV_METHOD. */
   readonly method: string;
+  /** BB_HASHSERVE_USERNAME / BB_HASHSERVE_PASSWORD: a shared server lets anonymous clients only read. */
+  readonly username?: string;
+  readonly password?: string;
 }
 
 export interface Report {
@@ -49,10 +52,13 @@ export class HashEquivalence {
         mkdirSync(dirname(s.socket), { recursive: true });
         // A unix socket path is limited to ~107 bytes; a deep build directory gets loopback TCP.
         const bind = s.socket.length < 100 ? `unix://${s.socket}` : "127.0.0.1:0";
-        server = await startHashserv({ bind, db: s.database, ...(s.upstream ? { upstream: s.upstream } : {}) });
+        // The build's private server: its one client (this build) reads and reports, nothing
+        // more; the server's own default is read-only for anonymous clients.
+        server = await startHashserv({ bind, db: s.database, anonPermissions: ["@read", "@report"], ...(s.upstream ? { upstream: s.upstream } : {}) });
         address = server.address;
       }
-      const client = await HashEquivClient.connect(address, { timeoutMs: 30_000 });
+      const login = server === null && s.username ? { username: s.username, password: s.password ?? "" } : {};
+      const client = await HashEquivClient.connect(address, { timeoutMs: 30_000, ...login });
       return new HashEquivalence(client, server, s.method, warn);
     } catch (e) {
       await server?.close().catch(() => undefined);

@@ -93,6 +93,8 @@ export function sstateSettings(getVar: (name: string) => string | null, env: Nod
       database: join(persistent, "hashserv"),
       socket: join(topdir, "hashserve.sock"),
       method: v("SSTATE_HASHEQUIV_METHOD") || "bake.OutHashBasic",
+      username: v("BB_HASHSERVE_USERNAME"),
+      password: v("BB_HASHSERVE_PASSWORD"),
     },
     userKeyDir: join(configHome, "bake", "sstate-key"),
   };

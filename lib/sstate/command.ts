@@ -5,7 +5,9 @@ import { parseArgs } from "node:util";
 import { attestSstateDir } from "./attest.js";
 import type { Location, TrustPolicy } from "./object.js";
 import { pruneSstate } from "./prune.js";
-import { KeyError, generateKeyPair, loadSigningKey, parseTrustSpec } from "./signing.js";
+import { PushError, destinationFor, pushSstate } from "./push.js";
+import { ServeError, startMirrorServer } from "./serve.js";
+import { KeyError, generateKeyPair, loadSigningKey, parseTrustSpec, parseTrustedKeys } from "./signing.js";
 import { verifySstateDir } from "./verify.js";
 
 /** What the build directory the command runs in trusts, and where it keeps its objects. */
@@ -23,6 +25,13 @@ export interface CommandIO {
   readonly err: (line: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /**
+   * The build directory's shared state, for commands whose SSTATE_DIR, keys and trust default to
+   * the build's (verify, attest, push). Absent or null outside a build directory.
+   */
+  readonly build?: () => SstateBuildContext | null;
+  /** Resolves when a long-running command (serve) should stop; default SIGINT/SIGTERM. */
+  readonly stopped?: Promise<void>;
 }
 
 const defaultIO: CommandIO = {
@@ -44,7 +53,13 @@ const USAGE = `usage:
       sign the objects in DIR that your own builds made with the same bytes (default: the
       build directory's signing key and SSTATE_DIR)
   bake sstate prune SSTATE_DIR [--older-than DAYS] [--keep FILE] [--dry-run]
-      remove objects unused for DAYS days and/or not listed in FILE (unihashes or names)`;
+      remove objects unused for DAYS days and/or not listed in FILE (unihashes or names)
+  bake sstate push DEST [--sstate-dir DIR] [--trusted-key KEY]... [--jobs N]
+      publish every verified object signed by a trusted key (default: the build directory's
+      SSTATE_DIR, SSTATE_TRUSTED_KEYS and signing key) to DEST, a directory or an http(s)://
+      URL accepting PUT; archive first, metadata last; what DEST has is skipped
+  bake sstate serve DIR [--bind HOST:PORT] [--quiet]
+      a read-only HTTP mirror of DIR (default 127.0.0.1:8080), for SSTATE_MIRRORS`;
 
 function formatBytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -62,12 +77,21 @@ function fileLocation(dir: string): (rel: string) => Location {
   return (rel) => `file://${join(dir, rel)}`;
 }
 
+function signalled(): Promise<void> {
+  return new Promise((res) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      res();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
 /** Returns the process exit code: 0 success, 1 verification found problems, 2 usage error. */
-export async function runSstateCommand(
-  argv: readonly string[],
-  io: CommandIO = defaultIO,
-  build: () => SstateBuildContext | null = () => null,
-): Promise<number> {
+export async function runSstateCommand(argv: readonly string[], io: CommandIO = defaultIO): Promise<number> {
+  const build = () => io.build?.() ?? null;
   const [sub, ...rest] = argv;
   try {
     switch (sub) {
@@ -171,10 +195,74 @@ export async function runSstateCommand(
         io.out(`${verb} ${r.removedObjects} objects and ${r.removedLeftovers} leftovers, ${formatBytes(r.freedBytes)}; kept ${r.keptObjects}`);
         return 0;
       }
+      case "push": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { "sstate-dir": { type: "string" }, "trusted-key": { type: "string", multiple: true }, jobs: { type: "string", short: "j" } },
+          allowPositionals: true,
+        });
+        if (positionals.length !== 1) break;
+        const jobs = values.jobs === undefined ? 4 : Number(values.jobs);
+        if (!Number.isInteger(jobs) || jobs < 1) {
+          io.err(`--jobs wants a positive number, got ${values.jobs}`);
+          return 2;
+        }
+        const ctx = values["sstate-dir"] !== undefined && values["trusted-key"] !== undefined ? null : build();
+        const sstateDir = values["sstate-dir"] !== undefined ? resolve(io.cwd, values["sstate-dir"]) : ctx?.sstateDir ?? io.env.SSTATE_DIR;
+        if (sstateDir === undefined) {
+          io.err("bake sstate push: no SSTATE_DIR (run it in a build directory, or give --sstate-dir DIR)");
+          return 2;
+        }
+        // What SSTATE_DIR holds is pushed when a build there would use it: the same trust.
+        const trust: TrustPolicy =
+          values["trusted-key"] !== undefined || !ctx ? { trustedKeys: parseTrustedKeys(values["trusted-key"] ?? io.env.SSTATE_TRUSTED_KEYS ?? "") } : ctx.trust;
+        if (trust.trustedKeys.length + (trust.scopedKeys?.length ?? 0) === 0 && !trust.ownKey)
+          io.err("warning: no trusted keys (--trusted-key or SSTATE_TRUSTED_KEYS): nothing can be pushed");
+        const dest = positionals[0]!;
+        const r = await pushSstate({
+          sstateDir,
+          destination: destinationFor(/^[a-z][a-z0-9+.-]*:\/\//i.test(dest) ? dest : resolve(io.cwd, dest)),
+          trust,
+          concurrency: jobs,
+          onObject: (e) => {
+            if (e.kind === "refused") io.err(`not pushed (${e.refusal.reason}): ${e.refusal.object}: ${e.refusal.detail}`);
+            else if (e.kind === "failed") io.err(`FAILED: ${e.message}`);
+          },
+        });
+        io.out(
+          `${r.total} objects: ${r.pushed} pushed (${formatBytes(r.bytes)}), ${r.present} already there, ` +
+            `${r.refused.length} not verified or not signed by a trusted key, ${r.failed.length} failed` +
+            `${r.equivalences > 0 ? `; ${r.equivalences} equivalence records` : ""}`,
+        );
+        // Refusals are the policy working; a failed upload means DEST lacks something it should have.
+        return r.failed.length === 0 ? 0 : 1;
+      }
+      case "serve": {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          options: { bind: { type: "string", short: "b" }, quiet: { type: "boolean", short: "q" } },
+          allowPositionals: true,
+        });
+        if (positionals.length !== 1) break;
+        const server = await startMirrorServer({
+          root: resolve(io.cwd, positionals[0]!),
+          bind: values.bind ?? "127.0.0.1:8080",
+          ...(values.quiet ? {} : { log: io.err }),
+        });
+        io.out(`Serving ${resolve(io.cwd, positionals[0]!)} read-only at ${server.url}`);
+        io.out(`SSTATE_MIRRORS = "file://.* ${server.url}PATH"`);
+        await (io.stopped ?? signalled());
+        await server.close();
+        return 0;
+      }
       default:
         break;
     }
   } catch (e) {
+    if (e instanceof ServeError || e instanceof PushError) {
+      io.err(`bake sstate ${sub}: ${e.message}`);
+      return e instanceof ServeError ? 2 : 1;
+    }
     if (e instanceof KeyError || (e as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" || (e as NodeJS.ErrnoException).code === "ENOENT") {
       io.err(`bake sstate ${sub}: ${(e as Error).message}`);
       return 2;

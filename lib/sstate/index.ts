@@ -47,3 +47,7 @@ export type { AttestOptions, AttestReport } from "./attest.js";
 export { attestSstateDir } from "./attest.js";
 export type { CommandIO, SstateBuildContext } from "./command.js";
 export { runSstateCommand } from "./command.js";
+export type { PushDestination, PushOptions, PushEvent, PushReport, HttpDestinationOptions } from "./push.js";
+export { pushSstate, destinationFor, directoryDestination, httpDestination, PushError } from "./push.js";
+export type { MirrorServerOptions, RunningMirrorServer } from "./serve.js";
+export { startMirrorServer, parseRange, ServeError, CACHE_CONTROL } from "./serve.js";

@@ -2,7 +2,7 @@
 // Mirrors are untrusted and unreliable: whatever comes from one is verified before it is kept,
 // and a dead or failing mirror is a warning and a miss, never an error.
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { request, type Dispatcher } from "undici";
@@ -61,7 +61,8 @@ export function parseSstateMirrors(value: string): MirrorRule[] {
   return rules;
 }
 
-function encodePath(relPath: string): string {
+/** An object path as a URL path: each segment percent-encoded except ':' (mirrors store names with it). */
+export function encodeUrlPath(relPath: string): string {
   // ':' is legal in a URL path segment and mirrors store the names with it literally.
   return relPath.split("/").map((s) => encodeURIComponent(s).replace(/%3A/gi, ":")).join("/");
 }
@@ -72,7 +73,7 @@ export function mirrorUrl(rule: MirrorRule, relPath: string): string | null {
   if (!m) return null;
   const isFile = rule.replacement.startsWith("file://");
   let url = rule.replacement.replace(/\\(\d)/g, (_, n: string) => m[Number(n)] ?? "");
-  url = url.replace(/PATH/g, isFile ? relPath : encodePath(relPath));
+  url = url.replace(/PATH/g, isFile ? relPath : encodeUrlPath(relPath));
   return url;
 }
 
@@ -169,32 +170,91 @@ async function getSmall(url: string, o: StoreOptions): Promise<Got<string>> {
   }
 }
 
+/** Times a broken transfer is taken up again where it stopped (HTTP Range), per download. */
+const RESUMES = 3;
+
 /**
  * Streams `url` into `tmp`, hashing as it goes and stopping as soon as more than `maxSize`
- * bytes arrive (a mirror cannot make us store more than the signed size).
+ * bytes arrive (a mirror cannot make us store more than the signed size). A transfer that breaks
+ * after some bytes is resumed with a Range request, guarded by If-Range with the first answer's
+ * validator so that the pieces come from one version of the file; a server that answers the
+ * whole file instead is read again from the start.
  */
 async function download(url: string, tmp: string, maxSize: number, o: StoreOptions): Promise<Got<{ sha256: string; size: number }>> {
-  let source: AsyncIterable<unknown>;
-  let abort = () => {};
   if (url.startsWith("file://")) {
     const p = fileURLToPath(url);
     if (!existsSync(p)) return { kind: "absent" };
     const s = createReadStream(p, { highWaterMark: 1 << 20 });
-    source = s;
-    abort = () => s.destroy();
-  } else {
-    try {
-      const r = await request(url, reqOpts(o, "GET"));
-      if (r.statusCode < 200 || r.statusCode >= 300) {
+    return receive(s, () => s.destroy(), tmp, maxSize);
+  }
+  const fd = openSync(tmp, "wx", 0o644);
+  let h = createHash("sha256");
+  let size = 0;
+  let validator: string | undefined;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const resuming = size > 0;
+      const headers: Record<string, string> = resuming ? { range: `bytes=${size}-`, ...(validator ? { "if-range": validator } : {}) } : {};
+      let r;
+      try {
+        r = await request(url, { ...reqOpts(o, "GET"), headers });
+      } catch (e) {
+        if (resuming && attempt < RESUMES) continue;
+        return failure(e) as Got<never>;
+      }
+      if (resuming && r.statusCode === 206) {
+        const range = /^bytes (\d+)-/.exec(String(r.headers["content-range"] ?? ""));
+        if (!range || Number(range[1]) !== size) {
+          await r.body.dump();
+          return { kind: "failed", dead: false, message: `resumed download: Content-Range ${r.headers["content-range"]} does not start at byte ${size}` };
+        }
+      } else if (r.statusCode >= 200 && r.statusCode < 300) {
+        if (resuming) {
+          // The whole file again (no range support, or it changed): start over.
+          ftruncateSync(fd, 0);
+          h = createHash("sha256");
+          size = 0;
+        }
+      } else {
         await r.body.dump();
         return r.statusCode === 404 || r.statusCode === 410 ? { kind: "absent" } : { kind: "failed", dead: false, message: `HTTP ${r.statusCode}` };
       }
-      source = r.body;
-      abort = () => r.body.destroy();
-    } catch (e) {
-      return failure(e) as Got<never>;
+      if (!resuming) {
+        const etag = r.headers.etag;
+        // If-Range takes a strong validator only.
+        validator = typeof etag === "string" && !etag.startsWith("W/") ? etag : typeof r.headers["last-modified"] === "string" ? r.headers["last-modified"] : undefined;
+      }
+      try {
+        for await (const c of r.body) {
+          const b = c as Buffer;
+          size += b.length;
+          if (size > maxSize) {
+            r.body.destroy();
+            break;
+          }
+          h.update(b);
+          writeAll(fd, b, size - b.length);
+        }
+        break;
+      } catch (e) {
+        if (size > 0 && attempt < RESUMES) continue;
+        return failure(e) as Got<never>;
+      }
     }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
+  return { kind: "ok", value: { sha256: h.digest("hex"), size } };
+}
+
+/** Writes all of `b` at file offset `at` (explicit: a download started over rewrites from 0). */
+function writeAll(fd: number, b: Buffer, at: number): void {
+  let off = 0;
+  while (off < b.length) off += writeSync(fd, b, off, b.length - off, at + off);
+}
+
+async function receive(source: AsyncIterable<unknown>, abort: () => void, tmp: string, maxSize: number): Promise<Got<{ sha256: string; size: number }>> {
   const fd = openSync(tmp, "wx", 0o644);
   const h = createHash("sha256");
   let size = 0;
@@ -207,8 +267,7 @@ async function download(url: string, tmp: string, maxSize: number, o: StoreOptio
         break;
       }
       h.update(b);
-      let off = 0;
-      while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+      writeAll(fd, b, size - b.length);
     }
     fsyncSync(fd);
   } catch (e) {

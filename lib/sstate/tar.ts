@@ -3,6 +3,7 @@
 // atime/ctime records, no user names from the host, no sub-second mtimes.
 
 export const BLOCK = 512;
+const ZERO_BLOCK = Buffer.alloc(BLOCK);
 
 export type TarType = "file" | "hardlink" | "symlink" | "dir";
 
@@ -225,8 +226,16 @@ export class TarReader {
   write(chunk: Buffer): void {
     let off = 0;
     if (this.pending) {
-      chunk = Buffer.concat([this.pending, chunk]);
+      // Complete the split header block only, rather than copying the whole chunk behind it.
+      const need = BLOCK - this.pending.length;
+      if (chunk.length < need) {
+        this.pending = Buffer.concat([this.pending, chunk]);
+        return;
+      }
+      const block = Buffer.concat([this.pending, chunk.subarray(0, need)]);
       this.pending = null;
+      off = need;
+      this.header(block);
     }
     while (off < chunk.length) {
       const st = this.state;
@@ -295,7 +304,7 @@ export class TarReader {
   }
 
   private header(b: Buffer): void {
-    if (b.every((x) => x === 0)) {
+    if (b.equals(ZERO_BLOCK)) {
       this.zeroBlocks++;
       if (this.zeroBlocks >= 2) this.state = { s: "end" };
       return;

@@ -185,7 +185,7 @@ test("a failed login is refused after a delay", async (t) => {
 
 test("read-only mode: reads work, reports are not recorded, writing requests do not exist", async (t) => {
   const db = `${await tempDir(t)}/db`;
-  const rw = await startHashserv({ bind: "127.0.0.1:0", db, ...ADMIN });
+  const rw = await startHashserv({ bind: "127.0.0.1:0", db, anonPermissions: ["@read", "@report"], ...ADMIN });
   const w = await HashEquivClient.connect(rw.address);
   await w.reportUnihash({ taskhash: hash("t1"), method: METHOD, outhash: hash("o1"), unihash: hash("u1") });
   await w.close();

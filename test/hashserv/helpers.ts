@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import type { ExecutionContext } from "ava";
 import {
+  BITBAKE_ANON_PERMISSIONS,
   HashEquivClient,
   startHashserv,
   type HashEquivClientOptions,
@@ -37,9 +38,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * A server with BitBake's anonymous permissions unless the test says otherwise: most tests check
+ * protocol behaviour that BitBake's suite checks anonymously.
+ */
 export async function server(t: ExecutionContext, options: Partial<HashservOptions> = {}): Promise<TestServer> {
   const db = options.db ?? path.join(await tempDir(t), "db");
-  const s = await startHashserv({ bind: "127.0.0.1:0", ...options, db });
+  const s = await startHashserv({ bind: "127.0.0.1:0", anonPermissions: BITBAKE_ANON_PERMISSIONS, ...options, db });
   t.teardown(() => s.close());
   return { address: s.address, db, close: () => s.close() };
 }

@@ -15,7 +15,7 @@ const USAGE = `usage: bake hashserv --bind ADDR --db DIR [--read-only] [--upstre
   --admin-user USER   create or reset USER with @all permissions ($HASHSERVER_ADMIN_USER)
   --admin-password P  that user's token ($HASHSERVER_ADMIN_PASSWORD)
   --anon-perms LIST   permissions of unauthenticated clients, from @none @read @report @db-admin
-                      (default "@read,@report,@db-admin"; $HASHSERVER_ANON_PERMS)
+                      (default "@read"; BitBake's is "@read,@report,@db-admin"; $HASHSERVER_ANON_PERMS)
   --quiet             do not log connections and refusals`;
 
 export async function runHashserv(argv: string[]): Promise<number> {
@@ -56,6 +56,14 @@ export async function runHashserv(argv: string[]): Promise<number> {
   }
   const anon = str(values["anon-perms"]) ?? env.HASHSERVER_ANON_PERMS;
   const quiet = values.quiet === true;
+  const anonPermissions = anon === undefined ? undefined : anon.split(anon.includes(",") ? "," : /\s+/).filter((p) => p !== "");
+  if (anonPermissions?.includes("@db-admin")) {
+    // Not silenced by --quiet: this is a decision someone should see every time the server starts.
+    process.stderr.write(
+      "bake hashserv: WARNING: anonymous clients have @db-admin: anyone who can connect can remove, reset and garbage-collect\n" +
+        "bake hashserv: WARNING: this server's equivalences. Give @db-admin to a user instead (--admin-user, then new-user).\n",
+    );
+  }
   const log = (message: string): void => {
     if (!quiet) process.stderr.write(`hashserv: ${message}\n`);
   };
@@ -69,7 +77,7 @@ export async function runHashserv(argv: string[]): Promise<number> {
       adminUser: str(values["admin-user"]) ?? env.HASHSERVER_ADMIN_USER,
       adminPassword: str(values["admin-password"]) ?? env.HASHSERVER_ADMIN_PASSWORD,
       // BitBake accepts the list comma- or space-separated.
-      ...(anon === undefined ? {} : { anonPermissions: anon.split(anon.includes(",") ? "," : /\s+/).filter((p) => p !== "") }),
+      ...(anonPermissions === undefined ? {} : { anonPermissions }),
       log,
     });
     process.stdout.write(`Listening on ${server.address}\n`);

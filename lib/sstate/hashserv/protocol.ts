@@ -60,8 +60,14 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const NO_PERMISSION = "@none";
 /** Anonymous users may never manage users. */
 export const ANON_ALLOWED_PERMISSIONS: readonly Permission[] = ["@read", "@report", "@db-admin"];
-/** BitBake's defaults, chosen so that old unauthenticated setups keep working. */
-export const DEFAULT_ANON_PERMISSIONS: readonly Permission[] = ["@read", "@report", "@db-admin"];
+/**
+ * Unauthenticated clients may read only. BitBake's default (@read @report @db-admin) lets anyone
+ * who can connect poison or delete the equivalences a whole team builds from; widening is an
+ * explicit choice (`--anon-perms`, or a private server such as the build's own).
+ */
+export const DEFAULT_ANON_PERMISSIONS: readonly Permission[] = ["@read"];
+/** BitBake's default anonymous permissions, for set-ups that must behave as bitbake-hashserv. */
+export const BITBAKE_ANON_PERMISSIONS: readonly Permission[] = ["@read", "@report", "@db-admin"];
 
 export function isPermission(p: string): p is Permission {
   return (PERMISSIONS as readonly string[]).includes(p);

@@ -22,7 +22,7 @@ export interface HashservOptions {
   readonly db: string;
   /** Refuse every write; reports are answered without being recorded. */
   readonly readOnly?: boolean;
-  /** What unauthenticated clients may do (default @read @report @db-admin, as BitBake). */
+  /** What unauthenticated clients may do (default @read only; BitBake's is @read @report @db-admin). */
   readonly anonPermissions?: readonly string[];
   /** Created (or reset) at start with @all and this password as its token. */
   readonly adminUser?: string;

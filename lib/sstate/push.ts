@@ -1,0 +1,293 @@
+// `bake sstate push DEST`: publish the verified, signed objects of an SSTATE_DIR to a mirror, a
+// directory or an HTTP(S) server that accepts PUT (nginx's dav module, Apache mod_dav, an object
+// store's HTTP gateway). Every object is committed as the store commits it locally: the archive
+// first, the small metadata file last, so a reader (which looks for the metadata) never sees an
+// object whose archive is not complete. An interrupted push leaves at worst an archive without
+// metadata, which readers ignore and the next push uploads again: pushing is resumable object by
+// object and skips whatever the destination has committed already.
+import { closeSync, copyFileSync, createReadStream, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Agent, request, type Dispatcher } from "undici";
+import { commitRename, tempNameFor, writeFileAtomic } from "./atomic.js";
+import { checkEquivalence, decodeEquivalence, equivalenceRelPath } from "./equivalence.js";
+import { inventory } from "./inventory.js";
+import { METADATA_SUFFIX, verifyLocalObject, type Refusal, type TrustPolicy } from "./object.js";
+import { encodeUrlPath } from "./store.js";
+
+/** Where objects go: the same `<uh[0:2]>/<uh[2:4]>/<name>` layout as SSTATE_DIR. */
+export interface PushDestination {
+  readonly label: string;
+  /** Which of these object paths (relative, archive names) are committed there already. */
+  committed(relPaths: readonly string[]): Promise<Set<string>>;
+  /** Stores the archive under its final name; it is not visible to readers until its metadata is. */
+  putArchive(relPath: string, file: string, size: number): Promise<void>;
+  /** The commit point. */
+  putMetadata(relPath: string, text: string): Promise<void>;
+  /** A small file that stands alone (an equivalence record), replaced atomically. */
+  putFile(relPath: string, text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class PushError extends Error {
+  constructor(readonly destination: string, readonly object: string, message: string) {
+    super(`${destination}: ${object}: ${message}`);
+    this.name = "PushError";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A directory (a web server's document root, an NFS share)
+
+export function directoryDestination(root: string): PushDestination {
+  return {
+    label: root,
+    async committed(relPaths) {
+      // One readdir per fan-out directory instead of a stat per object.
+      const listed = new Map<string, Set<string>>();
+      const found = new Set<string>();
+      for (const rel of relPaths) {
+        const dir = dirname(rel);
+        let names = listed.get(dir);
+        if (names === undefined) {
+          try {
+            names = new Set(readdirSync(join(root, dir)));
+          } catch {
+            names = new Set();
+          }
+          listed.set(dir, names);
+        }
+        const base = rel.slice(dir.length + 1);
+        if (names.has(base + METADATA_SUFFIX) && names.has(base)) found.add(rel);
+      }
+      return found;
+    },
+    async putArchive(relPath, file, size) {
+      const dest = join(root, relPath);
+      mkdirSync(dirname(dest), { recursive: true });
+      const tmp = tempNameFor(dest);
+      try {
+        copyFileSync(file, tmp);
+        if (statSync(tmp).size !== size) throw new PushError(root, relPath, `copied ${statSync(tmp).size} bytes, the object has ${size}`);
+        const fd = openSync(tmp, "r");
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw e;
+      }
+      commitRename(tmp, dest);
+    },
+    async putMetadata(relPath, text) {
+      writeFileAtomic(join(root, relPath + METADATA_SUFFIX), text, 0o644);
+    },
+    async putFile(relPath, text) {
+      const dest = join(root, relPath);
+      let same = false;
+      try {
+        same = readFileSync(dest, "utf8") === text;
+      } catch {
+        // Not there yet.
+      }
+      if (same) return;
+      mkdirSync(dirname(dest), { recursive: true });
+      writeFileAtomic(dest, text, 0o644);
+    },
+    async close() {},
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// An HTTP(S) server that accepts PUT
+
+export interface HttpDestinationOptions {
+  /** Existence checks in flight at once (default 16; HEAD requests on kept-alive connections). */
+  readonly concurrency?: number;
+  readonly timeoutMs?: number;
+  readonly dispatcher?: Dispatcher;
+}
+
+function httpStatusError(base: string, rel: string, method: string, status: number, body: string): PushError {
+  const hint =
+    status === 405 || status === 501
+      ? " (the server does not accept uploads: with nginx, `dav_methods PUT;` and `create_full_put_path on;` in that location)"
+      : status === 401 || status === 403
+        ? " (not allowed: give credentials in the URL, https://user:password@host/…)"
+        : status === 409
+          ? " (the server cannot create the parent directories: nginx needs `create_full_put_path on;`)"
+          : "";
+  return new PushError(base, rel, `${method} answered HTTP ${status}${hint}${body ? `: ${body.slice(0, 200).trim()}` : ""}`);
+}
+
+export function httpDestination(baseUrl: string, o: HttpDestinationOptions = {}): PushDestination {
+  const url = new URL(baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`);
+  const headers: Record<string, string> = {};
+  if (url.username !== "" || url.password !== "") {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}`;
+    url.username = "";
+    url.password = "";
+  }
+  const label = url.href;
+  const timeout = o.timeoutMs ?? 60_000;
+  const own = o.dispatcher === undefined ? new Agent({ keepAliveTimeout: 10_000, connections: o.concurrency ?? 16 }) : null;
+  const dispatcher = o.dispatcher ?? own!;
+  const at = (rel: string) => new URL(encodeUrlPath(rel), url).href;
+  const common = { headersTimeout: timeout, bodyTimeout: timeout, dispatcher };
+
+  const put = async (rel: string, body: Buffer | NodeJS.ReadableStream, size: number, type: string) => {
+    const r = await request(at(rel), {
+      ...common,
+      method: "PUT",
+      headers: { ...headers, "content-type": type, "content-length": String(size) },
+      body: body as never,
+    });
+    const text = await r.body.text();
+    if (r.statusCode < 200 || r.statusCode >= 300) throw httpStatusError(label, rel, "PUT", r.statusCode, text);
+  };
+
+  return {
+    label,
+    async committed(relPaths) {
+      // Plain HTTP has no "which of these exist" call (Bazel's FindMissingBlobs): HEAD requests on
+      // the metadata, many in flight at once over kept-alive connections.
+      const found = new Set<string>();
+      let next = 0;
+      const worker = async () => {
+        while (next < relPaths.length) {
+          const rel = relPaths[next++]!;
+          const r = await request(at(rel + METADATA_SUFFIX), { ...common, method: "HEAD", headers });
+          await r.body.dump();
+          if (r.statusCode >= 200 && r.statusCode < 300) found.add(rel);
+          else if (r.statusCode !== 404 && r.statusCode !== 410) throw httpStatusError(label, rel + METADATA_SUFFIX, "HEAD", r.statusCode, "");
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 16, relPaths.length) }, worker));
+      return found;
+    },
+    async putArchive(rel, file, size) {
+      await put(rel, createReadStream(file, { highWaterMark: 1 << 20 }), size, "application/zstd");
+    },
+    async putMetadata(rel, text) {
+      const b = Buffer.from(text, "utf8");
+      await put(rel + METADATA_SUFFIX, b, b.length, "application/json");
+    },
+    async putFile(rel, text) {
+      const b = Buffer.from(text, "utf8");
+      await put(rel, b, b.length, "application/json");
+    },
+    async close() {
+      await own?.close();
+    },
+  };
+}
+
+export function destinationFor(dest: string, o: HttpDestinationOptions = {}): PushDestination {
+  if (/^https?:\/\//i.test(dest)) return httpDestination(dest, o);
+  if (/^file:\/\//i.test(dest)) return directoryDestination(new URL(dest).pathname);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dest)) throw new PushError(dest, "", "unsupported destination (a directory, http:// or https://)");
+  return directoryDestination(dest);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The push
+
+export interface PushOptions {
+  readonly sstateDir: string;
+  readonly destination: PushDestination;
+  /** Objects must verify under this policy (a build's, for its SSTATE_DIR); unsigned objects are never pushed. */
+  readonly trust: TrustPolicy;
+  /** Uploads in flight at once (default 4). */
+  readonly concurrency?: number;
+  readonly onObject?: (event: PushEvent) => void;
+}
+
+export type PushEvent =
+  | { readonly kind: "pushed"; readonly relPath: string; readonly bytes: number }
+  | { readonly kind: "refused"; readonly refusal: Refusal }
+  | { readonly kind: "failed"; readonly relPath: string; readonly message: string };
+
+export interface PushReport {
+  readonly total: number;
+  /** Equivalence records sent (they are small and go every time, after the objects). */
+  readonly equivalences: number;
+  readonly pushed: number;
+  readonly bytes: number;
+  /** Committed at the destination already. */
+  readonly present: number;
+  /** Not verified or not signed by a trusted key: never pushed. */
+  readonly refused: readonly Refusal[];
+  readonly failed: readonly { readonly relPath: string; readonly message: string }[];
+}
+
+export async function pushSstate(o: PushOptions): Promise<PushReport> {
+  const dest = o.destination;
+  const candidates = inventory(o.sstateDir)
+    .objects.filter((x) => x.metadata !== null && x.archive !== null)
+    .map((x) => x.relPath.split("\\").join("/"));
+  const present = await dest.committed(candidates);
+  const todo = candidates.filter((rel) => !present.has(rel));
+  const refused: Refusal[] = [];
+  const failed: { relPath: string; message: string }[] = [];
+  let pushed = 0;
+  let bytes = 0;
+  const trust: TrustPolicy = { ...o.trust, allowUnsigned: false };
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const rel = todo[next++]!;
+      const archivePath = join(o.sstateDir, rel);
+      const v = await verifyLocalObject(archivePath, null, trust);
+      if (!v.ok) {
+        refused.push(v.refusal);
+        o.onObject?.({ kind: "refused", refusal: v.refusal });
+        continue;
+      }
+      // The metadata text as verified, byte for byte (not re-encoded).
+      const text = readFileSync(archivePath + METADATA_SUFFIX, "utf8");
+      try {
+        await dest.putArchive(rel, archivePath, v.metadata!.archiveSize);
+        await dest.putMetadata(rel, text);
+        pushed++;
+        bytes += v.metadata!.archiveSize;
+        o.onObject?.({ kind: "pushed", relPath: rel, bytes: v.metadata!.archiveSize });
+      } catch (e) {
+        const message = e instanceof PushError ? e.message : `${(e as { code?: string }).code ?? ""} ${(e as Error).message}`.trim();
+        failed.push({ relPath: rel, message });
+        o.onObject?.({ kind: "failed", relPath: rel, message });
+      }
+    }
+  };
+  // Equivalence records travel with the objects, checked as a lookup would check them.
+  let equivalences = 0;
+  const records = async () => {
+    for (const rel of inventory(o.sstateDir).equivalences.map((r) => r.split("\\").join("/"))) {
+      const path = join(o.sstateDir, rel);
+      const text = readFileSync(path, "utf8");
+      const d = decodeEquivalence(text);
+      const v = d.ok && equivalenceRelPath(d.record) === rel ? checkEquivalence(text, d.record, trust, null, path) : null;
+      if (!v?.ok) {
+        const refusal: Refusal = v ? v.refusal : { reason: "bad-metadata", object: path, detail: d.ok ? "record under another name" : d.detail };
+        refused.push(refusal);
+        o.onObject?.({ kind: "refused", refusal });
+        continue;
+      }
+      try {
+        await dest.putFile(rel, text);
+        equivalences++;
+      } catch (e) {
+        const message = e instanceof PushError ? e.message : `${(e as { code?: string }).code ?? ""} ${(e as Error).message}`.trim();
+        failed.push({ relPath: rel, message });
+        o.onObject?.({ kind: "failed", relPath: rel, message });
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 4, todo.length)) }, worker));
+    await records();
+  } finally {
+    await dest.close();
+  }
+  return { total: candidates.length, equivalences, pushed, bytes, present: present.size, refused, failed };
+}
