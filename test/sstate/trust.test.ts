@@ -12,6 +12,7 @@ import {
   asTaskHash,
   asUniHash,
   attestSstateDir,
+  checkEquivalence,
   checkMetadata,
   decodeMetadata,
   encodeMetadata,
@@ -22,6 +23,7 @@ import {
   restoreSstateObject,
   runSstateCommand,
   sign,
+  writeEquivalence,
   writeSstateObject,
   type CommandIO,
   type SignedFields,
@@ -210,4 +212,43 @@ test("attest: a reproducer signs exactly the objects it built with the same byte
   const restoredCopy = join(d, "restored");
   await object(restoredCopy, src, orgA);
   t.is((await attestSstateDir({ dir: fresh, ownSstateDir: restoredCopy, key: orgB })).attested.length, 0);
+});
+
+test("attest signs an equivalence record when its own build of that taskhash made the bytes of the object it points to", async (t) => {
+  const d = tempDir(t);
+  const src = join(d, "image");
+  mkdirSync(src);
+  makeTree(src);
+  const mirror = join(d, "mirror");
+  const mine = join(d, "mine");
+  const U = asUniHash("ab" + "0".repeat(62));
+  const T2 = asTaskHash("ef" + "2".repeat(62));
+  await object(mirror, src, orgA);
+  const fields = { pn: "zlib", pkgArch: "core2-64", task: "populate_sysroot", taskHash: T2, uniHash: U, outHash: asOutHash("5".repeat(64)) };
+  const record = writeEquivalence(mirror, fields, orgA);
+  // B built T2 itself: its object is named by T2, with the same bytes.
+  await writeSstateObject({
+    sstateDir: mine,
+    id: { ...ID, uniHash: asUniHash(T2) },
+    taskId: "zlib:do_populate_sysroot",
+    taskHash: T2,
+    outHash: null,
+    outputs: [{ name: "sysroot-destdir", dir: src }],
+    sourceDateEpoch: 1_600_000_000,
+    signingKey: orgB,
+  });
+  const k2: TrustPolicy = { trustedKeys: [A, B], requiredSignatures: 2 };
+  const before = checkEquivalence(readFileSync(record, "utf8"), fields, k2, null, record);
+  t.true(!before.ok && before.refusal.reason === "too-few-signatures");
+  const r = await attestSstateDir({ dir: mirror, ownSstateDir: mine, key: orgB });
+  t.true(r.attested.includes(record), JSON.stringify(r));
+  t.true(checkEquivalence(readFileSync(record, "utf8"), fields, k2, null, record).ok);
+  // verify checks records too; one changed after signing is refused.
+  const out = io(d);
+  t.is(await runSstateCommand(["verify", mirror, "--trusted-key", `org-a:${A.base64}`], out), 0, out.lines.join("\n"));
+  t.regex(out.lines.at(-1)!, /1 equivalence records: 1 ok/);
+  writeFileSync(record, readFileSync(record, "utf8").replace(`"outHash": "5`, `"outHash": "6`));
+  const bad = io(d);
+  t.is(await runSstateCommand(["verify", mirror, "--trusted-key", `org-a:${A.base64}`], bad), 1);
+  t.true(bad.lines.some((l) => l.startsWith(`REFUSED bad-signature: ${record}:`)), bad.lines.join("\n"));
 });
