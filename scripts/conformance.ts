@@ -1,10 +1,8 @@
 // npm run conformance [-- DIR]: run every conformance case and print `N passed, M failed`.
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { loadCases, runCase } from "./conformance/case.js";
+import { resolve } from "node:path";
+import { CASES_DIR, loadCases, runCase } from "./conformance/case.js";
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const dir = resolve(process.argv[2] ?? join(repo, "../shared/conformance/cases"));
+const dir = resolve(process.argv[2] ?? CASES_DIR);
 let passed = 0;
 let failed = 0;
 for (const c of loadCases(dir)) {

@@ -30,6 +30,8 @@ child.on("close", (code) => {
     count(/^\s*(\d+) unhandled rejections?/gm);
   const skipped = count(/^\s*(\d+) tests? skipped/gm) + count(/^\s*(\d+) tests? todo/gm);
   const broken = code !== 0 && failed === 0 ? 1 : 0;
-  console.log(`\n${passed} passed, ${failed + broken} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  const conformance = lines(/^\s*✔ .*conformance: /);
+  console.log(`\n${passed} passed, ${failed + broken} failed${skipped ? `, ${skipped} skipped` : ""}` +
+    (conformance ? ` (${conformance} of them BitBake conformance cases)` : ""));
   process.exitCode = code ?? 1;
 });

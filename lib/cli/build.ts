@@ -1,9 +1,11 @@
 // `bake [options] TARGET…`: parse, build the task graph, run it (BitBake's cooker + runqueue).
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { ConfigurationError, parseRecipeFile, type ParseProgress as ParseCounts } from "../config/index.js";
 import { buildTaskGraph, RecipeIndex, writeGraphFiles, type TaskGraph, type Target } from "../graph/index.js";
-import { recordBuildStats, runBuild, sstateSettings, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
+import { writeReport } from "../report/index.js";
+import { BuildStats, runBuild, sstateSettings, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
 import { createUi, type BuildUi } from "../ui/index.js";
+import { withPython } from "../python/index.js";
 import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { checkHostTools } from "./host-tools.js";
 import { prepare, providerPreferences, threadsOf, type Prepared } from "./prepare.js";
@@ -86,9 +88,9 @@ async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): 
     for (const w of prepared.warnings) ui.message("warning", w);
     return { ...prepared, standalone: false };
   }
-  const config = loadConfiguration(common);
+  const config = await loadConfiguration(common);
   const file = resolve(common.cwd, args.buildfile);
-  const result = parseRecipeFile(config.metadata, config.files, file, [], 0);
+  const result = await withPython(() => parseRecipeFile(config.metadata, config.files, file, [], 0));
   const empty = { recipes: [], appends: new Map(), dangling: [], masked: [] };
   return { config, index: new RecipeIndex(result.infos), prefs: providerPreferences(config), collection: empty, standalone: true };
 }
@@ -125,37 +127,50 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
       return 0;
     }
     if (args.graphviz) {
-      for (const path of writeGraphFiles(graph, common.cwd)) ui.message("note", `wrote ${path}`);
+      // BitBake's notes, which scripts wait for.
+      const said: Record<string, string> = { "pn-buildlist": "PN build list saved to 'pn-buildlist'", "task-depends.dot": "Task dependencies saved to 'task-depends.dot'" };
+      for (const path of writeGraphFiles(graph, common.cwd)) ui.message("note", said[basename(path)] ?? `wrote ${path}`);
       return 0;
     }
     if (!args.dryRun && !args.dumpSignatures) checkHostTools(graph, tasksToRun(graph), d.getVar("HOSTTOOLS_PATH") ?? process.env["PATH"] ?? "");
+    const stats =
+      args.dryRun || args.dumpSignatures
+        ? null
+        : new BuildStats(d.getVar("BUILDSTATS_BASE") ?? join(d.getVar("TMPDIR") ?? join(config.topdir, "tmp"), "buildstats"), ui.listener);
     // BitBake sets BB_DEFAULT_UMASK in each task's process; bake's tasks share one process (and
     // bake itself creates their directories), so the build sets it process-wide, for its length.
     const umask = buildUmask(d.getVar("BB_DEFAULT_UMASK"));
     const userUmask = umask === null ? null : process.umask(umask);
-    try {
-      const summary = await runBuild(graph, {
-        topdir: config.topdir,
-        vars: common.vars,
-        appends: collection.appends,
-        threads: threadsOf(config, "BB_NUMBER_THREADS"),
-        keepGoing: args.keepGoing,
-        force: args.force,
-        dryRun: args.dryRun,
-        clearStamp: args.clearStamp,
-        listener: args.dryRun || args.dumpSignatures ? ui.listener : recordBuildStats(d.getVar("BUILDSTATS_BASE") ?? join(d.getVar("TMPDIR") ?? join(config.topdir, "tmp"), "buildstats"), ui.listener),
-        interrupts: processSignals(),
-        stampBase: (r) => r.stamp ?? undefined,
-        sstate: sstateSettings((name) => d.getVar(name)),
-        sigdata: true,
-        dumpSignatures: args.dumpSignatures !== undefined && args.dumpSignatures !== null,
-      });
-      if (args.dumpSignatures) return 0;
-      if (summary.interrupted) return 130;
-      return succeeded(summary) ? 0 : 1;
-    } finally {
+    const summary = await runBuild(graph, {
+      topdir: config.topdir,
+      vars: common.vars,
+      appends: collection.appends,
+      threads: threadsOf(config, "BB_NUMBER_THREADS"),
+      keepGoing: args.keepGoing,
+      force: args.force,
+      dryRun: args.dryRun,
+      clearStamp: args.clearStamp,
+      listener: stats?.listener ?? ui.listener,
+      interrupts: processSignals(),
+      stampBase: (r) => r.stamp ?? undefined,
+      sstate: sstateSettings((name) => d.getVar(name)),
+      sigdata: true,
+      dumpSignatures: args.dumpSignatures !== undefined && args.dumpSignatures !== null,
+    }).finally(() => {
       if (userUmask !== null) process.umask(userUmask);
+      return stats?.close();
+    });
+    if (stats?.recorded) {
+      // The report is for people: when it cannot be drawn, the build's result stands.
+      try {
+        ui.message("note", `build report: ${writeReport(stats.dir)}`);
+      } catch (err) {
+        ui.message("warning", `build report not written: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
+    if (args.dumpSignatures) return 0;
+    if (summary.interrupted) return 130;
+    return succeeded(summary) ? 0 : 1;
   } finally {
     ui.close();
   }

@@ -6,16 +6,10 @@ import {
   ConfigurationError,
   type BuildConfiguration,
 } from "../config/index.js";
+import type { CommonOptions } from "./options.js";
+import { withPython } from "../python/index.js";
 
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-export interface CommonOptions {
-  /** Variables from the environment (see passthroughVariables), set before the configuration is read. */
-  readonly vars: Readonly<Record<string, string>>;
-  readonly cwd: string;
-}
+export { DEFAULT_ENV_PASSTHROUGH, passthroughVariables, UsageError, type CommonOptions } from "./options.js";
 
 export function buildDirectory(cwd: string): string {
   const topdir = findTopdir(cwd);
@@ -28,32 +22,8 @@ export function buildDirectory(cwd: string): string {
   return topdir;
 }
 
-export function loadConfiguration(opts: CommonOptions, layersOnly = false): BuildConfiguration {
-  return loadBuildConfiguration({ topdir: buildDirectory(opts.cwd), vars: opts.vars, layersOnly });
-}
-
-/**
- * Variables taken from bake's environment, as BitBake does: only names in BB_ENV_PASSTHROUGH (or,
- * by default, the list oe-init-build-env sets) plus BB_ENV_PASSTHROUGH_ADDITIONS. Everything else
- * in the environment is invisible to metadata, so a build does not depend on the shell it ran in.
- */
-export const DEFAULT_ENV_PASSTHROUGH = [
-  "BB_ENV_PASSTHROUGH_ADDITIONS", "BB_NO_NETWORK", "BB_NUMBER_THREADS", "BB_NUMBER_PARSE_THREADS",
-  "BB_SETSCENE_ENFORCE", "BB_SRCREV_POLICY", "BB_HASHSERVE", "DISTRO", "DL_DIR", "MACHINE", "PARALLEL_MAKE",
-  "SSTATE_DIR", "SSTATE_MIRRORS", "SSTATE_TRUSTED_KEYS", "STAMPS_DIR", "TMPDIR",
-  "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "ALL_PROXY", "NO_PROXY", "no_proxy",
-];
-
-export function passthroughVariables(env: NodeJS.ProcessEnv): Record<string, string> {
-  const words = (v: string | undefined) => (v ?? "").split(/\s+/).filter(Boolean);
-  const names = new Set([
-    ...(env.BB_ENV_PASSTHROUGH !== undefined ? words(env.BB_ENV_PASSTHROUGH) : DEFAULT_ENV_PASSTHROUGH),
-    ...words(env.BB_ENV_PASSTHROUGH_ADDITIONS),
-  ]);
-  const out: Record<string, string> = {};
-  for (const name of [...names].sort()) {
-    const value = env[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
+/** The configuration; loads the Python engine first if its layers need it (then parsing in this thread can use it). */
+export function loadConfiguration(opts: CommonOptions, layersOnly = false): Promise<BuildConfiguration> {
+  const topdir = buildDirectory(opts.cwd);
+  return withPython(() => loadBuildConfiguration({ topdir, vars: opts.vars, layersOnly }));
 }

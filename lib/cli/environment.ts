@@ -21,14 +21,3 @@ export function formatEnvironment(m: Metadata): string {
 function existsHint(path: string): boolean {
   return existsSync(path);
 }
-
-export interface GetvarOptions {
-  readonly valueOnly: boolean;
-  readonly flag: string | null;
-}
-
-export function formatVariable(d: DataStore, name: string, opts: GetvarOptions): string {
-  if (opts.flag !== null) return `${d.getVarFlag(name, opts.flag) ?? ""}\n`;
-  if (opts.valueOnly) return `${d.getVar(name) ?? ""}\n`;
-  return describeVariable(d, name);
-}

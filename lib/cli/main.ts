@@ -1,24 +1,10 @@
 // bake's command line: `bake [options] TARGET…` and the `bake SUBCOMMAND …` family.
+//
+// Only node's own modules and ./options.js are loaded up front: each command imports the stages it
+// needs when it runs, so `bake --help` and `bake --version` load nothing of the pipeline.
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
-import { ExpansionError, FatalError as DataFatalError } from "../data/index.js";
-import { parseRecipe, parseRecipeVariants } from "../evaluate/index.js";
-import { ConfigurationError, RecipeParseFailures } from "../config/index.js";
-import { DependencyLoop, NothingProvides, UnknownTask } from "../graph/index.js";
-import { BuildLockHeld, DependencyCycle, SstateSettingError, StampBaseMissing } from "../run/index.js";
-import { BblayersConfError, LayerSetupError, LayersFileError } from "../setup/index.js";
-import { MetadataError } from "../parse/index.js";
-import { loadConfiguration, passthroughVariables, UsageError, type CommonOptions } from "./context.js";
-import { MissingHostTools } from "./host-tools.js";
-import { providerOf } from "./prepare.js";
-import { formatEnvironment, formatVariable } from "./environment.js";
-import { buildCommand } from "./build.js";
-import { layersCommand } from "./layers.js";
-import { runHashserv } from "../sstate/hashserv/index.js";
-import { KeyError, MirrorSyntaxError, runSstateCommand } from "../sstate/index.js";
-import { SigDataError } from "../signature/index.js";
-import { diffsigsCommand } from "./diffsigs.js";
-import { sstateBuildContext } from "./sstate.js";
+import { passthroughVariables, UsageError, type CommonOptions } from "./options.js";
 
 /** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
 export const EXIT_FAILURE = 1;
@@ -37,7 +23,8 @@ options:
   -k, --continue       go on with what does not depend on a failure
   -n, --dry-run        go through the motions without running anything
   -p, --parse-only     parse every recipe and stop
-  -g, --graphviz       write task-depends.dot, pn-buildlist and task-depends.json, and stop
+  -g, --graphviz       write task-depends.dot and pn-buildlist (BitBake's formats) and
+                       task-depends.json, and stop
       --runall T       also run task T of every recipe in the targets' graph
       --runonly T      run only task T (and what it needs) of every recipe in the graph
   -q, --quiet          plain output: warnings, errors and the summary only
@@ -52,59 +39,17 @@ Variables named in BB_ENV_PASSTHROUGH_ADDITIONS (and MACHINE, DISTRO, DL_DIR, SS
 SSTATE_MIRRORS, BB_NO_NETWORK, BB_NUMBER_THREADS, TMPDIR, … by default) are taken from the
 environment: \`MACHINE=qemuarm64 bake -e\`.
   -h, --help           this help
+      --version        bake's version
 
 subcommands:
-  getvar [-r RECIPE] VAR [--value] [--flag F]   one variable, with its history
+  getvar [-r RECIPE] VAR [--value [-f F] [-u]]  one variable, with its history (bitbake-getvar)
   layers show|show-recipes|show-appends|add-layer|remove-layer|fetch|lock|status
   hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
   sstate keygen|verify|attest|prune|push|serve  signing keys, the shared-state cache, publishing it
   diffsigs A B | -t RECIPE TASK               why two signatures of a task differ
+  report [BUILD] [-o FILE]                    a build's timeline, CPU use and shared state, as HTML
   help                                        this help
 `;
-
-/**
- * The datastore that `-e`/`getvar` show: the configuration's, a recipe file's (-b), or the recipe
- * that provides a name, chosen as a build would choose it (all recipes parsed, from the cache).
- */
-async function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null) {
-  if (recipe === null && buildfile === null) {
-    const config = loadConfiguration(common);
-    for (const w of config.warnings) console.error(`WARNING: ${w}`);
-    return config.metadata;
-  }
-  if (buildfile !== null) {
-    const config = loadConfiguration(common);
-    const parsed = parseRecipe(config.metadata, resolve(common.cwd, buildfile), [], config.files);
-    if (parsed.skipped !== null) console.error(`NOTE: ${buildfile} is skipped: ${parsed.skipped}`);
-    return parsed.metadata;
-  }
-  const { prepared, info } = await providerOf(common, recipe!);
-  for (const w of prepared.warnings) console.error(`WARNING: ${w}`);
-  const appends = prepared.collection.appends.get(info.file) ?? [];
-  const [parsed] = parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]);
-  return parsed!.metadata;
-}
-
-async function getvar(argv: string[], cwd: string): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      recipe: { type: "string", short: "r" },
-      value: { type: "boolean" },
-      flag: { type: "string", short: "f" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    process.stdout.write("usage: bake getvar [-r RECIPE] VAR [--value] [--flag F]\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError("getvar wants exactly one variable name");
-  const m = await datastoreFor({ cwd, vars: passthroughVariables(process.env) }, values.recipe ?? null, null);
-  process.stdout.write(formatVariable(m.d, positionals[0]!, { valueOnly: values.value ?? false, flag: values.flag ?? null }));
-  return 0;
-}
 
 async function bake(argv: string[], cwd: string): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -127,10 +72,15 @@ async function bake(argv: string[], cwd: string): Promise<number> {
       verbose: { type: "boolean", short: "v", multiple: true },
       debug: { type: "boolean", short: "D", multiple: true },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
     },
   });
   if (values.help) {
     process.stdout.write(MAIN_HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`bake ${version()}\n`);
     return 0;
   }
   // -v traces shell tasks into their logs (BB_VERBOSE_LOGS, as BitBake's -v).
@@ -138,10 +88,13 @@ async function bake(argv: string[], cwd: string): Promise<number> {
   const common = { cwd, vars: values.verbose ? { ...vars, BB_VERBOSE_LOGS: "1" } : vars };
   if (values.environment) {
     if (positionals.length > 1) throw new UsageError("-e shows one recipe at a time");
+    const { datastoreFor } = await import("./datastore.js");
     const m = await datastoreFor(common, positionals[0] ?? null, values.buildfile ?? null);
+    const { formatEnvironment } = await import("./environment.js");
     process.stdout.write(formatEnvironment(m));
     return 0;
   }
+  const { buildCommand } = await import("./build.js");
   return buildCommand(
     {
       targets: positionals,
@@ -163,44 +116,63 @@ async function bake(argv: string[], cwd: string): Promise<number> {
   );
 }
 
-/** Failures that are the user's to fix (metadata, configuration, layers): a message, not a stack. */
-const EXPECTED_FAILURES: ReadonlyArray<abstract new (...args: never[]) => Error> = [
-  ExpansionError, DataFatalError, ConfigurationError, RecipeParseFailures, NothingProvides, DependencyLoop,
-  UnknownTask, DependencyCycle, SigDataError, KeyError, MirrorSyntaxError, BuildLockHeld, StampBaseMissing, LayersFileError, LayerSetupError, BblayersConfError,
-  MissingHostTools, SstateSettingError,
-];
+/** bake's version, from its package.json. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
 
-function report(err: unknown): number {
+/**
+ * Failures that are the user's to fix (metadata, configuration, layers): a message, not a stack.
+ * Their modules are loaded only when something failed, so that start-up does not pay for them.
+ */
+async function expectedFailures(): Promise<ReadonlyArray<abstract new (...args: never[]) => Error>> {
+  const [data, config, graph, run, setup, sstate, signature, hostTools, report] = await Promise.all([
+    import("../data/index.js"), import("../config/index.js"), import("../graph/index.js"), import("../run/index.js"),
+    import("../setup/index.js"), import("../sstate/index.js"), import("../signature/index.js"), import("./host-tools.js"),
+    import("../report/index.js"),
+  ]);
+  return [
+    data.ExpansionError, data.FatalError, config.ConfigurationError, config.RecipeParseFailures, graph.NothingProvides, graph.DependencyLoop,
+    graph.UnknownTask, run.DependencyCycle, signature.SigDataError, sstate.KeyError, sstate.MirrorSyntaxError, run.BuildLockHeld, run.StampBaseMissing, run.SstateSettingError,
+    setup.LayersFileError, setup.LayerSetupError, setup.BblayersConfError, hostTools.MissingHostTools,
+    report.BuildStatsError,
+  ];
+}
+
+async function report(err: unknown): Promise<number> {
   if (err instanceof UsageError) {
     console.error(`bake: ${err.message}`);
     return EXIT_USAGE;
-  }
-  if (err instanceof MetadataError) {
-    console.error(`ERROR: ${err.format()}`);
-    return EXIT_FAILURE;
-  }
-  if (EXPECTED_FAILURES.some((cls) => err instanceof cls)) {
-    console.error(`ERROR: ${(err as Error).message}`);
-    return EXIT_FAILURE;
   }
   if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
     console.error(`bake: ${err.message}`);
     return EXIT_USAGE;
   }
+  const { MetadataError } = await import("../parse/index.js");
+  if (err instanceof MetadataError) {
+    console.error(`ERROR: ${err.format()}`);
+    return EXIT_FAILURE;
+  }
+  if ((await expectedFailures()).some((cls) => err instanceof cls)) {
+    console.error(`ERROR: ${(err as Error).message}`);
+    return EXIT_FAILURE;
+  }
   throw err;
 }
 
-/** The build directory's SSTATE_DIR and the keys its builds trust (as SharedState computes them). */
 export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
   try {
     switch (argv[0]) {
       case "getvar":
-        return await getvar(argv.slice(1), cwd);
+        return await (await import("./getvar.js")).getvarCommand(argv.slice(1), cwd);
       case "layers":
-        return await layersCommand(argv.slice(1), { cwd, vars: passthroughVariables(process.env) });
+        return await (await import("./layers.js")).layersCommand(argv.slice(1), { cwd, vars: passthroughVariables(process.env) });
       case "hashserv":
-        return await runHashserv(argv.slice(1));
+        return await (await import("../sstate/hashserv/index.js")).runHashserv(argv.slice(1));
       case "sstate":
+      {
+        const [{ runSstateCommand }, { sstateBuildContext }] = await Promise.all([import("../sstate/index.js"), import("./sstate.js")]);
         return await runSstateCommand(argv.slice(1), {
           out: (l) => void process.stdout.write(`${l}\n`),
           err: (l) => void process.stderr.write(`${l}\n`),
@@ -208,8 +180,11 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
           cwd,
           build: () => sstateBuildContext(cwd),
         });
+      }
       case "diffsigs":
-        return await diffsigsCommand(argv.slice(1), cwd);
+        return await (await import("./diffsigs.js")).diffsigsCommand(argv.slice(1), cwd);
+      case "report":
+        return await (await import("./report.js")).reportCommand(argv.slice(1), cwd);
       case "help":
         process.stdout.write(MAIN_HELP);
         return 0;
@@ -217,6 +192,6 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         return await bake(argv, cwd);
     }
   } catch (err) {
-    return report(err);
+    return await report(err);
   }
 }

@@ -39,7 +39,7 @@ export function providerPreferences(config: BuildConfiguration): ProviderPrefere
 }
 
 export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgress) => void): Promise<Prepared> {
-  const config = loadConfiguration(common);
+  const config = await loadConfiguration(common);
   const d = config.metadata.d;
   const collection = collectRecipes(d, config.layers);
   const warnings = [...config.warnings, ...checkDanglingAppends(d, collection)];
@@ -57,6 +57,6 @@ export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgr
 export async function providerOf(common: CommonOptions, name: string): Promise<{ prepared: Prepared; info: RecipeInfo }> {
   const prepared = await prepare(common);
   const info = buildProvider(prepared.index, name, prepared.prefs);
-  if (info === null) throw new NothingProvides(name, false, [], prepared.index.skipReasons(name));
+  if (info === null) throw new NothingProvides(name, false, [], prepared.index.skipReasons(name), prepared.index.closeMatches(name));
   return { prepared, info };
 }

@@ -80,8 +80,18 @@ export function collectRecipes(d: DataStore, layers: readonly Layer[]): RecipeCo
   }
   const appends = new Map<string, string[]>();
   const used = new Set<string>();
+  // Exact-name bbappends are looked up by name; only `%` ones are tried against every recipe.
+  const exact = new Map<string, number[]>();
+  const wildcard: number[] = [];
+  appendFiles.forEach((a, i) => {
+    const name = basename(a).replace(/\.bbappend$/, ".bb");
+    if (name.includes("%")) wildcard.push(i);
+    else exact.set(name, [...(exact.get(name) ?? []), i]);
+  });
   for (const recipe of recipes) {
-    const list = appendFiles.filter((a) => appendApplies(a, recipe.path));
+    const candidates = [...(exact.get(basename(recipe.path)) ?? []), ...wildcard.filter((i) => appendApplies(appendFiles[i]!, recipe.path))];
+    // In the order of appendFiles, as the plain filter over them gives.
+    const list = candidates.sort((x, y) => x - y).map((i) => appendFiles[i]!);
     for (const a of list) used.add(a);
     if (list.length > 0) appends.set(recipe.path, list);
   }

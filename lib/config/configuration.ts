@@ -4,7 +4,8 @@ import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { DataStore } from "../data/index.js";
-import { evaluateFile, inheritConfigurationClasses, Metadata, MetadataFiles, which } from "../evaluate/index.js";
+import { evaluateFile, inheritConfigurationClasses, layerLanguages, Metadata, MetadataFiles, which } from "../evaluate/index.js";
+import { firePythonEvent } from "../python/index.js";
 import { ConfigurationError } from "./errors.js";
 import { checkLayers, readLayers, type Layer } from "./layers.js";
 
@@ -68,6 +69,14 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   if (missing.length > 0) {
     throw new ConfigurationError(`these layer directories in BBLAYERS (${bblayers}) do not exist: ${missing.join(", ")}`);
   }
+  // bake's own configuration (conf/bake.conf, meta-core) writes `${@...}` in JavaScript; a core
+  // layer with BitBake's conf/bitbake.conf and no bake.conf (openembedded-core) in Python.
+  const flavour = configurationFlavour(layerDirs);
+  if (flavour === "bitbake") {
+    d.inlineLanguage = "python";
+    // What BitBake's cookerdata sets before the layers are read (the default multiconfig).
+    d.setVar("BB_CURRENT_MC", "");
+  }
   // Each layer's LAYERSERIES_COMPAT is taken as its layer.conf leaves it, then removed, so that one
   // layer cannot inherit another's (BitBake's cookerdata does the same).
   const compat = new Map<string, string[]>();
@@ -95,14 +104,23 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
     throw new ConfigurationError(`duplicated BBFILE_COLLECTIONS '${duplicate}': a layer is listed twice in BBLAYERS, or two layers use one name`, duplicate);
   }
   const layers = readLayers(d).map((l) => ({ ...l, seriesCompat: compat.get(l.name) ?? l.seriesCompat }));
+  m.layerLanguages = layerLanguages(d, layers);
   const coreSeries = (d.getVar("LAYERSERIES_CORENAMES") ?? "").split(/\s+/).filter(Boolean);
   const warnings = checkLayers(layers, coreSeries);
   if (!opts.layersOnly) {
     if (!d.getVar("BBPATH")) throw new ConfigurationError("BBPATH is not set: conf/bblayers.conf or a layer.conf must set it");
-    const bakeConf = which(d.getVar("BBPATH")!, "conf/bake.conf").found;
-    if (bakeConf === null) throw new ConfigurationError("conf/bake.conf not found along BBPATH: is meta-core in BBLAYERS?");
-    evaluateFile(bakeConf, m, ev, true);
+    const confName = flavour === "bitbake" ? "conf/bitbake.conf" : "conf/bake.conf";
+    const mainConf = which(d.getVar("BBPATH")!, confName).found;
+    if (mainConf === null) throw new ConfigurationError(`${confName} not found along BBPATH: is meta-core (or openembedded-core's meta) in BBLAYERS?`);
+    evaluateFile(mainConf, m, ev, true);
     inheritConfigurationClasses(m, files);
+    if (m.handlers.length > 0) firePythonEvent("ConfigParsed", [], d, m.handlers);
   }
   return { topdir, metadata: m, layerDirs, layers, warnings, files };
+}
+
+/** "bake" when a layer has conf/bake.conf (bake's meta-core), "bitbake" when none has and one has conf/bitbake.conf. */
+function configurationFlavour(layerDirs: readonly string[]): "bake" | "bitbake" {
+  if (layerDirs.some((l) => existsSync(join(l, "conf", "bake.conf")))) return "bake";
+  return layerDirs.some((l) => existsSync(join(l, "conf", "bitbake.conf"))) ? "bitbake" : "bake";
 }

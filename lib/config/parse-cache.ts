@@ -2,26 +2,46 @@
 // valid while every file that went into the recipe (configuration, classes, includes, bbappends,
 // and the paths looked at that did not exist) has the same content. Changing a class re-parses
 // exactly the recipes that read it.
+//
+// A warm parse only looks at file stamps: an input whose stamp (mtime in ns, size, inode) is the
+// one recorded is taken as unchanged; only a changed stamp reads the file and compares its
+// content hash, so touching a file without changing it costs a read, not a re-parse. The
+// configuration's inputs, common to every recipe, are checked once per run (they are part of
+// the generation), and entries are read and written in batches.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { Level } from "level";
 import type { RecipeInfo } from "./recipe-info.js";
 import type { RecipeParseResult } from "./parse-recipe.js";
 
 /** Bump when RecipeInfo or the parse semantics change shape, so old entries are ignored. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
+
+/** [path, stamp or null when the path did not exist, sha256 of content or null]. */
+type Input = readonly [path: string, stamp: string | null, hash: string | null];
 
 interface Entry {
   readonly format: number;
   readonly generation: string;
-  /** [path, sha256 of content or null when the path did not exist]. */
-  readonly inputs: readonly (readonly [string, string | null])[];
+  readonly inputs: readonly Input[];
   readonly infos: readonly RecipeInfo[];
 }
 
-/** Content hashes of files, each file read once per run however many recipes use it. */
+/** Stamps and content hashes of files, each looked at once per run however many recipes use it. */
 export class FileHashes {
+  private readonly stamps = new Map<string, string | null>();
   private readonly hashes = new Map<string, string | null>();
+
+  /** `mtime-ns:size:inode`, or null when the path does not exist. */
+  stamp(path: string): string | null {
+    let s = this.stamps.get(path);
+    if (s === undefined) {
+      const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+      s = st === undefined ? null : `${st.mtimeNs}:${st.size}:${st.ino}`;
+      this.stamps.set(path, s);
+    }
+    return s;
+  }
 
   of(path: string): string | null {
     let h = this.hashes.get(path);
@@ -35,45 +55,80 @@ export class FileHashes {
     }
     return h;
   }
+
+  /** Whether a recorded input still holds: same stamp, or else the same content. */
+  unchanged([path, stamp, hash]: Input): boolean {
+    return this.stamp(path) === stamp || this.of(path) === hash;
+  }
+
+  input(path: string): Input {
+    return [path, this.stamp(path), this.of(path)];
+  }
 }
 
+/** How many new entries are written in one LevelDB batch. */
+const BATCH = 256;
+
 export class ParseCache {
+  private pending: { key: string; value: Entry }[] = [];
+
   private constructor(
     private readonly db: Level<string, Entry>,
-    /** Identifies the code and options entries were made with (bake's code, environment variables). */
+    /** Identifies the code, options and configuration entries were made with. */
     private readonly generation: string,
     private readonly hashes: FileHashes,
   ) {}
 
-  static async open(dir: string, generation: string): Promise<ParseCache> {
+  /**
+   * `configInputs` are the files the configuration read (or looked for): one changed input
+   * invalidates every entry, as each recipe is parsed on top of the configuration.
+   */
+  static async open(dir: string, generation: string, configInputs: Iterable<string>, hashes = new FileHashes()): Promise<ParseCache> {
     const db = new Level<string, Entry>(dir, { valueEncoding: "json" });
     await db.open();
-    return new ParseCache(db, generation, new FileHashes());
+    const h = createHash("sha256").update(generation);
+    for (const path of [...configInputs].sort()) h.update(`\0${path}\0${hashes.of(path) ?? "-"}`);
+    return new ParseCache(db, h.digest("hex"), hashes);
   }
 
   private static key(file: string, appends: readonly string[]): string {
     return JSON.stringify([file, appends]);
   }
 
-  /** The cached records of a recipe when every input is unchanged, else null. */
-  async get(file: string, appends: readonly string[]): Promise<readonly RecipeInfo[] | null> {
-    const entry = await this.db.get(ParseCache.key(file, appends));
-    if (!entry || entry.format !== CACHE_FORMAT || entry.generation !== this.generation) return null;
-    for (const [path, hash] of entry.inputs) if (this.hashes.of(path) !== hash) return null;
-    return entry.infos;
+  /** For each recipe (file and its bbappends), its cached records when every input is unchanged, else null. */
+  async getMany(recipes: readonly (readonly [file: string, appends: readonly string[]])[]): Promise<(readonly RecipeInfo[] | null)[]> {
+    const entries = await this.db.getMany(recipes.map(([file, appends]) => ParseCache.key(file, appends)));
+    return entries.map((entry) => {
+      if (!entry || entry.format !== CACHE_FORMAT || entry.generation !== this.generation) return null;
+      for (const input of entry.inputs) if (!this.hashes.unchanged(input)) return null;
+      return entry.infos;
+    });
   }
 
+  /** Records a parse result; written with the next batch (at the latest on close). */
   async put(result: RecipeParseResult, appends: readonly string[]): Promise<void> {
-    const entry: Entry = {
+    const value: Entry = {
       format: CACHE_FORMAT,
       generation: this.generation,
-      inputs: result.inputs.map((p) => [p, this.hashes.of(p)] as const),
+      inputs: result.inputs.map((p) => this.hashes.input(p)),
       infos: result.infos,
     };
-    await this.db.put(ParseCache.key(result.file, appends), entry);
+    this.pending.push({ key: ParseCache.key(result.file, appends), value });
+    if (this.pending.length >= BATCH) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const ops = this.pending.map(({ key, value }) => ({ type: "put" as const, key, value }));
+    this.pending = [];
+    await this.db.batch(ops);
   }
 
   async close(): Promise<void> {
-    await this.db.close();
+    try {
+      await this.flush();
+    } finally {
+      await this.db.close();
+    }
   }
 }

@@ -7,7 +7,10 @@ import { recipeInfo, type RecipeInfo } from "./recipe-info.js";
 export interface RecipeParseResult {
   readonly file: string;
   readonly infos: readonly RecipeInfo[];
-  /** Every file read or looked for while parsing, configuration included: the cache's key inputs. */
+  /**
+   * Every file read or looked for while parsing, beyond those of the configuration (which the
+   * cache checks once for all recipes): the cache's key inputs.
+   */
   readonly inputs: readonly string[];
 }
 
@@ -23,7 +26,7 @@ export function parseRecipeFile(
   const infos = variants.map((v) => recipeInfo(v, file, layerPriority));
   const inputs = new Set<string>(appends);
   for (const v of variants) {
-    for (const f of v.metadata.files) inputs.add(f);
+    for (const f of v.metadata.files) if (!config.files.has(f)) inputs.add(f);
     // Files that inline functions read or looked for (bb.parse.mark_dependency).
     for (const f of (v.metadata.d.getVar("__depends", false) ?? "").split(" ")) if (f) inputs.add(f);
   }

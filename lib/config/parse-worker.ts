@@ -2,6 +2,7 @@
 // build directory and set of environment variables, so only the first recipe it parses pays for it.
 import { MetadataError } from "../parse/index.js";
 import { loadBuildConfiguration, type BuildConfiguration } from "./configuration.js";
+import { withPython } from "../python/index.js";
 import { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
 
 export interface ParseRequest {
@@ -24,10 +25,16 @@ function configurationFor(req: ParseRequest): BuildConfiguration {
   return loaded.config;
 }
 
-export default function parse(req: ParseRequest): ParseResponse {
+export default function parse(req: ParseRequest): Promise<ParseResponse> {
+  return parseWith(() => configurationFor(req), req);
+}
+
+/** One recipe on a configuration; failures become a response, as they must cross threads. */
+export async function parseWith(configuration: BuildConfiguration | (() => BuildConfiguration), req: ParseRequest): Promise<ParseResponse> {
   try {
-    const config = configurationFor(req);
-    return { ok: true, result: parseRecipeFile(config.metadata, config.files, req.file, req.appends, req.layerPriority) };
+    const config = await withPython(() => (typeof configuration === "function" ? configuration() : configuration));
+    const result = await withPython(() => parseRecipeFile(config.metadata, config.files, req.file, req.appends, req.layerPriority));
+    return { ok: true, result };
   } catch (err) {
     // Errors cross the thread boundary as text; MetadataError keeps its file:line:col and caret.
     const cause = err instanceof MetadataError ? err.format() : err instanceof Error ? err.message : String(err);

@@ -104,7 +104,10 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
   const deps = taskDependencies(d, names);
   const tasks: TaskInfo[] = parsed.tasks.map((t) => {
     const flags: Partial<Record<(typeof TASK_FLAGS)[number], string>> = {};
+    // Only the flags the task has are expanded (a task sets a few of the two dozen).
+    const present = d.getVarFlags(t.name) ?? {};
     for (const flag of TASK_FLAGS) {
+      if (!Object.hasOwn(present, flag)) continue;
       const value = d.getVarFlag(t.name, flag);
       if (value !== null) flags[flag] = value;
     }

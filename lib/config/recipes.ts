@@ -8,7 +8,7 @@ import { Piscina } from "piscina";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
 import { ParseCache } from "./parse-cache.js";
-import type { ParseRequest, ParseResponse } from "./parse-worker.js";
+import { parseWith, type ParseRequest, type ParseResponse } from "./parse-worker.js";
 import type { RecipeInfo } from "./recipe-info.js";
 
 export interface ParseProgress {
@@ -24,6 +24,8 @@ export interface ParseAllOptions {
   /** LevelDB directory of the parse cache, or null for none. */
   readonly cacheDir: string | null;
   readonly onProgress?: (p: ParseProgress) => void;
+  /** Parse in this thread when at most this many recipes need parsing (default 24; 0: always in workers). */
+  readonly inProcessLimit?: number;
 }
 
 export interface ParsedRecipes {
@@ -57,22 +59,29 @@ function codeGeneration(vars: Readonly<Record<string, string>>): string {
   return h.digest("hex");
 }
 
+/**
+ * Below this many recipes to parse, they are parsed in this thread: a worker pays for its start
+ * and for loading the configuration again (about 0.3 s), which a few recipes do not repay.
+ */
+const IN_PROCESS_LIMIT = 24;
+
 export async function parseAllRecipes(
   config: BuildConfiguration,
   collection: RecipeCollection,
   opts: ParseAllOptions,
 ): Promise<ParsedRecipes> {
-  const cache = opts.cacheDir === null ? null : await ParseCache.open(opts.cacheDir, codeGeneration(opts.vars));
+  const cache = opts.cacheDir === null ? null : await ParseCache.open(opts.cacheDir, codeGeneration(opts.vars), config.metadata.files);
   const total = collection.recipes.length;
   const infos: RecipeInfo[][] = new Array(total);
   let done = 0;
   let cached = 0;
   const report = () => opts.onProgress?.({ total, done, cached });
+  const appendsOf = (i: number) => collection.appends.get(collection.recipes[i]!.path) ?? [];
   try {
     const todo: number[] = [];
+    const hits = cache ? await cache.getMany(collection.recipes.map((r, i) => [r.path, appendsOf(i)] as const)) : [];
     for (let i = 0; i < total; i++) {
-      const recipe = collection.recipes[i]!;
-      const hit = await cache?.get(recipe.path, collection.appends.get(recipe.path) ?? []);
+      const hit = hits[i];
       if (hit) {
         infos[i] = [...hit];
         done++;
@@ -83,7 +92,26 @@ export async function parseAllRecipes(
     }
     report();
     const failures: string[] = [];
-    if (todo.length > 0) {
+    const settle = async (i: number, res: ParseResponse) => {
+      if (res.ok) {
+        infos[i] = [...res.result.infos];
+        await cache?.put(res.result, appendsOf(i));
+      } else {
+        failures.push(res.message);
+      }
+      done++;
+      report();
+    };
+    const requestFor = (i: number): ParseRequest => ({
+      topdir: config.topdir,
+      vars: opts.vars,
+      file: collection.recipes[i]!.path,
+      appends: appendsOf(i),
+      layerPriority: collection.recipes[i]!.priority,
+    });
+    if (todo.length > 0 && todo.length <= (opts.inProcessLimit ?? IN_PROCESS_LIMIT)) {
+      for (const i of todo) await settle(i, await parseWith(config, requestFor(i)));
+    } else if (todo.length > 0) {
       const pool = new Piscina<ParseRequest, ParseResponse>({
         filename: new URL("./parse-worker.js", import.meta.url).href,
         maxThreads: Math.max(1, Math.min(opts.threads, todo.length)),
@@ -91,27 +119,7 @@ export async function parseAllRecipes(
         idleTimeout: 1000,
       });
       try {
-        await Promise.all(
-          todo.map(async (i) => {
-            const recipe = collection.recipes[i]!;
-            const appends = collection.appends.get(recipe.path) ?? [];
-            const res = await pool.run({
-              topdir: config.topdir,
-              vars: opts.vars,
-              file: recipe.path,
-              appends,
-              layerPriority: recipe.priority,
-            });
-            if (res.ok) {
-              infos[i] = [...res.result.infos];
-              await cache?.put(res.result, appends);
-            } else {
-              failures.push(res.message);
-            }
-            done++;
-            report();
-          }),
-        );
+        await Promise.all(todo.map(async (i) => settle(i, await pool.run(requestFor(i)))));
       } finally {
         await pool.destroy();
       }

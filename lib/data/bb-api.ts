@@ -52,6 +52,11 @@ export function takeJsMessages(): JsMessage[] {
   return pending.splice(0, pending.length);
 }
 
+/** A message from metadata code in another language (parse-time Python), to the same handler. */
+export function logMetadataMessage(level: JsMessageLevel, text: string): void {
+  log(level, [text]);
+}
+
 function log(level: JsMessageLevel, args: unknown[]): void {
   const m: JsMessage = { level, text: args.map((a) => String(a)).join(" ") };
   if (handler) handler(m);

@@ -4,6 +4,7 @@
 // While expanding, record what the text depends on: this is what signature analysis reads.
 
 import { ExpansionError, FatalError, SkipRecipe } from "./errors.js";
+import { inlineLanguageOf, pythonInline, type InlineLanguage } from "./inline-engines.js";
 import { compileInline, pythonText, UnterminatedLiteral } from "./js-sandbox.js";
 
 // The same patterns as data_smart: a reference is `${` + name characters + `}`; an inline
@@ -61,6 +62,10 @@ export interface ExpansionHost {
   facade(): unknown;
   /** An ExpansionError for `varname`, located where the datastore's history says it was set. */
   error(varname: string | null, expression: string, cause: unknown): ExpansionError;
+  /** The language of `${@...}` without a `js`/`python` marker. */
+  language(): InlineLanguage;
+  /** The datastore itself, for the Python engine. */
+  store(): unknown;
 }
 
 export function expandWithRefs(host: ExpansionHost, s: FlagValue, varname: string | null): VarParse {
@@ -71,7 +76,16 @@ export function expandWithRefs(host: ExpansionHost, s: FlagValue, varname: strin
     const code = m.slice(3, -1);
     // Code that still holds an unset reference is not run; BitBake leaves it as written.
     if (VAR_TEST.test(code)) return m;
-    const c = compileInline(code);
+    const chosen = inlineLanguageOf(code, host.language());
+    if (chosen.language === "python") {
+      const r = pythonInline()(chosen.code, host.store());
+      for (const x of r.references) vp.references.add(x);
+      for (const x of r.execs) vp.execs.add(x);
+      for (const [v, words] of r.contains) vp.mergeContains(new Map([[v, new Set(words)]]));
+      for (const lit of r.expandLiterals) for (const x of literalReferences(lit)) vp.references.add(x);
+      return r.value;
+    }
+    const c = compileInline(chosen.code);
     for (const r of c.references) vp.references.add(r);
     for (const x of c.execs) vp.execs.add(x);
     vp.mergeContains(c.contains);

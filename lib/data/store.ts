@@ -8,6 +8,7 @@
 
 import { ExpansionError, FatalError, type HistoryLoc } from "./errors.js";
 import { expandWithRefs, VarParse, type ExpansionHost, type FlagValue, type OpList } from "./expansion.js";
+import type { InlineLanguage } from "./inline-engines.js";
 import { LayeredMap } from "./layered-map.js";
 import { splitWords } from "./bb-api.js";
 
@@ -123,9 +124,12 @@ export class DataStore {
   private expansionHost: ExpansionHost | undefined;
   /** Warnings and errors BitBake would log while evaluating (renamed variables, key clashes…). */
   readonly messages: DataMessage[] = [];
+  /** The language of `${@...}` that names none (`${@js ...}`, `${@python ...}`). */
+  inlineLanguage: InlineLanguage = "js";
 
   constructor(parent?: DataStore) {
     if (parent) {
+      this.inlineLanguage = parent.inlineLanguage;
       this.vars = parent.vars.fork();
       this.overridedata = parent.overridedata.fork();
       this.historyMap = parent.historyMap.fork();
@@ -699,6 +703,8 @@ export class DataStore {
       readVar: (name) => asText(this.lookup(name, "_content", { expand: true }).value),
       facade: () => this.facade(),
       error: (varname, expression, cause) => new ExpansionError(varname, expression, cause, this.whereSet(varname)),
+      language: () => this.inlineLanguage,
+      store: () => this,
     };
     return this.expansionHost;
   }

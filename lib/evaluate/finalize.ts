@@ -2,6 +2,7 @@
 // functions, then the task list.
 import { FatalError } from "../parse/index.js";
 import { runJs } from "../data/index.js";
+import { firePythonEvent, runPythonFunction } from "../python/index.js";
 import type { Evaluator } from "./statements.js";
 import { inherit } from "./statements.js";
 import type { Metadata } from "./state.js";
@@ -10,6 +11,12 @@ import type { Metadata } from "./state.js";
 export class PythonNotSupported extends FatalError {}
 
 export function finalize(m: Metadata, ev: Evaluator): void {
+  const fn = m.d.getVar("FILE", false) ?? "";
+  // BitBake fires these at the recipe's python handlers while it finalises (bb.parse.ast.finalize).
+  const fire = (event: string, args: unknown[]) => {
+    if (m.handlers.length > 0) firePythonEvent(event, args, m.d, m.handlers);
+  };
+  fire("RecipePreDeferredInherits", [fn, m.deferred.map((x) => x.classes)]);
   for (let next = m.deferred.shift(); next; next = m.deferred.shift()) {
     inherit(next.classes, next.loc, m, ev, true);
   }
@@ -18,10 +25,14 @@ export function finalize(m: Metadata, ev: Evaluator): void {
       throw new FatalError(`undefined event handler function '${handler}'`, null);
     }
   }
+  fire("RecipePreFinalise", [fn]);
   m.d.expandKeys();
+  fire("RecipePostKeyExpansion", [fn]);
   runAnonymousFunctions(m);
+  fire("RecipeTaskPreProcess", [fn, [...m.tasks]]);
   remapVirtualProviders(m);
   for (const task of m.tasks) m.d.setVarFlag(m.d.expand(task), "task", "1");
+  fire("RecipeParsed", [fn]);
 }
 
 /**
@@ -56,10 +67,8 @@ function remapVirtualProviders(m: Metadata): void {
 function runAnonymousFunctions(m: Metadata): void {
   for (const fn of m.anonymous) {
     if (fn.language === "python") {
-      throw new PythonNotSupported(
-        "this anonymous python function would run at parse time, but bake runs JavaScript: write it as `js () { … }`",
-        fn.loc,
-      );
+      runPythonFunction(fn.name, m.d.getVar(fn.name, false) ?? "", fn.loc.file, fn.loc.line + 1, m.d);
+      continue;
     }
     const body = m.d.getVar(fn.name, false) ?? "";
     runJs(body, m.d, { filename: fn.loc.file, line: fn.loc.line + 1 });

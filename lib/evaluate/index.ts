@@ -12,6 +12,7 @@ export { MetadataFiles, which } from "./files.js";
 export { PythonNotSupported } from "./finalize.js";
 export { finalTasks, taskName, type TaskEntry } from "./tasks.js";
 export { evaluateFile, type Evaluator } from "./statements.js";
+export { layerLanguages, type LayerLanguage } from "./language.js";
 
 export interface ConfigurationOptions {
   /** Variables set before any file is read (BBPATH, TOPDIR, …). */

@@ -1,5 +1,8 @@
 import type { Location } from "../parse/index.js";
 import type { DataStore } from "../data/index.js";
+import { bindMetadata } from "../python/index.js";
+import type { LayerLanguage } from "./language.js";
+import { addTask, deleteTask } from "./tasks.js";
 
 /** Where classes are looked up first: `classes-global/` for the configuration, `classes-recipe/` for recipes. */
 export type ClassType = "global" | "recipe";
@@ -31,10 +34,21 @@ export class Metadata {
     readonly handlers: string[] = [],
     /** Every file read, and every path looked at that did not exist: the inputs of a parse. */
     readonly files: Set<string> = new Set(),
-  ) {}
+  ) {
+    // What parse-time Python asks beside the datastore: bb.data.inherits_class, bb.build.addtask.
+    const here = { file: "python bb.build", line: 0, column: 0 };
+    bindMetadata(d, {
+      inherited: this.inherited,
+      addTask: (task, before, after) => addTask(this, task, words(before), words(after), here),
+      delTask: (task) => deleteTask(this, task, here),
+    });
+  }
+
+  /** Which layers write `${@...}` in which language (set once the layers are known). */
+  layerLanguages: readonly LayerLanguage[] = [];
 
   copy(): Metadata {
-    return new Metadata(
+    const m = new Metadata(
       this.d.createCopy(),
       this.classType,
       [...this.inherited],
@@ -44,5 +58,11 @@ export class Metadata {
       [...this.handlers],
       new Set(this.files),
     );
+    m.layerLanguages = this.layerLanguages;
+    return m;
   }
+}
+
+function words(s: string): string[] {
+  return s.split(/\s+/).filter(Boolean);
 }

@@ -14,6 +14,8 @@ import {
 import { FatalError } from "../parse/index.js";
 import type { MetadataFiles } from "./files.js";
 import { which } from "./files.js";
+import { addPythonLibrary, insertPythonMethod } from "../python/index.js";
+import { fileLanguage, inBuildLanguage } from "./language.js";
 import type { Metadata } from "./state.js";
 import { addTask, deleteTask } from "./tasks.js";
 
@@ -35,15 +37,24 @@ export function evaluateFile(path: string, m: Metadata, ev: Evaluator, asInclude
 }
 
 export function evaluateStatements(file: ParsedFile, m: Metadata, ev: Evaluator, className: string | null): void {
-  for (const st of file.statements) evaluateStatement(st, file, m, ev, className);
+  const language = fileLanguage(m, file.path);
+  const mark = language === m.d.inlineLanguage ? null : (text: string) => inBuildLanguage(m, language, text);
+  for (const st of file.statements) evaluateStatement(st, file, m, ev, className, mark);
 }
 
-function evaluateStatement(st: Statement, file: ParsedFile, m: Metadata, ev: Evaluator, className: string | null): void {
+function evaluateStatement(
+  st: Statement,
+  file: ParsedFile,
+  m: Metadata,
+  ev: Evaluator,
+  className: string | null,
+  mark: ((text: string) => string) | null,
+): void {
   const d = m.d;
   const at = { file: st.loc.file, line: st.loc.line };
   switch (st.kind) {
     case "assignment":
-      d.applyAssignment(st, at);
+      d.applyAssignment(mark && st.value.includes("${@") ? { ...st, value: mark(st.value) } : st, at);
       return;
     case "export":
       d.setVarFlag(st.name, "export", "1", { ...at, op: "exported" });
@@ -75,15 +86,17 @@ function evaluateStatement(st: Statement, file: ParsedFile, m: Metadata, ev: Eva
       exportFunctions(st.functions, className, st.loc, m);
       return;
     case "function":
-      defineFunction(st, m);
+      defineFunction(mark && st.language !== "python" && st.language !== "js" ? { ...st, body: mark(st.body) } : st, m);
       return;
     case "pythonDef":
+      // As BitBake's method pool: the function is defined now, for every later piece of Python.
+      insertPythonMethod(st.body, st.loc.file, st.loc.line);
       d.setVarFlag(st.name, "func", "1", at);
       d.setVarFlag(st.name, "python", "1", at);
       d.setVar(st.name, st.body, { ...at, op: "set" });
       return;
     case "addpylib":
-      // Layers register Python modules this way; bake runs JavaScript, so there is nothing to load.
+      addPythonLibrary(d.expand(st.dir), st.namespace, d);
       return;
     case "addfragments":
       addFragments(st.args, st.loc, m, ev);

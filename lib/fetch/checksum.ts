@@ -2,7 +2,9 @@
 
 import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
-import { ChecksumMismatch } from "./errors.js";
+import type { FetchContext } from "./context.js";
+import { toBoolean } from "./context.js";
+import { ChecksumMismatch, DownloadChanged } from "./errors.js";
 
 export type Sha256 = string & { readonly __brand: "Sha256" };
 
@@ -66,4 +68,26 @@ export async function commitDownload(
     throw new ChecksumMismatch(url, localPath, checksumName, expected, actual, aside);
   }
   if (tmpPath !== localPath) await fs.rename(tmpPath, localPath);
+}
+
+/**
+ * BB_VERIFY_DOWNLOADS = "1": a stamped download is hashed again before it is used, instead of
+ * trusting its `.done` stamp (BitBake trusts the stamp; a file changed in DL_DIR since, by a disk,
+ * a person or another tool, would otherwise be built from).
+ */
+export function verifyDownloads(ctx: FetchContext): boolean {
+  return toBoolean(ctx.getVar("BB_VERIFY_DOWNLOADS"));
+}
+
+/**
+ * Hashes `localPath` again; if it is not `expected`, moves it aside (as a bad checksum), removes
+ * its stamp and returns the DownloadChanged error to throw or warn with.
+ */
+export async function recheckDownload(url: string, localPath: string, expected: string, refetch: string | null): Promise<DownloadChanged | null> {
+  const actual = await sha256File(localPath);
+  if (actual === expected) return null;
+  const aside = badChecksumPath(localPath, actual);
+  await fs.rename(localPath, aside);
+  await removeDoneStamp(localPath);
+  return new DownloadChanged(url, localPath, expected, actual, aside, refetch);
 }

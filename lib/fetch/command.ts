@@ -1,8 +1,10 @@
-// Running host tools (git, tar, patch, apt-get…) with argument vectors, never through a shell.
+// Running host tools (git, tar, patch, apt-get…) with argument vectors, never through a shell
+// of the metadata's: each in a process group of its own that dies with bake (supervise.ts).
 
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { CommandFailed } from "./errors.js";
+import { supervised, SUPERVISED_STDIN } from "./supervise.js";
 
 export interface RunOptions {
   readonly cwd?: string;
@@ -21,12 +23,24 @@ export interface RunResult {
 /** Runs a command; a non-zero exit is returned, not thrown. */
 export function runCommand(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
+    const command = supervised(argv[0]!, argv.slice(1));
+    const child = spawn(command.file, command.args, {
       cwd: opts.cwd,
       env: { ...process.env, LC_ALL: "C", LANG: "C", ...opts.env } as NodeJS.ProcessEnv,
-      stdio: ["ignore", "pipe", "pipe"],
-      signal: opts.signal,
+      stdio: [SUPERVISED_STDIN, "pipe", "pipe"],
+      detached: true,
     });
+    // The whole group: `tar -xz` has a gzip under it.
+    const abort = () => {
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        // Gone already.
+      }
+    };
+    if (opts.signal?.aborted) child.once("spawn", abort);
+    else opts.signal?.addEventListener("abort", abort, { once: true });
+    child.once("exit", () => opts.signal?.removeEventListener("abort", abort));
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let fileDone: Promise<void> = Promise.resolve();

@@ -13,8 +13,10 @@ import {
   badChecksumPath,
   commitDownload,
   readDoneStamp,
+  recheckDownload,
   removeDoneStamp,
   sha256File,
+  verifyDownloads,
   writeDoneStamp,
   type Sha256,
 } from "./checksum.js";
@@ -245,7 +247,14 @@ async function verifiedInDlDir(
     return null;
   }
   const stamp = await readDoneStamp(localPath);
-  if (stamp && (expected === null || stamp.sha256 === expected)) return stamp.sha256 as Sha256;
+  if (stamp && (expected === null || stamp.sha256 === expected)) {
+    if (!verifyDownloads(run.ctx)) return stamp.sha256 as Sha256;
+    // Changed since its stamp: set aside with a warning, and fetched again like a missing file.
+    const changed = await recheckDownload(url, localPath, stamp.sha256, null);
+    if (changed === null) return stamp.sha256 as Sha256;
+    run.options.onEvent?.({ type: "warning", url, message: `${changed.message}\nFetching it again.` });
+    return null;
+  }
   if (expected === null) return null;
   const actual = await sha256File(localPath);
   if (actual === expected) {

@@ -4,6 +4,7 @@
 export type FetchErrorReason =
   | "malformed-url"
   | "checksum-mismatch"
+  | "download-changed"
   | "missing-checksum"
   | "network-disabled"
   | "fetch-failed"
@@ -64,6 +65,36 @@ export interface MissingChecksumEntry {
   readonly path: string;
   /** The recipe line to add, e.g. `SRC_URI[sha256sum] = "…"`. */
   readonly line: string;
+}
+
+/**
+ * BB_VERIFY_DOWNLOADS: a file in DL_DIR no longer hashes to the sum it was committed with (its
+ * `.done` stamp, the recipe's SRC_URI sum). Someone or something changed it after the fetch.
+ */
+export class DownloadChanged extends FetchError {
+  readonly reason = "download-changed";
+  constructor(
+    url: string,
+    readonly path: string,
+    readonly expected: string,
+    readonly actual: string,
+    /** Where the changed file was moved, so that the next do_fetch fetches it again. */
+    readonly movedTo: string,
+    /** The command that fetches it again (do_unpack cannot: it has no network). */
+    readonly refetch: string | null,
+  ) {
+    super(
+      url,
+      [
+        `${path} changed after it was fetched and verified (BB_VERIFY_DOWNLOADS = "1")`,
+        `  url:      ${url}`,
+        `  expected: sha256 ${expected}`,
+        `  actual:   sha256 ${actual}`,
+        `  the changed file was moved aside to ${movedTo} and its .done stamp removed`,
+        ...(refetch ? [`Run \`${refetch}\` to fetch it again.`] : []),
+      ].join("\n"),
+    );
+  }
 }
 
 export class MissingChecksum extends FetchError {

@@ -3,10 +3,11 @@
 import type { FetchContext, FetchOptions } from "./context.js";
 import { existsSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { doneStampPath, sha256File, type Sha256 } from "./checksum.js";
+import { doneStampPath, readDoneStamp, recheckDownload, sha256File, verifyDownloads, type Sha256 } from "./checksum.js";
 import { fetchSource, type FetchResult, type FetchRun } from "./download.js";
 import { ChecksumMismatch, MissingChecksum, UnpackFailed } from "./errors.js";
 import { findLocalFile } from "./local.js";
+import { withLock } from "./lock.js";
 import { applyPatch, isPatch } from "./patch.js";
 import { resolveSource, type Source } from "./source.js";
 import { unpackGit } from "./git.js";
@@ -21,6 +22,7 @@ export { parseSourceUri, splitSrcUri, checksumFlag } from "./uri.js";
 export { parseMirrors, mirrorCandidates, type MirrorRule } from "./mirrors.js";
 export { deriveSources, debSrcLines, debSrcStanzas } from "./apt.js";
 export { withLock } from "./lock.js";
+export { supervised, SUPERVISED_STDIN } from "./supervise.js";
 export * from "./errors.js";
 
 type UriInput = string | SourceUri;
@@ -88,9 +90,25 @@ export async function unpackAll(ctx: FetchContext, uris: readonly UriInput[], op
       continue;
     }
     const path = await pathOf(ctx, source);
+    if (source.kind === "file" && verifyDownloads(ctx)) await recheckBeforeUnpack(ctx, source);
     out.push({ url: source.uri.url, dir: await unpackItem({ uri: source.uri, path }, options.rootDir) });
   }
   return out;
+}
+
+/**
+ * BB_VERIFY_DOWNLOADS before do_unpack: the download must still hash to what it was committed
+ * with. do_unpack has no network to fetch it again, so a changed file is an error; it is moved
+ * aside and unstamped so that the next do_fetch brings it back.
+ */
+async function recheckBeforeUnpack(ctx: FetchContext, source: Extract<Source, { kind: "file" }>): Promise<void> {
+  await withLock(`${source.localPath}.lock`, async () => {
+    const expected = source.expected ?? (await readDoneStamp(source.localPath))?.sha256 ?? null;
+    if (expected === null) return;
+    const pn = ctx.getVar("PN");
+    const changed = await recheckDownload(source.uri.url, source.localPath, expected, pn ? `bake -C fetch ${pn}` : null);
+    if (changed !== null) throw changed;
+  });
 }
 
 export interface PatchOptions {

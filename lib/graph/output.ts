@@ -1,7 +1,8 @@
-// `bake -g`: the task graph written as BitBake writes it (task-depends.dot, pn-buildlist), plus JSON.
+// `bake -g`: the task graph written as BitBake writes it (task-depends.dot, pn-buildlist), plus JSON
+// (bake's own, in build order, with task ids: for scripts that want more than the dot file says).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { displayName, type TaskGraph } from "./types.js";
+import { displayName, type TaskGraph, type TaskNode } from "./types.js";
 
 function topological(graph: TaskGraph): string[] {
   const order: string[] = [];
@@ -17,23 +18,47 @@ function topological(graph: TaskGraph): string[] {
   return order;
 }
 
-export function taskDependsDot(graph: TaskGraph): string {
-  const lines = ["digraph depends {"];
-  for (const id of topological(graph)) {
-    const node = graph.nodes.get(id as never)!;
-    const name = displayName(node);
-    lines.push(`"${name}" [label="${name}\\n${node.recipe.pv}\\n${node.recipe.file}"]`);
-    for (const dep of [...node.deps].sort()) lines.push(`"${name}" -> "${displayName(graph.nodes.get(dep)!)}"`);
-  }
-  lines.push("}");
-  return lines.join("\n") + "\n";
+/** BitBake's name of a task in its graph files: `pn.do_task`. */
+function dotName(node: TaskNode): string {
+  return `${node.recipe.pn}.${node.task.name}`;
 }
 
-/** Recipe names in build order: by where each recipe's last task falls in a topological order. */
+/** BitBake's version string: `PE:PV-PR`, with an empty PE as `:PV-PR`. */
+export function pepvpr(recipe: { readonly pe: string; readonly pv: string; readonly pr: string }): string {
+  return `${recipe.pe}:${recipe.pv}-${recipe.pr}`;
+}
+
+/** Code-point order, as Python's sorted(). */
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * task-depends.dot as BitBake's cooker writes it, byte for byte for the same graph: tasks sorted by
+ * `pn.do_task`, each as `"pn.do_task" [label="pn do_task\nPE:PV-PR\nfile"]` (file: the recipe id,
+ * `virtual:native:/…` for a variant) followed by its sorted dependency edges.
+ */
+export function taskDependsDot(graph: TaskGraph): string {
+  const byName = new Map<string, { node: TaskNode; deps: Set<string> }>();
+  for (const node of graph.nodes.values()) {
+    const name = dotName(node);
+    const entry = byName.get(name) ?? { node, deps: new Set<string>() };
+    for (const dep of node.deps) entry.deps.add(dotName(graph.nodes.get(dep)!));
+    byName.set(name, entry);
+  }
+  let out = "digraph depends {\n";
+  for (const name of [...byName.keys()].sort(byCodePoint)) {
+    const { node, deps } = byName.get(name)!;
+    out += `"${name}" [label="${node.recipe.pn} ${node.task.name}\\n${pepvpr(node.recipe)}\\n${node.recipeId}"]\n`;
+    for (const dep of [...deps].sort(byCodePoint)) out += `"${name}" -> "${dep}"\n`;
+  }
+  return out + "}\n";
+}
+
+/** pn-buildlist as BitBake writes it: every recipe name of the graph, sorted, one a line. */
 export function pnBuildlist(graph: TaskGraph): string {
-  const last = new Map<string, number>();
-  topological(graph).forEach((id, i) => last.set(graph.nodes.get(id as never)!.recipe.pn, i));
-  return [...last.entries()].sort((a, b) => a[1] - b[1]).map(([pn]) => pn).join("\n") + "\n";
+  const pns = new Set([...graph.nodes.values()].map((n) => n.recipe.pn));
+  return [...pns].sort(byCodePoint).join("\n") + "\n";
 }
 
 export function taskDependsJson(graph: TaskGraph): string {

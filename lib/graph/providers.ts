@@ -2,6 +2,7 @@
 // (RDEPENDS, IMAGE_INSTALL): BitBake's bb/providers.py, on the recipe index.
 import { compareVersions, type RecipeInfo } from "../config/index.js";
 import { recipeId } from "../config/index.js";
+import { closeMatches } from "./close-matches.js";
 
 /** The variables that steer provider choice, read once from the configuration. */
 export interface ProviderPreferences {
@@ -13,6 +14,11 @@ export interface ProviderPreferences {
   readonly rprovider: (name: string) => string | null;
 }
 
+/**
+ * BitBake's NoProvider message: `Nothing PROVIDES 'x' (but a DEPENDS on or otherwise requires it).
+ * Close matches:` with up to three similar names (build-time only, and only when no skipped recipe
+ * explains it, as BitBake), then the reasons and the chain of recipes that led there.
+ */
 export class NothingProvides extends Error {
   override readonly name = "NothingProvides";
   constructor(
@@ -20,10 +26,15 @@ export class NothingProvides extends Error {
     readonly runtime: boolean,
     readonly requiredBy: readonly string[],
     readonly skippedReasons: readonly string[],
+    readonly closeMatches: readonly string[] = [],
   ) {
-    const why = requiredBy.length > 0 ? ` (required by ${requiredBy.join(" -> ")})` : "";
-    const skipped = skippedReasons.length > 0 ? `\n${skippedReasons.map((r) => `  ${r}`).join("\n")}` : "";
-    super(`Nothing ${runtime ? "RPROVIDES" : "PROVIDES"} '${item}'${why}${skipped}`);
+    const r = runtime ? "R" : "";
+    const extra = skippedReasons.length === 0 && closeMatches.length > 0 ? `. Close matches:\n  ${[...new Set(closeMatches)].sort().join("\n  ")}` : "";
+    const dependee = requiredBy.at(-1);
+    const but = dependee !== undefined ? ` (but ${dependee} ${r}DEPENDS on or otherwise requires it)` : "";
+    const reasons = skippedReasons.map((reason) => `\n${reason}`).join("");
+    const chain = requiredBy.length > 1 ? `\nMissing or unbuildable dependency chain was: [${[...requiredBy, item].map((x) => `'${x}'`).join(", ")}]` : "";
+    super(`Nothing ${r}PROVIDES '${item}'${but}${extra}${reasons}${chain}`);
   }
 }
 
@@ -69,6 +80,12 @@ export class RecipeIndex {
 
   rprovidersOf(name: string): readonly RecipeInfo[] {
     return this.byRprovide.get(name) ?? [];
+  }
+
+  /** Names like `item` among what is provided and the skipped recipes (BitBake's close matches). */
+  closeMatches(item: string): string[] {
+    const skipped = [...this.skippedByPn.values()].flat().map((r) => r.pn);
+    return closeMatches(item, [...this.byProvide.keys(), ...skipped]);
   }
 
   skipReasons(name: string): string[] {

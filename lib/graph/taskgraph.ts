@@ -61,7 +61,7 @@ class GraphBuilder {
     if (r === null) {
       const chain: string[] = [];
       for (let at = from?.pn; at !== undefined && chain.length < 20; at = this.reason.get(at)) chain.unshift(at);
-      throw new NothingProvides(name, runtime, chain, this.index.skipReasons(name));
+      throw new NothingProvides(name, runtime, chain, this.index.skipReasons(name), runtime ? [] : this.index.closeMatches(name));
     }
     if (from && !this.reason.has(r.pn)) this.reason.set(r.pn, from.pn);
     return r;

@@ -163,6 +163,8 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
       bases,
       threads: opts.threads,
       note,
+      onSetscene: (node, result, elapsedMs) =>
+        opts.listener?.({ type: "Setscene", node, result, unihash: session!.signatures.unihashOf(node.id), elapsedMs }),
       sstate: opts.dryRun || opts.dumpSignatures ? null : (opts.sstate ?? null),
       sigdata: opts.sigdata ?? false,
       request,
@@ -194,6 +196,9 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
       // Made unnecessary by a restore after it was queued: nothing to run, nothing to stamp.
       if (sstate.unneeded(node)) return { ok: true };
       sstate.taskStarted(node.id);
+      // After afterRun: hash equivalence may have given the task an earlier build's unihash.
+      let log: string | null = null;
+      const ran = () => opts.listener?.({ type: "TaskRan", node, unihash: sstate.signatures.unihashOf(node.id), log });
       if (!isSet(node.task.flags.noexec)) {
         const outcome = await pool.runTask(
           {
@@ -204,17 +209,26 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
           },
           {
             signal,
-            onSpawn: (pgid, runfile) => lock.recordProcess(pgid, runfile),
+            onSpawn: (pgid, runfile) => {
+              lock.recordProcess(pgid, runfile);
+              opts.listener?.({ type: "TaskProcess", node, pgid });
+            },
             onFetch: (event) => opts.listener?.({ type: "TaskFetch", node, event }),
           },
         );
-        if (!outcome.ok) return outcome;
+        log = outcome.ok ? (outcome.log ?? null) : outcome.failure.log || null;
+        if (!outcome.ok) {
+          ran();
+          return outcome;
+        }
       }
       try {
         await sstate.afterRun(node);
       } catch (err) {
         const message = `shared state of ${node.recipe.pn}:${node.task.name}: ${err instanceof Error ? err.message : String(err)}`;
         return { ok: false, failure: { reason: "error", message, log: null } };
+      } finally {
+        ran();
       }
       stamps.write(node);
       return { ok: true };

@@ -1,19 +1,65 @@
-// Build statistics (OE's buildstats): when each task that did work started and how long it took,
-// one JSON line per task in `${BUILDSTATS_BASE}/<build start, UTC>/tasks.jsonl`, written as tasks
-// finish so that a killed build keeps what it measured. `npm run buildstats` sums them by recipe.
-import { appendFileSync, mkdirSync } from "node:fs";
+// Build statistics (OE's buildstats), written under `${BUILDSTATS_BASE}/<build start, UTC>/` as the
+// build goes, so that a killed build keeps what it measured:
+//   tasks.jsonl     one line per task that did work: start, duration, worker slot, signature, log,
+//                   CPU time of its processes, and the tasks of this build it waited for;
+//   setscene.jsonl  one line per sstate task the build wanted: restored (local, mirror), missed, refused;
+//   proc_stat.jsonl the machine's CPU counters (/proc/stat), sampled every second;
+//   build.json      when, how many threads and CPUs, and at the end the build's summary.
+// `bake report` and `npm run buildstats` read them (lib/report).
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import type { BuildEvent, BuildListener } from "./events.js";
-import type { TaskId } from "../graph/types.js";
+import type { BuildEvent, BuildListener, BuildSummary, SetsceneResult } from "./events.js";
+import type { TaskId, TaskNode } from "../graph/types.js";
+import { groupTicks, readCpuCounters, TICKS_PER_SECOND, type CpuCounters } from "./proc-stat.js";
 
 export interface TaskStat {
-  /** `busybox:do_compile`. */
+  /** `busybox:do_compile`: unique in a build (one version of a PN is built). */
   readonly task: string;
   readonly pf: string;
   /** ISO 8601, UTC. */
   readonly started: string;
   readonly elapsed: number;
   readonly ok: boolean;
+  /** Which of the build's BB_NUMBER_THREADS slots ran it, from 0. */
+  readonly slot?: number;
+  /** The signature (unihash) it ran for. */
+  readonly unihash?: string | null;
+  readonly log?: string | null;
+  /**
+   * CPU seconds (user + system) of its processes and their children, sampled each second from
+   * /proc: the last second of each process is missed. null: it started no process (a js task).
+   */
+  readonly cpu?: number | null;
+  /** The tasks it depends on that ran in this build (`task` names). */
+  readonly deps?: readonly string[];
+}
+
+export interface SetsceneStat {
+  readonly task: string;
+  readonly pf: string;
+  readonly result: SetsceneResult;
+  /** ISO 8601, UTC: when the restore started (a miss: when it was looked up). */
+  readonly started: string;
+  readonly elapsed: number;
+  readonly unihash: string;
+}
+
+/** One line of proc_stat.jsonl. */
+export interface CpuSample {
+  /** Milliseconds since the epoch. */
+  readonly t: number;
+  readonly cpu: CpuCounters;
+}
+
+export interface BuildInfo {
+  readonly version: 1;
+  /** ISO 8601, UTC: when bake began the build (before setscene). */
+  readonly started: string;
+  readonly threads: number | null;
+  readonly cpus: number;
+  readonly finished: string | null;
+  readonly summary: Omit<BuildSummary, "failures"> | null;
 }
 
 /** `20261122T041527Z`: the name of one build's directory (BitBake's BUILDNAME, in UTC). */
@@ -21,33 +67,192 @@ export function buildName(at: Date): string {
   return at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
 }
 
-/** A listener that records task times under `base`, then passes every event on to `inner`. */
-export function recordBuildStats(base: string, inner: BuildListener, now: () => Date = () => new Date()): BuildListener {
-  const dir = join(base, buildName(now()));
-  const file = join(dir, "tasks.jsonl");
-  const started = new Map<TaskId, { at: Date; noexec: boolean }>();
-  let made = false;
-  const write = (stat: TaskStat): void => {
-    if (!made) mkdirSync(dir, { recursive: true });
-    made = true;
-    appendFileSync(file, JSON.stringify(stat) + "\n");
-  };
-  return (event: BuildEvent) => {
-    if (event.type === "TaskStarted") started.set(event.node.id, { at: now(), noexec: event.noexec });
-    else if (event.type === "TaskSucceeded" || event.type === "TaskFailed") {
-      const s = started.get(event.node.id);
-      started.delete(event.node.id);
-      if (s && !s.noexec) {
-        const r = event.node.recipe;
-        write({
-          task: `${r.pn}:${event.node.task.name}`,
-          pf: `${r.pn}-${r.pe !== "" && r.pe !== "0" ? `${r.pe}_` : ""}${r.pv}-${r.pr}`,
-          started: s.at.toISOString(),
-          elapsed: Math.round(event.elapsedMs) / 1000,
-          ok: event.type === "TaskSucceeded",
-        });
-      }
+export function taskName(node: TaskNode): string {
+  return `${node.recipe.pn}:${node.task.name}`;
+}
+
+export function packageFullName(node: TaskNode): string {
+  const r = node.recipe;
+  return `${r.pn}-${r.pe !== "" && r.pe !== "0" ? `${r.pe}_` : ""}${r.pv}-${r.pr}`;
+}
+
+export interface BuildStatsOptions {
+  readonly now?: () => Date;
+  /** How often CPU use is sampled; 0: never (tests). */
+  readonly sampleMs?: number;
+}
+
+interface Running {
+  readonly at: Date;
+  readonly noexec: boolean;
+  readonly slot: number;
+  /** CPU ticks seen per process group of the task. */
+  readonly groups: Map<number, number>;
+  unihash: string | null;
+  log: string | null;
+}
+
+/** Records one build's statistics under `base` while passing every event on to `inner`. */
+export class BuildStats {
+  readonly dir: string;
+  private readonly now: () => Date;
+  private readonly started: Date;
+  private readonly running = new Map<TaskId, Running>();
+  /** Slots in use: slot → task. */
+  private readonly slots: (TaskId | null)[] = [];
+  /** Tasks that ran in this build: id → `task` name. */
+  private readonly ran = new Map<TaskId, string>();
+  private readonly pendingSamples: CpuSample[] = [];
+  private readonly timer: NodeJS.Timeout | null = null;
+  private threads: number | null = null;
+  private made = false;
+  private closed = false;
+
+  constructor(base: string, private readonly inner: BuildListener, opts: BuildStatsOptions = {}) {
+    this.now = opts.now ?? (() => new Date());
+    this.started = this.now();
+    this.dir = join(base, buildName(this.started));
+    const every = opts.sampleMs ?? 1000;
+    if (every > 0) {
+      this.sample();
+      this.timer = setInterval(() => this.sample(), every);
+      this.timer.unref();
     }
-    inner(event);
+  }
+
+  /** Whether anything was recorded (a build where everything was current leaves no directory). */
+  get recorded(): boolean {
+    return this.made;
+  }
+
+  readonly listener: BuildListener = (event: BuildEvent) => {
+    this.record(event);
+    this.inner(event);
   };
+
+  /** Stops sampling; the last sample and the build's end are written (once: at BuildFinished or after). */
+  close(summary: BuildSummary | null = null): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.made) {
+      this.sample();
+      this.writeInfo(summary);
+    }
+  }
+
+  private record(event: BuildEvent): void {
+    switch (event.type) {
+      case "BuildStarted":
+        this.threads = event.threads;
+        return;
+      case "TaskStarted": {
+        let slot = this.slots.indexOf(null);
+        if (slot < 0) slot = this.slots.push(null) - 1;
+        this.slots[slot] = event.node.id;
+        this.running.set(event.node.id, { at: this.now(), noexec: event.noexec, slot, groups: new Map(), unihash: null, log: null });
+        return;
+      }
+      case "TaskProcess":
+        this.running.get(event.node.id)?.groups.set(event.pgid, 0);
+        return;
+      case "TaskRan": {
+        const r = this.running.get(event.node.id);
+        if (r) {
+          r.unihash = event.unihash;
+          r.log = event.log;
+        }
+        return;
+      }
+      case "TaskSucceeded":
+      case "TaskFailed":
+        this.finished(event.node, event.type === "TaskSucceeded", event.elapsedMs);
+        return;
+      case "Setscene": {
+        const end = this.now();
+        this.append("setscene.jsonl", {
+          task: taskName(event.node),
+          pf: packageFullName(event.node),
+          result: event.result,
+          started: new Date(end.getTime() - event.elapsedMs).toISOString(),
+          elapsed: Math.round(event.elapsedMs) / 1000,
+          unihash: event.unihash,
+        } satisfies SetsceneStat);
+        return;
+      }
+      case "BuildFinished":
+        this.close(event.summary);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private finished(node: TaskNode, ok: boolean, elapsedMs: number): void {
+    const r = this.running.get(node.id);
+    this.running.delete(node.id);
+    if (!r) return;
+    this.slots[r.slot] = null;
+    if (r.noexec) return;
+    // What is still alive of its process groups (normally nothing: the shell has been waited for).
+    this.sampleGroups([r]);
+    const name = taskName(node);
+    this.ran.set(node.id, name);
+    const cpu = r.groups.size === 0 ? null : [...r.groups.values()].reduce((a, b) => a + b, 0) / TICKS_PER_SECOND;
+    this.append("tasks.jsonl", {
+      task: name,
+      pf: packageFullName(node),
+      started: r.at.toISOString(),
+      elapsed: Math.round(elapsedMs) / 1000,
+      ok,
+      slot: r.slot,
+      unihash: r.unihash,
+      log: r.log,
+      cpu,
+      deps: [...new Set(node.deps.flatMap((d) => this.ran.get(d) ?? []))],
+    } satisfies TaskStat);
+  }
+
+  private sample(): void {
+    const cpu = readCpuCounters();
+    if (cpu) {
+      const s: CpuSample = { t: this.now().getTime(), cpu };
+      if (this.made) this.append("proc_stat.jsonl", s);
+      else this.pendingSamples.push(s);
+    }
+    this.sampleGroups([...this.running.values()]);
+  }
+
+  private sampleGroups(tasks: readonly Running[]): void {
+    const groups = new Set<number>();
+    for (const r of tasks) for (const g of r.groups.keys()) groups.add(g);
+    const ticks = groupTicks(groups);
+    // A group's count only grows while its processes live; once they are gone, the last one seen stays.
+    for (const r of tasks) {
+      for (const [g, seen] of r.groups) r.groups.set(g, Math.max(seen, ticks.get(g) ?? 0));
+    }
+  }
+
+  private append(file: string, line: object): void {
+    if (!this.made) {
+      mkdirSync(this.dir, { recursive: true });
+      this.made = true;
+      this.writeInfo(null);
+      const samples = this.pendingSamples.splice(0);
+      if (samples.length > 0) appendFileSync(join(this.dir, "proc_stat.jsonl"), samples.map((s) => JSON.stringify(s) + "\n").join(""));
+    }
+    appendFileSync(join(this.dir, file), JSON.stringify(line) + "\n");
+  }
+
+  private writeInfo(summary: BuildSummary | null): void {
+    const info: BuildInfo = {
+      version: 1,
+      started: this.started.toISOString(),
+      threads: this.threads,
+      cpus: availableParallelism(),
+      finished: summary ? this.now().toISOString() : null,
+      summary: summary ? (({ failures: _, ...counts }) => counts)(summary) : null,
+    };
+    writeFileSync(join(this.dir, "build.json"), JSON.stringify(info, null, 2) + "\n");
+  }
 }

@@ -14,7 +14,11 @@ export type TaskFailure =
   /** Anything else: the recipe no longer parses, a directory cannot be made, the worker died… */
   | { readonly reason: "error"; readonly message: string; readonly log: string | null };
 
-export type TaskOutcome = { readonly ok: true } | { readonly ok: false; readonly failure: TaskFailure };
+/** `log`: the task's log file, when it wrote one (the build report shows its tail). */
+export type TaskOutcome = { readonly ok: true; readonly log?: string } | { readonly ok: false; readonly failure: TaskFailure };
+
+/** What setscene made of an sstate task the build wanted: restored (from where), absent, or refused. */
+export type SetsceneResult = "local" | "mirror" | "missed" | "refused";
 
 export type BuildEvent =
   | { readonly type: "BuildStarted"; readonly total: number; readonly threads: number }
@@ -37,6 +41,12 @@ export type BuildEvent =
   | { readonly type: "Note"; readonly level: "note" | "warning"; readonly text: string }
   /** The fetcher of a running task said something: bytes so far, a file done, a retry, a warning. */
   | { readonly type: "TaskFetch"; readonly node: TaskNode; readonly event: FetchEvent }
+  /** A shell of a running task started, in process group `pgid` (buildstats samples its CPU use). */
+  | { readonly type: "TaskProcess"; readonly node: TaskNode; readonly pgid: number }
+  /** A task ran (just before its TaskSucceeded or TaskFailed): the signature it ran for, its log. */
+  | { readonly type: "TaskRan"; readonly node: TaskNode; readonly unihash: string; readonly log: string | null }
+  /** Setscene looked for (and restored, when `elapsedMs` > 0) an sstate task's object. */
+  | { readonly type: "Setscene"; readonly node: TaskNode; readonly result: SetsceneResult; readonly unihash: string; readonly elapsedMs: number }
   | { readonly type: "BuildFinished"; readonly summary: BuildSummary };
 
 export type BuildListener = (event: BuildEvent) => void;

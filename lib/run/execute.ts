@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { runJs, setJsMessageHandler, type DataStore } from "../data/index.js";
-import type { FetchEvent } from "../fetch/index.js";
+import { supervised, SUPERVISED_STDIN, type FetchEvent } from "../fetch/index.js";
 import type { TaskFailure, TaskOutcome } from "./events.js";
 import { mayUseNetwork, shellCommand } from "./network.js";
 import { exportedVariables, functionKind, shellScript } from "./script.js";
@@ -104,7 +104,7 @@ export async function executeTask(d: DataStore, run: TaskRun): Promise<TaskOutco
       }
       await runFunction(d, func, { ...run, fd, logfile, tempdir, umask: umask || null, isTask: func === task });
     }
-    return { ok: true };
+    return { ok: true, log: logfile };
   } catch (err) {
     if (err instanceof TaskError) return { ok: false, failure: err.failure };
     const message = err instanceof Error ? err.message : String(err);
@@ -182,14 +182,16 @@ async function runShellFunction(d: DataStore, func: string, cwd: string, run: Fu
   writeFileSync(runfile, shellScript(d, func, { cwd, umask: run.umask, exported }), { mode: 0o755 });
   if (run.isTask) pointLink(join(run.tempdir, `run.${func}`), runbase);
   writeSync(run.fd, `DEBUG: Executing shell function ${func}\n`);
-  const command = shellCommand(runfile, !mayUseNetwork(run.task, d.getVarFlag(run.task, "network")));
+  const shell = shellCommand(runfile, !mayUseNetwork(run.task, d.getVarFlag(run.task, "network")));
+  const command = supervised(shell.file, shell.args);
   const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     // Its own process group (detached) so that a second Ctrl-C can kill the whole task, and a
-    // first one, sent by the terminal to bake's group, does not reach it.
+    // first one, sent by the terminal to bake's group, does not reach it; supervised, so that
+    // the group dies with bake however bake ends.
     const child = spawn(command.file, command.args, {
       cwd,
       env: Object.fromEntries(exported.vars),
-      stdio: ["ignore", run.fd, run.fd],
+      stdio: [SUPERVISED_STDIN, run.fd, run.fd],
       detached: true,
     });
     let killTimer: NodeJS.Timeout | undefined;

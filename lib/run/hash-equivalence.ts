@@ -2,7 +2,7 @@
 // names a server, or "auto" starts one for the duration of the build with its database in
 // ${PERSISTENT_DIR} (reading through to BB_HASHSERVE_UPSTREAM when set). Server trouble is a
 // warning and the build goes on with unihash = taskhash: it never fails a build.
-import { mkdirSync } from "node:fs";
+import { lstatSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { HashEquivClient, startHashserv, type RunningHashserv } from "../sstate/hashserv/index.js";
 
@@ -52,6 +52,9 @@ export class HashEquivalence {
         mkdirSync(dirname(s.socket), { recursive: true });
         // A unix socket path is limited to ~107 bytes; a deep build directory gets loopback TCP.
         const bind = s.socket.length < 100 ? `unix://${s.socket}` : "127.0.0.1:0";
+        // A bake killed with -9 leaves its socket behind, and listen() refuses an existing path.
+        // The socket belongs to the build directory, whose lock this bake holds: it is stale.
+        if (bind.startsWith("unix://") && lstatSync(s.socket, { throwIfNoEntry: false })?.isSocket()) rmSync(s.socket);
         // The build's private server: its one client (this build) reads and reports, nothing
         // more; the server's own default is read-only for anonymous clients.
         server = await startHashserv({ bind, db: s.database, anonPermissions: ["@read", "@report"], ...(s.upstream ? { upstream: s.upstream } : {}) });

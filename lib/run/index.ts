@@ -1,5 +1,16 @@
 // Running tasks: the run queue, the worker pool, task execution, stamps and the build lock.
-export { recordBuildStats, buildName, type TaskStat } from "./buildstats.js";
+export {
+  BuildStats,
+  buildName,
+  taskName,
+  packageFullName,
+  type BuildStatsOptions,
+  type TaskStat,
+  type SetsceneStat,
+  type CpuSample,
+  type BuildInfo,
+} from "./buildstats.js";
+export { parseProcStat, parsePidStat, groupTicks, readCpuCounters, TICKS_PER_SECOND, type CpuCounters } from "./proc-stat.js";
 export { runBuild, taskDepData, tasksToRun, StampBaseMissing, type BuildOptions } from "./build.js";
 export {
   attempted,
@@ -9,6 +20,7 @@ export {
   type BuildSummary,
   type TaskFailure,
   type TaskOutcome,
+  type SetsceneResult,
 } from "./events.js";
 export { runQueue, longestPathPriorities, processInterrupts, type InterruptSource, type SchedulerOptions } from "./scheduler.js";
 export { taskHash, dependencyOrder, pnTask, Signatures, DependencyCycle, type TaskHash, type UniHash, type SignatureInputs } from "./signature.js";

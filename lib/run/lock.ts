@@ -1,8 +1,8 @@
 // One bake per build directory: `${TOPDIR}/bake.lock`, created exclusively, holding the owner's
-// pid (BitBake's bitbake.lock). The file also lists the process group of each task bake starts,
-// so that after a `kill -9` of bake the next bake can stop the task shells the dead one left
-// running (they are in their own process groups, so they outlive it) before redoing their work.
-import { appendFileSync, closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+// pid (BitBake's bitbake.lock). The file also lists the process group of each task bake starts:
+// a task's group dies with bake (fetch/supervise.ts), and should one survive all the same, the
+// next bake kills it, and waits for it to be gone, before anything else runs.
+import { appendFileSync, closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 export class BuildLockHeld extends Error {
@@ -60,24 +60,75 @@ function readLock(path: string): LockContent | null | "missing" {
   }
 }
 
+/** The live (not zombie) processes of each process group, from /proc. */
+function groupMembers(): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((e) => /^\d+$/.test(e));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z" || fields[0] === "X") continue;
+    const pgrp = Number(fields[2]);
+    const members = out.get(pgrp);
+    if (members) members.push(Number(pid));
+    else out.set(pgrp, [Number(pid)]);
+  }
+  return out;
+}
+
 /**
- * Kill what is left of a dead bake's task: its process group, but only when the group leader
- * still runs that task's script (a pid may have been reused by something else since).
+ * Whether a group a dead bake recorded is still that task's. While its leader lives, the leader
+ * must still run the task's script (its pid may have been reused since). Once the leader is
+ * gone, any process left in the group is the task's: Linux reuses no pid while a process group
+ * still has that id.
  */
-function killLeftover(pgid: number, runfile: string): boolean {
-  let cmdline: string;
+function isLeftover(pgid: number, runfile: string, members: readonly number[]): boolean {
+  if (!members.includes(pgid)) return members.length > 0;
   try {
-    cmdline = readFileSync(`/proc/${pgid}/cmdline`, "utf8");
+    return readFileSync(`/proc/${pgid}/cmdline`, "utf8").split("\0").includes(runfile);
   } catch {
-    return false;
+    return members.length > 1;
   }
-  if (!cmdline.split("\0").includes(runfile)) return false;
-  try {
-    process.kill(-pgid, "SIGKILL");
-    return true;
-  } catch {
-    return false;
+}
+
+/** Longest wait for killed processes to be gone (one stuck in the kernel, on NFS say). */
+const SWEEP_WAIT_MS = 10_000;
+
+/**
+ * Kill what is left of a dead bake's tasks (normally nothing: each task's group dies with bake,
+ * see fetch/supervise.ts; this catches a group whose watcher was killed too), and wait until
+ * those processes are gone: a write still in flight must not land after the next build starts.
+ */
+function sweepLeftovers(groups: readonly { readonly pgid: number; readonly runfile: string }[]): number[] {
+  const members = groupMembers();
+  // A pid may have led two tasks' groups in turn: the last record is the one that can be alive.
+  const latest = [...new Map(groups.map((g) => [g.pgid, g])).values()];
+  const killed = latest.filter((g) => isLeftover(g.pgid, g.runfile, members.get(g.pgid) ?? []));
+  for (const g of killed) {
+    try {
+      process.kill(-g.pgid, "SIGKILL");
+    } catch {
+      // Gone meanwhile.
+    }
   }
+  const deadline = Date.now() + SWEEP_WAIT_MS;
+  while (killed.length > 0 && Date.now() < deadline) {
+    const now = groupMembers();
+    if (killed.every((g) => (now.get(g.pgid) ?? []).length === 0)) break;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+  return killed.map((g) => g.pgid);
 }
 
 export function acquireBuildLock(topdir: string): BuildLock {
@@ -119,7 +170,7 @@ export function acquireBuildLock(topdir: string): BuildLock {
         continue;
       }
       rmSync(aside, { force: true });
-      const killedGroups = content.groups.filter((g) => killLeftover(g.pgid, g.runfile)).map((g) => g.pgid);
+      const killedGroups = sweepLeftovers(content.groups);
       takenOver = { pid: content.pid, killedGroups };
       continue;
     }

@@ -4,6 +4,7 @@
 // signatures after it change, and the tasks that can now be restored are (BitBake's rehash and
 // scenequeue update): their dependencies, if not started, are then no longer needed.
 import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
+import type { SetsceneResult } from "./events.js";
 import { FileChecksumCache, parseFileChecksums, sigDataPath, type SigDataDep } from "../signature/index.js";
 import type { RecipeInfo } from "../config/index.js";
 import { HashEquivalence } from "./hash-equivalence.js";
@@ -21,6 +22,8 @@ export interface SessionOptions {
   readonly taint: (id: TaskId) => string | null;
   readonly threads: number;
   readonly note: (level: "note" | "warning", text: string) => void;
+  /** Each wanted sstate task's result: missed at lookup, or a restore (done or refused) and its time. */
+  readonly onSetscene?: (node: TaskNode, result: SetsceneResult, elapsedMs: number) => void;
   /** Shared state and hash equivalence; without them signatures are local and nothing is restored. */
   readonly sstate?: SstateSettings | null;
   /** Write signature data for each task that runs (needs `request`). */
@@ -129,7 +132,11 @@ export class SstateSession {
     }
     const found = await this.shared.availability(wanted.map((node) => ({ node, unihash: this.signatures.unihashOf(node.id) })));
     const count = (a: Availability) => wanted.filter((n) => found.get(n.id) === a).length;
-    for (const n of wanted) this.state.set(n.id, found.get(n.id) === "missing" ? "missing" : "available");
+    for (const n of wanted) {
+      const missing = found.get(n.id) === "missing";
+      this.state.set(n.id, missing ? "missing" : "available");
+      if (missing) this.o.onSetscene?.(n, "missed", 0);
+    }
     this.counts = { wanted: wanted.length, local: count("local"), mirrors: count("mirror"), missed: count("missing"), current };
     this.o.note("note", summaryLine(this.counts));
     await this.planAndRestore();
@@ -151,7 +158,9 @@ export class SstateSession {
       await mapLimit(todo, Math.max(1, Math.min(this.o.threads, 4)), async (id) => {
         const node = this.node(id);
         const unihash = this.signatures.unihashOf(id);
+        const t0 = performance.now();
         const r = await shared.restore(node, unihash);
+        this.o.onSetscene?.(node, r.ok ? r.source : "refused", performance.now() - t0);
         if (r.ok) {
           this.restored.add(id);
           this.state.set(id, "done");

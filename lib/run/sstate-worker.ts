@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { loadBuildConfiguration, type BuildConfiguration } from "../config/index.js";
 import { parseRecipeVariants, type ParsedRecipe } from "../evaluate/index.js";
+import { withPython } from "../python/index.js";
 import {
   asOutHash,
   asTaskHash,
@@ -177,8 +178,8 @@ function recipe(req: SigDataRequest): ParsedRecipe {
 }
 
 /** Writes the signature data of some tasks of one recipe; returns the basehash each was found to have. */
-export function dumpSigData(req: SigDataRequest): string[] {
-  const d = recipe(req).metadata.d;
+export async function dumpSigData(req: SigDataRequest): Promise<string[]> {
+  const d = (await withPython(() => recipe(req))).metadata.d;
   const deps = taskDependencies(d, req.tasks.map((t) => t.task));
   return req.tasks.map((t) => {
     const data = makeSigData(deps.get(t.task)!, t.runtime);

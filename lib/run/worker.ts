@@ -8,6 +8,7 @@ import type { MessagePort } from "node:worker_threads";
 import { withLock } from "../fetch/index.js";
 import { loadBuildConfiguration, type BuildConfiguration } from "../config/index.js";
 import { parseRecipeVariants, type ParsedRecipe } from "../evaluate/index.js";
+import { withPython } from "../python/index.js";
 import type { FetchEvent } from "../fetch/index.js";
 import type { TaskOutcome } from "./events.js";
 import { executeTask } from "./execute.js";
@@ -77,7 +78,7 @@ export default async function runTask(req: TaskRequest): Promise<TaskOutcome> {
   try {
     let d;
     try {
-      d = recipe(req).metadata.d.createCopy();
+      d = (await withPython(() => recipe(req))).metadata.d.createCopy();
       if (req.taskdepdata !== undefined) d.setVar("BB_TASKDEPDATA", req.taskdepdata);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -108,6 +109,6 @@ export default async function runTask(req: TaskRequest): Promise<TaskOutcome> {
 }
 
 /** `${STAMP}` of a recipe variant: where its stamps go (called by name through piscina). */
-export function stampBase(req: RecipeRequest): string | null {
-  return recipe(req).metadata.d.getVar("STAMP");
+export async function stampBase(req: RecipeRequest): Promise<string | null> {
+  return (await withPython(() => recipe(req))).metadata.d.getVar("STAMP");
 }

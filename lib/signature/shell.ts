@@ -7,6 +7,7 @@
 // with the lexer driven by the parser (so `$(…)` can hold any script, here-documents are read
 // at the newline that follows their operator, and reserved words are recognised only where a
 // command starts).
+import { memoizeByText } from "./code-cache.js";
 
 export type WordPart =
   | { readonly kind: "literal"; readonly text: string }
@@ -781,22 +782,13 @@ export function parseShell(source: string): Script {
  * and for `eval`, the commands of its arguments read as a script. Builtins and keywords are
  * not filtered here: a command matters to a signature only when a variable of that name exists.
  */
-export function shellCommands(source: string): ReadonlySet<string> {
-  let found = commandsCache.get(source);
-  if (!found) {
-    const all = new Set<string>();
-    const defined = new Set<string>();
-    collectScript(parseShell(source), all, defined);
-    for (const name of defined) all.delete(name);
-    // Many recipes share the same bodies (class functions); BitBake keeps a parse cache too.
-    if (commandsCache.size >= COMMANDS_CACHE_SIZE) commandsCache.clear();
-    commandsCache.set(source, (found = all));
-  }
-  return found;
-}
-
-const COMMANDS_CACHE_SIZE = 20000;
-const commandsCache = new Map<string, ReadonlySet<string>>();
+export const shellCommands: (source: string) => ReadonlySet<string> = memoizeByText((source) => {
+  const all = new Set<string>();
+  const defined = new Set<string>();
+  collectScript(parseShell(source), all, defined);
+  for (const name of defined) all.delete(name);
+  return all;
+});
 
 function collectScript(script: Script, all: Set<string>, defined: Set<string>): void {
   for (const command of script) collectCommand(command, all, defined);

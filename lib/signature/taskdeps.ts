@@ -9,6 +9,11 @@
 import { analyzeJs, type CodeAnalysis } from "./js.js";
 import { analyzePython } from "./python.js";
 import { shellCommands } from "./shell.js";
+import { memoizeByText } from "./code-cache.js";
+
+// Function bodies are analysed once per process, however many recipes share them.
+const analyzeJsBody = memoizeByText((code) => analyzeJs(code));
+const analyzePythonBody = memoizeByText(analyzePython);
 
 /** What expanding a text found, as BitBake's VariableParse reports it. */
 export interface ExpansionRefs {
@@ -181,7 +186,7 @@ class RecipeAnalysis {
       const isJs = Boolean(src.getVarFlag(key, "js", false));
       if (isJs || src.getVarFlag(key, "python", false)) {
         // Code that is not shell is not expanded when it runs, so its ${} are not references.
-        const analysis: CodeAnalysis = isJs ? analyzeJs(code ?? "") : analyzePython(code ?? "");
+        const analysis: CodeAnalysis = isJs ? analyzeJsBody(code ?? "") : analyzePythonBody(code ?? "");
         for (const r of analysis.references) deps.add(r);
         this.addExecs(deps, analysis.execs);
         value = this.withContains(code, analysis.contains, exclusions);

@@ -167,6 +167,9 @@ export class KnottyUi implements BuildUi {
         this.printAbove(failureLines(this.style, e.node, e.failure));
         return;
       case "TaskNotRun":
+      case "TaskProcess":
+      case "TaskRan":
+      case "Setscene":
         return;
       case "Interrupted":
         if (this.build) this.build.stopping = true;

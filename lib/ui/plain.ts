@@ -49,6 +49,9 @@ export class PlainUi implements BuildUi {
         if (!this.quiet) this.message("note", `recipe ${recipeTitle(e.node)}: task ${e.node.task.name}: Succeeded`);
         return;
       case "TaskCurrent":
+      case "TaskProcess":
+      case "TaskRan":
+      case "Setscene":
         return;
       case "TaskFailed":
         this.counts.errors++;

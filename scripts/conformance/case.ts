@@ -1,14 +1,18 @@
-// Running one conformance case (../shared/conformance/README.md): write its files into an empty
+// Running one conformance case (test/conformance/cases/README.md): write its files into an empty
 // directory, load conf/base.conf as the whole configuration, parse the recipe with its bbappends,
 // and compare what bake computes with what BitBake computed.
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { ExpansionError, FatalError as DataFatalError } from "../../lib/data/index.js";
 import { loadConfiguration, parseRecipe, type Metadata, type ParsedRecipe } from "../../lib/evaluate/index.js";
 import { MetadataError } from "../../lib/parse/index.js";
 import { taskDependencies } from "../../lib/signature/index.js";
+
+/** The cases BitBake produced, kept in the repository (compiled code runs from dist/). */
+export const CASES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../test/conformance/cases");
 
 export interface ConformanceCase {
   readonly name: string;

@@ -57,9 +57,11 @@ test("bake getvar: history, --value, --flag, -r; MACHINE from the environment", 
   const f = fixture();
   t.teardown(f.cleanup);
   t.is(run(f.build, "getvar", "-r", "hello", "GREETING", "--value").out, "hello x86 from the append\n");
-  t.is(run(f.build, "getvar", "-r", "hello", "do_compile", "--flag", "dirs").out.trim().endsWith("/hello-1.2"), true);
+  t.is(run(f.build, "getvar", "-r", "hello", "do_compile", "--value", "--flag", "dirs").out.trim().endsWith("/hello-1.2"), true);
   t.is(runWith({ MACHINE: "qemuarm64" }, f.build, "getvar", "-r", "hello", "GREETING", "--value").out, "hello from the append\n");
-  t.is(runWith({ NOT_PASSED: "x" }, f.build, "getvar", "NOT_PASSED", "--value").out, "\n", "other variables stay out");
+  t.is(runWith({ NOT_PASSED: "x" }, f.build, "getvar", "NOT_PASSED", "--ignore-undefined", "--value").out, "\n", "other variables stay out");
+  // CI turns download verification on from the environment (.ci/run).
+  t.is(runWith({ BB_VERIFY_DOWNLOADS: "1" }, f.build, "getvar", "BB_VERIFY_DOWNLOADS", "--value").out, "1\n");
   t.regex(run(f.build, "getvar", "MACHINE").out, /# \$MACHINE[\s\S]*local\.conf:1[\s\S]*MACHINE="qemux86-64"/);
 });
 
@@ -87,4 +89,21 @@ test("usage errors exit 2; outside a build directory the error says what is miss
   const outside = run(tmpdir(), "-e");
   t.is(outside.code, 1);
   t.regex(outside.err, /conf\/bblayers\.conf/);
+});
+
+test("bake getvar: an undefined variable or flag is exit 1 with bitbake-getvar's message", (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const unset = run(f.build, "getvar", "NO_SUCH_VARIABLE");
+  t.is(unset.code, 1);
+  t.is(unset.out, "");
+  t.is(unset.err.trim().split("\n").pop(), "The variable 'NO_SUCH_VARIABLE' is not defined");
+  const flag = run(f.build, "getvar", "-r", "hello", "do_compile", "--value", "--flag", "nosuchflag");
+  t.is(flag.code, 1);
+  t.is(flag.err.trim().split("\n").pop(), "The flag 'nosuchflag' is not defined for variable 'do_compile'");
+  t.is(run(f.build, "getvar", "NO_SUCH_VARIABLE", "--value", "--ignore-undefined").code, 0);
+  const misuse = run(f.build, "getvar", "-r", "hello", "GREETING", "--flag", "doc");
+  t.is(misuse.code, 1);
+  t.is(misuse.err, "--flag only makes sense with --value\n");
+  t.regex(run(f.build, "getvar", "-r", "hello", "do_compile", "--value", "-u").out, /echo \$\{GREETING\}/, "-u: not expanded");
 });

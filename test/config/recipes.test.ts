@@ -2,7 +2,7 @@
 // recipes with their reasons, BBCLASSEXTEND variants, layer checks.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,10 +36,10 @@ function fixture() {
   return { root, layer, build, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-async function parseAll(build: string, cacheDir: string | null) {
+async function parseAll(build: string, cacheDir: string | null, inProcessLimit?: number) {
   const config = loadBuildConfiguration({ topdir: build });
   const collection = collectRecipes(config.metadata.d, config.layers);
-  return parseAllRecipes(config, collection, { vars: {}, threads: 2, cacheDir });
+  return parseAllRecipes(config, collection, { vars: {}, threads: 2, cacheDir, ...(inProcessLimit !== undefined ? { inProcessLimit } : {}) });
 }
 
 function byPn(infos: readonly RecipeInfo[]): Map<string, RecipeInfo> {
@@ -62,6 +62,38 @@ test("the parse cache serves unchanged recipes; a changed class re-parses exactl
   write(join(f.build, "conf/site.conf"), 'SITE = "x"\n');
   const site = await parseAll(f.build, cache);
   t.is(site.parsed, 5, "conf/site.conf is included by the configuration every recipe starts from");
+});
+
+test("recipes parsed in workers and in this thread give the same records", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const workers = await parseAll(f.build, null, 0);
+  const here = await parseAll(f.build, null, 100);
+  t.is(workers.parsed, 5);
+  t.deepEqual(here.infos, workers.infos);
+});
+
+test("the parse cache looks at stamps: a touched, unchanged file keeps its entries; a changed one re-parses", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const cache = join(f.root, "cache");
+  await parseAll(f.build, cache);
+  const later = new Date(Date.now() + 5000);
+  utimesSync(join(f.layer, "classes-recipe/alpha.bbclass"), later, later);
+  utimesSync(join(f.build, "conf/local.conf"), later, later);
+  const touched = await parseAll(f.build, cache);
+  t.deepEqual([touched.parsed, touched.cached], [0, 5], "same content, new stamps");
+  // The same size, a new stamp and new content: re-parsed.
+  const r3 = join(f.layer, "recipes-x/r3/r3_1.0.bb");
+  const before = statSync(r3);
+  write(r3, readFileSync(r3, "utf8").replace('"MIT"', '"BSD"'));
+  utimesSync(r3, before.atime, new Date(before.mtimeMs + 1000));
+  const edited = await parseAll(f.build, cache);
+  t.deepEqual([edited.parsed, edited.cached], [1, 4]);
+  // A configuration file is an input of every recipe.
+  write(join(f.build, "conf/local.conf"), 'MACHINE = "qemux86-64"\nBBMASK = "/meta-core/recipes-"\nX = "1"\n');
+  const reconfigured = await parseAll(f.build, cache);
+  t.deepEqual([reconfigured.parsed, reconfigured.cached], [5, 0]);
 });
 
 test("skipped recipes keep their reason; BBCLASSEXTEND makes -native variants with mapped DEPENDS", async (t) => {

@@ -6,8 +6,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DataStore, type AssignOperator } from "../../lib/data/index.js";
-
-export const CASES_DIR = "/work/shared/conformance/cases";
+import { CASES_DIR } from "../../scripts/conformance/case.js";
 
 export interface Case {
   name: string;

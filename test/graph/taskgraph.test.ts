@@ -1,5 +1,6 @@
 import test from "ava";
 import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
+import { closeMatches, similarity } from "../../lib/graph/close-matches.js";
 import {
   buildTaskGraph,
   DependencyLoop,
@@ -80,7 +81,7 @@ test("deptask follows DEPENDS to the providers' tasks, and after links tasks wit
   t.deepEqual(depsOf(g, "app:do_compile"), ["app:do_fetch", "libfoo:do_populate_sysroot"]);
   t.deepEqual(depsOf(g, "libfoo:do_compile"), ["libfoo:do_fetch", "zlib:do_populate_sysroot"]);
   t.false(names(g).some((n) => n.startsWith("unused")));
-  t.deepEqual(pnBuildlist(g).trim().split("\n"), ["zlib", "libfoo", "app"]);
+  t.deepEqual(pnBuildlist(g).trim().split("\n"), ["app", "libfoo", "zlib"], "sorted, as BitBake writes it");
 });
 
 test("providers: PREFERRED_PROVIDER for virtual names, PREFERRED_VERSION, priority, DEFAULT_PREFERENCE", (t) => {
@@ -126,8 +127,33 @@ test("a missing provider names what required it; skipped recipes give their reas
     { ...recipe("libbar"), skipped: "incompatible with machine qemuarm64 (not in COMPATIBLE_MACHINE)" },
   ]);
   const err = t.throws(() => buildTaskGraph(index, noPrefs, [{ name: "app", task: "do_build" }]), { instanceOf: NothingProvides });
-  t.regex(err!.message, /Nothing PROVIDES 'libbar' \(required by app -> libfoo\)/);
-  t.regex(err!.message, /libbar was skipped: incompatible with machine/);
+  t.is(err!.message.split("\n")[0], "Nothing PROVIDES 'libbar' (but libfoo DEPENDS on or otherwise requires it)");
+  t.regex(err!.message, /\nlibbar was skipped: incompatible with machine/);
+  t.regex(err!.message, /\nMissing or unbuildable dependency chain was: \['app', 'libfoo', 'libbar'\]$/);
+  t.false(/Close matches/.test(err!.message), "a skipped recipe explains it: no close matches (as BitBake)");
+});
+
+test("a name nothing provides gets BitBake's close-match hint (difflib, ratio >= 0.7, three at most)", (t) => {
+  const index = new RecipeIndex([
+    recipe("busybox", { taskSpecs: { do_build: {} } }),
+    recipe("busybox-native", { taskSpecs: { do_build: {} } }),
+    recipe("bash", { taskSpecs: { do_build: {} } }),
+    recipe("zlib", { taskSpecs: { do_build: {} } }),
+  ]);
+  const err = t.throws(() => buildTaskGraph(index, noPrefs, [{ name: "busybx", task: "do_build" }]), { instanceOf: NothingProvides });
+  t.is(err!.message, "Nothing PROVIDES 'busybx'. Close matches:\n  busybox");
+});
+
+test("close matches are difflib's: the same names and order as Python's get_close_matches", (t) => {
+  const words = ["ape", "apple", "peach", "puppy", "busybox", "busybox-native", "bzip2", "linux-yocto", "linux-libc-headers", "core-image-minimal", "core-image-base"];
+  // Python 3.11: difflib.get_close_matches(word, words, cutoff=0.7), as BitBake's taskdata calls it.
+  t.deepEqual(closeMatches("appel", words), ["apple", "ape"]);
+  t.deepEqual(closeMatches("core-image-minmal", words), ["core-image-minimal", "core-image-base"]);
+  t.deepEqual(closeMatches("core-image-bas", words), ["core-image-base", "core-image-minimal"]);
+  t.deepEqual(closeMatches("busybox-nativ", words), ["busybox-native", "busybox"]);
+  t.deepEqual(closeMatches("busybx", words), ["busybox"]);
+  t.deepEqual(closeMatches("linux", words), []);
+  t.is(similarity("abcd", "bcde"), 0.75);
 });
 
 test("a dependency loop is an error that prints the loop", (t) => {
@@ -164,13 +190,13 @@ test("--runall adds a task of every recipe in the graph; --runonly keeps only th
   t.deepEqual(names(only), ["app:do_fetch", "lib:do_fetch"]);
 });
 
-test("graph files: dot edges, pn-buildlist order, JSON with every task", (t) => {
+test("graph files: dot edges, JSON with every task", (t) => {
   const index = new RecipeIndex([
     recipe("app", { depends: ["lib"], taskSpecs: { do_build: { flags: { deptask: "do_build" } } } }),
     recipe("lib", { taskSpecs: { do_build: {} } }),
   ]);
   const g = buildTaskGraph(index, noPrefs, [{ name: "app", task: "do_build" }]);
-  t.regex(taskDependsDot(g), /"app:do_build" -> "lib:do_build"/);
+  t.regex(taskDependsDot(g), /"app\.do_build" -> "lib\.do_build"/);
   const json = JSON.parse(taskDependsJson(g)) as { tasks: { name: string; deps: string[] }[] };
   t.deepEqual(json.tasks.map((x) => x.name), ["lib:do_build", "app:do_build"]);
 });

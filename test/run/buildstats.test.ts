@@ -1,39 +1,136 @@
 import test from "ava";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TaskNode } from "../../lib/graph/types.js";
-import { buildName, recordBuildStats, type BuildEvent, type TaskStat } from "../../lib/run/index.js";
+import {
+  BuildStats,
+  buildName,
+  parsePidStat,
+  parseProcStat,
+  type BuildEvent,
+  type BuildInfo,
+  type SetsceneStat,
+  type TaskStat,
+} from "../../lib/run/index.js";
 
-function node(pn: string, task: string): TaskNode {
+function node(pn: string, task: string, deps: string[] = []): TaskNode {
   return {
     id: `/l/${pn}.bb:${task}`,
     recipeId: `/l/${pn}.bb`,
     recipe: { pn, pe: "", pv: "1.0", pr: "r0" },
     task: { name: task, after: [], flags: {}, basehash: "" },
-    deps: [],
+    deps,
   } as unknown as TaskNode;
 }
 
-test("buildstats: one line per task that did work, with its start and duration; events pass through", (t) => {
+function lines<T>(file: string): T[] {
+  return readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as T);
+}
+
+const summary = { total: 4, ran: 3, current: 1, failed: 0, notRun: 0, unstarted: 0, interrupted: false, failures: [] };
+
+test("buildstats: a line per task that did work (start, duration, slot, signature, log, dependencies), setscene results, build.json; events pass through", (t) => {
   const base = mkdtempSync(join(tmpdir(), "bake-buildstats-"));
   t.teardown(() => rmSync(base, { recursive: true, force: true }));
   let clock = Date.parse("2026-11-22T04:15:27.500Z");
   const seen: string[] = [];
-  const listener = recordBuildStats(base, (e) => seen.push(e.type), () => new Date(clock));
-  const compile = node("busybox", "do_compile");
+  const stats = new BuildStats(base, (e) => seen.push(e.type), { now: () => new Date(clock), sampleMs: 0 });
   const fetch = node("busybox", "do_fetch");
+  const configure = node("busybox", "do_configure", [fetch.id]);
+  const compile = node("busybox", "do_compile", [configure.id, fetch.id]);
+  const zlib = node("zlib", "do_compile");
+  const sysroot = node("musl", "do_populate_sysroot");
   const events: BuildEvent[] = [
-    { type: "TaskStarted", node: fetch, index: 1, total: 3, noexec: true },
+    { type: "Setscene", node: sysroot, result: "local", unihash: "u-musl", elapsedMs: 500 },
+    { type: "Setscene", node: node("gcc", "do_populate_sysroot"), result: "missed", unihash: "u-gcc", elapsedMs: 0 },
+    { type: "BuildStarted", total: 5, threads: 2 },
+    { type: "TaskStarted", node: fetch, index: 1, total: 5, noexec: true },
     { type: "TaskSucceeded", node: fetch, elapsedMs: 1 },
-    { type: "TaskStarted", node: compile, index: 2, total: 3, noexec: false },
+    { type: "TaskStarted", node: configure, index: 2, total: 5, noexec: false },
+    { type: "TaskStarted", node: zlib, index: 3, total: 5, noexec: false },
   ];
-  for (const e of events) listener(e);
+  for (const e of events) stats.listener(e);
+  clock += 2000;
+  stats.listener({ type: "TaskRan", node: configure, unihash: "u-configure", log: "/w/temp/log.do_configure.1" });
+  stats.listener({ type: "TaskSucceeded", node: configure, elapsedMs: 2000 });
+  // zlib still runs on slot 1: compile takes the slot configure left.
+  stats.listener({ type: "TaskStarted", node: compile, index: 4, total: 5, noexec: false });
   clock += 61_250;
-  listener({ type: "TaskSucceeded", node: compile, elapsedMs: 61_250 });
-  t.deepEqual(seen, ["TaskStarted", "TaskSucceeded", "TaskStarted", "TaskSucceeded"]);
+  stats.listener({ type: "TaskRan", node: compile, unihash: "u-compile", log: null });
+  stats.listener({ type: "TaskFailed", node: compile, elapsedMs: 61_250, failure: { reason: "error", message: "x", log: null } });
+  stats.listener({ type: "TaskSucceeded", node: zlib, elapsedMs: 63_250 });
+  stats.listener({ type: "BuildFinished", summary });
+  stats.close();
+
+  t.deepEqual(seen.slice(0, 3), ["Setscene", "Setscene", "BuildStarted"]);
+  t.is(seen.length, 14);
   t.deepEqual(readdirSync(base), [buildName(new Date("2026-11-22T04:15:27.500Z"))]);
-  t.is(readdirSync(base)[0], "20261122T041527Z");
-  const lines = readFileSync(join(base, "20261122T041527Z/tasks.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as TaskStat);
-  t.deepEqual(lines, [{ task: "busybox:do_compile", pf: "busybox-1.0-r0", started: "2026-11-22T04:15:27.500Z", elapsed: 61.25, ok: true }]);
+  t.is(stats.dir, join(base, "20261122T041527Z"));
+  const tasks = lines<TaskStat>(join(stats.dir, "tasks.jsonl"));
+  t.deepEqual(tasks, [
+    { task: "busybox:do_configure", pf: "busybox-1.0-r0", started: "2026-11-22T04:15:27.500Z", elapsed: 2, ok: true, slot: 0, unihash: "u-configure", log: "/w/temp/log.do_configure.1", cpu: null, deps: [] },
+    { task: "busybox:do_compile", pf: "busybox-1.0-r0", started: "2026-11-22T04:15:29.500Z", elapsed: 61.25, ok: false, slot: 0, unihash: "u-compile", log: null, cpu: null, deps: ["busybox:do_configure"] },
+    { task: "zlib:do_compile", pf: "zlib-1.0-r0", started: "2026-11-22T04:15:27.500Z", elapsed: 63.25, ok: true, slot: 1, unihash: null, log: null, cpu: null, deps: [] },
+  ]);
+  const setscene = lines<SetsceneStat>(join(stats.dir, "setscene.jsonl"));
+  t.deepEqual(setscene.map((s) => [s.task, s.result, s.elapsed, s.unihash]), [
+    ["musl:do_populate_sysroot", "local", 0.5, "u-musl"],
+    ["gcc:do_populate_sysroot", "missed", 0, "u-gcc"],
+  ]);
+  t.is(setscene[0]!.started, "2026-11-22T04:15:27.000Z");
+  const info = JSON.parse(readFileSync(join(stats.dir, "build.json"), "utf8")) as BuildInfo;
+  t.is(info.threads, 2);
+  t.is(info.started, "2026-11-22T04:15:27.500Z");
+  t.is(info.finished, "2026-11-22T04:16:30.750Z");
+  t.deepEqual(info.summary, { total: 4, ran: 3, current: 1, failed: 0, notRun: 0, unstarted: 0, interrupted: false });
+});
+
+test("buildstats: a build where nothing ran leaves no directory", (t) => {
+  const base = mkdtempSync(join(tmpdir(), "bake-buildstats-"));
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  const stats = new BuildStats(base, () => {}, { sampleMs: 0 });
+  stats.listener({ type: "BuildStarted", total: 1, threads: 2 });
+  stats.listener({ type: "TaskCurrent", node: node("a", "do_compile") });
+  stats.listener({ type: "BuildFinished", summary });
+  t.false(stats.recorded);
+  t.false(existsSync(stats.dir));
+});
+
+test("buildstats: a task's CPU time is read from its process group in /proc; /proc/stat is sampled", async (t) => {
+  if (!existsSync("/proc/stat")) return t.pass("no /proc here");
+  const base = mkdtempSync(join(tmpdir(), "bake-buildstats-"));
+  // A real process group doing real work: it says when it has, then waits to be killed.
+  const child = spawn("sh", ["-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo done; exec sleep 60"], { detached: true, stdio: ["ignore", "pipe", "ignore"] });
+  t.teardown(() => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // Gone.
+    }
+    rmSync(base, { recursive: true, force: true });
+  });
+  const stats = new BuildStats(base, () => {}, { sampleMs: 10 });
+  const compile = node("busybox", "do_compile");
+  stats.listener({ type: "BuildStarted", total: 1, threads: 1 });
+  stats.listener({ type: "TaskStarted", node: compile, index: 1, total: 1, noexec: false });
+  stats.listener({ type: "TaskProcess", node: compile, pgid: child.pid! });
+  await new Promise<void>((resolve) => child.stdout!.on("data", (d: Buffer) => d.toString().includes("done") && resolve()));
+  stats.listener({ type: "TaskSucceeded", node: compile, elapsedMs: 100 });
+  stats.listener({ type: "BuildFinished", summary });
+  const [task] = lines<TaskStat>(join(stats.dir, "tasks.jsonl"));
+  t.true(typeof task!.cpu === "number" && task!.cpu > 0, `cpu ${task!.cpu}`);
+  const samples = lines<{ t: number; cpu: number[] }>(join(stats.dir, "proc_stat.jsonl"));
+  t.true(samples.length >= 2);
+  t.is(samples[0]!.cpu.length, 8);
+  t.true(samples.every((s, i) => i === 0 || s.t >= samples[i - 1]!.t));
+});
+
+test("proc-stat: /proc/stat's cpu line and a process's group and CPU ticks", (t) => {
+  t.deepEqual(parseProcStat("cpu  10 1 5 100 3 0 2 0 0 0\ncpu0 5 0 2 50 1 0 1 0 0 0\n"), [10, 1, 5, 100, 3, 0, 2, 0]);
+  t.is(parseProcStat("intr 1 2 3\n"), null);
+  // The command name may hold spaces and parentheses.
+  const stat = "4242 (make (x) y) S 1 4240 4240 0 -1 4194560 100 0 0 0 150 30 700 90 20 0 1 0 123 456 789";
+  t.deepEqual(parsePidStat(stat), { pgrp: 4240, ticks: 150 + 30 + 700 + 90 });
 });

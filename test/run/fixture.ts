@@ -129,6 +129,16 @@ const FILES: Record<string, string> = {
     "}",
     "",
   ].join("\n"),
+  // Its compile, like a make with a compiler under it, writes ${WORKDIR}/ticks from the shell and
+  // from a child of it, for ever: only a kill stops it.
+  "meta-test/recipes/writer_1.0.bb": [
+    "do_compile() {",
+    `\t( while :; do echo child >> \${WORKDIR}/ticks; sleep 0.02; done ) &`,
+    `\ttouch \${TOPDIR}/writer-started`,
+    `\twhile :; do echo shell >> \${WORKDIR}/ticks; sleep 0.02; done`,
+    "}",
+    "",
+  ].join("\n"),
   "meta-test/recipes/scripted_1.0.bb": [
     "js do_compile() {",
     `\tbb.note("hello from js in " + d.getVar("PN"))`,

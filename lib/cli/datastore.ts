@@ -1,0 +1,29 @@
+// The datastore that `-e` and `getvar` show: the configuration's, a recipe file's (-b), or the
+// recipe that provides a name, chosen as a build would choose it (all recipes parsed, from the cache).
+import { resolve } from "node:path";
+import { parseRecipe, parseRecipeVariants, type Metadata } from "../evaluate/index.js";
+import { withPython } from "../python/index.js";
+import { loadConfiguration, type CommonOptions } from "./context.js";
+import { providerOf } from "./prepare.js";
+
+export async function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet = false): Promise<Metadata> {
+  const warn = (text: string) => quiet || console.error(text);
+  if (recipe === null && buildfile === null) {
+    const config = await loadConfiguration(common);
+    for (const w of config.warnings) warn(`WARNING: ${w}`);
+    return config.metadata;
+  }
+  if (buildfile !== null) {
+    const config = await loadConfiguration(common);
+    const parsed = await withPython(() => parseRecipe(config.metadata, resolve(common.cwd, buildfile), [], config.files));
+    if (parsed.skipped !== null) warn(`NOTE: ${buildfile} is skipped: ${parsed.skipped}`);
+    return parsed.metadata;
+  }
+  const { prepared, info } = await providerOf(common, recipe!);
+  for (const w of prepared.warnings) warn(`WARNING: ${w}`);
+  const appends = prepared.collection.appends.get(info.file) ?? [];
+  const [parsed] = await withPython(() =>
+    parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]),
+  );
+  return parsed!.metadata;
+}

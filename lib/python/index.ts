@@ -1,0 +1,168 @@
+// Parse-time Python for layers written for BitBake: `${@...}`, `def` blocks, anonymous and named
+// python functions, event handlers and `addpylib`, run by the embedded CPython (engine.ts) with
+// bake's DataStore as `d` (datastore.ts). Errors come back as bake's typed errors: SkipRecipe,
+// FatalError (bb.fatal), PythonMetadataError (any other exception, with the metadata line).
+import type { PyProxy } from "pyodide/ffi";
+import { DataStore, FatalError, logMetadataMessage, registerPythonInline, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
+import { pythonFacade } from "./datastore.js";
+import { python } from "./engine.js";
+
+export { bindMetadata, type MetadataOwner } from "./datastore.js";
+export { loadPython, pythonLoaded, PythonNotLoaded, withPython } from "./engine.js";
+
+/** A Python exception from metadata code, other than SkipRecipe and bb.fatal. */
+export class PythonMetadataError extends Error {
+  constructor(
+    readonly pythonType: string,
+    message: string,
+    /** file:line of the innermost metadata frame, when known. */
+    readonly where: string,
+  ) {
+    super(`${message}${where ? ` (at ${where})` : ""}`);
+    // Named as Python names it, so messages read as BitBake's ("… triggered exception NameError: …").
+    this.name = pythonType;
+  }
+}
+
+type Fn = PyProxy & ((...args: unknown[]) => unknown);
+
+interface Bridge {
+  eval_inline: Fn;
+  analyse: Fn;
+  insert_method: Fn;
+  run_function: Fn;
+  fire: Fn;
+  set_handlers: Fn;
+  add_pylib: Fn;
+  import_modules: Fn;
+  describe_error: Fn;
+}
+
+let bridge: Bridge | null = null;
+
+function theBridge(): Bridge {
+  if (bridge !== null) return bridge;
+  const py = python();
+  const mod = py.pyimport("bake_bridge") as PyProxy & Record<string, Fn>;
+  mod.install!({
+    log: (level: string, text: string) => logMetadataMessage(level as JsMessageLevel, text),
+    newDatastore: () => pythonFacade(new DataStore()),
+  });
+  const names = ["eval_inline", "analyse", "insert_method", "run_function", "fire", "set_handlers", "add_pylib", "import_modules", "describe_error"] as const;
+  bridge = Object.fromEntries(names.map((n) => [n, mod[n]!])) as unknown as Bridge;
+  return bridge;
+}
+
+/** Calls into Python, turning the exception that leaves it into bake's error. */
+function call<T>(fn: (b: Bridge) => T): T {
+  const b = theBridge();
+  try {
+    return fn(b);
+  } catch (err) {
+    if (!(err instanceof Error) || err.constructor.name !== "PythonError") throw err;
+    const described = b.describe_error() as PyProxy & { toJs(): unknown[] };
+    const [kind, type, message, extra] = described.toJs() as [string, string, string, unknown];
+    described.destroy();
+    if (kind === "js" && extra instanceof Error) throw extra;
+    if (kind === "skip") throw new SkipRecipe(message);
+    if (kind === "fatal") throw new FatalError(message);
+    throw new PythonMetadataError(type, message, typeof extra === "string" ? extra : "");
+  }
+}
+
+interface Analysis {
+  references: string[];
+  execs: string[];
+  contains: [string, string[]][];
+  expandLiterals: string[];
+}
+
+const analyses = new Map<string, Analysis>();
+
+function analyse(code: string, mode: "eval" | "exec"): Analysis {
+  const key = mode + "\0" + code;
+  let a = analyses.get(key);
+  if (a === undefined) {
+    const r = call((b) => b.analyse(code, mode)) as PyProxy & { toJs(): unknown };
+    const [references, execs, contains, expandLiterals] = r.toJs() as [string[], string[], [string, string[]][], string[]];
+    r.destroy();
+    a = { references, execs, contains, expandLiterals };
+    if (analyses.size > 50000) analyses.clear();
+    analyses.set(key, a);
+  }
+  return a;
+}
+
+/** `${@code}` in Python with `store` as d. */
+export function evalPythonInline(code: string, store: DataStore): InlineResult {
+  const value = call((b) => b.eval_inline(code, pythonFacade(store))) as string;
+  return { value, ...analyse(code, "eval") };
+}
+
+registerPythonInline((code, store) => evalPythonInline(code, store as DataStore));
+
+/** What a python function body reads (literal getVar names, contains words, calls). */
+export function analysePythonFunction(body: string): Analysis {
+  return analyse(`def f(d):\n${body}\n    pass\n`, "exec");
+}
+
+/** A `def` block: its functions join the namespace every piece of metadata Python sees. */
+export function insertPythonMethod(text: string, file: string, line: number): void {
+  call((b) => b.insert_method(text, file, line));
+}
+
+/** Calls the python function `name` (body `body`, first body line `line` of `file`) with `store` as d. */
+export function runPythonFunction(name: string, body: string, file: string, line: number, store: DataStore): void {
+  call((b) => b.run_function(name, body, file, line, pythonFacade(store)));
+}
+
+/** `addpylib DIR NAMESPACE`: DIR joins sys.path and NAMESPACE (and its BBIMPORTS) is imported into the metadata namespace. */
+export function addPythonLibrary(libdir: string, namespace: string, store: DataStore): void {
+  call((b) => b.add_pylib(libdir, namespace, pythonFacade(store)));
+}
+
+/** OE_IMPORTS and the like: modules imported into the metadata namespace by name. */
+export function importPythonModules(names: readonly string[]): void {
+  if (names.length === 0) return;
+  const py = python();
+  const list = py.toPy([...names]);
+  try {
+    call((b) => b.import_modules(list));
+  } finally {
+    list.destroy();
+  }
+}
+
+/** The python handlers of `store` (addhandler names), as [name, body, eventmask, file, line]. */
+function handlerSpecs(store: DataStore, names: readonly string[]): [string, string, string, string, number][] {
+  return names
+    .filter((n) => store.getVarFlag(n, "python", false))
+    .map((n) => [
+      n,
+      store.getVar(n, false) ?? "",
+      store.getVarFlag(n, "eventmask") ?? "",
+      store.getVarFlag(n, "filename", false) ?? n,
+      Number(store.getVarFlag(n, "lineno", false) ?? 1),
+    ]);
+}
+
+/**
+ * Fires the parse-time event `eventName` (a class of bb.event, built from `args`) at the python
+ * handlers named in `handlers`, as BitBake's bb.event.fire during parsing.
+ */
+export function firePythonEvent(eventName: string, args: readonly unknown[], store: DataStore, handlers: readonly string[]): void {
+  const specs = handlerSpecs(store, handlers);
+  if (specs.length === 0) return;
+  const py = python();
+  const pySpecs = py.toPy(specs);
+  const pyArgs = py.toPy([...args]);
+  try {
+    call((b) => {
+      b.set_handlers(pySpecs);
+      b.fire(eventName, pyArgs, pythonFacade(store));
+    });
+  } finally {
+    pySpecs.destroy();
+    pyArgs.destroy();
+  }
+}

@@ -1,0 +1,409 @@
+# The Python half of bake's bridge to parse-time Python: `d` (bake's DataStore seen from
+# Python), `${@...}` evaluation, def blocks, anonymous and named python functions, event
+# handlers and addpylib. The JavaScript half (lib/python/) calls the functions below; `_host`
+# is the JavaScript object it hands over at start-up (logging).
+import ast
+import builtins
+import os
+import sys
+
+import bb
+import bb.utils
+
+_host = None
+
+
+def install(host):
+    global _host
+    _host = host
+    bb.utils._context.clear()
+    bb.utils._context.update(bb.utils.clean_context())
+
+
+def log(level, text):
+    if _host is not None:
+        _host.log(level, text)
+
+
+# ---------------------------------------------------------------- the datastore
+
+def _py(value):
+    """A JavaScript value as Python sees it (null stays None, arrays become lists)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    to_py = getattr(value, "to_py", None)
+    return to_py() if to_py is not None else value
+
+
+def _js_value(value):
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        # BitBake stores Python objects; bake stores text, and True reads back as "True".
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+class DataSmart(object):
+    """bake's DataStore, seen from Python with BitBake's method names. Nothing is copied:
+    every call reads or writes the JavaScript datastore."""
+
+    __slots__ = ("_js",)
+
+    def __init__(self, js):
+        self._js = js
+
+    def getVar(self, var, expand=True, noweakdefault=False, parsing=False):
+        return self._js.getVar(var, bool(expand))
+
+    def setVar(self, var, value, **loginfo):
+        self._js.setVar(var, _js_value(value), bool(loginfo.get("parsing", False)))
+
+    def appendVar(self, var, value, **loginfo):
+        self._js.appendVar(var, _js_value(value))
+
+    def prependVar(self, var, value, **loginfo):
+        self._js.prependVar(var, _js_value(value))
+
+    def delVar(self, var, **loginfo):
+        self._js.delVar(var)
+
+    def renameVar(self, key, newkey, **loginfo):
+        self._js.renameVar(key, newkey)
+
+    def getVarFlag(self, var, flag, expand=True, noweakdefault=False, retparser=False):
+        return self._js.getVarFlag(var, flag, bool(expand))
+
+    def setVarFlag(self, var, flag, value, **loginfo):
+        self._js.setVarFlag(var, flag, _js_value(value))
+
+    def appendVarFlag(self, var, flag, value, **loginfo):
+        self._js.appendVarFlag(var, flag, _js_value(value))
+
+    def prependVarFlag(self, var, flag, value, **loginfo):
+        self._js.prependVarFlag(var, flag, _js_value(value))
+
+    def delVarFlag(self, var, flag, **loginfo):
+        self._js.delVarFlag(var, flag)
+
+    def getVarFlags(self, var, expand=False, internalflags=False):
+        if isinstance(expand, (list, tuple, set)):
+            from pyodide.ffi import to_js
+            expand = to_js(list(expand))
+        return _py(self._js.getVarFlags(var, expand, bool(internalflags)))
+
+    def setVarFlags(self, var, flags, **loginfo):
+        for k, v in flags.items():
+            self.setVarFlag(var, k, v)
+
+    def delVarFlags(self, var, **loginfo):
+        for flag in list((self.getVarFlags(var) or {}).keys()):
+            self.delVarFlag(var, flag)
+
+    def expand(self, s, varname=None):
+        if s is None:
+            return None
+        return self._js.expand(str(s), varname)
+
+    def expandKeys(self):
+        self._js.expandKeys()
+
+    def keys(self):
+        return list(_py(self._js.keys()))
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __contains__(self, var):
+        return self._js.has(var)
+
+    def __len__(self):
+        return len(self.keys())
+
+    def createCopy(self):
+        return DataSmart(self._js.createCopy())
+
+    def hasOverrides(self, var):
+        return self._js.hasOverrides(var)
+
+    def inherited_classes(self):
+        return list(_py(self._js.inherited()))
+
+    def localkeys(self):
+        return self.keys()
+
+    def getVarHistory(self, var):
+        return []
+
+    @property
+    def inchistory(self):
+        return _IncHistory()
+
+    @property
+    def varhistory(self):
+        return _VarHistory()
+
+    def setVarFilter(self, var, filter):
+        pass
+
+
+class _IncHistory(object):
+    def include(self, filename):
+        import contextlib
+        return contextlib.nullcontext()
+
+
+class _VarHistory(object):
+    def record(self, *args, **kwargs):
+        pass
+
+    def variable(self, var):
+        return []
+
+
+def new_datastore():
+    return DataSmart(_host.newDatastore())
+
+
+# Names a bare word in `${@...}` must not read from the datastore (BitBake's DataContext).
+_EXCLUDED = set(dir(builtins)) | {"bb", "os", "oe"}
+
+
+class DataContext(dict):
+    def __init__(self, metadata, **kwargs):
+        self.metadata = metadata
+        dict.__init__(self, **kwargs)
+        self["d"] = metadata
+
+    def __missing__(self, key):
+        if key in _EXCLUDED or key in bb.utils._context:
+            raise KeyError(key)
+        value = self.metadata.getVar(key)
+        if value is None or self.metadata.getVarFlag(key, "func", False):
+            raise KeyError(key)
+        return value
+
+
+# ---------------------------------------------------------------- ${@...}
+
+_inline_cache = {}
+
+
+def eval_inline(code, jsd):
+    compiled = _inline_cache.get(code)
+    if compiled is None:
+        compiled = compile(code.strip(), "<expansion>", "eval")
+        if len(_inline_cache) > 50000:
+            _inline_cache.clear()
+        _inline_cache[code] = compiled
+    d = DataSmart(jsd)
+    value = eval(compiled, bb.utils._context, DataContext(d))
+    return value if isinstance(value, str) else str(value)
+
+
+_READERS = {"getVar", "getVarFlag", "getVarFlags"}
+_CONTAINS = {"contains", "contains_any", "filter"}
+
+
+def _dotted(node):
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def analyse(code, mode="eval"):
+    """What a piece of Python reads, as BitBake's codeparser sees it: variables named by literal
+    d.getVar/getVarFlag arguments, words bb.utils.contains checks, functions it calls, and
+    literals passed to d.expand. Returns [references, execs, [[var, words]...], expands]."""
+    refs, execs, contains, expands = [], [], [], []
+    try:
+        tree = ast.parse(code.strip() if mode == "eval" else code, mode=mode)
+    except SyntaxError:
+        return [refs, execs, contains, expands]
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _dotted(node.func)
+        args = node.args
+        first = args[0].value if args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str) else None
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _READERS and first is not None:
+            refs.append(first)
+        elif isinstance(node.func, ast.Attribute) and node.func.attr == "expand" and first is not None:
+            expands.append(first)
+        elif name is not None and name.startswith("bb.utils.") and name[9:] in _CONTAINS and first is not None:
+            refs.append(first)
+            second = args[1] if len(args) > 1 else None
+            if isinstance(second, ast.Constant) and isinstance(second.value, str):
+                contains.append([first, second.value.split()])
+        elif name is not None and not name.startswith("d."):
+            execs.append(name)
+    return [refs, execs, contains, expands]
+
+
+# ---------------------------------------------------------------- functions
+
+def _compile_at(text, filename, lineno):
+    # Leading newlines put the code at its line in the metadata file, for tracebacks.
+    return compile("\n" * max(lineno - 1, 0) + text, filename, "exec")
+
+
+_def_cache = {}
+
+
+def insert_method(text, filename, lineno):
+    """A `def` block (or a function of the method pool) joins the metadata namespace."""
+    key = (text, filename, lineno)
+    code = _def_cache.get(key)
+    if code is None:
+        code = _def_cache[key] = _compile_at(text, filename, lineno)
+    exec(code, bb.utils._context)
+
+
+def _function(name, body, filename, lineno, params="d"):
+    key = (name, body, filename, lineno, params)
+    fn = _def_cache.get(key)
+    if fn is None:
+        namespace = {}
+        code = _compile_at("def %s(%s):\n%s\n    pass\n" % (name, params, body.rstrip("\n") or "    pass"), filename, lineno - 1)
+        exec(code, bb.utils._context, namespace)
+        fn = _def_cache[key] = namespace[name]
+        fn.__globals__.update({})
+    return fn
+
+
+def run_function(name, body, filename, lineno, jsd):
+    """An anonymous `python () {}` (or any named python function) called with d."""
+    _function(name, body, filename, lineno)(DataSmart(jsd))
+
+
+def exec_python_function(func, d):
+    body = d.getVar(func, False) or ""
+    filename = d.getVarFlag(func, "filename", False) or func
+    lineno = int(d.getVarFlag(func, "lineno", False) or 1)
+    _function(func, body, filename, lineno)(d)
+
+
+def add_task(task, before, after, d):
+    d._js.addTask(task, before or "", after or "")
+
+
+def del_task(task, d):
+    d._js.delTask(task)
+
+
+# ---------------------------------------------------------------- events
+
+handlers = {}
+
+
+def register_handler(name, handler, mask, filename, lineno):
+    if callable(handler):
+        fn = handler
+    else:
+        fn = _function(name, handler, filename or name, int(lineno or 1), "e, d")
+    handlers[name] = (fn, set(mask))
+
+
+def remove_handler(name):
+    handlers.pop(name, None)
+
+
+def set_handlers(specs):
+    """The handlers of one datastore: [[name, body, mask, filename, lineno], ...]."""
+    handlers.clear()
+    for name, body, mask, filename, lineno in _py(specs):
+        register_handler(name, body, mask.split(), filename, lineno)
+
+
+def fire_event(event, d):
+    event.data = d
+    cls = type(event).__name__
+    qualified = "%s.%s" % (type(event).__module__, cls)
+    for name, (fn, mask) in list(handlers.items()):
+        if mask and cls not in mask and qualified not in mask:
+            continue
+        fn(event, d)
+
+
+def fire(eventname, args, jsd):
+    import bb.event
+    cls = getattr(bb.event, eventname)
+    fire_event(cls(*_py(args)), DataSmart(jsd))
+
+
+# ---------------------------------------------------------------- libraries
+
+def add_pylib(libdir, namespace, jsd):
+    d = DataSmart(jsd)
+    for m in (d.getVar("BB_GLOBAL_PYMODULES") or "").split():
+        if m not in bb.utils._context:
+            bb.utils._context[m] = __import__(m)
+    if libdir not in sys.path:
+        sys.path.append(libdir)
+    module = __import__(namespace)
+    bb.utils._context[namespace] = module
+    for sub in getattr(module, "BBIMPORTS", []):
+        __import__(namespace + "." + sub)
+
+
+def import_modules(names):
+    for name in _py(names):
+        top = name.split(".")[0]
+        __import__(name)
+        bb.utils._context[top] = sys.modules[top]
+
+
+# ---------------------------------------------------------------- errors
+
+last_error = None
+
+
+def describe_error():
+    """[kind, type, message, js error or None] of the exception that last left Python."""
+    e = last_error
+    try:
+        from pyodide.ffi import JsException
+    except ImportError:
+        JsException = ()
+    if isinstance(e, JsException):
+        return ["js", "JsException", str(e), getattr(e, "js_error", None)]
+    if isinstance(e, bb.parse.SkipRecipe):
+        return ["skip", type(e).__name__, str(e), None]
+    if isinstance(e, bb.BBHandledException):
+        return ["fatal", type(e).__name__, str(e), None]
+    import traceback
+    tb = traceback.extract_tb(e.__traceback__) if e is not None else []
+    where = ""
+    for frame in reversed(tb):
+        if not frame.filename.startswith("/lib/") and "bake_bridge" not in frame.filename:
+            where = "%s:%d" % (frame.filename, frame.lineno)
+            break
+    return ["error", type(e).__name__, str(e), where]
+
+
+def entry(fn):
+    def wrapped(*args):
+        global last_error
+        try:
+            return fn(*args)
+        except BaseException as e:
+            last_error = e
+            raise
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
+
+eval_inline = entry(eval_inline)
+insert_method = entry(insert_method)
+run_function = entry(run_function)
+fire = entry(fire)
+add_pylib = entry(add_pylib)
+import_modules = entry(import_modules)
+set_handlers = entry(set_handlers)

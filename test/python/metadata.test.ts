@@ -1,0 +1,73 @@
+// Parse-time Python in a layer written for BitBake: `${@...}`, def blocks, anonymous and named
+// python functions, event handlers, bb.parse.SkipRecipe, addpylib, `${@js ...}` inside a Python
+// layer, and the datastore seen from Python.
+import test from "ava";
+import { join } from "node:path";
+import { loadBuildConfiguration } from "../../lib/config/index.js";
+import { parseRecipe } from "../../lib/evaluate/index.js";
+import { loadPython, withPython } from "../../lib/python/index.js";
+import { pythonLayers } from "./fixture.js";
+
+test.before(async () => {
+  await loadPython();
+});
+
+test("a BitBake-style configuration (conf/bitbake.conf) reads its Python: layer.conf :=, addpylib, ConfigParsed", async (t) => {
+  const f = pythonLayers();
+  t.teardown(f.cleanup);
+  const config = await withPython(() => loadBuildConfiguration({ topdir: f.build }));
+  const d = config.metadata.d;
+  t.is(d.inlineLanguage, "python");
+  t.is(d.getVar("LAYERDIR_NAME"), "meta");
+  t.is(d.getVar("BUILD_ARCH"), process.arch === "x64" ? "x86_64" : d.getVar("BUILD_ARCH"));
+  t.is(d.getVar("SEEN_CONFIG_PARSED"), "1");
+  t.is(d.getVar("FEATURE_FLAG"), "with-x11");
+});
+
+test("a recipe's ${@...}, def functions, anonymous python, named python functions and events run in Python", async (t) => {
+  const f = pythonLayers();
+  t.teardown(f.cleanup);
+  const config = loadBuildConfiguration({ topdir: f.build });
+  const r = parseRecipe(config.metadata, join(f.core, "recipes-x/plain/plain_2.1.bb"), [], config.files);
+  const d = r.metadata.d;
+  t.is(r.skipped, null);
+  t.is(d.getVar("PN"), "plain");
+  t.is(d.getVar("PV"), "2.1");
+  t.is(d.getVar("SRC_URI"), "https://example.org/plain-2.1.tar.gz file://fix-2_1.patch");
+  t.is(d.getVar("UPPER"), "PLAIN");
+  t.is(d.getVar("JS_HERE"), "plain-from-js");
+  t.is(d.getVar("BARE"), "2.1", "a bare name in ${@} reads the variable (BitBake's DataContext)");
+  t.is(d.getVar("DEPENDS"), "libc zlib", "written back re-joined, as BitBake's handleVirtRecipeProviders does");
+  t.is(d.getVar("LIBGREETING"), "hello from plain");
+  t.is(d.getVar("ANON_RAN"), "plain-anon");
+  t.is(d.getVar("FROM_NAMED"), "named-2.1");
+  t.is(d.getVar("KEYS_HAVE_PN"), "True");
+  t.is(d.getVar("COPY_IS_SEPARATE"), "plain");
+  t.is(d.getVar("EVENTS"), " prefinalise parsed");
+  t.deepEqual(r.tasks.map((x) => x.name), ["do_compile", "do_build"]);
+});
+
+test("bb.parse.SkipRecipe from anonymous python skips the recipe with its reason; inherits_class sees classes", async (t) => {
+  const f = pythonLayers();
+  t.teardown(f.cleanup);
+  const config = loadBuildConfiguration({ topdir: f.build });
+  const skipped = parseRecipe(config.metadata, join(f.core, "recipes-x/skipped/skipped_1.0.bb"), [], config.files);
+  t.is(skipped.skipped, "asked to skip: not for this machine");
+  const extra = parseRecipe(config.metadata, join(f.core, "recipes-x/withextra/withextra_1.0.bb"), [], config.files);
+  t.is(extra.metadata.d.getVarFlag("do_compile", "depends"), "extra-native:do_populate_sysroot");
+  t.is(extra.metadata.d.getVar("DEPENDS"), "");
+});
+
+test("a Python error names its type, message and the metadata line", async (t) => {
+  const f = pythonLayers({
+    "recipes-x/broken/broken_1.0.bb": ['LICENSE = "MIT"', 'X = "${@undefined_function(d)}"', "python () {", "    d.getVar('X')", "}", ""].join("\n"),
+    "recipes-x/fatal/fatal_1.0.bb": ['LICENSE = "MIT"', "python () {", "    bb.fatal('this recipe cannot be built')", "}", ""].join("\n"),
+  });
+  t.teardown(f.cleanup);
+  const config = loadBuildConfiguration({ topdir: f.build });
+  const err = t.throws(() => parseRecipe(config.metadata, join(f.core, "recipes-x/broken/broken_1.0.bb"), [], config.files));
+  t.regex(err!.message, /Failure expanding variable X.*NameError: name 'undefined_function' is not defined/s);
+  const fatal = t.throws(() => parseRecipe(config.metadata, join(f.core, "recipes-x/fatal/fatal_1.0.bb"), [], config.files));
+  t.is(fatal!.name, "FatalError");
+  t.is(fatal!.message, "this recipe cannot be built");
+});

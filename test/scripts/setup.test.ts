@@ -1,0 +1,76 @@
+// npm run setup: the packages it knows cover every host tool the shipped layers' recipes ask for
+// (HOSTTOOLS), and it prints or runs exactly the apt-get command for what is missing.
+import test from "ava";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildTaskGraph } from "../../lib/graph/index.js";
+import { prepare } from "../../lib/cli/prepare.js";
+import { buildDir } from "../helpers/layer.js";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const script = join(repo, "scripts/setup.mjs");
+
+interface SetupModule {
+  programsProvided(): Set<string>;
+  missingPackages(groups: Set<string>, path: string): string[];
+  installCommand(packages: string[], root: boolean): string[];
+}
+const setup = (): Promise<SetupModule> => import(pathToFileURL(script).href) as Promise<SetupModule>;
+
+test("every HOSTTOOLS program of core-image-minimal, container-image-minimal and the toolchain is installed by setup", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "bake-setup-"));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const layers = ["meta-core", "meta-bootstrap", "meta-containers"].map((l) => join(repo, l));
+  const build = buildDir(join(root, "build"), layers, [`TMPDIR = "${root}/tmp"`, 'BB_HASHSERVE = ""']);
+  const prepared = await prepare({ cwd: build, vars: {} });
+  const targets = ["core-image-minimal", "container-image-minimal", "gcc-cross-x86_64", "hello"].map((name) => ({ name, task: "do_build" }));
+  const graph = buildTaskGraph(prepared.index, prepared.prefs, targets, { runall: [], runonly: [], standalone: false });
+  const wanted = new Set([...graph.nodes.values()].flatMap((n) => n.recipe.hostTools));
+  for (const tool of ["bc", "flex", "bison", "m4", "cpio", "mke2fs", "g++"]) t.true(wanted.has(tool), `${tool} is in HOSTTOOLS`);
+  const provided = (await setup()).programsProvided();
+  t.deepEqual([...wanted].filter((tool) => !provided.has(tool)).sort(), []);
+});
+
+test("setup --print prints the apt-get command for exactly the missing packages", async (t) => {
+  const { missingPackages, installCommand } = await setup();
+  const path = `${process.env.PATH}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+  const missing = missingPackages(new Set(["build", "tests", "e2e"]), path);
+  const r = spawnSync(process.execPath, [script, "--all", "--print"], { encoding: "utf8" });
+  t.is(r.status, 0, r.stderr);
+  if (missing.length === 0) {
+    t.regex(r.stdout, /every host package bake needs \(build, tests, e2e\) is present/);
+  } else {
+    const root = process.getuid?.() === 0;
+    t.true(r.stdout.includes(`  ${installCommand(missing, root).join(" ")}\n`), r.stdout);
+    t.true(r.stdout.includes(root ? "\n  apt-get install -y --no-install-recommends " : "\n  sudo apt-get install"), r.stdout);
+  }
+});
+
+test("setup as a user who is not root prints the sudo command and exits 1 when something is missing", async (t) => {
+  if (process.getuid?.() !== 0) {
+    // Already not root: the script's own run is the case.
+    const r = spawnSync(process.execPath, [script, "--all"], { encoding: "utf8" });
+    t.true(r.status === 0 || (r.status === 1 && /sudo apt-get install -y --no-install-recommends/.test(r.stdout)), r.stdout);
+    return;
+  }
+  // As root, drop to nobody with setpriv so nothing is installed.
+  const { missingPackages } = await setup();
+  const path = `${process.env.PATH}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+  const missing = missingPackages(new Set(["build", "tests", "e2e"]), path);
+  const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, script, "--all"], { encoding: "utf8" });
+  if (missing.length === 0) {
+    t.is(r.status, 0, r.stdout + r.stderr);
+  } else {
+    t.is(r.status, 1, r.stdout + r.stderr);
+    t.true(r.stdout.includes(`sudo apt-get install -y --no-install-recommends ${missing.join(" ")}\n`), r.stdout);
+  }
+});
+
+test("setup rejects an unknown option with exit 2", (t) => {
+  const r = spawnSync(process.execPath, [script, "--frobnicate"], { encoding: "utf8" });
+  t.is(r.status, 2);
+  t.regex(r.stderr, /unknown option --frobnicate/);
+});
