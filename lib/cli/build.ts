@@ -1,6 +1,6 @@
 // `bake [options] TARGET…`: parse, build the task graph, run it (BitBake's cooker + runqueue).
 import { basename, join, resolve } from "node:path";
-import { parseRecipeFile, type ParseProgress as ParseCounts } from "../config/index.js";
+import { ConfigurationError, parseRecipeFile, type ParseProgress as ParseCounts } from "../config/index.js";
 import { buildTaskGraph, RecipeIndex, writeGraphFiles, type TaskGraph, type Target } from "../graph/index.js";
 import { writeReport } from "../report/index.js";
 import { BuildStats, runBuild, sstateSettings, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
@@ -95,6 +95,14 @@ async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): 
   return { config, index: new RecipeIndex(result.infos), prefs: providerPreferences(config), collection: empty, standalone: true };
 }
 
+/** BB_DEFAULT_UMASK as a mode, null when unset; a value that is not octal is an error naming it. */
+function buildUmask(value: string | null): number | null {
+  const v = (value ?? "").trim();
+  if (v === "") return null;
+  if (!/^0?[0-7]{1,3}$/.test(v)) throw new ConfigurationError(`BB_DEFAULT_UMASK = "${v}": expected an octal umask such as 022`);
+  return parseInt(v, 8);
+}
+
 export async function buildCommand(args: BuildArgs, common: CommonOptions): Promise<number> {
   if (args.targets.length === 0 && args.buildfile === null && !args.parseOnly) {
     throw new UsageError("nothing to do: name a TARGET (see bake --help)");
@@ -129,6 +137,10 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
       args.dryRun || args.dumpSignatures
         ? null
         : new BuildStats(d.getVar("BUILDSTATS_BASE") ?? join(d.getVar("TMPDIR") ?? join(config.topdir, "tmp"), "buildstats"), ui.listener);
+    // BitBake sets BB_DEFAULT_UMASK in each task's process; bake's tasks share one process (and
+    // bake itself creates their directories), so the build sets it process-wide, for its length.
+    const umask = buildUmask(d.getVar("BB_DEFAULT_UMASK"));
+    const userUmask = umask === null ? null : process.umask(umask);
     const summary = await runBuild(graph, {
       topdir: config.topdir,
       vars: common.vars,
@@ -144,7 +156,10 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
       sstate: sstateSettings((name) => d.getVar(name)),
       sigdata: true,
       dumpSignatures: args.dumpSignatures !== undefined && args.dumpSignatures !== null,
-    }).finally(() => stats?.close());
+    }).finally(() => {
+      if (userUmask !== null) process.umask(userUmask);
+      return stats?.close();
+    });
     if (stats?.recorded) {
       // The report is for people: when it cannot be drawn, the build's result stands.
       try {

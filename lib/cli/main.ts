@@ -45,7 +45,7 @@ subcommands:
   getvar [-r RECIPE] VAR [--value [-f F] [-u]]  one variable, with its history (bitbake-getvar)
   layers show|show-recipes|show-appends|add-layer|remove-layer|fetch|lock|status
   hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
-  sstate keygen|verify|prune|push|serve       signing keys, the shared-state cache, publishing it
+  sstate keygen|verify|attest|prune|push|serve  signing keys, the shared-state cache, publishing it
   diffsigs A B | -t RECIPE TASK               why two signatures of a task differ
   report [BUILD] [-o FILE]                    a build's timeline, CPU use and shared state, as HTML
   help                                        this help
@@ -134,7 +134,7 @@ async function expectedFailures(): Promise<ReadonlyArray<abstract new (...args: 
   ]);
   return [
     data.ExpansionError, data.FatalError, config.ConfigurationError, config.RecipeParseFailures, graph.NothingProvides, graph.DependencyLoop,
-    graph.UnknownTask, run.DependencyCycle, signature.SigDataError, sstate.KeyError, sstate.MirrorSyntaxError, run.BuildLockHeld, run.StampBaseMissing,
+    graph.UnknownTask, run.DependencyCycle, signature.SigDataError, sstate.KeyError, sstate.MirrorSyntaxError, run.BuildLockHeld, run.StampBaseMissing, run.SstateSettingError,
     setup.LayersFileError, setup.LayerSetupError, setup.BblayersConfError, hostTools.MissingHostTools,
     report.BuildStatsError,
   ];
@@ -171,7 +171,16 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
       case "hashserv":
         return await (await import("../sstate/hashserv/index.js")).runHashserv(argv.slice(1));
       case "sstate":
-        return await (await import("./sstate.js")).sstateCommand(argv.slice(1), cwd);
+      {
+        const [{ runSstateCommand }, { sstateBuildContext }] = await Promise.all([import("../sstate/index.js"), import("./sstate.js")]);
+        return await runSstateCommand(argv.slice(1), {
+          out: (l) => void process.stdout.write(`${l}\n`),
+          err: (l) => void process.stderr.write(`${l}\n`),
+          env: process.env,
+          cwd,
+          build: () => sstateBuildContext(cwd),
+        });
+      }
       case "diffsigs":
         return await (await import("./diffsigs.js")).diffsigsCommand(argv.slice(1), cwd);
       case "report":

@@ -1,20 +1,15 @@
-// `bake sstate …`: the commands live in lib/sstate; this gives them the build directory's shared
-// state (its SSTATE_DIR and what its builds trust) for the ones that default to it (push).
-import { runSstateCommand } from "../sstate/index.js";
+// `bake sstate …` inside a build directory: the same SSTATE_DIR, keys and trust rules as that
+// directory's builds (sstateSettings, trustPolicyOf), so verify accepts what a build accepts.
+import { findTopdir } from "../config/index.js";
 import { resolveSigningKey, sstateSettings, trustPolicyOf } from "../run/index.js";
-import { loadConfiguration } from "./context.js";
-import { passthroughVariables } from "./options.js";
+import type { SstateBuildContext } from "../sstate/index.js";
+import { loadConfiguration, passthroughVariables } from "./context.js";
 
-export async function sstateCommand(argv: readonly string[], cwd: string): Promise<number> {
-  return runSstateCommand(argv, {
-    out: (l) => void process.stdout.write(`${l}\n`),
-    err: (l) => void process.stderr.write(`${l}\n`),
-    env: process.env,
-    cwd,
-    build: async () => {
-      const d = (await loadConfiguration({ cwd, vars: passthroughVariables(process.env) })).metadata.d;
-      const s = sstateSettings((name) => d.getVar(name));
-      return { sstateDir: s.sstateDir, trust: trustPolicyOf(s, resolveSigningKey(s)) };
-    },
-  });
+/** null outside a build directory. The user's key is not created here: none yet, none trusted. */
+export async function sstateBuildContext(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<SstateBuildContext | null> {
+  if (findTopdir(cwd) === null) return null;
+  const config = await loadConfiguration({ cwd, vars: passthroughVariables(env) });
+  const settings = sstateSettings((name) => config.metadata.d.getVar(name), env);
+  const signingKey = resolveSigningKey(settings, false);
+  return { topdir: config.topdir, sstateDir: settings.sstateDir, trust: trustPolicyOf(settings, signingKey), signingKey };
 }

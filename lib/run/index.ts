@@ -26,7 +26,7 @@ export { runQueue, longestPathPriorities, processInterrupts, type InterruptSourc
 export { taskHash, dependencyOrder, pnTask, Signatures, DependencyCycle, type TaskHash, type UniHash, type SignatureInputs } from "./signature.js";
 export { planSetscene, planRoots, type SetscenePlan, type SstateState, type PlanInputs } from "./setscene.js";
 export { SstateSession, summaryLine, type SessionOptions, type SetsceneCounts } from "./sstate-session.js";
-export { sstateSettings, resolveSigningKey, trustPolicyOf, taskOutputs, isSstateTask, pkgArchOf, SharedState, type SstateSettings } from "./shared-state.js";
+export { sstateSettings, resolveSigningKey, trustPolicyOf, taskOutputs, isSstateTask, pkgArchOf, SharedState, SstateSettingError, type SstateSettings } from "./shared-state.js";
 export { HashEquivalence, type HashEquivalenceSettings } from "./hash-equivalence.js";
 export { installObject, uninstall, type OutputSpec } from "./sstate-install.js";
 export { StampSet, stampFile, invalidateTask, readTaint, removeStamps, isSet } from "./stamps.js";

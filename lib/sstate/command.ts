@@ -1,13 +1,24 @@
-// `bake sstate keygen|verify|prune`, as a function of argv so the CLI only has to call it.
+// `bake sstate keygen|verify|attest|prune`, as a function of argv so the CLI only has to call it.
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { attestSstateDir } from "./attest.js";
+import type { Location, TrustPolicy } from "./object.js";
 import { pruneSstate } from "./prune.js";
 import { PushError, destinationFor, pushSstate } from "./push.js";
 import { ServeError, startMirrorServer } from "./serve.js";
-import { KeyError, generateKeyPair, parseTrustedKeys, parseTrustSpec } from "./signing.js";
-import type { TrustPolicy } from "./object.js";
+import { KeyError, generateKeyPair, loadSigningKey, parseTrustSpec, parseTrustedKeys } from "./signing.js";
 import { verifySstateDir } from "./verify.js";
+
+/** What the build directory the command runs in trusts, and where it keeps its objects. */
+export interface SstateBuildContext {
+  readonly topdir: string;
+  readonly sstateDir: string;
+  /** Exactly the policy its builds use (SSTATE_TRUSTED_KEYS, own key, SSTATE_REQUIRED_SIGNATURES…). */
+  readonly trust: TrustPolicy;
+  /** Its signing key file; null when the user has none yet. */
+  readonly signingKey: string | null;
+}
 
 export interface CommandIO {
   readonly out: (line: string) => void;
@@ -15,11 +26,10 @@ export interface CommandIO {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   /**
-   * The build directory's shared state, for commands whose SSTATE_DIR and keys default to the
-   * build's (push): its SSTATE_DIR and what a build there trusts of it (SSTATE_TRUSTED_KEYS, its
-   * own signing key, SSTATE_REQUIRED_SIGNATURES). Absent outside a build directory.
+   * The build directory's shared state, for commands whose SSTATE_DIR, keys and trust default to
+   * the build's (verify, attest, push). Absent or null outside a build directory.
    */
-  readonly build?: () => Promise<{ readonly sstateDir: string; readonly trust: TrustPolicy }>;
+  readonly build?: () => Promise<SstateBuildContext | null>;
   /** Resolves when a long-running command (serve) should stop; default SIGINT/SIGTERM. */
   readonly stopped?: Promise<void>;
 }
@@ -34,9 +44,14 @@ const defaultIO: CommandIO = {
 const USAGE = `usage:
   bake sstate keygen NAME [--dir DIR]
       write DIR/NAME.key (secret, 0600) and DIR/NAME.pub (add it to SSTATE_TRUSTED_KEYS)
-  bake sstate verify SSTATE_DIR [--trusted-key KEY]... [--allow-unsigned] [--deep]
-      check every object's checksum and signature (KEY: a .pub path or name:base64;
-      default: $SSTATE_TRUSTED_KEYS); --deep also checks every archive member
+  bake sstate verify DIR [--trusted-key KEY]... [--required-signatures K] [--allow-unsigned]
+      every object through the checks a restore makes (signatures, checksum, every member);
+      trust: the --trusted-key entries (KEY or URL=KEY, as SSTATE_TRUSTED_KEYS), else what
+      the build directory here trusts (DIR as its SSTATE_DIR, or as a file:// mirror),
+      else $SSTATE_TRUSTED_KEYS
+  bake sstate attest DIR [--key KEY] [--own SSTATE_DIR]
+      sign the objects in DIR that your own builds made with the same bytes (default: the
+      build directory's signing key and SSTATE_DIR)
   bake sstate prune SSTATE_DIR [--older-than DAYS] [--keep FILE] [--dry-run]
       remove objects unused for DAYS days and/or not listed in FILE (unihashes or names)
   bake sstate push DEST [--sstate-dir DIR] [--trusted-key KEY]... [--jobs N]
@@ -57,6 +72,11 @@ function formatBytes(n: number): string {
   return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 
+function fileLocation(dir: string): (rel: string) => Location {
+  // As a build reads a file:// mirror of that tree: `file://<dir>/<rel>`.
+  return (rel) => `file://${join(dir, rel)}`;
+}
+
 function signalled(): Promise<void> {
   return new Promise((res) => {
     const stop = () => {
@@ -71,6 +91,7 @@ function signalled(): Promise<void> {
 
 /** Returns the process exit code: 0 success, 1 verification found problems, 2 usage error. */
 export async function runSstateCommand(argv: readonly string[], io: CommandIO = defaultIO): Promise<number> {
+  const build = async () => (await io.build?.()) ?? null;
   const [sub, ...rest] = argv;
   try {
     switch (sub) {
@@ -85,21 +106,67 @@ export async function runSstateCommand(argv: readonly string[], io: CommandIO = 
       case "verify": {
         const { values, positionals } = parseArgs({
           args: rest,
-          options: { "trusted-key": { type: "string", multiple: true }, "allow-unsigned": { type: "boolean" }, deep: { type: "boolean" } },
+          options: { "trusted-key": { type: "string", multiple: true }, "required-signatures": { type: "string" }, "allow-unsigned": { type: "boolean" } },
           allowPositionals: true,
         });
         if (positionals.length !== 1) break;
-        const keys = parseTrustedKeys(values["trusted-key"] ?? io.env.SSTATE_TRUSTED_KEYS ?? "");
-        if (keys.length === 0 && !values["allow-unsigned"]) io.err("warning: no trusted keys given (--trusted-key or SSTATE_TRUSTED_KEYS): every signed object will be refused");
-        const r = await verifySstateDir(resolve(io.cwd, positionals[0]!), {
-          trust: { trustedKeys: keys, allowUnsigned: values["allow-unsigned"] ?? false },
-          deep: values.deep ?? false,
-        });
+        const dir = resolve(io.cwd, positionals[0]!);
+        const required = values["required-signatures"] === undefined ? undefined : Number(values["required-signatures"]);
+        if (required !== undefined && !(Number.isInteger(required) && required >= 1)) {
+          io.err(`--required-signatures wants a whole number, 1 or more, got ${values["required-signatures"]}`);
+          return 2;
+        }
+        let trust: TrustPolicy;
+        let location: (rel: string) => Location = fileLocation(dir);
+        const ctx = values["trusted-key"] === undefined ? await build() : null;
+        if (ctx) {
+          trust = ctx.trust;
+          if (resolve(ctx.sstateDir) === dir) {
+            location = () => null;
+            io.out(`trust: as the build directory ${ctx.topdir} trusts its SSTATE_DIR`);
+          } else io.out(`trust: as the build directory ${ctx.topdir} trusts a mirror at file://${dir}/`);
+        } else {
+          const keys = parseTrustSpec(values["trusted-key"] ?? io.env.SSTATE_TRUSTED_KEYS ?? "");
+          trust = { trustedKeys: keys.everywhere, scopedKeys: keys.scoped };
+          if (keys.everywhere.length + keys.scoped.length === 0 && !values["allow-unsigned"])
+            io.err("warning: no trusted keys given (--trusted-key or SSTATE_TRUSTED_KEYS) and no build directory here: every signed object will be refused");
+        }
+        trust = {
+          ...trust,
+          ...(values["allow-unsigned"] ? { allowUnsigned: true } : {}),
+          ...(required === undefined ? {} : { requiredSignatures: required }),
+        };
+        const r = await verifySstateDir(dir, { trust, location });
         for (const f of r.refused) io.out(`REFUSED ${f.reason}: ${f.object}${f.member ? ` (member ${f.member})` : ""}: ${f.detail}`);
         for (const u of r.uncommitted) io.out(`uncommitted (archive without metadata, ignored): ${u}`);
         const reasons = Object.entries(r.byReason).map(([k, v]) => `${k} ${v}`).join(", ");
-        io.out(`${r.total} objects: ${r.ok} ok, ${r.refused.length} refused${reasons ? ` (${reasons})` : ""}, ${r.uncommitted.length} uncommitted`);
+        const eqRefused = r.equivalences.total - r.equivalences.ok;
+        io.out(
+          `${r.total} objects: ${r.ok} ok, ${r.refused.length - eqRefused} refused${reasons ? ` (${reasons})` : ""}, ${r.uncommitted.length} uncommitted; ` +
+            `${r.equivalences.total} equivalence records: ${r.equivalences.ok} ok`,
+        );
         return r.refused.length === 0 ? 0 : 1;
+      }
+      case "attest": {
+        const { values, positionals } = parseArgs({ args: rest, options: { key: { type: "string" }, own: { type: "string" } }, allowPositionals: true });
+        if (positionals.length !== 1) break;
+        const ctx = values.key === undefined || values.own === undefined ? await build() : null;
+        const keyFile = values.key !== undefined ? resolve(io.cwd, values.key) : ctx?.signingKey;
+        const own = values.own !== undefined ? resolve(io.cwd, values.own) : ctx?.sstateDir;
+        if (!keyFile || !own) {
+          io.err(`bake sstate attest: ${!keyFile ? "no signing key (--key, or a build directory whose builds signed objects)" : "no SSTATE_DIR of your own builds (--own, or run in a build directory)"}`);
+          return 2;
+        }
+        const key = loadSigningKey(keyFile);
+        const r = await attestSstateDir({ dir: resolve(io.cwd, positionals[0]!), ownSstateDir: own, key });
+        for (const p of r.attested) io.out(`attested: ${p}`);
+        for (const x of r.differ) io.out(`DIFFERS: ${x.path}: ${x.detail}`);
+        for (const x of r.broken) io.out(`BROKEN (not signed): ${x.path}: ${x.detail}`);
+        io.out(
+          `attested ${r.attested.length} with ${key.name} (${key.keyId}); ${r.alreadySigned} already signed by it, ${r.notBuiltHere} not built here, ` +
+            `${r.differ.length} built here with other bytes, ${r.broken.length} broken`,
+        );
+        return r.differ.length + r.broken.length === 0 ? 0 : 1;
       }
       case "prune": {
         const { values, positionals } = parseArgs({
@@ -140,18 +207,17 @@ export async function runSstateCommand(argv: readonly string[], io: CommandIO = 
           io.err(`--jobs wants a positive number, got ${values.jobs}`);
           return 2;
         }
-        const build = values["sstate-dir"] !== undefined && values["trusted-key"] !== undefined ? undefined : await io.build?.();
-        const sstateDir = values["sstate-dir"] !== undefined ? resolve(io.cwd, values["sstate-dir"]) : build?.sstateDir ?? io.env.SSTATE_DIR;
+        const ctx = values["sstate-dir"] !== undefined && values["trusted-key"] !== undefined ? null : await build();
+        const sstateDir = values["sstate-dir"] !== undefined ? resolve(io.cwd, values["sstate-dir"]) : ctx?.sstateDir ?? io.env.SSTATE_DIR;
         if (sstateDir === undefined) {
           io.err("bake sstate push: no SSTATE_DIR (run it in a build directory, or give --sstate-dir DIR)");
           return 2;
         }
-        const fromEnv = () => {
-          const t = parseTrustSpec(io.env.SSTATE_TRUSTED_KEYS ?? "");
-          return { trustedKeys: t.everywhere, scopedKeys: t.scoped };
-        };
-        const trust: TrustPolicy = values["trusted-key"] !== undefined ? { trustedKeys: parseTrustedKeys(values["trusted-key"]) } : build?.trust ?? fromEnv();
-        if (trust.trustedKeys.length === 0 && trust.ownKey === undefined) io.err("warning: no trusted keys (--trusted-key or SSTATE_TRUSTED_KEYS): nothing can be pushed");
+        // What SSTATE_DIR holds is pushed when a build there would use it: the same trust.
+        const trust: TrustPolicy =
+          values["trusted-key"] !== undefined || !ctx ? { trustedKeys: parseTrustedKeys(values["trusted-key"] ?? io.env.SSTATE_TRUSTED_KEYS ?? "") } : ctx.trust;
+        if (trust.trustedKeys.length + (trust.scopedKeys?.length ?? 0) === 0 && !trust.ownKey)
+          io.err("warning: no trusted keys (--trusted-key or SSTATE_TRUSTED_KEYS): nothing can be pushed");
         const dest = positionals[0]!;
         const r = await pushSstate({
           sstateDir,
@@ -165,8 +231,8 @@ export async function runSstateCommand(argv: readonly string[], io: CommandIO = 
         });
         io.out(
           `${r.total} objects: ${r.pushed} pushed (${formatBytes(r.bytes)}), ${r.present} already there, ` +
-            `${r.refused.length} not verified or not signed by a trusted key, ${r.failed.length} failed; ` +
-            `equivalence records: ${r.equivalences.pushed} pushed, ${r.equivalences.present} already there`,
+            `${r.refused.length} not verified or not signed by a trusted key, ${r.failed.length} failed` +
+            `; equivalence records: ${r.equivalences.pushed} pushed, ${r.equivalences.present} already there`,
         );
         // Refusals are the policy working; a failed upload means DEST lacks something it should have.
         return r.failed.length === 0 ? 0 : 1;

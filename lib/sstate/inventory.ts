@@ -1,7 +1,9 @@
 // What an SSTATE_DIR holds, as prune and verify see it: objects (archive + metadata pairs),
-// archives whose metadata never got written, and temporary files of interrupted writes.
+// archives whose metadata never got written, equivalence records, and temporary files of
+// interrupted writes.
 import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { join, relative } from "node:path";
+import { EQUIVALENCE_SUFFIX } from "./equivalence.js";
 import { METADATA_SUFFIX } from "./object.js";
 
 export interface StoredObject {
@@ -14,6 +16,8 @@ export interface StoredObject {
 
 export interface Inventory {
   readonly objects: readonly StoredObject[];
+  /** Equivalence records (`.unihash`), paths relative to the directory. */
+  readonly equivalences: readonly string[];
   readonly temps: readonly { readonly path: string; readonly stat: Stats }[];
 }
 
@@ -23,6 +27,7 @@ const ARCHIVE_SUFFIX = ".tar.zst";
 export function inventory(sstateDir: string): Inventory {
   const found = new Map<string, { archive: Stats | null; metadata: Stats | null }>();
   const temps: { path: string; stat: Stats }[] = [];
+  const equivalences: string[] = [];
   const visit = (dir: string) => {
     for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = join(dir, d.name);
@@ -33,6 +38,10 @@ export function inventory(sstateDir: string): Inventory {
       if (!d.isFile()) continue;
       if (d.name.startsWith(".tmp-")) {
         temps.push({ path: p, stat: lstatSync(p) });
+        continue;
+      }
+      if (d.name.endsWith(EQUIVALENCE_SUFFIX)) {
+        equivalences.push(relative(sstateDir, p));
         continue;
       }
       const isMeta = d.name.endsWith(ARCHIVE_SUFFIX + METADATA_SUFFIX);
@@ -51,5 +60,5 @@ export function inventory(sstateDir: string): Inventory {
     metadataPath: archivePath + METADATA_SUFFIX,
     ...e,
   }));
-  return { objects, temps };
+  return { objects, equivalences, temps };
 }

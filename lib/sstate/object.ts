@@ -323,8 +323,11 @@ export async function sha256File(path: string): Promise<{ sha256: Sha256; size: 
   return { sha256: asSha256(h.digest("hex")), size };
 }
 
-/** Metadata, identity, signature and archive checksum of a local object. */
-export async function verifyLocalObject(archivePath: string, expected: SstateObjectId | null, trust: TrustPolicy): Promise<Verdict & { metadata?: SstateMetadata }> {
+/**
+ * Metadata, identity, signatures and archive checksum of an object on this filesystem; `where`
+ * is the location trust is decided for (null: SSTATE_DIR; a file:// URL for a mirror's tree).
+ */
+export async function verifyLocalObject(archivePath: string, expected: SstateObjectId | null, trust: TrustPolicy, where: Location = null): Promise<Verdict & { metadata?: SstateMetadata }> {
   const metadataPath = archivePath + METADATA_SUFFIX;
   let text: string;
   try {
@@ -334,7 +337,7 @@ export async function verifyLocalObject(archivePath: string, expected: SstateObj
   }
   const d = decodeMetadata(text);
   if (!d.ok) return { ok: false, refusal: { reason: "bad-metadata", object: metadataPath, detail: d.detail } };
-  const v = checkMetadata(d.metadata, expected, trust, null, metadataPath);
+  const v = checkMetadata(d.metadata, expected, trust, where, metadataPath);
   if (!v.ok) return { ...v, metadata: d.metadata };
   let actual;
   try {
@@ -355,8 +358,8 @@ export async function verifyLocalObject(archivePath: string, expected: SstateObj
  * (verifyLocalObject) and then every member through the same member policy as restoreArchive
  * (scanArchive). `bake sstate verify` is this, object by object.
  */
-export async function verifyObject(archivePath: string, expected: SstateObjectId | null, trust: TrustPolicy): Promise<Verdict & { metadata?: SstateMetadata }> {
-  const v = await verifyLocalObject(archivePath, expected, trust);
+export async function verifyObject(archivePath: string, expected: SstateObjectId | null, trust: TrustPolicy, where: Location = null): Promise<Verdict & { metadata?: SstateMetadata }> {
+  const v = await verifyLocalObject(archivePath, expected, trust, where);
   if (!v.ok || !v.metadata) return v;
   try {
     await scanArchive(archivePath, v.metadata.outputs);

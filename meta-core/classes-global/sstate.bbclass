@@ -24,9 +24,14 @@ SSTATE_MANIFESTS ?= "${TMPDIR}/sstate-control"
 # ${XDG_CONFIG_HOME:-~/.config}/bake/sstate-key/. An object is used only when its signature
 # verifies against SSTATE_TRUSTED_KEYS (`name:base64` entries or .pub files) or the signing key
 # itself: a build directory reuses its own user's objects as they are, a mirror's objects once
-# its producer's public key is listed here. Unsigned objects need SSTATE_ALLOW_UNSIGNED = "1".
+# its producer's public key is listed here. An entry `URL=KEY` trusts KEY for that mirror only:
+#   SSTATE_TRUSTED_KEYS += "https://sstate.org-a.example/=${TOPDIR}/keys/org-a.pub"
+# SSTATE_REQUIRED_SIGNATURES = "2": objects need two distinct trusted signers (producer and a
+# reproducer, `bake sstate attest`); your own signature alone is enough. Unsigned objects need
+# SSTATE_ALLOW_UNSIGNED = "1".
 SSTATE_SIGNING_KEY ?= ""
 SSTATE_TRUSTED_KEYS ?= ""
+SSTATE_REQUIRED_SIGNATURES ?= "1"
 SSTATE_ALLOW_UNSIGNED ?= "0"
 # "1": install outputs without keeping objects.
 SSTATE_SKIP_CREATION ?= "0"

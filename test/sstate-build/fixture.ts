@@ -48,7 +48,7 @@ do_install() {
  * A recipe compiled with the host compiler (BUILD_CC) that installs only into ${D}${bindir}: its
  * sysroot output is empty, the same for every such recipe (issue 13's four-recipe chain).
  */
-function ccRecipe(layer: string, name: string, depends: string[]): void {
+function ccRecipe(layer: string, name: string, depends: string[], share: boolean): void {
   const dir = join(layer, `recipes-st/${name}`);
   write(join(dir, "files", `${name}.c`), `#include <stdio.h>\nint main(void) { puts("${name}"); return 0; }\n`);
   write(
@@ -69,7 +69,7 @@ do_install() {
 \techo "\${PN}:do_install" >> \${TOPDIR}/trace
 \tinstall -d \${D}\${bindir}
 \tinstall -m 0755 ${name} \${D}\${bindir}/
-}
+${share ? `\tinstall -d \${D}\${datadir}/${name}\n\tinstall -m 0755 ${name} \${D}\${datadir}/${name}/\n` : ""}}
 `,
   );
 }
@@ -77,6 +77,8 @@ do_install() {
 export interface FixtureOptions {
   /** Host-cc recipes in a DEPENDS chain (first has none) instead of the shell-only a <- b <- c. */
   readonly ccChain?: readonly string[];
+  /** The cc recipes also install their program into ${datadir}, so their sysroot object holds a compiled file. */
+  readonly ccShare?: boolean;
 }
 
 export interface Fixture {
@@ -100,7 +102,7 @@ export function fixture(o: FixtureOptions = {}): Fixture {
     'LAYERSERIES_COMPAT_st = "ember"',
     "",
   ].join("\n"));
-  if (o.ccChain) o.ccChain.forEach((name, i) => ccRecipe(layer, name, i === 0 ? [] : [o.ccChain![i - 1]!]));
+  if (o.ccChain) o.ccChain.forEach((name, i) => ccRecipe(layer, name, i === 0 ? [] : [o.ccChain![i - 1]!], o.ccShare ?? false));
   else {
     recipe(layer, "a", []);
     recipe(layer, "b", ["a"]);

@@ -47,17 +47,17 @@ test("verify reports every object and exits non-zero on a bad one", async (t) =>
   const objs = await populate(d, 3);
   const env = { SSTATE_TRUSTED_KEYS: join(d, "k.pub") };
   const ok = io(d, env);
-  t.is(await runSstateCommand(["verify", "sstate", "--deep"], ok), 0, ok.lines.join("\n"));
-  t.is(ok.lines.at(-1), "3 objects: 3 ok, 0 refused, 0 uncommitted");
+  t.is(await runSstateCommand(["verify", "sstate"], ok), 0, ok.lines.join("\n"));
+  t.is(ok.lines.at(-1), "3 objects: 3 ok, 0 refused, 0 uncommitted; 0 equivalence records: 0 ok");
 
   const b = readFileSync(objs[1]!.archivePath);
   b[b.length - 3] ^= 1;
   writeFileSync(objs[1]!.archivePath, b);
-  writeFileSync(join(d, "sstate/00/00/sstate:x:y:1:0000_deploy.tar.zst"), "orphan");
+  writeFileSync(join(d, "sstate/00/00/sstate:x:y:2:0000_deploy.tar.zst"), "orphan");
   const bad = io(d, env);
   t.is(await runSstateCommand(["verify", "sstate"], bad), 1);
   t.true(bad.lines.some((l) => l.startsWith("REFUSED checksum-mismatch") && l.includes(objs[1]!.relPath)), bad.lines.join("\n"));
-  t.is(bad.lines.at(-1), "3 objects: 2 ok, 1 refused (checksum-mismatch 1), 1 uncommitted");
+  t.is(bad.lines.at(-1), "3 objects: 2 ok, 1 refused (checksum-mismatch 1), 1 uncommitted; 0 equivalence records: 0 ok");
 
   const nokey = io(d);
   t.is(await runSstateCommand(["verify", "sstate"], nokey), 1);
