@@ -32,6 +32,9 @@ const DEFAULTS: Required<HttpOptions> = {
   userAgent: "bake-fetch/0.1",
 };
 
+/** Errors of writing the part file: no retry helps with these. */
+const LOCAL_WRITE_ERRORS = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EIO", "EFBIG"]);
+
 export function partPath(localPath: string): string {
   return `${localPath}.part`;
 }
@@ -136,6 +139,11 @@ async function attemptOnce(job: HttpJob, agent: Agent, o: Required<HttpOptions>,
     await pipeline(res.body, meter, createWriteStream(part, { flags: append ? "a" : "w" }), { signal: options.signal });
   } catch (e) {
     if (options.signal?.aborted) throw e;
+    // The disk, not the network: retrying would only fill it again (and wait out the backoff).
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined && LOCAL_WRITE_ERRORS.has(code)) {
+      throw new TransferFailed(job.url, `cannot write ${part} after ${bytes} bytes (${describe(e)}); the part is kept for resuming`, false, { cause: e });
+    }
     throw new TransferFailed(job.url, `connection lost after ${bytes} bytes (${describe(e)}); the part is kept for resuming`, true, { cause: e });
   }
   report(true);

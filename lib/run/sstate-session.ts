@@ -154,6 +154,7 @@ export class SstateSession {
         done: (id) => !this.restored.has(id) && (this.started.has(id) || this.finished.has(id)),
       });
       const todo = [...plan.restore].filter((id) => !this.restored.has(id));
+      const restoredNow: TaskNode[] = [];
       let refused = false;
       await mapLimit(todo, Math.max(1, Math.min(this.o.threads, 4)), async (id) => {
         const node = this.node(id);
@@ -164,7 +165,7 @@ export class SstateSession {
         if (r.ok) {
           this.restored.add(id);
           this.state.set(id, "done");
-          this.stamps.writeSetscene(node);
+          restoredNow.push(node);
           this.o.note("note", `${pnTask(node)}: restored from shared state (${r.source === "mirror" ? r.url : "local"})`);
         } else {
           refused = true;
@@ -174,11 +175,42 @@ export class SstateSession {
           }
         }
       });
+      this.stampRestored(restoredNow);
       if (!refused) {
         this.covered = plan.covered;
         return;
       }
     }
+  }
+
+  /**
+   * Setscene stamps once the batch is in, each after those of the same-name sstate tasks below it
+   * and only if all of those are done: a restored sysroot is useful only with its dependencies'
+   * (planSetscene), and a stamp stops the next build's walk. Stamped as each restore finished, a
+   * bake killed between app's restore and libfa's left app stamped and libfa missing for good.
+   */
+  private stampRestored(nodes: readonly TaskNode[]): void {
+    const below = new Map(nodes.map((n) => [n.id, this.sameNameBelow(n)] as const));
+    const ordered = [...nodes].sort((a, b) => below.get(a.id)!.length - below.get(b.id)!.length);
+    for (const node of ordered) {
+      if (below.get(node.id)!.every((id) => this.state.get(id) === "done")) this.stamps.writeSetscene(node);
+    }
+  }
+
+  /** The sstate tasks of the same name as `from` that it depends on, transitively, in the build. */
+  private sameNameBelow(from: TaskNode): TaskId[] {
+    const out: TaskId[] = [];
+    const seen = new Set<TaskId>();
+    const stack = [...from.deps];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id) || !this.o.set.has(id)) continue;
+      seen.add(id);
+      const n = this.node(id);
+      if (n.task.name === from.task.name && isSstateTask(n)) out.push(id);
+      stack.push(...n.deps);
+    }
+    return out;
   }
 
   /** A restored task, or one that restores made unnecessary: complete it without running it. */

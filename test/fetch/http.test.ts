@@ -208,3 +208,19 @@ test("verify re-checks files in DL_DIR against the recipe", async (t) => {
   await fs.appendFile(join(dl.path, "v-1.0.tar.gz"), "tampered");
   await t.throwsAsync(verify(ctx, [url]), { instanceOf: ChecksumMismatch });
 });
+
+test("a full disk while writing the download is not retried: the error names the part file and ENOSPC", async (t) => {
+  const server = await startServer({ "/pub/foo-1.0.tar.gz": serveBody(BODY) });
+  const dl = await tempDir();
+  t.teardown(async () => {
+    await server.close();
+    await dl.cleanup();
+  });
+  // The part file leads to /dev/full: every write of it fails with ENOSPC.
+  await fs.symlink("/dev/full", join(dl.path, "foo-1.0.tar.gz.part"));
+  const ctx = makeCtx({ DL_DIR: dl.path }, { "SRC_URI[sha256sum]": SUM });
+  const err = await t.throwsAsync(fetchAll(ctx, [`${server.base}/pub/foo-1.0.tar.gz`], { http: { ...fastHttp, retries: 3 } }), { instanceOf: FetchFailed });
+  t.regex(err!.message, /cannot write .*foo-1\.0\.tar\.gz\.part .*ENOSPC/);
+  t.is(server.hits("/pub/foo-1.0.tar.gz"), 1, "no retry");
+  t.false(existsSync(join(dl.path, "foo-1.0.tar.gz.done")));
+});
