@@ -80,16 +80,20 @@ export function collectRecipes(d: DataStore, layers: readonly Layer[]): RecipeCo
   }
   const appends = new Map<string, string[]>();
   const used = new Set<string>();
-  // Exact-name bbappends are looked up by name; only `%` ones are tried against every recipe.
+  // bbappends indexed by the name they match (`x_1.0.bb`) or, with `%`, by the prefix before it,
+  // so that each recipe looks up its own name and its name's prefixes (appendApplies' rule).
   const exact = new Map<string, number[]>();
-  const wildcard: number[] = [];
+  const byPrefix = new Map<string, number[]>();
   appendFiles.forEach((a, i) => {
     const name = basename(a).replace(/\.bbappend$/, ".bb");
-    if (name.includes("%")) wildcard.push(i);
-    else exact.set(name, [...(exact.get(name) ?? []), i]);
+    const percent = name.indexOf("%");
+    const [index, key] = percent < 0 ? [exact, name] : [byPrefix, name.slice(0, percent)];
+    index.set(key, [...(index.get(key) ?? []), i]);
   });
   for (const recipe of recipes) {
-    const candidates = [...(exact.get(basename(recipe.path)) ?? []), ...wildcard.filter((i) => appendApplies(appendFiles[i]!, recipe.path))];
+    const name = basename(recipe.path);
+    const candidates = [...(exact.get(name) ?? [])];
+    for (let n = 0; n <= name.length; n++) candidates.push(...(byPrefix.get(name.slice(0, n)) ?? []));
     // In the order of appendFiles, as the plain filter over them gives.
     const list = candidates.sort((x, y) => x - y).map((i) => appendFiles[i]!);
     for (const a of list) used.add(a);

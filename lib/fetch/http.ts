@@ -9,7 +9,10 @@ import { dirname } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Agent, request } from "undici";
+import type { Agent, Dispatcher } from "undici";
+
+// undici is loaded by the first download: most commands fetch nothing, and loading it costs 0.1-0.2 s.
+const undici = () => import("undici");
 import type { FetchOptions, HttpOptions } from "./context.js";
 import { commitDownload, sha256File, type Sha256 } from "./checksum.js";
 import { FetchError, HttpStatus, TransferFailed } from "./errors.js";
@@ -43,6 +46,7 @@ export function partPath(localPath: string): string {
 export async function httpDownload(job: HttpJob, options: FetchOptions): Promise<Sha256> {
   const o = { ...DEFAULTS, ...options.http };
   await fs.mkdir(dirname(job.localPath), { recursive: true });
+  const { Agent } = await undici();
   const agent = new Agent({
     connect: { timeout: o.connectTimeoutMs },
     headersTimeout: o.readTimeoutMs,
@@ -78,7 +82,7 @@ function isRetryable(e: unknown): boolean {
   return false;
 }
 
-type Response = Awaited<ReturnType<typeof request>>;
+type Response = Dispatcher.ResponseData;
 
 async function attemptOnce(job: HttpJob, agent: Agent, o: Required<HttpOptions>, options: FetchOptions): Promise<Sha256> {
   const part = partPath(job.localPath);
@@ -160,7 +164,7 @@ async function get(url: string, have: number, agent: Agent, o: Required<HttpOpti
     if (have > 0) headers["range"] = `bytes=${have}-`;
     let res: Response;
     try {
-      res = await request(current, { dispatcher: agent, method: "GET", headers, signal: options.signal });
+      res = await (await undici()).request(current, { dispatcher: agent, method: "GET", headers, signal: options.signal });
     } catch (e) {
       if (options.signal?.aborted || e instanceof FetchError) throw e;
       throw new TransferFailed(current, describe(e), true, { cause: e });

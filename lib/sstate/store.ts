@@ -5,7 +5,10 @@ import { createHash } from "node:crypto";
 import { closeSync, createReadStream, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+
+// undici is loaded by the first request to a mirror: most commands make none, and loading it costs 0.1-0.2 s.
+const undici = () => import("undici");
 import { commitRename, tempNameFor, writeFileAtomic } from "./atomic.js";
 import { checkEquivalence, encodeEquivalence, equivalenceRelPath, readLocalEquivalence, type EquivalenceId } from "./equivalence.js";
 import {
@@ -119,7 +122,7 @@ function reqOpts(o: StoreOptions, method: "HEAD" | "GET") {
 async function probe(url: string, o: StoreOptions): Promise<Probe> {
   if (url.startsWith("file://")) return existsSync(fileURLToPath(url)) ? { kind: "found" } : { kind: "absent" };
   try {
-    const r = await request(url, reqOpts(o, "HEAD"));
+    const r = await (await undici()).request(url, reqOpts(o, "HEAD"));
     await r.body.dump();
     if (r.statusCode >= 200 && r.statusCode < 300) return { kind: "found" };
     if (r.statusCode === 404 || r.statusCode === 410) return { kind: "absent" };
@@ -145,7 +148,7 @@ async function getSmall(url: string, o: StoreOptions): Promise<Got<string>> {
     }
   }
   try {
-    const r = await request(url, reqOpts(o, "GET"));
+    const r = await (await undici()).request(url, reqOpts(o, "GET"));
     if (r.statusCode === 404 || r.statusCode === 410) {
       await r.body.dump();
       return { kind: "absent" };
@@ -197,7 +200,7 @@ async function download(url: string, tmp: string, maxSize: number, o: StoreOptio
       const headers: Record<string, string> = resuming ? { range: `bytes=${size}-`, ...(validator ? { "if-range": validator } : {}) } : {};
       let r;
       try {
-        r = await request(url, { ...reqOpts(o, "GET"), headers });
+        r = await (await undici()).request(url, { ...reqOpts(o, "GET"), headers });
       } catch (e) {
         if (resuming && attempt < RESUMES) continue;
         return failure(e) as Got<never>;

@@ -2,7 +2,7 @@
 // (TCP, unix socket) a "line" ends with "\n" and long JSON messages are chunked; over a
 // websocket each line is one text message and JSON is never chunked (as in BitBake).
 import net from "node:net";
-import { WebSocket } from "ws";
+import type { WebSocket } from "ws";
 import type { HashservAddress } from "./address.js";
 import { MAX_CHUNK } from "./protocol.js";
 
@@ -252,7 +252,7 @@ export class WebsocketChannel extends Channel {
   }
 
   protected writeText(text: string): Promise<void> {
-    if (this.ws.readyState !== WebSocket.OPEN) return Promise.reject(new ConnectionClosedError(this.peer));
+    if (this.ws.readyState !== this.ws.OPEN) return Promise.reject(new ConnectionClosedError(this.peer));
     if (this.ws.bufferedAmount < WS_BUFFER_HIGH_WATER) {
       this.ws.send(text);
       return Promise.resolve();
@@ -275,7 +275,7 @@ export class WebsocketChannel extends Channel {
   }
 
   close(): void {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close();
     this.endInput();
   }
 }
@@ -295,14 +295,15 @@ function describeAddress(address: HashservAddress): string {
 export function connectChannel(address: HashservAddress, timeoutMs: number): Promise<Channel> {
   const peer = describeAddress(address);
   if (address.kind === "websocket") {
-    return new Promise((resolve, reject) => {
+    // ws is loaded by the first websocket connection (most builds use a unix socket or none).
+    return import("ws").then(({ WebSocket }) => new Promise((resolve, reject) => {
       // BitBake's websockets client sends no pings either (ping_interval=None).
       const ws = new WebSocket(address.url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, maxPayload: MAX_MESSAGE });
       const channel = new WebsocketChannel(ws, peer);
       ws.once("open", () => resolve(channel));
       ws.once("error", (e) => reject(new ConnectionClosedError(peer, `could not connect: ${e.message}`)));
       ws.once("close", () => reject(new ConnectionClosedError(peer, "could not connect")));
-    });
+    }));
   }
   return new Promise((resolve, reject) => {
     const socket =

@@ -4,7 +4,7 @@
 import { unlink } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import { WebSocketServer } from "ws";
+import type { WebSocketServer } from "ws";
 import { formatHostPort, parseAddress } from "./address.js";
 import { ANON_ALLOWED_PERMISSIONS, DEFAULT_ANON_PERMISSIONS, NO_PERMISSION, PROTOCOL_NAME, REQUEST_NAMES, isSupportedVersion, parseRequest, type Permission, type RequestName } from "./protocol.js";
 import { hashToken } from "./auth.js";
@@ -305,6 +305,9 @@ export async function startHashserv(options: HashservOptions): Promise<RunningHa
         break;
       }
       case "websocket": {
+        // ws is loaded only for a websocket address: loading it costs 0.1-0.2 s that a build
+        // with a unix-socket or TCP server (BB_HASHSERVE = "auto") need not pay.
+        const { WebSocketServer } = await import("ws");
         const server = await new Promise<WebSocketServer>((resolve, reject) => {
           const wss = new WebSocketServer({
             ...(bind.host === "" ? {} : { host: bind.host }),
