@@ -7,7 +7,7 @@
 //
 //   (default)  what `bake core-image-minimal` needs: the README's requirements and every program
 //              in HOSTTOOLS of meta-core, meta-bootstrap and meta-containers
-//   --tests    also what `npm test` drives (skopeo, umoci)
+//   --tests    also what `npm test` drives (skopeo, umoci, chromium)
 //   --e2e      also what `npm run test:e2e` and the check scripts use (qemu, diffoscope, runc, clang)
 //   --all      all of the above
 //   --print    print the apt-get command for what is missing and install nothing
@@ -56,6 +56,8 @@ export const REQUIREMENTS = [
   // What npm test drives: real OCI tools read what image-oci writes.
   { group: "tests", package: "skopeo", programs: ["skopeo"] },
   { group: "tests", package: "umoci", programs: ["umoci"] },
+  // The build report's test opens a report in headless Chromium (about 80 MB, 20 s to install).
+  { group: "tests", package: "chromium", programs: ["chromium"] },
   // npm run test:e2e, scripts/repro-check and scripts/host-independence-check.
   { group: "e2e", package: "qemu-system-x86", programs: ["qemu-system-x86_64"] },
   { group: "e2e", package: "diffoscope-minimal", programs: ["diffoscope"] },

@@ -31,7 +31,7 @@ function hasStats(dir: string): boolean {
 export function findBuild(base: string, build?: string): string {
   if (build !== undefined) {
     for (const dir of [build, join(base, build)]) if (existsSync(dir) && statSync(dir).isDirectory() && hasStats(dir)) return dir;
-    throw new BuildStatsError(build, null, `no build statistics here (nor under ${base}): give a directory of ${base} or its name`);
+    throw new BuildStatsError(build, null, base === "" ? "no build statistics here (tasks.jsonl)" : `no build statistics here, nor in ${base}: give a build directory of it, or its name`);
   }
   if (!existsSync(base)) throw new BuildStatsError(base, null, "no build statistics yet: build something first");
   const builds = readdirSync(base).filter((n) => hasStats(join(base, n))).sort();

@@ -209,10 +209,7 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
           },
           {
             signal,
-            onSpawn: (pgid, runfile) => {
-              lock.recordProcess(pgid, runfile);
-              opts.listener?.({ type: "TaskProcess", node, pgid });
-            },
+            onSpawn: (pgid, runfile) => lock.recordProcess(pgid, runfile),
             onFetch: (event) => opts.listener?.({ type: "TaskFetch", node, event }),
           },
         );

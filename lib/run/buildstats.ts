@@ -6,12 +6,13 @@
 //   proc_stat.jsonl the machine's CPU counters (/proc/stat), sampled every second;
 //   build.json      when, how many threads and CPUs, and at the end the build's summary.
 // `bake report` and `npm run buildstats` read them (lib/report).
-import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { BuildEvent, BuildListener, BuildSummary, SetsceneResult } from "./events.js";
 import type { TaskId, TaskNode } from "../graph/types.js";
-import { groupTicks, readCpuCounters, TICKS_PER_SECOND, type CpuCounters } from "./proc-stat.js";
+import { readCpuCounters, type CpuCounters } from "./proc-stat.js";
+import { parseTimes } from "./script.js";
 
 export interface TaskStat {
   /** `busybox:do_compile`: unique in a build (one version of a PN is built). */
@@ -27,8 +28,8 @@ export interface TaskStat {
   readonly unihash?: string | null;
   readonly log?: string | null;
   /**
-   * CPU seconds (user + system) of its processes and their children, sampled each second from
-   * /proc: the last second of each process is missed. null: it started no process (a js task).
+   * CPU seconds (user + system) of its shell functions and all they waited for, as their `times`
+   * said at exit. null: it ran no shell (a js task), or it did not exit by itself.
    */
   readonly cpu?: number | null;
   /** The tasks it depends on that ran in this build (`task` names). */
@@ -86,10 +87,9 @@ interface Running {
   readonly at: Date;
   readonly noexec: boolean;
   readonly slot: number;
-  /** CPU ticks seen per process group of the task. */
-  readonly groups: Map<number, number>;
   unihash: string | null;
   log: string | null;
+  cpu: number | null;
 }
 
 /** Records one build's statistics under `base` while passing every event on to `inner`. */
@@ -150,17 +150,15 @@ export class BuildStats {
         let slot = this.slots.indexOf(null);
         if (slot < 0) slot = this.slots.push(null) - 1;
         this.slots[slot] = event.node.id;
-        this.running.set(event.node.id, { at: this.now(), noexec: event.noexec, slot, groups: new Map(), unihash: null, log: null });
+        this.running.set(event.node.id, { at: this.now(), noexec: event.noexec, slot, unihash: null, log: null, cpu: null });
         return;
       }
-      case "TaskProcess":
-        this.running.get(event.node.id)?.groups.set(event.pgid, 0);
-        return;
       case "TaskRan": {
         const r = this.running.get(event.node.id);
         if (r) {
           r.unihash = event.unihash;
           r.log = event.log;
+          r.cpu = event.log === null ? null : takeCpuTimes(event.log);
         }
         return;
       }
@@ -194,11 +192,8 @@ export class BuildStats {
     if (!r) return;
     this.slots[r.slot] = null;
     if (r.noexec) return;
-    // What is still alive of its process groups (normally nothing: the shell has been waited for).
-    this.sampleGroups([r]);
     const name = taskName(node);
     this.ran.set(node.id, name);
-    const cpu = r.groups.size === 0 ? null : [...r.groups.values()].reduce((a, b) => a + b, 0) / TICKS_PER_SECOND;
     this.append("tasks.jsonl", {
       task: name,
       pf: packageFullName(node),
@@ -208,7 +203,7 @@ export class BuildStats {
       slot: r.slot,
       unihash: r.unihash,
       log: r.log,
-      cpu,
+      cpu: r.cpu,
       deps: [...new Set(node.deps.flatMap((d) => this.ran.get(d) ?? []))],
     } satisfies TaskStat);
   }
@@ -219,17 +214,6 @@ export class BuildStats {
       const s: CpuSample = { t: this.now().getTime(), cpu };
       if (this.made) this.append("proc_stat.jsonl", s);
       else this.pendingSamples.push(s);
-    }
-    this.sampleGroups([...this.running.values()]);
-  }
-
-  private sampleGroups(tasks: readonly Running[]): void {
-    const groups = new Set<number>();
-    for (const r of tasks) for (const g of r.groups.keys()) groups.add(g);
-    const ticks = groupTicks(groups);
-    // A group's count only grows while its processes live; once they are gone, the last one seen stays.
-    for (const r of tasks) {
-      for (const [g, seen] of r.groups) r.groups.set(g, Math.max(seen, ticks.get(g) ?? 0));
     }
   }
 
@@ -255,4 +239,21 @@ export class BuildStats {
     };
     writeFileSync(join(this.dir, "build.json"), JSON.stringify(info, null, 2) + "\n");
   }
+}
+
+/**
+ * The CPU seconds the task's shells wrote beside its log (`cpu.<task>.<pid>` for
+ * `log.<task>.<pid>`, see cpuTimesFile), read once and removed; null when there is none.
+ */
+function takeCpuTimes(log: string): number | null {
+  const file = join(dirname(log), basename(log).replace(/^log\./, "cpu."));
+  if (file === log) return null;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+  rmSync(file, { force: true });
+  return parseTimes(text);
 }

@@ -41,8 +41,6 @@ export type BuildEvent =
   | { readonly type: "Note"; readonly level: "note" | "warning"; readonly text: string }
   /** The fetcher of a running task said something: bytes so far, a file done, a retry, a warning. */
   | { readonly type: "TaskFetch"; readonly node: TaskNode; readonly event: FetchEvent }
-  /** A shell of a running task started, in process group `pgid` (buildstats samples its CPU use). */
-  | { readonly type: "TaskProcess"; readonly node: TaskNode; readonly pgid: number }
   /** A task ran (just before its TaskSucceeded or TaskFailed): the signature it ran for, its log. */
   | { readonly type: "TaskRan"; readonly node: TaskNode; readonly unihash: string; readonly log: string | null }
   /** Setscene looked for (and restored, when `elapsedMs` > 0) an sstate task's object. */

@@ -10,7 +10,7 @@ export {
   type CpuSample,
   type BuildInfo,
 } from "./buildstats.js";
-export { parseProcStat, parsePidStat, groupTicks, readCpuCounters, TICKS_PER_SECOND, type CpuCounters } from "./proc-stat.js";
+export { parseProcStat, readCpuCounters, type CpuCounters } from "./proc-stat.js";
 export { runBuild, taskDepData, tasksToRun, StampBaseMissing, type BuildOptions } from "./build.js";
 export {
   attempted,
@@ -33,5 +33,5 @@ export { StampSet, stampFile, invalidateTask, readTaint, removeStamps, isSet } f
 export { acquireBuildLock, BuildLockHeld, type BuildLock } from "./lock.js";
 export { TaskPool, type RunTaskOptions, type RecipeRequest, type TaskRequest } from "./pool.js";
 export { executeTask, logTail, TAIL_LINES, type TaskRun } from "./execute.js";
-export { shellScript, exportedVariables, calledShellFunctions, functionKind, shellQuote } from "./script.js";
+export { shellScript, cpuTimesFile, parseTimes, exportedVariables, calledShellFunctions, functionKind, shellQuote } from "./script.js";
 export { networkIsolationAvailable, mayUseNetwork } from "./network.js";

@@ -112,6 +112,23 @@ function emitFunction(d: DataStore, name: string): string {
   return `${where}\n${name}() {\n${text}\n}\n`;
 }
 
+/**
+ * `${T}/cpu.<task>.<pid>`, beside the task's `log.<task>.<pid>`: where each shell function of the
+ * running task (BB_RUNTASK) appends its `times`; null outside a task.
+ */
+export function cpuTimesFile(d: DataStore): string | null {
+  const t = d.getVar("T");
+  const task = d.getVar("BB_RUNTASK");
+  return t && task ? `${t}/cpu.${task}.${process.pid}` : null;
+}
+
+/** Seconds of CPU in what `times` printed (one or more times): every `XmY.YYYs` summed. */
+export function parseTimes(text: string): number {
+  let total = 0;
+  for (const m of text.matchAll(/(\d+)m(\d+(?:\.\d+)?)s/g)) total += Number(m[1]) * 60 + Number(m[2]);
+  return Math.round(total * 1000) / 1000;
+}
+
 export interface ShellScriptOptions {
   readonly cwd: string;
   /** The task's `umask` flag (octal), applied in the script: worker threads cannot set their own. */
@@ -123,9 +140,13 @@ export function shellScript(d: DataStore, func: string, opts: ShellScriptOptions
   const out: string[] = [];
   out.push("#!/bin/sh\n");
   // As BitBake's shell_trap_code: say so when a command fails, since `set -e` exits silently.
+  // Then the CPU time of the shell and of everything it waited for (`times`), which buildstats
+  // reads: bake's worker threads cannot ask the kernel for one child's resource use.
+  const cpuFile = cpuTimesFile(d);
   out.push(
     "bake_exit_handler() {\n" +
       '    ret=$?\n    if [ "$ret" != 0 ]; then\n        echo "WARNING: exit code $ret from a shell command."\n    fi\n' +
+      (cpuFile !== null ? `    times >>${shellQuote(cpuFile)} 2>/dev/null || :\n` : "") +
       "    exit $ret\n}\ntrap 'bake_exit_handler' 0\nset -e\n\n",
   );
   // bake -v (BB_VERBOSE_LOGS = "1"), as BitBake: trace every command of shell tasks in the log.

@@ -167,7 +167,6 @@ export class KnottyUi implements BuildUi {
         this.printAbove(failureLines(this.style, e.node, e.failure));
         return;
       case "TaskNotRun":
-      case "TaskProcess":
       case "TaskRan":
       case "Setscene":
         return;

@@ -49,7 +49,6 @@ export class PlainUi implements BuildUi {
         if (!this.quiet) this.message("note", `recipe ${recipeTitle(e.node)}: task ${e.node.task.name}: Succeeded`);
         return;
       case "TaskCurrent":
-      case "TaskProcess":
       case "TaskRan":
       case "Setscene":
         return;

@@ -54,6 +54,11 @@ const title = hasChromium
   const path = criticalPath(tasks.map((s) => ({ name: s.task, elapsed: s.elapsed, deps: s.deps ?? [] })));
   t.true(path.tasks.length >= 5, "the chain through a library's tasks and the program's");
   t.is(path.tasks.at(-1)!.split(":")[0], "genapp");
+  // Every compile is a shell task: its CPU time is known (what its shell's `times` said).
+  const compiles = tasks.filter((s) => s.task.endsWith(":do_compile"));
+  t.is(compiles.length, 5);
+  t.true(compiles.every((s) => typeof s.cpu === "number") && compiles.some((s) => s.cpu! > 0), JSON.stringify(compiles.map((s) => s.cpu)));
+  t.deepEqual(readdirSync(dirname(compiles[0]!.log!)).filter((f) => f.startsWith("cpu.")), [], "the CPU files are read and removed");
 
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -1,14 +1,14 @@
 import test from "ava";
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TaskNode } from "../../lib/graph/types.js";
 import {
   BuildStats,
   buildName,
-  parsePidStat,
   parseProcStat,
+  parseTimes,
   type BuildEvent,
   type BuildInfo,
   type SetsceneStat,
@@ -98,39 +98,41 @@ test("buildstats: a build where nothing ran leaves no directory", (t) => {
   t.false(existsSync(stats.dir));
 });
 
-test("buildstats: a task's CPU time is read from its process group in /proc; /proc/stat is sampled", async (t) => {
-  if (!existsSync("/proc/stat")) return t.pass("no /proc here");
+test("buildstats: a task's CPU time is what its shells' `times` wrote beside its log, read once; /proc/stat is sampled", (t) => {
   const base = mkdtempSync(join(tmpdir(), "bake-buildstats-"));
-  // A real process group doing real work: it says when it has, then waits to be killed.
-  const child = spawn("sh", ["-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; echo done; exec sleep 60"], { detached: true, stdio: ["ignore", "pipe", "ignore"] });
-  t.teardown(() => {
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      // Gone.
-    }
-    rmSync(base, { recursive: true, force: true });
-  });
-  const stats = new BuildStats(base, () => {}, { sampleMs: 10 });
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  const temp = join(base, "temp");
+  mkdirSync(temp);
+  // Two shell functions of one task, each appending what a real sh's `times` prints at its exit.
+  for (let i = 0; i < 2; i++) {
+    const r = spawnSync("sh", ["-c", `i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; times >>'${temp}/cpu.do_compile.77'`]);
+    t.is(r.status, 0);
+  }
+  const expected = parseTimes(readFileSync(join(temp, "cpu.do_compile.77"), "utf8"));
+  t.true(expected > 0, `${expected}`);
+  const stats = new BuildStats(join(base, "stats"), () => {}, { sampleMs: 10 });
   const compile = node("busybox", "do_compile");
   stats.listener({ type: "BuildStarted", total: 1, threads: 1 });
   stats.listener({ type: "TaskStarted", node: compile, index: 1, total: 1, noexec: false });
-  stats.listener({ type: "TaskProcess", node: compile, pgid: child.pid! });
-  await new Promise<void>((resolve) => child.stdout!.on("data", (d: Buffer) => d.toString().includes("done") && resolve()));
+  stats.listener({ type: "TaskRan", node: compile, unihash: "u", log: join(temp, "log.do_compile.77") });
   stats.listener({ type: "TaskSucceeded", node: compile, elapsedMs: 100 });
   stats.listener({ type: "BuildFinished", summary });
   const [task] = lines<TaskStat>(join(stats.dir, "tasks.jsonl"));
-  t.true(typeof task!.cpu === "number" && task!.cpu > 0, `cpu ${task!.cpu}`);
+  t.is(task!.cpu, expected);
+  t.false(existsSync(join(temp, "cpu.do_compile.77")), "read once, then removed");
   const samples = lines<{ t: number; cpu: number[] }>(join(stats.dir, "proc_stat.jsonl"));
   t.true(samples.length >= 2);
   t.is(samples[0]!.cpu.length, 8);
   t.true(samples.every((s, i) => i === 0 || s.t >= samples[i - 1]!.t));
 });
 
-test("proc-stat: /proc/stat's cpu line and a process's group and CPU ticks", (t) => {
+test("times: dash's and bash's formats, several runs summed", (t) => {
+  t.is(parseTimes("0m0.004000s 0m0.001000s\n0m1.250000s 0m0.500000s\n"), 1.755);
+  t.is(parseTimes("0m0.00s 0m0.00s\n1m2.50s 0m0.25s\n0m0.001s 0m0.000s\n0m0.100s 0m0.050s\n"), 62.901);
+  t.is(parseTimes(""), 0);
+});
+
+test("proc-stat: /proc/stat's cpu line", (t) => {
   t.deepEqual(parseProcStat("cpu  10 1 5 100 3 0 2 0 0 0\ncpu0 5 0 2 50 1 0 1 0 0 0\n"), [10, 1, 5, 100, 3, 0, 2, 0]);
   t.is(parseProcStat("intr 1 2 3\n"), null);
-  // The command name may hold spaces and parentheses.
-  const stat = "4242 (make (x) y) S 1 4240 4240 0 -1 4194560 100 0 0 0 150 30 700 90 20 0 1 0 123 456 789";
-  t.deepEqual(parsePidStat(stat), { pgrp: 4240, ticks: 150 + 30 + 700 + 90 });
 });
