@@ -2,6 +2,7 @@
 // python functions, event handlers and `addpylib`, run by the embedded CPython (engine.ts) with
 // bake's DataStore as `d` (datastore.ts). Errors come back as bake's typed errors: SkipRecipe,
 // FatalError (bb.fatal), PythonMetadataError (any other exception, with the metadata line).
+import { spawnSync } from "node:child_process";
 import type { PyProxy } from "pyodide/ffi";
 import { DataStore, FatalError, logMetadataMessage, registerPythonInline, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
 import { pythonFacade } from "./datastore.js";
@@ -47,10 +48,32 @@ function theBridge(): Bridge {
   mod.install!({
     log: (level: string, text: string) => logMetadataMessage(level as JsMessageLevel, text),
     newDatastore: () => pythonFacade(new DataStore()),
+    run: runOnHost,
   });
   const names = ["eval_inline", "analyse", "insert_method", "run_function", "fire", "set_handlers", "add_pylib", "import_modules", "describe_error"] as const;
   bridge = Object.fromEntries(names.map((n) => [n, mod[n]!])) as unknown as Bridge;
   return bridge;
+}
+
+/** A command parse-time Python runs (bb.process.run, subprocess): [exit code, or null if not found; stdout; stderr]. */
+function runOnHost(
+  cmd: string | string[],
+  input: string | undefined,
+  cwd: string | undefined,
+  env: Map<string, string> | Record<string, string> | undefined,
+  shell: boolean,
+): [number | null, string, string] {
+  const argv = typeof cmd === "string" ? ["/bin/sh", "-c", cmd] : shell ? ["/bin/sh", "-c", cmd.join(" ")] : cmd;
+  const environment = env instanceof Map ? Object.fromEntries(env) : env;
+  const r = spawnSync(argv[0]!, argv.slice(1), {
+    input: input ?? undefined,
+    cwd: cwd ?? undefined,
+    env: environment ?? { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") return [null, "", ""];
+  return [r.status ?? 128, r.stdout ?? "", r.stderr ?? ""];
 }
 
 /** Calls into Python, turning the exception that leaves it into bake's error. */

@@ -16,8 +16,12 @@ _host = None
 def install(host):
     global _host
     _host = host
+    # As in BitBake, bb and os are visible to every module of the layers' libraries.
+    builtins.bb = bb
+    builtins.os = os
     bb.utils._context.clear()
     bb.utils._context.update(bb.utils.clean_context())
+    _install_subprocess()
 
 
 def log(level, text):
@@ -56,6 +60,8 @@ class DataSmart(object):
         self._js = js
 
     def getVar(self, var, expand=True, noweakdefault=False, parsing=False):
+        if var == "BB_ORIGENV":
+            return original_environment()
         return self._js.getVar(var, bool(expand))
 
     def setVar(self, var, value, **loginfo):
@@ -167,6 +173,73 @@ def new_datastore():
     return DataSmart(_host.newDatastore())
 
 
+_origenv = None
+
+
+def original_environment():
+    """BB_ORIGENV: a datastore of the environment bake started in (what classes read PATH from)."""
+    global _origenv
+    if _origenv is None:
+        _origenv = new_datastore()
+        for k, v in os.environ.items():
+            _origenv.setVar(k, v)
+    return _origenv
+
+
+def host_run(cmd, input, cwd, env, shell):
+    from pyodide.ffi import to_js
+    args = cmd if isinstance(cmd, str) else to_js([str(c) for c in cmd])
+    if isinstance(input, bytes):
+        input = input.decode()
+    result = _py(_host.run(args, input, cwd, to_js(dict(env)) if env else None, bool(shell)))
+    return result[0], result[1], result[2]
+
+
+def _install_subprocess():
+    # subprocess.check_output/run/call/getoutput through the host, for layer libraries that
+    # ask the build host something at parse time (compiler versions, git).
+    import subprocess
+
+    def _run(args, input=None, capture_output=False, check=False, cwd=None, env=None, shell=False, text=None,
+             universal_newlines=None, encoding=None, stdout=None, stderr=None, timeout=None, **kwargs):
+        if isinstance(input, bytes):
+            input = input.decode()
+        code, out, err = host_run(args, input, cwd, env, shell)
+        if code is None:
+            raise FileNotFoundError(2, "No such file or directory", args if isinstance(args, str) else args[0])
+        if stderr == subprocess.STDOUT:
+            out, err = out + err, ""
+        as_text = text or universal_newlines or encoding is not None
+        o = out if as_text else out.encode()
+        e = err if as_text else err.encode()
+        if check and code != 0:
+            raise subprocess.CalledProcessError(code, args, o, e)
+        return subprocess.CompletedProcess(args, code, o, e)
+
+    def check_output(args, **kwargs):
+        kwargs.pop("stdout", None)
+        return _run(args, check=True, **kwargs).stdout
+
+    def call(args, **kwargs):
+        return _run(args, **kwargs).returncode
+
+    def check_call(args, **kwargs):
+        _run(args, check=True, **kwargs)
+        return 0
+
+    def getstatusoutput(cmd, **kwargs):
+        r = _run(cmd, shell=True, text=True, stderr=subprocess.STDOUT)
+        out = r.stdout[:-1] if r.stdout.endswith("\n") else r.stdout
+        return r.returncode, out
+
+    subprocess.run = _run
+    subprocess.check_output = check_output
+    subprocess.call = call
+    subprocess.check_call = check_call
+    subprocess.getstatusoutput = getstatusoutput
+    subprocess.getoutput = lambda cmd, **kw: getstatusoutput(cmd)[1]
+
+
 # Names a bare word in `${@...}` must not read from the datastore (BitBake's DataContext).
 _EXCLUDED = set(dir(builtins)) | {"bb", "os", "oe"}
 
@@ -199,7 +272,15 @@ def eval_inline(code, jsd):
             _inline_cache.clear()
         _inline_cache[code] = compiled
     d = DataSmart(jsd)
-    value = eval(compiled, bb.utils._context, DataContext(d))
+    # `d` is a global too (BitBake's extraglobals), so generator expressions and lambdas inside the
+    # expression see it; the previous one is put back for the expansion this one is nested in.
+    context = bb.utils._context
+    previous = context.get("d")
+    context["d"] = d
+    try:
+        value = eval(compiled, context, DataContext(d))
+    finally:
+        context["d"] = previous
     return value if isinstance(value, str) else str(value)
 
 
