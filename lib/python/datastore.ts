@@ -41,6 +41,7 @@ export function pythonFacade(d: DataStore): object {
       d.getVarFlags(name, Array.isArray(expand) ? expand : Boolean(expand), internal) ?? undefined,
     expand: (s: string, varname: string | null | undefined) => d.expand(s, varname ?? null),
     expandKeys: () => d.expandKeys(),
+    setVarFilter: (name: string, expression: string | null | undefined) => d.setVarFilter(name, expression ?? null),
     keys: () => d.keys(),
     has: (name: string) => d.getVar(name, false) !== null || d.getVarFlags(name) !== null,
     hasOverrides: (name: string) => d.hasOverrides(name),

@@ -4,7 +4,7 @@
 // FatalError (bb.fatal), PythonMetadataError (any other exception, with the metadata line).
 import { spawnSync } from "node:child_process";
 import type { PyProxy } from "pyodide/ffi";
-import { DataStore, FatalError, logMetadataMessage, registerPythonInline, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
+import { DataStore, FatalError, logMetadataMessage, registerPythonInline, registerVarFilter, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
 import { pythonFacade } from "./datastore.js";
 import { python } from "./engine.js";
 
@@ -37,6 +37,7 @@ interface Bridge {
   add_pylib: Fn;
   import_modules: Fn;
   describe_error: Fn;
+  apply_filter: Fn;
 }
 
 let bridge: Bridge | null = null;
@@ -50,7 +51,7 @@ function theBridge(): Bridge {
     newDatastore: () => pythonFacade(new DataStore()),
     run: runOnHost,
   });
-  const names = ["eval_inline", "analyse", "insert_method", "run_function", "fire", "set_handlers", "add_pylib", "import_modules", "describe_error"] as const;
+  const names = ["eval_inline", "analyse", "insert_method", "run_function", "fire", "set_handlers", "add_pylib", "import_modules", "describe_error", "apply_filter"] as const;
   bridge = Object.fromEntries(names.map((n) => [n, mod[n]!])) as unknown as Bridge;
   return bridge;
 }
@@ -123,6 +124,7 @@ export function evalPythonInline(code: string, store: DataStore): InlineResult {
 }
 
 registerPythonInline((code, store) => evalPythonInline(code, store as DataStore));
+registerVarFilter((expression, value) => call((b) => b.apply_filter(expression, value)) as string);
 
 /** What a python function body reads (literal getVar names, contains words, calls). */
 export function analysePythonFunction(body: string): Analysis {

@@ -152,7 +152,7 @@ class DataSmart(object):
         return _VarHistory()
 
     def setVarFilter(self, var, filter):
-        pass
+        self._js.setVarFilter(var, filter)
 
 
 class _IncHistory(object):
@@ -338,6 +338,16 @@ def _compile_at(text, filename, lineno):
 _def_cache = {}
 
 
+def _with_statement(body):
+    """The body, plus a `pass` at its own indentation so that an empty or comment-only body compiles."""
+    indent = "    "
+    for line in body.split("\n"):
+        if line.strip():
+            indent = line[: len(line) - len(line.lstrip())] or "    "
+            break
+    return body.rstrip("\n") + "\n" + indent + "pass\n"
+
+
 def insert_method(text, filename, lineno):
     """A `def` block (or a function of the method pool) joins the metadata namespace."""
     key = (text, filename, lineno)
@@ -352,7 +362,7 @@ def _function(name, body, filename, lineno, params="d"):
     fn = _def_cache.get(key)
     if fn is None:
         namespace = {}
-        code = _compile_at("def %s(%s):\n%s\n    pass\n" % (name, params, body.rstrip("\n") or "    pass"), filename, lineno - 1)
+        code = _compile_at("def %s(%s):\n%s" % (name, params, _with_statement(body)), filename, lineno - 1)
         exec(code, bb.utils._context, namespace)
         fn = _def_cache[key] = namespace[name]
         fn.__globals__.update({})
@@ -481,6 +491,12 @@ def entry(fn):
     return wrapped
 
 
+def apply_filter(expression, value):
+    import bb.filter
+    return bb.filter.apply_filters(value, [expression])
+
+
+apply_filter = entry(apply_filter)
 eval_inline = entry(eval_inline)
 insert_method = entry(insert_method)
 run_function = entry(run_function)
