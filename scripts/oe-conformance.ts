@@ -85,8 +85,11 @@ async function bakeDumps(build: string, files: readonly string[]): Promise<Map<s
   return dumps;
 }
 
-const norm = (v: string | null | undefined) => (v ?? "").split(/\s+/).filter(Boolean).join(" ");
-const wordSet = (v: string | null | undefined) => [...new Set((v ?? "").split(/\s+/).filter(Boolean))].sort().join(" ");
+// The two build directories differ; paths under them are compared as ${TOPDIR}.
+let topdirs: string[] = [];
+const untop = (v: string) => topdirs.reduce((s, t) => s.split(t).join("${TOPDIR}"), v);
+const norm = (v: string | null | undefined) => untop((v ?? "").split(/\s+/).filter(Boolean).join(" "));
+const wordSet = (v: string | null | undefined) => untop([...new Set((v ?? "").split(/\s+/).filter(Boolean))].sort().join(" "));
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -110,6 +113,7 @@ async function main(): Promise<number> {
   const every = Number(values.every ?? 1);
   files = files.filter((_, i) => i % every === 0);
   if (values.limit) files = files.slice(0, Number(values.limit));
+  topdirs = [resolve(values.build), resolve(values["bake-build"] ?? values.build)];
   const t0 = performance.now();
   const theirs = bitbakeDumps(resolve(values.bitbake), resolve(values.build), files, values["as-user"] ?? null);
   const t1 = performance.now();

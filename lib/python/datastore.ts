@@ -6,6 +6,7 @@ import type { DataStore } from "../data/index.js";
 /** The evaluator's state beside a datastore (evaluate's Metadata). */
 export interface MetadataOwner {
   readonly inherited: readonly string[];
+  readonly tasks: readonly string[];
   addTask(task: string, before: string, after: string): void;
   delTask(task: string): void;
 }
@@ -48,10 +49,11 @@ export function pythonFacade(d: DataStore): object {
     createCopy: () => {
       const copy = d.createCopy();
       const owner = owners.get(d);
-      if (owner) owners.set(copy, { ...owner, inherited: [...owner.inherited] });
+      if (owner) owners.set(copy, { ...owner, inherited: [...owner.inherited], tasks: [...owner.tasks] });
       return pythonFacade(copy);
     },
     inherited: () => [...(owners.get(d)?.inherited ?? [])],
+    tasks: () => [...(owners.get(d)?.tasks ?? [])],
     addTask: (task: string, before: string, after: string) => owners.get(d)?.addTask(task, before, after),
     delTask: (task: string) => owners.get(d)?.delTask(task),
   };

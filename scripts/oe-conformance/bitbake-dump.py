@@ -30,7 +30,10 @@ with bb.tinfoil.Tinfoil(output=sys.stderr) as tinfoil:
         record = {"file": fn}
         try:
             d = tinfoil.parse_recipe_file(fn, appends=False)
-            record.update(dump(d))
+            if d.getVar("__SKIPPED"):
+                record["skipped"] = d.getVar("__SKIPPED")
+            else:
+                record.update(dump(d))
         except Exception as e:  # SkipRecipe arrives as a failed command naming it
             text = str(e)
             record["skipped" if "SkipRecipe" in text or "skipped" in text.lower() else "error"] = text[-600:]

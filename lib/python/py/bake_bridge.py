@@ -62,6 +62,9 @@ class DataSmart(object):
     def getVar(self, var, expand=True, noweakdefault=False, parsing=False):
         if var == "BB_ORIGENV":
             return original_environment()
+        if var == "__BBTASKS":
+            # A list in BitBake; bake keeps the task list beside the datastore.
+            return list(_py(self._js.tasks()))
         return self._js.getVar(var, bool(expand))
 
     def setVar(self, var, value, **loginfo):
@@ -80,7 +83,11 @@ class DataSmart(object):
         self._js.renameVar(key, newkey)
 
     def getVarFlag(self, var, flag, expand=True, noweakdefault=False, retparser=False):
-        return self._js.getVarFlag(var, flag, bool(expand))
+        value = self._js.getVarFlag(var, flag, bool(expand))
+        if flag == "deps" and value is not None:
+            # A task's [deps] is a list in BitBake (bb.build.addtask); bake keeps it as words.
+            return value.split()
+        return value
 
     def setVarFlag(self, var, flag, value, **loginfo):
         self._js.setVarFlag(var, flag, _js_value(value))
