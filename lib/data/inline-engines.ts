@@ -27,6 +27,20 @@ export function pythonInline(): PythonInline {
   return python;
 }
 
+/** Applies a variable filter expression (d.setVarFilter, BitBake's bb.filter) to an expanded value. */
+export type VarFilter = (expression: string, value: string) => string;
+
+let varFilter: VarFilter | null = null;
+
+export function registerVarFilter(engine: VarFilter): void {
+  varFilter = engine;
+}
+
+export function applyVarFilter(expression: string, value: string): string {
+  if (varFilter === null) throw new Error("variable filters need bake's Python engine (lib/python), which is not loaded");
+  return varFilter(expression, value);
+}
+
 const MARKER = /^\s*(js|python)\s/;
 
 /** The language and code of an inline expression: an explicit `js `/`python ` marker wins over the default. */

@@ -8,7 +8,7 @@
 
 import { ExpansionError, FatalError, type HistoryLoc } from "./errors.js";
 import { expandWithRefs, VarParse, type ExpansionHost, type FlagValue, type OpList } from "./expansion.js";
-import type { InlineLanguage } from "./inline-engines.js";
+import { applyVarFilter, type InlineLanguage } from "./inline-engines.js";
 import { LayeredMap } from "./layered-map.js";
 import { splitWords } from "./bb-api.js";
 
@@ -126,10 +126,13 @@ export class DataStore {
   readonly messages: DataMessage[] = [];
   /** The language of `${@...}` that names none (`${@js ...}`, `${@python ...}`). */
   inlineLanguage: InlineLanguage = "js";
+  // Variable filters (setVarFilter): an expression applied to the expanded value; rare, so null until one is set.
+  private filters: Map<string, string> | null = null;
 
   constructor(parent?: DataStore) {
     if (parent) {
       this.inlineLanguage = parent.inlineLanguage;
+      this.filters = parent.filters === null ? null : new Map(parent.filters);
       this.vars = parent.vars.fork();
       this.overridedata = parent.overridedata.fork();
       this.historyMap = parent.historyMap.fork();
@@ -250,6 +253,14 @@ export class DataStore {
   /** Names flagged `export` or `unexport` at some point (BitBake's __exportlist). */
   exportListNames(): string[] {
     return [...this.exportList.entries()].map(([k]) => k);
+  }
+
+  /** data_smart.setVarFilter: `expression` (Python, with `val`) rewrites NAME's expanded value; null removes it. */
+  setVarFilter(name: string, expression: string | null): void {
+    this.filters ??= new Map();
+    if (expression) this.filters.set(name, expression);
+    else this.filters.delete(name);
+    this.clearCache();
   }
 
   /** Whether NAME has active overrides linked (data_smart.hasOverrides). */
@@ -852,6 +863,11 @@ export class DataStore {
       }
       parser.value = kept.join("");
       if (o.expand) value = parser.value;
+    }
+
+    if (this.filters !== null && value && o.expand && isContent && parser) {
+      const filter = this.filters.get(name.split(":")[0]!);
+      if (filter !== undefined) value = parser.value = applyVarFilter(filter, asText(value) ?? "");
     }
 
     if (parser && !o.noweakdefault) this.expandCache.set(cachename, parser);

@@ -39,6 +39,7 @@ export class Metadata {
     const here = { file: "python bb.build", line: 0, column: 0 };
     bindMetadata(d, {
       inherited: this.inherited,
+      tasks: this.tasks,
       addTask: (task, before, after) => addTask(this, task, words(before), words(after), here),
       delTask: (task) => deleteTask(this, task, here),
     });

@@ -180,7 +180,8 @@ function defineFunction(st: FunctionDef, m: Metadata): void {
   const d = m.d;
   const at = { file: st.loc.file, line: st.loc.line };
   let name = st.name;
-  if (name === null) {
+  // `python __anonymous () {}` is BitBake's long spelling of `python () {}`.
+  if (name === null || name === "__anonymous") {
     name = `__anon_${st.loc.line}_${st.loc.file.replace(ANON_NAME_CHARS, "_")}`;
     m.anonymous.push({ name, language: st.language === "python" ? "python" : "js", loc: st.loc });
   }

@@ -125,7 +125,10 @@ class FirstSyntaxError extends BaseErrorListener {
   ): void {
     if (this.first) return;
     const loc = { file: this.path, line, column: charPositionInLine + 1 };
-    this.first = new ParseError(explain(offendingSymbol, msg), loc, this.lines[line - 1] ?? null);
+    const text = this.lines[line - 1] ?? null;
+    // BitBake's own words for an unset it cannot read (`unset A:override`): the whole line.
+    const message = text !== null && /^unset\s/.test(text) ? `unparsed line: '${text.trim()}'` : explain(offendingSymbol, msg);
+    this.first = new ParseError(message, loc, text);
   }
 
   throwIfAny(): void {
@@ -151,7 +154,7 @@ function explain(token: Token | null, msg: string): string {
 }
 
 const OPS: ReadonlySet<string> = new Set(["=", "?=", "??=", ":=", "+=", "=+", ".=", "=."]);
-const CONTINUATION = /\\\r?\n/g;
+const CONTINUATION = /\\[ \t]*\r?\n/g;
 
 class StatementBuilder {
   constructor(
@@ -198,7 +201,7 @@ class StatementBuilder {
       if (flag !== null && (flag.length < 2 || flag.includes("/"))) {
         throw this.parseError(`unparsed line: '${flag}' is not a flag name unset accepts`, ctx.flag()!.start!);
       }
-      return { kind: "unset", loc, name: ctx.KEY().getText(), flag };
+      return { kind: "unset", loc, name: ctx.UNSET_NAME().getText(), flag };
     }
     if (ctx instanceof KeywordStatementContext) {
       return this.keywordStatement(ctx, loc);
@@ -300,7 +303,7 @@ class StatementBuilder {
 
   /** A comment ending in a backslash continues only onto another comment (else BitBake stops). */
   private checkCommentContinuation(token: Token): void {
-    if (!token.text!.replace(/\r?\n$/, "").endsWith("\\")) return;
+    if (!token.text!.replace(/\s+$/, "").endsWith("\\")) return;
     const next = this.lines[token.line];
     if (next === undefined || next === "" || !next.startsWith("#")) {
       throw new FatalError(

@@ -6,6 +6,7 @@ import type { DataStore } from "../data/index.js";
 /** The evaluator's state beside a datastore (evaluate's Metadata). */
 export interface MetadataOwner {
   readonly inherited: readonly string[];
+  readonly tasks: readonly string[];
   addTask(task: string, before: string, after: string): void;
   delTask(task: string): void;
 }
@@ -41,16 +42,18 @@ export function pythonFacade(d: DataStore): object {
       d.getVarFlags(name, Array.isArray(expand) ? expand : Boolean(expand), internal) ?? undefined,
     expand: (s: string, varname: string | null | undefined) => d.expand(s, varname ?? null),
     expandKeys: () => d.expandKeys(),
+    setVarFilter: (name: string, expression: string | null | undefined) => d.setVarFilter(name, expression ?? null),
     keys: () => d.keys(),
     has: (name: string) => d.getVar(name, false) !== null || d.getVarFlags(name) !== null,
     hasOverrides: (name: string) => d.hasOverrides(name),
     createCopy: () => {
       const copy = d.createCopy();
       const owner = owners.get(d);
-      if (owner) owners.set(copy, { ...owner, inherited: [...owner.inherited] });
+      if (owner) owners.set(copy, { ...owner, inherited: [...owner.inherited], tasks: [...owner.tasks] });
       return pythonFacade(copy);
     },
     inherited: () => [...(owners.get(d)?.inherited ?? [])],
+    tasks: () => [...(owners.get(d)?.tasks ?? [])],
     addTask: (task: string, before: string, after: string) => owners.get(d)?.addTask(task, before, after),
     delTask: (task: string) => owners.get(d)?.delTask(task),
   };

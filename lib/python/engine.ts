@@ -4,7 +4,7 @@
 // and parsing is not, so a parse that meets Python before the engine is loaded stops with
 // PythonNotLoaded and is run again once it is (`withPython`).
 import { readdirSync, statSync } from "node:fs";
-import { arch, hostname, release, version as osVersion } from "node:os";
+import { arch, availableParallelism, hostname, release, version as osVersion } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PyodideInterface } from "pyodide";
@@ -80,12 +80,14 @@ async function start(): Promise<PyodideInterface> {
   }
   py.globals.set("_bake_uname", [ "Linux", hostname(), release(), osVersion(), MACHINE[arch()] ?? arch() ]);
   py.globals.set("_bake_cwd", process.cwd());
+  py.globals.set("_bake_cpus", availableParallelism());
   py.globals.set("_bake_path", process.env.PATH ?? "/usr/bin:/bin");
   py.globals.set("_bake_sources", PYTHON_SOURCES);
   py.runPython(`
 import os, sys
 # Metadata asks the build host (BUILD_ARCH = "\${@os.uname()[4]}"), not the WebAssembly machine.
 os.uname = (lambda u: lambda: os.uname_result(u))(tuple(_bake_uname.to_py()))
+os.sched_getaffinity = (lambda n: lambda pid: set(range(n)))(_bake_cpus)
 try:
     os.chdir(_bake_cwd)
 except OSError:

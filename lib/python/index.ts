@@ -2,8 +2,9 @@
 // python functions, event handlers and `addpylib`, run by the embedded CPython (engine.ts) with
 // bake's DataStore as `d` (datastore.ts). Errors come back as bake's typed errors: SkipRecipe,
 // FatalError (bb.fatal), PythonMetadataError (any other exception, with the metadata line).
+import { spawnSync } from "node:child_process";
 import type { PyProxy } from "pyodide/ffi";
-import { DataStore, FatalError, logMetadataMessage, registerPythonInline, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
+import { DataStore, FatalError, logMetadataMessage, registerPythonInline, registerVarFilter, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
 import { pythonFacade } from "./datastore.js";
 import { python } from "./engine.js";
 
@@ -36,6 +37,7 @@ interface Bridge {
   add_pylib: Fn;
   import_modules: Fn;
   describe_error: Fn;
+  apply_filter: Fn;
 }
 
 let bridge: Bridge | null = null;
@@ -47,10 +49,32 @@ function theBridge(): Bridge {
   mod.install!({
     log: (level: string, text: string) => logMetadataMessage(level as JsMessageLevel, text),
     newDatastore: () => pythonFacade(new DataStore()),
+    run: runOnHost,
   });
-  const names = ["eval_inline", "analyse", "insert_method", "run_function", "fire", "set_handlers", "add_pylib", "import_modules", "describe_error"] as const;
+  const names = ["eval_inline", "analyse", "insert_method", "run_function", "fire", "set_handlers", "add_pylib", "import_modules", "describe_error", "apply_filter"] as const;
   bridge = Object.fromEntries(names.map((n) => [n, mod[n]!])) as unknown as Bridge;
   return bridge;
+}
+
+/** A command parse-time Python runs (bb.process.run, subprocess): [exit code, or null if not found; stdout; stderr]. */
+function runOnHost(
+  cmd: string | string[],
+  input: string | undefined,
+  cwd: string | undefined,
+  env: Map<string, string> | Record<string, string> | undefined,
+  shell: boolean,
+): [number | null, string, string] {
+  const argv = typeof cmd === "string" ? ["/bin/sh", "-c", cmd] : shell ? ["/bin/sh", "-c", cmd.join(" ")] : cmd;
+  const environment = env instanceof Map ? Object.fromEntries(env) : env;
+  const r = spawnSync(argv[0]!, argv.slice(1), {
+    input: input ?? undefined,
+    cwd: cwd ?? undefined,
+    env: environment ?? { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") return [null, "", ""];
+  return [r.status ?? 128, r.stdout ?? "", r.stderr ?? ""];
 }
 
 /** Calls into Python, turning the exception that leaves it into bake's error. */
@@ -100,6 +124,7 @@ export function evalPythonInline(code: string, store: DataStore): InlineResult {
 }
 
 registerPythonInline((code, store) => evalPythonInline(code, store as DataStore));
+registerVarFilter((expression, value) => call((b) => b.apply_filter(expression, value)) as string);
 
 /** What a python function body reads (literal getVar names, contains words, calls). */
 export function analysePythonFunction(body: string): Analysis {

@@ -49,6 +49,35 @@ test("quoted values: quotes of the other kind, greedy to the last quote, continu
   );
 });
 
+test("a backslash followed by spaces or tabs still continues the line, as BitBake strips them (meta-oe's spice recipe)", (t) => {
+  const sts = parse(
+    'SUMMARY = "s"\nDESCRIPTION = "The Spice project aims \\  \n        to provide \\\t\n        a solution."\nSRC_URI = "a \\ \n  b"\n',
+    "spice_0.16.0.bb",
+  );
+  t.deepEqual(
+    sts.map((s) => (s.kind === "assignment" ? s.value : null)),
+    ["s", "The Spice project aims         to provide         a solution.", "a   b"],
+  );
+  const kw = parse("inherit a \\  \n b\n");
+  t.like(kw[0], { kind: "inherit", classes: "a  b" });
+});
+
+test("unset with an override in the name is BitBake's unparsed line; unset NAME and NAME[flag] parse", (t) => {
+  for (const text of ["unset A:remove\n", "unset DEPENDS:class-native\n", "unset A:b[doc]\n"]) {
+    for (const path of ["t.bb", "t.conf"]) {
+      const err = errorOf(text, path);
+      t.is(err.category, "ParseError");
+      t.is(err.message.split("\n")[0], `unparsed line: '${text.trim()}'`);
+      t.is(err.loc?.line, 1);
+    }
+  }
+  t.like(parse("unset A\nunset B[doc]\nunset ${X}-y\n"), [
+    { kind: "unset", name: "A", flag: null },
+    { kind: "unset", name: "B", flag: "doc" },
+    { kind: "unset", name: "${X}-y", flag: null },
+  ]);
+});
+
 test("three quotes of the value's kind is an error at the value", (t) => {
   const err = errorOf('A = "a"b"\n');
   t.is(err.category, "ParseError");

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { loadBuildConfiguration } from "../../lib/config/index.js";
 import { parseRecipe } from "../../lib/evaluate/index.js";
 import { loadPython, withPython } from "../../lib/python/index.js";
+import { write } from "../helpers/layer.js";
 import { pythonLayers } from "./fixture.js";
 
 test.before(async () => {
@@ -70,4 +71,59 @@ test("a Python error names its type, message and the metadata line", async (t) =
   const fatal = t.throws(() => parseRecipe(config.metadata, join(f.core, "recipes-x/fatal/fatal_1.0.bb"), [], config.files));
   t.is(fatal!.name, "FatalError");
   t.is(fatal!.message, "this recipe cannot be built");
+});
+
+test("a layer declaring LAYERLANGUAGE_<name> = \"js\" keeps JavaScript in a Python build; both live in one build", async (t) => {
+  const f = pythonLayers();
+  t.teardown(f.cleanup);
+  const jsLayer = join(f.root, "meta-js");
+  write(join(jsLayer, "conf/layer.conf"), [
+    'BBPATH .= ":${LAYERDIR}"',
+    'BBFILES += "${LAYERDIR}/recipes-*/*/*.bb"',
+    'BBFILE_COLLECTIONS += "jsl"',
+    'BBFILE_PATTERN_jsl = "^${LAYERDIR}/"',
+    'LAYERSERIES_COMPAT_jsl = "tiny"',
+    'LAYERLANGUAGE_jsl = "js"',
+    "",
+  ].join("\n"));
+  write(join(jsLayer, "recipes-y/jsr/jsr_3.0.bb"), [
+    'LICENSE = "MIT"',
+    "JS_VALUE = \"${@[d.getVar('PN'), 'js'].join('-')}\"",
+    "PY_FORCED = \"${@python '-'.join([d.getVar('PN'), 'py'])}\"",
+    "js () {",
+    "  d.setVar('JS_ANON', d.getVar('PV') + '!');",
+    "}",
+    "",
+  ].join("\n"));
+  write(join(f.build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${f.core} ${jsLayer}"\n`);
+  const config = loadBuildConfiguration({ topdir: f.build });
+  const r = parseRecipe(config.metadata, join(jsLayer, "recipes-y/jsr/jsr_3.0.bb"), [], config.files);
+  const d = r.metadata.d;
+  t.is(d.getVar("JS_VALUE"), "jsr-js");
+  t.is(d.getVar("PY_FORCED"), "jsr-py");
+  t.is(d.getVar("JS_ANON"), "3.0!");
+  t.is(d.getVar("FEATURE_FLAG"), "with-x11", "the Python core's classes still run Python");
+});
+
+test("d.setVarFilter: a filter expression rewrites a variable's expanded value, with a function registered by bb.filter.filter_proc", async (t) => {
+  const f = pythonLayers({
+    "recipes-x/filtered/filtered_1.0.bb": [
+      'LICENSE = "MIT"',
+      'NAMES = "a b"',
+      'NAMES:append = " c"',
+      "def add_suffix(val, suffix):",
+      "    return ' '.join(w + suffix for w in val.split())",
+      "",
+      "python () {",
+      "    bb.filter.filter_proc()(add_suffix)",
+      "    d.setVarFilter('NAMES', \"add_suffix(val, '-x')\")",
+      "}",
+      "",
+    ].join("\n"),
+  });
+  t.teardown(f.cleanup);
+  const config = loadBuildConfiguration({ topdir: f.build });
+  const r = parseRecipe(config.metadata, join(f.core, "recipes-x/filtered/filtered_1.0.bb"), [], config.files);
+  t.is(r.metadata.d.getVar("NAMES"), "a-x b-x c-x");
+  t.is(r.metadata.d.getVar("NAMES", false), "a b c", "unexpanded: the :append applied, the filter not (as data_smart)");
 });

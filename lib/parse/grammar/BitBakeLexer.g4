@@ -61,7 +61,7 @@ FUNC_HEADER
     ;
 
 PYDEF_HEADER
-    : 'def' [ \t]+ [a-zA-Z0-9_]+ (~[\r\n\\] | '\\' ~[\r\n] | '\\' '\r'? '\n')* '\\'? '\r'? '\n'
+    : 'def' [ \t]+ [a-zA-Z0-9_]+ (~[\r\n\\] | '\\' ~[\r\n] | LINE_JOIN)* '\\'? '\r'? '\n'
       { if (this.pythonBodyFollows()) this.pushMode(BitBakeLexer.PYDEF); }
     ;
 
@@ -77,7 +77,7 @@ ADDHANDLER       : 'addhandler' {this.keywordTakesRest()}? -> pushMode(REST) ;
 ADDPYLIB         : 'addpylib' {this.keywordTakesRest()}? -> pushMode(REST) ;
 ADDFRAGMENTS     : 'addfragments' {this.keywordTakesRest()}? -> pushMode(REST) ;
 EXPORT           : 'export' {this.keywordTakesRest()}? -> mode(STMT) ;
-UNSET            : 'unset' {this.keywordTakesRest()}? -> mode(STMT) ;
+UNSET            : 'unset' {this.keywordTakesRest()}? -> mode(UNSET_ARGS) ;
 
 KEY        : KEY_TEXT -> mode(STMT) ;
 LINE_OTHER : . -> type(ERROR_CHAR), mode(STMT) ;
@@ -100,11 +100,11 @@ STMT_KEY : KEY_TEXT -> type(KEY) ;
 LBRACK : '[' -> pushMode(FLAG) ;
 
 // A quoted value runs to the last quote of its kind on the logical line (BitBake's greedy match).
-DQ_VALUE : '"' (~[\r\n] | '\\' '\r'? '\n')* '"' ;
-SQ_VALUE : '\'' (~[\r\n] | '\\' '\r'? '\n')* '\'' ;
+DQ_VALUE : '"' (~[\r\n] | LINE_JOIN)* '"' ;
+SQ_VALUE : '\'' (~[\r\n] | LINE_JOIN)* '\'' ;
 
 WS           : [ \t]+ -> channel(HIDDEN) ;
-CONTINUATION : '\\' '\r'? '\n' -> channel(HIDDEN) ;
+CONTINUATION : LINE_JOIN -> channel(HIDDEN) ;
 NEWLINE      : '\r'? '\n' -> mode(DEFAULT_MODE) ;
 ERROR_CHAR   : . ;
 
@@ -115,6 +115,23 @@ fragment KEY_CHAR    : [a-zA-Z0-9\-_+.${}/~:] ;
 fragment KEY_PLAIN   : [a-zA-Z0-9\-_${}/~] ;
 fragment FUNC_PREFIX : 'python' | 'fakeroot' | 'js' ;
 fragment FUNC_NAME   : [a-zA-Z0-9_.\-+{}$:]+ ;
+// A backslash ends a physical line that continues: BitBake strips trailing whitespace first, so
+// spaces or tabs after the backslash still continue the line.
+fragment LINE_JOIN   : '\\' [ \t]* '\r'? '\n' ;
+
+// ---- unset NAME / unset NAME[flag] --------------------------------------------------------------
+// BitBake's unset patterns take no ':' in the name: `unset A:override` is an unparsed line.
+
+mode UNSET_ARGS;
+UNSET_WS    : [ \t]+ -> channel(HIDDEN) ;
+UNSET_NAME  : [a-zA-Z0-9\-_+.${}/~]+ -> mode(UNSET_AFTER) ;
+UNSET_OTHER : . -> type(ERROR_CHAR), mode(STMT) ;
+
+mode UNSET_AFTER;
+UNSET_AFTER_WS : [ \t]+ -> channel(HIDDEN) ;
+UNSET_LBRACK   : '[' -> type(LBRACK), pushMode(FLAG) ;
+UNSET_NEWLINE  : '\r'? '\n' -> type(NEWLINE), mode(DEFAULT_MODE) ;
+UNSET_ERROR    : . -> type(ERROR_CHAR), mode(STMT) ;
 
 // ---- VAR[flag] ----------------------------------------------------------------------------------
 
@@ -126,7 +143,7 @@ FLAG_ERROR : . -> type(ERROR_CHAR), popMode ;
 // ---- keyword argument: the rest of the logical line ---------------------------------------------
 
 mode REST;
-REST_TEXT    : (~[\r\n\\] | '\\' ~[\r\n] | '\\' '\r'? '\n')+ ;
+REST_TEXT    : (~[\r\n\\] | '\\' ~[\r\n] | LINE_JOIN)+ ;
 REST_NEWLINE : '\r'? '\n' -> type(NEWLINE), popMode ;
 
 // ---- shell / js / python function bodies: raw lines up to a line that is exactly "}" -----------

@@ -12,7 +12,7 @@ statement
     : COMMENT                                                    # commentLine
     | EXPORT? KEY flag? assignOp value=(DQ_VALUE | SQ_VALUE) NEWLINE # assignment
     | EXPORT KEY NEWLINE                                         # exportStatement
-    | UNSET KEY flag? NEWLINE                                    # unsetStatement
+    | UNSET UNSET_NAME flag? NEWLINE                             # unsetStatement
     | keyword REST_TEXT? NEWLINE                                 # keywordStatement
     | FUNC_HEADER FUNC_LINE* FUNC_END                            # functionDef
     | PYDEF_HEADER PYDEF_LINE*                                   # pythonDef

@@ -16,8 +16,12 @@ _host = None
 def install(host):
     global _host
     _host = host
+    # As in BitBake, bb and os are visible to every module of the layers' libraries.
+    builtins.bb = bb
+    builtins.os = os
     bb.utils._context.clear()
     bb.utils._context.update(bb.utils.clean_context())
+    _install_subprocess()
 
 
 def log(level, text):
@@ -56,6 +60,11 @@ class DataSmart(object):
         self._js = js
 
     def getVar(self, var, expand=True, noweakdefault=False, parsing=False):
+        if var == "BB_ORIGENV":
+            return original_environment()
+        if var == "__BBTASKS":
+            # A list in BitBake; bake keeps the task list beside the datastore.
+            return list(_py(self._js.tasks()))
         return self._js.getVar(var, bool(expand))
 
     def setVar(self, var, value, **loginfo):
@@ -74,7 +83,11 @@ class DataSmart(object):
         self._js.renameVar(key, newkey)
 
     def getVarFlag(self, var, flag, expand=True, noweakdefault=False, retparser=False):
-        return self._js.getVarFlag(var, flag, bool(expand))
+        value = self._js.getVarFlag(var, flag, bool(expand))
+        if flag == "deps" and value is not None:
+            # A task's [deps] is a list in BitBake (bb.build.addtask); bake keeps it as words.
+            return value.split()
+        return value
 
     def setVarFlag(self, var, flag, value, **loginfo):
         self._js.setVarFlag(var, flag, _js_value(value))
@@ -146,7 +159,7 @@ class DataSmart(object):
         return _VarHistory()
 
     def setVarFilter(self, var, filter):
-        pass
+        self._js.setVarFilter(var, filter)
 
 
 class _IncHistory(object):
@@ -165,6 +178,73 @@ class _VarHistory(object):
 
 def new_datastore():
     return DataSmart(_host.newDatastore())
+
+
+_origenv = None
+
+
+def original_environment():
+    """BB_ORIGENV: a datastore of the environment bake started in (what classes read PATH from)."""
+    global _origenv
+    if _origenv is None:
+        _origenv = new_datastore()
+        for k, v in os.environ.items():
+            _origenv.setVar(k, v)
+    return _origenv
+
+
+def host_run(cmd, input, cwd, env, shell):
+    from pyodide.ffi import to_js
+    args = cmd if isinstance(cmd, str) else to_js([str(c) for c in cmd])
+    if isinstance(input, bytes):
+        input = input.decode()
+    result = _py(_host.run(args, input, cwd, to_js(dict(env)) if env else None, bool(shell)))
+    return result[0], result[1], result[2]
+
+
+def _install_subprocess():
+    # subprocess.check_output/run/call/getoutput through the host, for layer libraries that
+    # ask the build host something at parse time (compiler versions, git).
+    import subprocess
+
+    def _run(args, input=None, capture_output=False, check=False, cwd=None, env=None, shell=False, text=None,
+             universal_newlines=None, encoding=None, stdout=None, stderr=None, timeout=None, **kwargs):
+        if isinstance(input, bytes):
+            input = input.decode()
+        code, out, err = host_run(args, input, cwd, env, shell)
+        if code is None:
+            raise FileNotFoundError(2, "No such file or directory", args if isinstance(args, str) else args[0])
+        if stderr == subprocess.STDOUT:
+            out, err = out + err, ""
+        as_text = text or universal_newlines or encoding is not None
+        o = out if as_text else out.encode()
+        e = err if as_text else err.encode()
+        if check and code != 0:
+            raise subprocess.CalledProcessError(code, args, o, e)
+        return subprocess.CompletedProcess(args, code, o, e)
+
+    def check_output(args, **kwargs):
+        kwargs.pop("stdout", None)
+        return _run(args, check=True, **kwargs).stdout
+
+    def call(args, **kwargs):
+        return _run(args, **kwargs).returncode
+
+    def check_call(args, **kwargs):
+        _run(args, check=True, **kwargs)
+        return 0
+
+    def getstatusoutput(cmd, **kwargs):
+        r = _run(cmd, shell=True, text=True, stderr=subprocess.STDOUT)
+        out = r.stdout[:-1] if r.stdout.endswith("\n") else r.stdout
+        return r.returncode, out
+
+    subprocess.run = _run
+    subprocess.check_output = check_output
+    subprocess.call = call
+    subprocess.check_call = check_call
+    subprocess.getstatusoutput = getstatusoutput
+    subprocess.getoutput = lambda cmd, **kw: getstatusoutput(cmd)[1]
 
 
 # Names a bare word in `${@...}` must not read from the datastore (BitBake's DataContext).
@@ -199,7 +279,15 @@ def eval_inline(code, jsd):
             _inline_cache.clear()
         _inline_cache[code] = compiled
     d = DataSmart(jsd)
-    value = eval(compiled, bb.utils._context, DataContext(d))
+    # `d` is a global too (BitBake's extraglobals), so generator expressions and lambdas inside the
+    # expression see it; the previous one is put back for the expansion this one is nested in.
+    context = bb.utils._context
+    previous = context.get("d")
+    context["d"] = d
+    try:
+        value = eval(compiled, context, DataContext(d))
+    finally:
+        context["d"] = previous
     return value if isinstance(value, str) else str(value)
 
 
@@ -257,6 +345,16 @@ def _compile_at(text, filename, lineno):
 _def_cache = {}
 
 
+def _with_statement(body):
+    """The body, plus a `pass` at its own indentation so that an empty or comment-only body compiles."""
+    indent = "    "
+    for line in body.split("\n"):
+        if line.strip():
+            indent = line[: len(line) - len(line.lstrip())] or "    "
+            break
+    return body.rstrip("\n") + "\n" + indent + "pass\n"
+
+
 def insert_method(text, filename, lineno):
     """A `def` block (or a function of the method pool) joins the metadata namespace."""
     key = (text, filename, lineno)
@@ -271,7 +369,7 @@ def _function(name, body, filename, lineno, params="d"):
     fn = _def_cache.get(key)
     if fn is None:
         namespace = {}
-        code = _compile_at("def %s(%s):\n%s\n    pass\n" % (name, params, body.rstrip("\n") or "    pass"), filename, lineno - 1)
+        code = _compile_at("def %s(%s):\n%s" % (name, params, _with_statement(body)), filename, lineno - 1)
         exec(code, bb.utils._context, namespace)
         fn = _def_cache[key] = namespace[name]
         fn.__globals__.update({})
@@ -400,6 +498,12 @@ def entry(fn):
     return wrapped
 
 
+def apply_filter(expression, value):
+    import bb.filter
+    return bb.filter.apply_filters(value, [expression])
+
+
+apply_filter = entry(apply_filter)
 eval_inline = entry(eval_inline)
 insert_method = entry(insert_method)
 run_function = entry(run_function)

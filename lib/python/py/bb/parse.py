@@ -51,3 +51,22 @@ class _SigGen:
 
 
 siggen = _SigGen()
+
+
+def vardeps(*varnames):
+    """Marks extra variables a function depends on (signatures); bake records them on the function."""
+    def decorator(func):
+        func.bb_vardeps = set(varnames)
+        return func
+    return decorator
+
+
+def vardepsexclude(*varnames):
+    def decorator(func):
+        func.bb_vardepsexclude = set(varnames)
+        return func
+    return decorator
+
+
+def get_file_depends(d):
+    return " ".join((d.getVar("__depends", False) or "").split())

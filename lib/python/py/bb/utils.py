@@ -49,7 +49,10 @@ def contains_any(variable, checkvalues, truevalue, falsevalue, d):
 
 
 def filter(variable, checkvalues, d):
-    val = d.getVar(variable)
+    return filter_string(d.getVar(variable), checkvalues)
+
+
+def filter_string(val, checkvalues):
     if not val:
         return ""
     val = set(val.split())

@@ -1,4 +1,5 @@
 # bb.fetch2 at parse time: URL decoding and encoding (bake's own fetcher does the fetching).
+import os
 import re
 import urllib.parse
 
@@ -130,3 +131,119 @@ class FetchData(object):
         else:
             self.localpath = "%s/%s" % (d.getVar("DL_DIR") or "", self.parm.get("downloadfilename", self.basename))
         self.names = self.parm.get("name", "default").split(",")
+
+
+class URI(object):
+    """A SRC_URI entry split into scheme, user, host, path, ;params and ?query."""
+
+    def __init__(self, uri=None):
+        self.scheme = ""
+        self.userinfo = ""
+        self.hostname = ""
+        self.port = None
+        self.path = ""
+        self.params = {}
+        self.query = {}
+        self.relative = False
+        if not uri:
+            return
+        rest = uri
+        if "://" in rest:
+            self.scheme, rest = rest.split("://", 1)
+        if ";" in rest:
+            rest, params = rest.split(";", 1)
+            for p in params.split(";"):
+                if p:
+                    k, _, v = p.partition("=")
+                    self.params[k] = v
+        if "?" in rest and self.scheme not in ("file",):
+            rest, query = rest.split("?", 1)
+            for q in query.split("&"):
+                if q:
+                    k, _, v = q.partition("=")
+                    self.query[k] = v
+        if self.scheme == "file":
+            self.path = urllib.parse.unquote(rest)
+            self.relative = not self.path.startswith("/")
+            return
+        netloc, slash, path = rest.partition("/")
+        if "@" in netloc:
+            self.userinfo, netloc = netloc.rsplit("@", 1)
+        if ":" in netloc and not netloc.startswith("["):
+            host, _, port = netloc.partition(":")
+            self.hostname, self.port = host, int(port) if port.isdigit() else None
+        else:
+            self.hostname = netloc
+        self.path = urllib.parse.unquote(slash + path)
+
+    @property
+    def username(self):
+        return self.userinfo.split(":", 1)[0] if self.userinfo else None
+
+    @property
+    def password(self):
+        return self.userinfo.split(":", 1)[1] if ":" in self.userinfo else None
+
+    @property
+    def hostport(self):
+        return "%s:%s" % (self.hostname, self.port) if self.port else self.hostname
+
+    def __str__(self):
+        out = self.scheme + "://"
+        if self.userinfo:
+            out += self.userinfo + "@"
+        out += self.hostport + urllib.parse.quote(self.path)
+        if self.query:
+            out += "?" + "&".join("%s=%s" % kv for kv in self.query.items())
+        if self.params:
+            out += ";" + ";".join("%s=%s" % kv for kv in self.params.items())
+        return out
+
+
+_SCM = ("git", "gitsm", "svn", "hg", "bzr", "cvs", "repo", "p4", "osc", "gitannex")
+
+
+def _src_uris(d):
+    return (d.getVar("SRC_URI") or "").split()
+
+
+def get_hashvalue(d, method_name="sortable_revision"):
+    """The revisions of the recipe's SCM sources (what a signature of do_fetch must follow)."""
+    revs = []
+    for url in _src_uris(d):
+        scheme = url.split("://", 1)[0]
+        if scheme not in _SCM:
+            continue
+        _, _, _, _, _, parm = decodeurl(url)
+        for name in parm.get("name", "default").split(","):
+            rev = d.getVar("SRCREV_%s" % name) if name != "default" else None
+            revs.append(rev or d.getVar("SRCREV") or "")
+    return " ".join(revs)
+
+
+def get_checksum_file_list(d):
+    """Local files of SRC_URI as "path:exists" (the file-checksums of do_fetch)."""
+    filespath = (d.getVar("FILESPATH") or "").split(":")
+    out = []
+    for url in _src_uris(d):
+        if not url.startswith("file://"):
+            continue
+        path = decodeurl(url)[2]
+        if os.path.isabs(path):
+            out.append("%s:%s" % (path, os.path.exists(path)))
+            continue
+        found = None
+        for base in filespath:
+            candidate = os.path.join(base, path)
+            if os.path.exists(candidate):
+                found = candidate
+                break
+        if found is None:
+            out.extend("%s:False" % os.path.join(base, path) for base in filespath if base)
+        else:
+            out.append("%s:True" % found)
+    return " ".join(out)
+
+
+def get_srcrev_values(d):
+    return get_hashvalue(d).split()

@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+# What BitBake itself makes of recipe files, for scripts/oe-conformance: run from a build
+# directory with BitBake's lib/ on sys.path (argv[1]); every further argument is a recipe file.
+# Prints one JSON object per recipe: the compared variables, the task list, each task's [depends],
+# or the reason it is skipped or the error it fails with. Uses BitBake's public tinfoil API.
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(sys.argv[1], "lib"))
+import bb.tinfoil  # noqa: E402
+
+VARIABLES = ["PN", "PV", "PR", "SRC_URI", "DEPENDS", "RDEPENDS:${PN}", "PROVIDES", "PACKAGES", "FILES:${PN}", "LICENSE"]
+
+
+def dump(d):
+    out = {"vars": {}, "tasks": [], "depends": {}}
+    for v in VARIABLES:
+        out["vars"][v] = d.getVar(d.expand(v))
+    tasks = d.getVar("__BBTASKS", False) or []
+    out["tasks"] = list(tasks)
+    for t in tasks:
+        out["depends"][t] = d.getVarFlag(t, "depends")
+    return out
+
+
+with bb.tinfoil.Tinfoil(output=sys.stderr) as tinfoil:
+    tinfoil.prepare(config_only=True)
+    for fn in sys.argv[2:]:
+        record = {"file": fn}
+        try:
+            d = tinfoil.parse_recipe_file(fn, appends=False)
+            if d.getVar("__SKIPPED"):
+                record["skipped"] = d.getVar("__SKIPPED")
+            else:
+                record.update(dump(d))
+        except Exception as e:  # SkipRecipe arrives as a failed command naming it
+            text = str(e)
+            record["skipped" if "SkipRecipe" in text or "skipped" in text.lower() else "error"] = text[-600:]
+        print(json.dumps(record), flush=True)
