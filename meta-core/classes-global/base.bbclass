@@ -120,6 +120,17 @@ js () {
     }
 }
 
+# S = "${WORKDIR}" was how older recipes built loose file:// sources in place; they are unpacked
+# into ${UNPACKDIR} now (OE's insane.bbclass refuses the setting), so such a recipe would compile
+# in an empty directory. Said at parse time, and again whenever a build uses the recipe.
+js () {
+    const s = d.getVar('S');
+    const uris = (d.getVar('SRC_URI') || '').split(/\s+/);
+    if (s && s === d.getVar('WORKDIR') && uris.some((u) => u.startsWith('file://'))) {
+        bb.warn(`${d.getVar('PN')}: S = "\${WORKDIR}", but file:// sources are unpacked into UNPACKDIR (${d.getVar('UNPACKDIR')}), not into S: set S = "\${UNPACKDIR}"`);
+    }
+}
+
 # ---- clean, cleansstate, cleanall (OE's) ------------------------------------------------------
 
 # do_clean: the recipe's work directory (but its temp/, where this task's own log is being
