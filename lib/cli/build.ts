@@ -105,7 +105,7 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
   if (args.targets.length === 0 && args.buildfile === null && !args.parseOnly && !args.showVersions) {
     throw new UsageError("nothing to do: name a TARGET (see bake --help)");
   }
-  const ui = createUi({ quiet: args.quiet, debug: args.debug });
+  let ui = createUi({ quiet: args.quiet, debug: args.debug });
   try {
     const { config, index, prefs, collection, standalone, infos } = await recipesFor(args, common, ui);
     if (args.parseOnly) return 0;
@@ -138,6 +138,11 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
       const said: Record<string, string> = { "pn-buildlist": "PN build list saved to 'pn-buildlist'", "task-depends.dot": "Task dependencies saved to 'task-depends.dot'" };
       for (const path of writeGraphFiles(graph, common.cwd)) ui.message("note", said[basename(path)] ?? `wrote ${path}`);
       return 0;
+    }
+    // An [interactive] task (devshell, menuconfig) takes the terminal: plain lines around it, no live display.
+    if (graph.targets.some((t) => graph.nodes.get(t)?.task.flags.interactive)) {
+      ui.close();
+      ui = createUi({ quiet: args.quiet, debug: args.debug, env: { ...process.env, TERM: "dumb" } });
     }
     if (args.ui === "taskexp") return await exploreTasks(graph, process.stdin, process.stdout);
     const dumping = args.dumpSignatures !== undefined && args.dumpSignatures !== null;

@@ -10,7 +10,7 @@ export const TASK_FLAGS = [
   "depends", "rdepends", "deptask", "rdeptask", "recrdeptask", "recideptask", "mcdepends",
   "noexec", "nostamp", "fakeroot", "umask", "dirs", "cleandirs", "network", "lockfiles",
   "sstate", "sstate-inputdirs", "sstate-outputdirs", "sstate-plaindirs", "stamp-extra-info", "file-checksums", "doc",
-  "hashclosure",
+  "hashclosure", "interactive",
 ] as const;
 
 export interface TaskInfo {

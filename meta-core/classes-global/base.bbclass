@@ -1,6 +1,6 @@
 # The class every recipe inherits (from the configuration): the standard tasks, from fetching
 # the sources to installing the result, and the shell helpers recipes use.
-inherit logging sstate staging
+inherit logging sstate staging devshell
 
 # ---- fetch, unpack, patch ---------------------------------------------------------------------
 
