@@ -53,6 +53,8 @@ export const REQUIREMENTS = [
   { group: "build", package: "flex", programs: ["flex"] },
   { group: "build", package: "bison", programs: ["bison"] },
   { group: "build", package: "libelf-dev", files: ["/usr/include/gelf.h"] },
+  // `bake -c menuconfig` (kernel, busybox): Kconfig's menu is built with ncurses.
+  { group: "build", package: "libncurses-dev", files: ["/usr/include/ncurses.h"] },
   // What npm test drives: real OCI tools read what image-oci writes.
   { group: "tests", package: "skopeo", programs: ["skopeo"] },
   { group: "tests", package: "umoci", programs: ["umoci"] },

@@ -1,6 +1,6 @@
 // `bake [options] TARGET…`: parse, build the task graph, run it (BitBake's cooker + runqueue).
 import { basename, join, resolve } from "node:path";
-import { ConfigurationError, parseRecipeFile, type ParseProgress as ParseCounts } from "../config/index.js";
+import { ConfigurationError, parseRecipeFile, type ParseProgress as ParseCounts, type RecipeInfo } from "../config/index.js";
 import { buildTaskGraph, RecipeIndex, writeGraphFiles, type TaskGraph, type Target } from "../graph/index.js";
 import { writeReport } from "../report/index.js";
 import { BuildStats, runBuild, sstateSettings, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
@@ -9,6 +9,11 @@ import { withPython } from "../python/index.js";
 import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { checkHostTools } from "./host-tools.js";
 import { prepare, providerPreferences, threadsOf, type Prepared } from "./prepare.js";
+import { bakeVersion, type BuildOptionArgs } from "./build-options.js";
+import { buildConfigurationBanner } from "./banner.js";
+import { eventLog } from "./eventlog.js";
+import { showVersions } from "./show-versions.js";
+import { exploreTasks } from "./taskexp.js";
 
 export interface BuildArgs {
   readonly targets: readonly string[];
@@ -25,9 +30,10 @@ export interface BuildArgs {
   readonly quiet: boolean;
   /** `-D`: say which tasks were current. */
   readonly debug: boolean;
-  /** `-S none`: write every task's signature data instead of building. */
-  readonly dumpSignatures?: string | null;
 }
+
+/** Everything `bake [options] TARGET…` takes: the basics above and BitBake's other options (build-options.ts). */
+export type BuildCommandArgs = BuildArgs & Partial<BuildOptionArgs>;
 
 export function withTaskPrefix(task: string): string {
   return task.startsWith("do_") ? task : `do_${task}`;
@@ -76,7 +82,7 @@ function listTasks(graph: TaskGraph, ui: BuildUi): void {
   }
 }
 
-async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): Promise<Pick<Prepared, "config" | "index" | "prefs" | "collection"> & { standalone: boolean }> {
+async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): Promise<Pick<Prepared, "config" | "index" | "prefs" | "collection"> & { standalone: boolean; infos: readonly RecipeInfo[] }> {
   if (args.buildfile === null) {
     const prepared = await prepare(common, parseFeedback(ui));
     const { recipes } = prepared;
@@ -86,13 +92,13 @@ async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): 
         `${recipes.infos.length} targets, ${skipped} skipped, ${prepared.collection.masked.length} masked, 0 errors.`,
     );
     for (const w of prepared.warnings) ui.message("warning", w);
-    return { ...prepared, standalone: false };
+    return { ...prepared, standalone: false, infos: recipes.infos };
   }
   const config = await loadConfiguration(common);
   const file = resolve(common.cwd, args.buildfile);
   const result = await withPython(() => parseRecipeFile(config.metadata, config.files, file, [], 0));
   const empty = { recipes: [], appends: new Map(), dangling: [], masked: [] };
-  return { config, index: new RecipeIndex(result.infos), prefs: providerPreferences(config), collection: empty, standalone: true };
+  return { config, index: new RecipeIndex(result.infos), prefs: providerPreferences(config), collection: empty, standalone: true, infos: result.infos };
 }
 
 /** BB_DEFAULT_UMASK as a mode, null when unset; a value that is not octal is an error naming it. */
@@ -103,14 +109,18 @@ function buildUmask(value: string | null): number | null {
   return parseInt(v, 8);
 }
 
-export async function buildCommand(args: BuildArgs, common: CommonOptions): Promise<number> {
-  if (args.targets.length === 0 && args.buildfile === null && !args.parseOnly) {
+export async function buildCommand(args: BuildCommandArgs, common: CommonOptions): Promise<number> {
+  if (args.targets.length === 0 && args.buildfile === null && !args.parseOnly && !args.showVersions) {
     throw new UsageError("nothing to do: name a TARGET (see bake --help)");
   }
-  const ui = createUi({ quiet: args.quiet, debug: args.debug });
+  let ui = createUi({ quiet: args.quiet, debug: args.debug });
   try {
-    const { config, index, prefs, collection, standalone } = await recipesFor(args, common, ui);
+    const { config, index, prefs, collection, standalone, infos } = await recipesFor(args, common, ui);
     if (args.parseOnly) return 0;
+    if (args.showVersions) {
+      for (const line of showVersions(infos, prefs)) ui.message("plain", line);
+      return 0;
+    }
     const d = config.metadata.d;
     const cmd = args.cmd ?? d.getVar("BB_DEFAULT_TASK") ?? "build";
     const listing = cmd === "listtasks";
@@ -121,7 +131,12 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
       runall: args.runall.map(withTaskPrefix),
       runonly: args.runonly.map(withTaskPrefix),
       standalone,
+      assumeProvided: [...(d.getVar("ASSUME_PROVIDED") ?? "").split(/\s+/).filter(Boolean), ...(args.ignoreDeps ?? [])],
     });
+    // Parse-time warnings of the recipes this build uses (kept in the parse cache, so said every time).
+    const warned = new Set<string>();
+    for (const node of graph.nodes.values()) for (const w of node.recipe.warnings ?? []) warned.add(w);
+    for (const w of warned) ui.message("warning", w);
     if (listing) {
       listTasks(graph, ui);
       return 0;
@@ -132,15 +147,29 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
       for (const path of writeGraphFiles(graph, common.cwd)) ui.message("note", said[basename(path)] ?? `wrote ${path}`);
       return 0;
     }
-    if (!args.dryRun && !args.dumpSignatures) checkHostTools(graph, tasksToRun(graph), d.getVar("HOSTTOOLS_PATH") ?? process.env["PATH"] ?? "");
+    // An [interactive] task (devshell, menuconfig) takes the terminal: plain lines around it, no live display.
+    if (graph.targets.some((t) => graph.nodes.get(t)?.task.flags.interactive)) {
+      ui.close();
+      ui = createUi({ quiet: args.quiet, debug: args.debug, env: { ...process.env, TERM: "dumb" } });
+    }
+    if (args.ui === "taskexp") return await exploreTasks(graph, process.stdin, process.stdout);
+    const dumping = args.dumpSignatures !== undefined && args.dumpSignatures !== null;
+    if (!args.dryRun && !dumping) checkHostTools(graph, tasksToRun(graph), d.getVar("HOSTTOOLS_PATH") ?? process.env["PATH"] ?? "");
+    if (!dumping) ui.message("plain", buildConfigurationBanner(d, bakeVersion()));
     const stats =
-      args.dryRun || args.dumpSignatures
+      args.dryRun || dumping
         ? null
         : new BuildStats(d.getVar("BUILDSTATS_BASE") ?? join(d.getVar("TMPDIR") ?? join(config.topdir, "tmp"), "buildstats"), ui.listener);
     // BitBake sets BB_DEFAULT_UMASK in each task's process; bake's tasks share one process (and
     // bake itself creates their directories), so the build sets it process-wide, for its length.
     const umask = buildUmask(d.getVar("BB_DEFAULT_UMASK"));
     const userUmask = umask === null ? null : process.umask(umask);
+    let listener = stats?.listener ?? ui.listener;
+    if (args.eventLog !== undefined && args.eventLog !== null) {
+      const log = eventLog(args.eventLog, common.cwd, listener);
+      ui.message("note", `writing the event log to ${log.path}`);
+      listener = log.listener;
+    }
     const summary = await runBuild(graph, {
       topdir: config.topdir,
       vars: common.vars,
@@ -150,12 +179,14 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
       force: args.force,
       dryRun: args.dryRun,
       clearStamp: args.clearStamp,
-      listener: stats?.listener ?? ui.listener,
+      listener,
       interrupts: processSignals(),
       stampBase: (r) => r.stamp ?? undefined,
       sstate: sstateSettings((name) => d.getVar(name)),
       sigdata: true,
-      dumpSignatures: args.dumpSignatures !== undefined && args.dumpSignatures !== null,
+      dumpSignatures: dumping,
+      ...(args.dumpSignatures?.includes("printdiff") ? { printdiff: (lines: readonly string[]) => lines.forEach((l) => ui.message("plain", l)) } : {}),
+      setscene: args.setscene ?? "normal",
     }).finally(() => {
       if (userUmask !== null) process.umask(userUmask);
       return stats?.close();
@@ -168,7 +199,7 @@ export async function buildCommand(args: BuildArgs, common: CommonOptions): Prom
         ui.message("warning", `build report not written: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    if (args.dumpSignatures) return 0;
+    if (dumping) return 0;
     if (summary.interrupted) return 130;
     return succeeded(summary) ? 0 : 1;
   } finally {

@@ -1,4 +1,5 @@
-// `bake layers show | show-recipes | show-appends | add-layer | remove-layer` (bitbake-layers), and the
+// `bake layers show | show-recipes | show-appends | show-overlayed | show-cross-depends | create-layer |
+// add-layer | remove-layer` (bitbake-layers), and the
 // layer set-up commands from layers/layers.json (fetch | lock | status).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -7,12 +8,20 @@ import { ConfigurationError, collectRecipes, loadBuildConfiguration } from "../c
 import { parseText, type Assignment } from "../parse/index.js";
 import { BLOCK_BEGIN, BLOCK_END, runLayersSetup } from "../setup/index.js";
 import { buildDirectory, UsageError, type CommonOptions } from "./context.js";
+import { createLayer, LayerExists } from "./create-layer.js";
+import { showCrossDepends, showOverlayed } from "./layers-query.js";
+import { prepare } from "./prepare.js";
 
 const HELP = `usage: bake layers COMMAND
 
   show                      the layers of this build: name, path, priority
   show-recipes [PN…]        recipes and their versions, by layer
   show-appends              bbappends and the recipes they apply to
+  show-overlayed [-s]       recipes with versions in more than one layer (-s: the same version)
+  show-cross-depends [-f] [-i LAYER,…]
+                            dependencies of a recipe on a recipe of another layer
+  create-layer DIR [-a] [-i ID] [-p PRIORITY] [-e NAME] [-v VERSION]
+                            a new layer (conf/layer.conf, README, an example recipe); -a adds it
   add-layer DIR…            add layers to conf/bblayers.conf (checked before writing)
   remove-layer DIR|NAME…    remove layers from conf/bblayers.conf
   fetch | lock | status     check out the layers of layers/layers.json at their pinned revisions
@@ -127,6 +136,61 @@ function editLayers(common: CommonOptions, names: string[], add: boolean): numbe
   return 0;
 }
 
+async function queryLayers(command: string, argv: string[], common: CommonOptions): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { "same-version": { type: "boolean", short: "s" }, filenames: { type: "boolean", short: "f" }, ignore: { type: "string", short: "i" } },
+  });
+  const prepared = await prepare(common);
+  const dirs = prepared.config.layerDirs;
+  const lines =
+    command === "show-overlayed"
+      ? showOverlayed(prepared.recipes.infos, prepared.index, prepared.prefs, dirs, values["same-version"] ?? false)
+      : showCrossDepends(prepared.recipes.infos, prepared.index, prepared.prefs, dirs, (values.ignore ?? "").split(",").filter(Boolean), values.filenames ?? false);
+  for (const line of lines) console.log(line);
+  return 0;
+}
+
+function createLayerCommand(argv: string[], common: CommonOptions): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      "add-layer": { type: "boolean", short: "a" },
+      layerid: { type: "string", short: "i" },
+      priority: { type: "string", short: "p" },
+      "example-recipe-name": { type: "string", short: "e" },
+      "example-recipe-version": { type: "string", short: "v" },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError("create-layer wants one layer directory");
+  const config = loadBuildConfiguration({ topdir: buildDirectory(common.cwd), vars: common.vars, layersOnly: true });
+  let dir: string;
+  try {
+    dir = createLayer(
+      {
+        dir: positionals[0]!,
+        series: config.metadata.d.getVar("LAYERSERIES_CORENAMES") ?? "",
+        ...(values.layerid !== undefined ? { layerId: values.layerid } : {}),
+        ...(values.priority !== undefined ? { priority: values.priority } : {}),
+        ...(values["example-recipe-name"] !== undefined ? { exampleName: values["example-recipe-name"] } : {}),
+        ...(values["example-recipe-version"] !== undefined ? { exampleVersion: values["example-recipe-version"] } : {}),
+      },
+      common.cwd,
+    );
+  } catch (err) {
+    if (!(err instanceof LayerExists)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+  if (values["add-layer"]) {
+    const code = editLayers(common, [dir], true);
+    if (code !== 0) return code;
+    console.log(`Layer added ${dir}`);
+  } else console.log(`Add your new layer with 'bake layers add-layer ${positionals[0]}'`);
+  return 0;
+}
+
 export async function layersCommand(argv: string[], common: CommonOptions): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: { help: { type: "boolean", short: "h" } } });
   const [command, ...rest] = positionals;
@@ -141,6 +205,11 @@ export async function layersCommand(argv: string[], common: CommonOptions): Prom
       return showRecipes(common, rest);
     case "show-appends":
       return showAppends(common);
+    case "show-overlayed":
+    case "show-cross-depends":
+      return queryLayers(command, argv.slice(argv.indexOf(command) + 1), common);
+    case "create-layer":
+      return createLayerCommand(argv.slice(argv.indexOf(command) + 1), common);
     case "add-layer":
       return editLayers(common, rest, true);
     case "remove-layer":

@@ -1,10 +1,10 @@
 // bake's command line: `bake [options] TARGET…` and the `bake SUBCOMMAND …` family.
 //
-// Only node's own modules and ./options.js are loaded up front: each command imports the stages it
+// Only node's own modules, ./options.js and ./build-options.js are loaded up front: each command imports the stages it
 // needs when it runs, so `bake --help` and `bake --version` load nothing of the pipeline.
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { passthroughVariables, UsageError, type CommonOptions } from "./options.js";
+import { bakeVersion, buildOptions, confFileVariables, FatalOptionError } from "./build-options.js";
 
 /** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
 export const EXIT_FAILURE = 1;
@@ -17,33 +17,46 @@ Build TARGETs (recipes) with the configuration of the build directory (the neare
 holding conf/bblayers.conf, from the current directory upwards).
 
 options:
+  -s, --show-versions  show the latest and the preferred version of every recipe
+  -e, --environment    print the finalised environment of TARGET (or the configuration), with history
+  -g, --graphviz       write task-depends.dot and pn-buildlist (BitBake's formats) and
+                       task-depends.json, and stop
+  -u, --ui UI          knotty (default) or taskexp (a text-mode task dependency explorer)
+      --version        print bake's version
   -c, --cmd TASK       run TASK of each target (default BB_DEFAULT_TASK); -c listtasks lists them
   -f, --force          run the target tasks even if their stamps are current
   -C, --clear-stamp T  invalidate task T (or T1,T2) of the targets, then run the default task
-  -k, --continue       go on with what does not depend on a failure
-  -n, --dry-run        go through the motions without running anything
-  -p, --parse-only     parse every recipe and stop
-  -g, --graphviz       write task-depends.dot and pn-buildlist (BitBake's formats) and
-                       task-depends.json, and stop
       --runall T       also run task T of every recipe in the targets' graph
       --runonly T      run only task T (and what it needs) of every recipe in the graph
-  -q, --quiet          plain output: warnings, errors and the summary only
-  -e, --environment    print the finalised environment of TARGET (or the configuration), with history
+      --no-setscene    restore nothing from shared state; earlier restores do not count: build it all
+      --skip-setscene  restore nothing from shared state; what earlier builds restored stays done
+      --setscene-only  restore from shared state and run nothing else
+  -n, --dry-run        go through the motions without running anything
+  -p, --parse-only     parse every recipe and stop
+  -k, --continue       go on with what does not depend on a failure
+  -S, --dump-signatures none|printdiff
+                       write the signature data of every task (beside its stamp) and stop;
+                       printdiff also says where and why the signatures differ from the most
+                       recent ones recorded
   -b, --buildfile FILE use this recipe file instead of looking TARGET up
-  -S, --dump-signatures none
-                       write the signature data of every task (beside its stamp) and stop
-  -v, --verbose        trace shell tasks into their logs (set -x; BB_VERBOSE_LOGS = "1")
   -D, --debug          also print the recipe and task of every noexec and current task
+  -v, --verbose        trace shell tasks into their logs (set -x; BB_VERBOSE_LOGS = "1")
+  -q, --quiet          plain output: warnings, errors and the summary only
+  -w, --write-log FILE write every build event to FILE, one JSON object a line ('' names it
+                       bake_eventlog_<time>.json; default $BBEVENTLOG)
+  -r, --read FILE      read FILE before conf/bblayers.conf (also $BBPRECONF)
+  -R, --postread FILE  read FILE after conf/bake.conf (also $BBPOSTCONF)
+  -I, --ignore-deps N  take N as provided (ASSUME_PROVIDED += N)
+  -h, --help           this help
 
 Variables named in BB_ENV_PASSTHROUGH_ADDITIONS (and MACHINE, DISTRO, DL_DIR, SSTATE_DIR,
 SSTATE_MIRRORS, BB_NO_NETWORK, BB_NUMBER_THREADS, TMPDIR, … by default) are taken from the
 environment: \`MACHINE=qemuarm64 bake -e\`.
-  -h, --help           this help
-      --version        bake's version
 
 subcommands:
   getvar [-r RECIPE] VAR [--value [-f F] [-u]]  one variable, with its history (bitbake-getvar)
-  layers show|show-recipes|show-appends|add-layer|remove-layer|fetch|lock|status
+  layers show|show-recipes|show-appends|show-overlayed|show-cross-depends|create-layer|
+         add-layer|remove-layer|fetch|lock|status
   hashserv --bind ADDR --db DIR [--read-only]  a hash-equivalence server
   sstate keygen|verify|attest|prune|push|serve  signing keys, the shared-state cache, publishing it
   diffsigs A B | -t RECIPE TASK               why two signatures of a task differ
@@ -68,9 +81,18 @@ async function bake(argv: string[], cwd: string): Promise<number> {
       quiet: { type: "boolean", short: "q" },
       environment: { type: "boolean", short: "e" },
       buildfile: { type: "string", short: "b" },
-      "dump-signatures": { type: "string", short: "S" },
+      "dump-signatures": { type: "string", short: "S", multiple: true },
       verbose: { type: "boolean", short: "v", multiple: true },
       debug: { type: "boolean", short: "D", multiple: true },
+      "show-versions": { type: "boolean", short: "s" },
+      ui: { type: "string", short: "u" },
+      "no-setscene": { type: "boolean" },
+      "skip-setscene": { type: "boolean" },
+      "setscene-only": { type: "boolean" },
+      "write-log": { type: "string", short: "w" },
+      read: { type: "string", short: "r", multiple: true },
+      postread: { type: "string", short: "R", multiple: true },
+      "ignore-deps": { type: "string", short: "I", multiple: true },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
     },
@@ -80,11 +102,14 @@ async function bake(argv: string[], cwd: string): Promise<number> {
     return 0;
   }
   if (values.version) {
-    process.stdout.write(`bake ${version()}\n`);
+    process.stdout.write(`bake Build Tool version ${bakeVersion()}\n`);
     return 0;
   }
+  if (values.quiet && values.verbose) throw new UsageError("error: options --quiet and --verbose are mutually exclusive");
+  if (values.quiet && values.debug) throw new UsageError("error: options --quiet and --debug are mutually exclusive");
+  const options = buildOptions(values, process.env);
   // -v traces shell tasks into their logs (BB_VERBOSE_LOGS, as BitBake's -v).
-  const vars = passthroughVariables(process.env);
+  const vars = { ...passthroughVariables(process.env), ...confFileVariables(values.read ?? [], values.postread ?? [], process.env, cwd) };
   const common = { cwd, vars: values.verbose ? { ...vars, BB_VERBOSE_LOGS: "1" } : vars };
   if (values.environment) {
     if (positionals.length > 1) throw new UsageError("-e shows one recipe at a time");
@@ -110,16 +135,10 @@ async function bake(argv: string[], cwd: string): Promise<number> {
       runonly: values.runonly ?? [],
       quiet: values.quiet ?? false,
       debug: (values.debug?.length ?? 0) > 0,
-      dumpSignatures: values["dump-signatures"] ?? null,
+      ...options,
     },
     common,
   );
-}
-
-/** bake's version, from its package.json. */
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
 }
 
 /**
@@ -148,6 +167,10 @@ async function report(err: unknown): Promise<number> {
   if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
     console.error(`bake: ${err.message}`);
     return EXIT_USAGE;
+  }
+  if (err instanceof FatalOptionError) {
+    console.error(err.message);
+    return EXIT_FAILURE;
   }
   const { MetadataError } = await import("../parse/index.js");
   if (err instanceof MetadataError) {

@@ -2,7 +2,7 @@
 // layer's conf/layer.conf, then conf/bake.conf along BBPATH, then the base class and INHERIT.
 import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { DataStore } from "../data/index.js";
 import { evaluateFile, inheritConfigurationClasses, layerLanguages, Metadata, MetadataFiles, which } from "../evaluate/index.js";
 import { firePythonEvent } from "../python/index.js";
@@ -29,7 +29,12 @@ export function findTopdir(start: string): string | null {
 
 export interface LoadOptions {
   readonly topdir: string;
-  /** Set before anything is read (variables passed through from the environment). */
+  /**
+   * Set before anything is read (variables passed through from the environment). BBPRECONF and
+   * BBPOSTCONF (`bake -r`/`-R`, BitBake's environment variables of those names) list files read
+   * before conf/bblayers.conf and after conf/bake.conf; being variables, they reach every worker
+   * that loads the configuration again and the parse cache's key.
+   */
   readonly vars?: Readonly<Record<string, string>>;
   readonly files?: MetadataFiles;
   /** Stop after the layers (for `bake layers …`). */
@@ -48,6 +53,18 @@ function expandReference(d: DataStore, name: string, file: string): void {
   }
 }
 
+/** A `-r`/`-R` file: absolute, else relative to the build directory, else along BBPATH (as BitBake's parse_config_file). */
+function extraConfFile(topdir: string, d: DataStore, file: string, variable: string): string {
+  if (isAbsolute(file)) {
+    if (existsSync(file)) return file;
+  } else {
+    if (existsSync(join(topdir, file))) return join(topdir, file);
+    const found = which(d.getVar("BBPATH") ?? "", file).found;
+    if (found !== null) return found;
+  }
+  throw new ConfigurationError(`configuration file ${file} (${variable === "BBPRECONF" ? "-r" : "-R"}, ${variable}) not found`, file);
+}
+
 export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   const files = opts.files ?? new MetadataFiles();
   const ev = { files };
@@ -60,6 +77,8 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   if (!existsSync(bblayers)) {
     throw new ConfigurationError(`no conf/bblayers.conf in ${topdir}: run bake from a build directory (or the repository root)`);
   }
+  const extraFiles = (name: string) => (opts.vars?.[name] ?? "").split(/\s+/).filter(Boolean).map((f) => extraConfFile(topdir, d, f, name));
+  for (const f of extraFiles("BBPRECONF")) evaluateFile(f, m, ev, true);
   evaluateFile(bblayers, m, ev, true);
   const layerDirs = (d.getVar("BBLAYERS") ?? "")
     .split(/\s+/)
@@ -113,6 +132,7 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
     const mainConf = which(d.getVar("BBPATH")!, confName).found;
     if (mainConf === null) throw new ConfigurationError(`${confName} not found along BBPATH: is meta-core (or openembedded-core's meta) in BBLAYERS?`);
     evaluateFile(mainConf, m, ev, true);
+    for (const f of extraFiles("BBPOSTCONF")) evaluateFile(f, m, ev, true);
     inheritConfigurationClasses(m, files);
     if (m.handlers.length > 0) firePythonEvent("ConfigParsed", [], d, m.handlers);
   }

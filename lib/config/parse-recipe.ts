@@ -2,6 +2,7 @@
 // configuration. This runs in parse workers; the configuration is loaded once per worker.
 import type { MetadataFiles } from "../evaluate/index.js";
 import { parseRecipeVariants, type Metadata } from "../evaluate/index.js";
+import { takeJsMessages } from "../data/index.js";
 import { recipeInfo, type RecipeInfo } from "./recipe-info.js";
 
 export interface RecipeParseResult {
@@ -21,9 +22,12 @@ export function parseRecipeFile(
   appends: readonly string[],
   layerPriority: number,
 ): RecipeParseResult {
+  takeJsMessages();
   const variants = parseRecipeVariants(config, file, appends, files);
   // Records first: computing basehashes expands values, and an inline function may read a file then.
-  const infos = variants.map((v) => recipeInfo(v, file, layerPriority));
+  const records = variants.map((v) => recipeInfo(v, file, layerPriority));
+  const said = [...new Set(takeJsMessages().filter((m) => m.level === "warn" || m.level === "error").map((m) => m.text))];
+  const infos = said.length > 0 ? records.map((info) => ({ ...info, warnings: said })) : records;
   const inputs = new Set<string>(appends);
   for (const v of variants) {
     for (const f of v.metadata.files) if (!config.files.has(f)) inputs.add(f);

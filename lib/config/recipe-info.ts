@@ -10,7 +10,7 @@ export const TASK_FLAGS = [
   "depends", "rdepends", "deptask", "rdeptask", "recrdeptask", "recideptask", "mcdepends",
   "noexec", "nostamp", "fakeroot", "umask", "dirs", "cleandirs", "network", "lockfiles",
   "sstate", "sstate-inputdirs", "sstate-outputdirs", "sstate-plaindirs", "stamp-extra-info", "file-checksums", "doc",
-  "hashclosure",
+  "hashclosure", "interactive",
 ] as const;
 
 export interface TaskInfo {
@@ -21,6 +21,8 @@ export interface TaskInfo {
   readonly flags: Readonly<Partial<Record<(typeof TASK_FLAGS)[number], string>>>;
   /** Hash of the task's code and the values it uses (see lib/signature). */
   readonly basehash: string;
+  /** The task's functions (prefuncs, itself, postfuncs) written in Python, which bake cannot run: known at -n already. */
+  readonly pythonFuncs?: readonly string[];
 }
 
 export interface RecipeInfo {
@@ -46,6 +48,8 @@ export interface RecipeInfo {
   readonly skipped: string | null;
   /** ${STAMP}: where the recipe's stamps live, known without parsing it again. */
   readonly stamp: string | null;
+  /** What the recipe's parse-time code warned about (bb.warn, bb.error): shown when a build uses the recipe, cached or not. */
+  readonly warnings?: readonly string[];
   /** HOSTTOOLS: the build host's programs the recipe's tasks run, checked before a build starts. */
   readonly hostTools: readonly string[];
   readonly tasks: readonly TaskInfo[];
@@ -111,7 +115,9 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
       const value = d.getVarFlag(t.name, flag);
       if (value !== null) flags[flag] = value;
     }
-    return { name: t.name, after: t.after, flags, basehash: computeBaseHash(deps.get(t.name)!) };
+    const funcs = [...(d.getVarFlag(t.name, "prefuncs") ?? "").split(/\s+/), t.name, ...(d.getVarFlag(t.name, "postfuncs") ?? "").split(/\s+/)];
+    const pythonFuncs = funcs.filter((f) => f !== "" && Boolean(d.getVarFlag(f, "python", false)));
+    return { name: t.name, after: t.after, flags, basehash: computeBaseHash(deps.get(t.name)!), ...(pythonFuncs.length > 0 ? { pythonFuncs } : {}) };
   });
   const provides = [pn, ...words(d, "PROVIDES").filter((p) => p !== pn)];
   return {

@@ -7,5 +7,5 @@ export {
   runtimeProvider,
   type ProviderPreferences,
 } from "./providers.js";
-export { buildTaskGraph, DependencyLoop, UnknownTask, type GraphOptions, type Target } from "./taskgraph.js";
-export { pnBuildlist, taskDependsDot, taskDependsJson, writeGraphFiles } from "./output.js";
+export { assumedProvided, buildTaskGraph, DependencyLoop, UnknownTask, type GraphOptions, type Target } from "./taskgraph.js";
+export { pepvpr, pnBuildlist, taskDependsDot, taskDependsJson, writeGraphFiles } from "./output.js";

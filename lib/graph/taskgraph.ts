@@ -24,6 +24,16 @@ export interface GraphOptions {
   readonly runonly?: readonly string[];
   /** `-b FILE`: the recipe's own tasks only; dependencies on other recipes are not followed. */
   readonly standalone?: boolean;
+  /**
+   * ASSUME_PROVIDED plus `-I`: build and runtime names taken as already there (BitBake's
+   * ignored_dependencies: a name, or a regular expression when it starts with ^ or ends with $).
+   */
+  readonly assumeProvided?: readonly string[];
+}
+
+/** BitBake's re_match_strings: whether `name` is one of `patterns` (regular expressions anchored at the start). */
+export function assumedProvided(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => (p.startsWith("^") || p.endsWith("$") ? new RegExp(p.startsWith("^") ? p : `^(?:${p})`).test(name) : p === name));
 }
 
 export class DependencyLoop extends Error {
@@ -54,7 +64,12 @@ class GraphBuilder {
     private readonly index: RecipeIndex,
     private readonly prefs: ProviderPreferences,
     private readonly standalone: boolean,
+    private readonly assumed: readonly string[] = [],
   ) {}
+
+  private needed(name: string): boolean {
+    return this.assumed.length === 0 || !assumedProvided(name, this.assumed);
+  }
 
   private provider(name: string, runtime: boolean, from: RecipeInfo | null): RecipeInfo {
     const r = runtime ? runtimeProvider(this.index, name, this.prefs) : buildProvider(this.index, name, this.prefs);
@@ -81,7 +96,7 @@ class GraphBuilder {
 
   /** Direct build and runtime dependencies of a recipe, as recipes. */
   private buildDeps(r: RecipeInfo): RecipeInfo[] {
-    return this.cached("build", r, () => r.depends.map((d) => this.provider(d, false, r)));
+    return this.cached("build", r, () => r.depends.filter((d) => this.needed(d)).map((d) => this.provider(d, false, r)));
   }
 
   private runtimeDeps(r: RecipeInfo): RecipeInfo[] {
@@ -95,7 +110,7 @@ class GraphBuilder {
       for (const n of r.rrecommends[pkg] ?? []) names.add(n);
     }
     // A recipe's own packages depending on each other is not a dependency on another recipe.
-    return [...names].filter((n) => !r.packages.includes(n)).map((n) => this.provider(n, true, r));
+    return [...names].filter((n) => !r.packages.includes(n) && this.needed(n)).map((n) => this.provider(n, true, r));
   }
 
   /** Every recipe reachable from `r` through DEPENDS and RDEPENDS (r itself excluded). */
@@ -137,6 +152,7 @@ class GraphBuilder {
     }
     for (const entry of words(task.flags.depends)) {
       const colon = entry.lastIndexOf(":");
+      if (!this.needed(entry.slice(0, colon))) continue;
       const dep = this.provider(entry.slice(0, colon), false, r);
       const name = entry.slice(colon + 1);
       if (!hasTask(dep, name)) throw new UnknownTask(`${r.pn}:${taskName}[depends] names ${entry}, but ${dep.pn} has no task ${name}`);
@@ -201,7 +217,7 @@ export function buildTaskGraph(
   targets: readonly Target[],
   opts: GraphOptions = {},
 ): TaskGraph {
-  const b = new GraphBuilder(index, prefs, opts.standalone ?? false);
+  const b = new GraphBuilder(index, prefs, opts.standalone ?? false, opts.assumeProvided ?? []);
   const wanted: TaskId[] = [];
   const targetRecipes = targets.map((t) => ({ recipe: b.targetRecipe(t.name), task: t.task }));
   const runonly = opts.runonly ?? [];

@@ -42,7 +42,17 @@ export interface BuildOptions {
   readonly sigdata?: boolean;
   /** `bake -S`: write the signature data of every task, run nothing. */
   readonly dumpSignatures?: boolean;
+  /** `-S printdiff`: also say where the current signatures start to differ from the nearest ones recorded. */
+  readonly printdiff?: (lines: readonly string[]) => void;
+  /**
+   * BitBake's setscene switches: `none` (--no-setscene: restore nothing, and a restore of an earlier
+   * build does not count as done), `skip` (--skip-setscene: restore nothing, earlier restores stay
+   * done), `only` (--setscene-only: restore, run nothing else); default `normal`.
+   */
+  readonly setscene?: SetsceneMode;
 }
+
+export type SetsceneMode = "normal" | "none" | "skip" | "only";
 
 export class StampBaseMissing extends Error {
   constructor(readonly recipeId: string) {
@@ -165,8 +175,9 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
       note,
       onSetscene: (node, result, elapsedMs) =>
         opts.listener?.({ type: "Setscene", node, result, unihash: session!.signatures.unihashOf(node.id), elapsedMs }),
-      sstate: opts.dryRun || opts.dumpSignatures ? null : (opts.sstate ?? null),
+      sstate: opts.dryRun || (opts.dumpSignatures && !opts.printdiff) ? null : (opts.sstate ?? null),
       sigdata: opts.sigdata ?? false,
+      setsceneStamps: opts.setscene !== "none",
       request,
       taint: (id) => {
         if (taints.has(id)) return taints.get(id)!;
@@ -185,14 +196,25 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
     const sstate = session;
     const stamps = sstate.stamps;
     if (opts.dumpSignatures) {
+      // printdiff needs the previous signature data as it was: find it before writing the new.
+      const roots = opts.printdiff ? await sstate.invalidRoots() : [];
       const written = await sstate.writeSigData(nodes);
       note("note", `wrote the signature data of ${written} tasks beside their stamps`);
+      if (opts.printdiff) opts.printdiff(sstate.printdiff(roots));
       return { total: set.size, ran: 0, current: 0, failed: 0, notRun: 0, unstarted: set.size, interrupted: false, failures: [] };
     }
-    await sstate.setscene();
+    const setscene = opts.setscene ?? "normal";
+    if (setscene === "normal" || setscene === "only") await sstate.setscene();
+    else if (setscene === "skip") sstate.keepEarlierRestores();
+    // --setscene-only: what was restored (and what that made unnecessary) or is current, nothing else.
+    const queued = setscene === "only" ? new Set([...set].filter((id) => sstate.covers(graph.nodes.get(id)!))) : set;
 
     const execute = async (node: TaskNode, signal: AbortSignal): Promise<TaskOutcome> => {
-      if (opts.dryRun) return { ok: true };
+      if (opts.dryRun) {
+        // What would fail at once when run fails the dry run too, naming the task.
+        const python = isSet(node.task.flags.noexec) ? undefined : node.task.pythonFuncs?.[0];
+        return python === undefined ? { ok: true } : { ok: false, failure: { reason: "python-function", func: python, log: null } };
+      }
       // Made unnecessary by a restore after it was queued: nothing to run, nothing to stamp.
       if (sstate.unneeded(node)) return { ok: true };
       sstate.taskStarted(node.id);
@@ -231,7 +253,7 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
       return { ok: true };
     };
 
-    return await runQueue(graph, set, {
+    return await runQueue(graph, queued, {
       threads: opts.threads,
       keepGoing: opts.keepGoing ?? false,
       execute,

@@ -18,6 +18,7 @@ import {
 import { join } from "node:path";
 import { runJs, setJsMessageHandler, type DataStore } from "../data/index.js";
 import { supervised, SUPERVISED_STDIN, type FetchEvent } from "../fetch/index.js";
+import { isSet } from "./stamps.js";
 import type { TaskFailure, TaskOutcome } from "./events.js";
 import { mayUseNetwork, shellCommand } from "./network.js";
 import { exportedVariables, functionKind, shellScript } from "./script.js";
@@ -187,12 +188,15 @@ async function runShellFunction(d: DataStore, func: string, cwd: string, run: Fu
   const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     // Its own process group (detached) so that a second Ctrl-C can kill the whole task, and a
     // first one, sent by the terminal to bake's group, does not reach it; supervised, so that
-    // the group dies with bake however bake ends.
-    const child = spawn(command.file, command.args, {
+    // the group dies with bake however bake ends. An [interactive] task (devshell, menuconfig)
+    // instead has bake's terminal, in bake's process group (a background group could not read
+    // the terminal), and so needs no supervisor: it ends with the terminal.
+    const interactive = run.isTask && isSet(d.getVarFlag(func, "interactive") ?? undefined);
+    const child = spawn(interactive ? shell.file : command.file, interactive ? shell.args : command.args, {
       cwd,
       env: Object.fromEntries(exported.vars),
-      stdio: [SUPERVISED_STDIN, run.fd, run.fd],
-      detached: true,
+      stdio: interactive ? "inherit" : [SUPERVISED_STDIN, run.fd, run.fd],
+      detached: !interactive,
     });
     let killTimer: NodeJS.Timeout | undefined;
     const kill = () => {

@@ -5,7 +5,8 @@
 // scenequeue update): their dependencies, if not started, are then no longer needed.
 import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
 import type { SetsceneResult } from "./events.js";
-import { FileChecksumCache, parseFileChecksums, sigDataPath, type SigDataDep } from "../signature/index.js";
+import { existsSync } from "node:fs";
+import { compareSigData, FileChecksumCache, findSigData, parseFileChecksums, readSigData, sigDataPath, type SigDataDep } from "../signature/index.js";
 import type { RecipeInfo } from "../config/index.js";
 import { HashEquivalence } from "./hash-equivalence.js";
 import { planSetscene, type SstateState } from "./setscene.js";
@@ -29,6 +30,8 @@ export interface SessionOptions {
   /** Write signature data for each task that runs (needs `request`). */
   readonly sigdata?: boolean;
   readonly request?: (recipe: RecipeInfo) => RecipeRequest;
+  /** Whether setscene stamps of earlier builds count as done (not with --no-setscene). */
+  readonly setsceneStamps?: boolean;
 }
 
 export interface SetsceneCounts {
@@ -75,7 +78,7 @@ export class SstateSession {
       asksServer: (node) => isSstateTask(node),
       ...(equivalence ? { lookup: (qs) => this.lookup(equivalence, qs) } : {}),
     });
-    this.stamps = new StampSet(o.bases, (id) => this.signatures.unihashOf(id));
+    this.stamps = new StampSet(o.bases, (id) => this.signatures.unihashOf(id), o.setsceneStamps ?? true);
   }
 
   static async open(o: SessionOptions): Promise<SstateSession> {
@@ -141,6 +144,17 @@ export class SstateSession {
     this.o.note("note", summaryLine(this.counts));
     await this.planAndRestore();
     return this.counts;
+  }
+
+  /**
+   * --skip-setscene: restore nothing, but what earlier builds restored (a setscene stamp for its
+   * signature) stays done, and what only it needed is not run (BitBake skips those setscene tasks
+   * as covered).
+   */
+  keepEarlierRestores(): void {
+    for (const n of [...this.o.set].map((id) => this.node(id)).filter(isSstateTask)) this.state.set(n.id, this.stamps.hasStamp(n) ? "done" : "missing");
+    const plan = planSetscene(this.o.graph, this.o.set, { isSstate: isSstateTask, sstate: (id) => this.state.get(id) ?? "missing" });
+    this.covered = plan.covered;
   }
 
   /** Plan, restore what the plan says, and plan again while restores are refused. */
@@ -218,6 +232,79 @@ export class SstateSession {
     const current = this.restored.has(node.id) || this.covered.has(node.id) || this.stamps.isCurrent(node, ranDeps);
     if (current) this.finished.add(node.id);
     return current;
+  }
+
+  /** Restored, made unnecessary by a restore, or stamped for its signature (--setscene-only keeps these). */
+  covers(node: TaskNode): boolean {
+    return this.restored.has(node.id) || this.covered.has(node.id) || this.stamps.hasStamp(node);
+  }
+
+  /**
+   * -S printdiff, BitBake's print_diffscenetasks: the tasks where the build stops being reusable.
+   * From each target, follow dependencies through tasks that are valid (stamped for their
+   * signature, or an sstate task whose object is available) until an invalid one; there, the
+   * invalid tasks whose own dependencies are all valid are where the differences start.
+   */
+  async invalidRoots(): Promise<TaskNode[]> {
+    const nodes = [...this.o.set].map((id) => this.node(id));
+    const noexec = new Set(nodes.filter((n) => isSet(n.task.flags.noexec)).map((n) => n.id));
+    const sstateTasks = nodes.filter((n) => isSstateTask(n) && !noexec.has(n.id) && !this.stamps.hasStamp(n));
+    const found = this.shared ? await this.shared.availability(sstateTasks.map((node) => ({ node, unihash: this.signatures.unihashOf(node.id) }))) : new Map();
+    const valid = new Set(nodes.filter((n) => !noexec.has(n.id) && (this.stamps.hasStamp(n) || (found.get(n.id) ?? "missing") !== "missing")).map((n) => n.id));
+    const deps = (id: TaskId) => this.node(id).deps.filter((d) => this.o.set.has(d));
+    const roots = new Set<TaskId>();
+    const rootsBelow = (id: TaskId, seen: Set<TaskId>): void => {
+      const invalidDeps = deps(id).filter((d) => !valid.has(d));
+      for (const d of invalidDeps) {
+        if (seen.has(d)) continue;
+        seen.add(d);
+        rootsBelow(d, seen);
+      }
+      if (invalidDeps.length === 0 && !noexec.has(id)) roots.add(id);
+    };
+    const visited = new Set<TaskId>();
+    let frontier = this.o.graph.targets.filter((t) => this.o.set.has(t));
+    while (frontier.length > 0) {
+      const next: TaskId[] = [];
+      for (const id of frontier) {
+        if (visited.has(id)) continue;
+        visited.add(id);
+        if (!valid.has(id) && !noexec.has(id)) {
+          rootsBelow(id, new Set());
+          continue;
+        }
+        // A valid sstate task is restored as a whole: what it was built from does not matter.
+        if (valid.has(id) && isSstateTask(this.node(id))) continue;
+        next.push(...deps(id));
+      }
+      frontier = next;
+    }
+    return [...roots].map((id) => this.node(id));
+  }
+
+  /**
+   * For each root of -S printdiff, BitBake's report: the hash needed, the most recent other
+   * signature data recorded for the task (beside its stamps), and why they differ (diffsigs).
+   */
+  printdiff(roots: readonly TaskNode[]): string[] {
+    if (roots.length === 0) return [];
+    const out = ["The differences between the current build and any cached tasks start at the following tasks:", ...roots.map((n) => `${n.recipeId}:${n.task.name}`)];
+    for (const node of roots) {
+      const base = this.o.bases.get(node.recipeId);
+      const unihash = this.signatures.unihashOf(node.id);
+      if (!base) continue;
+      const current = sigDataPath(base, node.task.name, unihash);
+      const others = findSigData(base, node.task.name).filter((p) => p !== current);
+      if (others.length === 0 || !existsSync(current)) {
+        out.push("", `Task ${pnTask(node)} couldn't be used from the cache because:`, `  We need hash ${unihash}, and no other signature data of the task was found`);
+        continue;
+      }
+      const previous = others[0]!;
+      const previousHash = previous.slice(previous.lastIndexOf(".") + 1);
+      const lines = compareSigData(readSigData(previous), readSigData(current));
+      out.push("", `Task ${pnTask(node)} couldn't be used from the cache because:`, `  We need hash ${unihash}, most recent matching task was ${previousHash}`, ...lines.map((l) => `  ${l}`));
+    }
+    return out;
   }
 
   /** Restored, or covered by a restore decided after the scheduler had queued it. */

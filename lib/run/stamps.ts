@@ -73,6 +73,8 @@ export class StampSet {
     /** `${STAMP}` of each recipe id. */
     private readonly bases: ReadonlyMap<string, string>,
     private readonly unihash: (id: TaskId) => UniHash,
+    /** Whether a restore (setscene stamp) counts as done: not with --no-setscene. */
+    private readonly setsceneCounts = true,
   ) {}
 
   hash(node: TaskNode): UniHash {
@@ -109,7 +111,7 @@ export class StampSet {
   /** A stamp (or, for an sstate task, a setscene stamp) for the current signature exists. */
   hasStamp(node: TaskNode): boolean {
     if (isSet(node.task.flags.nostamp)) return false;
-    return existsSync(this.path(node)) || (isSet(node.task.flags.sstate) && existsSync(this.setscenePath(node)));
+    return existsSync(this.path(node)) || (this.setsceneCounts && isSet(node.task.flags.sstate) && existsSync(this.setscenePath(node)));
   }
 
   /** Record success; older stamps of the task (other signatures) are removed, as make_stamp does. */

@@ -1,6 +1,6 @@
 # The class every recipe inherits (from the configuration): the standard tasks, from fetching
 # the sources to installing the result, and the shell helpers recipes use.
-inherit logging sstate staging
+inherit logging sstate staging devshell
 
 # ---- fetch, unpack, patch ---------------------------------------------------------------------
 
@@ -117,6 +117,17 @@ js () {
     const host = d.getVar('COMPATIBLE_HOST');
     if (host && !new RegExp(`^(?:${host})`).test(d.getVar('TARGET_SYS') || '')) {
         throw new bb.parse.SkipRecipe(`incompatible with host ${d.getVar('TARGET_SYS')} (not in COMPATIBLE_HOST)`);
+    }
+}
+
+# S = "${WORKDIR}" was how older recipes built loose file:// sources in place; they are unpacked
+# into ${UNPACKDIR} now (OE's insane.bbclass refuses the setting), so such a recipe would compile
+# in an empty directory. Said at parse time, and again whenever a build uses the recipe.
+js () {
+    const s = d.getVar('S');
+    const uris = (d.getVar('SRC_URI') || '').split(/\s+/);
+    if (s && s === d.getVar('WORKDIR') && uris.some((u) => u.startsWith('file://'))) {
+        bb.warn(`${d.getVar('PN')}: S = "\${WORKDIR}", but file:// sources are unpacked into UNPACKDIR (${d.getVar('UNPACKDIR')}), not into S: set S = "\${UNPACKDIR}"`);
     }
 }
 

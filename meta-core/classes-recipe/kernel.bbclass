@@ -4,6 +4,9 @@
 # with a stable ${KERNEL_IMAGETYPE} link. Not packaged: images boot it from the deploy directory.
 # sde_load and the other reproducibility helpers come from reproducible.bbclass (global, with package).
 
+inherit menuconfig
+MENUCONFIG_MAKE = "kernel_make"
+
 PROVIDES += "virtual/kernel"
 KERNEL_IMAGETYPE ?= "bzImage"
 KERNEL_CONFIG_BASE ?= "tinyconfig"

@@ -42,6 +42,10 @@ do_configure() {
 	done
 }
 
+# bake -c menuconfig busybox: busybox's Kconfig menu on the configuration above.
+inherit menuconfig
+MENUCONFIG_MAKE = "oe_runmake ${BUSYBOX_MAKE}"
+
 do_compile() {
 	sde_load
 	export CFLAGS="${CFLAGS} ${DEBUG_PREFIX_MAP}"
