@@ -6,6 +6,7 @@
 //   compare  bake against BitBake on a generated 2,000-recipe layer: cold and warm parse, -e RECIPE;
 //            `--against-bitbake DIR` (a BitBake checkout) adds BitBake's figures and the ratios;
 //            without it, bake's figures only (see bench-bitbake.ts)
+//   scheduler  noexec and shell `true` tasks per second through a whole build (see bench-scheduler.ts)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,7 @@ import { runBuild } from "../lib/run/index.js";
 import { generateCorpus } from "./gen-corpus.js";
 import { benchRestore, benchSetscene, benchSignatures } from "./bench-setscene.js";
 import { benchCompare } from "./bench-bitbake.js";
+import { benchScheduler } from "./bench-scheduler.js";
 
 const RECIPES = Number(process.env.BAKE_BENCH_RECIPES ?? 5000);
 
@@ -97,6 +99,7 @@ const sections: Record<string, (build: string) => void | Promise<void>> = {
 /** Sections that generate what they measure themselves (no shared 5,000-recipe corpus). */
 const selfContained: Record<string, (bitbakeDir: string | null) => Promise<void>> = {
   compare: benchCompare,
+  scheduler: () => benchScheduler(),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -226,7 +226,7 @@ export class Signatures {
       const next: TaskId[] = [];
       for (const id of pending) {
         const node = this.graph.nodes.get(id)!;
-        if (node.deps.some((d) => waiting.has(d))) {
+        if (waiting.size > 0 && node.deps.some((d) => waiting.has(d))) {
           waiting.add(id);
           next.push(id);
           continue;
