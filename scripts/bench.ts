@@ -3,6 +3,10 @@
 //   cooker  cold parse (workers, empty cache), warm parse (cache), task graph of every recipe,
 //           and a no-op run of the whole graph with every task noexec
 //   signatures, setscene, restore: see bench-setscene.ts
+//   compare  bake against BitBake on a generated 2,000-recipe layer: cold and warm parse, -e RECIPE;
+//            `--against-bitbake DIR` (a BitBake checkout) adds BitBake's figures and the ratios;
+//            without it, bake's figures only (see bench-bitbake.ts)
+//   scheduler  noexec and shell `true` tasks per second through a whole build (see bench-scheduler.ts)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +17,8 @@ import { buildTaskGraph, RecipeIndex } from "../lib/graph/index.js";
 import { runBuild } from "../lib/run/index.js";
 import { generateCorpus } from "./gen-corpus.js";
 import { benchRestore, benchSetscene, benchSignatures } from "./bench-setscene.js";
+import { benchCompare } from "./bench-bitbake.js";
+import { benchScheduler } from "./bench-scheduler.js";
 
 const RECIPES = Number(process.env.BAKE_BENCH_RECIPES ?? 5000);
 
@@ -90,22 +96,43 @@ const sections: Record<string, (build: string) => void | Promise<void>> = {
   restore: benchRestore,
 };
 
+/** Sections that generate what they measure themselves (no shared 5,000-recipe corpus). */
+const selfContained: Record<string, (bitbakeDir: string | null) => Promise<void>> = {
+  compare: benchCompare,
+  scheduler: () => benchScheduler(),
+};
+
 async function main(argv: string[]): Promise<number> {
-  const wanted = argv.length > 0 ? argv : Object.keys(sections);
-  const unknown = wanted.filter((s) => !(s in sections));
+  const at = argv.indexOf("--against-bitbake");
+  let bitbakeDir: string | null = null;
+  if (at >= 0) {
+    bitbakeDir = argv[at + 1] ?? null;
+    if (bitbakeDir === null || bitbakeDir.startsWith("-")) {
+      console.error("--against-bitbake needs the path of a BitBake checkout");
+      return 2;
+    }
+    argv = [...argv.slice(0, at), ...argv.slice(at + 2)];
+    if (argv.length === 0) argv = ["compare"];
+  }
+  const wanted = argv.length > 0 ? argv : [...Object.keys(sections), ...Object.keys(selfContained)];
+  const unknown = wanted.filter((s) => !(s in sections) && !(s in selfContained));
   if (unknown.length > 0) {
-    console.error(`unknown section(s) ${unknown.join(", ")}; sections: ${Object.keys(sections).join(", ")}`);
+    console.error(`unknown section(s) ${unknown.join(", ")}; sections: ${[...Object.keys(sections), ...Object.keys(selfContained)].join(", ")}`);
     return 2;
   }
-  const dir = mkdtempSync(join(tmpdir(), "bake-bench-"));
-  try {
-    const t0 = process.hrtime.bigint();
-    const { build } = generateCorpus(dir, RECIPES);
-    console.log(`corpus: ${RECIPES} recipes generated in ${seconds(t0).toFixed(1)} s`);
-    for (const s of wanted) await sections[s]!(build);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const shared = wanted.filter((s) => s in sections);
+  if (shared.length > 0) {
+    const dir = mkdtempSync(join(tmpdir(), "bake-bench-"));
+    try {
+      const t0 = process.hrtime.bigint();
+      const { build } = generateCorpus(dir, RECIPES);
+      console.log(`corpus: ${RECIPES} recipes generated in ${seconds(t0).toFixed(1)} s`);
+      for (const s of shared) await sections[s]!(build);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
+  for (const s of wanted.filter((w) => w in selfContained)) await selfContained[s]!(bitbakeDir);
   return 0;
 }
 

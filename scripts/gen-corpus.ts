@@ -2,10 +2,12 @@
 // EXPORT_FUNCTIONS and flags, shared include files, overrides, :append/:remove, bbappends, and
 // DEPENDS forming a DAG, about ten tasks per recipe. Deterministic for a given N.
 //
-//   node dist/scripts/gen-corpus.js OUTDIR [N]
+//   node dist/scripts/gen-corpus.js [--bitbake] OUTDIR [N]
 //
 // OUTDIR gets `meta-bench/` (the layer) and `build/conf/` (a build directory using meta-core and
-// meta-bench), so `bake` can run in OUTDIR/build.
+// meta-bench), so `bake` can run in OUTDIR/build. With --bitbake the layer is also valid for BitBake
+// (its one JavaScript function is a `python` one, which bake parses and never runs) and OUTDIR gets
+// `meta-bitbake-min/` and `build-bitbake/`, so `bitbake` can run in OUTDIR/build-bitbake.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,7 +31,7 @@ function write(path: string, text: string): void {
   writeFileSync(path, text);
 }
 
-function classText(i: number): string {
+function classText(i: number, portable: boolean): string {
   return `# Benchmark class ${i}
 BENCH_CLASS_${i}_FLAGS ?= "-O2 -g"
 BENCH_CLASS_${i}_FLAGS:append:qemux86-64 = " -march=x86-64"
@@ -51,8 +53,8 @@ bench${i}_do_step${i}() {
 \techo step ${i} for \${P}
 }
 
-js bench${i}_check() {
-\treturn d.getVar('PN') + ':' + d.getVar('PV');
+${portable ? "python" : "js"} bench${i}_check() {
+${portable ? "    " : "\t"}return d.getVar('PN') + ':' + d.getVar('PV');
 }
 
 do_step${i}[dirs] = "\${B}"
@@ -112,7 +114,22 @@ do_install[dirs] = "\${B}"
   };
 }
 
-export function generateCorpus(outdir: string, count: number): { layer: string; build: string } {
+/** Options of the corpus; `bitbake` makes the layer valid for BitBake too (see bitbakeLayer). */
+export interface CorpusOptions {
+  /** Also write `meta-bitbake-min/` and `build-bitbake/`: the same meta-bench layer built by BitBake. */
+  readonly bitbake?: boolean;
+}
+
+export interface Corpus {
+  readonly layer: string;
+  /** bake's build directory (meta-core + meta-bench). */
+  readonly build: string;
+  /** BitBake's build directory (meta-bitbake-min + meta-bench), with `bitbake: true`. */
+  readonly bitbakeBuild: string | null;
+}
+
+export function generateCorpus(outdir: string, count: number, options: CorpusOptions = {}): Corpus {
+  const portable = options.bitbake ?? false;
   const root = resolve(outdir);
   const layer = join(root, "meta-bench");
   const build = join(root, "build");
@@ -129,7 +146,7 @@ LAYERDEPENDS_bench = "core"
 LAYERSERIES_COMPAT_bench = "ember"
 `,
   );
-  for (let i = 0; i < CLASSES; i++) write(join(layer, `classes-recipe/bench${i}.bbclass`), classText(i));
+  for (let i = 0; i < CLASSES; i++) write(join(layer, `classes-recipe/bench${i}.bbclass`), classText(i, portable));
   for (let i = 0; i < INCLUDES; i++) write(join(layer, `recipes-bench/includes/bench-${i}.inc`), includeText(i));
   const rand = random(42);
   for (let n = 0; n < count; n++) {
@@ -146,16 +163,101 @@ LAYERSERIES_COMPAT_bench = "ember"
   );
   // The corpus measures metadata at scale: its recipes do not pull in the cross toolchain that every
   // compiling recipe otherwise depends on (meta-bootstrap is not in this build).
-  write(join(build, "conf/local.conf"), `MACHINE = "qemux86-64"\nBB_NUMBER_THREADS = "2"\nINHIBIT_DEFAULT_DEPS = "1"\n`);
-  return { layer, build };
+  const localConf = `MACHINE = "qemux86-64"\nBB_NUMBER_THREADS = "2"\nINHIBIT_DEFAULT_DEPS = "1"\n`;
+  write(join(build, "conf/local.conf"), localConf);
+  if (!portable) return { layer, build, bitbakeBuild: null };
+  const core = join(root, "meta-bitbake-min");
+  const bitbakeBuild = join(root, "build-bitbake");
+  for (const [path, text] of Object.entries(bitbakeLayer())) write(join(core, path), text);
+  write(
+    join(bitbakeBuild, "conf/bblayers.conf"),
+    `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${core} ${layer}"\n`,
+  );
+  write(join(bitbakeBuild, "conf/local.conf"), localConf);
+  return { layer, build, bitbakeBuild };
+}
+
+/**
+ * The smallest "core" layer under which BitBake parses meta-bench: the variables and tasks its
+ * recipes use, a basehash signature handler (bake's parse computes basehashes too) and an `oe`
+ * Python package with the one helper the recipes call. It is much smaller than meta-core, so the
+ * comparison is conservative for bake: BitBake has less configuration to parse.
+ */
+function bitbakeLayer(): Record<string, string> {
+  const tasks = ["fetch", "unpack", "patch", "configure", "compile", "install", "package", "populate_sysroot"];
+  return {
+    "conf/layer.conf": `BBPATH .= ":\${LAYERDIR}"
+BBFILE_COLLECTIONS += "core"
+BBFILE_PATTERN_core = ""
+BBFILE_PATTERN_IGNORE_EMPTY_core = "1"
+BBFILE_PRIORITY_core = "5"
+LAYERSERIES_CORENAMES = "ember"
+LAYERSERIES_COMPAT_core = "ember"
+LAYERVERSION_core = "1"
+addpylib \${LAYERDIR}/lib oe
+`,
+    "conf/bitbake.conf": `# A minimal BitBake configuration for the benchmark layer.
+include conf/local.conf
+TMPDIR ?= "\${TOPDIR}/tmp"
+CACHE = "\${TMPDIR}/cache"
+PERSISTENT_DIR = "\${TMPDIR}/cache/persistent"
+BB_SIGNATURE_HANDLER = "basichash"
+BB_BASEHASH_IGNORE_VARS = "TMPDIR FILE PATH PWD BB_TASKHASH DATE TIME DATETIME TOPDIR CACHE PERSISTENT_DIR FILE_DIRNAME THISDIR STAMP WORKDIR T"
+BB_DEFAULT_TASK ?= "build"
+PN = "\${@bb.parse.vars_from_file(d.getVar('FILE', False), d)[0] or 'defaultpkgname'}"
+PV = "\${@bb.parse.vars_from_file(d.getVar('FILE', False), d)[1] or '1.0'}"
+PR = "r0"
+BPN = "\${PN}"
+P = "\${PN}-\${PV}"
+BP = "\${BPN}-\${PV}"
+PF = "\${PN}-\${PV}-\${PR}"
+MACHINEOVERRIDES = "\${MACHINE}"
+OVERRIDES = "linux:x86-64:pn-\${PN}:\${MACHINEOVERRIDES}:class-target:forcevariable"
+DISTRO_FEATURES ?= "acl ipv6 usrmerge"
+STAMP = "\${TMPDIR}/stamps/\${PN}/\${PV}"
+WORKDIR = "\${TMPDIR}/work/\${PN}/\${PV}"
+T = "\${WORKDIR}/temp"
+S = "\${WORKDIR}/\${BP}"
+B = "\${S}"
+D = "\${WORKDIR}/image"
+prefix = "/usr"
+bindir = "\${prefix}/bin"
+datadir = "\${prefix}/share"
+PACKAGES = "\${PN}-dbg \${PN} \${PN}-doc \${PN}-dev"
+FILES:\${PN} = "\${bindir}/*"
+EXTRA_OEMAKE ?= ""
+EXTRA_OECONF ?= ""
+`,
+    "classes/base.bbclass": `# Tasks of the benchmark layer's recipes; they are parsed, never run.
+${tasks.map((t) => `base_do_${t}() {\n\t:\n}\n`).join("")}
+oe_runmake() {
+\tmake \${EXTRA_OEMAKE} "$@"
+}
+
+${tasks.map((t, i) => `addtask ${t}${i === 0 ? "" : ` after do_${tasks[i === 7 ? 5 : i - 1]}`}`).join("\n")}
+addtask build after do_package do_populate_sysroot
+do_build[noexec] = "1"
+do_build() {
+\t:
+}
+EXPORT_FUNCTIONS ${tasks.map((t) => `do_${t}`).join(" ")}
+`,
+    "lib/oe/__init__.py": `BBIMPORTS = ["utils"]\n`,
+    "lib/oe/utils.py": `def conditional(variable, checkvalue, truevalue, falsevalue, d):
+    return truevalue if d.getVar(variable) == checkvalue else falsevalue
+`,
+  };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [out, n] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const bitbake = args.includes("--bitbake");
+  const [out, n] = args.filter((a) => a !== "--bitbake");
   if (!out) {
-    console.error("usage: node dist/scripts/gen-corpus.js OUTDIR [N]");
+    console.error("usage: node dist/scripts/gen-corpus.js [--bitbake] OUTDIR [N]");
     process.exit(2);
   }
-  const { build } = generateCorpus(out, Number(n ?? 5000));
-  console.log(`generated ${n ?? 5000} recipes; build directory: ${build}`);
+  const corpus = generateCorpus(out, Number(n ?? 5000), { bitbake });
+  console.log(`generated ${n ?? 5000} recipes; build directory: ${corpus.build}`);
+  if (corpus.bitbakeBuild) console.log(`BitBake's build directory: ${corpus.bitbakeBuild}`);
 }

@@ -20,7 +20,9 @@ import { runJs, setJsMessageHandler, type DataStore } from "../data/index.js";
 import { supervised, SUPERVISED_STDIN, type FetchEvent } from "../fetch/index.js";
 import { isSet } from "./stamps.js";
 import type { TaskFailure, TaskOutcome } from "./events.js";
-import { mayUseNetwork, shellCommand } from "./network.js";
+import { constants } from "node:os";
+import { launchable, threadLauncher, type Launcher } from "./launcher.js";
+import { isolationCommand, mayUseNetwork, shellCommand } from "./network.js";
 import { exportedVariables, functionKind, shellScript } from "./script.js";
 import { taskGlobals } from "./task-api.js";
 
@@ -183,18 +185,43 @@ async function runShellFunction(d: DataStore, func: string, cwd: string, run: Fu
   writeFileSync(runfile, shellScript(d, func, { cwd, umask: run.umask, exported }), { mode: 0o755 });
   if (run.isTask) pointLink(join(run.tempdir, `run.${func}`), runbase);
   writeSync(run.fd, `DEBUG: Executing shell function ${func}\n`);
-  const shell = shellCommand(runfile, !mayUseNetwork(run.task, d.getVarFlag(run.task, "network")));
+  const isolate = !mayUseNetwork(run.task, d.getVarFlag(run.task, "network"));
+  const unshare = isolate ? isolationCommand() : null;
+  const interactive = run.isTask && isSet(d.getVarFlag(func, "interactive") ?? undefined);
+  const launcher = !interactive && unshare !== null && launchable(runfile, run.logfile) ? threadLauncher(unshare) : null;
+  const result = launcher !== null ? await launchedShell(launcher, runfile, run) : await spawnedShell(runfile, isolate, cwd, exported.vars, run, interactive);
+  if (result.signal !== null) {
+    writeSync(run.fd, `ERROR: ${func} was killed by ${result.signal}\n`);
+    throw new TaskError({ reason: "killed", signal: signalName(result.signal), log: run.logfile, tail: logTail(run.logfile) });
+  }
+  if (result.code !== 0) {
+    const code = result.code ?? 1;
+    writeSync(run.fd, `ERROR: ${func} failed with exit code ${code}\n`);
+    throw new TaskError({ reason: "exit-non-zero", code, log: run.logfile, tail: logTail(run.logfile) });
+  }
+  writeSync(run.fd, `DEBUG: Shell function ${func} finished\n`);
+}
+
+/** The task's shell as a child of bake (not isolated, or where the launcher cannot be used). */
+async function spawnedShell(
+  runfile: string,
+  isolate: boolean,
+  cwd: string,
+  env: ReadonlyMap<string, string>,
+  run: FunctionRun,
+  interactive: boolean,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const shell = shellCommand(runfile, isolate);
   const command = supervised(shell.file, shell.args);
-  const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+  return await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     // Its own process group (detached) so that a second Ctrl-C can kill the whole task, and a
     // first one, sent by the terminal to bake's group, does not reach it; supervised, so that
     // the group dies with bake however bake ends. An [interactive] task (devshell, menuconfig)
     // instead has bake's terminal, in bake's process group (a background group could not read
     // the terminal), and so needs no supervisor: it ends with the terminal.
-    const interactive = run.isTask && isSet(d.getVarFlag(func, "interactive") ?? undefined);
     const child = spawn(interactive ? shell.file : command.file, interactive ? shell.args : command.args, {
       cwd,
-      env: Object.fromEntries(exported.vars),
+      env: Object.fromEntries(env),
       stdio: interactive ? "inherit" : [SUPERVISED_STDIN, run.fd, run.fd],
       detached: !interactive,
     });
@@ -226,14 +253,51 @@ async function runShellFunction(d: DataStore, func: string, cwd: string, run: Fu
       resolve({ code, signal });
     });
   });
-  if (result.signal !== null) {
-    writeSync(run.fd, `ERROR: ${func} was killed by ${result.signal}\n`);
-    throw new TaskError({ reason: "killed", signal: signalName(result.signal), log: run.logfile, tail: logTail(run.logfile) });
+}
+
+/** Sends `signal` to a task's process group, or to the task alone before it made its group. */
+function signalTask(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
   }
-  if (result.code !== 0) {
-    const code = result.code ?? 1;
-    writeSync(run.fd, `ERROR: ${func} failed with exit code ${code}\n`);
-    throw new TaskError({ reason: "exit-non-zero", code, log: run.logfile, tail: logTail(run.logfile) });
+}
+
+/** The task's shell started by this thread's launcher, in the launcher's network namespace. */
+async function launchedShell(launcher: Launcher, runfile: string, run: FunctionRun): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const task = launcher.launch(runfile, run.logfile);
+  let pid: number | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  let sent: NodeJS.Signals | null = null;
+  const kill = () => {
+    if (pid === undefined) return; // Killed as soon as it has started (below).
+    sent = "SIGTERM";
+    signalTask(pid, "SIGTERM");
+    killTimer = setTimeout(() => {
+      sent = "SIGKILL";
+      signalTask(pid!, "SIGKILL");
+    }, KILL_GRACE_MS);
+  };
+  run.signal?.addEventListener("abort", kill, { once: true });
+  try {
+    pid = await task.pid;
+    run.onSpawn?.(pid, runfile);
+    if (run.signal?.aborted) kill();
+    const status = await task.status;
+    // `wait` says 128 + N for a shell killed by signal N; only a kill of ours is taken as one
+    // (a script may exit 130 itself).
+    if (sent !== null && status > 128) {
+      const name = (Object.entries(constants.signals).find(([, n]) => n === status - 128)?.[0] ?? sent) as NodeJS.Signals;
+      return { code: null, signal: name };
+    }
+    return { code: status, signal: null };
+  } finally {
+    clearTimeout(killTimer);
+    run.signal?.removeEventListener("abort", kill);
   }
-  writeSync(run.fd, `DEBUG: Shell function ${func} finished\n`);
 }

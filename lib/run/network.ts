@@ -22,6 +22,11 @@ function unshareCommand(): string | null {
   return unshare;
 }
 
+/** The `unshare` that isolates tasks, or null where the kernel refuses it. */
+export function isolationCommand(): string | null {
+  return unshareCommand();
+}
+
 export function networkIsolationAvailable(): boolean {
   return unshareCommand() !== null;
 }

@@ -6,6 +6,7 @@
 // the signatures downstream; `setUnihash` recomputes them.
 import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
 import { computeTaskHash, type FileChecksum, type RunTaskDep, type TaskHash, type UniHash } from "../signature/index.js";
+import { ClosureIndex } from "./closure.js";
 
 export type { TaskHash, UniHash } from "../signature/index.js";
 
@@ -18,8 +19,9 @@ export function taskHash(
   taint: string | null,
   deps: readonly RunTaskDep[],
   files: readonly FileChecksum[] = [],
+  closure: string | null = null,
 ): TaskHash {
-  return computeTaskHash({ basehash, taint, deps, files });
+  return computeTaskHash({ basehash, taint, deps, files, closure });
 }
 
 export class DependencyCycle extends Error {
@@ -96,9 +98,20 @@ export class Signatures {
     await this.resolve(fresh);
   }
 
-  /** What a task's taskhash covers of other tasks: each dependency's `pn:task` and unihash. */
+  /** The direct dependencies a task's taskhash covers: each one's `pn:task` and unihash. */
   runTaskDeps(id: TaskId): RunTaskDep[] {
-    return this.hashDeps(id).map((d) => ({ task: pnTask(this.graph.nodes.get(d)!), unihash: this.unihashOf(d) }));
+    return this.directDeps(id).map((d) => ({ task: pnTask(this.graph.nodes.get(d)!), unihash: this.unihashOf(d) }));
+  }
+
+  /** The closure members a `[hashclosure]` task's taskhash covers (by their closureDigest), sorted. */
+  closureDeps(id: TaskId): RunTaskDep[] {
+    return this.closureMembers(id).map((d) => ({ task: pnTask(this.graph.nodes.get(d)!), unihash: this.unihashOf(d) }));
+  }
+
+  /** The tasks of a `[hashclosure]` task's closure, in (pn:task) order; none for other tasks. */
+  closureMembers(id: TaskId): TaskId[] {
+    const c = this.closureSet(id);
+    return c === null ? [] : c.index.members(c.set);
   }
 
   /**
@@ -109,40 +122,33 @@ export class Signatures {
    * dependencies changed keeps its unihash when its output does not, and would hide the change.
    */
   hashDeps(id: TaskId): TaskId[] {
-    const node = this.graph.nodes.get(id)!;
-    const direct = [...new Set(node.deps)].filter((d) => this.graph.nodes.has(d));
-    const names = node.task.flags.hashclosure?.split(/\s+/).filter(Boolean) ?? [];
-    if (names.length === 0) return direct;
-    const all = new Set(direct);
-    const wanted = new Set(names);
-    for (const d of direct) for (const t of this.closureOf(d, wanted)) all.add(t);
-    return [...all];
+    const direct = this.directDeps(id);
+    const closure = this.closureMembers(id);
+    return closure.length === 0 ? direct : [...new Set([...direct, ...closure])];
   }
 
-  private readonly closures = new Map<string, ReadonlySet<TaskId>>();
+  /** The tasks `id` depends on directly, each once, in the graph. */
+  directDeps(id: TaskId): TaskId[] {
+    return [...new Set(this.graph.nodes.get(id)!.deps)].filter((d) => this.graph.nodes.has(d));
+  }
 
-  /** The tasks named in `names` that `from` reaches (itself included when so named), memoised. */
-  private closureOf(from: TaskId, names: ReadonlySet<string>): ReadonlySet<TaskId> {
-    const key = `${[...names].join(" ")}\0${from}`;
-    const known = this.closures.get(key);
-    if (known) return known;
-    const out = new Set<TaskId>();
-    const seen = new Set<TaskId>([from]);
-    const stack = [from];
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      const node = this.graph.nodes.get(id);
-      if (!node) continue;
-      if (id !== from && names.has(node.task.name)) {
-        // A named task's own closure is memoised: the walk stops there instead of going on.
-        for (const t of this.closureOf(id, names)) out.add(t);
-        continue;
-      }
-      if (names.has(node.task.name)) out.add(id);
-      for (const d of node.deps) if (!seen.has(d)) (seen.add(d), stack.push(d));
-    }
-    this.closures.set(key, out);
-    return out;
+  /** One ClosureIndex per set of names (`[hashclosure]` values): the graph is walked once for each. */
+  private readonly closures = new Map<string, ClosureIndex>();
+
+  private closureSet(id: TaskId): { index: ClosureIndex; set: Uint32Array } | null {
+    const flag = this.graph.nodes.get(id)!.task.flags.hashclosure;
+    if (flag === undefined) return null;
+    const names = [...new Set(flag.split(/\s+/).filter(Boolean))].sort();
+    if (names.length === 0) return null;
+    const key = names.join(" ");
+    let index = this.closures.get(key);
+    if (index === undefined) this.closures.set(key, (index = new ClosureIndex(this.graph, new Set(names), pnTask)));
+    return { index, set: index.setOf(this.directDeps(id)) };
+  }
+
+  private closureDigestOf(id: TaskId): string | null {
+    const c = this.closureSet(id);
+    return c === null ? null : c.index.digest(c.set, (d) => this.unihashOf(d));
   }
 
   fileChecksums(id: TaskId): readonly FileChecksum[] {
@@ -220,12 +226,12 @@ export class Signatures {
       const next: TaskId[] = [];
       for (const id of pending) {
         const node = this.graph.nodes.get(id)!;
-        if (node.deps.some((d) => waiting.has(d))) {
+        if (waiting.size > 0 && node.deps.some((d) => waiting.has(d))) {
           waiting.add(id);
           next.push(id);
           continue;
         }
-        const h = taskHash(node.task.basehash, this.inputs.taint(id), this.runTaskDeps(id), this.fileChecksums(id));
+        const h = taskHash(node.task.basehash, this.inputs.taint(id), this.runTaskDeps(id), this.fileChecksums(id), this.closureDigestOf(id));
         this.taskhash.set(id, h);
         if (asks(node)) {
           batch.push({ node, taskhash: h });

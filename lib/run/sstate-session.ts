@@ -352,15 +352,20 @@ export class SstateSession {
     }
   }
 
-  private runtime(node: TaskNode): { runtaskdeps: SigDataDep[]; unihash: UniHash } {
-    const runtaskdeps = this.signatures.hashDeps(node.id)
-      .map((d) => {
-        const dep = this.node(d);
-        const unihash = this.signatures.unihashOf(d);
+  private runtime(node: TaskNode): { runtaskdeps: SigDataDep[]; closure: SigDataDep[]; unihash: UniHash } {
+    const described = (deps: readonly { readonly task: string; readonly unihash: string }[], ids: readonly TaskId[]): SigDataDep[] =>
+      deps.map((d, i) => {
+        const dep = this.node(ids[i]!);
         const base = this.o.bases.get(dep.recipeId);
-        return { task: pnTask(dep), unihash, sigdata: base ? sigDataPath(base, dep.task.name, unihash) : null };
+        return { task: d.task, unihash: d.unihash, sigdata: base ? sigDataPath(base, dep.task.name, d.unihash) : null };
       });
-    return { runtaskdeps, unihash: this.signatures.unihashOf(node.id) };
+    const direct = this.signatures.directDeps(node.id);
+    const closure = this.signatures.closureMembers(node.id);
+    return {
+      runtaskdeps: described(this.signatures.runTaskDeps(node.id), direct),
+      closure: described(this.signatures.closureDeps(node.id), closure),
+      unihash: this.signatures.unihashOf(node.id),
+    };
   }
 
   /** Signature data of the given tasks, grouped by recipe. */
@@ -384,7 +389,7 @@ export class SstateSession {
             return {
               task: n.task.name,
               path: sigDataPath(base, n.task.name, rt.unihash),
-              runtime: { pn: n.recipe.pn, runtaskdeps: rt.runtaskdeps, files: this.signatures.fileChecksums(n.id), taint: this.o.taint(n.id), unihash: rt.unihash },
+              runtime: { pn: n.recipe.pn, runtaskdeps: rt.runtaskdeps, closure: rt.closure, files: this.signatures.fileChecksums(n.id), taint: this.o.taint(n.id), unihash: rt.unihash },
             };
           }),
         });

@@ -54,8 +54,8 @@ export function removeStamps(base: string, task: string, keep: string | null): v
   }
 }
 
-function writeAtomically(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+function writeAtomically(path: string, content: string, makeDir = true): void {
+  if (makeDir) mkdirSync(dirname(path), { recursive: true });
   // A dot name that no stamp lookup matches: a half-written file is never taken for a stamp.
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
   writeFileSync(temp, content);
@@ -76,6 +76,33 @@ export class StampSet {
     /** Whether a restore (setscene stamp) counts as done: not with --no-setscene. */
     private readonly setsceneCounts = true,
   ) {}
+
+  /**
+   * The names in each stamp directory this build wrote to, listed once: a build holds the lock
+   * of its directory, so it knows what it adds and removes, and a stamp costs one write and one
+   * rename instead of a mkdir, a write, a rename and a directory listing.
+   */
+  private readonly listed = new Map<string, Set<string>>();
+
+  /** Write the stamp `path` of `task`, removing the task's stamps for other signatures. */
+  private replace(base: string, task: string, path: string, content: string): void {
+    const dir = dirname(path);
+    let names = this.listed.get(dir);
+    if (names === undefined) {
+      mkdirSync(dir, { recursive: true });
+      names = new Set(readdirSync(dir));
+      this.listed.set(dir, names);
+    }
+    writeAtomically(path, content, false);
+    const prefix = `${basename(base)}.${task}.`;
+    const own = basename(path);
+    for (const name of names) {
+      if (name === own || !name.startsWith(prefix) || !HASH_NAME.test(name.slice(prefix.length))) continue;
+      rmSync(join(dir, name), { force: true });
+      names.delete(name);
+    }
+    names.add(own);
+  }
 
   hash(node: TaskNode): UniHash {
     return this.unihash(node.id);
@@ -117,16 +144,12 @@ export class StampSet {
   /** Record success; older stamps of the task (other signatures) are removed, as make_stamp does. */
   write(node: TaskNode): void {
     if (isSet(node.task.flags.nostamp)) return;
-    const path = this.path(node);
-    writeAtomically(path, `${this.hash(node)}\n`);
-    removeStamps(this.base(node), node.task.name, path);
+    this.replace(this.base(node), node.task.name, this.path(node), `${this.hash(node)}\n`);
   }
 
   /** Record a restore from shared state. */
   writeSetscene(node: TaskNode): void {
-    const path = this.setscenePath(node);
-    writeAtomically(path, `${this.hash(node)}\n`);
-    removeStamps(this.base(node), `${node.task.name}_setscene`, path);
+    this.replace(this.base(node), `${node.task.name}_setscene`, this.setscenePath(node), `${this.hash(node)}\n`);
   }
 }
 

@@ -1,6 +1,5 @@
 // The piscina worker: loads the build configuration once per (topdir, environment variables), parses the recipe
-// variant a task belongs to (keeping a few recent ones: a recipe's tasks tend to run one after
-// the other), and runs the task on a copy of its datastore, so that what a `js` task sets does
+// variant a task belongs to (keeping the recently used ones), and runs the task on a copy of its datastore, so that what a `js` task sets does
 // not leak into the next task (BitBake forks a process per task for the same reason).
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -41,7 +40,9 @@ const LOCKFILE_TIMEOUT_MS = 6 * 3600 * 1000;
 
 let config: { key: string; value: BuildConfiguration } | null = null;
 const recipes = new Map<string, ParsedRecipe>();
-const RECIPES_KEPT = 4;
+// The run queue starts the longest chains first, which interleaves recipes: a recipe's next task
+// seldom follows its last one, so keep the recipes of a build's front, not just the last few.
+const RECIPES_KEPT = 64;
 
 function configuration(req: RecipeRequest): BuildConfiguration {
   const key = JSON.stringify([req.topdir, Object.entries(req.vars).sort()]);

@@ -86,8 +86,9 @@ export function compareSigData(a: SigData, b: SigData, opts: DiffOptions = {}, d
   }
   for (const name of aFiles.keys()) if (!bFiles.has(name)) out.push(`Dependency on checksum of file ${name} was removed`);
 
-  const aDeps = new Map(a.runtaskdeps.map((d) => [d.task, d]));
-  const bDeps = new Map(b.runtaskdeps.map((d) => [d.task, d]));
+  // A closure member is a task dependency like a direct one (format 1 listed both in runtaskdeps).
+  const aDeps = new Map([...a.runtaskdeps, ...a.closure].map((d) => [d.task, d]));
+  const bDeps = new Map([...b.runtaskdeps, ...b.closure].map((d) => [d.task, d]));
   for (const task of bDeps.keys()) if (!aDeps.has(task)) out.push(`Dependency on task ${task} was added`);
   for (const task of aDeps.keys()) if (!bDeps.has(task)) out.push(`Dependency on task ${task} was removed`);
   for (const [task, dep] of bDeps) {

@@ -3,6 +3,7 @@
 
 export {
   taskDependencies,
+  compareCodePoints,
   DependencyError,
   type DependencySource,
   type ExpansionRefs,
@@ -10,7 +11,7 @@ export {
   type TaskDependencies,
 } from "./taskdeps.js";
 export { computeBaseHash, baseHashInput, type BaseHash, type BaseHashInput } from "./basehash.js";
-export { computeTaskHash, taskHashDocument, type TaskHash, type UniHash, type TaskHashInput, type RunTaskDep, type FileChecksum } from "./taskhash.js";
+export { closureDigest, closureMemberDigest, computeTaskHash, taskHashDocument, type TaskHash, type UniHash, type TaskHashInput, type RunTaskDep, type FileChecksum } from "./taskhash.js";
 export { parseFileChecksums, checksumName, FileChecksumCache, type FileChecksumEntry } from "./file-checksums.js";
 export {
   makeSigData,

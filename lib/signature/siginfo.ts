@@ -10,9 +10,10 @@ import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { baseHashInput, computeBaseHash } from "./basehash.js";
 import type { TaskDependencies } from "./taskdeps.js";
-import { computeTaskHash, type FileChecksum, type TaskHashInput } from "./taskhash.js";
+import { closureDigest, computeTaskHash, type FileChecksum, type TaskHashInput } from "./taskhash.js";
 
-export const SIGDATA_FORMAT = 1;
+/** 2: `closure` holds a `[hashclosure]` task's closure members (in format 1 they were in runtaskdeps). */
+export const SIGDATA_FORMAT = 2;
 
 export interface SigDataDep {
   /** `pn:do_task`. */
@@ -23,7 +24,7 @@ export interface SigDataDep {
 }
 
 export interface SigData {
-  readonly format: typeof SIGDATA_FORMAT;
+  readonly format: 1 | typeof SIGDATA_FORMAT;
   readonly pn: string;
   readonly task: string;
   readonly basehash: string;
@@ -34,6 +35,8 @@ export interface SigData {
   /** Direct dependencies of the task and of each dependency (BitBake's gendeps). */
   readonly direct: Readonly<Record<string, readonly string[]>>;
   readonly runtaskdeps: readonly SigDataDep[];
+  /** The tasks of a `[hashclosure]` task's closure, hashed as one closureDigest. */
+  readonly closure: readonly SigDataDep[];
   readonly files: readonly FileChecksum[];
   readonly taint: string | null;
   readonly taskhash: string;
@@ -41,7 +44,7 @@ export interface SigData {
 }
 
 const Schema = z.object({
-  format: z.literal(SIGDATA_FORMAT),
+  format: z.union([z.literal(1), z.literal(SIGDATA_FORMAT)]),
   pn: z.string(),
   task: z.string(),
   basehash: z.string(),
@@ -49,6 +52,7 @@ const Schema = z.object({
   values: z.array(z.tuple([z.string(), z.string().nullable()])),
   direct: z.record(z.string(), z.array(z.string())),
   runtaskdeps: z.array(z.object({ task: z.string(), unihash: z.string(), sigdata: z.string().nullable() })),
+  closure: z.array(z.object({ task: z.string(), unihash: z.string(), sigdata: z.string().nullable() })).default([]),
   files: z.array(z.object({ name: z.string(), sha256: z.string() })),
   taint: z.string().nullable(),
   taskhash: z.string(),
@@ -65,6 +69,7 @@ export class SigDataError extends Error {
 export interface SigDataRuntime {
   readonly pn: string;
   readonly runtaskdeps: readonly SigDataDep[];
+  readonly closure: readonly SigDataDep[];
   readonly files: readonly FileChecksum[];
   readonly taint: string | null;
   readonly unihash: string;
@@ -79,6 +84,7 @@ export function makeSigData(deps: TaskDependencies, run: SigDataRuntime): SigDat
     deps: run.runtaskdeps.map((d) => ({ task: d.task, unihash: d.unihash })),
     files: run.files,
     taint: run.taint,
+    closure: closureDigest(run.closure.map((d) => ({ task: d.task, unihash: d.unihash }))),
   };
   return {
     format: SIGDATA_FORMAT,
@@ -89,6 +95,7 @@ export function makeSigData(deps: TaskDependencies, run: SigDataRuntime): SigDat
     values: input.deps,
     direct: Object.fromEntries([...deps.direct].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     runtaskdeps: [...run.runtaskdeps].sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0)),
+    closure: [...run.closure].sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0)),
     files: run.files,
     taint: run.taint,
     taskhash: computeTaskHash(hashInput),

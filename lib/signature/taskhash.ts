@@ -29,6 +29,27 @@ export interface TaskHashInput {
   readonly files: readonly FileChecksum[];
   /** A forced run's mark (`-f`, `-C`) or a nostamp task's per-build value. */
   readonly taint: string | null;
+  /** The closureDigest of the tasks a `[hashclosure]` task covers beyond `deps`; null or absent: none. */
+  readonly closure?: string | null;
+}
+
+/** One closure member's 32 bytes: what closureDigest concatenates (so each is hashed once per unihash). */
+export function closureMemberDigest(task: string, unihash: string): Buffer {
+  return createHash("sha256").update(`${task}\0${unihash}`, "utf8").digest();
+}
+
+/**
+ * A set of tasks as one hash: the sha256 of its members' closureMemberDigest, in (task, unihash)
+ * order. A function of the set alone (not of how it was reached), so a `[hashclosure]` task's
+ * taskhash changes exactly when a member comes, goes or changes unihash, and costs one digest
+ * instead of one document entry per member. Null for the empty set.
+ */
+export function closureDigest(members: readonly RunTaskDep[]): string | null {
+  if (members.length === 0) return null;
+  const sorted = [...members].sort((a, b) => compareCodePoints(a.task, b.task) || compareCodePoints(a.unihash, b.unihash));
+  return createHash("sha256")
+    .update(Buffer.concat(sorted.map((m) => closureMemberDigest(m.task, m.unihash))))
+    .digest("hex");
 }
 
 /** The canonical document, with lists sorted: what the taskhash is the sha256 of. */
@@ -39,7 +60,9 @@ export function taskHashDocument(input: TaskHashInput): string {
   const files = [...input.files]
     .sort((a, b) => compareCodePoints(a.name, b.name) || compareCodePoints(a.sha256, b.sha256))
     .map((f) => [f.name, f.sha256]);
-  return JSON.stringify({ format: 1, basehash: input.basehash, deps, files, taint: input.taint });
+  // Format 1 has no closure: tasks without one keep the signatures they had before format 2.
+  if (input.closure === undefined || input.closure === null) return JSON.stringify({ format: 1, basehash: input.basehash, deps, files, taint: input.taint });
+  return JSON.stringify({ format: 2, basehash: input.basehash, deps, closure: input.closure, files, taint: input.taint });
 }
 
 export function computeTaskHash(input: TaskHashInput): TaskHash {

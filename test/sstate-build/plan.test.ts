@@ -89,9 +89,9 @@ test("taskhash: order of dependencies does not matter, file checksums do", (t) =
 
 test("diffsigs names the variable, the file and the dependency that changed, old and new", (t) => {
   const a: SigData = {
-    format: 1, pn: "x", task: "do_compile", basehash: "b1", code: "make ${CFLAGS}",
+    format: 2, pn: "x", task: "do_compile", basehash: "b1", code: "make ${CFLAGS}",
     values: [["CFLAGS", "-O2"]], direct: { do_compile: ["CFLAGS"], CFLAGS: [] },
-    runtaskdeps: [{ task: "x:do_configure", unihash: "u1", sigdata: null }], files: [{ name: "./x.c", sha256: "s1" }],
+    runtaskdeps: [{ task: "x:do_configure", unihash: "u1", sigdata: null }], closure: [], files: [{ name: "./x.c", sha256: "s1" }],
     taint: null, taskhash: "t1", unihash: "t1",
   };
   const b: SigData = { ...a, basehash: "b2", values: [["CFLAGS", "-O3"]], runtaskdeps: [{ task: "x:do_configure", unihash: "u2", sigdata: null }], files: [{ name: "./x.c", sha256: "s2" }], taskhash: "t2", unihash: "t2" };

@@ -1,0 +1,114 @@
+// `[hashclosure]` signatures: a task's taskhash covers the set of named tasks it reaches, through
+// any path, and nothing else about how they are reached. The set is hashed as one closureDigest
+// computed from bitsets; these tests hold it to the set semantics.
+import test from "ava";
+import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
+import { taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/types.js";
+import { Signatures, type TaskHash } from "../../lib/run/index.js";
+import { closureDigest, computeTaskHash } from "../../lib/signature/index.js";
+
+/**
+ * Recipes (pn -> DEPENDS) as fetch -> prepare_recipe_sysroot -> compile -> populate_sysroot, the
+ * sysroot task after the DEPENDS' populate_sysroot and covering its whole closure, as staging does.
+ * `reversed` builds the same graph with every list and the node order reversed.
+ */
+function graph(recipes: Record<string, string[]>, reversed = false): TaskGraph {
+  const order = <T>(xs: T[]): T[] => (reversed ? [...xs].reverse() : xs);
+  const nodes: TaskNode[] = [];
+  for (const [pn, depends] of order(Object.entries(recipes))) {
+    const recipe = { pn, file: `/l/${pn}.bb`, variant: "" } as RecipeInfo;
+    const add = (name: string, deps: TaskId[], flags: TaskInfo["flags"] = {}) => {
+      const id = taskId(recipe.file, name);
+      nodes.push({ id, recipeId: recipe.file, recipe, task: { name, after: [], flags, basehash: `${pn}-${name}` }, deps: order(deps) });
+      return id;
+    };
+    const fetch = add("do_fetch", []);
+    const prepare = add(
+      "do_prepare_recipe_sysroot",
+      depends.map((d) => taskId(`/l/${d}.bb`, "do_populate_sysroot")),
+      { hashclosure: "do_populate_sysroot" },
+    );
+    const compile = add("do_compile", [fetch, prepare]);
+    add("do_populate_sysroot", [compile], { sstate: "x86_64" });
+  }
+  return { nodes: new Map(order(nodes).map((n) => [n.id, n])), targets: [] };
+}
+
+const id = (pn: string, task: string) => taskId(`/l/${pn}.bb`, task);
+const PREPARE = "do_prepare_recipe_sysroot";
+
+/**
+ * Every taskhash, with hash equivalence pinning `pinned` recipes' populate_sysroot unihash (their
+ * output did not change), so that a closure's effect is seen apart from its direct dependencies'.
+ */
+async function hashes(g: TaskGraph, pinned: readonly string[] = []): Promise<{ sig: Signatures; of: (pn: string, task?: string) => TaskHash }> {
+  const sig = new Signatures(g, {
+    taint: () => null,
+    asksServer: (n) => pinned.includes(n.recipe.pn) && n.task.name === "do_populate_sysroot",
+    lookup: async (qs) => qs.map((q) => `pinned-${q.node.recipe.pn}`),
+  });
+  await sig.compute(g.nodes.keys());
+  return { sig, of: (pn, task = PREPARE) => sig.taskhashOf(id(pn, task)) };
+}
+
+const pnsOf = (g: TaskGraph, ids: readonly TaskId[]) => ids.map((i) => g.nodes.get(i)!.recipe.pn).sort();
+
+test("the closure is every populate_sysroot reached, and the taskhash is computeTaskHash of its closureDigest", async (t) => {
+  const g = graph({ gmp: [], mpfr: ["gmp"], gcc: ["mpfr", "gmp"], zlib: [], app: ["gcc", "zlib"], other: [] });
+  const { sig, of } = await hashes(g);
+  t.deepEqual(pnsOf(g, sig.closureMembers(id("app", PREPARE))), ["gcc", "gmp", "mpfr", "zlib"]);
+  t.deepEqual(pnsOf(g, sig.closureMembers(id("mpfr", PREPARE))), ["gmp"]);
+  t.deepEqual(sig.closureMembers(id("gmp", PREPARE)), []);
+  t.deepEqual(sig.closureMembers(id("app", "do_compile")), [], "only flagged tasks have a closure");
+  const closure = sig.closureDeps(id("app", PREPARE));
+  t.deepEqual(closure.map((d) => d.task), ["gcc:do_populate_sysroot", "gmp:do_populate_sysroot", "mpfr:do_populate_sysroot", "zlib:do_populate_sysroot"]);
+  const expected = computeTaskHash({ basehash: `app-${PREPARE}`, taint: null, deps: sig.runTaskDeps(id("app", PREPARE)), files: [], closure: closureDigest(closure) });
+  t.is(of("app"), expected);
+  // A task without a closure hashes as before closures had a digest (format 1: no closure field).
+  t.is(of("gmp"), computeTaskHash({ basehash: `gmp-${PREPARE}`, taint: null, deps: [], files: [] }));
+});
+
+test("gaining or losing a reachable member changes the signature, even when every direct dependency keeps its unihash", async (t) => {
+  const before = await hashes(graph({ zlib: [], lib: [], app: ["lib"] }), ["lib"]);
+  const gained = await hashes(graph({ zlib: [], lib: ["zlib"], app: ["lib"] }), ["lib"]);
+  t.is(gained.sig.unihashOf(id("lib", "do_populate_sysroot")), before.sig.unihashOf(id("lib", "do_populate_sysroot")));
+  t.not(gained.of("app"), before.of("app"), "zlib joined app's closure");
+  const lost = await hashes(graph({ zlib: [], lib: [], app: ["lib"] }), ["lib"]);
+  t.is(lost.of("app"), before.of("app"), "the same closure again, the same signature");
+});
+
+test("a closure that is unchanged keeps its signature, however its members are reached", async (t) => {
+  const base = { gmp: [], mpfr: ["gmp"], lib: [] as string[], app: ["mpfr", "lib"] };
+  const before = await hashes(graph(base), ["lib"]);
+  // lib now also reaches gmp, which app's closure held already through mpfr.
+  const rewired = await hashes(graph({ ...base, lib: ["gmp"] }), ["lib"]);
+  t.is(rewired.of("app"), before.of("app"));
+  t.not(rewired.of("lib"), before.of("lib"), "lib's own closure did change");
+  // Recipes outside the closure (which renumber the bitsets) change nothing either.
+  const more = await hashes(graph({ aaa: [], ...base, zzz: ["app"], mmm: ["gmp"] }), ["lib"]);
+  t.is(more.of("app"), before.of("app"));
+  t.is(more.of("app", "do_populate_sysroot"), before.of("app", "do_populate_sysroot"));
+});
+
+test("the order in which tasks and dependencies are discovered is irrelevant", async (t) => {
+  const recipes = { gmp: [], mpfr: ["gmp"], gcc: ["mpfr", "gmp"], zlib: [], app: ["gcc", "zlib"] };
+  const forward = await hashes(graph(recipes));
+  const backward = await hashes(graph(recipes, true));
+  for (const pn of Object.keys(recipes)) {
+    for (const task of ["do_fetch", PREPARE, "do_compile", "do_populate_sysroot"]) t.is(backward.of(pn, task), forward.of(pn, task), `${pn}:${task}`);
+  }
+});
+
+test("a member whose unihash changes after it ran changes the closure task, though the dependency between keeps its own", async (t) => {
+  const g = graph({ gmp: [], gcc: ["gmp"], app: ["gcc"] });
+  const { sig, of } = await hashes(g, ["gcc"]);
+  const before = of("app");
+  // gmp reports an output-equivalent unihash; gcc (pinned) keeps its unihash; app's sysroot holds gmp.
+  const changed = await sig.setUnihash(id("gmp", "do_populate_sysroot"), "gmp-equivalent", () => true);
+  t.true(changed.includes(id("app", PREPARE)));
+  t.not(of("app"), before);
+  t.is(sig.unihashOf(id("gcc", "do_populate_sysroot")) as string, "pinned-gcc");
+  // The same closure computed from scratch with that unihash gives the same signature.
+  t.is(of("app"), computeTaskHash({ basehash: `app-${PREPARE}`, taint: null, deps: sig.runTaskDeps(id("app", PREPARE)), files: [], closure: closureDigest(sig.closureDeps(id("app", PREPARE))) }));
+  t.true(sig.closureDeps(id("app", PREPARE)).some((d) => d.unihash === "gmp-equivalent"));
+});
