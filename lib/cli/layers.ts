@@ -4,10 +4,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigurationError, collectRecipes, loadBuildConfiguration } from "../config/index.js";
+import { ConfigurationError, collectRecipes } from "../config/index.js";
+import { which } from "../evaluate/index.js";
 import { parseText, type Assignment } from "../parse/index.js";
 import { BLOCK_BEGIN, BLOCK_END, runLayersSetup } from "../setup/index.js";
-import { buildDirectory, UsageError, type CommonOptions } from "./context.js";
+import { buildDirectory, loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { createLayer, LayerExists } from "./create-layer.js";
 import { showCrossDepends, showOverlayed } from "./layers-query.js";
 import { prepare } from "./prepare.js";
@@ -17,9 +18,9 @@ const HELP = `usage: bake layers COMMAND
   show                      the layers of this build: name, path, priority
   show-recipes [PN…]        recipes and their versions, by layer
   show-appends              bbappends and the recipes they apply to
-  show-overlayed [-s]       recipes with versions in more than one layer (-s: the same version)
+  show-overlayed [-f] [-s]  recipes and classes in more than one layer (-s: the same version; -f: files)
   show-cross-depends [-f] [-i LAYER,…]
-                            dependencies of a recipe on a recipe of another layer
+                            dependencies of one layer's recipes, classes, includes on another's files
   create-layer DIR [-a] [-i ID] [-p PRIORITY] [-e NAME] [-v VERSION]
                             a new layer (conf/layer.conf, README, an example recipe); -a adds it
   add-layer DIR…            add layers to conf/bblayers.conf (checked before writing)
@@ -27,8 +28,10 @@ const HELP = `usage: bake layers COMMAND
   fetch | lock | status     check out the layers of layers/layers.json at their pinned revisions
 `;
 
-function show(common: CommonOptions): number {
-  const config = loadBuildConfiguration({ topdir: buildDirectory(common.cwd), vars: common.vars, layersOnly: true });
+// The configuration is loaded through the CLI's loader, which starts Python when the layers are BitBake's
+// (openembedded-core's layer.conf expands ${@…} with :=).
+async function show(common: CommonOptions): Promise<number> {
+  const config = await loadConfiguration(common, true);
   const rows = config.layers.map((l) => {
     const dir = config.layerDirs.find((d) => new RegExp(l.pattern).test(`${d}/`)) ?? "?";
     return [l.name, dir, String(l.priority)];
@@ -42,8 +45,8 @@ function printTable(rows: string[][]): void {
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
 }
 
-function showRecipes(common: CommonOptions, names: string[]): number {
-  const config = loadBuildConfiguration({ topdir: buildDirectory(common.cwd), vars: common.vars });
+async function showRecipes(common: CommonOptions, names: string[]): Promise<number> {
+  const config = await loadConfiguration(common);
   const collection = collectRecipes(config.metadata.d, config.layers);
   const pns = names.length > 0 ? names : [...new Set(collection.recipes.map((r) => r.pn))].sort();
   for (const pn of pns) {
@@ -55,8 +58,8 @@ function showRecipes(common: CommonOptions, names: string[]): number {
   return 0;
 }
 
-function showAppends(common: CommonOptions): number {
-  const config = loadBuildConfiguration({ topdir: buildDirectory(common.cwd), vars: common.vars });
+async function showAppends(common: CommonOptions): Promise<number> {
+  const config = await loadConfiguration(common);
   const collection = collectRecipes(config.metadata.d, config.layers);
   for (const [recipe, appends] of collection.appends) {
     console.log(`${recipe}:`);
@@ -89,12 +92,12 @@ function inGeneratedBlock(lines: readonly string[], n: number): boolean {
  * add-layer appends `BBLAYERS += "…"` lines (outside the block that `bake layers fetch` owns);
  * remove-layer takes the layer's word out of whichever assignment lists it.
  */
-function editLayers(common: CommonOptions, names: string[], add: boolean): number {
+async function editLayers(common: CommonOptions, names: string[], add: boolean): Promise<number> {
   if (names.length === 0) throw new UsageError(`layers ${add ? "add-layer" : "remove-layer"} wants at least one layer`);
   const topdir = buildDirectory(common.cwd);
   const path = join(topdir, "conf", "bblayers.conf");
   const before = readFileSync(path, "utf8");
-  const config = loadBuildConfiguration({ topdir, vars: common.vars, layersOnly: true });
+  const config = await loadConfiguration(common, true);
   // Paths under TOPDIR are written as ${TOPDIR}/… so the build directory can move.
   const spell = (dir: string) => {
     const rel = relative(topdir, dir);
@@ -127,7 +130,7 @@ function editLayers(common: CommonOptions, names: string[], add: boolean): numbe
   writeFileSync(path, text);
   try {
     // The new set must still pass LAYERDEPENDS and LAYERSERIES_COMPAT; otherwise leave the file as it was.
-    const after = loadBuildConfiguration({ topdir, vars: common.vars, layersOnly: true });
+    const after = await loadConfiguration(common, true);
     console.log(`${path}: ${after.layerDirs.length} layers`);
   } catch (err) {
     writeFileSync(path, before);
@@ -141,17 +144,37 @@ async function queryLayers(command: string, argv: string[], common: CommonOption
     args: argv,
     options: { "same-version": { type: "boolean", short: "s" }, filenames: { type: "boolean", short: "f" }, ignore: { type: "string", short: "i" } },
   });
+  if (command === "show-overlayed" && values.ignore !== undefined) throw new UsageError("show-overlayed takes -f and -s, not -i");
+  if (command === "show-cross-depends" && values["same-version"]) throw new UsageError("show-cross-depends takes -f and -i, not -s");
   const prepared = await prepare(common);
-  const dirs = prepared.config.layerDirs;
+  const d = prepared.config.metadata.d;
+  const query = {
+    infos: prepared.recipes.infos,
+    index: prepared.index,
+    prefs: prepared.prefs,
+    layerDirs: prepared.config.layerDirs,
+    bbpath: d.getVar("BBPATH") ?? "",
+    globalInherits: (d.getVar("INHERIT") ?? "").split(/\s+/).filter(Boolean),
+  };
+  const filenames = values.filenames ?? false;
   const lines =
     command === "show-overlayed"
-      ? showOverlayed(prepared.recipes.infos, prepared.index, prepared.prefs, dirs, values["same-version"] ?? false)
-      : showCrossDepends(prepared.recipes.infos, prepared.index, prepared.prefs, dirs, (values.ignore ?? "").split(",").filter(Boolean), values.filenames ?? false);
+      ? showOverlayed(query, { sameVersion: values["same-version"] ?? false, filenames })
+      : showCrossDepends(query, { filenames, ignore: (values.ignore ?? "").split(",").filter(Boolean) });
   for (const line of lines) console.log(line);
   return 0;
 }
 
-function createLayerCommand(argv: string[], common: CommonOptions): number {
+/** The MIT licence text a layer along BBPATH ships: openembedded-core's COPYING.MIT, or meta-core's common-licenses/MIT. */
+function mitLicense(bbpath: string): string | null {
+  for (const name of ["COPYING.MIT", "files/common-licenses/MIT"]) {
+    const found = which(bbpath, name).found;
+    if (found !== null) return readFileSync(found, "utf8");
+  }
+  return null;
+}
+
+async function createLayerCommand(argv: string[], common: CommonOptions): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -164,13 +187,14 @@ function createLayerCommand(argv: string[], common: CommonOptions): number {
     },
   });
   if (positionals.length !== 1) throw new UsageError("create-layer wants one layer directory");
-  const config = loadBuildConfiguration({ topdir: buildDirectory(common.cwd), vars: common.vars, layersOnly: true });
+  const config = await loadConfiguration(common, true);
   let dir: string;
   try {
     dir = createLayer(
       {
         dir: positionals[0]!,
         series: config.metadata.d.getVar("LAYERSERIES_CORENAMES") ?? "",
+        mitLicense: mitLicense(config.metadata.d.getVar("BBPATH") ?? ""),
         ...(values.layerid !== undefined ? { layerId: values.layerid } : {}),
         ...(values.priority !== undefined ? { priority: values.priority } : {}),
         ...(values["example-recipe-name"] !== undefined ? { exampleName: values["example-recipe-name"] } : {}),
@@ -184,7 +208,7 @@ function createLayerCommand(argv: string[], common: CommonOptions): number {
     return 1;
   }
   if (values["add-layer"]) {
-    const code = editLayers(common, [dir], true);
+    const code = await editLayers(common, [dir], true);
     if (code !== 0) return code;
     console.log(`Layer added ${dir}`);
   } else console.log(`Add your new layer with 'bake layers add-layer ${positionals[0]}'`);
