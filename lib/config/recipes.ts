@@ -32,6 +32,8 @@ export interface ParsedRecipes {
   readonly infos: readonly RecipeInfo[];
   readonly parsed: number;
   readonly cached: number;
+  /** What the recipes parsed in this run (not taken from the cache) warned about, each once: BitBake says these while parsing. */
+  readonly parseWarnings: readonly string[];
 }
 
 /** One or more recipes failed to parse; each message names the file, line and cause. */
@@ -125,7 +127,8 @@ export async function parseAllRecipes(
       }
     }
     if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
-    return { infos: infos.flat(), parsed: todo.length, cached };
+    const parseWarnings = [...new Set(todo.flatMap((i) => infos[i]!.flatMap((info) => info.warnings ?? [])))];
+    return { infos: infos.flat(), parsed: todo.length, cached, parseWarnings };
   } finally {
     await cache?.close();
   }
