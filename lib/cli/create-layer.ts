@@ -32,7 +32,7 @@ BBFILE_PATTERN_${id} = "^\${LAYERDIR}/"
 BBFILE_PRIORITY_${id} = "${priority}"
 
 LAYERDEPENDS_${id} = "core"
-# The release series of meta-core this layer works with (LAYERSERIES_CORENAMES).
+# The release series of the core layer this layer works with (its LAYERSERIES_CORENAMES).
 LAYERSERIES_COMPAT_${id} = "${series}"
 `;
 }

@@ -65,35 +65,49 @@ function skippedCandidate(r: RecipeInfo): { pn: string; candidate: Candidate } {
   return { pn: parts[0]!, candidate: { file: r.file, pe: null, pv: parts[1] ?? "unknown", pr: null, skipped: r.skipped } };
 }
 
-export interface OverlayedOptions {
-  /** -s: only recipes whose versions are all the same. */
-  readonly sameVersion: boolean;
-  /** -f: file names, the preferred one first and the others indented under it. */
+/** What bitbake-layers' list_recipes is asked for (show-recipes and show-overlayed are two uses of it). */
+interface RecipeListing {
+  /** Printed as `=== TITLE ===` before the first recipe listed. */
+  readonly title: string;
+  /** Recipe names (shell wildcards); empty: all. */
+  readonly pnspec: readonly string[];
+  /** Only recipes with versions in more than one layer. */
+  readonly overlayedOnly: boolean;
+  /** Only recipes whose versions are all the same. */
+  readonly sameVersionOnly: boolean;
+  /** File names, the preferred one first and the others indented under it. */
   readonly filenames: boolean;
+  /** Recipe names only. */
+  readonly recipesOnly: boolean;
+  /** Only recipes with more than one file (in one layer or several). */
+  readonly multipleOnly: boolean;
+  /** Only lines of this layer (directory name). */
+  readonly layer: string | null;
+  /** No "(skipped: …)" after skipped recipes. */
+  readonly bare: boolean;
+  /** Only recipes that inherit all of these classes (INHERIT's do not count). */
+  readonly inherits: readonly string[];
 }
 
-/** show-overlayed: recipes (skipped ones too) and classes found in more than one layer, the preferred first. */
-export function showOverlayed(q: LayerQuery, o: OverlayedOptions): string[] {
-  const out = [...overlayedRecipes(q, o), ...overlayedClasses(q, o.filenames)];
-  return out.length > 0 ? out : ["No overlayed files found."];
-}
-
-function overlayedRecipes(q: LayerQuery, o: OverlayedOptions): string[] {
+function listRecipes(q: LayerQuery, o: RecipeListing): string[] {
   const parsedByPn = new Map<string, RecipeInfo[]>();
   const skippedByPn = new Map<string, Candidate[]>();
-  const parsedDefault = new Set<string>();
+  const parsedDefault = new Map<string, RecipeInfo>();
   for (const r of q.infos) {
     if (r.skipped === null) {
       push(parsedByPn, r.pn, r);
-      if (r.variant === "") parsedDefault.add(r.file);
+      if (r.variant === "") parsedDefault.set(r.file, r);
       continue;
     }
     const { pn, candidate } = skippedCandidate(r);
     if (!(skippedByPn.get(pn) ?? []).some((c) => c.file === r.file)) push(skippedByPn, pn, candidate);
   }
+  const patterns = o.pnspec.map(globPattern);
   const out: string[] = [];
   const listedFiles = new Set<string>();
+  const namesShown = new Set<string>();
   for (const pn of [...new Set([...parsedByPn.keys(), ...skippedByPn.keys()])].sort(byCodePoint)) {
+    if (patterns.length > 0 && !patterns.some((p) => p.test(pn))) continue;
     const parsed = parsedByPn.get(pn) ?? [];
     const preferredInfo = bestOfPn(parsed, q.prefs);
     // A BBCLASSEXTEND variant is listed under its recipe's own name, unless only the variant parsed.
@@ -105,21 +119,149 @@ function overlayedRecipes(q: LayerQuery, o: OverlayedOptions): string[] {
     }
     for (const c of skippedByPn.get(pn) ?? []) if (!all.some((x) => x.file === c.file)) all.push(c);
     const preferred = all[0]!;
-    if (all.length < 2 || listedFiles.has(preferred.file)) continue;
+    if ((o.multipleOnly && all.length < 2) || listedFiles.has(preferred.file)) continue;
+    if (o.inherits.length > 0) {
+      const own = (parsedDefault.get(preferred.file)?.inherits ?? []).map((c) => basename(c, ".bbclass")).filter((c) => !q.globalInherits.includes(c));
+      if (!o.inherits.every((c) => own.includes(c))) continue;
+    }
     const prefLayer = layerName(preferred.file, q.layerDirs);
     const multilayer = all.some((c) => layerName(c.file, q.layerDirs) !== prefLayer);
     const sameVersion = all.every((c) => c.pe === preferred.pe && c.pv === preferred.pv && c.pr === preferred.pr);
-    if (!multilayer || (o.sameVersion && !sameVersion)) continue;
-    if (out.length === 0) out.push("=== Overlayed recipes ===");
-    const skipped = (c: Candidate) => (c.skipped !== null ? ` (skipped: ${c.skipped})` : "");
-    if (o.filenames) out.push(`${preferred.file}${skipped(preferred)}`);
-    else out.push(`${pn}:`, `  ${prefLayer.padEnd(20)} ${versionText(preferred)}${skipped(preferred)}`);
-    for (const c of all.slice(1)) {
-      out.push(o.filenames ? `  ${c.file}${skipped(c)}` : `  ${layerName(c.file, q.layerDirs).padEnd(20)} ${versionText(c)}${skipped(c)}`);
-    }
+    if ((o.overlayedOnly && !multilayer) || (o.sameVersionOnly && !sameVersion)) continue;
+    if (out.length === 0) out.push(`=== ${o.title} ===`);
+    const item = (c: Candidate, isPreferred: boolean) => {
+      const layer = layerName(c.file, q.layerDirs);
+      if (o.layer !== null && layer !== o.layer) return;
+      const skipped = !o.bare && c.skipped !== null ? ` (skipped: ${c.skipped})` : "";
+      if (o.filenames) out.push(`${isPreferred ? "" : "  "}${c.file}${skipped}`);
+      else if (o.recipesOnly) {
+        if (!namesShown.has(pn)) out.push(`${pn}${skipped}`);
+        namesShown.add(pn);
+      } else {
+        if (isPreferred) out.push(`${pn}:`);
+        out.push(`  ${layer.padEnd(20)} ${versionText(c)}${skipped}`);
+      }
+    };
+    all.forEach((c, i) => item(c, i === 0));
     listedFiles.add(preferred.file);
   }
   return out;
+}
+
+/** fnmatch's shell wildcards (`*`, `?`, `[…]`) as a regular expression for the whole name. */
+function globPattern(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*") re += ".*";
+    else if (c === "?") re += ".";
+    else if (c === "[" && glob.indexOf("]", i + 2) > 0) {
+      const end = glob.indexOf("]", i + 2);
+      const body = glob.slice(i + 1, end);
+      re += `[${body.startsWith("!") ? `^${body.slice(1)}` : body}]`;
+      i = end;
+    } else re += c.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`, "s");
+}
+
+export interface OverlayedOptions {
+  /** -s: only recipes whose versions are all the same. */
+  readonly sameVersion: boolean;
+  /** -f: file names, the preferred one first and the others indented under it. */
+  readonly filenames: boolean;
+}
+
+/** show-overlayed: recipes (skipped ones too) and classes found in more than one layer, the preferred first. */
+export function showOverlayed(q: LayerQuery, o: OverlayedOptions): string[] {
+  const recipes = listRecipes(q, {
+    title: "Overlayed recipes", pnspec: [], overlayedOnly: true, sameVersionOnly: o.sameVersion, filenames: o.filenames,
+    recipesOnly: false, multipleOnly: true, layer: null, bare: false, inherits: [],
+  });
+  const out = [...recipes, ...overlayedClasses(q, o.filenames)];
+  return out.length > 0 ? out : ["No overlayed files found."];
+}
+
+export interface ShowRecipesOptions {
+  readonly pnspec: readonly string[];
+  /** -f */
+  readonly filenames: boolean;
+  /** -r */
+  readonly recipesOnly: boolean;
+  /** -m */
+  readonly multiple: boolean;
+  /** -i: class names. */
+  readonly inherits: readonly string[];
+  /** -l: a layer's directory name. */
+  readonly layer: string | null;
+  /** -b */
+  readonly bare: boolean;
+}
+
+export class NoSuchClass extends Error {
+  override readonly name = "NoSuchClass";
+}
+
+/** show-recipes: every recipe (skipped ones too) with its versions in each layer, the preferred first. */
+export function showRecipes(q: LayerQuery, o: ShowRecipesOptions): string[] {
+  for (const c of o.inherits) {
+    if (!CLASS_DIRS.some((kind) => which(q.bbpath, join(kind, `${c}.bbclass`)).found !== null)) throw new NoSuchClass(`No class named ${c} found in BBPATH`);
+  }
+  const matching = o.inherits.length > 0 || o.pnspec.length > 0 || o.multiple;
+  return listRecipes(q, {
+    title: matching ? "Matching recipes:" : "Available recipes:", pnspec: o.pnspec, overlayedOnly: false, sameVersionOnly: false,
+    filenames: o.filenames, recipesOnly: o.recipesOnly, multipleOnly: o.multiple, layer: o.layer, bare: o.bare, inherits: o.inherits,
+  });
+}
+
+/**
+ * show-appends: for each recipe file (by name) the bbappends applied to it, then the skipped ones';
+ * `warnings`: a preferred version that misses an append its other versions have.
+ */
+export function showAppends(q: LayerQuery, appends: ReadonlyMap<string, readonly string[]>, pnspec: readonly string[]): { lines: string[]; warnings: string[] } {
+  const lines = [pnspec.length > 0 ? "=== Matched appended recipes ===" : "=== Appended recipes ==="];
+  const warnings: string[] = [];
+  const patterns = pnspec.map(globPattern);
+  const parsed = q.infos.filter((r) => r.skipped === null);
+  const listed = (files: readonly string[], suffix: string) => {
+    const missing: string[] = [];
+    let any = false;
+    for (const file of files) {
+      const list = appends.get(file) ?? [];
+      if (list.length === 0) {
+        missing.push(basename(file));
+        continue;
+      }
+      any = true;
+      lines.push(`${basename(file)}${suffix}:`, ...list.map((a) => `  ${a}`));
+    }
+    return { any, missing };
+  };
+  let appended = false;
+  for (const pn of [...new Set(parsed.map((r) => r.pn))].sort(byCodePoint)) {
+    if (patterns.length > 0 && !patterns.some((p) => p.test(pn))) continue;
+    const files = [...new Set(parsed.filter((r) => r.pn === pn && r.variant === "").map((r) => r.file))];
+    const { any, missing } = listed(files, "");
+    if (!any) continue;
+    appended = true;
+    const best = buildProvider(q.index, pn, q.prefs);
+    if (best !== null && missing.includes(basename(best.file))) warnings.push(`${basename(best.file)}: missing append for preferred version`);
+  }
+  if (patterns.length === 0) {
+    const skipped = [...new Set(q.infos.filter((r) => r.skipped !== null).map((r) => r.file))];
+    if (listed(skipped, " (skipped)").any) appended = true;
+  }
+  if (!appended) lines.push("No append files found");
+  return { lines, warnings };
+}
+
+/** show-layers: each collection with its directory and priority, in bitbake-layers' columns. */
+export function showLayers(layers: readonly { name: string; dir: string; priority: number }[]): string[] {
+  return [
+    `${"layer".padEnd(20)}  ${"path".padEnd(70)}  priority`,
+    "=".repeat(104),
+    ...layers.map((l) => `${l.name.padEnd(20)}  ${l.dir.padEnd(70)}  ${l.priority}`),
+  ];
 }
 
 const CLASS_DIRS = ["classes-global", "classes-recipe", "classes"] as const;

@@ -1,23 +1,24 @@
-// `bake layers show | show-recipes | show-appends | show-overlayed | show-cross-depends | create-layer |
-// add-layer | remove-layer` (bitbake-layers), and the
-// layer set-up commands from layers/layers.json (fetch | lock | status).
+// `bake layers show-layers | show-recipes | show-appends | show-overlayed | show-cross-depends |
+// create-layer | add-layer | remove-layer` (bitbake-layers, with its formats), and the layer set-up
+// commands from layers/layers.json (fetch | lock | status).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigurationError, collectRecipes } from "../config/index.js";
+import { ConfigurationError } from "../config/index.js";
 import { which } from "../evaluate/index.js";
 import { parseText, type Assignment } from "../parse/index.js";
 import { BLOCK_BEGIN, BLOCK_END, runLayersSetup } from "../setup/index.js";
 import { buildDirectory, loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { createLayer, LayerExists } from "./create-layer.js";
-import { showCrossDepends, showOverlayed } from "./layers-query.js";
+import { NoSuchClass, showAppends, showCrossDepends, showLayers, showOverlayed, showRecipes, type LayerQuery } from "./layers-query.js";
 import { prepare } from "./prepare.js";
 
 const HELP = `usage: bake layers COMMAND
 
-  show                      the layers of this build: name, path, priority
-  show-recipes [PN…]        recipes and their versions, by layer
-  show-appends              bbappends and the recipes they apply to
+  show-layers (or show)     the layers of this build: name, path, priority
+  show-recipes [-f] [-r] [-m] [-b] [-i CLASS,…] [-l LAYER] [PN…]
+                            recipes (PN: shell wildcards) and their versions in each layer
+  show-appends [PN…]        the bbappends applied to each recipe
   show-overlayed [-f] [-s]  recipes and classes in more than one layer (-s: the same version; -f: files)
   show-cross-depends [-f] [-i LAYER,…]
                             dependencies of one layer's recipes, classes, includes on another's files
@@ -32,40 +33,65 @@ const HELP = `usage: bake layers COMMAND
 // (openembedded-core's layer.conf expands ${@…} with :=).
 async function show(common: CommonOptions): Promise<number> {
   const config = await loadConfiguration(common, true);
-  const rows = config.layers.map((l) => {
-    const dir = config.layerDirs.find((d) => new RegExp(l.pattern).test(`${d}/`)) ?? "?";
-    return [l.name, dir, String(l.priority)];
+  const layers = config.layers.map((l) => ({ name: l.name, dir: config.layerDirs.find((d) => new RegExp(l.pattern).test(`${d}/`)) ?? "?", priority: l.priority }));
+  for (const line of showLayers(layers)) console.log(line);
+  return 0;
+}
+
+/** The parsed recipes, for the commands that ask about them. */
+async function layerQuery(common: CommonOptions): Promise<{ query: LayerQuery; appends: ReadonlyMap<string, readonly string[]> }> {
+  const prepared = await prepare(common);
+  const d = prepared.config.metadata.d;
+  const query = {
+    infos: prepared.recipes.infos,
+    index: prepared.index,
+    prefs: prepared.prefs,
+    layerDirs: prepared.config.layerDirs,
+    bbpath: d.getVar("BBPATH") ?? "",
+    globalInherits: (d.getVar("INHERIT") ?? "").split(/\s+/).filter(Boolean),
+  };
+  return { query, appends: prepared.collection.appends };
+}
+
+async function showRecipesCommand(argv: string[], common: CommonOptions): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      filenames: { type: "boolean", short: "f" },
+      "recipes-only": { type: "boolean", short: "r" },
+      multiple: { type: "boolean", short: "m" },
+      inherits: { type: "string", short: "i" },
+      layer: { type: "string", short: "l" },
+      bare: { type: "boolean", short: "b" },
+    },
   });
-  printTable([["layer", "path", "priority"], ...rows]);
+  const { query } = await layerQuery(common);
+  let lines: string[];
+  try {
+    lines = showRecipes(query, {
+      pnspec: positionals,
+      filenames: values.filenames ?? false,
+      recipesOnly: values["recipes-only"] ?? false,
+      multiple: values.multiple ?? false,
+      inherits: (values.inherits ?? "").split(",").filter(Boolean),
+      layer: values.layer ?? null,
+      bare: values.bare ?? false,
+    });
+  } catch (err) {
+    if (!(err instanceof NoSuchClass)) throw err;
+    process.stderr.write(`ERROR: ${err.message}\n`);
+    return 1;
+  }
+  for (const line of lines) console.log(line);
   return 0;
 }
 
-function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
-}
-
-async function showRecipes(common: CommonOptions, names: string[]): Promise<number> {
-  const config = await loadConfiguration(common);
-  const collection = collectRecipes(config.metadata.d, config.layers);
-  const pns = names.length > 0 ? names : [...new Set(collection.recipes.map((r) => r.pn))].sort();
-  for (const pn of pns) {
-    const files = collection.recipes.filter((r) => r.pn === pn);
-    if (files.length === 0) continue;
-    console.log(`${pn}:`);
-    for (const f of files) console.log(`  ${(f.layer?.name ?? "?").padEnd(16)} ${f.pv ?? "(no version)"}  ${f.path}`);
-  }
-  return 0;
-}
-
-async function showAppends(common: CommonOptions): Promise<number> {
-  const config = await loadConfiguration(common);
-  const collection = collectRecipes(config.metadata.d, config.layers);
-  for (const [recipe, appends] of collection.appends) {
-    console.log(`${recipe}:`);
-    for (const a of appends) console.log(`  ${a}`);
-  }
-  for (const a of collection.dangling) console.log(`(no recipe) ${a}`);
+async function showAppendsCommand(pnspec: string[], common: CommonOptions): Promise<number> {
+  const { query, appends } = await layerQuery(common);
+  const { lines, warnings } = showAppends(query, appends, pnspec);
+  for (const line of lines) console.log(line);
+  for (const w of warnings) process.stderr.write(`WARNING: ${w}\n`);
   return 0;
 }
 
@@ -146,16 +172,7 @@ async function queryLayers(command: string, argv: string[], common: CommonOption
   });
   if (command === "show-overlayed" && values.ignore !== undefined) throw new UsageError("show-overlayed takes -f and -s, not -i");
   if (command === "show-cross-depends" && values["same-version"]) throw new UsageError("show-cross-depends takes -f and -i, not -s");
-  const prepared = await prepare(common);
-  const d = prepared.config.metadata.d;
-  const query = {
-    infos: prepared.recipes.infos,
-    index: prepared.index,
-    prefs: prepared.prefs,
-    layerDirs: prepared.config.layerDirs,
-    bbpath: d.getVar("BBPATH") ?? "",
-    globalInherits: (d.getVar("INHERIT") ?? "").split(/\s+/).filter(Boolean),
-  };
+  const { query } = await layerQuery(common);
   const filenames = values.filenames ?? false;
   const lines =
     command === "show-overlayed"
@@ -224,11 +241,12 @@ export async function layersCommand(argv: string[], common: CommonOptions): Prom
   }
   switch (command) {
     case "show":
+    case "show-layers":
       return show(common);
     case "show-recipes":
-      return showRecipes(common, rest);
+      return showRecipesCommand(argv.slice(argv.indexOf(command) + 1), common);
     case "show-appends":
-      return showAppends(common);
+      return showAppendsCommand(rest, common);
     case "show-overlayed":
     case "show-cross-depends":
       return queryLayers(command, argv.slice(argv.indexOf(command) + 1), common);

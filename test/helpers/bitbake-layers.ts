@@ -15,9 +15,23 @@ export interface Comparison {
   readonly args: readonly string[];
   /** bitbake-layers' order follows its parser threads: compared sorted, each line once. */
   readonly sorted: boolean;
+  /** Columns padded to a path's length: compared with runs of spaces collapsed. */
+  readonly columns?: boolean;
+  /** The warnings said besides (compared apart: BitBake interleaves them with the answer). */
+  readonly warnings?: readonly string[];
 }
 
 export const COMPARISONS: readonly Comparison[] = [
+  { name: "show-layers", args: ["show-layers"], sorted: false, columns: true },
+  { name: "show-recipes", args: ["show-recipes"], sorted: false },
+  { name: "show-recipes-f", args: ["show-recipes", "-f"], sorted: false },
+  { name: "show-recipes-r", args: ["show-recipes", "-r"], sorted: false },
+  { name: "show-recipes-m", args: ["show-recipes", "-m"], sorted: false },
+  { name: "show-recipes-b-l", args: ["show-recipes", "-b", "-l", "meta-a"], sorted: false },
+  { name: "show-recipes-i", args: ["show-recipes", "-i", "baseclass"], sorted: false },
+  { name: "show-recipes-pnspec", args: ["show-recipes", "z*", "s?me"], sorted: false },
+  { name: "show-appends", args: ["show-appends"], sorted: false, warnings: ["WARNING: zlib_1.4.bb: missing append for preferred version"] },
+  { name: "show-appends-pnspec", args: ["show-appends", "zlib"], sorted: false, warnings: ["WARNING: zlib_1.4.bb: missing append for preferred version"] },
   { name: "show-overlayed", args: ["show-overlayed"], sorted: false },
   { name: "show-overlayed-f", args: ["show-overlayed", "-f"], sorted: false },
   { name: "show-overlayed-s", args: ["show-overlayed", "-s"], sorted: false },
@@ -44,9 +58,13 @@ export function sharedLayers(): SharedLayers {
   return { root, build, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** Paths under the fixture as @ROOT@; sorted comparisons sorted, each line once. */
-export function normalize(text: string, root: string, sorted: boolean): string {
-  const lines = text.replaceAll(root, "@ROOT@").split("\n").filter((l) => l !== "");
+/** Paths under the fixture as @ROOT@, warnings left out; sorted comparisons sorted, each line once; padded columns collapsed. */
+export function normalize(text: string, root: string, sorted: boolean, columns = false): string {
+  const lines = text
+    .replaceAll(root, "@ROOT@")
+    .split("\n")
+    .filter((l) => l !== "" && !l.startsWith("WARNING: "))
+    .map((l) => (columns ? l.replace(/ {2,}/g, "  ") : l));
   return `${(sorted ? [...new Set(lines)].sort() : lines).join("\n")}\n`;
 }
 
