@@ -1,11 +1,12 @@
-// `bake layers show-overlayed` and `show-cross-depends`: bitbake-layers' queries over the parsed
-// recipes and the layers' files, in its output formats and with its rules (a layer is named by its
-// directory's basename; classes and required files are looked up along BBPATH). Where BitBake's
-// order depends on the order its parser threads finished, bake's is sorted, and lines BitBake
+// bitbake-layers' queries (show-layers, show-recipes, show-appends, show-overlayed,
+// show-cross-depends) over the parsed recipes and the layers' files, in its output formats and with
+// its rules (a layer is named by its directory's basename; skipped recipes are guessed from their
+// file names; classes and required files are looked up along BBPATH). Where BitBake's order depends
+// on the order its parser threads finished, bake's is sorted, and show-cross-depends' lines BitBake
 // repeats (once per BBCLASSEXTEND variant of a recipe) are written once.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
-import { recipeId, type RecipeInfo } from "../config/index.js";
+import { ConfigurationError, recipeId, type RecipeInfo } from "../config/index.js";
 import { which } from "../evaluate/index.js";
 import { bestOfPn, buildProvider, runtimeProvider, type ProviderPreferences, type RecipeIndex } from "../graph/index.js";
 
@@ -198,14 +199,10 @@ export interface ShowRecipesOptions {
   readonly bare: boolean;
 }
 
-export class NoSuchClass extends Error {
-  override readonly name = "NoSuchClass";
-}
-
 /** show-recipes: every recipe (skipped ones too) with its versions in each layer, the preferred first. */
 export function showRecipes(q: LayerQuery, o: ShowRecipesOptions): string[] {
   for (const c of o.inherits) {
-    if (!CLASS_DIRS.some((kind) => which(q.bbpath, join(kind, `${c}.bbclass`)).found !== null)) throw new NoSuchClass(`No class named ${c} found in BBPATH`);
+    if (!CLASS_DIRS.some((kind) => which(q.bbpath, join(kind, `${c}.bbclass`)).found !== null)) throw new ConfigurationError(`No class named ${c} found in BBPATH`);
   }
   const matching = o.inherits.length > 0 || o.pnspec.length > 0 || o.multiple;
   return listRecipes(q, {

@@ -10,7 +10,7 @@ import { parseText, type Assignment } from "../parse/index.js";
 import { BLOCK_BEGIN, BLOCK_END, runLayersSetup } from "../setup/index.js";
 import { buildDirectory, loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { createLayer, LayerExists } from "./create-layer.js";
-import { NoSuchClass, showAppends, showCrossDepends, showLayers, showOverlayed, showRecipes, type LayerQuery } from "./layers-query.js";
+import { showAppends, showCrossDepends, showLayers, showOverlayed, showRecipes, type LayerQuery } from "./layers-query.js";
 import { prepare } from "./prepare.js";
 
 const HELP = `usage: bake layers COMMAND
@@ -67,22 +67,15 @@ async function showRecipesCommand(argv: string[], common: CommonOptions): Promis
     },
   });
   const { query } = await layerQuery(common);
-  let lines: string[];
-  try {
-    lines = showRecipes(query, {
-      pnspec: positionals,
-      filenames: values.filenames ?? false,
-      recipesOnly: values["recipes-only"] ?? false,
-      multiple: values.multiple ?? false,
-      inherits: (values.inherits ?? "").split(",").filter(Boolean),
-      layer: values.layer ?? null,
-      bare: values.bare ?? false,
-    });
-  } catch (err) {
-    if (!(err instanceof NoSuchClass)) throw err;
-    process.stderr.write(`ERROR: ${err.message}\n`);
-    return 1;
-  }
+  const lines = showRecipes(query, {
+    pnspec: positionals,
+    filenames: values.filenames ?? false,
+    recipesOnly: values["recipes-only"] ?? false,
+    multiple: values.multiple ?? false,
+    inherits: (values.inherits ?? "").split(",").filter(Boolean),
+    layer: values.layer ?? null,
+    bare: values.bare ?? false,
+  });
   for (const line of lines) console.log(line);
   return 0;
 }

@@ -42,4 +42,8 @@ test("bake layers show-layers, show-recipes, show-appends, show-overlayed and sh
       t.is(new Set(lines).size, lines.length, `${c.name}: each line once`);
     }
   }
+  // bitbake-layers' words for a class that is not there.
+  const missing = bake(f, ["layers", "show-recipes", "-i", "nosuch"]);
+  t.is(missing.code, 1);
+  t.regex(missing.out, /^ERROR: No class named nosuch found in BBPATH$/m);
 });
