@@ -27,4 +27,4 @@ export {
 } from "./siginfo.js";
 export { compareSigData, type DiffOptions } from "./diffsigs.js";
 export { analyzeJs, JsSyntaxError, type CodeAnalysis } from "./js.js";
-export { parseShell, shellCommands, ShellSyntaxError, type Script, type Command, type Word, type WordPart } from "./shell.js";
+export { parseShell, shellCommands, ShellSyntaxError, type Script, type Command, type Word, type WordPart } from "./shell/index.js";

@@ -8,7 +8,7 @@
 
 import { analyzeJs, type CodeAnalysis } from "./js.js";
 import { analyzePython } from "./python.js";
-import { shellCommands } from "./shell.js";
+import { shellCommands } from "./shell/index.js";
 import { memoizeByText } from "./code-cache.js";
 
 // Function bodies are analysed once per process, however many recipes share them.
