@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { passthroughVariables, UsageError, type CommonOptions } from "./options.js";
 import { bakeVersion, buildOptions, confFileVariables, FatalOptionError } from "./build-options.js";
+import { terminal } from "./io.js";
 
 /** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
 export const EXIT_FAILURE = 1;
@@ -192,13 +193,12 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
       case "layers":
         return await (await import("./layers.js")).layersCommand(argv.slice(1), { cwd, vars: passthroughVariables(process.env) });
       case "hashserv":
-        return await (await import("../sstate/hashserv/index.js")).runHashserv(argv.slice(1));
+        return await (await import("./hashserv.js")).hashservCommand(argv.slice(1));
       case "sstate":
       {
-        const [{ runSstateCommand }, { sstateBuildContext }] = await Promise.all([import("../sstate/index.js"), import("./sstate.js")]);
-        return await runSstateCommand(argv.slice(1), {
-          out: (l) => void process.stdout.write(`${l}\n`),
-          err: (l) => void process.stderr.write(`${l}\n`),
+        const { sstateCommand, sstateBuildContext } = await import("./sstate.js");
+        return await sstateCommand(argv.slice(1), {
+          ...terminal,
           env: process.env,
           cwd,
           build: () => sstateBuildContext(cwd),

@@ -3,9 +3,9 @@
 import { ConfigurationError, loadBuildConfiguration } from "../config/index.js";
 import { ExpansionError, FatalError as DataFatalError } from "../data/index.js";
 import { MetadataError } from "../parse/index.js";
-import { say, warn, type SetupContext } from "./context.js";
+import { error, say, warn, type SetupContext } from "./context.js";
 
-/** True when every layer's dependencies and series compatibility hold; problems go to stderr. */
+/** True when every layer's dependencies and series compatibility hold; problems are reported as errors. */
 export function checkLayerSet(ctx: SetupContext): boolean {
   try {
     const config = loadBuildConfiguration({ topdir: ctx.topdir, layersOnly: true });
@@ -17,7 +17,7 @@ export function checkLayerSet(ctx: SetupContext): boolean {
     if (err instanceof ConfigurationError || err instanceof ExpansionError || err instanceof DataFatalError) message = err.message;
     else if (err instanceof MetadataError) message = err.format();
     else throw err;
-    ctx.stderr.write(`ERROR: ${message}\n`);
+    error(ctx, message);
     return false;
   }
 }

@@ -1,5 +1,5 @@
 // Shared state: deterministic archives of task outputs, signed objects named by unihash, local
-// and mirrored stores, outhashes for hash equivalence, and the `bake sstate` commands.
+// and mirrored stores, outhashes for hash equivalence; publishing, verifying, pruning and serving a cache.
 // (lib/sstate/hashserv/ is the hash-equivalence client and server, with its own index.)
 export type { TaskHash, UniHash, OutHash, Sha256 } from "./hashes.js";
 export { asTaskHash, asUniHash, asOutHash, asSha256 } from "./hashes.js";
@@ -45,8 +45,6 @@ export type { VerifyOptions, VerifyReport } from "./verify.js";
 export { verifySstateDir } from "./verify.js";
 export type { AttestOptions, AttestReport } from "./attest.js";
 export { attestSstateDir } from "./attest.js";
-export type { CommandIO, SstateBuildContext } from "./command.js";
-export { runSstateCommand } from "./command.js";
 export type { PushDestination, PushOptions, PushEvent, PushReport, HttpDestinationOptions } from "./push.js";
 export { pushSstate, destinationFor, directoryDestination, httpDestination, PushError } from "./push.js";
 export type { MirrorServerOptions, RunningMirrorServer } from "./serve.js";

@@ -30,8 +30,8 @@ type Child = ChildProcessByStdio<null, Readable, Readable>;
 
 /** `bake hashserv ARGS` as a process; resolves with its address once it listens. */
 async function bakeHashserv(t: Parameters<typeof tempDir>[0], args: string[]): Promise<{ address: string; stderr: () => string; child: Child }> {
-  const cli = fileURLToPath(new URL("../../lib/sstate/hashserv/cli.js", import.meta.url));
-  const script = `import(${JSON.stringify(cli)}).then(async (m) => process.exit(await m.runHashserv(process.argv.slice(1))))`;
+  const cli = fileURLToPath(new URL("../../lib/cli/hashserv.js", import.meta.url));
+  const script = `import(${JSON.stringify(cli)}).then(async (m) => process.exit(await m.hashservCommand(process.argv.slice(1))))`;
   const child = spawn(process.execPath, ["-e", script, "--", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   t.teardown(() => void child.kill("SIGKILL"));
   let stderr = "";
