@@ -34,6 +34,7 @@ import { MemberPolicy, type MemberProblem, type UnsafeMemberReason } from "./mem
 import { END_OF_ARCHIVE, TarFormatError, TarReader, encodeHeader, padding, type TarEntry } from "./tar.js";
 import { walkOutput } from "./walk.js";
 import { DEFAULT_ZSTD_LEVEL, startCompressor, startDecompressor, ZstdError } from "./zstd.js";
+import { BakeError } from "../errors.js";
 
 /** One declared output directory of a task (BitBake's sstate-inputdirs/-outputdirs pair). */
 export interface SstateOutput {
@@ -62,8 +63,15 @@ export interface ArchiveInfo {
 
 export type ArchiveErrorReason = UnsafeMemberReason | "corrupt" | "bad-input";
 
+declare module "../errors.js" {
+  interface BakeErrorKinds {
+    archive: ArchiveError;
+  }
+}
+
 /** A refused or unreadable archive, naming the archive file and the offending member. */
-export class ArchiveError extends Error {
+export class ArchiveError extends BakeError {
+  readonly kind = "archive" as const;
   constructor(
     readonly archive: string,
     readonly reason: ArchiveErrorReason,

@@ -15,6 +15,7 @@ import { inventory } from "./inventory.js";
 import { checkEquivalence, decodeEquivalence, EQUIVALENCE_SUFFIX, equivalenceRelPath } from "./equivalence.js";
 import { METADATA_SUFFIX, verifyObject, type Refusal, type TrustPolicy } from "./object.js";
 import { encodeUrlPath } from "./store.js";
+import { BakeError } from "../errors.js";
 
 /** Where objects go: the same `<uh[0:2]>/<uh[2:4]>/<name>` layout as SSTATE_DIR. */
 export interface PushDestination {
@@ -31,7 +32,14 @@ export interface PushDestination {
   close(): Promise<void>;
 }
 
-export class PushError extends Error {
+declare module "../errors.js" {
+  interface BakeErrorKinds {
+    push: PushError;
+  }
+}
+
+export class PushError extends BakeError {
+  readonly kind = "push" as const;
   constructor(readonly destination: string, readonly object: string, message: string) {
     super(`${destination}: ${object}: ${message}`);
     this.name = "PushError";

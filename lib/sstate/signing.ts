@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { OutHash, Sha256, TaskHash, UniHash } from "./hashes.js";
 import { writeFileAtomic } from "./atomic.js";
+import { BakeError } from "../errors.js";
 
 declare const brand: unique symbol;
 /** "ed25519:" + the first 16 hex digits of sha256(raw public key). */
@@ -25,7 +26,14 @@ export interface SigningKey {
   readonly privateKey: KeyObject;
 }
 
-export class KeyError extends Error {
+declare module "../errors.js" {
+  interface BakeErrorKinds {
+    "signing-key": KeyError;
+  }
+}
+
+export class KeyError extends BakeError {
+  readonly kind = "signing-key" as const;
   constructor(message: string, readonly source: string) {
     super(`${source}: ${message}`);
     this.name = "KeyError";

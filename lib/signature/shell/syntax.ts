@@ -1,4 +1,11 @@
 // The shell syntax tree: what the parser makes of a function body, and its one error.
+import { BakeError } from "../../errors.js";
+
+declare module "../../errors.js" {
+  interface BakeErrorKinds {
+    "shell-syntax": ShellSyntaxError;
+  }
+}
 
 export type WordPart =
   | { readonly kind: "literal"; readonly text: string }
@@ -76,7 +83,9 @@ export type Command =
 /** A list of commands (`a; b & c` and newlines); background markers are not kept. */
 export type Script = readonly Command[];
 
-export class ShellSyntaxError extends Error {
+/** Line and column are the function body's (the body does not know which file holds it). */
+export class ShellSyntaxError extends BakeError {
+  readonly kind = "shell-syntax" as const;
   constructor(
     readonly reason: string,
     readonly line: number,
