@@ -10,6 +10,7 @@ import { runQueue, type InterruptSource } from "./scheduler.js";
 import type { SstateSettings } from "./shared-state.js";
 import { SstateSession } from "./sstate-session.js";
 import { invalidateTask, isSet, readTaint } from "./stamps.js";
+import { BakeError } from "../errors.js";
 
 export interface BuildOptions {
   readonly topdir: string;
@@ -54,7 +55,14 @@ export interface BuildOptions {
 
 export type SetsceneMode = "normal" | "none" | "skip" | "only";
 
-export class StampBaseMissing extends Error {
+declare module "../errors.js" {
+  interface BakeErrorKinds {
+    "stamp-base-missing": StampBaseMissing;
+  }
+}
+
+export class StampBaseMissing extends BakeError {
+  readonly kind = "stamp-base-missing" as const;
   constructor(readonly recipeId: string) {
     super(`STAMP is not set for ${recipeId}: cannot tell which of its tasks are done`);
     this.name = "StampBaseMissing";

@@ -4,8 +4,16 @@
 // next bake kills it, and waits for it to be gone, before anything else runs.
 import { appendFileSync, closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { BakeError } from "../errors.js";
 
-export class BuildLockHeld extends Error {
+declare module "../errors.js" {
+  interface BakeErrorKinds {
+    "build-lock-held": BuildLockHeld;
+  }
+}
+
+export class BuildLockHeld extends BakeError {
+  readonly kind = "build-lock-held" as const;
   constructor(
     readonly lockFile: string,
     /** null when the other bake is still writing its pid. */

@@ -40,6 +40,7 @@ import type { HashEquivalenceSettings } from "./hash-equivalence.js";
 import type { OutputSpec } from "./sstate-install.js";
 import type { InstallRequest, InstallResult, OutHashRequest, PackageRequest, PackageResult, SigDataRequest } from "./sstate-worker.js";
 import { isSet } from "./stamps.js";
+import { BakeError } from "../errors.js";
 
 export interface SstateSettings {
   readonly sstateDir: string;
@@ -100,7 +101,14 @@ export function sstateSettings(getVar: (name: string) => string | null, env: Nod
   };
 }
 
-export class SstateSettingError extends Error {
+declare module "../errors.js" {
+  interface BakeErrorKinds {
+    "sstate-setting": SstateSettingError;
+  }
+}
+
+export class SstateSettingError extends BakeError {
+  readonly kind = "sstate-setting" as const;
   override readonly name = "SstateSettingError";
 }
 

@@ -7,6 +7,7 @@
 import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
 import { computeTaskHash, type FileChecksum, type RunTaskDep, type TaskHash, type UniHash } from "../signature/index.js";
 import { ClosureIndex } from "./closure.js";
+import { BakeError } from "../errors.js";
 
 export type { TaskHash, UniHash } from "../signature/index.js";
 
@@ -24,7 +25,14 @@ export function taskHash(
   return computeTaskHash({ basehash, taint, deps, files, closure });
 }
 
-export class DependencyCycle extends Error {
+declare module "../errors.js" {
+  interface BakeErrorKinds {
+    "dependency-cycle": DependencyCycle;
+  }
+}
+
+export class DependencyCycle extends BakeError {
+  readonly kind = "dependency-cycle" as const;
   constructor(readonly cycle: readonly TaskId[]) {
     super(`the task graph has a cycle: ${cycle.join(" -> ")}`);
     this.name = "DependencyCycle";

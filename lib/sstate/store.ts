@@ -23,6 +23,7 @@ import {
   type SstateObjectId,
   type TrustPolicy,
 } from "./object.js";
+import { BakeError } from "../errors.js";
 
 // ---------------------------------------------------------------------------------------------
 // SSTATE_MIRRORS
@@ -34,7 +35,14 @@ export interface MirrorRule {
   readonly replacement: string;
 }
 
-export class MirrorSyntaxError extends Error {
+declare module "../errors.js" {
+  interface BakeErrorKinds {
+    "mirror-syntax": MirrorSyntaxError;
+  }
+}
+
+export class MirrorSyntaxError extends BakeError {
+  readonly kind = "mirror-syntax" as const;
   constructor(message: string, readonly value: string) {
     super(`SSTATE_MIRRORS: ${message}`);
     this.name = "MirrorSyntaxError";
