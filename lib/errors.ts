@@ -1,7 +1,9 @@
 // Expected failures: what the user can fix (metadata, configuration, a layer, a key, a flag, what a
 // server answered), as opposed to bugs. Every stage's expected errors extend BakeError, with a
 // `kind` naming the reason and, where it is known, the place in a file that caused it. cli/ prints
-// a BakeError as a message; anything else that reaches it is a bug and keeps its stack.
+// a BakeError as a message (cli/failure.ts); anything else that reaches it is a bug and keeps its
+// stack. Signals that are not failures (SkipRecipe, PythonNotLoaded, the task runner's own) stay
+// plain Errors.
 
 /** Where in a file a failure comes from; line and column (1-based) when known. */
 export interface SourceLocation {

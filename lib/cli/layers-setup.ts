@@ -1,17 +1,16 @@
 // `bake layers fetch|lock|status`: the arguments, the stage's messages as lines, and errors turned
 // into messages and exit codes (0 success, 1 failure or — for status — a difference, 2 bad usage).
 import { parseArgs } from "node:util";
+import { isBakeError } from "../errors.js";
 import {
-  BblayersConfError,
   fetchLayers,
-  LayersFileError,
-  LayerSetupError,
   layersStatus,
   lockLayers,
   setupContext,
   type SetupContext,
   type SetupMessage,
 } from "../setup/index.js";
+import { describeFailure } from "./failure.js";
 import { terminal, type CommandLines } from "./io.js";
 import { UsageError } from "./options.js";
 
@@ -52,6 +51,8 @@ function printer(io: CommandLines): (m: SetupMessage) => void {
         return io.err(`WARNING: ${m.text}`);
       case "error":
         return io.err(`ERROR: ${m.text}`);
+      case "failure":
+        return io.err(describeFailure(m.error).text);
     }
   };
 }
@@ -99,10 +100,9 @@ export async function layersSetupCommand(argv: string[], opts: LayersSetupOption
       io.err(`bake layers: ${(err as Error).message}\n${LAYERS_HELP}`);
       return 2;
     }
-    if (err instanceof LayersFileError || err instanceof LayerSetupError || err instanceof BblayersConfError) {
-      io.err(`ERROR: ${err.message.split("\n").join("\nERROR: ")}`);
-      return 1;
-    }
-    throw err;
+    if (!isBakeError(err)) throw err;
+    const { text, exitCode } = describeFailure(err);
+    io.err(text);
+    return exitCode;
   }
 }

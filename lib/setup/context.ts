@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { AnyBakeError } from "../errors.js";
 import { gitCli, type Git } from "./git.js";
 import { LAYERS_FILE, LOCK_FILE, parseLayersFile, parseLockFile, type LayersFile, type LockFile } from "./schema.js";
 
@@ -11,10 +12,10 @@ import { LAYERS_FILE, LOCK_FILE, parseLayersFile, parseLockFile, type LayersFile
  * What a run of `bake layers …` has to say: progress (`info`), notes, warnings and errors that do
  * not stop it (the exit code, the return value, says whether it failed).
  */
-export interface SetupMessage {
-  readonly level: "info" | "note" | "warning" | "error";
-  readonly text: string;
-}
+export type SetupMessage =
+  | { readonly level: "info" | "note" | "warning" | "error"; readonly text: string }
+  /** An expected failure that stops one check but not the run (a layer set that does not parse). */
+  | { readonly level: "failure"; readonly error: AnyBakeError };
 
 export interface SetupContext {
   readonly topdir: string;
