@@ -3,10 +3,10 @@
 // for -u), so scripts written for bitbake get the same answers.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 import { UsageError } from "./options.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "fatal-option": FatalOptionError;
   }

@@ -3,9 +3,9 @@
 // series names), a README and an example recipe; --add-layer adds it to conf/bblayers.conf.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "layer-exists": LayerExists;
   }

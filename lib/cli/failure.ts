@@ -1,7 +1,7 @@
 // How an expected failure (a BakeError of any kind) reaches the terminal: its text and the exit
 // code. The switch names every kind, so a new kind does not compile until it is placed here; a bug
 // (any other exception) is not handled here at all and keeps its stack.
-import { unreachable, type AnyBakeError } from "../errors.js";
+import { unreachable, type AnyBakeError } from "../common/errors.js";
 
 /** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
 export const EXIT_FAILURE = 1;

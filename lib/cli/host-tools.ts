@@ -5,10 +5,10 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { TaskGraph, TaskId } from "../graph/types.js";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 import { isSet } from "../run/index.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "missing-host-tools": MissingHostTools;
   }

@@ -1,7 +1,7 @@
 // `bake layers fetch|lock|status`: the arguments, the stage's messages as lines, and errors turned
 // into messages and exit codes (0 success, 1 failure or — for status — a difference, 2 bad usage).
 import { parseArgs } from "node:util";
-import { isBakeError } from "../errors.js";
+import { isBakeError } from "../common/errors.js";
 import {
   fetchLayers,
   layersStatus,

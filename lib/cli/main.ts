@@ -4,7 +4,7 @@
 // up front: each command imports the stages it needs when it runs, so `bake --help` and
 // `bake --version` load nothing of the pipeline.
 import { parseArgs } from "node:util";
-import { isBakeError } from "../errors.js";
+import { isBakeError } from "../common/errors.js";
 import { passthroughVariables, UsageError, type CommonOptions } from "./options.js";
 import { bakeVersion, buildOptions, confFileVariables } from "./build-options.js";
 import { describeFailure, EXIT_USAGE } from "./failure.js";

@@ -1,8 +1,8 @@
 // Command-line basics every command shares, kept free of the pipeline stages so that `bake --help`
 // and the dispatch in main.ts load nothing else.
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     usage: UsageError;
   }

@@ -1,6 +1,6 @@
-import { BakeError, type SourceLocation } from "../errors.js";
+import { BakeError, type SourceLocation } from "../common/errors.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     configuration: ConfigurationError;
     "recipe-parse": RecipeParseFailures;

@@ -1,9 +1,9 @@
 // Typed failures of the datastore. They mirror BitBake's exceptions so that the
 // conformance runner can name them (`ExpansionError`, `FatalError`) and so that
 // JavaScript metadata can throw `bb.parse.SkipRecipe` as Python metadata does.
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     expansion: ExpansionError;
     fatal: FatalError;

@@ -1,8 +1,8 @@
 // Expected fetch failures. Each carries the URL it is about and a literal `kind`, so callers
 // can switch over them exhaustively.
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "malformed-url": MalformedUrl;
     "checksum-mismatch": ChecksumMismatch;

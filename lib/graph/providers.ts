@@ -2,10 +2,10 @@
 // (RDEPENDS, IMAGE_INSTALL): BitBake's bb/providers.py, on the recipe index.
 import { compareVersions, type RecipeInfo } from "../config/index.js";
 import { recipeId } from "../config/index.js";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 import { closeMatches } from "./close-matches.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "nothing-provides": NothingProvides;
   }

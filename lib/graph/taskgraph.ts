@@ -2,7 +2,7 @@
 // reachable from the targets' tasks, through `after`, `[depends]`, `[deptask]`, `[rdeptask]`,
 // `[recrdeptask]` (minus `[recideptask]`), with providers resolved on the recipe index.
 import { recipeId, type RecipeInfo } from "../config/index.js";
-import { BakeError, type SourceLocation } from "../errors.js";
+import { BakeError, type SourceLocation } from "../common/errors.js";
 import {
   buildProvider,
   NothingProvides,
@@ -12,7 +12,7 @@ import {
 } from "./providers.js";
 import { taskId, type TaskGraph, type TaskId, type TaskNode } from "./types.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "dependency-loop": DependencyLoop;
     "unknown-task": UnknownTask;

@@ -1,7 +1,7 @@
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 import type { Location } from "./ast.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "metadata-parse": ParseError;
     "metadata-fatal": FatalError;

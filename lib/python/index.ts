@@ -5,14 +5,14 @@
 import { spawnSync } from "node:child_process";
 import type { PyProxy } from "pyodide/ffi";
 import { DataStore, FatalError, logMetadataMessage, registerPythonInline, registerVarFilter, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 import { pythonFacade } from "./datastore.js";
 import { python } from "./engine.js";
 
 export { bindMetadata, type MetadataOwner } from "./datastore.js";
 export { loadPython, pythonLoaded, PythonNotLoaded, withPython } from "./engine.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "python-metadata": PythonMetadataError;
   }

@@ -2,10 +2,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { logTail, type BuildInfo, type CpuSample, type SetsceneStat, type TaskStat } from "../run/index.js";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 import type { ReportInput } from "./model.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     buildstats: BuildStatsError;
   }

@@ -10,7 +10,7 @@ import { runQueue, type InterruptSource } from "./scheduler.js";
 import type { SstateSettings } from "./shared-state.js";
 import { SstateSession } from "./sstate-session.js";
 import { invalidateTask, isSet, readTaint } from "./stamps.js";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
 export interface BuildOptions {
   readonly topdir: string;
@@ -55,7 +55,7 @@ export interface BuildOptions {
 
 export type SetsceneMode = "normal" | "none" | "skip" | "only";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "stamp-base-missing": StampBaseMissing;
   }

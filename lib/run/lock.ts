@@ -4,9 +4,9 @@
 // next bake kills it, and waits for it to be gone, before anything else runs.
 import { appendFileSync, closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "build-lock-held": BuildLockHeld;
   }

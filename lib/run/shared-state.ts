@@ -40,7 +40,7 @@ import type { HashEquivalenceSettings } from "./hash-equivalence.js";
 import type { OutputSpec } from "./sstate-install.js";
 import type { InstallRequest, InstallResult, OutHashRequest, PackageRequest, PackageResult, SigDataRequest } from "./sstate-worker.js";
 import { isSet } from "./stamps.js";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
 export interface SstateSettings {
   readonly sstateDir: string;
@@ -101,7 +101,7 @@ export function sstateSettings(getVar: (name: string) => string | null, env: Nod
   };
 }
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "sstate-setting": SstateSettingError;
   }

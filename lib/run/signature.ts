@@ -7,7 +7,7 @@
 import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
 import { computeTaskHash, type FileChecksum, type RunTaskDep, type TaskHash, type UniHash } from "../signature/index.js";
 import { ClosureIndex } from "./closure.js";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
 export type { TaskHash, UniHash } from "../signature/index.js";
 
@@ -25,7 +25,7 @@ export function taskHash(
   return computeTaskHash({ basehash, taint, deps, files, closure });
 }
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "dependency-cycle": DependencyCycle;
   }

@@ -1,7 +1,7 @@
 // The layer checks BitBake makes before parsing any recipe (LAYERDEPENDS, LAYERSERIES_COMPAT),
 // run by the configuration loader on what conf/bblayers.conf now lists.
 import { loadBuildConfiguration } from "../config/index.js";
-import { isBakeError } from "../errors.js";
+import { isBakeError } from "../common/errors.js";
 import { say, warn, type SetupContext } from "./context.js";
 
 /** True when every layer's dependencies and series compatibility hold; problems are reported as errors. */

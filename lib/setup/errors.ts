@@ -1,6 +1,6 @@
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "layers-file": LayersFileError;
     "layer-setup": LayerSetupError;

@@ -5,9 +5,9 @@
 // suffix the way BitBake does (`anything.getVar('X')` counts, whatever holds the datastore).
 
 import { parse, type Node } from "acorn";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "js-syntax": JsSyntaxError;
   }

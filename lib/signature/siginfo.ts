@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 import { baseHashInput, computeBaseHash } from "./basehash.js";
 import type { TaskDependencies } from "./taskdeps.js";
 import { closureDigest, computeTaskHash, type FileChecksum, type TaskHashInput } from "./taskhash.js";
@@ -60,7 +60,7 @@ const Schema = z.object({
   unihash: z.string(),
 });
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     sigdata: SigDataError;
   }

@@ -6,13 +6,13 @@
 // value for hashing is its unexpanded value after overrides and appends (so a dependency's own
 // change is seen once, at that dependency), with summaries of contains() tests and removals.
 
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 import { analyzeJs, type CodeAnalysis } from "./js.js";
 import { analyzePython } from "./python.js";
 import { shellCommands } from "./shell/index.js";
 import { memoizeByText } from "./code-cache.js";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "task-dependencies": DependencyError;
   }

@@ -34,7 +34,7 @@ import { MemberPolicy, type MemberProblem, type UnsafeMemberReason } from "./mem
 import { END_OF_ARCHIVE, TarFormatError, TarReader, encodeHeader, padding, type TarEntry } from "./tar.js";
 import { walkOutput } from "./walk.js";
 import { DEFAULT_ZSTD_LEVEL, startCompressor, startDecompressor, ZstdError } from "./zstd.js";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
 /** One declared output directory of a task (BitBake's sstate-inputdirs/-outputdirs pair). */
 export interface SstateOutput {
@@ -63,7 +63,7 @@ export interface ArchiveInfo {
 
 export type ArchiveErrorReason = UnsafeMemberReason | "corrupt" | "bad-input";
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     archive: ArchiveError;
   }

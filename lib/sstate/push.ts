@@ -15,7 +15,7 @@ import { inventory } from "./inventory.js";
 import { checkEquivalence, decodeEquivalence, EQUIVALENCE_SUFFIX, equivalenceRelPath } from "./equivalence.js";
 import { METADATA_SUFFIX, verifyObject, type Refusal, type TrustPolicy } from "./object.js";
 import { encodeUrlPath } from "./store.js";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
 /** Where objects go: the same `<uh[0:2]>/<uh[2:4]>/<name>` layout as SSTATE_DIR. */
 export interface PushDestination {
@@ -32,7 +32,7 @@ export interface PushDestination {
   close(): Promise<void>;
 }
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     push: PushError;
   }

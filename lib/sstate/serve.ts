@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { sep } from "node:path";
 import { EQUIVALENCE_SUFFIX } from "./equivalence.js";
 import { METADATA_SUFFIX } from "./object.js";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
 export interface MirrorServerOptions {
   readonly root: string;
@@ -27,7 +27,7 @@ export interface RunningMirrorServer {
   close(): Promise<void>;
 }
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     serve: ServeError;
   }

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { OutHash, Sha256, TaskHash, UniHash } from "./hashes.js";
 import { writeFileAtomic } from "./atomic.js";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
 declare const brand: unique symbol;
 /** "ed25519:" + the first 16 hex digits of sha256(raw public key). */
@@ -26,7 +26,7 @@ export interface SigningKey {
   readonly privateKey: KeyObject;
 }
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "signing-key": KeyError;
   }

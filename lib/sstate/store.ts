@@ -23,7 +23,7 @@ import {
   type SstateObjectId,
   type TrustPolicy,
 } from "./object.js";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
 // ---------------------------------------------------------------------------------------------
 // SSTATE_MIRRORS
@@ -35,7 +35,7 @@ export interface MirrorRule {
   readonly replacement: string;
 }
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "mirror-syntax": MirrorSyntaxError;
   }

@@ -1,7 +1,7 @@
 // The tar stream format (POSIX ustar + pax 'x' records), pure encode/decode with no I/O.
 // Written by hand so that every byte the archive writer emits is decided here: no varying pax
 // atime/ctime records, no user names from the host, no sub-second mtimes.
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
 export const BLOCK = 512;
 const ZERO_BLOCK = Buffer.alloc(BLOCK);
@@ -123,7 +123,7 @@ export interface TarEntry {
   readonly linkname: string;
 }
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     "tar-format": TarFormatError;
   }

@@ -7,7 +7,7 @@
 // with different zstd builds to agree on it.
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
-import { BakeError } from "../errors.js";
+import { BakeError } from "../common/errors.js";
 
 /**
  * Level 8 (OE's SSTATE_ZSTD_CLEVEL default as well). Measured on 50 MB of small files: level 3
@@ -18,7 +18,7 @@ import { BakeError } from "../errors.js";
  */
 export const DEFAULT_ZSTD_LEVEL = 8;
 
-declare module "../errors.js" {
+declare module "../common/errors.js" {
   interface BakeErrorKinds {
     zstd: ZstdError;
   }

@@ -7,7 +7,7 @@ import { UsageError } from "../../lib/cli/options.js";
 import { FatalOptionError } from "../../lib/cli/build-options.js";
 import { ConfigurationError } from "../../lib/config/index.js";
 import { ExpansionError } from "../../lib/data/index.js";
-import { isBakeError } from "../../lib/errors.js";
+import { isBakeError } from "../../lib/common/errors.js";
 import { ChecksumMismatch } from "../../lib/fetch/index.js";
 import { ParseError } from "../../lib/parse/index.js";
 import { LayersFileError } from "../../lib/setup/index.js";

@@ -1,7 +1,7 @@
 // The shell syntax tree: what the parser makes of a function body, and its one error.
-import { BakeError } from "../../errors.js";
+import { BakeError } from "../../common/errors.js";
 
-declare module "../../errors.js" {
+declare module "../../common/errors.js" {
   interface BakeErrorKinds {
     "shell-syntax": ShellSyntaxError;
   }

@@ -1,13 +1,13 @@
 // Hash-equivalence server addresses, spelled as BitBake spells them (BB_HASHSERVE,
 // `bitbake-hashserv --bind`, `bitbake-hashclient --address`).
-import { BakeError } from "../../errors.js";
+import { BakeError } from "../../common/errors.js";
 
 export type HashservAddress =
   | { readonly kind: "unix"; readonly path: string }
   | { readonly kind: "tcp"; readonly host: string; readonly port: number }
   | { readonly kind: "websocket"; readonly url: string; readonly host: string; readonly port: number; readonly secure: boolean };
 
-declare module "../../errors.js" {
+declare module "../../common/errors.js" {
   interface BakeErrorKinds {
     "hashserv-address": HashservAddressError;
   }

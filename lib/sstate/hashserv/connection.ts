@@ -5,9 +5,9 @@ import net from "node:net";
 import type { WebSocket } from "ws";
 import type { HashservAddress } from "./address.js";
 import { MAX_CHUNK } from "./protocol.js";
-import { BakeError } from "../../errors.js";
+import { BakeError } from "../../common/errors.js";
 
-declare module "../../errors.js" {
+declare module "../../common/errors.js" {
   interface BakeErrorKinds {
     "hashserv-connection-closed": ConnectionClosedError;
     "hashserv-protocol": ProtocolError;

@@ -1,7 +1,7 @@
 // Expected failures of the hash-equivalence protocol, shared by server and client.
-import { BakeError } from "../../errors.js";
+import { BakeError } from "../../common/errors.js";
 
-declare module "../../errors.js" {
+declare module "../../common/errors.js" {
   interface BakeErrorKinds {
     "hashserv-invoke": HashservInvokeError;
     "hashserv-reply": HashservReplyError;

@@ -15,7 +15,7 @@ export interface SourceLocation {
 /**
  * Every kind of expected failure, mapped to its class. Each stage adds its own beside the class:
  *
- *     declare module "../errors.js" {
+ *     declare module "../common/errors.js" {
  *       interface BakeErrorKinds { "nothing-provides": NothingProvides }
  *     }
  *
