@@ -5,7 +5,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { TaskGraph, TaskId } from "../graph/types.js";
-import { isSet } from "../run/index.js";
+import { isSet } from "../graph/index.js";
 
 export class MissingHostTools extends Error {
   constructor(

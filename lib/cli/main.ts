@@ -146,14 +146,14 @@ async function bake(argv: string[], cwd: string): Promise<number> {
  * Their modules are loaded only when something failed, so that start-up does not pay for them.
  */
 async function expectedFailures(): Promise<ReadonlyArray<abstract new (...args: never[]) => Error>> {
-  const [data, config, graph, run, setup, sstate, signature, hostTools, report, python] = await Promise.all([
+  const [data, config, graph, run, setup, sstate, signature, hostTools, report, python, setscene] = await Promise.all([
     import("../data/index.js"), import("../config/index.js"), import("../graph/index.js"), import("../run/index.js"),
     import("../setup/index.js"), import("../sstate/index.js"), import("../signature/index.js"), import("./host-tools.js"),
-    import("../report/index.js"), import("../python/index.js"),
+    import("../report/index.js"), import("../python/index.js"), import("../setscene/index.js"),
   ]);
   return [
     data.ExpansionError, data.FatalError, config.ConfigurationError, config.RecipeParseFailures, graph.NothingProvides, graph.DependencyLoop,
-    graph.UnknownTask, run.DependencyCycle, signature.SigDataError, sstate.KeyError, sstate.MirrorSyntaxError, run.BuildLockHeld, run.StampBaseMissing, run.SstateSettingError,
+    graph.UnknownTask, setscene.DependencyCycle, signature.SigDataError, sstate.KeyError, sstate.MirrorSyntaxError, run.BuildLockHeld, run.StampBaseMissing, setscene.SstateSettingError,
     setup.LayersFileError, setup.LayerSetupError, setup.BblayersConfError, hostTools.MissingHostTools,
     report.BuildStatsError, python.PythonMetadataError,
   ];

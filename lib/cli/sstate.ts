@@ -1,7 +1,7 @@
 // `bake sstate …` inside a build directory: the same SSTATE_DIR, keys and trust rules as that
 // directory's builds (sstateSettings, trustPolicyOf), so verify accepts what a build accepts.
 import { findTopdir } from "../config/index.js";
-import { resolveSigningKey, sstateSettings, trustPolicyOf } from "../run/index.js";
+import { resolveSigningKey, sstateSettings, trustPolicyOf } from "../setscene/index.js";
 import type { SstateBuildContext } from "../sstate/index.js";
 import { loadConfiguration, passthroughVariables } from "./context.js";
 

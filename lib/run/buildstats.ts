@@ -9,7 +9,8 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
-import type { BuildEvent, BuildListener, BuildSummary, SetsceneResult } from "./events.js";
+import type { BuildEvent, BuildListener, BuildSummary } from "./events.js";
+import type { SetsceneResult } from "../setscene/index.js";
 import type { TaskId, TaskNode } from "../graph/types.js";
 import { readCpuCounters, type CpuCounters } from "./proc-stat.js";
 import { parseTimes } from "./script.js";

@@ -1,10 +1,9 @@
 // The run queue (BitBake's RunQueueExecute): keeps `threads` tasks busy, starting among the ready
 // ones the task with the longest chain of tasks waiting behind it, so the build's critical path
 // starts as early as possible. Tasks whose stamp is current complete at once without a thread.
-import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
+import { isSet, type TaskGraph, type TaskId, type TaskNode } from "../graph/types.js";
 import type { BuildEvent, BuildListener, BuildSummary, TaskFailure, TaskOutcome } from "./events.js";
-import { DependencyCycle } from "./signature.js";
-import { isSet } from "./stamps.js";
+import { DependencyCycle } from "../setscene/index.js";
 
 /** Where interrupts come from: SIGINT for bake, a test's own trigger in tests. */
 export interface InterruptSource {

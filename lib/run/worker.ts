@@ -11,8 +11,6 @@ import type { FetchEvent } from "../fetch/index.js";
 import type { TaskOutcome } from "./events.js";
 import { executeTask } from "./execute.js";
 
-export type { RecipeRequest } from "../config/index.js";
-
 export interface TaskRequest extends RecipeRequest {
   readonly task: string;
   readonly taskhash: string;

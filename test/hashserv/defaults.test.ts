@@ -7,7 +7,7 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import { HashservInvokeError, startHashserv } from "../../lib/sstate/hashserv/index.js";
-import { HashEquivalence } from "../../lib/run/hash-equivalence.js";
+import { HashEquivalence } from "../../lib/setscene/index.js";
 import { METHOD, client, hash, server, tempDir } from "./helpers.js";
 
 test("anonymous clients of a server started with defaults may read; their reports are not recorded; no administration", async (t) => {

@@ -2,8 +2,8 @@
 import test from "ava";
 import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
 import { taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/types.js";
+import { DependencyCycle } from "../../lib/setscene/index.js";
 import {
-  DependencyCycle,
   longestPathPriorities,
   runQueue,
   type BuildEvent,

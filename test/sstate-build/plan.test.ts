@@ -2,7 +2,7 @@
 import test from "ava";
 import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
 import { taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/types.js";
-import { isSstateTask, planSetscene, Signatures } from "../../lib/run/index.js";
+import { isSstateTask, planSetscene, Signatures } from "../../lib/setscene/index.js";
 import { compareSigData, computeTaskHash, type SigData } from "../../lib/signature/index.js";
 
 /** Recipes whose tasks form fetch -> compile -> populate_sysroot, with populate_sysroot of DEPENDS before compile. */

@@ -3,17 +3,18 @@
 // its outhash, report, object and install. When a report maps a task to an earlier unihash, the
 // signatures after it change, and the tasks that can now be restored are (BitBake's rehash and
 // scenequeue update): their dependencies, if not started, are then no longer needed.
-import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
-import type { SetsceneResult } from "./events.js";
+import { isSet, type TaskGraph, type TaskId, type TaskNode } from "../graph/types.js";
 import { existsSync } from "node:fs";
 import { compareSigData, FileChecksumCache, findSigData, parseFileChecksums, readSigData, sigDataPath, type SigDataDep } from "../signature/index.js";
-import type { RecipeInfo } from "../config/index.js";
+import type { RecipeInfo, RecipeRequest } from "../config/index.js";
 import { HashEquivalence } from "./hash-equivalence.js";
-import { planSetscene, type SstateState } from "./setscene.js";
+import { planSetscene, type SstateState } from "./plan.js";
 import { isSstateTask, SharedState, SigDataWriter, type Availability, type SstateSettings } from "./shared-state.js";
-import { pnTask, Signatures, type UniHash } from "./signature.js";
-import { isSet, StampSet } from "./stamps.js";
-import type { RecipeRequest } from "./worker.js";
+import { pnTask, Signatures, type UniHash } from "./build-signatures.js";
+import { StampSet } from "./stamps.js";
+
+/** What setscene made of an sstate task the build wanted: restored (from where), absent, or refused. */
+export type SetsceneResult = "local" | "mirror" | "missed" | "refused";
 
 export interface SessionOptions {
   readonly graph: TaskGraph;

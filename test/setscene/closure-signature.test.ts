@@ -4,8 +4,8 @@
 import test from "ava";
 import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
 import { taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/types.js";
-import { Signatures, type TaskHash } from "../../lib/run/index.js";
-import { closureDigest, computeTaskHash } from "../../lib/signature/index.js";
+import { Signatures } from "../../lib/setscene/index.js";
+import { closureDigest, computeTaskHash, type TaskHash } from "../../lib/signature/index.js";
 
 /**
  * Recipes (pn -> DEPENDS) as fetch -> prepare_recipe_sysroot -> compile -> populate_sysroot, the

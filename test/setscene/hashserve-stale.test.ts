@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { lstatSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HashEquivalence } from "../../lib/run/hash-equivalence.js";
+import { HashEquivalence } from "../../lib/setscene/index.js";
 
 test("hash equivalence 'auto' starts over a socket a killed bake left behind", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "bake-hashsock-"));

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { Piscina } from "piscina";
-import type { TaskId, TaskNode } from "../graph/types.js";
+import { isSet, type TaskId, type TaskNode } from "../graph/types.js";
 import {
   asTaskHash,
   asUniHash,
@@ -37,9 +37,8 @@ import {
 } from "../sstate/index.js";
 import type { SigDataRuntime } from "../signature/index.js";
 import type { HashEquivalenceSettings } from "./hash-equivalence.js";
-import type { OutputSpec } from "./sstate-install.js";
+import type { OutputSpec } from "./install.js";
 import type { InstallRequest, InstallResult, OutHashRequest, PackageRequest, PackageResult, SigDataRequest } from "./sstate-worker.js";
-import { isSet } from "./stamps.js";
 
 export interface SstateSettings {
   readonly sstateDir: string;

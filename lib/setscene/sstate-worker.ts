@@ -27,7 +27,7 @@ import {
   type SigningKey,
 } from "../sstate/index.js";
 import { makeSigData, taskDependencies, writeSigData, type SigDataRuntime } from "../signature/index.js";
-import { installObject, type OutputSpec } from "./sstate-install.js";
+import { installObject, type OutputSpec } from "./install.js";
 
 export interface OutHashRequest {
   readonly outputs: readonly OutputSpec[];

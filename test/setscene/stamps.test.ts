@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RecipeInfo } from "../../lib/config/index.js";
 import { taskId, type TaskId, type TaskNode } from "../../lib/graph/types.js";
-import { StampSet, type UniHash } from "../../lib/run/index.js";
+import { StampSet } from "../../lib/setscene/index.js";
+import type { UniHash } from "../../lib/signature/index.js";
 
 const hash = (c: string) => c.repeat(64) as UniHash;
 

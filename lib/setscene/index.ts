@@ -1,0 +1,11 @@
+// Signatures in a build and what they decide: each task's taskhash and unihash, its stamps,
+// which sstate tasks are restored instead of run (setscene), hash equivalence, and restoring and
+// capturing task output as sstate objects. The glue between graph/, signature/ and sstate/;
+// run/ asks it what to run and tells it what ran.
+export { Signatures, dependencyOrder, DependencyCycle, type SignatureInputs } from "./build-signatures.js";
+export { planSetscene, type SetscenePlan, type SstateState, type PlanInputs } from "./plan.js";
+export { SstateSession, summaryLine, type SessionOptions, type SetsceneCounts, type SetsceneResult } from "./session.js";
+export { sstateSettings, resolveSigningKey, trustPolicyOf, isSstateTask, pkgArchOf, SstateSettingError, type SstateSettings } from "./shared-state.js";
+export { HashEquivalence, type HashEquivalenceSettings } from "./hash-equivalence.js";
+export { installObject, uninstall } from "./install.js";
+export { StampSet, invalidateTask, readTaint } from "./stamps.js";
