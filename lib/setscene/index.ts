@@ -5,7 +5,8 @@
 export { Signatures, dependencyOrder, DependencyCycle, type SignatureInputs } from "./build-signatures.js";
 export { planSetscene, type SetscenePlan, type SstateState, type PlanInputs } from "./plan.js";
 export { SstateSession, summaryLine, type SessionOptions, type SetsceneCounts, type SetsceneResult } from "./session.js";
-export { sstateSettings, resolveSigningKey, trustPolicyOf, isSstateTask, pkgArchOf, SstateSettingError, type SstateSettings } from "./shared-state.js";
+export { sstateSettings, resolveSigningKey, trustPolicyOf, SstateSettingError, type SstateSettings } from "./settings.js";
+export { isSstateTask, pkgArchOf } from "./sstate-tasks.js";
 export { HashEquivalence, type HashEquivalenceSettings } from "./hash-equivalence.js";
 export { installObject, uninstall } from "./install.js";
 export { StampSet, invalidateTask, readTaint } from "./stamps.js";
