@@ -153,7 +153,7 @@ async function expectedFailures(): Promise<ReadonlyArray<abstract new (...args: 
   ]);
   return [
     data.ExpansionError, data.FatalError, config.ConfigurationError, config.RecipeParseFailures, graph.NothingProvides, graph.DependencyLoop,
-    graph.UnknownTask, setscene.DependencyCycle, signature.SigDataError, sstate.KeyError, sstate.MirrorSyntaxError, run.BuildLockHeld, run.StampBaseMissing, setscene.SstateSettingError,
+    graph.UnknownTask, signature.SigDataError, sstate.KeyError, sstate.MirrorSyntaxError, run.BuildLockHeld, run.StampBaseMissing, setscene.SstateSettingError,
     setup.LayersFileError, setup.LayerSetupError, setup.BblayersConfError, hostTools.MissingHostTools,
     report.BuildStatsError, python.PythonMetadataError,
   ];

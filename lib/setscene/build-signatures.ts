@@ -4,7 +4,7 @@
 // unihash of an earlier, equivalent taskhash. Only sstate tasks report outputs, so only they are
 // asked about (the others' unihash is their taskhash). A unihash learnt after a task ran changes
 // the signatures downstream; `setUnihash` recomputes them.
-import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
+import { DependencyLoop, displayName, type TaskGraph, type TaskId, type TaskNode } from "../graph/index.js";
 import { computeTaskHash, type FileChecksum, type RunTaskDep, type TaskHash, type UniHash } from "../signature/index.js";
 import { ClosureIndex } from "./closure.js";
 
@@ -22,13 +22,6 @@ export function taskHash(
   closure: string | null = null,
 ): TaskHash {
   return computeTaskHash({ basehash, taint, deps, files, closure });
-}
-
-export class DependencyCycle extends Error {
-  constructor(readonly cycle: readonly TaskId[]) {
-    super(`the task graph has a cycle: ${cycle.join(" -> ")}`);
-    this.name = "DependencyCycle";
-  }
 }
 
 /** `pn:do_task`: how a dependency is named in signatures (no paths, so build directories agree). */
@@ -63,7 +56,7 @@ export function dependencyOrder(graph: TaskGraph, ids: Iterable<TaskId>, skip: (
         if (done.has(dep) || skip(dep) || !graph.nodes.has(dep)) continue;
         if (onPath.has(dep)) {
           const from = stack.findIndex((f) => f.id === dep);
-          throw new DependencyCycle([...stack.slice(from).map((f) => f.id), dep]);
+          throw new DependencyLoop([...stack.slice(from).map((f) => f.id), dep].map((id) => displayName(graph.nodes.get(id)!)));
         }
         onPath.add(dep);
         stack.push({ id: dep, next: 0 });

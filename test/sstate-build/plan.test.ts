@@ -1,7 +1,7 @@
 // The pure parts: the setscene plan over a hand-made graph, taskhash inputs, and diffsigs.
 import test from "ava";
 import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
-import { taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/types.js";
+import { DependencyLoop, taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/index.js";
 import { isSstateTask, planSetscene, Signatures } from "../../lib/setscene/index.js";
 import { compareSigData, computeTaskHash, type SigData } from "../../lib/signature/index.js";
 
@@ -78,6 +78,13 @@ test("signatures: a dependency's unihash, not its taskhash, reaches the tasks af
   const changed = await plain.setUnihash(pop, "f".repeat(64), () => true);
   t.true(changed.includes(bCompile));
   t.is(plain.taskhashOf(bCompile), mapped.taskhashOf(bCompile));
+});
+
+test("signatures of a graph with a loop: the loop, each task depending on the next", async (t) => {
+  const g = graph({ a: ["b"], b: ["a"] }, "a");
+  const sigs = new Signatures(g, { taint: () => null });
+  const err = await t.throwsAsync(sigs.compute(g.targets), { instanceOf: DependencyLoop });
+  t.deepEqual(err!.loop, ["a:do_populate_sysroot", "a:do_compile", "b:do_populate_sysroot", "b:do_compile", "a:do_populate_sysroot"]);
 });
 
 test("taskhash: order of dependencies does not matter, file checksums do", (t) => {
