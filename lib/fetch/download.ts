@@ -18,8 +18,8 @@ import {
   sha256File,
   verifyDownloads,
   writeDoneStamp,
-  type Sha256,
 } from "./checksum.js";
+import type { Sha256 } from "../common/hashes.js";
 import {
   ChecksumMismatch,
   FetchError,
@@ -248,10 +248,10 @@ async function verifiedInDlDir(
   }
   const stamp = await readDoneStamp(localPath);
   if (stamp && (expected === null || stamp.sha256 === expected)) {
-    if (!verifyDownloads(run.ctx)) return stamp.sha256 as Sha256;
+    if (!verifyDownloads(run.ctx)) return stamp.sha256;
     // Changed since its stamp: set aside with a warning, and fetched again like a missing file.
     const changed = await recheckDownload(url, localPath, stamp.sha256, null);
-    if (changed === null) return stamp.sha256 as Sha256;
+    if (changed === null) return stamp.sha256;
     run.options.onEvent?.({ type: "warning", url, message: `${changed.message}\nFetching it again.` });
     return null;
   }

@@ -14,7 +14,8 @@ import type { Agent, Dispatcher } from "undici";
 // undici is loaded by the first download: most commands fetch nothing, and loading it costs 0.1-0.2 s.
 const undici = () => import("undici");
 import type { FetchOptions, HttpOptions } from "./context.js";
-import { commitDownload, sha256File, type Sha256 } from "./checksum.js";
+import { sha256Of, type Sha256 } from "../common/hashes.js";
+import { commitDownload, sha256File } from "./checksum.js";
 import { FetchError, HttpStatus, TransferFailed } from "./errors.js";
 
 export interface HttpJob {
@@ -154,7 +155,7 @@ async function attemptOnce(job: HttpJob, agent: Agent, o: Required<HttpOptions>,
   if (total !== null && bytes !== total) {
     throw new TransferFailed(job.url, `got ${bytes} of ${total} bytes`);
   }
-  return hash.digest("hex") as Sha256;
+  return sha256Of(hash);
 }
 
 async function get(url: string, have: number, agent: Agent, o: Required<HttpOptions>, options: FetchOptions): Promise<Response> {

@@ -3,7 +3,8 @@
 import type { FetchContext, FetchOptions } from "./context.js";
 import { existsSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { doneStampPath, readDoneStamp, recheckDownload, sha256File, verifyDownloads, type Sha256 } from "./checksum.js";
+import type { Sha256 } from "../common/hashes.js";
+import { doneStampPath, readDoneStamp, recheckDownload, sha256File, verifyDownloads } from "./checksum.js";
 import { fetchSource, type FetchResult, type FetchRun } from "./download.js";
 import { ChecksumMismatch, MissingChecksum, UnpackFailed } from "./errors.js";
 import { findLocalFile } from "./local.js";
@@ -16,7 +17,6 @@ import { parseSourceUri, type SourceUri } from "./uri.js";
 
 export type { FetchContext, FetchEvent, FetchOptions, HttpOptions, AptOptions } from "./context.js";
 export type { FetchOrigin, FetchResult } from "./download.js";
-export type { Sha256 } from "./checksum.js";
 export type { SourceUri, UriParts } from "./uri.js";
 export { parseSourceUri, splitSrcUri, checksumFlag } from "./uri.js";
 export { parseMirrors, mirrorCandidates, type MirrorRule } from "./mirrors.js";

@@ -12,7 +12,8 @@ import { planSetscene, type SstateState } from "./plan.js";
 import type { SstateSettings } from "./settings.js";
 import { SigDataWriter, SstateObjects, type Availability } from "./sstate-objects.js";
 import { isSstateTask } from "./sstate-tasks.js";
-import { pnTask, Signatures, type UniHash } from "./build-signatures.js";
+import type { TaskHash, UniHash } from "../common/hashes.js";
+import { pnTask, Signatures } from "./build-signatures.js";
 import { StampSet } from "./stamps.js";
 
 /** What setscene made of an sstate task the build wanted: restored (from where), absent, or refused. */
@@ -107,7 +108,7 @@ export class SstateSession {
    * The hash-equivalence server first (this build directory's history, or a team's server);
    * for what it does not know, the equivalence records that travel with the objects.
    */
-  private async lookup(equivalence: HashEquivalence, qs: readonly { readonly node: TaskNode; readonly taskhash: string }[]): Promise<(string | null)[]> {
+  private async lookup(equivalence: HashEquivalence, qs: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[]): Promise<(UniHash | null)[]> {
     const found = await equivalence.lookup(qs.map((q) => q.taskhash));
     if (!this.objects) return found;
     const unknown = qs.filter((_, i) => found[i] === null);
@@ -336,7 +337,7 @@ export class SstateSession {
     const taskhash = this.signatures.taskhashOf(node.id);
     const planned = this.signatures.unihashOf(node.id);
     const outhash = await this.objects.outhash(node);
-    let unihash: string = planned;
+    let unihash = planned;
     if (this.equivalence) {
       unihash = await this.equivalence.report({ taskhash, unihash: planned, outhash, pn: node.recipe.pn, task: node.task.name });
     }

@@ -5,8 +5,6 @@ import { join } from "node:path";
 import { Piscina } from "piscina";
 import type { TaskId, TaskNode } from "../graph/types.js";
 import {
-  asTaskHash,
-  asUniHash,
   checkAvailability,
   fetchSstateObject,
   findEquivalences,
@@ -19,6 +17,7 @@ import {
   type StoreOptions,
   type TrustPolicy,
 } from "../sstate/index.js";
+import { asOutHash, ownUnihash, type OutHash, type TaskHash, type UniHash } from "../common/hashes.js";
 import { resolveSigningKey, trustPolicyOf, type SstateSettings } from "./settings.js";
 import { pkgArchOf, taskOutputs } from "./sstate-tasks.js";
 import type { InstallRequest, InstallResult, OutHashRequest, PackageRequest, PackageResult, SigDataRequest } from "./sstate-worker.js";
@@ -50,12 +49,12 @@ export class SstateObjects {
     this.pool = sstateWorkers(threads);
   }
 
-  objectId(node: TaskNode, unihash: string): SstateObjectId {
-    return { pn: node.recipe.pn, pkgArch: pkgArchOf(node), task: node.task.name, uniHash: asUniHash(unihash) };
+  objectId(node: TaskNode, unihash: UniHash): SstateObjectId {
+    return { pn: node.recipe.pn, pkgArch: pkgArchOf(node), task: node.task.name, uniHash: unihash };
   }
 
   /** Which objects exist, locally or on a mirror (existence only: restore verifies). */
-  async availability(items: readonly { readonly node: TaskNode; readonly unihash: string }[]): Promise<Map<TaskId, Availability>> {
+  async availability(items: readonly { readonly node: TaskNode; readonly unihash: UniHash }[]): Promise<Map<TaskId, Availability>> {
     const ids = items.map((i) => this.objectId(i.node, i.unihash));
     const found = await checkAvailability(ids, this.store);
     const out = new Map<TaskId, Availability>();
@@ -70,16 +69,16 @@ export class SstateObjects {
    * For tasks the hash-equivalence server has no unihash for: the unihash equivalence records
    * in SSTATE_DIR or on a mirror give (another build directory's, another org's equivalences).
    */
-  async equivalences(items: readonly { readonly node: TaskNode; readonly taskhash: string }[]): Promise<Map<TaskId, string>> {
+  async equivalences(items: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[]): Promise<Map<TaskId, UniHash>> {
     const ids = items.map(({ node, taskhash }) => ({
       pn: node.recipe.pn,
       pkgArch: pkgArchOf(node),
       task: node.task.name,
-      taskHash: asTaskHash(taskhash),
-      ownObject: this.objectId(node, taskhash),
+      taskHash: taskhash,
+      ownObject: this.objectId(node, ownUnihash(taskhash)),
     }));
     const found = await findEquivalences(ids, this.trust, this.store, (r) => this.warn(`sstate equivalence record refused (${r.reason}): ${r.object}: ${r.detail}`));
-    const out = new Map<TaskId, string>();
+    const out = new Map<TaskId, UniHash>();
     items.forEach((item, i) => {
       const f = found.get(equivalenceRelPath(ids[i]!));
       if (f) out.set(item.node.id, f.uniHash);
@@ -92,7 +91,7 @@ export class SstateObjects {
   }
 
   /** Fetch (from a mirror if need be) and verify the object, then install its output. */
-  async restore(node: TaskNode, unihash: string): Promise<RestoreOutcome> {
+  async restore(node: TaskNode, unihash: UniHash): Promise<RestoreOutcome> {
     const got = await fetchSstateObject(this.objectId(node, unihash), this.trust, this.store);
     if (!got.ok) return got;
     const req: InstallRequest = {
@@ -106,7 +105,7 @@ export class SstateObjects {
     return { ok: true, source: got.source, ...(got.url ? { url: got.url } : {}), stats: r.stats };
   }
 
-  async outhash(node: TaskNode): Promise<string> {
+  async outhash(node: TaskNode): Promise<OutHash> {
     const req: OutHashRequest = {
       outputs: taskOutputs(node),
       pn: node.recipe.pn,
@@ -115,11 +114,11 @@ export class SstateObjects {
       extraSigData: this.settings.extraSigData,
       buildPaths: this.settings.buildPaths,
     };
-    return (await this.pool.run(req, { name: "outHash" })) as string;
+    return asOutHash((await this.pool.run(req, { name: "outHash" })) as string);
   }
 
   /** Archive a task's output as its object (unless one exists) and install it. */
-  async package(node: TaskNode, taskhash: string, unihash: string, outhash: string | null): Promise<PackageResult> {
+  async package(node: TaskNode, taskhash: TaskHash, unihash: UniHash, outhash: OutHash | null): Promise<PackageResult> {
     const req: PackageRequest = {
       sstateDir: this.settings.sstateDir,
       pn: node.recipe.pn,

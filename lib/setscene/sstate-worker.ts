@@ -8,11 +8,8 @@ import { randomUUID } from "node:crypto";
 import { WorkerCache, type RecipeRequest } from "../config/index.js";
 import { withPython } from "../python/index.js";
 import {
-  asOutHash,
-  asTaskHash,
   archiveRefusal,
   ArchiveError,
-  asUniHash,
   computeOutHash,
   createArchive,
   loadSigningKey,
@@ -26,6 +23,7 @@ import {
   type RestoreStats,
   type SigningKey,
 } from "../sstate/index.js";
+import { asOutHash, asTaskHash, asUniHash } from "../common/hashes.js";
 import { makeSigData, taskDependencies, writeSigData, type SigDataRuntime } from "../signature/index.js";
 import { installObject, type OutputSpec } from "./install.js";
 

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isSet, type TaskId, type TaskNode } from "../graph/types.js";
-import type { UniHash } from "./build-signatures.js";
+import type { UniHash } from "../common/hashes.js";
 
 /** The stamp for one signature; `stamp-extra-info` goes after the hash as in BitBake. */
 export function stampFile(base: string, task: string, hash: string, extraInfo?: string): string {

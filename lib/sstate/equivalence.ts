@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "./atomic.js";
-import { asOutHash, asTaskHash, asUniHash, type OutHash, type TaskHash, type UniHash } from "./hashes.js";
+import { asOutHash, asTaskHash, asUniHash, type OutHash, type TaskHash, type UniHash } from "../common/hashes.js";
 import { SSTATE_FORMAT_VERSION, checkSignatures, taskName, type Location, type Refusal, type TrustPolicy } from "./object.js";
 import { addSignature, type KeyId, type PublicKeyInfo, type Signature, type SigningKey } from "./signing.js";
 

@@ -1,9 +1,6 @@
 // Shared state: deterministic archives of task outputs, signed objects named by unihash, local
 // and mirrored stores, outhashes for hash equivalence, and the `bake sstate` commands.
 // (lib/sstate/hashserv/ is the hash-equivalence client and server, with its own index.)
-export type { TaskHash, UniHash, OutHash, Sha256 } from "./hashes.js";
-export { asTaskHash, asUniHash, asOutHash, asSha256 } from "./hashes.js";
-
 export type { SstateOutput, CreateArchiveOptions, ArchiveInfo, RestoreStats, ArchiveErrorReason } from "./archive.js";
 export { createArchive, restoreArchive, scanArchive, ArchiveError } from "./archive.js";
 export type { UnsafeMemberReason } from "./members.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { ArchiveError, createArchive, restoreArchive, scanArchive, type RestoreStats, type SstateOutput } from "./archive.js";
 import { commitRename, tempNameFor, writeFileAtomic } from "./atomic.js";
-import { asOutHash, asSha256, asTaskHash, asUniHash, type OutHash, type Sha256, type TaskHash, type UniHash } from "./hashes.js";
+import { asOutHash, asSha256, asTaskHash, asUniHash, type OutHash, type Sha256, type TaskHash, type UniHash } from "../common/hashes.js";
 import {
   addSignature,
   fingerprint,

@@ -6,6 +6,7 @@ import { closeSync, createReadStream, existsSync, fsyncSync, ftruncateSync, mkdi
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Dispatcher } from "undici";
+import type { UniHash } from "../common/hashes.js";
 
 // undici is loaded by the first request to a mirror: most commands make none, and loading it costs 0.1-0.2 s.
 const undici = () => import("undici");
@@ -432,7 +433,7 @@ export async function fetchSstateObject(id: SstateObjectId, trust: TrustPolicy, 
 // ---------------------------------------------------------------------------------------------
 // Equivalence records
 
-export type EquivalenceFound = { readonly uniHash: string; readonly source: "local" | "mirror"; readonly url?: string };
+export type EquivalenceFound = { readonly uniHash: UniHash; readonly source: "local" | "mirror"; readonly url?: string };
 
 /**
  * For tasks the hash-equivalence server had no unihash for: the unihash an equivalence record

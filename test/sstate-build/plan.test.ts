@@ -4,6 +4,7 @@ import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
 import { DependencyLoop, taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/index.js";
 import { isSstateTask, planSetscene, Signatures } from "../../lib/setscene/index.js";
 import { compareSigData, computeTaskHash, type SigData } from "../../lib/signature/index.js";
+import { asUniHash } from "../../lib/common/hashes.js";
 
 /** Recipes whose tasks form fetch -> compile -> populate_sysroot, with populate_sysroot of DEPENDS before compile. */
 function graph(recipes: Record<string, string[]>, target: string): TaskGraph {
@@ -67,15 +68,15 @@ test("signatures: a dependency's unihash, not its taskhash, reaches the tasks af
   const mapped = new Signatures(g, {
     taint: () => null,
     asksServer: (n) => n.id === pop,
-    lookup: async (qs) => qs.map(() => "f".repeat(64)),
+    lookup: async (qs) => qs.map(() => asUniHash("f".repeat(64))),
   });
   await mapped.compute(ids);
-  t.is(mapped.unihashOf(pop) as string, "f".repeat(64));
+  t.is(mapped.unihashOf(pop), asUniHash("f".repeat(64)));
   t.is(mapped.taskhashOf(pop), plain.taskhashOf(pop));
   const bCompile = taskId("/l/b.bb", "do_compile");
   t.not(mapped.taskhashOf(bCompile), plain.taskhashOf(bCompile));
   // Learning a unihash later recomputes what comes after it.
-  const changed = await plain.setUnihash(pop, "f".repeat(64), () => true);
+  const changed = await plain.setUnihash(pop, asUniHash("f".repeat(64)), () => true);
   t.true(changed.includes(bCompile));
   t.is(plain.taskhashOf(bCompile), mapped.taskhashOf(bCompile));
 });

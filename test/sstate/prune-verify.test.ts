@@ -2,8 +2,6 @@ import test from "ava";
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  asTaskHash,
-  asUniHash,
   generateKeyPair,
   loadSigningKey,
   pruneSstate,
@@ -12,6 +10,7 @@ import {
   type CommandIO,
   type SstateObject,
 } from "../../lib/sstate/index.js";
+import { asTaskHash, asUniHash } from "../../lib/common/hashes.js";
 import { tempDir } from "./fixtures.js";
 
 function io(cwd: string, env: Record<string, string> = {}): CommandIO & { lines: string[] } {

@@ -4,8 +4,6 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
-  asTaskHash,
-  asUniHash,
   checkAvailability,
   fetchSstateObject,
   generateKeyPair,
@@ -18,6 +16,7 @@ import {
   type SstateObjectId,
   type StoreWarning,
 } from "../../lib/sstate/index.js";
+import { asTaskHash, asUniHash } from "../../lib/common/hashes.js";
 import { makeTree, tempDir } from "./fixtures.js";
 
 const id = (c: string): SstateObjectId => ({ pn: "zlib", pkgArch: "core2-64", task: "populate_sysroot", uniHash: asUniHash(c.repeat(64)) });

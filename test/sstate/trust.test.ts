@@ -7,10 +7,6 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   addSignature,
-  asOutHash,
-  asSha256,
-  asTaskHash,
-  asUniHash,
   attestSstateDir,
   checkEquivalence,
   checkMetadata,
@@ -30,6 +26,7 @@ import {
   type SstateObjectId,
   type TrustPolicy,
 } from "../../lib/sstate/index.js";
+import { asOutHash, asSha256, asTaskHash, asUniHash } from "../../lib/common/hashes.js";
 import { sha256File } from "../../lib/sstate/object.js";
 import { craftArchive, makeTree, tempDir } from "./fixtures.js";
 
