@@ -35,7 +35,8 @@ import * as git from "./git.js";
 import { httpDownload } from "./http.js";
 import { findLocalFile } from "./local.js";
 import { withLock } from "./lock.js";
-import { mirrorCandidates, parseMirrors, type MirrorSubject } from "./mirrors.js";
+import { parseMirrorList } from "../common/mirror-list.js";
+import { mirrorCandidates, type MirrorSubject } from "./mirrors.js";
 import type { Source } from "./source.js";
 import { decodeUriParts, parseSourceUri } from "./uri.js";
 
@@ -142,7 +143,7 @@ async function obtain(run: FetchRun, url: string, s: Strategy): Promise<{ origin
   const attempts: Attempt[] = [];
 
   const tryMirrors = async (kind: "premirror" | "mirror", variable: string, net: NetworkGate): Promise<string | null> => {
-    for (const candidate of mirrorCandidates(s.subject, parseMirrors(ctx.getVar(variable), warn))) {
+    for (const candidate of mirrorCandidates(s.subject, parseMirrorList(variable, ctx.getVar(variable), warn))) {
       try {
         await s.fromMirror(candidate, net);
         return candidate;

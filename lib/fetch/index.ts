@@ -19,7 +19,7 @@ export type { FetchContext, FetchEvent, FetchOptions, HttpOptions, AptOptions } 
 export type { FetchOrigin, FetchResult } from "./download.js";
 export type { SourceUri, UriParts } from "./uri.js";
 export { parseSourceUri, splitSrcUri, checksumFlag } from "./uri.js";
-export { parseMirrors, mirrorCandidates, type MirrorRule } from "./mirrors.js";
+export { mirrorCandidates } from "./mirrors.js";
 export { deriveSources, debSrcLines, debSrcStanzas } from "./apt.js";
 export { withLock } from "./lock.js";
 export { supervised, SUPERVISED_STDIN } from "./supervise.js";

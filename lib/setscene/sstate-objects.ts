@@ -43,7 +43,7 @@ export class SstateObjects {
     this.trust = trustPolicyOf(settings, this.signingKey);
     this.store = {
       sstateDir: settings.sstateDir,
-      mirrors: parseSstateMirrors(settings.mirrors),
+      mirrors: parseSstateMirrors(settings.mirrors, warn),
       onWarning: (w) => warn(`sstate mirror ${w.mirror}: ${w.url}: ${w.message}`),
     };
     this.pool = sstateWorkers(threads);

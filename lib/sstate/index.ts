@@ -28,7 +28,7 @@ export {
   restoreSstateObject,
 } from "./object.js";
 
-export type { MirrorRule, StoreWarning, StoreOptions, Availability, FetchResult, EquivalenceFound } from "./store.js";
+export type { SstateMirror, StoreWarning, StoreOptions, Availability, FetchResult, EquivalenceFound } from "./store.js";
 export { parseSstateMirrors, mirrorUrl, checkAvailability, fetchSstateObject, findEquivalences, MirrorSyntaxError } from "./store.js";
 export type { EquivalenceId, EquivalenceFields, Equivalence, EquivalenceVerdict } from "./equivalence.js";
 export { EQUIVALENCE_SUFFIX, equivalenceRelPath, equivalenceFingerprint, encodeEquivalence, decodeEquivalence, checkEquivalence, writeEquivalence, readLocalEquivalence } from "./equivalence.js";

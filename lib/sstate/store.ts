@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Dispatcher } from "undici";
 import type { UniHash } from "../common/hashes.js";
+import { parseMirrorList } from "../common/mirror-list.js";
 
 // undici is loaded by the first request to a mirror: most commands make none, and loading it costs 0.1-0.2 s.
 const undici = () => import("undici");
@@ -28,7 +29,7 @@ import {
 // ---------------------------------------------------------------------------------------------
 // SSTATE_MIRRORS
 
-export interface MirrorRule {
+export interface SstateMirror {
   /** Matched against `file://<object path>`, anchored at the start like Python's re.match. */
   readonly pattern: RegExp;
   /** URL template; "PATH" is the object's path under SSTATE_DIR. */
@@ -43,26 +44,22 @@ export class MirrorSyntaxError extends Error {
 }
 
 /**
- * BitBake syntax: whitespace-separated `regex url` pairs, where conf files often separate pairs
- * with a literal `\n` token (`file://.* http://host/sstate/PATH;downloadfilename=PATH \n`).
- * URL parameters after ";" are dropped: downloads always land at the object's own path.
+ * SSTATE_MIRRORS, `regex url` pairs (common/mirror-list.ts, as PREMIRRORS). URL parameters after
+ * ";" are dropped: downloads always land at the object's own path. A pair that cannot work (a bad
+ * regex, a scheme other than file://, http://, https://) is an error, as no object could come of it.
  */
-export function parseSstateMirrors(value: string): MirrorRule[] {
-  const tokens = value.split(/\s+/).filter((t) => t !== "" && t !== "\\n");
-  if (tokens.length % 2 !== 0) throw new MirrorSyntaxError(`odd number of entries (${tokens.length}); expected 'regex url' pairs`, value);
-  const rules: MirrorRule[] = [];
-  for (let i = 0; i < tokens.length; i += 2) {
+export function parseSstateMirrors(value: string, warn?: (message: string) => void): SstateMirror[] {
+  return parseMirrorList("SSTATE_MIRRORS", value, warn).map(({ find, replace }) => {
     let pattern: RegExp;
     try {
-      pattern = new RegExp(`^(?:${tokens[i]!})`);
+      pattern = new RegExp(`^(?:${find})`);
     } catch (e) {
-      throw new MirrorSyntaxError(`bad regex ${tokens[i]}: ${(e as Error).message}`, value);
+      throw new MirrorSyntaxError(`bad regex ${find}: ${(e as Error).message}`, value);
     }
-    const replacement = tokens[i + 1]!.split(";")[0]!;
+    const replacement = replace.split(";")[0]!;
     if (!/^(file|https?):\/\//.test(replacement)) throw new MirrorSyntaxError(`unsupported mirror URL ${replacement} (file://, http://, https://)`, value);
-    rules.push({ pattern, replacement });
-  }
-  return rules;
+    return { pattern, replacement };
+  });
 }
 
 /** An object path as a URL path: each segment percent-encoded except ':' (mirrors store names with it). */
@@ -72,7 +69,7 @@ export function encodeUrlPath(relPath: string): string {
 }
 
 /** The URL of `relPath` on this mirror, or null if the rule does not apply to it. */
-export function mirrorUrl(rule: MirrorRule, relPath: string): string | null {
+export function mirrorUrl(rule: SstateMirror, relPath: string): string | null {
   const m = rule.pattern.exec(`file://${relPath}`);
   if (!m) return null;
   const isFile = rule.replacement.startsWith("file://");
@@ -81,7 +78,7 @@ export function mirrorUrl(rule: MirrorRule, relPath: string): string | null {
   return url;
 }
 
-function mirrorLabel(rule: MirrorRule): string {
+function mirrorLabel(rule: SstateMirror): string {
   return rule.replacement.replace(/PATH.*$/, "").replace(/\/+$/, "") || rule.replacement;
 }
 
@@ -96,7 +93,7 @@ export interface StoreWarning {
 
 export interface StoreOptions {
   readonly sstateDir: string;
-  readonly mirrors: readonly MirrorRule[];
+  readonly mirrors: readonly SstateMirror[];
   /** Parallel requests for existence checks (default 8). */
   readonly concurrency?: number;
   /** Per-request timeout for headers and body inactivity (default 30 s). */
@@ -302,11 +299,11 @@ class MirrorHealth {
 
   constructor(private readonly o: StoreOptions) {}
 
-  isDead(rule: MirrorRule): boolean {
+  isDead(rule: SstateMirror): boolean {
     return this.dead.has(mirrorLabel(rule));
   }
 
-  report(rule: MirrorRule, url: string, p: { dead: boolean; message: string }): void {
+  report(rule: SstateMirror, url: string, p: { dead: boolean; message: string }): void {
     const mirror = mirrorLabel(rule);
     if (p.dead) this.dead.add(mirror);
     const key = `${mirror}\0${p.dead ? "dead" : p.message}`;
