@@ -34,7 +34,7 @@ import {
 import * as git from "./git.js";
 import { httpDownload } from "./http.js";
 import { findLocalFile } from "./local.js";
-import { withLock } from "./lock.js";
+import { withLock } from "../common/lock.js";
 import { parseMirrorList } from "../common/mirror-list.js";
 import { mirrorCandidates, type MirrorSubject } from "./mirrors.js";
 import type { Source } from "./source.js";

@@ -15,8 +15,7 @@ export type FetchErrorReason =
   | "invalid-revision"
   | "apt"
   | "unpack-failed"
-  | "patch-failed"
-  | "lock-timeout";
+  | "patch-failed";
 
 export abstract class FetchError extends Error {
   abstract readonly reason: FetchErrorReason;
@@ -239,12 +238,5 @@ export class PatchFailed extends FetchError {
             .join("\n")
         : indent(output.trim(), "  ");
     super(url, `Applying patch ${patchFile} failed:\n${detail}`);
-  }
-}
-
-export class LockTimeout extends FetchError {
-  readonly reason = "lock-timeout";
-  constructor(readonly lockPath: string, readonly holder: string) {
-    super(lockPath, `Timed out waiting for lock ${lockPath} held by ${holder}`);
   }
 }

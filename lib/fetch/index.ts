@@ -8,7 +8,7 @@ import { doneStampPath, readDoneStamp, recheckDownload, sha256File, verifyDownlo
 import { fetchSource, type FetchResult, type FetchRun } from "./download.js";
 import { ChecksumMismatch, MissingChecksum, UnpackFailed } from "./errors.js";
 import { findLocalFile } from "./local.js";
-import { withLock } from "./lock.js";
+import { withLock } from "../common/lock.js";
 import { applyPatch, isPatch } from "./patch.js";
 import { resolveSource, type Source } from "./source.js";
 import { unpackGit } from "./git.js";
@@ -21,7 +21,6 @@ export type { SourceUri, UriParts } from "./uri.js";
 export { parseSourceUri, splitSrcUri, checksumFlag } from "./uri.js";
 export { mirrorCandidates } from "./mirrors.js";
 export { deriveSources, debSrcLines, debSrcStanzas } from "./apt.js";
-export { withLock } from "./lock.js";
 export { supervised, SUPERVISED_STDIN } from "./supervise.js";
 export * from "./errors.js";
 

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { RecipeInfo } from "../config/index.js";
 import { isSet, type TaskGraph, type TaskId, type TaskNode } from "../graph/types.js";
 import type { BuildListener, BuildSummary, TaskOutcome } from "./events.js";
-import { acquireBuildLock } from "./lock.js";
+import { acquireBuildLock } from "./build-lock.js";
 import { mayUseNetwork, networkIsolationAvailable } from "./network.js";
 import { TaskPool } from "./pool.js";
 import { runQueue, type InterruptSource } from "./scheduler.js";

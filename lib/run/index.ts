@@ -22,7 +22,7 @@ export {
   type TaskOutcome,
 } from "./events.js";
 export { runQueue, longestPathPriorities, processInterrupts, type InterruptSource, type SchedulerOptions } from "./scheduler.js";
-export { acquireBuildLock, BuildLockHeld, type BuildLock } from "./lock.js";
+export { acquireBuildLock, BuildLockHeld, type BuildLock } from "./build-lock.js";
 export { TaskPool, type RunTaskOptions, type TaskRequest } from "./pool.js";
 export { executeTask, logTail, TAIL_LINES, type TaskRun } from "./execute.js";
 export { shellScript, cpuTimesFile, parseTimes, exportedVariables, calledShellFunctions, functionKind, shellQuote } from "./script.js";

@@ -4,7 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { MessagePort } from "node:worker_threads";
-import { withLock } from "../fetch/index.js";
+import { withLock } from "../common/lock.js";
 import { WorkerCache, type RecipeRequest } from "../config/index.js";
 import { withPython } from "../python/index.js";
 import type { FetchEvent } from "../fetch/index.js";
