@@ -5,12 +5,9 @@ import { createHash } from "node:crypto";
 import { closeSync, createReadStream, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Dispatcher } from "undici";
 import type { UniHash } from "../common/hashes.js";
+import { describeError, HttpClient, HttpRequestError, isAbsent, isSuccess, type HttpDispatcher } from "../common/http.js";
 import { parseMirrorList } from "../common/mirror-list.js";
-
-// undici is loaded by the first request to a mirror: most commands make none, and loading it costs 0.1-0.2 s.
-const undici = () => import("undici");
 import { commitRename, tempNameFor, writeFileAtomic } from "./atomic.js";
 import { checkEquivalence, encodeEquivalence, equivalenceRelPath, readLocalEquivalence, type EquivalenceId } from "./equivalence.js";
 import {
@@ -98,32 +95,28 @@ export interface StoreOptions {
   readonly concurrency?: number;
   /** Per-request timeout for headers and body inactivity (default 30 s). */
   readonly timeoutMs?: number;
-  readonly dispatcher?: Dispatcher;
+  readonly dispatcher?: HttpDispatcher;
   readonly onWarning?: (w: StoreWarning) => void;
 }
 
 type Probe = { readonly kind: "found" } | { readonly kind: "absent" } | { readonly kind: "failed"; readonly dead: boolean; readonly message: string };
 
-const DEAD_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
-
+/** A mirror that does not answer at all is dead for the rest of the lookup; any other failure is one miss. */
 function failure(e: unknown): Probe {
-  const err = e as { code?: string; cause?: { code?: string }; message?: string };
-  const code = err.code ?? err.cause?.code ?? "";
-  return { kind: "failed", dead: DEAD_CODES.has(code), message: `${code ? `${code}: ` : ""}${err.message ?? String(e)}` };
+  return { kind: "failed", dead: e instanceof HttpRequestError && e.unreachable, message: describeError(e) };
 }
 
-function reqOpts(o: StoreOptions, method: "HEAD" | "GET") {
-  const t = o.timeoutMs ?? 30_000;
-  return { method, headersTimeout: t, bodyTimeout: t, ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}) };
+function httpOf(o: StoreOptions): HttpClient {
+  return new HttpClient({ timeoutMs: o.timeoutMs ?? 30_000, ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}) });
 }
 
 async function probe(url: string, o: StoreOptions): Promise<Probe> {
   if (url.startsWith("file://")) return existsSync(fileURLToPath(url)) ? { kind: "found" } : { kind: "absent" };
   try {
-    const r = await (await undici()).request(url, reqOpts(o, "HEAD"));
+    const r = await httpOf(o).request(url, { method: "HEAD" });
     await r.body.dump();
-    if (r.statusCode >= 200 && r.statusCode < 300) return { kind: "found" };
-    if (r.statusCode === 404 || r.statusCode === 410) return { kind: "absent" };
+    if (isSuccess(r.statusCode)) return { kind: "found" };
+    if (isAbsent(r.statusCode)) return { kind: "absent" };
     return { kind: "failed", dead: false, message: `HTTP ${r.statusCode}` };
   } catch (e) {
     return failure(e);
@@ -146,12 +139,12 @@ async function getSmall(url: string, o: StoreOptions): Promise<Got<string>> {
     }
   }
   try {
-    const r = await (await undici()).request(url, reqOpts(o, "GET"));
-    if (r.statusCode === 404 || r.statusCode === 410) {
+    const r = await httpOf(o).request(url);
+    if (isAbsent(r.statusCode)) {
       await r.body.dump();
       return { kind: "absent" };
     }
-    if (r.statusCode < 200 || r.statusCode >= 300) {
+    if (!isSuccess(r.statusCode)) {
       await r.body.dump();
       return { kind: "failed", dead: false, message: `HTTP ${r.statusCode}` };
     }
@@ -188,6 +181,7 @@ async function download(url: string, tmp: string, maxSize: number, o: StoreOptio
     const s = createReadStream(p, { highWaterMark: 1 << 20 });
     return receive(s, () => s.destroy(), tmp, maxSize);
   }
+  const http = httpOf(o);
   const fd = openSync(tmp, "wx", 0o644);
   let h = createHash("sha256");
   let size = 0;
@@ -198,7 +192,7 @@ async function download(url: string, tmp: string, maxSize: number, o: StoreOptio
       const headers: Record<string, string> = resuming ? { range: `bytes=${size}-`, ...(validator ? { "if-range": validator } : {}) } : {};
       let r;
       try {
-        r = await (await undici()).request(url, { ...reqOpts(o, "GET"), headers });
+        r = await http.request(url, { headers });
       } catch (e) {
         if (resuming && attempt < RESUMES) continue;
         return failure(e) as Got<never>;
@@ -209,7 +203,7 @@ async function download(url: string, tmp: string, maxSize: number, o: StoreOptio
           await r.body.dump();
           return { kind: "failed", dead: false, message: `resumed download: Content-Range ${r.headers["content-range"]} does not start at byte ${size}` };
         }
-      } else if (r.statusCode >= 200 && r.statusCode < 300) {
+      } else if (isSuccess(r.statusCode)) {
         if (resuming) {
           // The whole file again (no range support, or it changed): start over.
           ftruncateSync(fd, 0);
@@ -218,7 +212,7 @@ async function download(url: string, tmp: string, maxSize: number, o: StoreOptio
         }
       } else {
         await r.body.dump();
-        return r.statusCode === 404 || r.statusCode === 410 ? { kind: "absent" } : { kind: "failed", dead: false, message: `HTTP ${r.statusCode}` };
+        return isAbsent(r.statusCode) ? { kind: "absent" } : { kind: "failed", dead: false, message: `HTTP ${r.statusCode}` };
       }
       if (!resuming) {
         const etag = r.headers.etag;
