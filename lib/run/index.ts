@@ -2,7 +2,6 @@
 export {
   BuildStats,
   buildName,
-  taskName,
   packageFullName,
   type BuildStatsOptions,
   type TaskStat,

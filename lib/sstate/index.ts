@@ -15,7 +15,6 @@ export {
   METADATA_SUFFIX,
   objectRelPath,
   sstatePkgSpec,
-  taskName,
   encodeMetadata,
   decodeMetadata,
   writeSstateObject,
@@ -28,7 +27,7 @@ export {
   restoreSstateObject,
 } from "./object.js";
 
-export type { SstateMirror, StoreWarning, StoreOptions, Availability, FetchResult, EquivalenceFound } from "./store.js";
+export type { SstateMirror, StoreWarning, StoreOptions, Availability, SstateFetchResult, EquivalenceFound } from "./store.js";
 export { parseSstateMirrors, mirrorUrl, checkAvailability, fetchSstateObject, findEquivalences, MirrorSyntaxError } from "./store.js";
 export type { EquivalenceId, EquivalenceFields, Equivalence, EquivalenceVerdict } from "./equivalence.js";
 export { EQUIVALENCE_SUFFIX, equivalenceRelPath, equivalenceFingerprint, encodeEquivalence, decodeEquivalence, checkEquivalence, writeEquivalence, readLocalEquivalence } from "./equivalence.js";

@@ -353,7 +353,7 @@ export async function checkAvailability(ids: readonly SstateObjectId[], o: Store
   return result;
 }
 
-export type FetchResult =
+export type SstateFetchResult =
   | { readonly ok: true; readonly object: SstateObject; readonly source: "local" | "mirror"; readonly url?: string }
   | { readonly ok: false; readonly refusals: readonly Refusal[] };
 
@@ -364,7 +364,7 @@ export type FetchResult =
  * temporary file, checked against the signed size and sha256, committed with a rename, and
  * the metadata written last. A refusal moves on to the next mirror; all refusals are returned.
  */
-export async function fetchSstateObject(id: SstateObjectId, trust: TrustPolicy, o: StoreOptions): Promise<FetchResult> {
+export async function fetchSstateObject(id: SstateObjectId, trust: TrustPolicy, o: StoreOptions): Promise<SstateFetchResult> {
   const rel = objectRelPath(id);
   const archivePath = join(o.sstateDir, rel);
   const metadataPath = archivePath + METADATA_SUFFIX;
