@@ -36,7 +36,6 @@ export function describeFailure(e: AnyBakeError): FailureReport {
     case "nothing-provides":
     case "dependency-loop":
     case "unknown-task":
-    case "dependency-cycle":
     case "task-dependencies":
     case "shell-syntax":
     case "js-syntax":
@@ -70,6 +69,8 @@ export function describeFailure(e: AnyBakeError): FailureReport {
     case "unpack-failed":
     case "patch-failed":
     case "lock-timeout":
+    case "http-request":
+    case "too-many-redirects":
     case "build-lock-held":
     case "stamp-base-missing":
     case "sstate-setting":

@@ -6,7 +6,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { TaskGraph, TaskId } from "../graph/types.js";
 import { BakeError } from "../common/errors.js";
-import { isSet } from "../run/index.js";
+import { isSet } from "../graph/index.js";
 
 declare module "../common/errors.js" {
   interface BakeErrorKinds {

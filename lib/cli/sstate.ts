@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { findTopdir } from "../config/index.js";
-import { resolveSigningKey, sstateSettings, trustPolicyOf } from "../run/index.js";
+import { resolveSigningKey, sstateSettings, trustPolicyOf } from "../setscene/index.js";
 import {
   attestSstateDir,
   destinationFor,

@@ -14,3 +14,4 @@ export { explodeDeps, recipeId, recipeInfo, TASK_FLAGS, type RecipeInfo, type Ta
 export { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
 export { FileHashes, ParseCache } from "./parse-cache.js";
 export { parseAllRecipes, type ParseAllOptions, type ParsedRecipes, type ParseProgress } from "./recipes.js";
+export { WorkerCache, type ConfigurationRequest, type RecipeRequest } from "./worker-cache.js";

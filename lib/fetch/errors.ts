@@ -18,7 +18,6 @@ declare module "../common/errors.js" {
     apt: AptFailed;
     "unpack-failed": UnpackFailed;
     "patch-failed": PatchFailed;
-    "lock-timeout": LockTimeout;
   }
 }
 
@@ -36,8 +35,7 @@ export type FetchErrorKind =
   | "invalid-revision"
   | "apt"
   | "unpack-failed"
-  | "patch-failed"
-  | "lock-timeout";
+  | "patch-failed";
 
 export abstract class FetchError extends BakeError {
   abstract override readonly kind: FetchErrorKind;
@@ -259,12 +257,5 @@ export class PatchFailed extends FetchError {
             .join("\n")
         : indent(output.trim(), "  ");
     super(url, `Applying patch ${patchFile} failed:\n${detail}`);
-  }
-}
-
-export class LockTimeout extends FetchError {
-  readonly kind = "lock-timeout" as const;
-  constructor(readonly lockPath: string, readonly holder: string) {
-    super(lockPath, `Timed out waiting for lock ${lockPath} held by ${holder}`);
   }
 }

@@ -18,7 +18,7 @@ import {
 import { join } from "node:path";
 import { runJs, withJsMessageHandler, type DataStore, type JsMessage } from "../data/index.js";
 import { supervised, SUPERVISED_STDIN, type FetchEvent } from "../fetch/index.js";
-import { isSet } from "./stamps.js";
+import { isSet } from "../graph/types.js";
 import type { TaskFailure, TaskOutcome } from "./events.js";
 import { constants } from "node:os";
 import { launchable, threadLauncher, type Launcher } from "./launcher.js";

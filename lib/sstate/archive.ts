@@ -29,7 +29,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Writable } from "node:stream";
-import { asSha256, type Sha256 } from "./hashes.js";
+import { asSha256, type Sha256 } from "../common/hashes.js";
 import { MemberPolicy, type MemberProblem, type UnsafeMemberReason } from "./members.js";
 import { END_OF_ARCHIVE, TarFormatError, TarReader, encodeHeader, padding, type TarEntry } from "./tar.js";
 import { walkOutput } from "./walk.js";

@@ -4,7 +4,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as edSign, verify as edVerify, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { OutHash, Sha256, TaskHash, UniHash } from "./hashes.js";
+import type { OutHash, Sha256, TaskHash, UniHash } from "../common/hashes.js";
 import { writeFileAtomic } from "./atomic.js";
 import { BakeError } from "../common/errors.js";
 

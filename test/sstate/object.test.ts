@@ -2,8 +2,6 @@ import test, { type ExecutionContext } from "ava";
 import { mkdirSync, readFileSync, statSync, writeFileSync, copyFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import {
-  asTaskHash,
-  asUniHash,
   encodeMetadata,
   loadSigningKey,
   objectRelPath,
@@ -17,6 +15,7 @@ import {
   type SigningKey,
 } from "../../lib/sstate/index.js";
 import { sstateCommand, type SstateCommandIO } from "../../lib/cli/sstate.js";
+import { asTaskHash, asUniHash } from "../../lib/common/hashes.js";
 import { sha256File } from "../../lib/sstate/object.js";
 import { craftArchive, makeTree, tempDir } from "./fixtures.js";
 

@@ -2,8 +2,6 @@ import test from "ava";
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  asTaskHash,
-  asUniHash,
   generateKeyPair,
   loadSigningKey,
   pruneSstate,
@@ -11,6 +9,7 @@ import {
   type SstateObject,
 } from "../../lib/sstate/index.js";
 import { sstateCommand, type SstateCommandIO } from "../../lib/cli/sstate.js";
+import { asTaskHash, asUniHash } from "../../lib/common/hashes.js";
 import { tempDir } from "./fixtures.js";
 
 function io(cwd: string, env: Record<string, string> = {}): SstateCommandIO & { lines: string[] } {

@@ -9,8 +9,6 @@ import { createServer, Socket } from "node:net";
 import { join } from "node:path";
 import { request } from "undici";
 import {
-  asTaskHash,
-  asUniHash,
   CACHE_CONTROL,
   fetchSstateObject,
   checkAvailability,
@@ -29,10 +27,10 @@ import {
   writeEquivalence,
   findEquivalences,
   equivalenceRelPath,
-  asOutHash,
   type SstateObjectId,
 } from "../../lib/sstate/index.js";
 import { sstateCommand, type SstateCommandIO } from "../../lib/cli/sstate.js";
+import { asTaskHash, asUniHash, asOutHash } from "../../lib/common/hashes.js";
 import { makeTree, tempDir } from "./fixtures.js";
 
 const id = (c: string, pn = "zlib"): SstateObjectId => ({ pn, pkgArch: "core2-64", task: "populate_sysroot", uniHash: asUniHash(c.repeat(64)) });

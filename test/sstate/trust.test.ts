@@ -7,10 +7,6 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   addSignature,
-  asOutHash,
-  asSha256,
-  asTaskHash,
-  asUniHash,
   attestSstateDir,
   checkEquivalence,
   checkMetadata,
@@ -29,6 +25,7 @@ import {
   type TrustPolicy,
 } from "../../lib/sstate/index.js";
 import { sstateCommand, type SstateCommandIO } from "../../lib/cli/sstate.js";
+import { asOutHash, asSha256, asTaskHash, asUniHash } from "../../lib/common/hashes.js";
 import { sha256File } from "../../lib/sstate/object.js";
 import { craftArchive, makeTree, tempDir } from "./fixtures.js";
 

@@ -6,10 +6,6 @@ export { parseAddress, HashservAddressError, type HashservAddress } from "./addr
 export { HashservInvokeError, HashservReplyError, HashservConfigError } from "./errors.js";
 export { ConnectionClosedError, ProtocolError } from "./connection.js";
 export {
-  TaskHash,
-  OutHash,
-  UniHash,
-  isValidUnihash,
   PERMISSIONS,
   DEFAULT_ANON_PERMISSIONS,
   BITBAKE_ANON_PERMISSIONS,

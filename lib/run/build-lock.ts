@@ -1,10 +1,12 @@
-// One bake per build directory: `${TOPDIR}/bake.lock`, created exclusively, holding the owner's
-// pid (BitBake's bitbake.lock). The file also lists the process group of each task bake starts:
-// a task's group dies with bake (fetch/supervise.ts), and should one survive all the same, the
-// next bake kills it, and waits for it to be gone, before anything else runs.
-import { appendFileSync, closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+// One bake per build directory: `${TOPDIR}/bake.lock` (BitBake's bitbake.lock), bake's process
+// lock (common/lock.ts). Below its holder line the lock lists the process group of each task bake
+// starts: a task's group dies with bake (fetch/supervise.ts), and should one survive all the same,
+// the next bake, taking over the dead one's lock, kills it and waits for it to be gone before
+// anything else runs.
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BakeError } from "../common/errors.js";
+import { describeHolder, tryLock, type LockHolder } from "../common/lock.js";
 
 declare module "../common/errors.js" {
   interface BakeErrorKinds {
@@ -14,13 +16,15 @@ declare module "../common/errors.js" {
 
 export class BuildLockHeld extends BakeError {
   readonly kind = "build-lock-held" as const;
+  /** null when the other bake is still writing its pid. */
+  readonly pid: number | null;
   constructor(
     readonly lockFile: string,
-    /** null when the other bake is still writing its pid. */
-    readonly pid: number | null,
+    holder: LockHolder | "unreadable",
   ) {
-    super(`another bake (${pid === null ? "just starting" : `pid ${pid}`}) is running in this build directory (lock ${lockFile})`);
+    super(`another bake (${holder === "unreadable" ? "just starting" : describeHolder(holder)}) is running in this build directory (lock ${lockFile})`);
     this.name = "BuildLockHeld";
+    this.pid = holder === "unreadable" ? null : holder.pid;
   }
 }
 
@@ -31,41 +35,6 @@ export interface BuildLock {
   /** Remember a task's process group, to be killed by the next bake if this one dies. */
   recordProcess(pgid: number, runfile: string): void;
   release(): void;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-interface LockContent {
-  readonly pid: number;
-  readonly groups: readonly { readonly pgid: number; readonly runfile: string }[];
-}
-
-function parse(text: string): LockContent | null {
-  const [first, ...rest] = text.split("\n");
-  const pid = Number(first);
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  const groups = rest
-    .map((l) => /^task (\d+) (.+)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ pgid: Number(m[1]), runfile: m[2]! }));
-  return { pid, groups };
-}
-
-function readLock(path: string): LockContent | null | "missing" {
-  try {
-    return parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return "missing";
-    throw err;
-  }
 }
 
 /** The live (not zombie) processes of each process group, from /proc. */
@@ -139,65 +108,33 @@ function sweepLeftovers(groups: readonly { readonly pgid: number; readonly runfi
   return killed.map((g) => g.pgid);
 }
 
+/** A task's process group as the lock lists it: `task <pgid> <runfile>`. */
+function taskGroups(records: readonly string[]): { pgid: number; runfile: string }[] {
+  return records
+    .map((l) => /^task (\d+) (.+)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pgid: Number(m[1]), runfile: m[2]! }));
+}
+
 export function acquireBuildLock(topdir: string): BuildLock {
   const path = join(topdir, "bake.lock");
-  let takenOver: BuildLock["takenOver"] = null;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(path, "wx");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const content = readLock(path);
-      if (content === "missing") continue;
+  for (let attempt = 0; ; attempt++) {
+    const got = tryLock(path);
+    if (!got.ok) {
       // A lock being written by its creator right now reads empty: a live one, wait for it.
-      if (content === null) {
-        if (attempt < 19) {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-          continue;
-        }
-        throw new BuildLockHeld(path, null);
-      }
-      if (alive(content.pid)) throw new BuildLockHeld(path, content.pid);
-      // Stale. Move it aside under a name of our own (atomic), then check we moved the stale one
-      // and not a fresh lock another bake created meanwhile; if not, put that one back.
-      const aside = `${path}.stale.${process.pid}`;
-      try {
-        renameSync(path, aside);
-      } catch {
+      if (got.holder === "unreadable" && attempt < 19) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
         continue;
       }
-      const moved = readLock(aside);
-      if (moved === "missing" || moved === null || moved.pid !== content.pid) {
-        try {
-          linkSync(aside, path);
-        } catch {
-          // Someone else holds a newer lock already; theirs stands.
-        }
-        rmSync(aside, { force: true });
-        continue;
-      }
-      rmSync(aside, { force: true });
-      const killedGroups = sweepLeftovers(content.groups);
-      takenOver = { pid: content.pid, killedGroups };
-      continue;
+      throw new BuildLockHeld(path, got.holder);
     }
-    writeSync(fd, `${process.pid}\n`);
-    closeSync(fd);
-    let released = false;
+    const lock = got.lock;
+    const takenOver = got.broke === null ? null : { pid: got.broke.pid, killedGroups: sweepLeftovers(taskGroups(got.broke.records)) };
     return {
       path,
       takenOver,
-      recordProcess(pgid, runfile) {
-        if (!released) appendFileSync(path, `task ${pgid} ${runfile}\n`);
-      },
-      release() {
-        if (released) return;
-        released = true;
-        const now = readLock(path);
-        if (now !== "missing" && now !== null && now.pid === process.pid) rmSync(path, { force: true });
-      },
+      recordProcess: (pgid, runfile) => lock.append(`task ${pgid} ${runfile}`),
+      release: () => lock.release(),
     };
   }
-  throw new Error(`could not take the build lock ${path}: it keeps changing`);
 }
