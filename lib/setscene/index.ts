@@ -4,7 +4,7 @@
 // run/ asks it what to run and tells it what ran.
 export { Signatures, type SignatureInputs } from "./build-signatures.js";
 export { planSetscene, type SetscenePlan, type SstateState, type PlanInputs } from "./plan.js";
-export { SstateSession, summaryLine, type SessionOptions, type SetsceneCounts, type SetsceneResult } from "./session.js";
+export { SstateSession, type SessionOptions, type SetsceneCounts, type SetsceneResult } from "./session.js";
 export { sstateSettings, resolveSigningKey, trustPolicyOf, SstateSettingError, type SstateSettings } from "./settings.js";
 export { isSstateTask, pkgArchOf } from "./sstate-tasks.js";
 export { HashEquivalence, type HashEquivalenceSettings } from "./hash-equivalence.js";
