@@ -7,9 +7,10 @@ import { parseArgs } from "node:util";
 import { ConfigurationError } from "../config/index.js";
 import { which } from "../evaluate/index.js";
 import { parseText, type Assignment } from "../parse/index.js";
-import { BLOCK_BEGIN, BLOCK_END, runLayersSetup } from "../setup/index.js";
+import { BLOCK_BEGIN, BLOCK_END } from "../setup/index.js";
 import { buildDirectory, loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { createLayer, LayerExists } from "./create-layer.js";
+import { layersSetupCommand } from "./layers-setup.js";
 import { showAppends, showCrossDepends, showLayers, showOverlayed, showRecipes, type LayerQuery } from "./layers-query.js";
 import { prepare } from "./prepare.js";
 
@@ -252,7 +253,7 @@ export async function layersCommand(argv: string[], common: CommonOptions): Prom
     case "fetch":
     case "lock":
     case "status":
-      return runLayersSetup(argv, { topdir: buildDirectory(common.cwd) });
+      return layersSetupCommand(argv, { topdir: buildDirectory(common.cwd) });
     case undefined:
       process.stdout.write(HELP);
       return 2;
