@@ -12,6 +12,7 @@ import {
   type Statement,
 } from "../parse/index.js";
 import { FatalError } from "../parse/index.js";
+import { applyAssignment } from "../data/index.js";
 import type { MetadataFiles } from "./files.js";
 import { which } from "./files.js";
 import { addPythonLibrary, insertPythonMethod } from "../python/index.js";
@@ -54,7 +55,7 @@ function evaluateStatement(
   const at = { file: st.loc.file, line: st.loc.line };
   switch (st.kind) {
     case "assignment":
-      d.applyAssignment(mark && st.value.includes("${@") ? { ...st, value: mark(st.value) } : st, at);
+      applyAssignment(d, mark && st.value.includes("${@") ? { ...st, value: mark(st.value) } : st, at);
       return;
     case "export":
       d.setVarFlag(st.name, "export", "1", { ...at, op: "exported" });
