@@ -39,6 +39,8 @@ export interface LoadOptions {
   readonly files?: MetadataFiles;
   /** Stop after the layers (for `bake layers …`). */
   readonly layersOnly?: boolean;
+  /** Record every operation for -e and getvar (default), or only where each variable was last set. */
+  readonly history?: boolean;
 }
 
 /** BitBake's data.expandVarref: replace `${NAME}` by its current value everywhere, so each layer keeps its own LAYERDIR. */
@@ -71,6 +73,7 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   const topdir = resolve(opts.topdir);
   const m = new Metadata(new DataStore(), "global");
   const d = m.d;
+  if (opts.history === false) d.disableTracking();
   d.setVar("TOPDIR", topdir);
   for (const [name, value] of Object.entries(opts.vars ?? {})) d.setVar(name, value);
   const bblayers = join(topdir, "conf", "bblayers.conf");

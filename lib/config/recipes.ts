@@ -1,14 +1,15 @@
 // Parsing every recipe of a build: from the parse cache where its inputs are unchanged, otherwise in
-// parallel in piscina workers (BitBake's cooker parser).
+// parallel (BitBake's cooker parser): this thread and worker threads take recipes from one shared
+// queue, the workers post their results in batches.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Piscina } from "piscina";
+import { Worker } from "node:worker_threads";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
 import { ParseCache } from "./parse-cache.js";
-import { parseWith, type ParseRequest, type ParseResponse } from "./parse-worker.js";
+import { parseWith, takeRequest, type ParseRequest, type ParseResponse, type ParseWorkerData, type ParseWorkerMessage } from "./parse-worker.js";
 import type { RecipeInfo } from "./recipe-info.js";
 
 export interface ParseProgress {
@@ -24,7 +25,7 @@ export interface ParseAllOptions {
   /** LevelDB directory of the parse cache, or null for none. */
   readonly cacheDir: string | null;
   readonly onProgress?: (p: ParseProgress) => void;
-  /** Parse in this thread when at most this many recipes need parsing (default 24; 0: always in workers). */
+  /** Parse in this thread only when at most this many recipes need parsing (default 24); 0: only in workers. */
   readonly inProcessLimit?: number;
 }
 
@@ -60,10 +61,16 @@ function codeGeneration(vars: Readonly<Record<string, string>>): string {
 }
 
 /**
- * Below this many recipes to parse, they are parsed in this thread: a worker pays for its start
- * and for loading the configuration again (about 0.3 s), which a few recipes do not repay.
+ * Below this many recipes to parse, they are parsed in this thread only: a worker pays for its
+ * start and for loading the configuration again (about 0.3 s), which a few recipes do not repay.
  */
 const IN_PROCESS_LIMIT = 24;
+
+/** A worker is started for every this many recipes to parse, up to the thread count. */
+const RECIPES_PER_WORKER = 64;
+
+/** This thread lets the workers' messages in after every this many recipes it parses itself. */
+const YIELD_EVERY = 8;
 
 export async function parseAllRecipes(
   config: BuildConfiguration,
@@ -102,31 +109,65 @@ export async function parseAllRecipes(
       done++;
       report();
     };
-    const requestFor = (i: number): ParseRequest => ({
-      topdir: config.topdir,
-      vars: opts.vars,
-      file: collection.recipes[i]!.path,
-      appends: appendsOf(i),
-      layerPriority: collection.recipes[i]!.priority,
-    });
-    if (todo.length > 0 && todo.length <= (opts.inProcessLimit ?? IN_PROCESS_LIMIT)) {
-      for (const i of todo) await settle(i, await parseWith(config, requestFor(i)));
-    } else if (todo.length > 0) {
-      const pool = new Piscina<ParseRequest, ParseResponse>({
-        filename: new URL("./parse-worker.js", import.meta.url).href,
-        maxThreads: Math.max(1, Math.min(opts.threads, todo.length)),
-        minThreads: 1,
-        idleTimeout: 1000,
-      });
-      try {
-        await Promise.all(todo.map(async (i) => settle(i, await pool.run(requestFor(i)))));
-      } finally {
-        await pool.destroy();
-      }
-    }
+    const requests = todo.map(
+      (i): ParseRequest => ({ file: collection.recipes[i]!.path, appends: appendsOf(i), layerPriority: collection.recipes[i]!.priority }),
+    );
+    const limit = opts.inProcessLimit ?? IN_PROCESS_LIMIT;
+    const here = limit > 0;
+    const workers = requests.length <= limit ? 0 : Math.max(here ? 0 : 1, Math.min(opts.threads - (here ? 1 : 0), Math.floor(requests.length / RECIPES_PER_WORKER)));
+    await parseShared(config, requests, { here, workers, vars: opts.vars }, (k, res) => settle(todo[k]!, res));
     if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
     return { infos: infos.flat(), parsed: todo.length, cached };
   } finally {
     await cache?.close();
   }
+}
+
+/**
+ * Parse `requests` in `workers` worker threads and, when `here`, in this thread too, all taking
+ * from one queue; `settle` gets each response (in this thread, in the order they arrive).
+ */
+async function parseShared(
+  config: BuildConfiguration,
+  requests: readonly ParseRequest[],
+  how: { readonly here: boolean; readonly workers: number; readonly vars: Readonly<Record<string, string>> },
+  settle: (index: number, res: ParseResponse) => Promise<void>,
+): Promise<void> {
+  if (requests.length === 0) return;
+  const next = new SharedArrayBuffer(4);
+  const queue = new Int32Array(next);
+  // Responses are settled one at a time, in arrival order, whoever produced them.
+  let settling: Promise<void> = Promise.resolve();
+  const deliver = (index: number, res: ParseResponse) => {
+    settling = settling.then(() => settle(index, res));
+  };
+  const data: ParseWorkerData & { parseWorker: true } = { parseWorker: true, topdir: config.topdir, vars: how.vars, requests, next };
+  const finished = Array.from({ length: how.workers }, () => runWorker(data, deliver));
+  if (how.here) {
+    let since = 0;
+    for (let i = takeRequest(queue, requests.length); i !== null; i = takeRequest(queue, requests.length)) {
+      deliver(i, await parseWith(config, requests[i]!));
+      if (++since >= YIELD_EVERY) {
+        since = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+  await Promise.all(finished);
+  await settling;
+}
+
+/** One parse worker, to its end; its results go to `deliver` as they come. */
+function runWorker(data: ParseWorkerData, deliver: (index: number, res: ParseResponse) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./parse-worker.js", import.meta.url), { workerData: data });
+    let failure: Error | null = null;
+    worker.on("message", (m: ParseWorkerMessage) => {
+      if (m.kind === "results") for (const [i, res] of m.results) deliver(i, res);
+      else if (m.kind === "failed") failure = new Error(`a parse worker could not load the configuration: ${m.message}`);
+      else void worker.terminate();
+    });
+    worker.on("error", (err) => (failure ??= err));
+    worker.on("exit", () => (failure ? reject(failure) : resolve()));
+  });
 }

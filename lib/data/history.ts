@@ -1,6 +1,10 @@
 // Variable history (BitBake's VariableHistory): every operation on a variable, with the file and
 // line that did it, for `bake -e`, `bake getvar` and for saying where a failing variable was set.
 // Entries are shared between datastore copies in copy-on-write layers, as the values are.
+//
+// Bulk parsing turns recording off: nobody reads a worker's history, and keeping it was a good part
+// of a recipe's allocations. Only where each variable and flag was last set is kept then, so that
+// an expansion error still names a file and line.
 
 import type { HistoryLoc } from "./errors.js";
 import { LayeredMap } from "./layered-map.js";
@@ -31,16 +35,26 @@ interface StoredEntry extends HistoryEntry {
   seq: number;
 }
 
+/** Where an operation happened, when only the last one of a variable or flag is kept. */
+interface LastSet {
+  readonly file: string;
+  readonly line: number;
+  readonly seq: number;
+}
+
 // Orders history entries across datastore copies.
 let historySeq = 0;
 
 export class VariableHistory {
   private readonly entries: LayeredMap<StoredEntry[]>;
+  /** While recording is off: the last located operation on `NAME` (its value), `NAME[flag]` and `NAME[]` (any flag). */
+  private readonly last: LayeredMap<LastSet>;
   /** Recording is on by default; bulk parsing may turn it off. */
   enabled: boolean;
 
   constructor(parent?: VariableHistory) {
     this.entries = parent ? parent.entries.fork() : new LayeredMap();
+    this.last = parent ? parent.last.fork() : new LayeredMap();
     this.enabled = parent ? parent.enabled : true;
   }
 
@@ -49,7 +63,17 @@ export class VariableHistory {
   }
 
   record(key: string, info: LogInfo | null, flag?: string): void {
-    if (!this.enabled || info === null) return;
+    if (info === null) return;
+    if (!this.enabled) {
+      if (info.file === undefined || info.line === undefined) return;
+      const at: LastSet = { file: info.file, line: info.line, seq: ++historySeq };
+      if (flag === undefined || flag === "_defaultval") this.last.set(key, at);
+      else {
+        this.last.set(`${key}[${flag}]`, at);
+        this.last.set(`${key}[]`, at);
+      }
+      return;
+    }
     const e: StoredEntry = { seq: ++historySeq, op: info.op || "set", variable: info.variable ?? key, detail: info.detail ?? "" };
     if (flag !== undefined) e.flag = flag;
     if (info.file !== undefined) e.file = info.file;
@@ -76,6 +100,12 @@ export class VariableHistory {
    * "chronological" interleaves both by time, "bitbake" keeps bitbake -e's order.
    */
   of(name: string, links: readonly OverrideLink[], order: "chronological" | "bitbake"): HistoryEntry[] {
+    const all = this.stored(name, links);
+    if (order === "chronological") all.sort((a, b) => a.seq - b.seq);
+    return all.map(stripSeq);
+  }
+
+  private stored(name: string, links: readonly OverrideLink[]): StoredEntry[] {
     const all: StoredEntry[] = [...(this.entries.get(name) ?? [])];
     for (const [r, o] of links) {
       for (const e of this.entries.get(r) ?? []) {
@@ -83,8 +113,7 @@ export class VariableHistory {
         all.push({ ...e, op: `override[${o}]:${e.op}` });
       }
     }
-    if (order === "chronological") all.sort((a, b) => a.seq - b.seq);
-    return all.map(stripSeq);
+    return all;
   }
 
   /** Operations on one flag of NAME. */
@@ -97,15 +126,30 @@ export class VariableHistory {
     const br = cachename.indexOf("[");
     const name = br > 0 ? cachename.slice(0, br) : cachename;
     const flag = br > 0 ? cachename.slice(br + 1, -1) : undefined;
-    const entries = this.of(name, links(name), "chronological");
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const e = entries[i]!;
+    // Operations recorded in full (by this store or, before recording was turned off, its parents)…
+    let best: LastSet | undefined;
+    for (const e of this.stored(name, links(name))) {
       if (e.file === undefined || e.line === undefined) continue;
       if (flag !== undefined && flag !== ":=" && e.flag !== flag) continue;
       if (flag === undefined && e.flag !== undefined && e.flag !== "_defaultval") continue;
-      return { file: e.file, line: e.line };
+      if (best === undefined || e.seq > best.seq) best = { file: e.file, line: e.line, seq: e.seq };
     }
-    return undefined;
+    // …and those of which only the last is kept.
+    const kept = this.lastKept(name, flag, links(name));
+    if (kept !== undefined && (best === undefined || kept.seq > best.seq)) best = kept;
+    return best === undefined ? undefined : { file: best.file, line: best.line };
+  }
+
+  /** lastSet from what is kept while recording is off: the value's, the flag's, or (for `:=`) any. */
+  private lastKept(name: string, flag: string | undefined, links: readonly OverrideLink[]): LastSet | undefined {
+    const slots = flag === undefined ? [name] : flag === ":=" ? [name, `${name}[]`] : [`${name}[${flag}]`];
+    if (flag === undefined || flag === ":=") for (const [r] of links) slots.push(r);
+    let best: LastSet | undefined;
+    for (const slot of slots) {
+      const at = this.last.get(slot);
+      if (at !== undefined && (best === undefined || at.seq > best.seq)) best = at;
+    }
+    return best;
   }
 }
 

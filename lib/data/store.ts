@@ -211,9 +211,15 @@ export class DataStore {
     return [...out];
   }
 
-  /** Names flagged `export` or `unexport` at some point (BitBake's __exportlist). */
-  exportListNames(): string[] {
+  /** Names flagged `export` or `unexport` (or given a weak default for those flags) at some point. */
+  exportFlagged(): string[] {
     return [...this.exportList.entries()].map(([k]) => k);
+  }
+
+  /** Whether NAME has FLAG, or a weak default for it (`NAME[flag] ??= …`): getVarFlag's value is then not null-for-unset. */
+  hasFlag(name: string, flag: string): boolean {
+    const rec = this.vars.get(name);
+    return rec !== undefined && (rec.has(flag) || rec.has("_defaultval_flag_" + flag));
   }
 
   /** data_smart.setVarFilter: `expression` (Python, with `val`) rewrites NAME's expanded value; null removes it. */
@@ -461,7 +467,9 @@ export class DataStore {
     rec.set(flag, value);
     if (flag === "_defaultval" && name.includes(":")) this.overrides.link(name);
     if (flag === "_defaultval" && this.overrides.affects(name)) this.updateOverrideVars(name, asText(value));
-    if (flag === "export" || flag === "unexport") this.exportList.set(name, true);
+    if (flag === "export" || flag === "unexport" || flag === "_defaultval_flag_export" || flag === "_defaultval_flag_unexport") {
+      this.exportList.set(name, true);
+    }
   }
 
   private delVarInternal(name: string, info: LogInfo | null): void {

@@ -6,7 +6,7 @@
 // list of [name, value] pairs, so the bytes hashed are a property of the code, not of luck.
 
 import { createHash } from "node:crypto";
-import { compareCodePoints, type TaskDependencies } from "./taskdeps.js";
+import { sortCodePoints, type TaskDependencies } from "./taskdeps.js";
 
 export type BaseHash = string & { readonly __brand: "BaseHash" };
 
@@ -21,7 +21,7 @@ export interface BaseHashInput {
 }
 
 export function baseHashInput(t: TaskDependencies): BaseHashInput {
-  const deps = [...t.deps].sort(compareCodePoints).map((name) => [name, t.values.get(name) ?? null] as const);
+  const deps = sortCodePoints([...t.deps]).map((name) => [name, t.values.get(name) ?? null] as const);
   return { format: 1, code: t.code, deps };
 }
 
