@@ -18,7 +18,8 @@ import type { RecipeParseResult } from "./parse-recipe.js";
 const CACHE_FORMAT = 3;
 
 /** [path, stamp or null when the path did not exist, sha256 of content or null]. */
-type Input = readonly [path: string, stamp: string | null, hash: string | null];
+export type FileInput = readonly [path: string, stamp: string | null, hash: string | null];
+type Input = FileInput;
 
 interface Entry {
   readonly format: number;
@@ -80,14 +81,15 @@ export class ParseCache {
   ) {}
 
   /**
-   * `configInputs` are the files the configuration read (or looked for): one changed input
-   * invalidates every entry, as each recipe is parsed on top of the configuration.
+   * `configInputs` are the files the configuration read (or looked for), with their content
+   * hashes: one changed input invalidates every entry, as each recipe is parsed on top of the
+   * configuration.
    */
-  static async open(dir: string, generation: string, configInputs: Iterable<string>, hashes = new FileHashes()): Promise<ParseCache> {
+  static async open(dir: string, generation: string, configInputs: readonly FileInput[], hashes = new FileHashes()): Promise<ParseCache> {
     const db = new Level<string, Entry>(dir, { valueEncoding: "json" });
     await db.open();
     const h = createHash("sha256").update(generation);
-    for (const path of [...configInputs].sort()) h.update(`\0${path}\0${hashes.of(path) ?? "-"}`);
+    for (const [path, , hash] of [...configInputs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) h.update(`\0${path}\0${hash ?? "-"}`);
     return new ParseCache(db, h.digest("hex"), hashes);
   }
 

@@ -2,10 +2,8 @@
 // parallel (BitBake's cooker parser): this thread and worker threads take recipes from one shared
 // queue, the workers post their results in batches.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
 import { ParseCache } from "./parse-cache.js";
@@ -43,21 +41,9 @@ export class RecipeParseFailures extends Error {
   }
 }
 
-/**
- * Identifies the code that produced cache entries: a changed evaluator must not trust entries
- * written by an older one. The compiled modules that shape RecipeInfo are hashed at start-up.
- */
-function codeGeneration(vars: Readonly<Record<string, string>>): string {
-  const lib = join(dirname(fileURLToPath(import.meta.url)), "..");
-  const h = createHash("sha256");
-  for (const stage of ["parse", "data", "evaluate", "signature", "config"]) {
-    const dir = join(lib, stage);
-    for (const f of readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
-      if (f.endsWith(".js")) h.update(f).update(readFileSync(join(dir, f)));
-    }
-  }
-  h.update(JSON.stringify(Object.entries(vars).sort()));
-  return h.digest("hex");
+/** Identifies what produced cache entries: bake's code and the environment variables of the configuration. */
+function cacheGeneration(vars: Readonly<Record<string, string>>): string {
+  return createHash("sha256").update(codeGeneration()).update(JSON.stringify(Object.entries(vars).sort())).digest("hex");
 }
 
 /**
@@ -77,7 +63,7 @@ export async function parseAllRecipes(
   collection: RecipeCollection,
   opts: ParseAllOptions,
 ): Promise<ParsedRecipes> {
-  const cache = opts.cacheDir === null ? null : await ParseCache.open(opts.cacheDir, codeGeneration(opts.vars), config.metadata.files);
+  const cache = opts.cacheDir === null ? null : await ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs);
   const total = collection.recipes.length;
   const infos: RecipeInfo[][] = new Array(total);
   let done = 0;

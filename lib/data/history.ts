@@ -31,12 +31,12 @@ export interface LogInfo {
   line?: number;
 }
 
-interface StoredEntry extends HistoryEntry {
+export interface StoredEntry extends HistoryEntry {
   seq: number;
 }
 
 /** Where an operation happened, when only the last one of a variable or flag is kept. */
-interface LastSet {
+export interface LastSet {
   readonly file: string;
   readonly line: number;
   readonly seq: number;
@@ -45,21 +45,68 @@ interface LastSet {
 // Orders history entries across datastore copies.
 let historySeq = 0;
 
+/** A history as a configuration snapshot keeps it (apart from the values: only `bake -e` and getvar read it). */
+export interface HistorySnapshot {
+  readonly entries: ReadonlyMap<string, readonly StoredEntry[]>;
+  readonly last: ReadonlyMap<string, LastSet>;
+}
+
+/** A snapshot's history, read when first asked for and shared by every copy of the datastore. */
+class Underlay {
+  private data: HistorySnapshot | null = null;
+  constructor(private readonly load: () => HistorySnapshot) {}
+  get(): HistorySnapshot {
+    if (this.data === null) {
+      this.data = this.load();
+      // Entries recorded from now on must sort after the snapshot's.
+      for (const list of this.data.entries.values()) for (const e of list) historySeq = Math.max(historySeq, e.seq);
+      for (const at of this.data.last.values()) historySeq = Math.max(historySeq, at.seq);
+    }
+    return this.data;
+  }
+}
+
 export class VariableHistory {
   private readonly entries: LayeredMap<StoredEntry[]>;
   /** While recording is off: the last located operation on `NAME` (its value), `NAME[flag]` and `NAME[]` (any flag). */
   private readonly last: LayeredMap<LastSet>;
   /** Recording is on by default; bulk parsing may turn it off. */
   enabled: boolean;
+  private readonly underlay: Underlay | null;
 
-  constructor(parent?: VariableHistory) {
-    this.entries = parent ? parent.entries.fork() : new LayeredMap();
-    this.last = parent ? parent.last.fork() : new LayeredMap();
-    this.enabled = parent ? parent.enabled : true;
+  /** A new history, a copy of `parent`'s, or one under which a snapshot's history is read when first needed. */
+  constructor(parent?: VariableHistory | (() => HistorySnapshot), enabled = true) {
+    if (parent instanceof VariableHistory) {
+      this.entries = parent.entries.fork();
+      this.last = parent.last.fork();
+      this.enabled = parent.enabled;
+      this.underlay = parent.underlay;
+    } else {
+      this.entries = new LayeredMap();
+      this.last = new LayeredMap();
+      this.enabled = enabled;
+      this.underlay = parent ? new Underlay(parent) : null;
+    }
   }
 
   fork(): VariableHistory {
     return new VariableHistory(this);
+  }
+
+  snapshot(): HistorySnapshot {
+    const entries = this.underlay === null ? new Map<string, readonly StoredEntry[]>() : new Map(this.underlay.get().entries);
+    for (const [k, v] of this.entries.entries()) entries.set(k, v);
+    const last = this.underlay === null ? new Map<string, LastSet>() : new Map(this.underlay.get().last);
+    for (const [k, v] of this.last.entries()) last.set(k, v);
+    return { entries, last };
+  }
+
+  private entriesOf(key: string): readonly StoredEntry[] | undefined {
+    return this.entries.get(key) ?? this.underlay?.get().entries.get(key);
+  }
+
+  private lastOf(slot: string): LastSet | undefined {
+    return this.last.get(slot) ?? this.underlay?.get().last.get(slot);
   }
 
   record(key: string, info: LogInfo | null, flag?: string): void {
@@ -81,7 +128,7 @@ export class VariableHistory {
     const list = this.entries.getOwn(key);
     if (list) list.push(e);
     else {
-      const shared = this.entries.get(key);
+      const shared = this.entriesOf(key);
       this.entries.set(key, shared ? [...shared, e] : [e]);
     }
   }
@@ -89,9 +136,9 @@ export class VariableHistory {
   /** A renamed variable takes its history along. */
   copy(from: string, to: string): void {
     if (!this.enabled) return;
-    const src = this.entries.get(from);
+    const src = this.entriesOf(from);
     if (!src) return;
-    this.entries.set(to, [...(this.entries.get(to) ?? []), ...src]);
+    this.entries.set(to, [...(this.entriesOf(to) ?? []), ...src]);
   }
 
   /**
@@ -106,9 +153,9 @@ export class VariableHistory {
   }
 
   private stored(name: string, links: readonly OverrideLink[]): StoredEntry[] {
-    const all: StoredEntry[] = [...(this.entries.get(name) ?? [])];
+    const all: StoredEntry[] = [...(this.entriesOf(name) ?? [])];
     for (const [r, o] of links) {
-      for (const e of this.entries.get(r) ?? []) {
+      for (const e of this.entriesOf(r) ?? []) {
         if (e.flag !== undefined && !e.flag.startsWith("_") && !e.flag.startsWith(":")) continue;
         all.push({ ...e, op: `override[${o}]:${e.op}` });
       }
@@ -118,7 +165,7 @@ export class VariableHistory {
 
   /** Operations on one flag of NAME. */
   ofFlag(name: string, flag: string): HistoryEntry[] {
-    return (this.entries.get(name) ?? []).filter((e) => e.flag === flag).map(stripSeq);
+    return (this.entriesOf(name) ?? []).filter((e) => e.flag === flag).map(stripSeq);
   }
 
   /** Where `NAME` or `NAME[flag]` was last set, when the history knows (for error messages). */
@@ -146,7 +193,7 @@ export class VariableHistory {
     if (flag === undefined || flag === ":=") for (const [r] of links) slots.push(r);
     let best: LastSet | undefined;
     for (const slot of slots) {
-      const at = this.last.get(slot);
+      const at = this.lastOf(slot);
       if (at !== undefined && (best === undefined || at.seq > best.seq)) best = at;
     }
     return best;

@@ -6,9 +6,9 @@ import type { DataStore } from "./store.js";
 
 export { DataStore } from "./store.js";
 export { JsDataFacade } from "./facade.js";
-export type { DataMessage, ExpansionRefs, SetOptions, VarRefs } from "./store.js";
+export type { DataMessage, DataSnapshot, ExpansionRefs, SetOptions, VarRefs } from "./store.js";
 export { applyAssignment, type AssignOperator, type AssignmentLike } from "./assignment.js";
-export type { HistoryEntry } from "./history.js";
+export type { HistoryEntry, HistorySnapshot } from "./history.js";
 export { ExpansionError, FatalError, SkipRecipe } from "./errors.js";
 export type { HistoryLoc } from "./errors.js";
 export { describeVariable } from "./describe.js";

@@ -8,6 +8,12 @@ import { LayeredMap } from "./layered-map.js";
 
 export type OverrideLink = readonly [variable: string, override: string];
 
+/** The links and the names that affect OVERRIDES, as a configuration snapshot keeps them. */
+export interface OverridesSnapshot {
+  readonly links: ReadonlyMap<string, readonly OverrideLink[]>;
+  readonly affecting: readonly string[];
+}
+
 const OVERRIDE_START = /^[a-z0-9]/;
 const MAX_OVERRIDE_PASSES = 5;
 
@@ -20,13 +26,22 @@ export class Overrides {
   private activeSet: Set<string> = new Set();
   private computing = false;
 
-  constructor(parent?: Overrides) {
-    this.links = parent ? parent.links.fork() : new LayeredMap();
-    this.affecting = new Set(parent ? parent.affecting : ["OVERRIDES", "FILE"]);
+  constructor(parent?: Overrides | OverridesSnapshot) {
+    if (parent instanceof Overrides) {
+      this.links = parent.links.fork();
+      this.affecting = new Set(parent.affecting);
+    } else {
+      this.links = parent ? LayeredMap.frozen(parent.links) : new LayeredMap();
+      this.affecting = new Set(parent ? parent.affecting : ["OVERRIDES", "FILE"]);
+    }
   }
 
   fork(): Overrides {
     return new Overrides(this);
+  }
+
+  snapshot(): OverridesSnapshot {
+    return { links: this.links.flatten(), affecting: [...this.affecting] };
   }
 
   /** Whether a change of NAME may change the active overrides. */

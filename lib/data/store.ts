@@ -9,10 +9,10 @@
 import { ExpansionError, FatalError, type HistoryLoc } from "./errors.js";
 import { expandWithRefs, VarParse, type ExpansionHost, type FlagValue, type OpList } from "./expansion.js";
 import { JsDataFacade } from "./facade.js";
-import { VariableHistory, type HistoryEntry, type LogInfo } from "./history.js";
+import { VariableHistory, type HistoryEntry, type HistorySnapshot, type LogInfo } from "./history.js";
 import { applyVarFilter, type InlineLanguage } from "./inline-engines.js";
 import { LayeredMap } from "./layered-map.js";
-import { Overrides } from "./overrides.js";
+import { Overrides, type OverridesSnapshot } from "./overrides.js";
 import { splitWords } from "./bb-api.js";
 
 type VarRecord = Map<string, FlagValue>;
@@ -68,6 +68,15 @@ const RENAMED_VARS: Readonly<Record<string, string>> = {
   MULTI_PROVIDER_WHITELIST: "BB_MULTI_PROVIDER_ALLOWED",
 };
 
+/** A datastore as a configuration snapshot keeps it; its history is kept apart (only -e and getvar read it). */
+export interface DataSnapshot {
+  readonly inlineLanguage: InlineLanguage;
+  readonly filters: ReadonlyMap<string, string> | null;
+  readonly vars: ReadonlyMap<string, ReadonlyMap<string, FlagValue>>;
+  readonly overrides: OverridesSnapshot;
+  readonly exportFlagged: readonly string[];
+}
+
 interface LookupOptions {
   expand: boolean;
   noweakdefault?: boolean;
@@ -77,8 +86,8 @@ interface LookupOptions {
 
 export class DataStore {
   private vars: LayeredMap<VarRecord>;
-  private readonly overrides: Overrides;
-  private readonly historyLog: VariableHistory;
+  private overrides: Overrides;
+  private historyLog: VariableHistory;
   private exportList: LayeredMap<true>;
   private expandCache = new Map<string, VarParse>();
   // Cache names whose (expanding) lookup is under way: meeting one again is a cycle that
@@ -112,6 +121,36 @@ export class DataStore {
   /** An independent copy, cheap: both share every existing entry until one of them changes it. */
   createCopy(): DataStore {
     return new DataStore(this);
+  }
+
+  /** The variables, flags, override links and export list, as plain maps (see historySnapshot for the history). */
+  snapshot(): DataSnapshot {
+    return {
+      inlineLanguage: this.inlineLanguage,
+      filters: this.filters,
+      vars: this.vars.flatten(),
+      overrides: this.overrides.snapshot(),
+      exportFlagged: this.exportFlagged(),
+    };
+  }
+
+  historySnapshot(): HistorySnapshot {
+    return this.historyLog.snapshot();
+  }
+
+  /**
+   * A datastore holding a snapshot's data; `history` reads the snapshot's history when it is
+   * first needed; `record` says whether operations from now on are recorded in full.
+   */
+  static restore(s: DataSnapshot, history: () => HistorySnapshot, record: boolean): DataStore {
+    const d = new DataStore();
+    d.inlineLanguage = s.inlineLanguage;
+    d.filters = s.filters === null ? null : new Map(s.filters);
+    d.vars = LayeredMap.frozen(s.vars as ReadonlyMap<string, VarRecord>);
+    d.overrides = new Overrides(s.overrides);
+    d.historyLog = new VariableHistory(history, record);
+    d.exportList = LayeredMap.frozen(new Map(s.exportFlagged.map((k) => [k, true as const])));
+    return d;
   }
 
   /** History recording (on by default); bulk parsing may turn it off. */

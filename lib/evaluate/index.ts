@@ -7,7 +7,7 @@ import { evaluateFile, inherit, type Evaluator } from "./statements.js";
 import { Metadata } from "./state.js";
 import { finalTasks, type TaskEntry } from "./tasks.js";
 
-export { Metadata, type ClassType } from "./state.js";
+export { Metadata, type ClassType, type MetadataSnapshot } from "./state.js";
 export { MetadataFiles, which } from "./files.js";
 export { PythonNotSupported } from "./finalize.js";
 export { finalTasks, taskName, type TaskEntry } from "./tasks.js";
