@@ -82,12 +82,11 @@ type Recipes = Pick<Prepared, "config" | "prefs" | "collection"> & { standalone:
 
 async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): Promise<Recipes> {
   if (args.buildfile === null) {
-    const prepared = await parseRecipes(common, parseFeedback(ui));
+    const prepared = await parseRecipes(common, parseFeedback(ui), !args.parseOnly);
     const { recipes } = prepared;
-    const skipped = recipes.infos.filter((r) => r.skipped !== null).length;
     ui.parse.finish(
       `Parsing of ${prepared.collection.recipes.length} .bb files complete (${recipes.cached} cached, ${recipes.parsed} parsed). ` +
-        `${recipes.infos.length} targets, ${skipped} skipped, ${prepared.collection.masked.length} masked, 0 errors.`,
+        `${recipes.targets} targets, ${recipes.skipped} skipped, ${prepared.collection.masked.length} masked, 0 errors.`,
     );
     for (const w of prepared.warnings) ui.message("warning", w);
     return { ...prepared, standalone: false, infos: recipes.infos };

@@ -38,8 +38,8 @@ export function providerPreferences(config: BuildConfiguration): ProviderPrefere
   };
 }
 
-/** Everything of `prepare` but the recipe index (what `bake -p` needs). */
-export async function parseRecipes(common: CommonOptions, onProgress?: (p: ParseProgress) => void): Promise<Omit<Prepared, "index">> {
+/** Everything of `prepare` but the recipe index; with `infos` false, only the counts of the records (what `bake -p` needs). */
+export async function parseRecipes(common: CommonOptions, onProgress?: (p: ParseProgress) => void, infos = true): Promise<Omit<Prepared, "index">> {
   const config = await loadConfiguration(common);
   const d = config.metadata.d;
   const collection = collectRecipes(d, config.layers);
@@ -49,6 +49,7 @@ export async function parseRecipes(common: CommonOptions, onProgress?: (p: Parse
     vars: common.vars,
     threads: threadsOf(config, "BB_NUMBER_PARSE_THREADS"),
     cacheDir: cacheRoot ? join(cacheRoot, "parse") : null,
+    infos,
     ...(onProgress ? { onProgress } : {}),
   });
   return { config, collection, recipes, prefs: providerPreferences(config), warnings };

@@ -25,12 +25,18 @@ export interface ParseAllOptions {
   readonly onProgress?: (p: ParseProgress) => void;
   /** Parse in this thread only when at most this many recipes need parsing (default 24); 0: only in workers. */
   readonly inProcessLimit?: number;
+  /** Read the records of cached recipes (default); false when only the counts are wanted (`bake -p`). */
+  readonly infos?: boolean;
 }
 
 export interface ParsedRecipes {
+  /** Every record (empty when parsed with `infos: false`). */
   readonly infos: readonly RecipeInfo[];
   readonly parsed: number;
   readonly cached: number;
+  /** Records (recipes and their BBCLASSEXTEND variants), and how many are skipped. */
+  readonly targets: number;
+  readonly skipped: number;
 }
 
 /** One or more recipes failed to parse; each message names the file, line and cause. */
@@ -65,18 +71,23 @@ export async function parseAllRecipes(
 ): Promise<ParsedRecipes> {
   const cache = opts.cacheDir === null ? null : await ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs);
   const total = collection.recipes.length;
+  const wantInfos = opts.infos !== false;
   const infos: RecipeInfo[][] = new Array(total);
   let done = 0;
   let cached = 0;
+  let targets = 0;
+  let skipped = 0;
   const report = () => opts.onProgress?.({ total, done, cached });
   const appendsOf = (i: number) => collection.appends.get(collection.recipes[i]!.path) ?? [];
   try {
     const todo: number[] = [];
-    const hits = cache ? await cache.getMany(collection.recipes.map((r, i) => [r.path, appendsOf(i)] as const)) : [];
+    const hits = cache ? await cache.getMany(collection.recipes.map((r, i) => [r.path, appendsOf(i)] as const), wantInfos) : [];
     for (let i = 0; i < total; i++) {
       const hit = hits[i];
       if (hit) {
-        infos[i] = [...hit];
+        infos[i] = hit.infos === null ? [] : [...hit.infos];
+        targets += hit.targets;
+        skipped += hit.skipped;
         done++;
         cached++;
       } else {
@@ -87,7 +98,9 @@ export async function parseAllRecipes(
     const failures: string[] = [];
     const settle = async (i: number, res: ParseResponse) => {
       if (res.ok) {
-        infos[i] = [...res.result.infos];
+        infos[i] = wantInfos ? [...res.result.infos] : [];
+        targets += res.result.infos.length;
+        skipped += res.result.infos.filter((r) => r.skipped !== null).length;
         await cache?.put(res.result, appendsOf(i));
       } else {
         failures.push(res.message);
@@ -103,7 +116,7 @@ export async function parseAllRecipes(
     const workers = requests.length <= limit ? 0 : Math.max(here ? 0 : 1, Math.min(opts.threads - (here ? 1 : 0), Math.floor(requests.length / RECIPES_PER_WORKER)));
     await parseShared(config, requests, { here, workers, vars: opts.vars }, (k, res) => settle(todo[k]!, res));
     if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
-    return { infos: infos.flat(), parsed: todo.length, cached };
+    return { infos: infos.flat(), parsed: todo.length, cached, targets, skipped };
   } finally {
     await cache?.close();
   }
