@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "./options.js";
+import { packagePath } from "../install.js";
 import type { SetsceneMode } from "../run/index.js";
 
 export const SIGNATURE_HANDLERS = ["none", "printdiff"] as const;
@@ -13,7 +14,7 @@ export type UiName = (typeof UIS)[number];
 
 /** bin/bake.js's package version (package.json at the repository root). */
 export function bakeVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string };
   return pkg.version;
 }
 

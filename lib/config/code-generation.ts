@@ -2,8 +2,8 @@
 // entry, a configuration snapshot) must not be trusted by a newer one.
 import { createHash } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packagePath } from "../install.js";
 
 /** The stages whose code shapes what the configuration and a recipe parse produce. */
 const STAGES = ["parse", "data", "evaluate", "signature", "config", "python"] as const;
@@ -16,10 +16,10 @@ let memo: string | null = null;
  */
 export function codeGeneration(): string {
   if (memo !== null) return memo;
-  const lib = join(dirname(fileURLToPath(import.meta.url)), "..");
+  const lib = packagePath("dist", "lib");
   const h = createHash("sha256");
   // The compiled stages, and the Python sources bake's `bb` module is read from (not compiled).
-  const dirs: [string, string][] = [...STAGES.map((s): [string, string] => [s, join(lib, s)]), ["py", join(lib, "..", "..", "lib", "python", "py")]];
+  const dirs: [string, string][] = [...STAGES.map((s): [string, string] => [s, join(lib, s)]), ["py", packagePath("lib", "python", "py")]];
   for (const [name, dir] of dirs) {
     let files: string[];
     try {

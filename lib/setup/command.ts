@@ -1,7 +1,7 @@
 // `bake layers fetch|lock|status`: argument parsing, the run's context, and errors turned into
 // messages and exit codes (0 success, 1 failure or — for status — a difference, 2 bad usage).
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { PACKAGE_ROOT } from "../install.js";
 import { type Output, type SetupContext } from "./context.js";
 import { BblayersConfError, LayersFileError, LayerSetupError } from "./errors.js";
 import { fetchLayers } from "./fetch.js";
@@ -37,8 +37,8 @@ export interface LayersSetupOptions {
   readonly stderr?: Output;
 }
 
-/** The root of bake's tree, from dist/lib/setup/ where this module runs. */
-const BAKE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+/** The root of bake's tree. */
+const BAKE_ROOT = PACKAGE_ROOT + "/";
 
 function offlineReason(env: NodeJS.ProcessEnv): string | null {
   const value = env.BB_NO_NETWORK;
