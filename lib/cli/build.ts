@@ -114,7 +114,7 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
   if (args.targets.length === 0 && args.buildfile === null && !args.parseOnly && !args.showVersions) {
     throw new UsageError("nothing to do: name a TARGET (see bake --help)");
   }
-  let ui = createUi({ quiet: args.quiet, debug: args.debug });
+  let ui = createUi({ out: process.stdout, env: process.env, quiet: args.quiet, debug: args.debug });
   try {
     const { config, prefs, collection, standalone, infos } = await recipesFor(args, common, ui);
     if (args.parseOnly) return 0;
@@ -123,8 +123,8 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
       for (const line of showVersions(infos, prefs)) ui.message("plain", line);
       return 0;
     }
-    const [{ buildTaskGraph, RecipeIndex, writeGraphFiles }, { writeReport }, { BuildStats, runBuild, sstateSettings, succeeded, tasksToRun }] =
-      await Promise.all([import("../graph/index.js"), import("../report/index.js"), import("../run/index.js")]);
+    const [{ buildTaskGraph, RecipeIndex, writeGraphFiles }, { writeReport }, { BuildStats, runBuild, succeeded, tasksToRun }, { sstateSettings }] =
+      await Promise.all([import("../graph/index.js"), import("../report/index.js"), import("../run/index.js"), import("../setscene/index.js")]);
     const index: RecipeIndex = new RecipeIndex(infos);
     const d = config.metadata.d;
     const cmd = args.cmd ?? d.getVar("BB_DEFAULT_TASK") ?? "build";
@@ -155,7 +155,7 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
     // An [interactive] task (devshell, menuconfig) takes the terminal: plain lines around it, no live display.
     if (graph.targets.some((t) => graph.nodes.get(t)?.task.flags.interactive)) {
       ui.close();
-      ui = createUi({ quiet: args.quiet, debug: args.debug, env: { ...process.env, TERM: "dumb" } });
+      ui = createUi({ out: process.stdout, env: { ...process.env, TERM: "dumb" }, quiet: args.quiet, debug: args.debug });
     }
     if (args.ui === "taskexp") return await (await import("./taskexp.js")).exploreTasks(graph, process.stdin, process.stdout);
     const dumping = args.dumpSignatures !== undefined && args.dumpSignatures !== null;

@@ -9,6 +9,7 @@ import type { RecipeCollection } from "./collection.js";
 import { ParseCache } from "./parse-cache.js";
 import { parseWith, takeRequest, type ParseRequest, type ParseResponse, type ParseWorkerData, type ParseWorkerMessage } from "./parse-worker.js";
 import type { RecipeInfo } from "./recipe-info.js";
+import { RecipeParseFailures } from "./errors.js";
 
 export interface ParseProgress {
   readonly total: number;
@@ -37,14 +38,6 @@ export interface ParsedRecipes {
   /** Records (recipes and their BBCLASSEXTEND variants), and how many are skipped. */
   readonly targets: number;
   readonly skipped: number;
-}
-
-/** One or more recipes failed to parse; each message names the file, line and cause. */
-export class RecipeParseFailures extends Error {
-  override readonly name = "RecipeParseFailures";
-  constructor(readonly failures: readonly string[]) {
-    super(`${failures.length} recipe(s) failed to parse:\n${failures.join("\n")}`);
-  }
 }
 
 /** Identifies what produced cache entries: bake's code and the environment variables of the configuration. */
