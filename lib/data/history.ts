@@ -31,6 +31,16 @@ export interface LogInfo {
   line?: number;
 }
 
+/** What a history entry of an operation on NAME starts from: where it comes from and how to describe it. */
+export function logInfo(name: string, opts: { file?: string; line?: number; op?: string; detail?: string }): LogInfo {
+  const info: LogInfo = { variable: name };
+  if (opts.file !== undefined) info.file = opts.file;
+  if (opts.line !== undefined) info.line = opts.line;
+  if (opts.op !== undefined) info.op = opts.op;
+  if (opts.detail !== undefined) info.detail = opts.detail;
+  return info;
+}
+
 export interface StoredEntry extends HistoryEntry {
   seq: number;
 }

@@ -6,7 +6,8 @@ import type { DataStore } from "./store.js";
 
 export { DataStore } from "./store.js";
 export { JsDataFacade } from "./facade.js";
-export type { DataMessage, DataSnapshot, ExpansionRefs, SetOptions, VarRefs } from "./store.js";
+export type { DataMessage, DataSnapshot, SetOptions } from "./store.js";
+export type { ExpansionRefs, VarRefs } from "./expansion.js";
 export { applyAssignment, type AssignOperator, type AssignmentLike } from "./assignment.js";
 export type { HistoryEntry, HistorySnapshot } from "./history.js";
 export { ExpansionError, FatalError, SkipRecipe } from "./errors.js";

@@ -6,16 +6,15 @@
 // when the value is read. `NAME:ovr` is a variable of its own, linked to NAME and chosen at read
 // time when `ovr` is active in OVERRIDES (overrides.ts). Operations are recorded in history.ts.
 
-import { ExpansionError, FatalError, type HistoryLoc } from "./errors.js";
-import { expandWithRefs, VarParse, type ExpansionHost, type FlagValue, type OpList } from "./expansion.js";
+import { ExpansionError, type HistoryLoc } from "./errors.js";
+import { expandWithRefs, VarParse, type ExpansionHost, type ExpansionRefs, type FlagValue, type OpList, type VarRefs } from "./expansion.js";
 import { JsDataFacade } from "./facade.js";
-import { VariableHistory, type HistoryEntry, type HistorySnapshot, type LogInfo } from "./history.js";
+import { logInfo, VariableHistory, type HistoryEntry, type HistorySnapshot, type LogInfo } from "./history.js";
 import { applyVarFilter, type InlineLanguage } from "./inline-engines.js";
 import { LayeredMap } from "./layered-map.js";
 import { Overrides, type OverridesSnapshot } from "./overrides.js";
+import { hasOwnFlag, OP_FLAGS, OPERATION_NAME, ownValue, refuseOldSyntax, removeWords, renamedTo, visibleFlags, withAppendsAndPrepends, type VarRecord } from "./record.js";
 import { splitWords } from "./bb-api.js";
-
-type VarRecord = Map<string, FlagValue>;
 
 /** Where an operation comes from, and how history should describe it. */
 export interface SetOptions extends Partial<HistoryLoc> {
@@ -35,38 +34,6 @@ export interface DataMessage {
   readonly file?: string;
   readonly line?: number;
 }
-
-/** The result of expandWithRefs: what the signature code analyses. */
-export interface ExpansionRefs {
-  value: string;
-  references: Set<string>;
-  execs: Set<string>;
-  contains: Map<string, Set<string>>;
-}
-
-/** A variable's unexpanded value together with the analysis of its expansion. */
-export interface VarRefs extends ExpansionRefs {
-  /** The value before expansion, appends/prepends applied (null when unset). */
-  unexpanded: string | null;
-  /** :remove values that did remove words (BitBake's parser.removes), for handle_remove. */
-  removes: Set<string>;
-}
-
-const OLD_SYNTAX = /_(append|prepend|remove)/;
-const SETVAR_RE = /^(.*?)(:append|:prepend|:remove)(:([^A-Z]*))?$/;
-const WHITESPACE_SPLIT = /(\s)/;
-const OP_FLAGS = [":append", ":prepend", ":remove"] as const;
-
-// Variables BitBake renamed; setting the old name is an error there too.
-const RENAMED_VARS: Readonly<Record<string, string>> = {
-  BB_ENV_WHITELIST: "BB_ENV_PASSTHROUGH",
-  BB_ENV_EXTRAWHITE: "BB_ENV_PASSTHROUGH_ADDITIONS",
-  BB_HASHBASE_WHITELIST: "BB_BASEHASH_IGNORE_VARS",
-  BB_HASHCONFIG_WHITELIST: "BB_HASHCONFIG_IGNORE_VARS",
-  BB_HASHTASK_WHITELIST: "BB_TASKHASH_IGNORE_TASKS",
-  BB_SETSCENE_ENFORCE_WHITELIST: "BB_SETSCENE_ENFORCE_IGNORE_TASKS",
-  MULTI_PROVIDER_WHITELIST: "BB_MULTI_PROVIDER_ALLOWED",
-};
 
 /** A datastore as a configuration snapshot keeps it; its history is kept apart (only -e and getvar read it). */
 export interface DataSnapshot {
@@ -187,21 +154,9 @@ export class DataStore {
     if (!local) return null;
     const flags: Record<string, string> = {};
     let any = false;
-    for (const [k0, val] of local) {
-      let k = k0;
-      if (k.startsWith("_defaultval_flag_") && !internalflags) {
-        k = k.slice("_defaultval_flag_".length);
-        if (local.has(k)) continue;
-      } else if ((k.startsWith("_") || k.startsWith(":")) && !internalflags) {
-        continue;
-      }
-      const text = asText(val);
-      if (text === null && val !== null) continue;
-      let out = text ?? "";
-      if (expand === true || (Array.isArray(expand) && expand.includes(k))) {
-        out = asText(this.expandWithRefsInternal(text, `${name}[${k}]`).value) ?? "";
-      }
-      flags[k] = out;
+    for (const [k, text] of visibleFlags(local, internalflags)) {
+      const expanding = expand === true || (Array.isArray(expand) && expand.includes(k));
+      flags[k] = expanding ? (asText(this.expandWithRefsInternal(text, `${name}[${k}]`).value) ?? "") : (text ?? "");
       any = true;
     }
     return any ? flags : null;
@@ -258,7 +213,7 @@ export class DataStore {
   /** Whether NAME has FLAG, or a weak default for it (`NAME[flag] ??= …`): getVarFlag's value is then not null-for-unset. */
   hasFlag(name: string, flag: string): boolean {
     const rec = this.vars.get(name);
-    return rec !== undefined && (rec.has(flag) || rec.has("_defaultval_flag_" + flag));
+    return rec !== undefined && hasOwnFlag(rec, flag);
   }
 
   /** data_smart.setVarFilter: `expression` (Python, with `val`) rewrites NAME's expanded value; null removes it. */
@@ -283,15 +238,15 @@ export class DataStore {
   // ---------------------------------------------------------------- writing
 
   setVar(name: string, value: string | null, opts: SetOptions = {}): void {
-    this.setVarInternal(name, value, this.loginfo(name, opts), opts.parsing ?? true);
+    this.setVarInternal(name, value, logInfo(name, opts), opts.parsing ?? true);
   }
 
   setVarFlag(name: string, flag: string, value: string | null, opts: SetOptions = {}): void {
-    this.setVarFlagInternal(name, flag, value, this.loginfo(name, opts));
+    this.setVarFlagInternal(name, flag, value, logInfo(name, opts));
   }
 
   delVar(name: string, opts: SetOptions = {}): void {
-    this.delVarInternal(name, this.loginfo(name, opts));
+    this.delVarInternal(name, logInfo(name, opts));
   }
 
   delVarFlag(name: string, flag: string, opts: SetOptions = {}): void {
@@ -299,32 +254,32 @@ export class DataStore {
     const local = this.vars.get(name);
     if (!local || local.size === 0 || !local.has(flag)) return;
     const rec = this.ownRecord(name);
-    this.historyLog.record(name, { ...this.loginfo(name, opts), op: "delFlag", detail: "" }, flag);
+    this.historyLog.record(name, { ...logInfo(name, opts), op: "delFlag", detail: "" }, flag);
     rec.delete(flag);
     rec.delete("_defaultval_flag_" + flag);
   }
 
   /** BitBake's appendVar: a deferred `NAME:append`. */
   appendVar(name: string, value: string, opts: SetOptions = {}): void {
-    this.historyLog.record(name, { ...this.loginfo(name, opts), op: "append", detail: value });
+    this.historyLog.record(name, { ...logInfo(name, opts), op: "append", detail: value });
     this.setVarInternal(name + ":append", value, null, true);
   }
 
   /** BitBake's prependVar: a deferred `NAME:prepend`. */
   prependVar(name: string, value: string, opts: SetOptions = {}): void {
-    this.historyLog.record(name, { ...this.loginfo(name, opts), op: "prepend", detail: value });
+    this.historyLog.record(name, { ...logInfo(name, opts), op: "prepend", detail: value });
     this.setVarInternal(name + ":prepend", value, null, true);
   }
 
   /** Immediate append to a flag's raw value (BitBake's appendVarFlag). */
   appendVarFlag(name: string, flag: string, value: string, opts: SetOptions = {}): void {
-    this.historyLog.record(name, { ...this.loginfo(name, opts), op: "append", detail: value }, flag);
+    this.historyLog.record(name, { ...logInfo(name, opts), op: "append", detail: value }, flag);
     const old = asText(this.lookup(name, flag, { expand: false }).value) ?? "";
     this.setVarFlagInternal(name, flag, old + value, null);
   }
 
   prependVarFlag(name: string, flag: string, value: string, opts: SetOptions = {}): void {
-    this.historyLog.record(name, { ...this.loginfo(name, opts), op: "prepend", detail: value }, flag);
+    this.historyLog.record(name, { ...logInfo(name, opts), op: "prepend", detail: value }, flag);
     const old = asText(this.lookup(name, flag, { expand: false }).value) ?? "";
     this.setVarFlagInternal(name, flag, value + old, null);
   }
@@ -335,7 +290,7 @@ export class DataStore {
       this.messages.push({ level: "warn", text: `Calling renameVar with equivalent keys (${from}) is invalid` });
       return;
     }
-    const info = this.loginfo(from, opts);
+    const info = logInfo(from, opts);
     let found = false;
     const val = this.lookup(from, "_content", { expand: false, parsing: true }).value;
     if (val !== null && val !== undefined) {
@@ -414,15 +369,6 @@ export class DataStore {
 
   // ---------------------------------------------------------------- internals
 
-  private loginfo(name: string, opts: SetOptions): LogInfo {
-    const info: LogInfo = { variable: name };
-    if (opts.file !== undefined) info.file = opts.file;
-    if (opts.line !== undefined) info.line = opts.line;
-    if (opts.op !== undefined) info.op = opts.op;
-    if (opts.detail !== undefined) info.detail = opts.detail;
-    return info;
-  }
-
   private clearCache(): void {
     if (this.expandCache.size > 0) this.expandCache = new Map();
   }
@@ -439,23 +385,16 @@ export class DataStore {
   }
 
   private setVarInternal(name: string, value: string | null, info: LogInfo | null, parsing: boolean): void {
-    // BitBake refuses the pre-2021 `_append` spelling outright, wherever it appears in the name.
-    if (name.includes("_") && OLD_SYNTAX.test(name) && !name.startsWith("__anon_")) {
-      const at = info?.file !== undefined ? ` file: ${info.file}${info.line !== undefined ? ` line: ${info.line}` : ""}` : "";
-      throw new FatalError(
-        `Variable ${name}${at} contains an operation using the old override syntax. Please convert this layer/metadata before attempting to use with a newer bitbake.`,
-        info?.file !== undefined ? { file: info.file, line: info.line ?? 0 } : undefined,
-      );
-    }
+    refuseOldSyntax(name, info);
     const colon = name.indexOf(":");
     const shortvar = colon < 0 ? name : name.slice(0, colon);
-    const renamed = Object.hasOwn(RENAMED_VARS, shortvar) ? RENAMED_VARS[shortvar] : undefined;
+    const renamed = renamedTo(shortvar);
     if (renamed !== undefined) {
       this.messages.push({ level: "error", text: `Variable ${shortvar} has been renamed to ${renamed}`, ...(info?.file !== undefined ? { file: info.file } : {}), ...(info?.line !== undefined ? { line: info.line } : {}) });
     }
     this.clearCache();
 
-    const m = colon < 0 ? null : SETVAR_RE.exec(name);
+    const m = colon < 0 ? null : OPERATION_NAME.exec(name);
     if (m) {
       const base = m[1]!;
       const keyword = m[2]!;
@@ -622,28 +561,14 @@ export class DataStore {
       }
     }
 
-    if (local && (value === null || value === undefined)) {
-      if (local.has(flag)) value = local.get(flag);
-      else if (isContent && local.has("_defaultval") && !o.noweakdefault) value = local.get("_defaultval");
-      else if (!o.noweakdefault && local.has("_defaultval_flag_" + flag)) value = local.get("_defaultval_flag_" + flag);
-    }
+    if (local && (value === null || value === undefined)) value = ownValue(local, flag, o.noweakdefault === true);
     if (value === undefined) value = null;
 
     if (isContent && local && !o.parsing) {
-      const appends = local.get(":append");
-      if (Array.isArray(appends)) {
+      value = withAppendsAndPrepends(value, local, (ov) => {
         this.needOverrides();
-        for (const [r, ov] of appends as OpList) {
-          if (this.overrides.applies(ov)) value = (asText(value) ?? "") + (r ?? "");
-        }
-      }
-      const prepends = local.get(":prepend");
-      if (Array.isArray(prepends)) {
-        this.needOverrides();
-        for (const [r, ov] of prepends as OpList) {
-          if (this.overrides.applies(ov)) value = (r ?? "") + (asText(value) ?? "");
-        }
-      }
+        return this.overrides.applies(ov);
+      });
     }
 
     let parser: VarParse | null = null;
@@ -659,22 +584,9 @@ export class DataStore {
     }
 
     if (value && isContent && !o.parsing && removes.size > 0 && parser) {
-      const expandedRemoves = new Map<string, Set<string>>();
-      for (const r of removes) expandedRemoves.set(r, new Set(splitWords(this.expand(r))));
-      parser.removes = new Set();
-      // Split keeping every whitespace character, so the spacing around removed words stays.
-      const kept: string[] = [];
-      for (const piece of (asText(parser.value) ?? "").split(WHITESPACE_SPLIT)) {
-        let skip = false;
-        for (const r of removes) {
-          if (expandedRemoves.get(r)!.has(piece)) {
-            parser.removes.add(r);
-            skip = true;
-          }
-        }
-        if (!skip) kept.push(piece);
-      }
-      parser.value = kept.join("");
+      const removed = removeWords(asText(parser.value) ?? "", removes, (r) => new Set(splitWords(this.expand(r))));
+      parser.removes = removed.applied;
+      parser.value = removed.text;
       if (o.expand) value = parser.value;
     }
 
