@@ -3,7 +3,10 @@
 // This is what the parse cache stores (BitBake's RecipeInfo in bb/cache.py).
 import type { DataStore } from "../data/index.js";
 import type { ParsedRecipe } from "../evaluate/index.js";
-import { computeBaseHash, taskDependencies } from "../signature/index.js";
+// Not signature/index.js: that also loads the signature-data reader and zod (about 150 ms), which
+// no parse needs, in every parse thread.
+import { computeBaseHash } from "../signature/basehash.js";
+import { taskDependencies } from "../signature/taskdeps.js";
 
 /** Task flags that shape the task graph or how a task runs (expanded values). */
 export const TASK_FLAGS = [
