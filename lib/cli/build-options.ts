@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { BakeError } from "../common/errors.js";
 import { UsageError } from "./options.js";
-import { packagePath } from "../install.js";
+import { packagePath } from "../common/install.js";
 
 declare module "../common/errors.js" {
   interface BakeErrorKinds {

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { packagePath } from "../install.js";
+import { packagePath } from "../common/install.js";
 
 /** The stages whose code shapes what the configuration and a recipe parse produce. */
 const STAGES = ["parse", "data", "evaluate", "signature", "config", "python"] as const;

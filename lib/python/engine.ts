@@ -8,7 +8,7 @@ import { arch, availableParallelism, hostname, release, version as osVersion } f
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PyodideInterface } from "pyodide";
-import { packagePath } from "../install.js";
+import { packagePath } from "../common/install.js";
 
 /** Python was needed before the engine was loaded in this thread. */
 export class PythonNotLoaded extends Error {

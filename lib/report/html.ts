@@ -4,7 +4,7 @@
 // (logs' tails compress well; a big build's report stays small). Nothing is loaded from anywhere.
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { packagePath } from "../install.js";
+import { packagePath } from "../common/install.js";
 import type { ReportModel } from "./model.js";
 
 // viewer.js and viewer.css are browser code, kept as they are beside this module's source.

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AnyBakeError } from "../common/errors.js";
-import { PACKAGE_ROOT } from "../install.js";
+import { PACKAGE_ROOT } from "../common/install.js";
 import { gitCli, type Git } from "./git.js";
 import { LAYERS_FILE, LOCK_FILE, parseLayersFile, parseLockFile, type LayersFile, type LockFile } from "./schema.js";
 

@@ -1,7 +1,6 @@
-// Where bake is installed: the directory of its package.json. Modules run from dist/lib/<stage>/
-// (tests, scripts) or from the bundle in dist/bundle/ (the bake command), so files of the package
-// (package.json, lib/python/py, lib/report's browser code) are found from here, never by a fixed
-// number of "../" from a module.
+// Where bake is installed: the directory of its package.json. Files of the package (package.json,
+// lib/python/py, lib/report's browser code) are found from here, never by a fixed number of "../"
+// from a module, which breaks as soon as a module moves (or code is bundled).
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
