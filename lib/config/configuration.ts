@@ -5,9 +5,11 @@ import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { DataStore } from "../data/index.js";
 import { evaluateFile, inheritConfigurationClasses, layerLanguages, Metadata, MetadataFiles, which } from "../evaluate/index.js";
-import { firePythonEvent } from "../python/index.js";
+import { firePythonEvent, pythonLoaded } from "../python/index.js";
+import { keepable, readConfiguration, writeConfiguration } from "./configuration-cache.js";
 import { ConfigurationError } from "./errors.js";
 import { checkLayers, readLayers, type Layer } from "./layers.js";
+import { FileHashes, type FileInput } from "./parse-cache.js";
 
 export interface BuildConfiguration {
   readonly topdir: string;
@@ -17,6 +19,10 @@ export interface BuildConfiguration {
   readonly layers: readonly Layer[];
   readonly warnings: readonly string[];
   readonly files: MetadataFiles;
+  /** Every file the configuration read or looked for, with its stamp and content hash (the parse cache's key). */
+  readonly inputs: readonly FileInput[];
+  /** Loaded as an earlier run kept it (configuration-cache.ts), not evaluated. */
+  readonly kept: boolean;
 }
 
 /** The build directory: the nearest directory, from `start` upwards, holding conf/bblayers.conf. */
@@ -39,6 +45,13 @@ export interface LoadOptions {
   readonly files?: MetadataFiles;
   /** Stop after the layers (for `bake layers …`). */
   readonly layersOnly?: boolean;
+  /** Record every operation for -e and getvar (default), or only where each variable was last set. */
+  readonly history?: boolean;
+  /**
+   * Load the configuration kept by an earlier run when its inputs are unchanged, and keep this one
+   * (default true; see configuration-cache.ts). Not with `layersOnly`.
+   */
+  readonly cache?: boolean;
 }
 
 /** BitBake's data.expandVarref: replace `${NAME}` by its current value everywhere, so each layer keeps its own LAYERDIR. */
@@ -67,10 +80,32 @@ function extraConfFile(topdir: string, d: DataStore, file: string, variable: str
 
 export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   const files = opts.files ?? new MetadataFiles();
-  const ev = { files };
   const topdir = resolve(opts.topdir);
+  const vars = opts.vars ?? {};
+  const cache = opts.cache !== false && !opts.layersOnly;
+  const hashes = new FileHashes();
+  if (cache) {
+    const kept = readConfiguration(topdir, vars, opts.history !== false, hashes);
+    if (kept !== null) return { topdir, files, ...kept, kept: true };
+  }
+  const pythonBefore = pythonLoaded();
+  const config = evaluateConfiguration(topdir, opts, files);
+  const inputs = [...config.metadata.files].sort().map((path) => hashes.input(path));
+  const parts = { ...config, inputs };
+  if (cache && opts.history !== false && keepable(config.metadata, pythonBefore || pythonLoaded())) writeConfiguration(topdir, vars, parts);
+  return { topdir, files, ...parts, kept: false };
+}
+
+/** BitBake's parseConfigurationFiles, into a new datastore. */
+function evaluateConfiguration(
+  topdir: string,
+  opts: LoadOptions,
+  files: MetadataFiles,
+): { metadata: Metadata; layerDirs: string[]; layers: Layer[]; warnings: string[] } {
+  const ev = { files };
   const m = new Metadata(new DataStore(), "global");
   const d = m.d;
+  if (opts.history === false) d.disableTracking();
   d.setVar("TOPDIR", topdir);
   for (const [name, value] of Object.entries(opts.vars ?? {})) d.setVar(name, value);
   const bblayers = join(topdir, "conf", "bblayers.conf");
@@ -145,7 +180,9 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
     inheritConfigurationClasses(m, files);
     if (m.handlers.length > 0) firePythonEvent("ConfigParsed", [], d, m.handlers);
   }
-  return { topdir, metadata: m, layerDirs, layers, warnings, files };
+  // Where a core configuration was looked for decides the flavour: a bake.conf added later changes it.
+  for (const l of layerDirs) for (const f of ["bake.conf", "bitbake.conf"]) m.files.add(join(l, "conf", f));
+  return { metadata: m, layerDirs, layers, warnings };
 }
 
 /** "bake" when a layer has conf/bake.conf (bake's meta-core), "bitbake" when none has and one has conf/bitbake.conf. */

@@ -4,16 +4,12 @@
 import { runInSandbox, type RunJsOptions } from "./js-sandbox.js";
 import type { DataStore } from "./store.js";
 
-export { DataStore, JsDataFacade } from "./store.js";
-export type {
-  AssignOperator,
-  AssignmentLike,
-  DataMessage,
-  ExpansionRefs,
-  HistoryEntry,
-  SetOptions,
-  VarRefs,
-} from "./store.js";
+export { DataStore } from "./store.js";
+export { JsDataFacade } from "./facade.js";
+export type { DataMessage, DataSnapshot, SetOptions } from "./store.js";
+export type { ExpansionRefs, VarRefs } from "./expansion.js";
+export { applyAssignment, type AssignOperator, type AssignmentLike } from "./assignment.js";
+export type { HistoryEntry, HistorySnapshot } from "./history.js";
 export { ExpansionError, FatalError, SkipRecipe } from "./errors.js";
 export type { HistoryLoc } from "./errors.js";
 export { describeVariable } from "./describe.js";

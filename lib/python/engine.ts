@@ -8,6 +8,7 @@ import { arch, availableParallelism, hostname, release, version as osVersion } f
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PyodideInterface } from "pyodide";
+import { packagePath } from "../common/install.js";
 
 /** Python was needed before the engine was loaded in this thread. */
 export class PythonNotLoaded extends Error {
@@ -19,7 +20,7 @@ let loading: Promise<PyodideInterface> | null = null;
 let wanted = false;
 
 /** bake's Python sources (the `bb` module and the bridge): lib/python/py of the repository. */
-export const PYTHON_SOURCES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "lib", "python", "py");
+export const PYTHON_SOURCES = packagePath("lib", "python", "py");
 
 // Directories of the emscripten file system that are Python's own; every other top-level
 // directory of the host is mounted at its own path, so metadata paths mean the same thing.

@@ -58,6 +58,10 @@ export interface DependencySource {
   getVarFlagWithRefs(name: string, flag: string): StoredValueRefs;
   /** Every variable name, including those that only have flags (e.g. `export NAME` alone). */
   keys(): Iterable<string>;
+  /** Whether NAME has FLAG set (or a weak default for it): getVarFlag would not return null unset. */
+  hasFlag(name: string, flag: string): boolean;
+  /** Every name that was ever given an `export` or `unexport` flag (a superset of the exported ones). */
+  exportFlagged(): Iterable<string>;
 }
 
 export interface TaskDependencies {
@@ -109,14 +113,18 @@ class RecipeAnalysis {
   private readonly exported: ReadonlySet<string>;
   private readonly flagsExcluded: readonly string[] | null;
   private readonly direct = new Map<string, DirectDeps>();
+  // Each name's direct dependencies sorted once per recipe (every task that reaches it reports them).
+  private readonly sortedDirect = new Map<string, readonly string[]>();
 
   constructor(private readonly source: DependencySource) {
     this.keys = new Set([...source.keys()].filter((k) => !k.startsWith("__")));
     this.ignored = new Set(words(source.getVar("BB_BASEHASH_IGNORE_VARS", true)));
-    // Every exported variable is in the environment of every shell function, set or not.
+    // Every exported variable is in the environment of every shell function, set or not. Only
+    // names that were ever flagged can be: the others are not asked about their flags.
     this.exported = new Set(
-      [...this.keys].filter(
+      [...source.exportFlagged()].filter(
         (k) =>
+          this.keys.has(k) &&
           toBoolean(source.getVarFlag(k, "export", true), k, "export") &&
           !toBoolean(source.getVarFlag(k, "unexport", true), k, "unexport"),
       ),
@@ -138,16 +146,24 @@ class RecipeAnalysis {
       }
       frontier = next;
     }
-    const deps = [...seen].sort(compareCodePoints);
+    const deps = sortCodePoints([...seen]);
     const values = new Map<string, string | null>();
     const direct = new Map<string, readonly string[]>();
-    direct.set(task, [...own.deps].sort(compareCodePoints));
+    direct.set(task, this.sortedDirectOf(task));
     for (const dep of deps) {
-      const d = this.directOf(dep);
-      values.set(dep, d.value);
-      direct.set(dep, [...d.deps].sort(compareCodePoints));
+      values.set(dep, this.directOf(dep).value);
+      direct.set(dep, this.sortedDirectOf(dep));
     }
     return { task, code: own.value, deps, values, direct };
+  }
+
+  private sortedDirectOf(name: string): readonly string[] {
+    let sorted = this.sortedDirect.get(name);
+    if (!sorted) {
+      sorted = sortCodePoints([...this.directOf(name).deps]);
+      this.sortedDirect.set(name, sorted);
+    }
+    return sorted;
   }
 
   private directOf(name: string): DirectDeps {
@@ -179,7 +195,9 @@ class RecipeAnalysis {
 
   private varDeps(key: string): DirectDeps {
     const src = this.source;
-    const flag = (f: (typeof EXPANDED_FLAGS)[number]): string | null => src.getVarFlag(key, f, true);
+    // Most names have none of these flags: asking whether they are set spares expanding lookups.
+    const flag = (f: (typeof EXPANDED_FLAGS)[number]): string | null => (src.hasFlag(key, f) ? src.getVarFlag(key, f, true) : null);
+    const raw = (f: string): string | null => (src.hasFlag(key, f) ? src.getVarFlag(key, f, false) : null);
     const vardeps = flag("vardeps");
     const exclusions = words(flag("vardepsexclude"));
     const vardepvalue = flag("vardepvalue");
@@ -188,11 +206,11 @@ class RecipeAnalysis {
 
     if (vardepvalue !== null) {
       value = vardepvalue;
-    } else if (src.getVarFlag(key, "func", false)) {
+    } else if (raw("func")) {
       const stored = src.getVarFlagWithRefs(key, "_content");
       const code = stored.unexpanded;
-      const isJs = Boolean(src.getVarFlag(key, "js", false));
-      if (isJs || src.getVarFlag(key, "python", false)) {
+      const isJs = Boolean(raw("js"));
+      if (isJs || raw("python")) {
         // Code that is not shell is not expanded when it runs, so its ${} are not references.
         const analysis: CodeAnalysis = isJs ? analyzeJsBody(code ?? "") : analyzePythonBody(code ?? "");
         for (const r of analysis.references) deps.add(r);
@@ -217,7 +235,7 @@ class RecipeAnalysis {
       value = this.withRemoves(value, deps, stored.removes, exclusions);
     }
 
-    const valueExclude = src.getVarFlag(key, "vardepvalueexclude", false);
+    const valueExclude = raw("vardepvalueexclude");
     if (valueExclude !== null && value !== null) {
       for (const excl of valueExclude.split("|")) if (excl) value = value.split(excl).join("");
     }
@@ -247,10 +265,10 @@ class RecipeAnalysis {
     exclusions: readonly string[],
   ): string {
     const out: string[] = value ? [value] : [];
-    for (const name of [...contains.keys()].sort(compareCodePoints)) {
+    for (const name of sortCodePoints([...contains.keys()])) {
       if (exclusions.includes(name) || this.ignored.has(name)) continue;
       const present = new Set(words(this.source.getVar(name, true)));
-      for (const item of [...contains.get(name)!].sort(compareCodePoints)) {
+      for (const item of sortCodePoints([...contains.get(name)!])) {
         const set = words(item).every((w) => present.has(w));
         out.push(`\n${name}{${item}} = ${set ? "Set" : "Unset"}`);
       }
@@ -260,7 +278,7 @@ class RecipeAnalysis {
 
   private withRemoves(value: string, deps: Set<string>, removes: ReadonlySet<string>, exclusions: readonly string[]): string {
     let first = true;
-    for (const r of [...removes].sort(compareCodePoints)) {
+    for (const r of sortCodePoints([...removes])) {
       const refs = this.source.expandWithRefs(r, null);
       value += `\n_remove of ${r}`;
       // BitBake quirk (bb/data.py handle_remove): only the first removal's references reach the
@@ -277,7 +295,23 @@ function words(text: string | null): string[] {
   return text ? text.split(/\s+/).filter(Boolean) : [];
 }
 
-/** Sorting as Python's sorted() does on str (by code point), so orders match BitBake's. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Sorts in place as Python's sorted() does on str (by code point), so orders match BitBake's.
+ * Without surrogate pairs, code point order is UTF-16 order: the engine's own sort, several
+ * times faster than a comparator called from script.
+ */
+export function sortCodePoints(list: string[]): string[] {
+  let sorted = true;
+  for (let i = 0; i < list.length; i++) {
+    if (SURROGATE.test(list[i]!)) return list.sort(compareCodePoints);
+    if (i > 0 && list[i - 1]! > list[i]!) sorted = false;
+  }
+  return sorted ? list : list.sort();
+}
+
+/** Comparing as Python's sorted() does on str (by code point), so orders match BitBake's. */
 export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
