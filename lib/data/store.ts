@@ -10,6 +10,7 @@ import { ExpansionError, FatalError, type HistoryLoc } from "./errors.js";
 import { expandWithRefs, VarParse, type ExpansionHost, type FlagValue, type OpList } from "./expansion.js";
 import { applyVarFilter, type InlineLanguage } from "./inline-engines.js";
 import { LayeredMap } from "./layered-map.js";
+import { inheritedClasses } from "./inherited.js";
 import { splitWords } from "./bb-api.js";
 
 type VarRecord = Map<string, FlagValue>;
@@ -923,6 +924,10 @@ export class JsDataFacade {
   }
   getVarFlag(name: string, flag: string, expand?: unknown): string | null {
     return this.store.getVarFlag(name, flag, truthy(expand));
+  }
+  /** The inherited class files (bb.data.inherits_class reads them). */
+  inheritedClasses(): readonly string[] {
+    return inheritedClasses(this.store);
   }
   getVarFlags(name: string, expand?: unknown): Record<string, string> | null {
     return this.store.getVarFlags(name, Array.isArray(expand) ? expand : expand === undefined ? false : Boolean(expand));
