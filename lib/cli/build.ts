@@ -6,6 +6,7 @@ import { writeReport } from "../report/index.js";
 import { BuildStats, runBuild, sstateSettings, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
 import { createUi, type BuildUi } from "../ui/index.js";
 import { withPython } from "../python/index.js";
+import { parseSafeRecipeDeps } from "../signature/index.js";
 import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { checkHostTools } from "./host-tools.js";
 import { prepare, providerPreferences, threadsOf, type Prepared } from "./prepare.js";
@@ -187,6 +188,7 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
       dumpSignatures: dumping,
       ...(args.dumpSignatures?.includes("printdiff") ? { printdiff: (lines: readonly string[]) => lines.forEach((l) => ui.message("plain", l)) } : {}),
       setscene: args.setscene ?? "normal",
+      safeRecipeDeps: parseSafeRecipeDeps(d.getVar("SIGGEN_EXCLUDE_SAFE_RECIPE_DEPS")),
     }).finally(() => {
       if (userUmask !== null) process.umask(userUmask);
       return stats?.close();

@@ -153,7 +153,7 @@ async function expectedFailures(): Promise<ReadonlyArray<abstract new (...args: 
   ]);
   return [
     data.ExpansionError, data.FatalError, config.ConfigurationError, config.RecipeParseFailures, graph.NothingProvides, graph.DependencyLoop,
-    graph.UnknownTask, run.DependencyCycle, signature.SigDataError, sstate.KeyError, sstate.MirrorSyntaxError, run.BuildLockHeld, run.StampBaseMissing, run.SstateSettingError,
+    graph.UnknownTask, run.DependencyCycle, signature.SigDataError, signature.SafeRecipeDepsError, sstate.KeyError, sstate.MirrorSyntaxError, run.BuildLockHeld, run.StampBaseMissing, run.SstateSettingError,
     setup.LayersFileError, setup.LayerSetupError, setup.BblayersConfError, hostTools.MissingHostTools,
     report.BuildStatsError, python.PythonMetadataError,
   ];
