@@ -75,6 +75,8 @@ export interface JobCounts {
   readonly byServer: Readonly<Record<string, number>>;
   /** Jobs the node's daemon ran to completion, from its own log. */
   readonly nodeCompleted: number;
+  /** CPU seconds (user + system) of every job, as the scheduler was told when each ended. */
+  readonly remoteCpu: number;
 }
 
 export interface IceccCluster {
@@ -195,5 +197,7 @@ function jobCounts(dir: string): JobCounts {
   const byServer: Record<string, number> = {};
   for (const m of read(join(dir, "scheduler.log")).matchAll(/BEGIN: \d+ client=\S+ server=([^(\s]+)\(/g)) byServer[m[1]!] = (byServer[m[1]!] ?? 0) + 1;
   const nodeCompleted = [...read(join(dir, "node.log")).matchAll(/Remote compilation completed with exit code 0/g)].length;
-  return { byServer, nodeCompleted };
+  let cpuMs = 0;
+  for (const m of read(join(dir, "scheduler.log")).matchAll(/END \d+ status=\d+ .* user=(\d+) sys=(\d+)/g)) cpuMs += Number(m[1]) + Number(m[2]);
+  return { byServer, nodeCompleted, remoteCpu: cpuMs / 1000 };
 }
