@@ -1,8 +1,8 @@
 // icecc.bbclass, with the host's gcc standing in for the cross toolchain so that npm test need not
 // build one (test/e2e/icecc.test.ts does the same with bake's own toolchain).
 //
-// First, on any machine: `INHERIT += "icecc"` adds the environment recipe and its edges to the
-// task graph and changes no task's signature (`bake -S none`, nothing runs).
+// First, on any machine: `INHERIT += "icecc"` adds the environment recipe and its edges to
+// core-image-minimal's task graph and changes no task's signature (`bake -S none`, nothing runs).
 //
 // Then, as root with Debian's icecc: a real icecream cluster (test/helpers/icecc-cluster.ts: a
 // scheduler and two iceccd in network namespaces), and the same recipe built twice at once in two
@@ -43,25 +43,37 @@ function output(r: { stdout: string; stderr: string }): string {
   return `${r.stdout}\n${r.stderr}`.slice(-4000);
 }
 
-test("INHERIT += \"icecc\" adds the environment to the build and changes no task's signature", (t) => {
-  const f = fixture();
-  t.teardown(f.cleanup);
-  for (const build of [f.local, f.ice]) {
-    const r = spawnSync(process.execPath, [bake, "-S", "none", "cwork"], { cwd: build, encoding: "utf8" });
+test("INHERIT += \"icecc\" adds the environment to core-image-minimal's build and changes no task's signature", (t) => {
+  const root = mkdtempSync(join(tmpdir(), "bake-icecc-sig-"));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const layers = ["meta-core", "meta-bootstrap"].map((l) => join(repo, l));
+  const local = buildDir(join(root, "local"), layers, ['BB_HASHSERVE = ""']);
+  const ice = buildDir(join(root, "ice"), layers, ['BB_HASHSERVE = ""', 'INHERIT += "icecc"']);
+  // Signatures only (-S none): nothing runs, no toolchain or icecc is needed.
+  for (const build of [local, ice]) {
+    const r = spawnSync(process.execPath, [bake, "-S", "none", "core-image-minimal"], { cwd: build, encoding: "utf8" });
     t.is(r.status, 0, output(r));
   }
-  const pns = ["cwork", "hostgcc-cross-x86_64"];
-  const local = signatures(f.local, pns, "sigdata");
-  const ice = signatures(f.ice, pns, "sigdata");
-  t.true(local.size >= 20, `${local.size} tasks`);
-  t.deepEqual(signatureDifferences(local, ice, ["without icecc", "with icecc"]), []);
-  // Yet the icecc build has the environment in it, before cwork's compile.
-  t.true(signatures(f.ice, ["icecc-env-x86_64"], "sigdata").has("icecc-env-x86_64:do_icecc_env"));
-  t.false(signatures(f.local, ["icecc-env-x86_64"], "sigdata").has("icecc-env-x86_64:do_icecc_env"));
-  const getvar = (...args: string[]) => spawnSync(process.execPath, [bake, "getvar", "--value", ...args], { cwd: f.ice, encoding: "utf8" }).stdout.trim();
-  t.is(getvar("-r", "cwork", "do_compile", "--flag", "depends"), "icecc-env-x86_64:do_icecc_env");
-  t.is(getvar("-r", "cwork", "do_compile", "--flag", "network"), "1", "icecc talks to the nodes itself");
-  t.is(getvar("-r", "hostgcc-cross-x86_64", "ICECC_LOCAL_REASON"), "a cross recipe: built by the host compiler");
+  const pns = ["gmp-native", "binutils-cross-x86_64", "gcc-cross-x86_64", "musl", "libgcc", "linux-libc-headers", "busybox", "linux", "base-files", "core-image-minimal"];
+  const all = (build: string) => signatures(build, readdirSync(join(build, "tmp/stamps"), { recursive: true }).map(String).filter((p) => p.split("/").length === 2).map((p) => p.split("/")[1]!), "sigdata");
+  const without = all(local);
+  const withIcecc = all(ice);
+  t.true(pns.every((pn) => [...without.keys()].some((k) => k.startsWith(`${pn}:`))), "every part of the image is in the build");
+  t.true(without.size >= 150, `${without.size} tasks`);
+  // Every task of core-image-minimal signs alike; the icecc build has the environment's tasks besides.
+  const differences = signatureDifferences(without, withIcecc, ["without icecc", "with icecc"]);
+  t.deepEqual(differences.filter((d) => !d.startsWith("icecc-env-x86_64:")), []);
+  t.true(withIcecc.has("icecc-env-x86_64:do_icecc_env"));
+
+  const getvar = (...args: string[]) => spawnSync(process.execPath, [bake, "getvar", "--value", ...args], { cwd: ice, encoding: "utf8" }).stdout.trim().split("\n").pop();
+  for (const pn of ["musl", "libgcc", "busybox", "linux"]) {
+    t.is(getvar("-r", pn, "do_compile", "--flag", "depends"), "icecc-env-x86_64:do_icecc_env", pn);
+    t.is(getvar("-r", pn, "do_compile", "--flag", "network"), "1", `${pn}: icecc talks to the nodes itself`);
+  }
+  t.is(getvar("-r", "gcc-cross-x86_64", "ICECC_LOCAL_REASON"), "a cross recipe: built by the host compiler");
+  t.is(getvar("-r", "gmp-native", "ICECC_LOCAL_REASON"), "a native recipe: built by the host compiler");
+  t.is(getvar("-r", "linux-libc-headers", "ICECC_LOCAL_REASON"), "does not compile with the cross compiler");
+  t.is(getvar("-r", "core-image-minimal", "ICECC_LOCAL_REASON"), "does not compile with the cross compiler");
 });
 
 const unavailable = iceccUnavailable();
