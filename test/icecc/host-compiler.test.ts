@@ -44,6 +44,8 @@ function output(r: { stdout: string; stderr: string }): string {
 }
 
 test("INHERIT += \"icecc\" adds the environment to core-image-minimal's build and changes no task's signature", (t) => {
+  // Two parses of meta-core and meta-bootstrap and 320 signatures: a minute, several when loaded.
+  t.timeout(15 * 60_000);
   const root = mkdtempSync(join(tmpdir(), "bake-icecc-sig-"));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const layers = ["meta-core", "meta-bootstrap"].map((l) => join(repo, l));
