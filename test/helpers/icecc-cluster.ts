@@ -5,15 +5,15 @@
 // the scheduler, was sent with its environment tarball and ran in the node's chroot.
 //
 // Bounded: every daemon runs under `timeout`, so even a SIGKILLed test leaves nothing running for
-// long; `stop()` kills them and removes the namespaces, and a later start removes namespaces whose
-// test process is gone.
+// long; `stop()` kills them and removes the namespaces and the directory, and a later start removes
+// the namespaces and directories of runs whose test process is gone.
 //
 // iceccd offers its slots to the scheduler only while it reports a load below 1000 per mille,
 // measured from /proc/stat. A machine shared by several people is always busy, so the node would
 // never be given a job: its daemon runs in a mount namespace where /proc/stat reads as an idle
 // machine, as a dedicated build node's would. Nothing else about the job changes.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -21,6 +21,7 @@ const PREFIX = "bkice";
 const BUILD_IP = "10.77.0.1";
 const NODE_IP = "10.77.0.2";
 const NETNAME = "bake-test";
+const DIR_PREFIX = "bake-icecc-cluster-";
 
 /** Why a cluster cannot be started here (null: it can). */
 export function iceccUnavailable(): string | null {
@@ -48,13 +49,17 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Namespaces of earlier runs whose process is gone (a SIGKILLed test leaves them). */
-function removeStaleNamespaces(): void {
+/** Namespaces and directories of earlier runs whose process is gone (a SIGKILLed test leaves them). */
+function removeStale(): void {
   const list = spawnSync("ip", ["netns", "list"], { encoding: "utf8" }).stdout ?? "";
   for (const line of list.split("\n")) {
     const m = new RegExp(`^(${PREFIX}(\\d+)[bn])\\b`).exec(line);
     if (!m || alive(Number(m[2]))) continue;
     removeNamespace(m[1]!);
+  }
+  for (const name of readdirSync(tmpdir())) {
+    const m = new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(name);
+    if (m && !alive(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 
@@ -97,9 +102,9 @@ export interface IceccCluster {
  * process is stopped after `lifetimeS`; `stop()` removes the directory too.
  */
 export async function startCluster(lifetimeS = 1800): Promise<IceccCluster> {
-  removeStaleNamespaces();
+  removeStale();
   // The daemons run as the icecc user: their directory must be reachable from /, not in a private one.
-  const dir = mkdtempSync(join(tmpdir(), "bake-icecc-cluster-"));
+  const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   chmodSync(dir, 0o755);
   const build = `${PREFIX}${process.pid}b`;
   const node = `${PREFIX}${process.pid}n`;
