@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findBuild, formatSeconds, isHostRecipe, simulateCluster, taskKinds, type ClusterScenario, type SimulationResult } from "../lib/report/index.js";
+import { findBuild, formatSeconds, isHostRecipe, measuredSlowdown, simulateCluster, taskKinds, type ClusterScenario, type SimulationResult } from "../lib/report/index.js";
 import type { TaskStat } from "../lib/run/index.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -43,18 +43,20 @@ export function icecc(path: string = RECORDED_BUILD, compileFraction = COMPILE_F
   const tasks = readTasks(path);
   const cpu = (pred: (t: TaskStat) => boolean) => tasks.filter(pred).reduce((n, t) => n + (t.cpu ?? 0), 0);
   const kinds = taskKinds(tasks);
+  const slowdown = measuredSlowdown(tasks);
   const distributable = tasks.filter((_, i) => kinds[i] === "distributed").reduce((n, t) => n + (t.cpu ?? 0), 0);
   const started = Math.min(...tasks.map((t) => Date.parse(t.started)));
   const ended = Math.max(...tasks.map((t) => Date.parse(t.started) + t.elapsed * 1000));
   const out = [
     `icecc: ${path}: ${tasks.length} tasks, ${cpu(() => true).toFixed(0)} CPU-s (${cpu((t) => isHostRecipe(t.pf)).toFixed(0)} in native and cross recipes, ` +
       `${distributable.toFixed(0)} in target do_compile, of which ${(compileFraction * 100).toFixed(0)}% is compiling proper), measured wall ${formatSeconds((ended - started) / 1000)}`,
-    "icecc: model: build host 2 cores, BB_NUMBER_THREADS 2, PARALLEL_MAKE -j 2; nodes of 2 cores, ICECC_PARALLEL_MAKE = the cluster's slots",
+    `icecc: model: build host 2 cores, BB_NUMBER_THREADS 2, PARALLEL_MAKE -j 2; nodes of 2 cores, ICECC_PARALLEL_MAKE = the cluster's slots; ` +
+      `the measured machine ran single-threaded tasks ${slowdown.toFixed(1)}× slower than their CPU time (shared), work not counted as CPU is wall / ${slowdown.toFixed(1)}`,
     "",
     "| icecc nodes | from nothing | dominated by | toolchain from shared state | dominated by |",
     "| --- | --- | --- | --- | --- |",
   ];
-  const base = { coresPerNode: 2, localCores: 2, threads: 2, makeJobs: 2, compileFraction };
+  const base = { coresPerNode: 2, localCores: 2, threads: 2, makeJobs: 2, compileFraction, slowdown };
   const scenario = (nodes: number, restored?: (t: TaskStat) => boolean): ClusterScenario => ({
     ...base,
     nodes,

@@ -1,19 +1,22 @@
 // What a build would take with its compiles spread over an icecream cluster, predicted from the
-// statistics of a real build (tasks.jsonl): each task's CPU time, its wall time where it ran no
-// measurable CPU (fetching, unpacking and packaging in bake's own process) and its dependencies.
+// statistics of a real build (tasks.jsonl): each task's CPU time, wall time and dependencies.
 //
 // The model, a fluid schedule of the real task graph:
-// - Work is CPU seconds (user + system of a task's processes), so it does not matter how busy the
-//   measured machine was; a task without CPU figures keeps its measured wall time, at no CPU.
+// - A task's work is CPU seconds (user + system of its processes), which do not depend on how busy
+//   the measured machine was. Some work is not counted there (what bake does in its own process:
+//   unpacking, archiving shared state; waiting for files): a task whose wall time, divided by the
+//   measured machine's slowdown, exceeds its CPU time counts that instead. The slowdown is the
+//   median wall / CPU of the single-threaded tasks with at least 5 CPU-s (configure, packaging):
+//   how much longer than its CPU time such a task took on the shared machine.
 // - The build host has `localCores` cores shared by the running tasks (at most `threads` at once,
-//   BB_NUMBER_THREADS), each task using at most `makeJobs` of them if it runs make (configure,
-//   compile, install) and one otherwise. Tasks start in the order the measured build started them.
-// - do_compile of a target recipe (what icecc.bbclass distributes) splits in two: the compiles
-//   proper, `compileFraction` of its CPU, run on the cluster's `nodes × coresPerNode` slots (each
-//   such task using at most `iceccJobs`, ICECC_PARALLEL_MAKE); the rest (preprocessing, make,
-//   linking, archiving, scripts) stays on the build host. Both parts run at once; the task ends
-//   when both are done. Everything else (native and cross recipes, configure, install, packaging,
-//   images) is local, as with icecc.bbclass.
+//   BB_NUMBER_THREADS), do_compile and do_install using up to `makeJobs` cores (PARALLEL_MAKE),
+//   every other task one. Tasks start in the order the measured build started them.
+// - do_compile of a target recipe compiled with the cross compiler (what icecc.bbclass
+//   distributes) splits in two: the compiles proper, `compileFraction` of its CPU, run on the
+//   cluster's `nodes × coresPerNode` slots (at most `iceccJobs` at once, ICECC_PARALLEL_MAKE); the
+//   rest (preprocessing, make, linking, archiving, scripts) stays on the build host. Both parts
+//   run at once; the task ends when both are done. Everything else (native and cross recipes,
+//   configure, install, packaging, images) is local, as with icecc.bbclass.
 // - Ignored: sending the compiler environment to each node once (tens of MB), network latency,
 //   and that a recipe has only so many files to compile at once.
 import type { TaskStat } from "../run/index.js";
@@ -31,12 +34,14 @@ export interface ClusterScenario {
   readonly iceccJobs: number;
   /** The share of a distributed do_compile's CPU that is compiling proper (goes to the nodes). */
   readonly compileFraction: number;
+  /** How much longer than its CPU time a single-threaded task took when measured (measuredSlowdown). */
+  readonly slowdown: number;
   /** Recipes taken from shared state instead: their tasks cost nothing. */
   readonly restored?: (task: TaskStat) => boolean;
 }
 
 /** How a task counts in the model. */
-export type TaskKind = "distributed" | "make" | "serial" | "io";
+export type TaskKind = "distributed" | "make" | "serial";
 
 /** Native and cross recipes (the toolchain and the host tools): compiled on the build host. */
 export function isHostRecipe(pf: string): boolean {
@@ -63,11 +68,25 @@ export function taskKinds(stats: readonly TaskStat[]): TaskKind[] {
   );
   return stats.map((t) => {
     const [pn, task] = split(t.task);
-    if (t.cpu === null || t.cpu === undefined) return "io";
-    if (task === "do_compile" && !isHostRecipe(t.pf) && (!compilerRan || withCompiler.has(pn))) return "distributed";
-    if (task === "do_compile" || task === "do_configure" || task === "do_install") return "make";
+    if (task === "do_compile" && !isHostRecipe(t.pf) && (!compilerRan || withCompiler.has(pn)) && (t.cpu ?? 0) > 0) return "distributed";
+    if (task === "do_compile" || task === "do_install") return "make";
     return "serial";
   });
+}
+
+/**
+ * The median wall / CPU of the single-threaded tasks with at least 5 CPU-s: 1 on a machine that
+ * did nothing else, more on a shared one. 1 when the build has no such task.
+ */
+export function measuredSlowdown(stats: readonly TaskStat[]): number {
+  const kinds = taskKinds(stats);
+  const ratios = stats
+    .filter((t, i) => kinds[i] === "serial" && (t.cpu ?? 0) >= 5)
+    .map((t) => t.elapsed / t.cpu!)
+    .sort((a, b) => a - b);
+  if (ratios.length === 0) return 1;
+  const mid = ratios.length >> 1;
+  return Math.max(1, ratios.length % 2 === 1 ? ratios[mid]! : (ratios[mid - 1]! + ratios[mid]!) / 2);
 }
 
 export interface SimulatedTask {
@@ -91,7 +110,6 @@ interface Running {
   readonly i: number;
   local: number;
   remote: number;
-  io: number;
   readonly localCap: number;
   readonly remoteCap: number;
 }
@@ -126,11 +144,10 @@ export function simulateCluster(stats: readonly TaskStat[], s: ClusterScenario):
   const kinds = taskKinds(order);
   const slots = s.nodes * s.coresPerNode;
   const work = order.map((t, i) => {
-    if (s.restored?.(t)) return { local: 0, remote: 0, io: 0 };
-    const cpu = t.cpu ?? 0;
-    if (kinds[i] === "io") return { local: 0, remote: 0, io: t.elapsed };
-    if (kinds[i] === "distributed" && slots > 0) return { local: cpu * (1 - s.compileFraction), remote: cpu * s.compileFraction, io: 0 };
-    return { local: cpu, remote: 0, io: 0 };
+    if (s.restored?.(t)) return { local: 0, remote: 0 };
+    const cpu = Math.max(t.cpu ?? 0, t.elapsed / s.slowdown);
+    if (kinds[i] === "distributed" && slots > 0) return { local: cpu * (1 - s.compileFraction), remote: cpu * s.compileFraction };
+    return { local: cpu, remote: 0 };
   });
   const start = order.map(() => -1);
   const end = order.map(() => -1);
@@ -156,7 +173,6 @@ export function simulateCluster(stats: readonly TaskStat[], s: ClusterScenario):
         i,
         local: w.local,
         remote: w.remote,
-        io: w.io,
         localCap: kind === "serial" ? 1 : s.makeJobs,
         remoteCap: Math.min(s.iceccJobs, slots),
       });
@@ -164,11 +180,11 @@ export function simulateCluster(stats: readonly TaskStat[], s: ClusterScenario):
     if (running.length === 0) throw new Error("the tasks' dependencies cannot all be met (a cycle, or a dependency that never ran)");
     const localRates = waterFill(s.localCores, running.map((r) => (r.local > EPS ? r.localCap : 0)));
     const remoteRates = waterFill(slots, running.map((r) => (r.remote > EPS ? r.remoteCap : 0)));
-    let dt = Infinity;
+    // A task with nothing (left) to do ends now, not at the next task's event.
+    let dt = running.some((r) => r.local <= EPS && r.remote <= EPS) ? 0 : Infinity;
     running.forEach((r, k) => {
       if (r.local > EPS) dt = Math.min(dt, r.local / localRates[k]!);
       if (r.remote > EPS) dt = Math.min(dt, r.remote / remoteRates[k]!);
-      if (r.io > EPS) dt = Math.min(dt, r.io);
     });
     if (!Number.isFinite(dt)) dt = 0;
     now += dt;
@@ -177,11 +193,10 @@ export function simulateCluster(stats: readonly TaskStat[], s: ClusterScenario):
       remoteCpu += remoteRates[k]! * dt;
       r.local -= localRates[k]! * dt;
       r.remote -= remoteRates[k]! * dt;
-      r.io -= dt;
     });
     for (let k = running.length - 1; k >= 0; k--) {
       const r = running[k]!;
-      if (r.local <= EPS && r.remote <= EPS && r.io <= EPS) {
+      if (r.local <= EPS && r.remote <= EPS) {
         end[r.i] = now;
         lastEnd = r.i;
         running.splice(k, 1);
