@@ -5,8 +5,16 @@
 // (icecc.bbclass), which must not make a build with a cluster sign its tasks differently.
 // A recipe's dependencies on its own tasks always count, as in OE's sstate_rundepfilter.
 
-export class SafeRecipeDepsError extends Error {
-  override readonly name = "SafeRecipeDepsError";
+import { BakeError } from "../common/errors.js";
+
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "safe-recipe-deps": SafeRecipeDepsError;
+  }
+}
+
+export class SafeRecipeDepsError extends BakeError {
+  readonly kind = "safe-recipe-deps" as const;
 }
 
 export interface SafeRecipeDeps {

@@ -4,7 +4,7 @@
 import test from "ava";
 import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
 import { taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/types.js";
-import { Signatures } from "../../lib/run/index.js";
+import { Signatures } from "../../lib/setscene/index.js";
 import { parseSafeRecipeDeps, SafeRecipeDepsError, type SafeRecipeDeps } from "../../lib/signature/index.js";
 
 const PREPARE = "do_prepare_recipe_sysroot";
