@@ -2,11 +2,17 @@
 // build's statistics (lib/report/cluster-simulation.ts has the model). `npm run bench -- icecc`
 // prints it for the build recorded in docs/data/core-image-minimal.tasks.jsonl;
 // `node dist/scripts/icecc-simulate.js [DIR|tasks.jsonl] [--compile-fraction F]` for another build.
-import { existsSync, readFileSync } from "node:fs";
+//
+// A build from nothing is rarely measured in one go (it stops, is resumed, restores what an earlier
+// run left in shared state). `--compose OUT --graph task-depends.json BUILD…` writes one tasks.jsonl
+// from several builds of the same configuration (oldest first; lib/report/composed-build.ts), with
+// the dependencies of `bake -g`'s task graph; docs/data/core-image-minimal.tasks.jsonl was made so.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findBuild, formatSeconds, isHostRecipe, measuredSlowdown, simulateCluster, taskKinds, type ClusterScenario, type SimulationResult } from "../lib/report/index.js";
+import { composeBuild, findBuild, formatSeconds, isHostRecipe, measuredSlowdown, simulateCluster, taskKinds, type ClusterScenario, type SimulationResult } from "../lib/report/index.js";
 import type { TaskStat } from "../lib/run/index.js";
+import type { GraphTask } from "../lib/report/index.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const RECORDED_BUILD = join(repo, "docs/data/core-image-minimal.tasks.jsonl");
@@ -78,8 +84,26 @@ export function icecc(path: string = RECORDED_BUILD, compileFraction = COMPILE_F
   return out;
 }
 
+/** Writes the composed statistics to `out` (without the machine's log paths); returns what no build measured. */
+export function compose(out: string, graphFile: string, builds: readonly string[]): readonly string[] {
+  const graph = (JSON.parse(readFileSync(graphFile, "utf8")) as { tasks: GraphTask[] }).tasks;
+  const { tasks, unmeasured } = composeBuild(builds.map(readTasks), graph);
+  writeFileSync(out, tasks.map(({ log: _log, ...t }) => JSON.stringify(t)).join("\n") + "\n");
+  return unmeasured;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
+  if (args[0] === "--compose") {
+    const [, out, flag, graph, ...builds] = args;
+    if (out === undefined || flag !== "--graph" || graph === undefined || builds.length === 0) {
+      console.error("usage: icecc-simulate --compose OUT.jsonl --graph task-depends.json BUILD…");
+      process.exit(2);
+    }
+    const unmeasured = compose(out, graph, builds);
+    console.log(`${out}: written; measured by no build: ${unmeasured.join(" ") || "none"}`);
+    process.exit(0);
+  }
   const at = args.indexOf("--compile-fraction");
   const fraction = at >= 0 ? Number(args.splice(at, 2)[1]) : COMPILE_FRACTION;
   if (!(fraction >= 0 && fraction <= 1)) {
