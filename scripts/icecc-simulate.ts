@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { composeBuild, findBuild, formatSeconds, isHostRecipe, measuredSlowdown, simulateCluster, taskKinds, type ClusterScenario, type SimulationResult } from "../lib/report/index.js";
+import { BuildStatsError, composeBuild, findBuild, formatSeconds, isHostRecipe, measuredSlowdown, simulateCluster, taskKinds, type ClusterScenario, type SimulationResult } from "../lib/report/index.js";
 import type { TaskStat } from "../lib/run/index.js";
 import type { GraphTask } from "../lib/report/index.js";
 
@@ -26,10 +26,20 @@ const NODES = [0, 1, 4, 16, 64];
 
 function readTasks(path: string): TaskStat[] {
   const file = path.endsWith(".jsonl") ? path : join(existsSync(join(path, "tasks.jsonl")) ? path : findBuild(path), "tasks.jsonl");
+  if (!existsSync(file)) {
+    throw new BuildStatsError(file, null, "no such file (record a build from nothing with `icecc-simulate --compose`, README: Distributed compilation)");
+  }
   return readFileSync(file, "utf8")
     .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as TaskStat);
+    .map((l, i) => {
+      if (l.trim() === "") return null;
+      try {
+        return JSON.parse(l) as TaskStat;
+      } catch (e) {
+        throw new BuildStatsError(file, i + 1, `not JSON: ${(e as Error).message}`);
+      }
+    })
+    .filter((t): t is TaskStat => t !== null);
 }
 
 function minutes(s: number): string {
@@ -109,5 +119,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   if (!(fraction >= 0 && fraction <= 1)) {
     console.error("--compile-fraction takes a number from 0 to 1");
     process.exitCode = 2;
-  } else for (const line of icecc(args[0], fraction)) console.log(line);
+  } else {
+    try {
+      for (const line of icecc(args[0], fraction)) console.log(line);
+    } catch (e) {
+      if (!(e instanceof BuildStatsError)) throw e;
+      console.error(`ERROR: ${e.message}`);
+      process.exitCode = 1;
+    }
+  }
 }
