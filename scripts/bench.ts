@@ -7,6 +7,8 @@
 //            `--against-bitbake DIR` (a BitBake checkout) adds BitBake's figures and the ratios;
 //            without it, bake's figures only (see bench-bitbake.ts)
 //   scheduler  noexec and shell `true` tasks per second through a whole build (see bench-scheduler.ts)
+//   icecc   core-image-minimal's predicted wall time on icecream clusters of 1-64 nodes, from a
+//           recorded build's statistics (see icecc-simulate.ts; BAKE_BENCH_BUILDSTATS=DIR for another)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +21,8 @@ import { generateCorpus } from "./gen-corpus.js";
 import { benchRestore, benchSetscene, benchSignatures } from "./bench-setscene.js";
 import { benchCompare } from "./bench-bitbake.js";
 import { benchScheduler } from "./bench-scheduler.js";
+import { icecc } from "./icecc-simulate.js";
+import { BuildStatsError } from "../lib/report/index.js";
 
 const RECIPES = Number(process.env.BAKE_BENCH_RECIPES ?? 5000);
 
@@ -100,6 +104,15 @@ const sections: Record<string, (build: string) => void | Promise<void>> = {
 const selfContained: Record<string, (bitbakeDir: string | null) => Promise<void>> = {
   compare: benchCompare,
   scheduler: () => benchScheduler(),
+  icecc: async () => {
+    try {
+      for (const line of icecc(process.env["BAKE_BENCH_BUILDSTATS"] || undefined)) console.log(line);
+    } catch (e) {
+      // No recorded build is not a failure of the other sections.
+      if (!(e instanceof BuildStatsError)) throw e;
+      console.log(`icecc: skipped: ${e.message}`);
+    }
+  },
 };
 
 async function main(argv: string[]): Promise<number> {

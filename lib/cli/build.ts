@@ -194,6 +194,7 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
       dumpSignatures: dumping,
       ...(args.dumpSignatures?.includes("printdiff") ? { printdiff: (lines: readonly string[]) => lines.forEach((l) => ui.message("plain", l)) } : {}),
       setscene: args.setscene ?? "normal",
+      safeRecipeDeps: (await import("../signature/index.js")).parseSafeRecipeDeps(d.getVar("SIGGEN_EXCLUDE_SAFE_RECIPE_DEPS")),
     }).finally(() => {
       if (userUmask !== null) process.umask(userUmask);
       return stats?.close();

@@ -1,5 +1,6 @@
 // The `d` object inline expressions and js functions see: the datastore with BitBake's Python
 // calling conventions.
+import { inheritedClasses } from "./inherited.js";
 import type { DataStore } from "./store.js";
 
 /**
@@ -14,6 +15,10 @@ export class JsDataFacade {
   }
   getVarFlag(name: string, flag: string, expand?: unknown): string | null {
     return this.store.getVarFlag(name, flag, truthy(expand));
+  }
+  /** The inherited class files (bb.data.inherits_class reads them). */
+  inheritedClasses(): readonly string[] {
+    return inheritedClasses(this.store);
   }
   getVarFlags(name: string, expand?: unknown): Record<string, string> | null {
     return this.store.getVarFlags(name, Array.isArray(expand) ? expand : expand === undefined ? false : Boolean(expand));

@@ -1,5 +1,5 @@
 import type { Location } from "../parse/index.js";
-import { DataStore, type DataSnapshot, type HistorySnapshot } from "../data/index.js";
+import { bindInheritedClasses, DataStore, type DataSnapshot, type HistorySnapshot } from "../data/index.js";
 import { bindMetadata } from "../python/index.js";
 import type { LayerLanguage } from "./language.js";
 import { addTask, deleteTask } from "./tasks.js";
@@ -50,6 +50,7 @@ export class Metadata {
   ) {
     // What parse-time Python asks beside the datastore: bb.data.inherits_class, bb.build.addtask.
     const here = { file: "python bb.build", line: 0, column: 0 };
+    bindInheritedClasses(d, () => this.inherited);
     bindMetadata(d, {
       inherited: this.inherited,
       tasks: this.tasks,

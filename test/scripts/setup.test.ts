@@ -35,6 +35,20 @@ test("every HOSTTOOLS program of core-image-minimal, container-image-minimal and
   t.deepEqual([...wanted].filter((tool) => !provided.has(tool)).sort(), []);
 });
 
+test("with INHERIT += \"icecc\", the host tools of the compiler environment and of the distributed compiles are installed by setup --tests", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "bake-setup-"));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const layers = ["meta-core", "meta-bootstrap"].map((l) => join(repo, l));
+  const build = buildDir(join(root, "build"), layers, [`TMPDIR = "${root}/tmp"`, 'BB_HASHSERVE = ""', 'INHERIT += "icecc"']);
+  const prepared = await prepare({ cwd: build, vars: {} });
+  const targets = ["icecc-env-x86_64", "busybox"].map((name) => ({ name, task: "do_build" }));
+  const graph = buildTaskGraph(prepared.index, prepared.prefs, targets, { runall: [], runonly: [], standalone: false });
+  const wanted = new Set([...graph.nodes.values()].flatMap((n) => n.recipe.hostTools));
+  for (const tool of ["icecc", "icecc-create-env", "file"]) t.true(wanted.has(tool), `${tool} is in HOSTTOOLS`);
+  const provided = (await setup()).programsProvided();
+  t.deepEqual([...wanted].filter((tool) => !provided.has(tool)).sort(), []);
+});
+
 test("setup --print prints the apt-get command for exactly the missing packages", async (t) => {
   const { missingPackages, installCommand } = await setup();
   const path = `${process.env.PATH}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
