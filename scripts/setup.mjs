@@ -62,6 +62,7 @@ export const REQUIREMENTS = [
   { group: "tests", package: "chromium", programs: ["chromium"] },
   // npm run test:e2e, scripts/repro-check and scripts/host-independence-check.
   { group: "e2e", package: "qemu-system-x86", programs: ["qemu-system-x86_64"] },
+  { group: "e2e", package: "qemu-system-arm", programs: ["qemu-system-aarch64"] }, // MACHINE = "qemuarm64"
   { group: "e2e", package: "diffoscope-minimal", programs: ["diffoscope"] },
   { group: "e2e", package: "runc", programs: ["runc"] },
   { group: "e2e", package: "clang", programs: ["clang"] },
