@@ -11,7 +11,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 for (const machine of ["qemux86-64", "qemuarm64"]) {
   test(`repro-check reports identical images for ${machine}`, (t) => {
-    const env = { ...process.env, MACHINE: machine };
+    const env: NodeJS.ProcessEnv = { ...process.env, MACHINE: machine };
     if (process.env["BAKE_E2E_DL_DIR"]) env["DL_DIR"] = process.env["BAKE_E2E_DL_DIR"];
     const toolchain = process.env["BAKE_E2E_SSTATE_DIR"] ? ["--toolchain-sstate", process.env["BAKE_E2E_SSTATE_DIR"]] : [];
     const r = spawnSync(join(repo, "scripts/repro-check"), [...toolchain, "core-image-minimal"], { env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
