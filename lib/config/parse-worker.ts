@@ -1,9 +1,10 @@
 // The piscina worker that parses recipes. A worker keeps the configuration it loaded for a given
 // build directory and set of environment variables, so only the first recipe it parses pays for it.
 import { MetadataError } from "../parse/index.js";
-import { loadBuildConfiguration, type BuildConfiguration } from "./configuration.js";
+import type { BuildConfiguration } from "./configuration.js";
 import { withPython } from "../python/index.js";
 import { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
+import { WorkerCache } from "./worker-cache.js";
 
 export interface ParseRequest {
   readonly topdir: string;
@@ -17,16 +18,11 @@ export type ParseResponse =
   | { readonly ok: true; readonly result: RecipeParseResult }
   | { readonly ok: false; readonly file: string; readonly message: string; readonly kind: string };
 
-let loaded: { key: string; config: BuildConfiguration } | null = null;
-
-function configurationFor(req: ParseRequest): BuildConfiguration {
-  const key = JSON.stringify([req.topdir, req.vars]);
-  if (loaded?.key !== key) loaded = { key, config: loadBuildConfiguration({ topdir: req.topdir, vars: req.vars }) };
-  return loaded.config;
-}
+// Each recipe is parsed once: only the configuration is worth keeping.
+const cache = new WorkerCache(0);
 
 export default function parse(req: ParseRequest): Promise<ParseResponse> {
-  return parseWith(() => configurationFor(req), req);
+  return parseWith(() => cache.configuration(req), req);
 }
 
 /** One recipe on a configuration; failures become a response, as they must cross threads. */
