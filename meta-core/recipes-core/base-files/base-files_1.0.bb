@@ -1,7 +1,7 @@
 SUMMARY = "The basic directory layout and configuration files of the root filesystem"
 DESCRIPTION = "Directories (/etc, /proc, /tmp…), hostname, issue, fstab, profile and os-release."
 LICENSE = "MIT"
-LIC_FILES_CHKSUM = "file://${FILE_DIRNAME}/../../files/common-licenses/MIT;md5=ce953421605304f543e1ad35d462ba0f"
+LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/MIT;md5=0835ade698e0bcf8506ecda2f7b4f302"
 SRC_URI = "file://fstab file://profile file://issue"
 S = "${UNPACKDIR}"
 INHIBIT_DEFAULT_DEPS = "1"
