@@ -78,7 +78,9 @@ USERADD_PARAM:\${PN} = "-g nosuchgroup lonely"
 for (const name of ["badparams", "badgroup"]) {
   write(join(layer, `recipes-demo/images/${name}-image.bb`), `inherit image\nIMAGE_INSTALL = "base-passwd ${name}"\nIMAGE_KERNEL = ""\nIMAGE_FSTYPES = "tar.zst"\n`);
 }
-write(join(layer, "recipes-demo/noname/noname_1.0.bb"), `SUMMARY = "update-rc.d without a script name"\n${NO_COMPILE}inherit update-rc.d\n`);
+// Outside BBFILES: a recipe that fails to parse would fail every build of the layer.
+const noname = join(root, "unlisted/noname_1.0.bb");
+write(noname, `SUMMARY = "update-rc.d without a script name"\n${NO_COMPILE}inherit update-rc.d\n`);
 write(join(layer, "recipes-demo/badlic/badlic_1.0.bb"), `SUMMARY = "a wrong md5"
 LICENSE = "MIT & Apache-2.0"
 LIC_FILES_CHKSUM = "file://\${COMMON_LICENSE_DIR}/Apache-2.0;md5=89aea4e17d99a7cacdbeed46a0096b10 \\
@@ -160,9 +162,9 @@ test.serial("update-rc.d and useradd: a broken declaration is an error naming th
   const group = bakeRun("badgroup-image");
   t.not(group.status, 0);
   t.regex(group.stdout + group.stderr, /badgroup: USERADD_PARAM: group nosuchgroup of user lonely does not exist/);
-  const noname = bakeRun("-e", "noname");
-  t.not(noname.status, 0);
-  t.regex(noname.stdout + noname.stderr, /noname_1\.0\.bb inherits update-rc\.d but does not set INITSCRIPT_NAME/);
+  const unnamed = bakeRun("-b", noname, "-e");
+  t.not(unnamed.status, 0);
+  t.regex(unnamed.stdout + unnamed.stderr, /noname_1\.0\.bb inherits update-rc\.d but does not set INITSCRIPT_NAME/);
 });
 
 test.serial("COMMON_LICENSE_DIR: SPDX texts, OE's md5s accepted, a mismatch names the file, expected and actual md5", (t) => {

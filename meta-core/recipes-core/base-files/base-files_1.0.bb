@@ -15,6 +15,8 @@ do_install() {
 	done
 	install -m 1777 -d "${D}/tmp" "${D}/var/tmp"
 	install -m 0700 -d "${D}/root"
+	# Programs still write pid and state files under /var/run (busybox's ifup, udhcpc): it is /run.
+	ln -s ../run "${D}/var/run"
 	install -m 0644 fstab profile "${D}${sysconfdir}/"
 	sed "s/@DISTRO_NAME@/${DISTRO_NAME}/; s/@DISTRO_VERSION@/${DISTRO_VERSION}/" issue > "${D}${sysconfdir}/issue"
 	echo "${hostname}" > "${D}${sysconfdir}/hostname"

@@ -1,0 +1,7 @@
+SUMMARY = "A console image with networking and an SSH server"
+DESCRIPTION = "core-image-minimal with the network brought up by DHCP at boot (init-ifupdown) and \
+the Dropbear SSH server; root logs in with the keys of ROOTFS_ROOT_AUTHORIZED_KEYS."
+LICENSE = "MIT"
+require core-image-minimal.bb
+
+IMAGE_INSTALL += "init-ifupdown dropbear"
