@@ -229,3 +229,5 @@ rootfs_useradd() {
 	rootfs_useradd_each rootfs_useradd_one USERADD_PARAM
 	rootfs_useradd_each rootfs_groupmems GROUPMEMS_PARAM
 }
+# Called through a variable ("$func"), which the shell parser cannot follow.
+rootfs_useradd_each[vardeps] += "rootfs_groupadd rootfs_useradd_one rootfs_groupmems"
