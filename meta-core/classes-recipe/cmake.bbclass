@@ -24,16 +24,20 @@ OECMAKE_TARGET_INSTALL ?= "install"
 # "VERBOSE=1": every compiler command in the log. Set it empty for quiet logs.
 CMAKE_VERBOSE ??= "VERBOSE=1"
 
-# The compiler is CC's first word; its options (--sysroot…) go into the flags, which is where
+# The compiler is CC's first word (after a launcher such as ccache or icecc, which becomes
+# CMAKE_<LANG>_COMPILER_LAUNCHER); its options (--sysroot…) go into the flags, which is where
 # CMake wants them (it probes the compiler alone).
-OECMAKE_C_COMPILER ?= "${@(d.getVar('CC') || '').trim().split(/\s+/)[0]}"
-OECMAKE_CXX_COMPILER ?= "${@(d.getVar('CXX') || '').trim().split(/\s+/)[0]}"
+OECMAKE_LAUNCHERS ?= "ccache icecc distcc"
+OECMAKE_C_COMPILER ?= "${@(() => { const w = (d.getVar('CC') || '').trim().split(/\s+/); return (d.getVar('OECMAKE_LAUNCHERS') || '').split(/\s+/).includes(path.basename(w[0])) ? w[1] : w[0]; })()}"
+OECMAKE_C_COMPILER_LAUNCHER ?= "${@(() => { const w = (d.getVar('CC') || '').trim().split(/\s+/); return (d.getVar('OECMAKE_LAUNCHERS') || '').split(/\s+/).includes(path.basename(w[0])) ? w[0] : ''; })()}"
+OECMAKE_CXX_COMPILER ?= "${@(() => { const w = (d.getVar('CXX') || '').trim().split(/\s+/); return (d.getVar('OECMAKE_LAUNCHERS') || '').split(/\s+/).includes(path.basename(w[0])) ? w[1] : w[0]; })()}"
+OECMAKE_CXX_COMPILER_LAUNCHER ?= "${@(() => { const w = (d.getVar('CXX') || '').trim().split(/\s+/); return (d.getVar('OECMAKE_LAUNCHERS') || '').split(/\s+/).includes(path.basename(w[0])) ? w[0] : ''; })()}"
 OECMAKE_AR ?= "${@(d.getVar('AR') || '').trim().split(/\s+/)[0]}"
 OECMAKE_RANLIB ?= "${@(d.getVar('RANLIB') || '').trim().split(/\s+/)[0]}"
 OECMAKE_NM ?= "${@(d.getVar('NM') || '').trim().split(/\s+/)[0]}"
 OECMAKE_STRIP ?= "${@(d.getVar('STRIP') || '').trim().split(/\s+/)[0]}"
 OECMAKE_OBJCOPY ?= "${@(d.getVar('OBJCOPY') || '').trim().split(/\s+/)[0]}"
-OECMAKE_COMPILER_OPTIONS = "${@(d.getVar('CC') || '').trim().split(/\s+/).slice(1).join(' ')}"
+OECMAKE_COMPILER_OPTIONS = "${@(() => { const w = (d.getVar('CC') || '').trim().split(/\s+/); return w.slice((d.getVar('OECMAKE_LAUNCHERS') || '').split(/\s+/).includes(path.basename(w[0])) ? 2 : 1).join(' '); })()}"
 OECMAKE_C_FLAGS ?= "${OECMAKE_COMPILER_OPTIONS} ${CFLAGS}"
 OECMAKE_CXX_FLAGS ?= "${OECMAKE_COMPILER_OPTIONS} ${CXXFLAGS}"
 OECMAKE_C_FLAGS_RELEASE ?= "-DNDEBUG"
@@ -78,6 +82,8 @@ set( CMAKE_SYSTEM_NAME ${OECMAKE_SYSTEM_NAME} )
 set( CMAKE_SYSTEM_PROCESSOR ${OECMAKE_SYSTEM_PROCESSOR} )
 set( CMAKE_C_COMPILER ${OECMAKE_C_COMPILER} )
 set( CMAKE_CXX_COMPILER ${OECMAKE_CXX_COMPILER} )
+set( CMAKE_C_COMPILER_LAUNCHER ${OECMAKE_C_COMPILER_LAUNCHER} )
+set( CMAKE_CXX_COMPILER_LAUNCHER ${OECMAKE_CXX_COMPILER_LAUNCHER} )
 set( CMAKE_ASM_COMPILER ${OECMAKE_C_COMPILER} )
 set( CMAKE_AR ${OECMAKE_AR} CACHE FILEPATH "Archiver" )
 set( CMAKE_RANLIB ${OECMAKE_RANLIB} CACHE FILEPATH "Archive indexer" )
