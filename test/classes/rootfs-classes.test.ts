@@ -89,7 +89,11 @@ INHIBIT_DEFAULT_DEPS = "1"
 S = "\${UNPACKDIR}"
 `);
 
+const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBakeTestKeyBakeTestKeyBakeTestKeyBakeTest test@bake\n";
+write(join(root, "keys/test.pub"), PUBLIC_KEY);
+
 const build = buildDir(join(root, "build"), [join(repo, "meta-core"), layer], [
+  `ROOTFS_ROOT_AUTHORIZED_KEYS = "${root}/keys/test.pub"`,
   `DL_DIR = "${root}/downloads"`,
   'BB_NUMBER_THREADS = "2"',
   'BB_HASHSERVE = ""',
@@ -153,6 +157,15 @@ test.serial("update-rc.d: start and stop links of each package's script", (t) =>
   const image = join(build, "tmp/deploy/images/qemux86-64/demo-image-qemux86-64.tar.zst");
   const listing = spawnSync("tar", ["--zstd", "-tvf", image], { encoding: "utf8" }).stdout;
   t.regex(listing, /\.\/etc\/rc5\.d\/S30demod -> \.\.\/init\.d\/demod/);
+});
+
+test.serial("ROOTFS_ROOT_AUTHORIZED_KEYS: root's authorized_keys, 0600 in a 0700 .ssh", (t) => {
+  t.is(demoImage().status, 0);
+  t.is(readFileSync(join(rootfs(), "root/.ssh/authorized_keys"), "utf8"), PUBLIC_KEY);
+  const image = join(build, "tmp/deploy/images/qemux86-64/demo-image-qemux86-64.tar.zst");
+  const listing = spawnSync("tar", ["--zstd", "-tvf", image], { encoding: "utf8" }).stdout;
+  t.regex(listing, /^drwx------ 0\/0 .* \.\/root\/\.ssh\/$/m);
+  t.regex(listing, /^-rw------- 0\/0 .* \.\/root\/\.ssh\/authorized_keys$/m);
 });
 
 test.serial("update-rc.d and useradd: a broken declaration is an error naming the package and the fault", (t) => {
