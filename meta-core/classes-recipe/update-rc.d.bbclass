@@ -18,12 +18,16 @@ UPDATERCPN ?= "${PN}"
 js () {
     if (['class-native', 'class-cross'].includes(d.getVar('CLASSOVERRIDE'))) return;
     const file = d.getVar('FILE');
+    const packages = (d.getVar('PACKAGES') || '').split(/\s+/).filter(Boolean);
     let pkgs = d.getVar('INITSCRIPT_PACKAGES');
     if (pkgs === null) {
         if (d.getVar('INITSCRIPT_NAME') === null) bb.fatal(file + ' inherits update-rc.d but does not set INITSCRIPT_NAME');
         pkgs = d.getVar('UPDATERCPN');
+        // As OE: a recipe whose packages do not include ${PN} starts the script from its first one.
+        if (packages.length > 0 && !packages.includes(pkgs)) pkgs = packages[0];
     }
-    const packages = (d.getVar('PACKAGES') || '').split(/\s+/).filter(Boolean);
+    // Nothing is packaged (a configuration without the package class): no image to link into.
+    if (packages.length === 0) return;
     const rows = { name: [], params: [] };
     for (const pkg of pkgs.split(/\s+/).filter(Boolean)) {
         if (!packages.includes(pkg)) bb.fatal(file + ': INITSCRIPT_PACKAGES names ' + pkg + ', which is not in PACKAGES (' + packages.join(' ') + ')');

@@ -25,6 +25,8 @@ js () {
         bb.fatal(d.getVar('FILE') + ' inherits useradd but USERADD_PACKAGES is empty: name the packages that need users or groups');
     }
     const packages = (d.getVar('PACKAGES') || '').split(/\s+/).filter(Boolean);
+    // Nothing is packaged (a configuration without the package class): no image to add users to.
+    if (packages.length === 0) return;
     const table = (name) => pkgs.map((p) => (p + ' ' + (d.getVar(name + ':' + p) || '').replace(/\s+/g, ' ').trim()).trim()).join('\n');
     for (const p of pkgs) {
         if (!packages.includes(p)) bb.fatal(d.getVar('FILE') + ': USERADD_PACKAGES names ' + p + ', which is not in PACKAGES (' + packages.join(' ') + ')');
