@@ -86,6 +86,14 @@ do_install() {
 	oe_runmake DESTDIR="${D}" install-gcc
 	oe_runmake DESTDIR="${D}" enable_shared=no install-target-libgcc
 	rm -rf "${D}${datadir}/info" "${D}${datadir}/man" "${D}${libdir}/gcc/${TARGET_SYS}/${PV}/plugin"
+	# The driver runs as, ld… by their plain names, looked for in its libexec directory before PATH,
+	# where the build host's would be found (and for x86-64 silently work). Relative links to
+	# binutils-cross's prefixed programs, as OE's gcc-cross does, so it works wherever it is staged.
+	libexec="${D}${libexecdir}/gcc/${TARGET_SYS}/${PV}"
+	[ -x "$libexec/cc1" ] || bbfatal "gcc-cross: no cc1 in $libexec"
+	for t in ar as ld ld.bfd nm objcopy objdump ranlib strip; do
+		ln -sf "../../../../bin/${TARGET_PREFIX}$t" "$libexec/$t"
+	done
 	# What libgcc's own configure and Makefile read from gcc's build tree (libgcc.mvars, tm.h,
 	# options.h, auto-host.h…), as OE's gcc_stash_builddir: the libgcc recipe builds from it.
 	stash="${D}${libdir}/gcc-build-internal/${TARGET_SYS}/gcc"
