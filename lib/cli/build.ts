@@ -93,6 +93,8 @@ async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): 
         `${recipes.infos.length} targets, ${skipped} skipped, ${prepared.collection.masked.length} masked, 0 errors.`,
     );
     for (const w of prepared.warnings) ui.message("warning", w);
+    // A build says the warnings of the recipes it uses; -p, as BitBake's parse, those of the recipes it parsed.
+    if (args.parseOnly) for (const w of recipes.parseWarnings) ui.message("warning", w);
     return { ...prepared, standalone: false, infos: recipes.infos };
   }
   const config = await loadConfiguration(common);

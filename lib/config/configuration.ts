@@ -97,8 +97,10 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
     d.setVar("BB_CURRENT_MC", "");
   }
   // Each layer's LAYERSERIES_COMPAT is taken as its layer.conf leaves it, then removed, so that one
-  // layer cannot inherit another's (BitBake's cookerdata does the same).
+  // layer cannot inherit another's; the core series are the first layer's LAYERSERIES_CORENAMES.
+  // Both are set again afterwards, sorted (BitBake's cookerdata does all this).
   const compat = new Map<string, string[]>();
+  let coreSeries: string[] = [];
   const collectionsNow = () => (d.getVar("BBFILE_COLLECTIONS") ?? "").split(/\s+/).filter(Boolean);
   for (const layer of layerDirs) {
     const conf = join(layer, "conf", "layer.conf");
@@ -114,7 +116,15 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
       compat.set(c, (d.getVar(`LAYERSERIES_COMPAT_${c}`) ?? "").split(/\s+/).filter(Boolean));
       d.delVar(`LAYERSERIES_COMPAT_${c}`);
     }
+    if (coreSeries.length === 0) {
+      coreSeries = (d.getVar("LAYERSERIES_CORENAMES") ?? "").split(/\s+/).filter(Boolean);
+      if (coreSeries.length > 0) d.delVar("LAYERSERIES_CORENAMES");
+    }
   }
+  const here = { file: "bake (the layers' series, sorted)", line: 0 };
+  for (const [c, series] of compat) if (series.length > 0) d.setVar(`LAYERSERIES_COMPAT_${c}`, [...new Set(series)].sort().join(" "), here);
+  coreSeries = [...new Set(coreSeries)].sort();
+  d.setVar("LAYERSERIES_CORENAMES", coreSeries.join(" "), here);
   d.delVar("LAYERDIR_RE");
   d.delVar("LAYERDIR");
   const all = collectionsNow();
@@ -124,7 +134,6 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   }
   const layers = readLayers(d).map((l) => ({ ...l, seriesCompat: compat.get(l.name) ?? l.seriesCompat }));
   m.layerLanguages = layerLanguages(d, layers);
-  const coreSeries = (d.getVar("LAYERSERIES_CORENAMES") ?? "").split(/\s+/).filter(Boolean);
   const warnings = checkLayers(layers, coreSeries);
   if (!opts.layersOnly) {
     if (!d.getVar("BBPATH")) throw new ConfigurationError("BBPATH is not set: conf/bblayers.conf or a layer.conf must set it");

@@ -52,6 +52,8 @@ export interface RecipeInfo {
   readonly warnings?: readonly string[];
   /** HOSTTOOLS: the build host's programs the recipe's tasks run, checked before a build starts. */
   readonly hostTools: readonly string[];
+  /** The class files the recipe inherits, the configuration's included, in inheritance order (BitBake's __inherit_cache). */
+  readonly inherits: readonly string[];
   readonly tasks: readonly TaskInfo[];
 }
 
@@ -92,6 +94,7 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
     defaultPreference: Number(d.getVar("DEFAULT_PREFERENCE") ?? 0) || 0,
     stamp: d.getVar("STAMP"),
     hostTools: words(d, "HOSTTOOLS"),
+    inherits: [...parsed.metadata.inherited],
   };
   if (parsed.skipped !== null) {
     return {

@@ -33,6 +33,8 @@ export interface ParsedRecipes {
   readonly infos: readonly RecipeInfo[];
   readonly parsed: number;
   readonly cached: number;
+  /** What the recipes parsed in this run (not taken from the cache) warned about, each once: BitBake says these while parsing. */
+  readonly parseWarnings: readonly string[];
 }
 
 /**
@@ -118,7 +120,8 @@ export async function parseAllRecipes(
       }
     }
     if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
-    return { infos: infos.flat(), parsed: todo.length, cached };
+    const parseWarnings = [...new Set(todo.flatMap((i) => infos[i]!.flatMap((info) => info.warnings ?? [])))];
+    return { infos: infos.flat(), parsed: todo.length, cached, parseWarnings };
   } finally {
     await cache?.close();
   }
