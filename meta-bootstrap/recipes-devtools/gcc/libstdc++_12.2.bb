@@ -44,6 +44,12 @@ do_configure() {
 	rm -f "${WORKDIR}/dummylib/libstdc++.a"
 	${AR} rcs "${WORKDIR}/dummylib/libstdc++.a" "${WORKDIR}/dummylib/dummylib.o"
 	export CXX="${CXX} -nostdinc++ -L${WORKDIR}/dummylib"
+	# gcc-source unpacks without the testsuites (large, never run here), but libstdc++'s configure
+	# names testsuite/Makefile among its outputs: a Makefile that does nothing stands in for it.
+	if [ ! -e "${S}/libstdc++-v3/testsuite/Makefile.in" ]; then
+		mkdir -p "${S}/libstdc++-v3/testsuite"
+		printf 'all:\n.DEFAULT:\n\t@:\n' > "${S}/libstdc++-v3/testsuite/Makefile.in"
+	fi
 	cd "${LIBSTDCXX_B}"
 	"${S}/libstdc++-v3/configure" --build=${BUILD_SYS} --host=${TARGET_SYS} --target=${TARGET_SYS} \
 		--prefix=${prefix} --libdir=${libdir} --includedir=${includedir} --datadir=${datadir} \
