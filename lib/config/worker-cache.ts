@@ -1,7 +1,8 @@
 // What a worker thread keeps between requests: the build configuration of one build directory and
 // set of passed-through environment variables (loading it is what costs), and the recipe variants
-// it parsed last. Parse workers, task workers and shared-state workers each hold one; a request
-// for another configuration (another build directory, other variables) drops everything.
+// it parsed last. Task workers and shared-state workers each hold one (parse threads need none:
+// each lives for one parse of one configuration, handed to it at start); a request for another
+// configuration (another build directory, other variables) drops everything.
 import { parseRecipeVariants, type ParsedRecipe } from "../evaluate/index.js";
 import { loadBuildConfiguration, type BuildConfiguration } from "./configuration.js";
 
