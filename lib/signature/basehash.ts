@@ -21,7 +21,7 @@ export interface BaseHashInput {
 }
 
 export function baseHashInput(t: TaskDependencies): BaseHashInput {
-  const deps = [...t.deps].sort(compareCodePoints).map((name) => [name, t.values.get(name) ?? null] as const);
+  const deps = [...t.deps].sort(compareCodePoints).map((name) => [name, t.valueOf(name)] as const);
   return { format: 1, code: t.code, deps };
 }
 

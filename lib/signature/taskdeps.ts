@@ -51,6 +51,8 @@ export interface DependencySource {
   getVarFlagWithRefs(name: string, flag: string): StoredValueRefs;
   /** Every variable name, including those that only have flags (e.g. `export NAME` alone). */
   keys(): Iterable<string>;
+  /** Names ever flagged `export` or `unexport` (BitBake's __exportlist); without it, every name is checked. */
+  exportListNames?(): Iterable<string>;
 }
 
 export interface TaskDependencies {
@@ -63,6 +65,8 @@ export interface TaskDependencies {
   readonly values: ReadonlyMap<string, string | null>;
   /** Direct dependencies (sorted) of the task and of each dependency: what `diffsigs` compares. */
   readonly direct: ReadonlyMap<string, readonly string[]>;
+  /** The value for hashing of one of `deps` (what `values` holds, without building the map). */
+  valueOf(name: string): string | null;
 }
 
 export class DependencyError extends Error {
@@ -81,17 +85,27 @@ interface DirectDeps {
   readonly value: string | null;
 }
 
+const NO_FLAGS: Readonly<Record<string, string>> = Object.freeze({});
+const SURROGATE = /[\uD800-\uDFFF]/;
+
 /** Flags BitBake reads expanded when computing a name's dependencies. */
 const EXPANDED_FLAGS = ["vardeps", "vardepvalue", "vardepsexclude", "exports", "postfuncs", "prefuncs"] as const;
 
 /**
  * Compute the dependencies of each of `tasks` (names such as `do_compile`) of one recipe's
  * datastore. Direct dependencies are computed once and shared between tasks.
+ *
+ * A recipe's tasks share most of their dependencies (every shell task reaches every exported
+ * variable), so names are numbered, closures are walked over numbers, and the names are put in
+ * code-point order once for all tasks rather than sorted again for each; the per-task maps of
+ * values and direct dependencies (for signature data) are built only when asked for.
  */
 export function taskDependencies(source: DependencySource, tasks: readonly string[]): Map<string, TaskDependencies> {
   const analysis = new RecipeAnalysis(source);
+  const closures = tasks.map((task) => analysis.closure(task));
+  const rank = analysis.ranks();
   const result = new Map<string, TaskDependencies>();
-  for (const task of tasks) result.set(task, analysis.forTask(task));
+  tasks.forEach((task, i) => result.set(task, analysis.result(task, closures[i]!, rank)));
   return result;
 }
 
@@ -101,13 +115,21 @@ class RecipeAnalysis {
   private readonly exported: ReadonlySet<string>;
   private readonly flagsExcluded: readonly string[] | null;
   private readonly direct = new Map<string, DirectDeps>();
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly directIds: number[][] = [];
+  /** visited[id] === walk: the name was reached by the walk under way. */
+  private readonly visited: number[] = [];
+  private walk = 0;
 
   constructor(private readonly source: DependencySource) {
     this.keys = new Set([...source.keys()].filter((k) => !k.startsWith("__")));
     this.ignored = new Set(words(source.getVar("BB_BASEHASH_IGNORE_VARS", true)));
-    // Every exported variable is in the environment of every shell function, set or not.
+    // Every exported variable is in the environment of every shell function, set or not. Only
+    // names that were ever flagged export or unexport can be (BitBake's __exportlist).
+    const candidates = source.exportListNames ? [...source.exportListNames()].filter((k) => this.keys.has(k)) : this.keys;
     this.exported = new Set(
-      [...this.keys].filter(
+      [...candidates].filter(
         (k) =>
           toBoolean(source.getVarFlag(k, "export", true), k, "export") &&
           !toBoolean(source.getVarFlag(k, "unexport", true), k, "unexport"),
@@ -117,29 +139,81 @@ class RecipeAnalysis {
     this.flagsExcluded = excl.length > 0 ? excl : null;
   }
 
-  forTask(task: string): TaskDependencies {
-    const own = this.directOf(task);
-    const seen = new Set<string>();
-    let frontier = [...own.deps];
+  private idOf(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.ids.set(name, id);
+    }
+    return id;
+  }
+
+  private directIdsOf(id: number): number[] {
+    let d = this.directIds[id];
+    if (d === undefined) {
+      d = [];
+      for (const name of this.directOf(this.names[id]!).deps) d.push(this.idOf(name));
+      this.directIds[id] = d;
+    }
+    return d;
+  }
+
+  /** Everything `task` reaches, breadth first (the order names are analysed in); the task itself only when reached again. */
+  closure(task: string): number[] {
+    const walk = ++this.walk;
+    const out: number[] = [];
+    let frontier = this.directIdsOf(this.idOf(task));
     while (frontier.length > 0) {
-      const next: string[] = [];
+      const next: number[] = [];
       for (const dep of frontier) {
-        if (seen.has(dep)) continue;
-        seen.add(dep);
-        for (const d of this.directOf(dep).deps) if (!seen.has(d)) next.push(d);
+        if (this.visited[dep] === walk) continue;
+        this.visited[dep] = walk;
+        out.push(dep);
+        for (const d of this.directIdsOf(dep)) if (this.visited[d] !== walk) next.push(d);
       }
       frontier = next;
     }
-    const deps = [...seen].sort(compareCodePoints);
-    const values = new Map<string, string | null>();
-    const direct = new Map<string, readonly string[]>();
-    direct.set(task, [...own.deps].sort(compareCodePoints));
-    for (const dep of deps) {
-      const d = this.directOf(dep);
-      values.set(dep, d.value);
-      direct.set(dep, [...d.deps].sort(compareCodePoints));
-    }
-    return { task, code: own.value, deps, values, direct };
+    return out;
+  }
+
+  /** Each name's position in the code-point order of every name met. */
+  ranks(): Int32Array {
+    // The engine's own string order (UTF-16 code units) is code-point order unless a name holds
+    // a character above U+FFFF, and is much faster than a comparator.
+    const sorted = this.names.some((n) => SURROGATE.test(n)) ? [...this.names].sort(compareCodePoints) : [...this.names].sort();
+    const rank = new Int32Array(this.names.length);
+    sorted.forEach((name, position) => (rank[this.ids.get(name)!] = position));
+    return rank;
+  }
+
+  result(task: string, closure: number[], rank: Int32Array): TaskDependencies {
+    const byRank = (a: number, b: number) => rank[a]! - rank[b]!;
+    const names = this.names;
+    const sorted = closure.sort(byRank);
+    const deps = sorted.map((id) => names[id]!);
+    const analysis = this.direct;
+    const directNames = (id: number) => [...this.directIdsOf(id)].sort(byRank).map((d) => names[d]!);
+    const taskId = this.ids.get(task)!;
+    let values: Map<string, string | null> | null = null;
+    let direct: Map<string, readonly string[]> | null = null;
+    return {
+      task,
+      code: analysis.get(task)!.value,
+      deps,
+      get values() {
+        values ??= new Map(deps.map((dep) => [dep, analysis.get(dep)!.value]));
+        return values;
+      },
+      get direct() {
+        if (direct === null) {
+          direct = new Map([[task, directNames(taskId)]]);
+          for (const id of sorted) direct.set(names[id]!, directNames(id));
+        }
+        return direct;
+      },
+      valueOf: (name) => analysis.get(name)?.value ?? null,
+    };
   }
 
   private directOf(name: string): DirectDeps {
@@ -171,7 +245,11 @@ class RecipeAnalysis {
 
   private varDeps(key: string): DirectDeps {
     const src = this.source;
-    const flag = (f: (typeof EXPANDED_FLAGS)[number]): string | null => src.getVarFlag(key, f, true);
+    // The variable's flags as stored, read once: most of the flags asked about are absent, and
+    // only those present are expanded.
+    const present = src.getVarFlags(key) ?? NO_FLAGS;
+    const raw = (f: string): string | null => (Object.hasOwn(present, f) ? src.getVarFlag(key, f, false) : null);
+    const flag = (f: (typeof EXPANDED_FLAGS)[number]): string | null => (Object.hasOwn(present, f) ? src.getVarFlag(key, f, true) : null);
     const vardeps = flag("vardeps");
     const exclusions = words(flag("vardepsexclude"));
     const vardepvalue = flag("vardepvalue");
@@ -180,11 +258,11 @@ class RecipeAnalysis {
 
     if (vardepvalue !== null) {
       value = vardepvalue;
-    } else if (src.getVarFlag(key, "func", false)) {
+    } else if (raw("func")) {
       const stored = src.getVarFlagWithRefs(key, "_content");
       const code = stored.unexpanded;
-      const isJs = Boolean(src.getVarFlag(key, "js", false));
-      if (isJs || src.getVarFlag(key, "python", false)) {
+      const isJs = Boolean(raw("js"));
+      if (isJs || raw("python")) {
         // Code that is not shell is not expanded when it runs, so its ${} are not references.
         const analysis: CodeAnalysis = isJs ? analyzeJsBody(code ?? "") : analyzePythonBody(code ?? "");
         for (const r of analysis.references) deps.add(r);
@@ -209,13 +287,13 @@ class RecipeAnalysis {
       value = this.withRemoves(value, deps, stored.removes, exclusions);
     }
 
-    const valueExclude = src.getVarFlag(key, "vardepvalueexclude", false);
+    const valueExclude = raw("vardepvalueexclude");
     if (valueExclude !== null && value !== null) {
       for (const excl of valueExclude.split("|")) if (excl) value = value.split(excl).join("");
     }
 
     if (this.flagsExcluded) {
-      for (const f of Object.keys(src.getVarFlags(key) ?? {})) {
+      for (const f of Object.keys(present)) {
         if (!this.flagsExcluded.includes(f)) deps.add(`${key}[${f}]`);
       }
     }
