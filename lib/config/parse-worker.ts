@@ -1,8 +1,9 @@
 // The piscina worker that parses recipes. A worker keeps the configuration it loaded for a given
 // build directory and set of environment variables, so only the first recipe it parses pays for it.
+import { workerData } from "piscina";
 import { MetadataError } from "../parse/index.js";
 import { loadBuildConfiguration, type BuildConfiguration } from "./configuration.js";
-import { withPython } from "../python/index.js";
+import { seedPython, withPython, type PythonSeed } from "../python/index.js";
 import { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
 
 export interface ParseRequest {
@@ -18,6 +19,8 @@ export type ParseResponse =
   | { readonly ok: false; readonly file: string; readonly message: string; readonly kind: string };
 
 let loaded: { key: string; config: BuildConfiguration } | null = null;
+
+seedPython((workerData as { python?: PythonSeed } | undefined)?.python);
 
 function configurationFor(req: ParseRequest): BuildConfiguration {
   const key = JSON.stringify([req.topdir, req.vars]);

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
+import { pythonSeed } from "../python/index.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
 import { ParseCache } from "./parse-cache.js";
@@ -117,6 +118,8 @@ export async function parseAllRecipes(
         maxThreads: Math.max(1, Math.min(opts.threads, todo.length)),
         minThreads: 1,
         idleTimeout: 1000,
+        // Workers start their Python (when the layers need it) from this thread's compiled module and boot snapshot.
+        workerData: { python: pythonSeed() },
       });
       try {
         await Promise.all(todo.map(async (i) => settle(i, await pool.run(requestFor(i)))));

@@ -5,11 +5,13 @@
 import { spawnSync } from "node:child_process";
 import type { PyProxy } from "pyodide/ffi";
 import { DataStore, FatalError, logMetadataMessage, registerPythonInline, registerVarFilter, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
-import { pythonFacade } from "./datastore.js";
+import { pythonFacade, replayTarget } from "./datastore.js";
 import { python } from "./engine.js";
+import { memoized, namespaceChanged, recordOutsideWorld } from "./inline-memo.js";
 
 export { bindMetadata, type MetadataOwner } from "./datastore.js";
-export { loadPython, pythonLoaded, PythonNotLoaded, withPython } from "./engine.js";
+export { loadPython, pythonLoaded, PythonNotLoaded, pythonSeed, seedPython, withPython, type PythonSeed } from "./engine.js";
+
 
 /** A Python exception from metadata code, other than SkipRecipe and bb.fatal. */
 export class PythonMetadataError extends Error {
@@ -47,9 +49,15 @@ function theBridge(): Bridge {
   const py = python();
   const mod = py.pyimport("bake_bridge") as PyProxy & Record<string, Fn>;
   mod.install!({
-    log: (level: string, text: string) => logMetadataMessage(level as JsMessageLevel, text),
+    log: (level: string, text: string) => {
+      recordOutsideWorld();
+      logMetadataMessage(level as JsMessageLevel, text);
+    },
     newDatastore: () => pythonFacade(new DataStore()),
-    run: runOnHost,
+    run: (...args: Parameters<typeof runOnHost>) => {
+      recordOutsideWorld();
+      return runOnHost(...args);
+    },
   });
   const names = ["eval_inline", "analyse", "insert_method", "run_function", "fire", "set_handlers", "add_pylib", "import_modules", "describe_error", "apply_filter"] as const;
   bridge = Object.fromEntries(names.map((n) => [n, mod[n]!])) as unknown as Bridge;
@@ -117,9 +125,9 @@ function analyse(code: string, mode: "eval" | "exec"): Analysis {
   return a;
 }
 
-/** `${@code}` in Python with `store` as d. */
+/** `${@code}` in Python with `store` as d (or the result of an earlier evaluation that read the same, see inline-memo.ts). */
 export function evalPythonInline(code: string, store: DataStore): InlineResult {
-  const value = call((b) => b.eval_inline(code, pythonFacade(store))) as string;
+  const value = memoized(code, replayTarget(store), () => call((b) => b.eval_inline(code, pythonFacade(store))) as string);
   return { value, ...analyse(code, "eval") };
 }
 
@@ -133,7 +141,7 @@ export function analysePythonFunction(body: string): Analysis {
 
 /** A `def` block: its functions join the namespace every piece of metadata Python sees. */
 export function insertPythonMethod(text: string, file: string, line: number): void {
-  call((b) => b.insert_method(text, file, line));
+  namespaceChanged(call((b) => b.insert_method(text, file, line)) as number);
 }
 
 /** Calls the python function `name` (body `body`, first body line `line` of `file`) with `store` as d. */
@@ -143,7 +151,7 @@ export function runPythonFunction(name: string, body: string, file: string, line
 
 /** `addpylib DIR NAMESPACE`: DIR joins sys.path and NAMESPACE (and its BBIMPORTS) is imported into the metadata namespace. */
 export function addPythonLibrary(libdir: string, namespace: string, store: DataStore): void {
-  call((b) => b.add_pylib(libdir, namespace, pythonFacade(store)));
+  namespaceChanged(call((b) => b.add_pylib(libdir, namespace, pythonFacade(store))) as number);
 }
 
 /** OE_IMPORTS and the like: modules imported into the metadata namespace by name. */
@@ -152,7 +160,7 @@ export function importPythonModules(names: readonly string[]): void {
   const py = python();
   const list = py.toPy([...names]);
   try {
-    call((b) => b.import_modules(list));
+    namespaceChanged(call((b) => b.import_modules(list)) as number);
   } finally {
     list.destroy();
   }
@@ -179,15 +187,13 @@ export function firePythonEvent(eventName: string, args: readonly unknown[], sto
   const specs = handlerSpecs(store, handlers);
   if (specs.length === 0) return;
   const py = python();
-  const pySpecs = py.toPy(specs);
+  // As JSON: a recipe fires half a dozen events at the same handlers, and most recipes have the
+  // same ones, which Python then recognises without converting anything.
+  call((b) => b.set_handlers(JSON.stringify(specs)));
   const pyArgs = py.toPy([...args]);
   try {
-    call((b) => {
-      b.set_handlers(pySpecs);
-      b.fire(eventName, pyArgs, pythonFacade(store));
-    });
+    call((b) => b.fire(eventName, pyArgs, pythonFacade(store)));
   } finally {
-    pySpecs.destroy();
     pyArgs.destroy();
   }
 }
