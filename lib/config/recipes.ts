@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
-import { pythonSeed } from "../python/index.js";
+import { PYTHON_SOURCES, pythonSeed } from "../python/index.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
 import { ParseCache } from "./parse-cache.js";
@@ -25,7 +25,7 @@ export interface ParseAllOptions {
   /** LevelDB directory of the parse cache, or null for none. */
   readonly cacheDir: string | null;
   readonly onProgress?: (p: ParseProgress) => void;
-  /** Parse in this thread when at most this many recipes need parsing (default 24; 0: always in workers). */
+  /** Parse in this thread alone when at most this many recipes need parsing (default 24; 0: workers take part whenever threads > 1). */
   readonly inProcessLimit?: number;
 }
 
@@ -50,12 +50,14 @@ export class RecipeParseFailures extends Error {
 function codeGeneration(vars: Readonly<Record<string, string>>): string {
   const lib = join(dirname(fileURLToPath(import.meta.url)), "..");
   const h = createHash("sha256");
-  for (const stage of ["parse", "data", "evaluate", "signature", "config"]) {
-    const dir = join(lib, stage);
+  const hashDir = (dir: string, ext: string) => {
     for (const f of readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
-      if (f.endsWith(".js")) h.update(f).update(readFileSync(join(dir, f)));
+      if (f.endsWith(ext)) h.update(f).update(readFileSync(join(dir, f)));
     }
-  }
+  };
+  for (const stage of ["parse", "data", "evaluate", "signature", "config", "python"]) hashDir(join(lib, stage), ".js");
+  // The `bb` module and the bridge that parse-time Python runs.
+  hashDir(PYTHON_SOURCES, ".py");
   h.update(JSON.stringify(Object.entries(vars).sort()));
   return h.digest("hex");
 }
@@ -110,19 +112,37 @@ export async function parseAllRecipes(
       appends: appendsOf(i),
       layerPriority: collection.recipes[i]!.priority,
     });
-    if (todo.length > 0 && todo.length <= (opts.inProcessLimit ?? IN_PROCESS_LIMIT)) {
-      for (const i of todo) await settle(i, await parseWith(config, requestFor(i)));
+    // Recipes are handed out one at a time from a shared queue, so that a thread that is given
+    // slow recipes (images, kernels) does not hold up the others.
+    let next = 0;
+    const take = (): number | undefined => (next < todo.length ? todo[next++] : undefined);
+    const inThisThread = async () => {
+      for (let i = take(); i !== undefined; i = take()) {
+        await settle(i, await parseWith(config, requestFor(i)));
+        // Lets the workers' results in between this thread's recipes.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    };
+    const inProcess = todo.length <= (opts.inProcessLimit ?? IN_PROCESS_LIMIT);
+    // This thread has the configuration loaded already, so it parses too, beside threads - 1
+    // workers that each load it again (and start their own Python).
+    const workers = inProcess ? 0 : Math.min(Math.max(0, opts.threads - 1), todo.length);
+    if (todo.length > 0 && workers === 0) {
+      await inThisThread();
     } else if (todo.length > 0) {
       const pool = new Piscina<ParseRequest, ParseResponse>({
         filename: new URL("./parse-worker.js", import.meta.url).href,
-        maxThreads: Math.max(1, Math.min(opts.threads, todo.length)),
-        minThreads: 1,
+        maxThreads: workers,
+        minThreads: workers,
         idleTimeout: 1000,
         // Workers start their Python (when the layers need it) from this thread's compiled module and boot snapshot.
         workerData: { python: pythonSeed() },
       });
+      const inWorker = async () => {
+        for (let i = take(); i !== undefined; i = take()) await settle(i, await pool.run(requestFor(i)));
+      };
       try {
-        await Promise.all(todo.map(async (i) => settle(i, await pool.run(requestFor(i)))));
+        await Promise.all([...Array.from({ length: workers }, inWorker), inThisThread()]);
       } finally {
         await pool.destroy();
       }

@@ -10,7 +10,7 @@ import { python } from "./engine.js";
 import { memoized, namespaceChanged, recordOutsideWorld } from "./inline-memo.js";
 
 export { bindMetadata, type MetadataOwner } from "./datastore.js";
-export { loadPython, pythonLoaded, PythonNotLoaded, pythonSeed, seedPython, withPython, type PythonSeed } from "./engine.js";
+export { loadPython, pythonLoaded, PythonNotLoaded, PYTHON_SOURCES, pythonSeed, seedPython, withPython, type PythonSeed } from "./engine.js";
 
 
 /** A Python exception from metadata code, other than SkipRecipe and bb.fatal. */
