@@ -11,8 +11,9 @@ import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { collectRecipes, loadBuildConfiguration, parseAllRecipes } from "../lib/config/index.js";
 import { buildTaskGraph, RecipeIndex, type TaskGraph } from "../lib/graph/index.js";
-import { installObject, isSstateTask, pkgArchOf, planSetscene, Signatures, type TaskHash } from "../lib/run/index.js";
-import { asUniHash, checkAvailability, objectRelPath, writeSstateObject, type SstateObjectId } from "../lib/sstate/index.js";
+import { installObject, isSstateTask, pkgArchOf, planSetscene, Signatures } from "../lib/setscene/index.js";
+import { type TaskHash, asUniHash } from "../lib/common/hashes.js";
+import { checkAvailability, objectRelPath, writeSstateObject, type SstateObjectId } from "../lib/sstate/index.js";
 import { HashEquivClient, startHashserv } from "../lib/sstate/hashserv/index.js";
 
 function seconds(start: bigint): number {

@@ -2,7 +2,7 @@
 // Generated code lives in lib/parse/generated/ (git-ignored) and is rebuilt here every time, so
 // the grammar is the only source of truth.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,3 +26,16 @@ for (const f of readdirSync(gen).filter((f) => f.endsWith(".ts"))) {
   writeFileSync(p, "// @ts-nocheck\n" + src);
 }
 run(bin("tsc"), ["-p", "."]);
+
+// tsc never deletes: a module moved or removed would leave its old output in dist/, where the
+// test glob still finds and runs it. An output whose source is gone goes too.
+for (const top of ["lib", "scripts", "test"]) {
+  const out = join(root, "dist", top);
+  if (!existsSync(out)) continue;
+  for (const entry of readdirSync(out, { recursive: true, withFileTypes: true })) {
+    const m = /^(.*)\.js(?:\.map)?$/.exec(entry.name);
+    if (!entry.isFile() || m === null) continue;
+    const source = join(root, top, entry.parentPath.slice(out.length), `${m[1]}.ts`);
+    if (!existsSync(source)) rmSync(join(entry.parentPath, entry.name));
+  }
+}

@@ -3,7 +3,14 @@
 // for -u), so scripts written for bitbake get the same answers.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { BakeError } from "../common/errors.js";
 import { UsageError } from "./options.js";
+
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "fatal-option": FatalOptionError;
+  }
+}
 import type { SetsceneMode } from "../run/index.js";
 
 export const SIGNATURE_HANDLERS = ["none", "printdiff"] as const;
@@ -18,7 +25,8 @@ export function bakeVersion(): string {
 }
 
 /** An error for which BitBake prints "FATAL: …" and exits 1 (not a usage error). */
-export class FatalOptionError extends Error {
+export class FatalOptionError extends BakeError {
+  readonly kind = "fatal-option" as const;
   override readonly name = "FatalOptionError";
 }
 

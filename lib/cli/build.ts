@@ -3,7 +3,8 @@ import { basename, join, resolve } from "node:path";
 import { ConfigurationError, parseRecipeFile, type ParseProgress as ParseCounts, type RecipeInfo } from "../config/index.js";
 import { buildTaskGraph, RecipeIndex, writeGraphFiles, type TaskGraph, type Target } from "../graph/index.js";
 import { writeReport } from "../report/index.js";
-import { BuildStats, runBuild, sstateSettings, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
+import { BuildStats, runBuild, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
+import { sstateSettings } from "../setscene/index.js";
 import { createUi, type BuildUi } from "../ui/index.js";
 import { withPython } from "../python/index.js";
 import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
@@ -113,7 +114,7 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
   if (args.targets.length === 0 && args.buildfile === null && !args.parseOnly && !args.showVersions) {
     throw new UsageError("nothing to do: name a TARGET (see bake --help)");
   }
-  let ui = createUi({ quiet: args.quiet, debug: args.debug });
+  let ui = createUi({ out: process.stdout, env: process.env, quiet: args.quiet, debug: args.debug });
   try {
     const { config, index, prefs, collection, standalone, infos } = await recipesFor(args, common, ui);
     if (args.parseOnly) return 0;
@@ -150,7 +151,7 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
     // An [interactive] task (devshell, menuconfig) takes the terminal: plain lines around it, no live display.
     if (graph.targets.some((t) => graph.nodes.get(t)?.task.flags.interactive)) {
       ui.close();
-      ui = createUi({ quiet: args.quiet, debug: args.debug, env: { ...process.env, TERM: "dumb" } });
+      ui = createUi({ out: process.stdout, env: { ...process.env, TERM: "dumb" }, quiet: args.quiet, debug: args.debug });
     }
     if (args.ui === "taskexp") return await exploreTasks(graph, process.stdin, process.stdout);
     const dumping = args.dumpSignatures !== undefined && args.dumpSignatures !== null;

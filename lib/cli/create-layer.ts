@@ -3,6 +3,13 @@
 // series names), a README and an example recipe; --add-layer adds it to conf/bblayers.conf.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { BakeError } from "../common/errors.js";
+
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "layer-exists": LayerExists;
+  }
+}
 
 export interface CreateLayerOptions {
   readonly dir: string;
@@ -14,7 +21,8 @@ export interface CreateLayerOptions {
   readonly series: string;
 }
 
-export class LayerExists extends Error {
+export class LayerExists extends BakeError {
+  readonly kind = "layer-exists" as const;
   override readonly name = "LayerExists";
 }
 

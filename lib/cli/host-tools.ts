@@ -5,9 +5,17 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { TaskGraph, TaskId } from "../graph/types.js";
-import { isSet } from "../run/index.js";
+import { BakeError } from "../common/errors.js";
+import { isSet } from "../graph/index.js";
 
-export class MissingHostTools extends Error {
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "missing-host-tools": MissingHostTools;
+  }
+}
+
+export class MissingHostTools extends BakeError {
+  readonly kind = "missing-host-tools" as const;
   constructor(
     /** Each missing program and the recipes that need it. */
     readonly missing: ReadonlyMap<string, readonly string[]>,

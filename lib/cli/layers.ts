@@ -6,9 +6,10 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigurationError, collectRecipes, loadBuildConfiguration } from "../config/index.js";
 import { parseText, type Assignment } from "../parse/index.js";
-import { BLOCK_BEGIN, BLOCK_END, runLayersSetup } from "../setup/index.js";
+import { BLOCK_BEGIN, BLOCK_END } from "../setup/index.js";
 import { buildDirectory, UsageError, type CommonOptions } from "./context.js";
 import { createLayer, LayerExists } from "./create-layer.js";
+import { layersSetupCommand } from "./layers-setup.js";
 import { showCrossDepends, showOverlayed } from "./layers-query.js";
 import { prepare } from "./prepare.js";
 
@@ -217,7 +218,7 @@ export async function layersCommand(argv: string[], common: CommonOptions): Prom
     case "fetch":
     case "lock":
     case "status":
-      return runLayersSetup(argv, { topdir: buildDirectory(common.cwd) });
+      return layersSetupCommand(argv, { topdir: buildDirectory(common.cwd) });
     case undefined:
       process.stdout.write(HELP);
       return 2;

@@ -1,14 +1,16 @@
 // bake's command line: `bake [options] TARGET…` and the `bake SUBCOMMAND …` family.
 //
-// Only node's own modules, ./options.js and ./build-options.js are loaded up front: each command imports the stages it
-// needs when it runs, so `bake --help` and `bake --version` load nothing of the pipeline.
+// Only node's own modules, ../errors.js and the small modules of cli/ that name no stage are loaded
+// up front: each command imports the stages it needs when it runs, so `bake --help` and
+// `bake --version` load nothing of the pipeline.
 import { parseArgs } from "node:util";
+import { isBakeError } from "../common/errors.js";
 import { passthroughVariables, UsageError, type CommonOptions } from "./options.js";
-import { bakeVersion, buildOptions, confFileVariables, FatalOptionError } from "./build-options.js";
+import { bakeVersion, buildOptions, confFileVariables } from "./build-options.js";
+import { describeFailure, EXIT_USAGE } from "./failure.js";
+import { terminal } from "./io.js";
 
-/** Exit codes: 0 success, 1 a build or metadata failure, 2 bad usage. */
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILURE, EXIT_USAGE } from "./failure.js";
 
 const MAIN_HELP = `usage: bake [options] TARGET...
        bake SUBCOMMAND [options]
@@ -141,47 +143,16 @@ async function bake(argv: string[], cwd: string): Promise<number> {
   );
 }
 
-/**
- * Failures that are the user's to fix (metadata, configuration, layers): a message, not a stack.
- * Their modules are loaded only when something failed, so that start-up does not pay for them.
- */
-async function expectedFailures(): Promise<ReadonlyArray<abstract new (...args: never[]) => Error>> {
-  const [data, config, graph, run, setup, sstate, signature, hostTools, report, python] = await Promise.all([
-    import("../data/index.js"), import("../config/index.js"), import("../graph/index.js"), import("../run/index.js"),
-    import("../setup/index.js"), import("../sstate/index.js"), import("../signature/index.js"), import("./host-tools.js"),
-    import("../report/index.js"), import("../python/index.js"),
-  ]);
-  return [
-    data.ExpansionError, data.FatalError, config.ConfigurationError, config.RecipeParseFailures, graph.NothingProvides, graph.DependencyLoop,
-    graph.UnknownTask, run.DependencyCycle, signature.SigDataError, sstate.KeyError, sstate.MirrorSyntaxError, run.BuildLockHeld, run.StampBaseMissing, run.SstateSettingError,
-    setup.LayersFileError, setup.LayerSetupError, setup.BblayersConfError, hostTools.MissingHostTools,
-    report.BuildStatsError, python.PythonMetadataError,
-  ];
-}
-
-async function report(err: unknown): Promise<number> {
-  if (err instanceof UsageError) {
-    console.error(`bake: ${err.message}`);
-    return EXIT_USAGE;
-  }
+/** An expected failure is a message and an exit code; anything else is a bug, and keeps its stack. */
+function report(err: unknown): number {
   if (err instanceof TypeError && (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
     console.error(`bake: ${err.message}`);
     return EXIT_USAGE;
   }
-  if (err instanceof FatalOptionError) {
-    console.error(err.message);
-    return EXIT_FAILURE;
-  }
-  const { MetadataError } = await import("../parse/index.js");
-  if (err instanceof MetadataError) {
-    console.error(`ERROR: ${err.format()}`);
-    return EXIT_FAILURE;
-  }
-  if ((await expectedFailures()).some((cls) => err instanceof cls)) {
-    console.error(`ERROR: ${(err as Error).message}`);
-    return EXIT_FAILURE;
-  }
-  throw err;
+  if (!isBakeError(err)) throw err;
+  const { text, exitCode } = describeFailure(err);
+  console.error(text);
+  return exitCode;
 }
 
 export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
@@ -192,13 +163,12 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
       case "layers":
         return await (await import("./layers.js")).layersCommand(argv.slice(1), { cwd, vars: passthroughVariables(process.env) });
       case "hashserv":
-        return await (await import("../sstate/hashserv/index.js")).runHashserv(argv.slice(1));
+        return await (await import("./hashserv.js")).hashservCommand(argv.slice(1));
       case "sstate":
       {
-        const [{ runSstateCommand }, { sstateBuildContext }] = await Promise.all([import("../sstate/index.js"), import("./sstate.js")]);
-        return await runSstateCommand(argv.slice(1), {
-          out: (l) => void process.stdout.write(`${l}\n`),
-          err: (l) => void process.stderr.write(`${l}\n`),
+        const { sstateCommand, sstateBuildContext } = await import("./sstate.js");
+        return await sstateCommand(argv.slice(1), {
+          ...terminal,
           env: process.env,
           cwd,
           build: () => sstateBuildContext(cwd),
@@ -215,6 +185,6 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
         return await bake(argv, cwd);
     }
   } catch (err) {
-    return await report(err);
+    return report(err);
   }
 }

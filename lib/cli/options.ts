@@ -1,7 +1,15 @@
 // Command-line basics every command shares, kept free of the pipeline stages so that `bake --help`
 // and the dispatch in main.ts load nothing else.
+import { BakeError } from "../common/errors.js";
 
-export class UsageError extends Error {
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    usage: UsageError;
+  }
+}
+
+export class UsageError extends BakeError {
+  readonly kind = "usage" as const;
   override readonly name = "UsageError";
 }
 

@@ -86,7 +86,7 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
     .map((l) => resolve(topdir, l.replace(/^~(?=\/|$)/, homedir()).replace(/\/+$/, "")));
   const missing = layerDirs.filter((l) => !statSync(l, { throwIfNoEntry: false })?.isDirectory());
   if (missing.length > 0) {
-    throw new ConfigurationError(`these layer directories in BBLAYERS (${bblayers}) do not exist: ${missing.join(", ")}`);
+    throw new ConfigurationError(`these layer directories in BBLAYERS (${bblayers}) do not exist: ${missing.join(", ")}`, null, { file: bblayers });
   }
   // bake's own configuration (conf/bake.conf, meta-core) writes `${@...}` in JavaScript; a core
   // layer with BitBake's conf/bitbake.conf and no bake.conf (openembedded-core) in Python.
@@ -102,7 +102,7 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   const collectionsNow = () => (d.getVar("BBFILE_COLLECTIONS") ?? "").split(/\s+/).filter(Boolean);
   for (const layer of layerDirs) {
     const conf = join(layer, "conf", "layer.conf");
-    if (!existsSync(conf)) throw new ConfigurationError(`layer ${layer} has no conf/layer.conf`, layer);
+    if (!existsSync(conf)) throw new ConfigurationError(`layer ${layer} has no conf/layer.conf`, layer, { file: bblayers });
     const known = new Set(collectionsNow());
     d.setVar("LAYERDIR", layer);
     d.setVar("LAYERDIR_RE", layer.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));

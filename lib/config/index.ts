@@ -1,4 +1,4 @@
-export { ConfigurationError } from "./errors.js";
+export { ConfigurationError, RecipeParseFailures } from "./errors.js";
 export { findTopdir, loadBuildConfiguration, type BuildConfiguration, type LoadOptions } from "./configuration.js";
 export { checkLayers, layerOf, readLayers, type Layer } from "./layers.js";
 export {
@@ -13,4 +13,5 @@ export { compareVersions, compareVersionStrings, parseVersionedList, splitVersio
 export { explodeDeps, recipeId, recipeInfo, TASK_FLAGS, type RecipeInfo, type TaskInfo } from "./recipe-info.js";
 export { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
 export { FileHashes, ParseCache } from "./parse-cache.js";
-export { parseAllRecipes, RecipeParseFailures, type ParseAllOptions, type ParsedRecipes, type ParseProgress } from "./recipes.js";
+export { parseAllRecipes, type ParseAllOptions, type ParsedRecipes, type ParseProgress } from "./recipes.js";
+export { WorkerCache, type ConfigurationRequest, type RecipeRequest } from "./worker-cache.js";

@@ -2,9 +2,10 @@
 // build directory and set of environment variables, so only the first recipe it parses pays for it.
 import { workerData } from "piscina";
 import { MetadataError } from "../parse/index.js";
-import { loadBuildConfiguration, type BuildConfiguration } from "./configuration.js";
+import type { BuildConfiguration } from "./configuration.js";
 import { seedPython, withPython, type PythonSeed } from "../python/index.js";
 import { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
+import { WorkerCache } from "./worker-cache.js";
 
 export interface ParseRequest {
   readonly topdir: string;
@@ -18,18 +19,14 @@ export type ParseResponse =
   | { readonly ok: true; readonly result: RecipeParseResult }
   | { readonly ok: false; readonly file: string; readonly message: string; readonly kind: string };
 
-let loaded: { key: string; config: BuildConfiguration } | null = null;
-
+// The Python module compiled by the main thread (or its boot snapshot), so this worker need not.
 seedPython((workerData as { python?: PythonSeed } | undefined)?.python);
 
-function configurationFor(req: ParseRequest): BuildConfiguration {
-  const key = JSON.stringify([req.topdir, req.vars]);
-  if (loaded?.key !== key) loaded = { key, config: loadBuildConfiguration({ topdir: req.topdir, vars: req.vars }) };
-  return loaded.config;
-}
+// Each recipe is parsed once: only the configuration is worth keeping.
+const cache = new WorkerCache(0);
 
 export default function parse(req: ParseRequest): Promise<ParseResponse> {
-  return parseWith(() => configurationFor(req), req);
+  return parseWith(() => cache.configuration(req), req);
 }
 
 /** One recipe on a configuration; failures become a response, as they must cross threads. */

@@ -11,6 +11,7 @@ import type { RecipeCollection } from "./collection.js";
 import { ParseCache } from "./parse-cache.js";
 import { parseWith, type ParseRequest, type ParseResponse } from "./parse-worker.js";
 import type { RecipeInfo } from "./recipe-info.js";
+import { RecipeParseFailures } from "./errors.js";
 
 export interface ParseProgress {
   readonly total: number;
@@ -33,14 +34,6 @@ export interface ParsedRecipes {
   readonly infos: readonly RecipeInfo[];
   readonly parsed: number;
   readonly cached: number;
-}
-
-/** One or more recipes failed to parse; each message names the file, line and cause. */
-export class RecipeParseFailures extends Error {
-  override readonly name = "RecipeParseFailures";
-  constructor(readonly failures: readonly string[]) {
-    super(`${failures.length} recipe(s) failed to parse:\n${failures.join("\n")}`);
-  }
 }
 
 /**

@@ -2,6 +2,7 @@
 // follow the BitBake / OpenEmbedded helpers of the same names, so that
 // `${@bb.utils.contains('DISTRO_FEATURES', 'x', 'a', 'b', d)}` reads as in Python metadata.
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { availableParallelism } from "node:os";
 import { posix as posixPath } from "node:path";
 import { FatalError, SkipRecipe } from "./errors.js";
@@ -36,18 +37,21 @@ export interface JsMessage {
   readonly text: string;
 }
 
-type MessageHandler = (m: JsMessage) => void;
-// Messages logged by metadata code go to one process-wide handler (the UI installs one);
-// until then the last few are kept so tests and the CLI can read them.
+export type JsMessageHandler = (m: JsMessage) => void;
+// Where metadata code's messages go belongs to the work being done (one task, one parse), not to
+// the thread: a `js` task that runs another js function (bb.build.exec_func, as do_clean runs
+// CLEANFUNCS) must still log to its own log once the inner one returns. The scope follows the
+// code through its awaits. Outside any scope the last few messages are kept for the caller.
+const scope = new AsyncLocalStorage<JsMessageHandler>();
 const pending: JsMessage[] = [];
 const MAX_PENDING = 1000;
-let handler: MessageHandler | null = null;
 
-export function setJsMessageHandler(h: MessageHandler | null): void {
-  handler = h;
+/** Runs `fn` with the messages that metadata code logs inside it (and in what it awaits) going to `handler`. */
+export function withJsMessageHandler<T>(handler: JsMessageHandler, fn: () => T): T {
+  return scope.run(handler, fn);
 }
 
-/** Messages logged while no handler was installed (oldest first); empties the buffer. */
+/** Messages logged outside any handler's scope (oldest first); empties the buffer. */
 export function takeJsMessages(): JsMessage[] {
   return pending.splice(0, pending.length);
 }
@@ -59,6 +63,7 @@ export function logMetadataMessage(level: JsMessageLevel, text: string): void {
 
 function log(level: JsMessageLevel, args: unknown[]): void {
   const m: JsMessage = { level, text: args.map((a) => String(a)).join(" ") };
+  const handler = scope.getStore();
   if (handler) handler(m);
   else {
     pending.push(m);

@@ -1,6 +1,14 @@
 // Typed failures of the datastore. They mirror BitBake's exceptions so that the
 // conformance runner can name them (`ExpansionError`, `FatalError`) and so that
 // JavaScript metadata can throw `bb.parse.SkipRecipe` as Python metadata does.
+import { BakeError } from "../common/errors.js";
+
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    expansion: ExpansionError;
+    fatal: FatalError;
+  }
+}
 
 export interface HistoryLoc {
   file: string;
@@ -12,14 +20,14 @@ export interface HistoryLoc {
  * A value could not be expanded. Like BitBake's ExpansionError it collects the
  * chain of variables whose expansion led to the failure while it unwinds.
  */
-export class ExpansionError extends Error {
+export class ExpansionError extends BakeError {
+  readonly kind = "expansion" as const;
   /** The innermost variable (or `VAR[flag]`) whose expansion failed; null for a bare expression. */
   readonly variable: string | null;
   /** The partially expanded text being worked on when the failure happened. */
   readonly expression: string | null;
   override readonly cause?: unknown;
-  /** Where the innermost variable was last set, when the history knows. */
-  readonly location: HistoryLoc | undefined;
+  // `location` is where the innermost variable was last set, when the history knows.
   // Innermost first, as BitBake's varlist; `chain` reverses it.
   private readonly varlist: string[];
   private readonly baseMessage: string;
@@ -35,12 +43,11 @@ export class ExpansionError extends Error {
     } else {
       base = `Failure expanding expression ${expression ?? ""} which triggered exception ${what}`;
     }
-    super(base);
+    super(base, { location: location ?? null });
     this.name = "ExpansionError";
     this.variable = variable;
     this.expression = expression;
     if (cause !== undefined) this.cause = cause;
-    this.location = location;
     this.varlist = [variable ?? expression ?? ""];
     this.baseMessage = base;
     this.message = this.render();
@@ -72,12 +79,11 @@ function describeCause(cause: unknown): string {
 }
 
 /** Parsing must stop (BitBake's bb.fatal): old override syntax, unstable OVERRIDES, `bb.fatal()` in metadata code. */
-export class FatalError extends Error {
-  readonly location: HistoryLoc | undefined;
+export class FatalError extends BakeError {
+  readonly kind = "fatal" as const;
   constructor(message: string, location?: HistoryLoc) {
-    super(message);
+    super(message, { location: location ?? null });
     this.name = "FatalError";
-    this.location = location;
   }
 }
 

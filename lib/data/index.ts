@@ -17,7 +17,7 @@ export type {
 export { ExpansionError, FatalError, SkipRecipe } from "./errors.js";
 export type { HistoryLoc } from "./errors.js";
 export { describeVariable } from "./describe.js";
-export { logMetadataMessage, setJsMessageHandler, takeJsMessages, toBoolean } from "./bb-api.js";
+export { logMetadataMessage, takeJsMessages, toBoolean, withJsMessageHandler, type JsMessageHandler } from "./bb-api.js";
 export { inlineLanguageOf, markInline, registerPythonInline, registerVarFilter, type InlineLanguage, type InlineResult } from "./inline-engines.js";
 export type { JsMessage, JsMessageLevel } from "./bb-api.js";
 export { pythonText } from "./js-sandbox.js";

@@ -29,9 +29,10 @@ import { join } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import type { AptOptions, FetchContext, FetchOptions } from "./context.js";
 import { runCommand } from "./command.js";
-import { commitDownload, sha256File, type Sha256 } from "./checksum.js";
+import type { Sha256 } from "../common/hashes.js";
+import { commitDownload, sha256File } from "./checksum.js";
 import { AptFailed } from "./errors.js";
-import { withLock } from "./lock.js";
+import { LockTimeout, withLock } from "../common/lock.js";
 import type { UriParts } from "./uri.js";
 
 export interface AptRequest {
@@ -78,6 +79,9 @@ export async function aptDownload(req: AptRequest, target: AptTarget, dlDir: str
     }
     if (listed.exitCode !== 0) throw new AptFailed(req.url, `cannot find source package ${spec}:\n${listed.stderr.trim()}`);
     return parsePrintUris(listed.stdout);
+  }).catch((e: unknown) => {
+    // The apt state of DL_DIR never freed: this source fails, as any apt failure, and a mirror may still serve it.
+    throw e instanceof LockTimeout ? new AptFailed(req.url, e.message) : e;
   });
   const wanted = chooseFile(req, files);
 

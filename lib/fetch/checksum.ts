@@ -4,19 +4,18 @@ import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
 import type { FetchContext } from "./context.js";
 import { toBoolean } from "./context.js";
+import { isSha256, sha256Of, type Sha256 } from "../common/hashes.js";
 import { ChecksumMismatch, DownloadChanged } from "./errors.js";
-
-export type Sha256 = string & { readonly __brand: "Sha256" };
 
 export async function sha256File(path: string): Promise<Sha256> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex") as Sha256;
+  return sha256Of(hash);
 }
 
 /** What a `.done` stamp records; BitBake pickles the same facts. */
 interface DoneStamp {
-  readonly sha256: string;
+  readonly sha256: Sha256;
 }
 
 export function doneStampPath(localPath: string): string {
@@ -25,8 +24,9 @@ export function doneStampPath(localPath: string): string {
 
 export async function readDoneStamp(localPath: string): Promise<DoneStamp | null> {
   try {
-    const parsed = JSON.parse(await fs.readFile(doneStampPath(localPath), "utf8")) as DoneStamp;
-    return typeof parsed.sha256 === "string" ? parsed : null;
+    // A stamp that names no sha256 commits nothing: the download is checked or fetched again.
+    const parsed = JSON.parse(await fs.readFile(doneStampPath(localPath), "utf8")) as { sha256?: unknown };
+    return isSha256(parsed.sha256) ? { sha256: parsed.sha256 } : null;
   } catch {
     return null;
   }

@@ -18,8 +18,8 @@ import {
   sha256File,
   verifyDownloads,
   writeDoneStamp,
-  type Sha256,
 } from "./checksum.js";
+import type { Sha256 } from "../common/hashes.js";
 import {
   ChecksumMismatch,
   FetchError,
@@ -34,8 +34,9 @@ import {
 import * as git from "./git.js";
 import { httpDownload } from "./http.js";
 import { findLocalFile } from "./local.js";
-import { withLock } from "./lock.js";
-import { mirrorCandidates, parseMirrors, type MirrorSubject } from "./mirrors.js";
+import { withLock } from "../common/lock.js";
+import { parseMirrorList } from "../common/mirror-list.js";
+import { mirrorCandidates, type MirrorSubject } from "./mirrors.js";
 import type { Source } from "./source.js";
 import { decodeUriParts, parseSourceUri } from "./uri.js";
 
@@ -142,7 +143,7 @@ async function obtain(run: FetchRun, url: string, s: Strategy): Promise<{ origin
   const attempts: Attempt[] = [];
 
   const tryMirrors = async (kind: "premirror" | "mirror", variable: string, net: NetworkGate): Promise<string | null> => {
-    for (const candidate of mirrorCandidates(s.subject, parseMirrors(ctx.getVar(variable), warn))) {
+    for (const candidate of mirrorCandidates(s.subject, parseMirrorList(variable, ctx.getVar(variable), warn))) {
       try {
         await s.fromMirror(candidate, net);
         return candidate;
@@ -248,10 +249,10 @@ async function verifiedInDlDir(
   }
   const stamp = await readDoneStamp(localPath);
   if (stamp && (expected === null || stamp.sha256 === expected)) {
-    if (!verifyDownloads(run.ctx)) return stamp.sha256 as Sha256;
+    if (!verifyDownloads(run.ctx)) return stamp.sha256;
     // Changed since its stamp: set aside with a warning, and fetched again like a missing file.
     const changed = await recheckDownload(url, localPath, stamp.sha256, null);
-    if (changed === null) return stamp.sha256 as Sha256;
+    if (changed === null) return stamp.sha256;
     run.options.onEvent?.({ type: "warning", url, message: `${changed.message}\nFetching it again.` });
     return null;
   }

@@ -1,7 +1,27 @@
-// Expected fetch failures. Each carries the URL it is about and a literal `reason`, so callers
+// Expected fetch failures. Each carries the URL it is about and a literal `kind`, so callers
 // can switch over them exhaustively.
+import { BakeError } from "../common/errors.js";
 
-export type FetchErrorReason =
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "malformed-url": MalformedUrl;
+    "checksum-mismatch": ChecksumMismatch;
+    "download-changed": DownloadChanged;
+    "missing-checksum": MissingChecksum;
+    "network-disabled": NetworkDisabled;
+    "fetch-failed": FetchFailed;
+    "local-file-not-found": LocalFileNotFound;
+    "http-status": HttpStatus;
+    transfer: TransferFailed;
+    "command-failed": CommandFailed;
+    "invalid-revision": InvalidRevision;
+    apt: AptFailed;
+    "unpack-failed": UnpackFailed;
+    "patch-failed": PatchFailed;
+  }
+}
+
+export type FetchErrorKind =
   | "malformed-url"
   | "checksum-mismatch"
   | "download-changed"
@@ -15,26 +35,24 @@ export type FetchErrorReason =
   | "invalid-revision"
   | "apt"
   | "unpack-failed"
-  | "patch-failed"
-  | "lock-timeout";
+  | "patch-failed";
 
-export abstract class FetchError extends Error {
-  abstract readonly reason: FetchErrorReason;
+export abstract class FetchError extends BakeError {
+  abstract override readonly kind: FetchErrorKind;
   constructor(readonly url: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
 export class MalformedUrl extends FetchError {
-  readonly reason = "malformed-url";
+  readonly kind = "malformed-url" as const;
   constructor(url: string, detail: string) {
     super(url, `Malformed SRC_URI entry '${url}': ${detail}`);
   }
 }
 
 export class ChecksumMismatch extends FetchError {
-  readonly reason = "checksum-mismatch";
+  readonly kind = "checksum-mismatch" as const;
   constructor(
     url: string,
     readonly path: string,
@@ -72,7 +90,7 @@ export interface MissingChecksumEntry {
  * `.done` stamp, the recipe's SRC_URI sum). Someone or something changed it after the fetch.
  */
 export class DownloadChanged extends FetchError {
-  readonly reason = "download-changed";
+  readonly kind = "download-changed" as const;
   constructor(
     url: string,
     readonly path: string,
@@ -98,7 +116,7 @@ export class DownloadChanged extends FetchError {
 }
 
 export class MissingChecksum extends FetchError {
-  readonly reason = "missing-checksum";
+  readonly kind = "missing-checksum" as const;
   constructor(readonly entries: readonly MissingChecksumEntry[]) {
     super(
       entries[0]?.url ?? "",
@@ -111,7 +129,7 @@ export class MissingChecksum extends FetchError {
 }
 
 export class NetworkDisabled extends FetchError {
-  readonly reason = "network-disabled";
+  readonly kind = "network-disabled" as const;
   constructor(url: string, readonly attempts: readonly Attempt[] = []) {
     super(
       url,
@@ -143,7 +161,7 @@ function indent(text: string, prefix: string): string {
 }
 
 export class FetchFailed extends FetchError {
-  readonly reason = "fetch-failed";
+  readonly kind = "fetch-failed" as const;
   constructor(url: string, readonly attempts: readonly Attempt[]) {
     super(
       url,
@@ -154,7 +172,7 @@ export class FetchFailed extends FetchError {
 }
 
 export class LocalFileNotFound extends FetchError {
-  readonly reason = "local-file-not-found";
+  readonly kind = "local-file-not-found" as const;
   constructor(url: string, readonly searched: readonly string[]) {
     super(
       url,
@@ -165,7 +183,7 @@ export class LocalFileNotFound extends FetchError {
 }
 
 export class HttpStatus extends FetchError {
-  readonly reason = "http-status";
+  readonly kind = "http-status" as const;
   constructor(url: string, readonly status: number) {
     super(url, `HTTP ${status} for ${url}`);
   }
@@ -173,14 +191,14 @@ export class HttpStatus extends FetchError {
 
 /** A connection or protocol failure while transferring (timeouts, resets, too many redirects). */
 export class TransferFailed extends FetchError {
-  readonly reason = "transfer";
+  readonly kind = "transfer" as const;
   constructor(url: string, detail: string, readonly retryable = true, options?: { cause?: unknown }) {
     super(url, `Transfer of ${url} failed: ${detail}`, options);
   }
 }
 
 export class CommandFailed extends FetchError {
-  readonly reason = "command-failed";
+  readonly kind = "command-failed" as const;
   constructor(
     url: string,
     readonly command: readonly string[],
@@ -193,21 +211,21 @@ export class CommandFailed extends FetchError {
 }
 
 export class InvalidRevision extends FetchError {
-  readonly reason = "invalid-revision";
+  readonly kind = "invalid-revision" as const;
   constructor(url: string, detail: string) {
     super(url, `${detail} (${url})`);
   }
 }
 
 export class AptFailed extends FetchError {
-  readonly reason = "apt";
+  readonly kind = "apt" as const;
   constructor(url: string, detail: string, options?: { cause?: unknown }) {
     super(url, `apt source fetch of ${url} failed: ${detail}`, options);
   }
 }
 
 export class UnpackFailed extends FetchError {
-  readonly reason = "unpack-failed";
+  readonly kind = "unpack-failed" as const;
   constructor(url: string, readonly file: string, detail: string) {
     super(url, `Unpacking ${file} (${url}) failed: ${detail}`);
   }
@@ -225,7 +243,7 @@ export interface HunkFailure {
 }
 
 export class PatchFailed extends FetchError {
-  readonly reason = "patch-failed";
+  readonly kind = "patch-failed" as const;
   constructor(
     url: string,
     readonly patchFile: string,
@@ -239,12 +257,5 @@ export class PatchFailed extends FetchError {
             .join("\n")
         : indent(output.trim(), "  ");
     super(url, `Applying patch ${patchFile} failed:\n${detail}`);
-  }
-}
-
-export class LockTimeout extends FetchError {
-  readonly reason = "lock-timeout";
-  constructor(readonly lockPath: string, readonly holder: string) {
-    super(lockPath, `Timed out waiting for lock ${lockPath} held by ${holder}`);
   }
 }

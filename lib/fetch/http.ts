@@ -1,4 +1,4 @@
-// http(s) downloads through undici. The body goes to `<file>.part` while being hashed; a
+// http(s) downloads through bake's HTTP client (common/http.ts). The body goes to `<file>.part` while being hashed; a
 // dropped connection keeps the part and the next attempt asks for the rest with Range (the
 // part is re-hashed from disk, so a resume never trusts memory from a failed attempt). Only a
 // body whose sha256 matches the recipe is renamed onto the final name.
@@ -9,13 +9,11 @@ import { dirname } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Agent, Dispatcher } from "undici";
-
-// undici is loaded by the first download: most commands fetch nothing, and loading it costs 0.1-0.2 s.
-const undici = () => import("undici");
+import { describeError, HttpClient, HttpRequestError, TooManyRedirects, type HttpResponse } from "../common/http.js";
 import type { FetchOptions, HttpOptions } from "./context.js";
-import { commitDownload, sha256File, type Sha256 } from "./checksum.js";
-import { FetchError, HttpStatus, TransferFailed } from "./errors.js";
+import { sha256Of, type Sha256 } from "../common/hashes.js";
+import { commitDownload, sha256File } from "./checksum.js";
+import { HttpStatus, TransferFailed } from "./errors.js";
 
 export interface HttpJob {
   /** The URL to GET (the upstream's or a mirror's). */
@@ -46,17 +44,12 @@ export function partPath(localPath: string): string {
 export async function httpDownload(job: HttpJob, options: FetchOptions): Promise<Sha256> {
   const o = { ...DEFAULTS, ...options.http };
   await fs.mkdir(dirname(job.localPath), { recursive: true });
-  const { Agent } = await undici();
-  const agent = new Agent({
-    connect: { timeout: o.connectTimeoutMs },
-    headersTimeout: o.readTimeoutMs,
-    bodyTimeout: o.readTimeoutMs,
-  });
+  const http = new HttpClient({ timeoutMs: o.readTimeoutMs, pool: { connectTimeoutMs: o.connectTimeoutMs } });
   try {
     for (let attempt = 0; ; attempt++) {
       let sha: Sha256;
       try {
-        sha = await attemptOnce(job, agent, o, options);
+        sha = await attemptOnce(job, http, o, options);
       } catch (e) {
         if (!isRetryable(e) || attempt >= o.retries || options.signal?.aborted) throw e;
         const delay = Math.min(o.backoffMs * 2 ** attempt, o.maxBackoffMs);
@@ -72,7 +65,7 @@ export async function httpDownload(job: HttpJob, options: FetchOptions): Promise
       return sha;
     }
   } finally {
-    await agent.close();
+    await http.close();
   }
 }
 
@@ -82,12 +75,10 @@ function isRetryable(e: unknown): boolean {
   return false;
 }
 
-type Response = Dispatcher.ResponseData;
-
-async function attemptOnce(job: HttpJob, agent: Agent, o: Required<HttpOptions>, options: FetchOptions): Promise<Sha256> {
+async function attemptOnce(job: HttpJob, http: HttpClient, o: Required<HttpOptions>, options: FetchOptions): Promise<Sha256> {
   const part = partPath(job.localPath);
   const have = (await fs.stat(part).catch(() => null))?.size ?? 0;
-  const res = await get(job.url, have, agent, o, options);
+  const res = await get(job.url, have, http, o, options);
 
   if (res.statusCode === 416 && have > 0) {
     // The part is either already complete or not a prefix of this file: hash or restart.
@@ -146,46 +137,25 @@ async function attemptOnce(job: HttpJob, agent: Agent, o: Required<HttpOptions>,
     // The disk, not the network: retrying would only fill it again (and wait out the backoff).
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== undefined && LOCAL_WRITE_ERRORS.has(code)) {
-      throw new TransferFailed(job.url, `cannot write ${part} after ${bytes} bytes (${describe(e)}); the part is kept for resuming`, false, { cause: e });
+      throw new TransferFailed(job.url, `cannot write ${part} after ${bytes} bytes (${describeError(e)}); the part is kept for resuming`, false, { cause: e });
     }
-    throw new TransferFailed(job.url, `connection lost after ${bytes} bytes (${describe(e)}); the part is kept for resuming`, true, { cause: e });
+    throw new TransferFailed(job.url, `connection lost after ${bytes} bytes (${describeError(e)}); the part is kept for resuming`, true, { cause: e });
   }
   report(true);
   if (total !== null && bytes !== total) {
     throw new TransferFailed(job.url, `got ${bytes} of ${total} bytes`);
   }
-  return hash.digest("hex") as Sha256;
+  return sha256Of(hash);
 }
 
-async function get(url: string, have: number, agent: Agent, o: Required<HttpOptions>, options: FetchOptions): Promise<Response> {
-  let current = url;
-  for (let redirects = 0; ; redirects++) {
-    const headers: Record<string, string> = { "user-agent": o.userAgent, "accept-encoding": "identity" };
-    if (have > 0) headers["range"] = `bytes=${have}-`;
-    let res: Response;
-    try {
-      res = await (await undici()).request(current, { dispatcher: agent, method: "GET", headers, signal: options.signal });
-    } catch (e) {
-      if (options.signal?.aborted || e instanceof FetchError) throw e;
-      throw new TransferFailed(current, describe(e), true, { cause: e });
-    }
-    const location = res.headers["location"];
-    if (res.statusCode >= 300 && res.statusCode < 400 && location !== undefined) {
-      await res.body.dump().catch(() => undefined);
-      if (redirects >= o.maxRedirects) {
-        throw new TransferFailed(url, `more than ${o.maxRedirects} redirects`, false);
-      }
-      current = new URL(String(location), current).href;
-      continue;
-    }
-    return res;
+async function get(url: string, have: number, http: HttpClient, o: Required<HttpOptions>, options: FetchOptions): Promise<HttpResponse> {
+  const headers: Record<string, string> = { "user-agent": o.userAgent, "accept-encoding": "identity" };
+  if (have > 0) headers["range"] = `bytes=${have}-`;
+  try {
+    return await http.request(url, { headers, maxRedirects: o.maxRedirects, ...(options.signal ? { signal: options.signal } : {}) });
+  } catch (e) {
+    if (e instanceof TooManyRedirects) throw new TransferFailed(url, e.message, false);
+    if (e instanceof HttpRequestError) throw new TransferFailed(e.url, e.message, true, { cause: e });
+    throw e;
   }
-}
-
-function describe(e: unknown): string {
-  if (e instanceof Error) {
-    const code = (e as { code?: string }).code;
-    return code ? `${code}: ${e.message}` : e.message;
-  }
-  return String(e);
 }

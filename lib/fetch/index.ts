@@ -3,11 +3,12 @@
 import type { FetchContext, FetchOptions } from "./context.js";
 import { existsSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { doneStampPath, readDoneStamp, recheckDownload, sha256File, verifyDownloads, type Sha256 } from "./checksum.js";
+import type { Sha256 } from "../common/hashes.js";
+import { doneStampPath, readDoneStamp, recheckDownload, sha256File, verifyDownloads } from "./checksum.js";
 import { fetchSource, type FetchResult, type FetchRun } from "./download.js";
 import { ChecksumMismatch, MissingChecksum, UnpackFailed } from "./errors.js";
 import { findLocalFile } from "./local.js";
-import { withLock } from "./lock.js";
+import { withLock } from "../common/lock.js";
 import { applyPatch, isPatch } from "./patch.js";
 import { resolveSource, type Source } from "./source.js";
 import { unpackGit } from "./git.js";
@@ -16,12 +17,10 @@ import { parseSourceUri, type SourceUri } from "./uri.js";
 
 export type { FetchContext, FetchEvent, FetchOptions, HttpOptions, AptOptions } from "./context.js";
 export type { FetchOrigin, FetchResult } from "./download.js";
-export type { Sha256 } from "./checksum.js";
 export type { SourceUri, UriParts } from "./uri.js";
 export { parseSourceUri, splitSrcUri, checksumFlag } from "./uri.js";
-export { parseMirrors, mirrorCandidates, type MirrorRule } from "./mirrors.js";
+export { mirrorCandidates } from "./mirrors.js";
 export { deriveSources, debSrcLines, debSrcStanzas } from "./apt.js";
-export { withLock } from "./lock.js";
 export { supervised, SUPERVISED_STDIN } from "./supervise.js";
 export * from "./errors.js";
 

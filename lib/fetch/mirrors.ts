@@ -1,24 +1,11 @@
-// PREMIRRORS and MIRRORS, in BitBake's syntax and with its rewrite rules (fetch2 uri_replace):
-// the value is whitespace-separated `find replace` pairs (a literal `\n` counts as whitespace).
-// `find` is a URL whose components are regexes matched at the start of the corresponding
+// PREMIRRORS and MIRRORS with BitBake's rewrite rules (fetch2 uri_replace), on the pairs
+// common/mirror-list.ts parses. `find` is a URL whose components are regexes matched at the start of the corresponding
 // component of the source URL (the scheme is anchored at the end too, so `http` never turns
 // `https` into `httpss`); `replace` may use TYPE, HOST, PATH, BASENAME and MIRRORNAME.
 // Every rewritten URL is itself matched against the remaining rules (mirrors of mirrors).
 
+import type { MirrorPair } from "../common/mirror-list.js";
 import { basename, decodeUriParts, type UriParts } from "./uri.js";
-
-export interface MirrorRule {
-  readonly find: string;
-  readonly replace: string;
-}
-
-export function parseMirrors(value: string | null, warn?: (message: string) => void): MirrorRule[] {
-  const words = (value ?? "").replaceAll("\\n", " ").split(/\s+/).filter((w) => w !== "");
-  if (words.length % 2 !== 0) warn?.(`Invalid mirror data '${value}': entries must come in pairs; the last one is ignored`);
-  const rules: MirrorRule[] = [];
-  for (let i = 0; i + 1 < words.length; i += 2) rules.push({ find: words[i]!, replace: words[i + 1]! });
-  return rules;
-}
 
 /** The URL being mirrored, as the rewrite needs to see it. */
 export interface MirrorSubject {
@@ -30,7 +17,7 @@ export interface MirrorSubject {
 }
 
 /** Every mirror URL for `subject` under `rules`, in the order BitBake would try them. */
-export function mirrorCandidates(subject: MirrorSubject, rules: readonly MirrorRule[]): string[] {
+export function mirrorCandidates(subject: MirrorSubject, rules: readonly MirrorPair[]): string[] {
   const origin = decodeUriParts(subject.url);
   const replacements: ReadonlyArray<readonly [string, string]> = [
     ["TYPE", origin.scheme],
@@ -42,7 +29,7 @@ export function mirrorCandidates(subject: MirrorSubject, rules: readonly MirrorR
   const tarballs: readonly (string | null)[] = subject.mirrorTarballs.length > 0 ? subject.mirrorTarballs : [null];
   const found: string[] = [];
 
-  const visit = (url: string, localBasename: string | null, remaining: readonly MirrorRule[]): void => {
+  const visit = (url: string, localBasename: string | null, remaining: readonly MirrorPair[]): void => {
     for (const rule of remaining) {
       for (const tarball of tarballs) {
         let next: string | null;
@@ -72,7 +59,7 @@ function fileLike(scheme: string): boolean {
 export function uriReplace(
   url: string,
   localBasename: string | null,
-  rule: MirrorRule,
+  rule: MirrorPair,
   replacements: ReadonlyArray<readonly [string, string]>,
   mirrorTarball: string | null,
 ): string | null {

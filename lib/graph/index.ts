@@ -1,4 +1,4 @@
-export { taskId, displayName, type TaskGraph, type TaskId, type TaskNode } from "./types.js";
+export { taskId, displayName, isSet, type TaskGraph, type TaskId, type TaskNode } from "./types.js";
 export {
   bestOfPn,
   buildProvider,

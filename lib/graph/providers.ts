@@ -2,7 +2,14 @@
 // (RDEPENDS, IMAGE_INSTALL): BitBake's bb/providers.py, on the recipe index.
 import { compareVersions, type RecipeInfo } from "../config/index.js";
 import { recipeId } from "../config/index.js";
+import { BakeError } from "../common/errors.js";
 import { closeMatches } from "./close-matches.js";
+
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "nothing-provides": NothingProvides;
+  }
+}
 
 /** The variables that steer provider choice, read once from the configuration. */
 export interface ProviderPreferences {
@@ -19,7 +26,8 @@ export interface ProviderPreferences {
  * Close matches:` with up to three similar names (build-time only, and only when no skipped recipe
  * explains it, as BitBake), then the reasons and the chain of recipes that led there.
  */
-export class NothingProvides extends Error {
+export class NothingProvides extends BakeError {
+  readonly kind = "nothing-provides" as const;
   override readonly name = "NothingProvides";
   constructor(
     readonly item: string,

@@ -2,6 +2,7 @@
 // reachable from the targets' tasks, through `after`, `[depends]`, `[deptask]`, `[rdeptask]`,
 // `[recrdeptask]` (minus `[recideptask]`), with providers resolved on the recipe index.
 import { recipeId, type RecipeInfo } from "../config/index.js";
+import { BakeError, type SourceLocation } from "../common/errors.js";
 import {
   buildProvider,
   NothingProvides,
@@ -10,6 +11,13 @@ import {
   type RecipeIndex,
 } from "./providers.js";
 import { taskId, type TaskGraph, type TaskId, type TaskNode } from "./types.js";
+
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "dependency-loop": DependencyLoop;
+    "unknown-task": UnknownTask;
+  }
+}
 
 export interface Target {
   /** A build-time name (PN or something PROVIDEd); `name:do_task` is split by the CLI. */
@@ -36,15 +44,20 @@ export function assumedProvided(name: string, patterns: readonly string[]): bool
   return patterns.some((p) => (p.startsWith("^") || p.endsWith("$") ? new RegExp(p.startsWith("^") ? p : `^(?:${p})`).test(name) : p === name));
 }
 
-export class DependencyLoop extends Error {
+export class DependencyLoop extends BakeError {
+  readonly kind = "dependency-loop" as const;
   override readonly name = "DependencyLoop";
   constructor(readonly loop: readonly string[]) {
     super(`Dependency loop found:\n  ${loop.join("\n  -> ")}`);
   }
 }
 
-export class UnknownTask extends Error {
+export class UnknownTask extends BakeError {
+  readonly kind = "unknown-task" as const;
   override readonly name = "UnknownTask";
+  constructor(message: string, location: SourceLocation | null = null) {
+    super(message, { location });
+  }
 }
 
 function words(text: string | undefined): string[] {
@@ -137,7 +150,7 @@ class GraphBuilder {
     const id = taskId(rid, taskName);
     if (this.nodes.has(id)) return id;
     const task = r.tasks.find((t) => t.name === taskName);
-    if (!task) throw new UnknownTask(`recipe ${r.pn} (${r.file}) has no task ${taskName}`);
+    if (!task) throw new UnknownTask(`recipe ${r.pn} (${r.file}) has no task ${taskName}`, { file: r.file });
     const deps = new Set<TaskId>();
     // Reserve the node first so that cycles terminate; deps are filled in below.
     const node: TaskNode = { id, recipeId: rid, recipe: r, task, deps: [] };
@@ -155,7 +168,7 @@ class GraphBuilder {
       if (!this.needed(entry.slice(0, colon))) continue;
       const dep = this.provider(entry.slice(0, colon), false, r);
       const name = entry.slice(colon + 1);
-      if (!hasTask(dep, name)) throw new UnknownTask(`${r.pn}:${taskName}[depends] names ${entry}, but ${dep.pn} has no task ${name}`);
+      if (!hasTask(dep, name)) throw new UnknownTask(`${r.pn}:${taskName}[depends] names ${entry}, but ${dep.pn} has no task ${name}`, { file: r.file });
       deps.add(this.add(dep, name));
     }
     for (const name of words(task.flags.deptask)) for (const dep of this.buildDeps(r)) link(dep, name);

@@ -29,3 +29,8 @@ export interface TaskGraph {
 export function displayName(node: TaskNode): string {
   return `${node.recipe.pn}:${node.task.name}`;
 }
+
+/** A task flag as BitBake reads `noexec`/`nostamp`: set and not "0". */
+export function isSet(flag: string | undefined): boolean {
+  return flag !== undefined && flag !== "" && flag !== "0";
+}

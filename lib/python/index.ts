@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import type { PyProxy } from "pyodide/ffi";
 import { DataStore, FatalError, logMetadataMessage, registerPythonInline, registerVarFilter, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
+import { BakeError } from "../common/errors.js";
 import { pythonFacade, replayTarget } from "./datastore.js";
 import { python } from "./engine.js";
 import { memoized, namespaceChanged, recordOutsideWorld } from "./inline-memo.js";
@@ -12,16 +13,23 @@ import { memoized, namespaceChanged, recordOutsideWorld } from "./inline-memo.js
 export { bindMetadata, type MetadataOwner } from "./datastore.js";
 export { loadPython, pythonLoaded, PythonNotLoaded, PYTHON_SOURCES, pythonSeed, seedPython, withPython, type PythonSeed } from "./engine.js";
 
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "python-metadata": PythonMetadataError;
+  }
+}
 
 /** A Python exception from metadata code, other than SkipRecipe and bb.fatal. */
-export class PythonMetadataError extends Error {
+export class PythonMetadataError extends BakeError {
+  readonly kind = "python-metadata" as const;
   constructor(
     readonly pythonType: string,
     message: string,
     /** file:line of the innermost metadata frame, when known. */
     readonly where: string,
   ) {
-    super(`${message}${where ? ` (at ${where})` : ""}`);
+    const at = /^(.+):(\d+)$/.exec(where);
+    super(`${message}${where ? ` (at ${where})` : ""}`, { location: at ? { file: at[1]!, line: Number(at[2]) } : null });
     // Named as Python names it, so messages read as BitBake's ("… triggered exception NameError: …").
     this.name = pythonType;
   }

@@ -1,7 +1,8 @@
 // What a build report shows, computed from one build's statistics (lib/run/buildstats.ts) by pure
 // functions: the tasks on their worker slots, the restores, CPU use over time, the critical path,
 // per-recipe sums and shared-state results. The HTML (html.ts) is drawn from this alone.
-import type { BuildInfo, CpuSample, SetsceneResult, SetsceneStat, TaskStat } from "../run/index.js";
+import type { BuildInfo, CpuSample, SetsceneStat, TaskStat } from "../run/index.js";
+import type { SetsceneResult } from "../setscene/index.js";
 
 /** A build's statistics as read from its directory, plus the tails of the tasks' logs. */
 export interface ReportInput {

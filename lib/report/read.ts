@@ -2,20 +2,28 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { logTail, type BuildInfo, type CpuSample, type SetsceneStat, type TaskStat } from "../run/index.js";
+import { BakeError } from "../common/errors.js";
 import type { ReportInput } from "./model.js";
+
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    buildstats: BuildStatsError;
+  }
+}
 
 /** Lines of each task's log the report embeds. */
 export const REPORT_TAIL_LINES = 12;
 /** Longest line kept of a log's tail (a compiler's command lines run to kilobytes). */
 const TAIL_LINE_CHARS = 240;
 
-export class BuildStatsError extends Error {
+export class BuildStatsError extends BakeError {
+  readonly kind = "buildstats" as const;
   constructor(
     readonly file: string,
     readonly line: number | null,
     readonly reason: string,
   ) {
-    super(`${file}${line !== null ? `:${line}` : ""}: ${reason}`);
+    super(`${file}${line !== null ? `:${line}` : ""}: ${reason}`, { location: line !== null ? { file, line } : { file } });
     this.name = "BuildStatsError";
   }
 }

@@ -1,15 +1,14 @@
 // A build: the lock, the signatures and stamps, the run queue and the worker pool, wired together.
 import { randomUUID } from "node:crypto";
 import type { RecipeInfo } from "../config/index.js";
-import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
+import { isSet, type TaskGraph, type TaskId, type TaskNode } from "../graph/types.js";
 import type { BuildListener, BuildSummary, TaskOutcome } from "./events.js";
-import { acquireBuildLock } from "./lock.js";
+import { acquireBuildLock } from "./build-lock.js";
 import { mayUseNetwork, networkIsolationAvailable } from "./network.js";
 import { TaskPool } from "./pool.js";
 import { runQueue, type InterruptSource } from "./scheduler.js";
-import type { SstateSettings } from "./shared-state.js";
-import { SstateSession } from "./sstate-session.js";
-import { invalidateTask, isSet, readTaint } from "./stamps.js";
+import { invalidateTask, readTaint, SstateSession, type SstateSettings } from "../setscene/index.js";
+import { BakeError } from "../common/errors.js";
 
 export interface BuildOptions {
   readonly topdir: string;
@@ -36,7 +35,7 @@ export interface BuildOptions {
    * a worker parse the recipe to find it.
    */
   readonly stampBase?: (recipe: RecipeInfo) => string | null | undefined;
-  /** Shared state and hash equivalence (see shared-state.ts); none: local signatures, no restores. */
+  /** Shared state and hash equivalence (see setscene/); none: local signatures, no restores. */
   readonly sstate?: SstateSettings | null;
   /** Write signature data (`${STAMP}.do_x.sigdata.<unihash>`) for each task that runs. */
   readonly sigdata?: boolean;
@@ -54,7 +53,14 @@ export interface BuildOptions {
 
 export type SetsceneMode = "normal" | "none" | "skip" | "only";
 
-export class StampBaseMissing extends Error {
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "stamp-base-missing": StampBaseMissing;
+  }
+}
+
+export class StampBaseMissing extends BakeError {
+  readonly kind = "stamp-base-missing" as const;
   constructor(readonly recipeId: string) {
     super(`STAMP is not set for ${recipeId}: cannot tell which of its tasks are done`);
     this.name = "StampBaseMissing";

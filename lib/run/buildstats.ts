@@ -9,8 +9,9 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
-import type { BuildEvent, BuildListener, BuildSummary, SetsceneResult } from "./events.js";
-import type { TaskId, TaskNode } from "../graph/types.js";
+import type { BuildEvent, BuildListener, BuildSummary } from "./events.js";
+import type { SetsceneResult } from "../setscene/index.js";
+import { displayName, type TaskId, type TaskNode } from "../graph/types.js";
 import { readCpuCounters, type CpuCounters } from "./proc-stat.js";
 import { parseTimes } from "./script.js";
 
@@ -66,10 +67,6 @@ export interface BuildInfo {
 /** `20261122T041527Z`: the name of one build's directory (BitBake's BUILDNAME, in UTC). */
 export function buildName(at: Date): string {
   return at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-}
-
-export function taskName(node: TaskNode): string {
-  return `${node.recipe.pn}:${node.task.name}`;
 }
 
 export function packageFullName(node: TaskNode): string {
@@ -169,7 +166,7 @@ export class BuildStats {
       case "Setscene": {
         const end = this.now();
         this.append("setscene.jsonl", {
-          task: taskName(event.node),
+          task: displayName(event.node),
           pf: packageFullName(event.node),
           result: event.result,
           started: new Date(end.getTime() - event.elapsedMs).toISOString(),
@@ -192,7 +189,7 @@ export class BuildStats {
     if (!r) return;
     this.slots[r.slot] = null;
     if (r.noexec) return;
-    const name = taskName(node);
+    const name = displayName(node);
     this.ran.set(node.id, name);
     this.append("tasks.jsonl", {
       task: name,

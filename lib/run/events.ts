@@ -2,6 +2,7 @@
 // runQueueTaskFailed, … fired to the UI), the ways a task can fail, and the closing summary.
 import type { FetchEvent } from "../fetch/index.js";
 import type { TaskId, TaskNode } from "../graph/types.js";
+import type { SetsceneResult } from "../setscene/index.js";
 
 /** Why a task failed. Every case is a value the UI can print; none is an exception. */
 export type TaskFailure =
@@ -17,8 +18,6 @@ export type TaskFailure =
 /** `log`: the task's log file, when it wrote one (the build report shows its tail). */
 export type TaskOutcome = { readonly ok: true; readonly log?: string } | { readonly ok: false; readonly failure: TaskFailure };
 
-/** What setscene made of an sstate task the build wanted: restored (from where), absent, or refused. */
-export type SetsceneResult = "local" | "mirror" | "missed" | "refused";
 
 export type BuildEvent =
   | { readonly type: "BuildStarted"; readonly total: number; readonly threads: number }

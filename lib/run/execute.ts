@@ -16,9 +16,9 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { runJs, setJsMessageHandler, type DataStore } from "../data/index.js";
+import { runJs, withJsMessageHandler, type DataStore, type JsMessage } from "../data/index.js";
 import { supervised, SUPERVISED_STDIN, type FetchEvent } from "../fetch/index.js";
-import { isSet } from "./stamps.js";
+import { isSet } from "../graph/types.js";
 import type { TaskFailure, TaskOutcome } from "./events.js";
 import { constants } from "node:os";
 import { launchable, threadLauncher, type Launcher } from "./launcher.js";
@@ -85,6 +85,8 @@ function signalName(signal: NodeJS.Signals | null): string {
 
 const KILL_GRACE_MS = 3000;
 
+const MESSAGE_PREFIX = { debug: "DEBUG", note: "NOTE", plain: "", warn: "WARNING", error: "ERROR", fatal: "ERROR" } as const;
+
 export async function executeTask(d: DataStore, run: TaskRun): Promise<TaskOutcome> {
   const { task } = run;
   d.setVar("BB_RUNTASK", task);
@@ -101,13 +103,18 @@ export async function executeTask(d: DataStore, run: TaskRun): Promise<TaskOutco
     appendFileSync(join(tempdir, "log.task_order"), `${task} (${process.pid}): ${logbase}\n`);
     const umask = d.getVarFlag(task, "umask");
     const funcs = [...words(d.getVarFlag(task, "prefuncs")), task, ...words(d.getVarFlag(task, "postfuncs"))];
-    for (const func of funcs) {
-      if (run.signal?.aborted) {
-        return { ok: false, failure: { reason: "killed", signal: "SIGTERM", log: logfile, tail: logTail(logfile) } };
+    // What metadata code logs while this task runs (bb.note in its js functions, however nested,
+    // and in the inline expressions they expand) goes to this task's log.
+    const toLog = (m: JsMessage) => writeSync(fd, `${MESSAGE_PREFIX[m.level] ? `${MESSAGE_PREFIX[m.level]}: ` : ""}${m.text}\n`);
+    return await withJsMessageHandler(toLog, async (): Promise<TaskOutcome> => {
+      for (const func of funcs) {
+        if (run.signal?.aborted) {
+          return { ok: false, failure: { reason: "killed", signal: "SIGTERM", log: logfile, tail: logTail(logfile) } };
+        }
+        await runFunction(d, func, { ...run, fd, logfile, tempdir, umask: umask || null, isTask: func === task });
       }
-      await runFunction(d, func, { ...run, fd, logfile, tempdir, umask: umask || null, isTask: func === task });
-    }
-    return { ok: true, log: logfile };
+      return { ok: true, log: logfile };
+    });
   } catch (err) {
     if (err instanceof TaskError) return { ok: false, failure: err.failure };
     const message = err instanceof Error ? err.message : String(err);
@@ -151,9 +158,6 @@ async function runFunction(d: DataStore, func: string, run: FunctionRun): Promis
 
 async function runJsFunction(d: DataStore, func: string, run: FunctionRun): Promise<void> {
   writeSync(run.fd, `DEBUG: Executing js function ${func}\n`);
-  const prefix = { debug: "DEBUG", note: "NOTE", plain: "", warn: "WARNING", error: "ERROR", fatal: "ERROR" } as const;
-  // One task at a time per worker thread, so the thread's message handler is this task's.
-  setJsMessageHandler((m) => writeSync(run.fd, `${prefix[m.level] ? `${prefix[m.level]}: ` : ""}${m.text}\n`));
   try {
     const globals = taskGlobals(d, {
       execFunc: (name) => runFunction(d, name, { ...run, isTask: false }),
@@ -172,8 +176,6 @@ async function runJsFunction(d: DataStore, func: string, run: FunctionRun): Prom
     const message = err instanceof Error ? err.message : String(err);
     writeSync(run.fd, `ERROR: ${func}: ${message}\n`);
     throw new TaskError({ reason: "js-error", message, log: run.logfile, tail: logTail(run.logfile) });
-  } finally {
-    setJsMessageHandler(null);
   }
   writeSync(run.fd, `DEBUG: js function ${func} finished\n`);
 }

@@ -5,9 +5,10 @@ import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { FetchEvent } from "../fetch/index.js";
 import type { TaskOutcome } from "./events.js";
-import type { PortMessage, RecipeRequest, TaskRequest } from "./worker.js";
+import type { RecipeRequest } from "../config/index.js";
+import type { PortMessage, TaskRequest } from "./worker.js";
 
-export type { RecipeRequest, TaskRequest } from "./worker.js";
+export type { TaskRequest } from "./worker.js";
 
 /** How long a task may ignore a kill request (a busy `js` task cannot hear it) before its thread goes. */
 const ABORT_FALLBACK_MS = 5000;

@@ -1,10 +1,8 @@
 // The run queue (BitBake's RunQueueExecute): keeps `threads` tasks busy, starting among the ready
 // ones the task with the longest chain of tasks waiting behind it, so the build's critical path
 // starts as early as possible. Tasks whose stamp is current complete at once without a thread.
-import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
+import { DependencyLoop, displayName, isSet, type TaskGraph, type TaskId, type TaskNode } from "../graph/index.js";
 import type { BuildEvent, BuildListener, BuildSummary, TaskFailure, TaskOutcome } from "./events.js";
-import { DependencyCycle } from "./signature.js";
-import { isSet } from "./stamps.js";
 
 /** Where interrupts come from: SIGINT for bake, a test's own trigger in tests. */
 export interface InterruptSource {
@@ -56,10 +54,27 @@ export function longestPathPriorities(graph: TaskGraph, tasks: ReadonlySet<TaskI
       if (left === 0) queue.push(dep);
     }
   }
-  if (priority.size !== tasks.size) {
-    throw new DependencyCycle([...tasks].filter((id) => !priority.has(id)).slice(0, 20));
-  }
+  if (priority.size !== tasks.size) throw loopAmong(graph, [...tasks].filter((id) => !priority.has(id)), dependents);
   return priority;
+}
+
+/**
+ * The loop among the tasks Kahn's algorithm left: each of them has a dependent left too, so
+ * following dependents from any of them comes back to a task already passed.
+ */
+function loopAmong(graph: TaskGraph, left: readonly TaskId[], dependents: ReadonlyMap<TaskId, readonly TaskId[]>): DependencyLoop {
+  const remaining = new Set(left);
+  const path: TaskId[] = [];
+  const at = new Map<TaskId, number>();
+  let id = left[0]!;
+  while (!at.has(id)) {
+    at.set(id, path.length);
+    path.push(id);
+    id = dependents.get(id)!.find((d) => remaining.has(d))!;
+  }
+  // Walked against the dependencies: reversed, each task depends on the next.
+  const loop = [...path.slice(at.get(id)!), id].reverse();
+  return new DependencyLoop(loop.map((t) => displayName(graph.nodes.get(t)!)));
 }
 
 function depsWithin(graph: TaskGraph, tasks: ReadonlySet<TaskId>, id: TaskId): TaskId[] {

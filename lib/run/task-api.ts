@@ -15,7 +15,7 @@ import {
   type FetchEvent,
 } from "../fetch/index.js";
 import { mayUseNetwork } from "./network.js";
-import { uninstall } from "./sstate-install.js";
+import { uninstall } from "../setscene/index.js";
 
 export interface TaskApiHooks {
   /** Runs another function of the recipe (shell or js), as the task runner runs functions. */

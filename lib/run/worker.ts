@@ -4,22 +4,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { MessagePort } from "node:worker_threads";
-import { withLock } from "../fetch/index.js";
-import { loadBuildConfiguration, type BuildConfiguration } from "../config/index.js";
-import { parseRecipeVariants, type ParsedRecipe } from "../evaluate/index.js";
+import { withLock } from "../common/lock.js";
+import { WorkerCache, type RecipeRequest } from "../config/index.js";
 import { withPython } from "../python/index.js";
 import type { FetchEvent } from "../fetch/index.js";
 import type { TaskOutcome } from "./events.js";
 import { executeTask } from "./execute.js";
-
-export interface RecipeRequest {
-  readonly topdir: string;
-  readonly vars: Readonly<Record<string, string>>;
-  readonly recipeFile: string;
-  /** "" or the BBCLASSEXTEND entry (`native`…). */
-  readonly variant: string;
-  readonly appends: readonly string[];
-}
 
 export interface TaskRequest extends RecipeRequest {
   readonly task: string;
@@ -38,37 +28,9 @@ export type PortMessage =
 /** A task waits this long for its [lockfiles] before failing. */
 const LOCKFILE_TIMEOUT_MS = 6 * 3600 * 1000;
 
-let config: { key: string; value: BuildConfiguration } | null = null;
-const recipes = new Map<string, ParsedRecipe>();
 // The run queue starts the longest chains first, which interleaves recipes: a recipe's next task
 // seldom follows its last one, so keep the recipes of a build's front, not just the last few.
-const RECIPES_KEPT = 64;
-
-function configuration(req: RecipeRequest): BuildConfiguration {
-  const key = JSON.stringify([req.topdir, Object.entries(req.vars).sort()]);
-  if (config?.key !== key) {
-    config = { key, value: loadBuildConfiguration({ topdir: req.topdir, vars: req.vars }) };
-    recipes.clear();
-  }
-  return config.value;
-}
-
-function recipe(req: RecipeRequest): ParsedRecipe {
-  const conf = configuration(req);
-  const key = JSON.stringify([req.recipeFile, req.variant, req.appends]);
-  let parsed = recipes.get(key);
-  if (parsed) {
-    recipes.delete(key);
-  } else {
-    parsed = parseRecipeVariants(conf.metadata, req.recipeFile, req.appends, conf.files, [req.variant])[0];
-    if (parsed === undefined) throw new Error(`${req.recipeFile} has no variant "${req.variant}"`);
-    if (parsed.skipped !== null) throw new Error(`${req.recipeFile} is skipped: ${parsed.skipped}`);
-  }
-  // Most recently used last: the first key is the one to drop.
-  recipes.set(key, parsed);
-  if (recipes.size > RECIPES_KEPT) recipes.delete(recipes.keys().next().value!);
-  return parsed;
-}
+const cache = new WorkerCache(64);
 
 /** Run one task (piscina's default entry). */
 export default async function runTask(req: TaskRequest): Promise<TaskOutcome> {
@@ -79,7 +41,7 @@ export default async function runTask(req: TaskRequest): Promise<TaskOutcome> {
   try {
     let d;
     try {
-      d = (await withPython(() => recipe(req))).metadata.d.createCopy();
+      d = (await withPython(() => cache.recipe(req))).metadata.d.createCopy();
       if (req.taskdepdata !== undefined) d.setVar("BB_TASKDEPDATA", req.taskdepdata);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -111,5 +73,5 @@ export default async function runTask(req: TaskRequest): Promise<TaskOutcome> {
 
 /** `${STAMP}` of a recipe variant: where its stamps go (called by name through piscina). */
 export async function stampBase(req: RecipeRequest): Promise<string | null> {
-  return (await withPython(() => recipe(req))).metadata.d.getVar("STAMP");
+  return (await withPython(() => cache.recipe(req))).metadata.d.getVar("STAMP");
 }

@@ -1,11 +1,10 @@
 // The layer checks BitBake makes before parsing any recipe (LAYERDEPENDS, LAYERSERIES_COMPAT),
 // run by the configuration loader on what conf/bblayers.conf now lists.
-import { ConfigurationError, loadBuildConfiguration } from "../config/index.js";
-import { ExpansionError, FatalError as DataFatalError } from "../data/index.js";
-import { MetadataError } from "../parse/index.js";
+import { loadBuildConfiguration } from "../config/index.js";
+import { isBakeError } from "../common/errors.js";
 import { say, warn, type SetupContext } from "./context.js";
 
-/** True when every layer's dependencies and series compatibility hold; problems go to stderr. */
+/** True when every layer's dependencies and series compatibility hold; problems are reported as errors. */
 export function checkLayerSet(ctx: SetupContext): boolean {
   try {
     const config = loadBuildConfiguration({ topdir: ctx.topdir, layersOnly: true });
@@ -13,11 +12,8 @@ export function checkLayerSet(ctx: SetupContext): boolean {
     say(ctx, `layers checked (LAYERDEPENDS, LAYERSERIES_COMPAT): ${config.layers.map((l) => l.name).join(", ")}`);
     return true;
   } catch (err) {
-    let message: string;
-    if (err instanceof ConfigurationError || err instanceof ExpansionError || err instanceof DataFatalError) message = err.message;
-    else if (err instanceof MetadataError) message = err.format();
-    else throw err;
-    ctx.stderr.write(`ERROR: ${message}\n`);
+    if (!isBakeError(err)) throw err;
+    ctx.report({ level: "failure", error: err });
     return false;
   }
 }

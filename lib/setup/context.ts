@@ -1,14 +1,21 @@
 // One run of `bake layers …`: the build directory, git, whether the network may be used, where
-// messages go, and the two files that describe the layers.
+// its messages go, and the two files that describe the layers.
 import { existsSync, readFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Git } from "./git.js";
+import { fileURLToPath } from "node:url";
+import type { AnyBakeError } from "../common/errors.js";
+import { gitCli, type Git } from "./git.js";
 import { LAYERS_FILE, LOCK_FILE, parseLayersFile, parseLockFile, type LayersFile, type LockFile } from "./schema.js";
 
-export interface Output {
-  write(text: string): unknown;
-}
+/**
+ * What a run of `bake layers …` has to say: progress (`info`), notes, warnings and errors that do
+ * not stop it (the exit code, the return value, says whether it failed).
+ */
+export type SetupMessage =
+  | { readonly level: "info" | "note" | "warning" | "error"; readonly text: string }
+  /** An expected failure that stops one check but not the run (a layer set that does not parse). */
+  | { readonly level: "failure"; readonly error: AnyBakeError };
 
 export interface SetupContext {
   readonly topdir: string;
@@ -17,20 +24,51 @@ export interface SetupContext {
   readonly git: Git;
   /** Why the network must not be used (BB_NO_NETWORK), or null. */
   readonly offline: string | null;
-  readonly stdout: Output;
-  readonly stderr: Output;
+  readonly report: (message: SetupMessage) => void;
 }
 
-export function say(ctx: SetupContext, line: string): void {
-  ctx.stdout.write(`${line}\n`);
+export interface SetupOptions {
+  /** The build directory (conf/bblayers.conf, layers/). */
+  readonly topdir: string;
+  /** Where the shipped layers are; bake's own tree by default. */
+  readonly shippedRoot?: string;
+  /** For BB_NO_NETWORK and git's own environment. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly report: (message: SetupMessage) => void;
 }
 
-export function note(ctx: SetupContext, line: string): void {
-  ctx.stderr.write(`NOTE: ${line}\n`);
+/** The root of bake's tree, from dist/lib/setup/ where this module runs. */
+const BAKE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+function offlineReason(env: NodeJS.ProcessEnv): string | null {
+  const value = env.BB_NO_NETWORK;
+  return value !== undefined && /^(1|yes|true|on)$/i.test(value.trim()) ? `BB_NO_NETWORK=${value}` : null;
 }
 
-export function warn(ctx: SetupContext, line: string): void {
-  ctx.stderr.write(`WARNING: ${line}\n`);
+export function setupContext(opts: SetupOptions): SetupContext {
+  return {
+    topdir: opts.topdir,
+    shippedRoot: opts.shippedRoot ?? BAKE_ROOT,
+    git: gitCli(opts.env),
+    offline: offlineReason(opts.env),
+    report: opts.report,
+  };
+}
+
+export function say(ctx: SetupContext, text: string): void {
+  ctx.report({ level: "info", text });
+}
+
+export function note(ctx: SetupContext, text: string): void {
+  ctx.report({ level: "note", text });
+}
+
+export function warn(ctx: SetupContext, text: string): void {
+  ctx.report({ level: "warning", text });
+}
+
+export function error(ctx: SetupContext, text: string): void {
+  ctx.report({ level: "error", text });
 }
 
 export function readLayersFile(ctx: SetupContext): LayersFile {

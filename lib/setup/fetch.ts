@@ -5,7 +5,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { renderBblayersConf } from "./bblayers.js";
 import { checkLayerSet } from "./check.js";
-import { note, readLayersFile, readLockFile, say, warn, writeAtomically, type SetupContext } from "./context.js";
+import { error, note, readLayersFile, readLockFile, say, warn, writeAtomically, type SetupContext } from "./context.js";
 import { LayerSetupError } from "./errors.js";
 import { isOnARef, lastLine, localChanges, resolveCommit } from "./git.js";
 import { bblayersEntries, describeTarget, planFetch, shippedLayerEntries, short, type GitStep, type PathStep } from "./plan.js";
@@ -195,12 +195,12 @@ export async function fetchLayers(ctx: SetupContext, opts: FetchOptions): Promis
       else fetchPath(ctx, step);
     } catch (err) {
       if (!(err instanceof LayerSetupError)) throw err;
-      ctx.stderr.write(`ERROR: ${err.message}\n`);
+      error(ctx, err.message);
       failed.push(step.repo.name);
     }
   }
   if (failed.length > 0) {
-    ctx.stderr.write(`ERROR: conf/bblayers.conf not written: ${failed.join(", ")} could not be fetched\n`);
+    error(ctx, `conf/bblayers.conf not written: ${failed.join(", ")} could not be fetched`);
     return 1;
   }
   const changed = await writeBblayersConf(ctx, bblayersEntries(file, shippedLayerEntries(ctx.topdir, ctx.shippedRoot)));

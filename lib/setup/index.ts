@@ -1,7 +1,9 @@
 // Layer set-up from one file, in the manner of kas: layers/layers.json pins every extra layer
 // repository; `bake layers fetch|lock|status` makes and checks the tree.
-export { runLayersSetup, LAYERS_HELP, type LayersSetupOptions } from "./command.js";
-export type { Output } from "./context.js";
+export { setupContext, type SetupContext, type SetupMessage, type SetupOptions } from "./context.js";
+export { fetchLayers, type FetchOptions } from "./fetch.js";
+export { lockLayers } from "./lock.js";
+export { layersStatus } from "./status.js";
 export { BblayersConfError, LayerSetupError, LayersFileError, type FieldIssue } from "./errors.js";
 export {
   LAYERS_FILE,

@@ -1,7 +1,7 @@
 // `bake layers lock`: the revision each checkout is at now, recorded in layers/layers.lock.json.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { readLayersFile, readLockFile, say, warn, writeAtomically, type SetupContext } from "./context.js";
+import { error, readLayersFile, readLockFile, say, warn, writeAtomically, type SetupContext } from "./context.js";
 import { isOnRemoteBranch } from "./git.js";
 import { inspectCheckout } from "./inspect.js";
 import { planFetch, short } from "./plan.js";
@@ -34,8 +34,8 @@ export async function lockLayers(ctx: SetupContext): Promise<number> {
     say(ctx, `${step.repo.name}: ${before === head ? "unchanged at" : "locked at"} ${short(head)}${before && before !== head ? ` (was ${short(before)})` : ""}`);
   }
   if (problems.length > 0) {
-    for (const p of problems) ctx.stderr.write(`ERROR: ${p}\n`);
-    ctx.stderr.write(`ERROR: ${LOCK_FILE} not written\n`);
+    for (const p of problems) error(ctx, p);
+    error(ctx, `${LOCK_FILE} not written`);
     return 1;
   }
   await mkdir(join(ctx.topdir, "layers"), { recursive: true });

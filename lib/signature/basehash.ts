@@ -6,9 +6,8 @@
 // list of [name, value] pairs, so the bytes hashed are a property of the code, not of luck.
 
 import { createHash } from "node:crypto";
+import { asBaseHash, type BaseHash } from "../common/hashes.js";
 import { compareCodePoints, type TaskDependencies } from "./taskdeps.js";
-
-export type BaseHash = string & { readonly __brand: "BaseHash" };
 
 /** The document a basehash is computed from (also what `bake -S` can dump). */
 export interface BaseHashInput {
@@ -30,5 +29,5 @@ export function computeBaseHash(t: TaskDependencies): BaseHash {
   const input = baseHashInput(t);
   // Built with fields in a fixed order and only strings, nulls and arrays inside: JSON.stringify is canonical.
   const json = JSON.stringify({ format: input.format, code: input.code, deps: input.deps });
-  return createHash("sha256").update(json, "utf8").digest("hex") as BaseHash;
+  return asBaseHash(createHash("sha256").update(json, "utf8").digest("hex"));
 }

@@ -10,8 +10,8 @@ export {
   type StoredValueRefs,
   type TaskDependencies,
 } from "./taskdeps.js";
-export { computeBaseHash, baseHashInput, type BaseHash, type BaseHashInput } from "./basehash.js";
-export { closureDigest, closureMemberDigest, computeTaskHash, taskHashDocument, type TaskHash, type UniHash, type TaskHashInput, type RunTaskDep, type FileChecksum } from "./taskhash.js";
+export { computeBaseHash, baseHashInput, type BaseHashInput } from "./basehash.js";
+export { closureDigest, closureMemberDigest, computeTaskHash, taskHashDocument, type TaskHashInput, type RunTaskDep, type FileChecksum } from "./taskhash.js";
 export { parseFileChecksums, checksumName, FileChecksumCache, type FileChecksumEntry } from "./file-checksums.js";
 export {
   makeSigData,
@@ -27,4 +27,4 @@ export {
 } from "./siginfo.js";
 export { compareSigData, type DiffOptions } from "./diffsigs.js";
 export { analyzeJs, JsSyntaxError, type CodeAnalysis } from "./js.js";
-export { parseShell, shellCommands, ShellSyntaxError, type Script, type Command, type Word, type WordPart } from "./shell.js";
+export { parseShell, shellCommands, ShellSyntaxError, type Script, type Command, type Word, type WordPart } from "./shell/index.js";

@@ -5,6 +5,13 @@
 // suffix the way BitBake does (`anything.getVar('X')` counts, whatever holds the datastore).
 
 import { parse, type Node } from "acorn";
+import { BakeError } from "../common/errors.js";
+
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "js-syntax": JsSyntaxError;
+  }
+}
 
 export interface CodeAnalysis {
   /** Variables read (`d.getVar('X')`) and flags read, as `X[flag]` (`d.getVarFlag('X', 'flag')`). */
@@ -25,7 +32,8 @@ export interface CodeAnalysis {
   readonly flagSetsRead: ReadonlySet<string>;
 }
 
-export class JsSyntaxError extends Error {
+export class JsSyntaxError extends BakeError {
+  readonly kind = "js-syntax" as const;
   constructor(
     readonly reason: string,
     readonly line: number,

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
+import { BakeError } from "../common/errors.js";
 import { baseHashInput, computeBaseHash } from "./basehash.js";
 import type { TaskDependencies } from "./taskdeps.js";
 import { closureDigest, computeTaskHash, type FileChecksum, type TaskHashInput } from "./taskhash.js";
@@ -59,9 +60,16 @@ const Schema = z.object({
   unihash: z.string(),
 });
 
-export class SigDataError extends Error {
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    sigdata: SigDataError;
+  }
+}
+
+export class SigDataError extends BakeError {
+  readonly kind = "sigdata" as const;
   constructor(readonly path: string, detail: string) {
-    super(`${path}: not bake signature data: ${detail}`);
+    super(`${path}: not bake signature data: ${detail}`, { location: { file: path } });
     this.name = "SigDataError";
   }
 }

@@ -6,10 +6,17 @@
 // value for hashing is its unexpanded value after overrides and appends (so a dependency's own
 // change is seen once, at that dependency), with summaries of contains() tests and removals.
 
+import { BakeError } from "../common/errors.js";
 import { analyzeJs, type CodeAnalysis } from "./js.js";
 import { analyzePython } from "./python.js";
-import { shellCommands } from "./shell.js";
+import { shellCommands } from "./shell/index.js";
 import { memoizeByText } from "./code-cache.js";
+
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "task-dependencies": DependencyError;
+  }
+}
 
 // Function bodies are analysed once per process, however many recipes share them.
 const analyzeJsBody = memoizeByText((code) => analyzeJs(code));
@@ -69,7 +76,8 @@ export interface TaskDependencies {
   valueOf(name: string): string | null;
 }
 
-export class DependencyError extends Error {
+export class DependencyError extends BakeError {
+  readonly kind = "task-dependencies" as const;
   constructor(
     /** The variable or function whose dependencies were being computed. */
     readonly variable: string,

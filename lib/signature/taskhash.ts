@@ -6,10 +6,8 @@
 // document (fields in a fixed order, lists sorted) so that no two different inputs can hash
 // alike by running together, and so that the document is what `bake -S` dumps.
 import { createHash } from "node:crypto";
+import { asTaskHash, type TaskHash } from "../common/hashes.js";
 import { compareCodePoints } from "./taskdeps.js";
-
-export type TaskHash = string & { readonly __brand: "TaskHash" };
-export type UniHash = string & { readonly __brand: "UniHash" };
 
 /** One task this task depends on: `pn:do_task` (no paths, so build directories agree) and its unihash. */
 export interface RunTaskDep {
@@ -66,5 +64,5 @@ export function taskHashDocument(input: TaskHashInput): string {
 }
 
 export function computeTaskHash(input: TaskHashInput): TaskHash {
-  return createHash("sha256").update(taskHashDocument(input), "utf8").digest("hex") as TaskHash;
+  return asTaskHash(createHash("sha256").update(taskHashDocument(input), "utf8").digest("hex"));
 }

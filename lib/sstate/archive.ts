@@ -29,11 +29,12 @@ import {
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Writable } from "node:stream";
-import { asSha256, type Sha256 } from "./hashes.js";
+import { asSha256, type Sha256 } from "../common/hashes.js";
 import { MemberPolicy, type MemberProblem, type UnsafeMemberReason } from "./members.js";
 import { END_OF_ARCHIVE, TarFormatError, TarReader, encodeHeader, padding, type TarEntry } from "./tar.js";
 import { walkOutput } from "./walk.js";
 import { DEFAULT_ZSTD_LEVEL, startCompressor, startDecompressor, ZstdError } from "./zstd.js";
+import { BakeError } from "../common/errors.js";
 
 /** One declared output directory of a task (BitBake's sstate-inputdirs/-outputdirs pair). */
 export interface SstateOutput {
@@ -62,8 +63,15 @@ export interface ArchiveInfo {
 
 export type ArchiveErrorReason = UnsafeMemberReason | "corrupt" | "bad-input";
 
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    archive: ArchiveError;
+  }
+}
+
 /** A refused or unreadable archive, naming the archive file and the offending member. */
-export class ArchiveError extends Error {
+export class ArchiveError extends BakeError {
+  readonly kind = "archive" as const;
   constructor(
     readonly archive: string,
     readonly reason: ArchiveErrorReason,

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
-import { asUniHash } from "./hashes.js";
+import { asUniHash } from "../common/hashes.js";
 import { decodeEquivalence, encodeEquivalence, equivalenceFingerprint, equivalenceRelPath, readLocalEquivalence } from "./equivalence.js";
 import { inventory } from "./inventory.js";
 import { decodeMetadata, encodeMetadata, objectRelPath, sha256File, verifyLocalObject, type SstateMetadata, type TrustPolicy } from "./object.js";

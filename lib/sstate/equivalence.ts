@@ -8,8 +8,8 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "./atomic.js";
-import { asOutHash, asTaskHash, asUniHash, type OutHash, type TaskHash, type UniHash } from "./hashes.js";
-import { SSTATE_FORMAT_VERSION, checkSignatures, taskName, type Location, type Refusal, type TrustPolicy } from "./object.js";
+import { asOutHash, asTaskHash, asUniHash, type OutHash, type TaskHash, type UniHash } from "../common/hashes.js";
+import { SSTATE_FORMAT_VERSION, checkSignatures, objectTaskName, type Location, type Refusal, type TrustPolicy } from "./object.js";
 import { addSignature, type KeyId, type PublicKeyInfo, type Signature, type SigningKey } from "./signing.js";
 
 export const EQUIVALENCE_SUFFIX = ".unihash";
@@ -34,7 +34,7 @@ export interface Equivalence extends EquivalenceFields {
 /** `<th[0:2]>/<th[2:4]>/sstate:<PN>:<PKGARCH>:<FORMAT>:<taskhash>_<task>.unihash`, beside the objects. */
 export function equivalenceRelPath(id: EquivalenceId): string {
   const th = asTaskHash(id.taskHash);
-  return `${th.slice(0, 2)}/${th.slice(2, 4)}/sstate:${id.pn}:${id.pkgArch}:${SSTATE_FORMAT_VERSION}:${th}_${taskName(id.task)}${EQUIVALENCE_SUFFIX}`;
+  return `${th.slice(0, 2)}/${th.slice(2, 4)}/sstate:${id.pn}:${id.pkgArch}:${SSTATE_FORMAT_VERSION}:${th}_${objectTaskName(id.task)}${EQUIVALENCE_SUFFIX}`;
 }
 
 /** The bytes signed: fixed lines under a versioned header, as fingerprint() for objects. */
@@ -42,7 +42,7 @@ export function equivalenceFingerprint(e: EquivalenceFields): Buffer {
   const lines: [string, string][] = [
     ["format", String(SSTATE_FORMAT_VERSION)],
     ["pn", e.pn],
-    ["task", taskName(e.task)],
+    ["task", objectTaskName(e.task)],
     ["pkgarch", e.pkgArch],
     ["taskhash", e.taskHash],
     ["unihash", e.uniHash],
@@ -70,7 +70,7 @@ const Schema = z.object({
 
 export function encodeEquivalence(e: Equivalence): string {
   return `${JSON.stringify(
-    { format: SSTATE_FORMAT_VERSION, kind: "equivalence", pn: e.pn, task: taskName(e.task), pkgArch: e.pkgArch, taskHash: e.taskHash, uniHash: e.uniHash, outHash: e.outHash, signatures: e.signatures },
+    { format: SSTATE_FORMAT_VERSION, kind: "equivalence", pn: e.pn, task: objectTaskName(e.task), pkgArch: e.pkgArch, taskHash: e.taskHash, uniHash: e.uniHash, outHash: e.outHash, signatures: e.signatures },
     null,
     2,
   )}\n`;
@@ -113,7 +113,7 @@ export function checkEquivalence(text: string, expected: EquivalenceId, trust: T
   const d = decodeEquivalence(text);
   if (!d.ok) return { ok: false, refusal: { reason: "bad-metadata", object: label, detail: d.detail } };
   const r = d.record;
-  if (r.pn !== expected.pn || r.task !== taskName(expected.task) || r.pkgArch !== expected.pkgArch || r.taskHash !== expected.taskHash)
+  if (r.pn !== expected.pn || r.task !== objectTaskName(expected.task) || r.pkgArch !== expected.pkgArch || r.taskHash !== expected.taskHash)
     return { ok: false, refusal: { reason: "wrong-object", object: label, detail: `record is of ${r.pn}:${r.task}:${r.pkgArch}:${r.taskHash}` } };
   const s = checkSignatures(equivalenceFingerprint(r), r.signatures, trust, where);
   return s.ok ? { ok: true, record: r, signedBy: s.signedBy } : { ok: false, refusal: { reason: s.reason, object: label, detail: s.detail } };

@@ -1,9 +1,6 @@
 // Shared state: deterministic archives of task outputs, signed objects named by unihash, local
-// and mirrored stores, outhashes for hash equivalence, and the `bake sstate` commands.
+// and mirrored stores, outhashes for hash equivalence; publishing, verifying, pruning and serving a cache.
 // (lib/sstate/hashserv/ is the hash-equivalence client and server, with its own index.)
-export type { TaskHash, UniHash, OutHash, Sha256 } from "./hashes.js";
-export { asTaskHash, asUniHash, asOutHash, asSha256 } from "./hashes.js";
-
 export type { SstateOutput, CreateArchiveOptions, ArchiveInfo, RestoreStats, ArchiveErrorReason } from "./archive.js";
 export { createArchive, restoreArchive, scanArchive, ArchiveError } from "./archive.js";
 export type { UnsafeMemberReason } from "./members.js";
@@ -18,7 +15,6 @@ export {
   METADATA_SUFFIX,
   objectRelPath,
   sstatePkgSpec,
-  taskName,
   encodeMetadata,
   decodeMetadata,
   writeSstateObject,
@@ -31,7 +27,7 @@ export {
   restoreSstateObject,
 } from "./object.js";
 
-export type { MirrorRule, StoreWarning, StoreOptions, Availability, FetchResult, EquivalenceFound } from "./store.js";
+export type { SstateMirror, StoreWarning, StoreOptions, Availability, SstateFetchResult, EquivalenceFound } from "./store.js";
 export { parseSstateMirrors, mirrorUrl, checkAvailability, fetchSstateObject, findEquivalences, MirrorSyntaxError } from "./store.js";
 export type { EquivalenceId, EquivalenceFields, Equivalence, EquivalenceVerdict } from "./equivalence.js";
 export { EQUIVALENCE_SUFFIX, equivalenceRelPath, equivalenceFingerprint, encodeEquivalence, decodeEquivalence, checkEquivalence, writeEquivalence, readLocalEquivalence } from "./equivalence.js";
@@ -45,8 +41,6 @@ export type { VerifyOptions, VerifyReport } from "./verify.js";
 export { verifySstateDir } from "./verify.js";
 export type { AttestOptions, AttestReport } from "./attest.js";
 export { attestSstateDir } from "./attest.js";
-export type { CommandIO, SstateBuildContext } from "./command.js";
-export { runSstateCommand } from "./command.js";
 export type { PushDestination, PushOptions, PushEvent, PushReport, HttpDestinationOptions } from "./push.js";
 export { pushSstate, destinationFor, directoryDestination, httpDestination, PushError } from "./push.js";
 export type { MirrorServerOptions, RunningMirrorServer } from "./serve.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { ArchiveError, createArchive, restoreArchive, scanArchive, type RestoreStats, type SstateOutput } from "./archive.js";
 import { commitRename, tempNameFor, writeFileAtomic } from "./atomic.js";
-import { asOutHash, asSha256, asTaskHash, asUniHash, type OutHash, type Sha256, type TaskHash, type UniHash } from "./hashes.js";
+import { asOutHash, asSha256, asTaskHash, asUniHash, type OutHash, type Sha256, type TaskHash, type UniHash } from "../common/hashes.js";
 import {
   addSignature,
   fingerprint,
@@ -39,7 +39,8 @@ export interface SstateObjectId {
 
 const NAME_PART = /^[A-Za-z0-9._+-]+$/;
 
-export function taskName(task: string): string {
+/** The task as sstate object names carry it: `populate_sysroot`, BitBake's SSTATE_CURRTASK. */
+export function objectTaskName(task: string): string {
   return task.startsWith("do_") ? task.slice(3) : task;
 }
 
@@ -53,7 +54,7 @@ export function taskName(task: string): string {
  * and mirror layouts look the same.
  */
 export function objectRelPath(id: SstateObjectId): string {
-  const task = taskName(id.task);
+  const task = objectTaskName(id.task);
   for (const [k, v] of [["PN", id.pn], ["PKGARCH", id.pkgArch], ["task", task]] as const)
     if (!NAME_PART.test(v)) throw new TypeError(`sstate ${k} ${JSON.stringify(v)} cannot be part of a file name`);
   const uh = asUniHash(id.uniHash);
@@ -199,7 +200,7 @@ export async function writeSstateObject(o: WriteObjectOptions): Promise<SstateOb
     formatVersion: SSTATE_FORMAT_VERSION,
     taskId: o.taskId,
     pn: o.id.pn,
-    task: taskName(o.id.task),
+    task: objectTaskName(o.id.task),
     pkgArch: o.id.pkgArch,
     outputs: o.outputs.map((x) => x.name).sort(),
     taskHash: o.taskHash,
@@ -301,8 +302,8 @@ export function checkMetadata(m: SstateMetadata, expected: SstateObjectId | null
   const refuse = (reason: RefusalReason, detail: string): Verdict => ({ ok: false, refusal: { reason, object: label, detail } });
   if (expected !== null) {
     // A validly signed object of another task served under this name must not be used.
-    if (m.pn !== expected.pn || m.task !== taskName(expected.task) || m.pkgArch !== expected.pkgArch || m.uniHash !== expected.uniHash)
-      return refuse("wrong-object", `metadata describes ${m.pn}:${m.task}:${m.pkgArch}:${m.uniHash}, wanted ${expected.pn}:${taskName(expected.task)}:${expected.pkgArch}:${expected.uniHash}`);
+    if (m.pn !== expected.pn || m.task !== objectTaskName(expected.task) || m.pkgArch !== expected.pkgArch || m.uniHash !== expected.uniHash)
+      return refuse("wrong-object", `metadata describes ${m.pn}:${m.task}:${m.pkgArch}:${m.uniHash}, wanted ${expected.pn}:${objectTaskName(expected.task)}:${expected.pkgArch}:${expected.uniHash}`);
   }
   const s = checkSignatures(fingerprint(m), m.signatures, trust, where);
   return s.ok ? { ok: true, signedBy: s.signedBy } : refuse(s.reason, s.detail);

@@ -9,7 +9,7 @@ import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { SstateOutput } from "./archive.js";
-import { asOutHash, type OutHash } from "./hashes.js";
+import { asOutHash, type OutHash } from "../common/hashes.js";
 import { walkOutput, type WalkEntry } from "./walk.js";
 
 export interface OutHashOptions {

@@ -9,12 +9,13 @@
 // hash server finds the objects stored under an equivalent unihash.
 import { closeSync, copyFileSync, createReadStream, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Agent, request, type Dispatcher } from "undici";
+import { HttpClient, isAbsent, isSuccess, type HttpDispatcher } from "../common/http.js";
 import { commitRename, tempNameFor, writeFileAtomic } from "./atomic.js";
 import { inventory } from "./inventory.js";
 import { checkEquivalence, decodeEquivalence, EQUIVALENCE_SUFFIX, equivalenceRelPath } from "./equivalence.js";
 import { METADATA_SUFFIX, verifyObject, type Refusal, type TrustPolicy } from "./object.js";
 import { encodeUrlPath } from "./store.js";
+import { BakeError } from "../common/errors.js";
 
 /** Where objects go: the same `<uh[0:2]>/<uh[2:4]>/<name>` layout as SSTATE_DIR. */
 export interface PushDestination {
@@ -31,7 +32,14 @@ export interface PushDestination {
   close(): Promise<void>;
 }
 
-export class PushError extends Error {
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    push: PushError;
+  }
+}
+
+export class PushError extends BakeError {
+  readonly kind = "push" as const;
   constructor(readonly destination: string, readonly object: string, message: string) {
     super(`${destination}: ${object}: ${message}`);
     this.name = "PushError";
@@ -98,7 +106,7 @@ export interface HttpDestinationOptions {
   /** Existence checks in flight at once (default 16; HEAD requests on kept-alive connections). */
   readonly concurrency?: number;
   readonly timeoutMs?: number;
-  readonly dispatcher?: Dispatcher;
+  readonly dispatcher?: HttpDispatcher;
 }
 
 function httpStatusError(base: string, rel: string, method: string, status: number, body: string): PushError {
@@ -122,21 +130,20 @@ export function httpDestination(baseUrl: string, o: HttpDestinationOptions = {})
     url.password = "";
   }
   const label = url.href;
-  const timeout = o.timeoutMs ?? 60_000;
-  const own = o.dispatcher === undefined ? new Agent({ keepAliveTimeout: 10_000, connections: o.concurrency ?? 16 }) : null;
-  const dispatcher = o.dispatcher ?? own!;
+  const http = new HttpClient({
+    timeoutMs: o.timeoutMs ?? 60_000,
+    ...(o.dispatcher ? { dispatcher: o.dispatcher } : { pool: { keepAliveTimeoutMs: 10_000, connections: o.concurrency ?? 16 } }),
+  });
   const at = (rel: string) => new URL(encodeUrlPath(rel), url).href;
-  const common = { headersTimeout: timeout, bodyTimeout: timeout, dispatcher };
 
   const put = async (rel: string, body: Buffer | NodeJS.ReadableStream, size: number, type: string) => {
-    const r = await request(at(rel), {
-      ...common,
+    const r = await http.request(at(rel), {
       method: "PUT",
       headers: { ...headers, "content-type": type, "content-length": String(size) },
-      body: body as never,
+      body,
     });
     const text = await r.body.text();
-    if (r.statusCode < 200 || r.statusCode >= 300) throw httpStatusError(label, rel, "PUT", r.statusCode, text);
+    if (!isSuccess(r.statusCode)) throw httpStatusError(label, rel, "PUT", r.statusCode, text);
   };
 
   return {
@@ -150,10 +157,10 @@ export function httpDestination(baseUrl: string, o: HttpDestinationOptions = {})
         while (next < relPaths.length) {
           const rel = relPaths[next++]!;
           const probe = rel.endsWith(EQUIVALENCE_SUFFIX) ? rel : rel + METADATA_SUFFIX;
-          const r = await request(at(probe), { ...common, method: "HEAD", headers });
+          const r = await http.request(at(probe), { method: "HEAD", headers });
           await r.body.dump();
-          if (r.statusCode >= 200 && r.statusCode < 300) found.add(rel);
-          else if (r.statusCode !== 404 && r.statusCode !== 410) throw httpStatusError(label, probe, "HEAD", r.statusCode, "");
+          if (isSuccess(r.statusCode)) found.add(rel);
+          else if (!isAbsent(r.statusCode)) throw httpStatusError(label, probe, "HEAD", r.statusCode, "");
         }
       };
       await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 16, relPaths.length) }, worker));
@@ -167,7 +174,7 @@ export function httpDestination(baseUrl: string, o: HttpDestinationOptions = {})
       await put(rel, b, b.length, rel.endsWith(METADATA_SUFFIX) ? "application/json" : "text/plain");
     },
     async close() {
-      await own?.close();
+      await http.close();
     },
   };
 }

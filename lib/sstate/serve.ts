@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { sep } from "node:path";
 import { EQUIVALENCE_SUFFIX } from "./equivalence.js";
 import { METADATA_SUFFIX } from "./object.js";
+import { BakeError } from "../common/errors.js";
 
 export interface MirrorServerOptions {
   readonly root: string;
@@ -26,7 +27,14 @@ export interface RunningMirrorServer {
   close(): Promise<void>;
 }
 
-export class ServeError extends Error {
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    serve: ServeError;
+  }
+}
+
+export class ServeError extends BakeError {
+  readonly kind = "serve" as const;
   constructor(message: string) {
     super(message);
     this.name = "ServeError";

@@ -4,8 +4,9 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as edSign, verify as edVerify, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { OutHash, Sha256, TaskHash, UniHash } from "./hashes.js";
+import type { OutHash, Sha256, TaskHash, UniHash } from "../common/hashes.js";
 import { writeFileAtomic } from "./atomic.js";
+import { BakeError } from "../common/errors.js";
 
 declare const brand: unique symbol;
 /** "ed25519:" + the first 16 hex digits of sha256(raw public key). */
@@ -25,7 +26,14 @@ export interface SigningKey {
   readonly privateKey: KeyObject;
 }
 
-export class KeyError extends Error {
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "signing-key": KeyError;
+  }
+}
+
+export class KeyError extends BakeError {
+  readonly kind = "signing-key" as const;
   constructor(message: string, readonly source: string) {
     super(`${source}: ${message}`);
     this.name = "KeyError";

@@ -5,10 +5,9 @@ import { createHash } from "node:crypto";
 import { closeSync, createReadStream, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Dispatcher } from "undici";
-
-// undici is loaded by the first request to a mirror: most commands make none, and loading it costs 0.1-0.2 s.
-const undici = () => import("undici");
+import type { UniHash } from "../common/hashes.js";
+import { describeError, HttpClient, HttpRequestError, isAbsent, isSuccess, type HttpDispatcher } from "../common/http.js";
+import { parseMirrorList } from "../common/mirror-list.js";
 import { commitRename, tempNameFor, writeFileAtomic } from "./atomic.js";
 import { checkEquivalence, encodeEquivalence, equivalenceRelPath, readLocalEquivalence, type EquivalenceId } from "./equivalence.js";
 import {
@@ -23,18 +22,26 @@ import {
   type SstateObjectId,
   type TrustPolicy,
 } from "./object.js";
+import { BakeError } from "../common/errors.js";
 
 // ---------------------------------------------------------------------------------------------
 // SSTATE_MIRRORS
 
-export interface MirrorRule {
+export interface SstateMirror {
   /** Matched against `file://<object path>`, anchored at the start like Python's re.match. */
   readonly pattern: RegExp;
   /** URL template; "PATH" is the object's path under SSTATE_DIR. */
   readonly replacement: string;
 }
 
-export class MirrorSyntaxError extends Error {
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "mirror-syntax": MirrorSyntaxError;
+  }
+}
+
+export class MirrorSyntaxError extends BakeError {
+  readonly kind = "mirror-syntax" as const;
   constructor(message: string, readonly value: string) {
     super(`SSTATE_MIRRORS: ${message}`);
     this.name = "MirrorSyntaxError";
@@ -42,26 +49,22 @@ export class MirrorSyntaxError extends Error {
 }
 
 /**
- * BitBake syntax: whitespace-separated `regex url` pairs, where conf files often separate pairs
- * with a literal `\n` token (`file://.* http://host/sstate/PATH;downloadfilename=PATH \n`).
- * URL parameters after ";" are dropped: downloads always land at the object's own path.
+ * SSTATE_MIRRORS, `regex url` pairs (common/mirror-list.ts, as PREMIRRORS). URL parameters after
+ * ";" are dropped: downloads always land at the object's own path. A pair that cannot work (a bad
+ * regex, a scheme other than file://, http://, https://) is an error, as no object could come of it.
  */
-export function parseSstateMirrors(value: string): MirrorRule[] {
-  const tokens = value.split(/\s+/).filter((t) => t !== "" && t !== "\\n");
-  if (tokens.length % 2 !== 0) throw new MirrorSyntaxError(`odd number of entries (${tokens.length}); expected 'regex url' pairs`, value);
-  const rules: MirrorRule[] = [];
-  for (let i = 0; i < tokens.length; i += 2) {
+export function parseSstateMirrors(value: string, warn?: (message: string) => void): SstateMirror[] {
+  return parseMirrorList("SSTATE_MIRRORS", value, warn).map(({ find, replace }) => {
     let pattern: RegExp;
     try {
-      pattern = new RegExp(`^(?:${tokens[i]!})`);
+      pattern = new RegExp(`^(?:${find})`);
     } catch (e) {
-      throw new MirrorSyntaxError(`bad regex ${tokens[i]}: ${(e as Error).message}`, value);
+      throw new MirrorSyntaxError(`bad regex ${find}: ${(e as Error).message}`, value);
     }
-    const replacement = tokens[i + 1]!.split(";")[0]!;
+    const replacement = replace.split(";")[0]!;
     if (!/^(file|https?):\/\//.test(replacement)) throw new MirrorSyntaxError(`unsupported mirror URL ${replacement} (file://, http://, https://)`, value);
-    rules.push({ pattern, replacement });
-  }
-  return rules;
+    return { pattern, replacement };
+  });
 }
 
 /** An object path as a URL path: each segment percent-encoded except ':' (mirrors store names with it). */
@@ -71,7 +74,7 @@ export function encodeUrlPath(relPath: string): string {
 }
 
 /** The URL of `relPath` on this mirror, or null if the rule does not apply to it. */
-export function mirrorUrl(rule: MirrorRule, relPath: string): string | null {
+export function mirrorUrl(rule: SstateMirror, relPath: string): string | null {
   const m = rule.pattern.exec(`file://${relPath}`);
   if (!m) return null;
   const isFile = rule.replacement.startsWith("file://");
@@ -80,7 +83,7 @@ export function mirrorUrl(rule: MirrorRule, relPath: string): string | null {
   return url;
 }
 
-function mirrorLabel(rule: MirrorRule): string {
+function mirrorLabel(rule: SstateMirror): string {
   return rule.replacement.replace(/PATH.*$/, "").replace(/\/+$/, "") || rule.replacement;
 }
 
@@ -95,37 +98,33 @@ export interface StoreWarning {
 
 export interface StoreOptions {
   readonly sstateDir: string;
-  readonly mirrors: readonly MirrorRule[];
+  readonly mirrors: readonly SstateMirror[];
   /** Parallel requests for existence checks (default 8). */
   readonly concurrency?: number;
   /** Per-request timeout for headers and body inactivity (default 30 s). */
   readonly timeoutMs?: number;
-  readonly dispatcher?: Dispatcher;
+  readonly dispatcher?: HttpDispatcher;
   readonly onWarning?: (w: StoreWarning) => void;
 }
 
 type Probe = { readonly kind: "found" } | { readonly kind: "absent" } | { readonly kind: "failed"; readonly dead: boolean; readonly message: string };
 
-const DEAD_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
-
+/** A mirror that does not answer at all is dead for the rest of the lookup; any other failure is one miss. */
 function failure(e: unknown): Probe {
-  const err = e as { code?: string; cause?: { code?: string }; message?: string };
-  const code = err.code ?? err.cause?.code ?? "";
-  return { kind: "failed", dead: DEAD_CODES.has(code), message: `${code ? `${code}: ` : ""}${err.message ?? String(e)}` };
+  return { kind: "failed", dead: e instanceof HttpRequestError && e.unreachable, message: describeError(e) };
 }
 
-function reqOpts(o: StoreOptions, method: "HEAD" | "GET") {
-  const t = o.timeoutMs ?? 30_000;
-  return { method, headersTimeout: t, bodyTimeout: t, ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}) };
+function httpOf(o: StoreOptions): HttpClient {
+  return new HttpClient({ timeoutMs: o.timeoutMs ?? 30_000, ...(o.dispatcher ? { dispatcher: o.dispatcher } : {}) });
 }
 
 async function probe(url: string, o: StoreOptions): Promise<Probe> {
   if (url.startsWith("file://")) return existsSync(fileURLToPath(url)) ? { kind: "found" } : { kind: "absent" };
   try {
-    const r = await (await undici()).request(url, reqOpts(o, "HEAD"));
+    const r = await httpOf(o).request(url, { method: "HEAD" });
     await r.body.dump();
-    if (r.statusCode >= 200 && r.statusCode < 300) return { kind: "found" };
-    if (r.statusCode === 404 || r.statusCode === 410) return { kind: "absent" };
+    if (isSuccess(r.statusCode)) return { kind: "found" };
+    if (isAbsent(r.statusCode)) return { kind: "absent" };
     return { kind: "failed", dead: false, message: `HTTP ${r.statusCode}` };
   } catch (e) {
     return failure(e);
@@ -148,12 +147,12 @@ async function getSmall(url: string, o: StoreOptions): Promise<Got<string>> {
     }
   }
   try {
-    const r = await (await undici()).request(url, reqOpts(o, "GET"));
-    if (r.statusCode === 404 || r.statusCode === 410) {
+    const r = await httpOf(o).request(url);
+    if (isAbsent(r.statusCode)) {
       await r.body.dump();
       return { kind: "absent" };
     }
-    if (r.statusCode < 200 || r.statusCode >= 300) {
+    if (!isSuccess(r.statusCode)) {
       await r.body.dump();
       return { kind: "failed", dead: false, message: `HTTP ${r.statusCode}` };
     }
@@ -190,6 +189,7 @@ async function download(url: string, tmp: string, maxSize: number, o: StoreOptio
     const s = createReadStream(p, { highWaterMark: 1 << 20 });
     return receive(s, () => s.destroy(), tmp, maxSize);
   }
+  const http = httpOf(o);
   const fd = openSync(tmp, "wx", 0o644);
   let h = createHash("sha256");
   let size = 0;
@@ -200,7 +200,7 @@ async function download(url: string, tmp: string, maxSize: number, o: StoreOptio
       const headers: Record<string, string> = resuming ? { range: `bytes=${size}-`, ...(validator ? { "if-range": validator } : {}) } : {};
       let r;
       try {
-        r = await (await undici()).request(url, { ...reqOpts(o, "GET"), headers });
+        r = await http.request(url, { headers });
       } catch (e) {
         if (resuming && attempt < RESUMES) continue;
         return failure(e) as Got<never>;
@@ -211,7 +211,7 @@ async function download(url: string, tmp: string, maxSize: number, o: StoreOptio
           await r.body.dump();
           return { kind: "failed", dead: false, message: `resumed download: Content-Range ${r.headers["content-range"]} does not start at byte ${size}` };
         }
-      } else if (r.statusCode >= 200 && r.statusCode < 300) {
+      } else if (isSuccess(r.statusCode)) {
         if (resuming) {
           // The whole file again (no range support, or it changed): start over.
           ftruncateSync(fd, 0);
@@ -220,7 +220,7 @@ async function download(url: string, tmp: string, maxSize: number, o: StoreOptio
         }
       } else {
         await r.body.dump();
-        return r.statusCode === 404 || r.statusCode === 410 ? { kind: "absent" } : { kind: "failed", dead: false, message: `HTTP ${r.statusCode}` };
+        return isAbsent(r.statusCode) ? { kind: "absent" } : { kind: "failed", dead: false, message: `HTTP ${r.statusCode}` };
       }
       if (!resuming) {
         const etag = r.headers.etag;
@@ -301,11 +301,11 @@ class MirrorHealth {
 
   constructor(private readonly o: StoreOptions) {}
 
-  isDead(rule: MirrorRule): boolean {
+  isDead(rule: SstateMirror): boolean {
     return this.dead.has(mirrorLabel(rule));
   }
 
-  report(rule: MirrorRule, url: string, p: { dead: boolean; message: string }): void {
+  report(rule: SstateMirror, url: string, p: { dead: boolean; message: string }): void {
     const mirror = mirrorLabel(rule);
     if (p.dead) this.dead.add(mirror);
     const key = `${mirror}\0${p.dead ? "dead" : p.message}`;
@@ -361,7 +361,7 @@ export async function checkAvailability(ids: readonly SstateObjectId[], o: Store
   return result;
 }
 
-export type FetchResult =
+export type SstateFetchResult =
   | { readonly ok: true; readonly object: SstateObject; readonly source: "local" | "mirror"; readonly url?: string }
   | { readonly ok: false; readonly refusals: readonly Refusal[] };
 
@@ -372,7 +372,7 @@ export type FetchResult =
  * temporary file, checked against the signed size and sha256, committed with a rename, and
  * the metadata written last. A refusal moves on to the next mirror; all refusals are returned.
  */
-export async function fetchSstateObject(id: SstateObjectId, trust: TrustPolicy, o: StoreOptions): Promise<FetchResult> {
+export async function fetchSstateObject(id: SstateObjectId, trust: TrustPolicy, o: StoreOptions): Promise<SstateFetchResult> {
   const rel = objectRelPath(id);
   const archivePath = join(o.sstateDir, rel);
   const metadataPath = archivePath + METADATA_SUFFIX;
@@ -432,7 +432,7 @@ export async function fetchSstateObject(id: SstateObjectId, trust: TrustPolicy, 
 // ---------------------------------------------------------------------------------------------
 // Equivalence records
 
-export type EquivalenceFound = { readonly uniHash: string; readonly source: "local" | "mirror"; readonly url?: string };
+export type EquivalenceFound = { readonly uniHash: UniHash; readonly source: "local" | "mirror"; readonly url?: string };
 
 /**
  * For tasks the hash-equivalence server had no unihash for: the unihash an equivalence record

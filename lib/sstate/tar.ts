@@ -1,6 +1,7 @@
 // The tar stream format (POSIX ustar + pax 'x' records), pure encode/decode with no I/O.
 // Written by hand so that every byte the archive writer emits is decided here: no varying pax
 // atime/ctime records, no user names from the host, no sub-second mtimes.
+import { BakeError } from "../common/errors.js";
 
 export const BLOCK = 512;
 const ZERO_BLOCK = Buffer.alloc(BLOCK);
@@ -122,7 +123,14 @@ export interface TarEntry {
   readonly linkname: string;
 }
 
-export class TarFormatError extends Error {
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    "tar-format": TarFormatError;
+  }
+}
+
+export class TarFormatError extends BakeError {
+  readonly kind = "tar-format" as const;
   constructor(message: string, readonly member?: string) {
     super(message);
     this.name = "TarFormatError";

@@ -7,6 +7,7 @@
 // with different zstd builds to agree on it.
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
+import { BakeError } from "../common/errors.js";
 
 /**
  * Level 8 (OE's SSTATE_ZSTD_CLEVEL default as well). Measured on 50 MB of small files: level 3
@@ -17,7 +18,14 @@ import type { Readable, Writable } from "node:stream";
  */
 export const DEFAULT_ZSTD_LEVEL = 8;
 
-export class ZstdError extends Error {
+declare module "../common/errors.js" {
+  interface BakeErrorKinds {
+    zstd: ZstdError;
+  }
+}
+
+export class ZstdError extends BakeError {
+  readonly kind = "zstd" as const;
   constructor(message: string, readonly stderr: string) {
     super(message);
     this.name = "ZstdError";

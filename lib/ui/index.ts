@@ -1,4 +1,5 @@
-// Progress and messages for people: the live terminal display or plain lines.
+// Progress and messages for people: the live terminal display or plain lines, written to the
+// output the CLI hands over (this stage never opens the process's streams itself).
 import { Chalk } from "chalk";
 import { KnottyUi } from "./knotty.js";
 import { PlainUi } from "./plain.js";
@@ -23,20 +24,19 @@ export {
 } from "./messages.js";
 
 export interface UiOptions {
-  /** Default process.stdout. */
-  readonly out?: Output;
+  /** Where the UI writes: the terminal bake's CLI hands it (process.stdout), or a test's capture. */
+  readonly out: Output;
   /** `--quiet`: plain lines, warnings, errors and the summary only. */
   readonly quiet?: boolean;
   /** `-D`: also say which tasks were current (their stamp for their signature exists). */
   readonly debug?: boolean;
-  /** Default process.env: NO_COLOR (any value but empty) turns colour off, TERM=dumb the live display. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** NO_COLOR (any value but empty) turns colour off, TERM=dumb the live display. */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** The live display on a terminal, plain lines otherwise or with --quiet; colour unless NO_COLOR. */
-export function createUi(opts: UiOptions = {}): BuildUi {
-  const out = opts.out ?? process.stdout;
-  const env = opts.env ?? process.env;
+export function createUi(opts: UiOptions): BuildUi {
+  const { out, env } = opts;
   const tty = out.isTTY === true;
   const color = tty && !env.NO_COLOR;
   // chalk's own detection reads the real stdout; ours follows the stream we write to.

@@ -23,7 +23,7 @@ export interface BuildUi {
   close(): void;
 }
 
-/** Where a UI writes: a stream (process.stdout) or a test's capture. */
+/** Where a UI writes: the terminal's stream or a test's capture. */
 export interface Output {
   write(text: string): unknown;
   readonly isTTY?: boolean;

@@ -8,7 +8,9 @@ import {
   pythonText,
   runJs,
   takeJsMessages,
+  withJsMessageHandler,
   type AssignOperator,
+  type JsMessage,
 } from "../../lib/data/index.js";
 
 function assign(d: DataStore, name: string, op: AssignOperator, value: string, line = 1, flag: string | null = null, exported = false) {
@@ -125,6 +127,27 @@ test("SkipRecipe and FatalError thrown by inline code are not wrapped", (t) => {
   d.setVar("F", "${@bb.fatal('stop here')}");
   t.throws(() => d.getVar("F"), { instanceOf: FatalError });
   takeJsMessages();
+});
+
+test("messages go to the handler of the scope they are logged in, across awaits and nested scopes", async (t) => {
+  const d = new DataStore();
+  const outer: JsMessage[] = [];
+  const inner: JsMessage[] = [];
+  takeJsMessages();
+  await withJsMessageHandler((m) => outer.push(m), async () => {
+    runJs('bb.note("first")', d);
+    await withJsMessageHandler((m) => inner.push(m), async () => {
+      await null;
+      runJs('bb.warn("inside")', d);
+    });
+    await null;
+    d.setVar("X", "${@bb.note('expanded') || 'x'}");
+    d.getVar("X");
+  });
+  runJs('bb.note("outside")', d);
+  t.deepEqual(outer.map((m) => m.text), ["first", "expanded"]);
+  t.deepEqual(inner, [{ level: "warn", text: "inside" }]);
+  t.deepEqual(takeJsMessages().map((m) => m.text), ["outside"]);
 });
 
 // ------------------------------------------------------------------ fatal checks

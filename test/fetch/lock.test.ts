@@ -5,7 +5,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { fetchAll, withLock } from "../../lib/fetch/index.js";
+import { fetchAll } from "../../lib/fetch/index.js";
+import { withLock } from "../../lib/common/lock.js";
 import { fastHttp, makeCtx, sha256, startServer, tempDir, type Handler } from "./helpers.js";
 
 const BODY = Buffer.from("x".repeat(200_000));
@@ -101,7 +102,7 @@ test("a lock left by a dead process is broken; a live one is waited for", async 
   t.teardown(dir.cleanup);
   const lock = join(dir.path, "x.lock");
   const dead = spawnSync("true").pid!;
-  await fs.writeFile(lock, JSON.stringify({ pid: dead, host: hostname(), token: "old" }));
+  await fs.writeFile(lock, `${dead} ${hostname()} old\n`);
   t.is(await withLock(lock, async () => "ran", { timeoutMs: 5_000 }), "ran");
   await t.throwsAsync(fs.stat(lock));
 

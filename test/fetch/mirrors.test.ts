@@ -1,8 +1,11 @@
 import test from "ava";
 import { existsSync, promises as fs } from "node:fs";
 import { join } from "node:path";
-import { FetchFailed, NetworkDisabled, fetchAll, mirrorCandidates, parseMirrors } from "../../lib/fetch/index.js";
+import { FetchFailed, NetworkDisabled, fetchAll, mirrorCandidates } from "../../lib/fetch/index.js";
+import { parseMirrorList } from "../../lib/common/mirror-list.js";
 import { fastHttp, makeCtx, serveBody, sha256, startServer, tempDir } from "./helpers.js";
+
+const parseMirrors = (value: string) => parseMirrorList("MIRRORS", value);
 
 const BODY = Buffer.from("mirrored tarball\n".repeat(1000));
 const SUM = sha256(BODY);

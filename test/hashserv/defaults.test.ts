@@ -7,7 +7,8 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 import { HashservInvokeError, startHashserv } from "../../lib/sstate/hashserv/index.js";
-import { HashEquivalence } from "../../lib/run/hash-equivalence.js";
+import { HashEquivalence } from "../../lib/setscene/index.js";
+import { asOutHash, asTaskHash } from "../../lib/common/hashes.js";
 import { METHOD, client, hash, server, tempDir } from "./helpers.js";
 
 test("anonymous clients of a server started with defaults may read; their reports are not recorded; no administration", async (t) => {
@@ -30,8 +31,8 @@ type Child = ChildProcessByStdio<null, Readable, Readable>;
 
 /** `bake hashserv ARGS` as a process; resolves with its address once it listens. */
 async function bakeHashserv(t: Parameters<typeof tempDir>[0], args: string[]): Promise<{ address: string; stderr: () => string; child: Child }> {
-  const cli = fileURLToPath(new URL("../../lib/sstate/hashserv/cli.js", import.meta.url));
-  const script = `import(${JSON.stringify(cli)}).then(async (m) => process.exit(await m.runHashserv(process.argv.slice(1))))`;
+  const cli = fileURLToPath(new URL("../../lib/cli/hashserv.js", import.meta.url));
+  const script = `import(${JSON.stringify(cli)}).then(async (m) => process.exit(await m.hashservCommand(process.argv.slice(1))))`;
   const child = spawn(process.execPath, ["-e", script, "--", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   t.teardown(() => void child.kill("SIGKILL"));
   let stderr = "";
@@ -92,8 +93,8 @@ test("the build's own auto server takes the build's reports", async (t) => {
   );
   t.truthy(he);
   t.teardown(() => he!.close());
-  const uni = await he!.report({ taskhash: hash("t"), unihash: hash("t"), outhash: hash("o"), pn: "zlib", task: "do_populate_sysroot" });
+  const uni = await he!.report({ taskhash: asTaskHash(hash("t")), unihash: hash("t"), outhash: asOutHash(hash("o")), pn: "zlib", task: "do_populate_sysroot" });
   t.is(uni, hash("t"));
-  t.deepEqual(await he!.lookup([hash("t")]), [hash("t")]);
+  t.deepEqual(await he!.lookup([asTaskHash(hash("t"))]), [hash("t")]);
   t.deepEqual(warnings, []);
 });

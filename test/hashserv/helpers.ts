@@ -12,18 +12,14 @@ import {
   startHashserv,
   type HashEquivClientOptions,
   type HashservOptions,
-  type OutHash,
-  type TaskHash,
-  type UniHash,
 } from "../../lib/sstate/hashserv/index.js";
+import { asUniHash, type UniHash } from "../../lib/common/hashes.js";
 
 export const METHOD = "oe.sstatesig.OEOuthashBasic";
 
-/** A 64-hex-digit hash derived from a label, usable as taskhash, outhash and unihash alike. */
-export type AnyHash = UniHash & TaskHash & OutHash;
-
-export function hash(label: string | number): AnyHash {
-  return createHash("sha256").update(String(label)).digest("hex") as AnyHash;
+/** A 64-hex-digit hash derived from a label: a unihash, and as text a taskhash or an outhash. */
+export function hash(label: string | number): UniHash {
+  return asUniHash(createHash("sha256").update(String(label)).digest("hex"));
 }
 
 export async function tempDir(t: ExecutionContext, prefix = "bake-hashserv-"): Promise<string> {

@@ -84,10 +84,10 @@ test("upstream: misses are asked upstream and cached locally", async (t) => {
   t.is(await c.getTaskhash(METHOD, hash("unknown"), true), null);
 });
 
-test("runHashserv: `bake hashserv` serves until SIGTERM", async (t) => {
+test("hashservCommand: `bake hashserv` serves until SIGTERM", async (t) => {
   const dir = await tempDir(t);
-  const cli = fileURLToPath(new URL("../../lib/sstate/hashserv/cli.js", import.meta.url));
-  const script = `import(${JSON.stringify(cli)}).then(async (m) => process.exit(await m.runHashserv(process.argv.slice(1))))`;
+  const cli = fileURLToPath(new URL("../../lib/cli/hashserv.js", import.meta.url));
+  const script = `import(${JSON.stringify(cli)}).then(async (m) => process.exit(await m.hashservCommand(process.argv.slice(1))))`;
   const child = spawn(
     process.execPath,
     ["-e", script, "--", "--bind", "127.0.0.1:0", "--db", path.join(dir, "db"), "--admin-user", "root", "--admin-password", "pw", "--quiet"],

@@ -139,6 +139,19 @@ const FILES: Record<string, string> = {
     "}",
     "",
   ].join("\n"),
+  // A js task that runs another js function (as do_clean runs CLEANFUNCS) and logs after it.
+  "meta-test/recipes/nested_1.0.bb": [
+    "js inner_step() {",
+    `\tbb.note("inner step of " + d.getVar("BB_RUNTASK"))`,
+    "}",
+    "js do_compile() {",
+    `\tbb.note("before the inner function")`,
+    `\tawait bb.build.exec_func("inner_step")`,
+    `\tbb.note("after the inner function")`,
+    `\tbb.warn("still the outer task")`,
+    "}",
+    "",
+  ].join("\n"),
   "meta-test/recipes/scripted_1.0.bb": [
     "js do_compile() {",
     `\tbb.note("hello from js in " + d.getVar("PN"))`,

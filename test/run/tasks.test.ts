@@ -156,6 +156,20 @@ test("a js task runs in the worker with its messages in the log; a python task i
   });
 });
 
+test("a js function run by another (bb.build.exec_func) leaves the outer one's later messages in the task's log", async (t) => {
+  const f = withFixture(t);
+  const { summary } = await build(f, buildGraph(f.topdir, ["nested"]));
+  t.like(summary, { failed: 0 });
+  const log = readFileSync(join(workdir(f, "nested"), "temp/log.do_compile"), "utf8");
+  const lines = log.split("\n").filter((l) => /^(NOTE|WARNING): /.test(l));
+  t.deepEqual(lines, [
+    "NOTE: before the inner function",
+    "NOTE: inner step of do_compile",
+    "NOTE: after the inner function",
+    "WARNING: still the outer task",
+  ]);
+});
+
 test("prefuncs and postfuncs run around the task, each in its own way; cleandirs are emptied first", async (t) => {
   const f = withFixture(t);
   mkdirSync(join(workdir(f, "beta"), "clean"), { recursive: true });

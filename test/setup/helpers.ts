@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runLayersSetup } from "../../lib/setup/index.js";
+import { layersSetupCommand } from "../../lib/cli/layers-setup.js";
 
 const GIT_ENV = {
   ...process.env,
@@ -111,12 +111,11 @@ export interface Run {
 export async function bakeLayers(topdir: string, argv: string[], env: Record<string, string> = {}): Promise<Run> {
   let stdout = "";
   let stderr = "";
-  const code = await runLayersSetup(argv, {
+  const code = await layersSetupCommand(argv, {
     topdir,
     shippedRoot: topdir,
     env: { ...process.env, BB_NO_NETWORK: "", ...env },
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
+    io: { out: (line) => (stdout += `${line}\n`), err: (line) => (stderr += `${line}\n`) },
   });
   return { code, stdout, stderr };
 }

@@ -1,9 +1,10 @@
 // The pure parts: the setscene plan over a hand-made graph, taskhash inputs, and diffsigs.
 import test from "ava";
 import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
-import { taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/types.js";
-import { isSstateTask, planSetscene, Signatures } from "../../lib/run/index.js";
+import { DependencyLoop, taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/index.js";
+import { isSstateTask, planSetscene, Signatures } from "../../lib/setscene/index.js";
 import { compareSigData, computeTaskHash, type SigData } from "../../lib/signature/index.js";
+import { asUniHash } from "../../lib/common/hashes.js";
 
 /** Recipes whose tasks form fetch -> compile -> populate_sysroot, with populate_sysroot of DEPENDS before compile. */
 function graph(recipes: Record<string, string[]>, target: string): TaskGraph {
@@ -67,17 +68,24 @@ test("signatures: a dependency's unihash, not its taskhash, reaches the tasks af
   const mapped = new Signatures(g, {
     taint: () => null,
     asksServer: (n) => n.id === pop,
-    lookup: async (qs) => qs.map(() => "f".repeat(64)),
+    lookup: async (qs) => qs.map(() => asUniHash("f".repeat(64))),
   });
   await mapped.compute(ids);
-  t.is(mapped.unihashOf(pop) as string, "f".repeat(64));
+  t.is(mapped.unihashOf(pop), asUniHash("f".repeat(64)));
   t.is(mapped.taskhashOf(pop), plain.taskhashOf(pop));
   const bCompile = taskId("/l/b.bb", "do_compile");
   t.not(mapped.taskhashOf(bCompile), plain.taskhashOf(bCompile));
   // Learning a unihash later recomputes what comes after it.
-  const changed = await plain.setUnihash(pop, "f".repeat(64), () => true);
+  const changed = await plain.setUnihash(pop, asUniHash("f".repeat(64)), () => true);
   t.true(changed.includes(bCompile));
   t.is(plain.taskhashOf(bCompile), mapped.taskhashOf(bCompile));
+});
+
+test("signatures of a graph with a loop: the loop, each task depending on the next", async (t) => {
+  const g = graph({ a: ["b"], b: ["a"] }, "a");
+  const sigs = new Signatures(g, { taint: () => null });
+  const err = await t.throwsAsync(sigs.compute(g.targets), { instanceOf: DependencyLoop });
+  t.deepEqual(err!.loop, ["a:do_populate_sysroot", "a:do_compile", "b:do_populate_sysroot", "b:do_compile", "a:do_populate_sysroot"]);
 });
 
 test("taskhash: order of dependencies does not matter, file checksums do", (t) => {

@@ -2,22 +2,20 @@ import test, { type ExecutionContext } from "ava";
 import { mkdirSync, readFileSync, statSync, writeFileSync, copyFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import {
-  asTaskHash,
-  asUniHash,
   encodeMetadata,
   loadSigningKey,
   objectRelPath,
   parseTrustedKeys,
   publicKeyOf,
   restoreSstateObject,
-  runSstateCommand,
   sign,
   verifyLocalObject,
   writeSstateObject,
-  type CommandIO,
   type SstateObjectId,
   type SigningKey,
 } from "../../lib/sstate/index.js";
+import { sstateCommand, type SstateCommandIO } from "../../lib/cli/sstate.js";
+import { asTaskHash, asUniHash } from "../../lib/common/hashes.js";
 import { sha256File } from "../../lib/sstate/object.js";
 import { craftArchive, makeTree, tempDir } from "./fixtures.js";
 
@@ -25,13 +23,13 @@ const UH = asUniHash("ab12" + "0".repeat(60));
 const TH = asTaskHash("cd34" + "1".repeat(60));
 const ID: SstateObjectId = { pn: "zlib", pkgArch: "core2-64", task: "do_populate_sysroot", uniHash: UH };
 
-function io(cwd: string): CommandIO & { lines: string[] } {
+function io(cwd: string): SstateCommandIO & { lines: string[] } {
   const lines: string[] = [];
   return { lines, out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`), env: {}, cwd };
 }
 
 async function keys(d: string, name: string): Promise<SigningKey> {
-  t0(await runSstateCommand(["keygen", name, "--dir", d], io(d)));
+  t0(await sstateCommand(["keygen", name, "--dir", d], io(d)));
   return loadSigningKey(join(d, `${name}.key`));
 }
 function t0(code: number) {
@@ -67,17 +65,17 @@ test("object names follow the BitBake layout", (t) => {
 test("keygen writes a 0600 secret key and a name:base64 public key, and never overwrites", async (t) => {
   const d = tempDir(t);
   const o = io(d);
-  t.is(await runSstateCommand(["keygen", "builder1"], o), 0);
+  t.is(await sstateCommand(["keygen", "builder1"], o), 0);
   t.is(statSync(join(d, "builder1.key")).mode & 0o777, 0o600);
   const pub = readFileSync(join(d, "builder1.pub"), "utf8");
   t.regex(pub, /^builder1:[A-Za-z0-9+/]{43}=\n$/);
   const inline = parseTrustedKeys(`other:${"A".repeat(43)}= ${pub.trim()}`);
   t.is(inline.length, 2);
   t.is(inline[1]!.keyId, publicKeyOf(loadSigningKey(join(d, "builder1.key"))).keyId);
-  t.is(await runSstateCommand(["keygen", "builder1"], o), 2);
+  t.is(await sstateCommand(["keygen", "builder1"], o), 2);
   t.true(o.lines.some((l) => l.includes("refusing to overwrite")));
   // --dir names a directory that need not exist yet.
-  t.is(await runSstateCommand(["keygen", "builder2", "--dir", join(d, "new/keys")], o), 0);
+  t.is(await sstateCommand(["keygen", "builder2", "--dir", join(d, "new/keys")], o), 0);
   t.is(statSync(join(d, "new/keys/builder2.key")).mode & 0o777, 0o600);
 });
 

@@ -2,19 +2,17 @@ import test from "ava";
 import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  asTaskHash,
-  asUniHash,
   generateKeyPair,
   loadSigningKey,
   pruneSstate,
-  runSstateCommand,
   writeSstateObject,
-  type CommandIO,
   type SstateObject,
 } from "../../lib/sstate/index.js";
+import { sstateCommand, type SstateCommandIO } from "../../lib/cli/sstate.js";
+import { asTaskHash, asUniHash } from "../../lib/common/hashes.js";
 import { tempDir } from "./fixtures.js";
 
-function io(cwd: string, env: Record<string, string> = {}): CommandIO & { lines: string[] } {
+function io(cwd: string, env: Record<string, string> = {}): SstateCommandIO & { lines: string[] } {
   const lines: string[] = [];
   return { lines, out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`), env, cwd };
 }
@@ -47,7 +45,7 @@ test("verify reports every object and exits non-zero on a bad one", async (t) =>
   const objs = await populate(d, 3);
   const env = { SSTATE_TRUSTED_KEYS: join(d, "k.pub") };
   const ok = io(d, env);
-  t.is(await runSstateCommand(["verify", "sstate"], ok), 0, ok.lines.join("\n"));
+  t.is(await sstateCommand(["verify", "sstate"], ok), 0, ok.lines.join("\n"));
   t.is(ok.lines.at(-1), "3 objects: 3 ok, 0 refused, 0 uncommitted; 0 equivalence records: 0 ok");
 
   const b = readFileSync(objs[1]!.archivePath);
@@ -55,14 +53,14 @@ test("verify reports every object and exits non-zero on a bad one", async (t) =>
   writeFileSync(objs[1]!.archivePath, b);
   writeFileSync(join(d, "sstate/00/00/sstate:x:y:2:0000_deploy.tar.zst"), "orphan");
   const bad = io(d, env);
-  t.is(await runSstateCommand(["verify", "sstate"], bad), 1);
+  t.is(await sstateCommand(["verify", "sstate"], bad), 1);
   t.true(bad.lines.some((l) => l.startsWith("REFUSED checksum-mismatch") && l.includes(objs[1]!.relPath)), bad.lines.join("\n"));
   t.is(bad.lines.at(-1), "3 objects: 2 ok, 1 refused (checksum-mismatch 1), 1 uncommitted; 0 equivalence records: 0 ok");
 
   const nokey = io(d);
-  t.is(await runSstateCommand(["verify", "sstate"], nokey), 1);
+  t.is(await sstateCommand(["verify", "sstate"], nokey), 1);
   t.regex(nokey.lines.at(-1)!, /untrusted-key 3/);
-  t.is(await runSstateCommand(["verify"], io(d)), 2);
+  t.is(await sstateCommand(["verify"], io(d)), 2);
 });
 
 test("prune removes old or unlisted objects and reports freed bytes", async (t) => {
@@ -86,9 +84,9 @@ test("prune removes old or unlisted objects and reports freed bytes", async (t) 
 
   writeFileSync(join(d, "keep.txt"), `${objs[1]!.metadata.uniHash}\n`);
   const o = io(d);
-  t.is(await runSstateCommand(["prune", "sstate", "--keep", "keep.txt"], o), 0);
+  t.is(await sstateCommand(["prune", "sstate", "--keep", "keep.txt"], o), 0);
   t.regex(o.lines[0]!, /^removed 1 objects and 0 leftovers, [\d.]+ (B|KiB); kept 1$/);
   t.true(existsSync(objs[1]!.archivePath));
   t.false(existsSync(objs[2]!.archivePath));
-  t.is(await runSstateCommand(["prune", "sstate"], io(d)), 2);
+  t.is(await sstateCommand(["prune", "sstate"], io(d)), 2);
 });

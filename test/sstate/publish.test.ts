@@ -9,8 +9,6 @@ import { createServer, Socket } from "node:net";
 import { join } from "node:path";
 import { request } from "undici";
 import {
-  asTaskHash,
-  asUniHash,
   CACHE_CONTROL,
   fetchSstateObject,
   checkAvailability,
@@ -24,16 +22,15 @@ import {
   directoryDestination,
   httpDestination,
   restoreSstateObject,
-  runSstateCommand,
   startMirrorServer,
   writeSstateObject,
   writeEquivalence,
   findEquivalences,
   equivalenceRelPath,
-  asOutHash,
-  type CommandIO,
   type SstateObjectId,
 } from "../../lib/sstate/index.js";
+import { sstateCommand, type SstateCommandIO } from "../../lib/cli/sstate.js";
+import { asTaskHash, asUniHash, asOutHash } from "../../lib/common/hashes.js";
 import { makeTree, tempDir } from "./fixtures.js";
 
 const id = (c: string, pn = "zlib"): SstateObjectId => ({ pn, pkgArch: "core2-64", task: "populate_sysroot", uniHash: asUniHash(c.repeat(64)) });
@@ -137,13 +134,13 @@ test("an interrupted push continues: an archive without metadata is sent again, 
 test("bake sstate push: the command line, and its summary", async (t) => {
   const c = await cache(t);
   const lines: string[] = [];
-  const io: CommandIO = { out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`), env: {}, cwd: c.dir };
-  t.is(await runSstateCommand(["push", "www", "--sstate-dir", "sstate", "--trusted-key", c.trusted], io), 0, lines.join("\n"));
+  const io: SstateCommandIO = { out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`), env: {}, cwd: c.dir };
+  t.is(await sstateCommand(["push", "www", "--sstate-dir", "sstate", "--trusted-key", c.trusted], io), 0, lines.join("\n"));
   t.regex(lines.at(-1)!, /^6 objects: 3 pushed \(.*\), 0 already there, 3 not verified or not signed by a trusted key, 0 failed; equivalence records: 0 pushed, 0 already there$/);
   t.true(lines.some((l) => /^ERR not pushed \(untrusted-key\): .*sstate:zlib:core2-64:\d+:e{64}_populate_sysroot\.tar\.zst\.siginfo/.test(l)), lines.join("\n"));
   t.deepEqual(files(join(c.dir, "www")), committed(c));
   // Outside a build directory and without --sstate-dir there is nothing to push from.
-  t.is(await runSstateCommand(["push", "www", "--trusted-key", c.trusted], io), 2);
+  t.is(await sstateCommand(["push", "www", "--trusted-key", c.trusted], io), 2);
   t.regex(lines.at(-1)!, /no SSTATE_DIR/);
 });
 
@@ -280,7 +277,7 @@ test("bake sstate serve: the command prints its URL and the SSTATE_MIRRORS line,
   let stop!: () => void;
   const stopped = new Promise<void>((r) => (stop = r));
   const printed = new Promise<string>((resolve) => {
-    const io: CommandIO = {
+    const io: SstateCommandIO = {
       out: (l) => {
         lines.push(l);
         const m = /^SSTATE_MIRRORS = "file:\/\/\.\* (\S+)PATH"$/.exec(l);
@@ -291,7 +288,7 @@ test("bake sstate serve: the command prints its URL and the SSTATE_MIRRORS line,
       cwd: c.dir,
       stopped,
     };
-    void runSstateCommand(["serve", "sstate", "--bind", "127.0.0.1:0"], io).then((code) => lines.push(`exit ${code}`));
+    void sstateCommand(["serve", "sstate", "--bind", "127.0.0.1:0"], io).then((code) => lines.push(`exit ${code}`));
   });
   const url = await printed;
   const r = await get(new URL(`${objectRelPath(c.good[0]!)}.siginfo`, url).href);
@@ -300,10 +297,10 @@ test("bake sstate serve: the command prints its URL and the SSTATE_MIRRORS line,
   await new Promise((r) => setImmediate(r));
   t.true(lines.some((l) => l.startsWith("ERR 127.0.0.1")), lines.join("\n")); // the access log
   const inUse = new URL(url).host;
-  const io2: CommandIO = { out: () => {}, err: (l) => lines.push(`ERR ${l}`), env: {}, cwd: c.dir };
+  const io2: SstateCommandIO = { out: () => {}, err: (l) => lines.push(`ERR ${l}`), env: {}, cwd: c.dir };
   const blocker = await startMirrorServer({ root: c.sstate, bind: "127.0.0.1:0" });
   t.teardown(() => blocker.close());
-  t.is(await runSstateCommand(["serve", "sstate", "--bind", new URL(blocker.url).host], io2), 2);
+  t.is(await sstateCommand(["serve", "sstate", "--bind", new URL(blocker.url).host], io2), 2);
   t.regex(lines.at(-1)!, /is in use/);
   t.truthy(inUse);
 });
@@ -423,8 +420,8 @@ test("push to a read-only mirror (bake sstate serve) fails with a clear message"
   t.teardown(() => s.close());
   const other = await cache(t);
   const lines: string[] = [];
-  const io: CommandIO = { out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`), env: {}, cwd: other.dir };
-  t.is(await runSstateCommand(["push", `${s.url}`, "--sstate-dir", "sstate", "--trusted-key", other.trusted], io), 1);
+  const io: SstateCommandIO = { out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`), env: {}, cwd: other.dir };
+  t.is(await sstateCommand(["push", `${s.url}`, "--sstate-dir", "sstate", "--trusted-key", other.trusted], io), 1);
   t.true(lines.some((l) => /FAILED: .*PUT answered HTTP 405 \(the server does not accept uploads/.test(l)), lines.join("\n"));
   t.regex(lines.at(-1)!, /0 pushed .* 3 failed;/);
 });

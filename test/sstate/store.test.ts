@@ -4,12 +4,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
-  asTaskHash,
-  asUniHash,
   checkAvailability,
   fetchSstateObject,
   generateKeyPair,
   loadSigningKey,
+  MirrorSyntaxError,
   mirrorUrl,
   objectRelPath,
   parseSstateMirrors,
@@ -18,6 +17,7 @@ import {
   type SstateObjectId,
   type StoreWarning,
 } from "../../lib/sstate/index.js";
+import { asTaskHash, asUniHash } from "../../lib/common/hashes.js";
 import { makeTree, tempDir } from "./fixtures.js";
 
 const id = (c: string): SstateObjectId => ({ pn: "zlib", pkgArch: "core2-64", task: "populate_sysroot", uniHash: asUniHash(c.repeat(64)) });
@@ -165,6 +165,10 @@ test("SSTATE_MIRRORS parsing and PATH substitution", (t) => {
   const rel = "ab/cd/sstate:zlib:core2-64:2:abcd_populate_sysroot.tar.zst";
   t.is(mirrorUrl(rules[0]!, rel), `https://cache.example.com/sstate/${rel}`);
   t.is(mirrorUrl(rules[1]!, rel), `file:///mnt/sstate/ab/${rel}`);
-  t.throws(() => parseSstateMirrors("file://.*"));
-  t.throws(() => parseSstateMirrors("file://.* ftp://x/PATH"));
+  // An odd entry is BitBake's warning and ignored, as in PREMIRRORS; a pair that cannot work is an error.
+  const warnings: string[] = [];
+  t.is(parseSstateMirrors(`file://.* file:///m/PATH file://.*`, (w) => warnings.push(w)).length, 1);
+  t.deepEqual(warnings, ["SSTATE_MIRRORS: invalid mirror data 'file://.* file:///m/PATH file://.*': entries must come in pairs; the last one, 'file://.*', is ignored"]);
+  t.throws(() => parseSstateMirrors("file://.* ftp://x/PATH"), { instanceOf: MirrorSyntaxError });
+  t.throws(() => parseSstateMirrors("file://( file:///m/PATH"), { instanceOf: MirrorSyntaxError });
 });

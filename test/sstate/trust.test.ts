@@ -7,10 +7,6 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   addSignature,
-  asOutHash,
-  asSha256,
-  asTaskHash,
-  asUniHash,
   attestSstateDir,
   checkEquivalence,
   checkMetadata,
@@ -21,15 +17,15 @@ import {
   parseTrustSpec,
   publicKeyOf,
   restoreSstateObject,
-  runSstateCommand,
   sign,
   writeEquivalence,
   writeSstateObject,
-  type CommandIO,
   type SignedFields,
   type SstateObjectId,
   type TrustPolicy,
 } from "../../lib/sstate/index.js";
+import { sstateCommand, type SstateCommandIO } from "../../lib/cli/sstate.js";
+import { asOutHash, asSha256, asTaskHash, asUniHash } from "../../lib/common/hashes.js";
 import { sha256File } from "../../lib/sstate/object.js";
 import { craftArchive, makeTree, tempDir } from "./fixtures.js";
 
@@ -108,7 +104,7 @@ test("a key given for one mirror is trusted for that mirror only; SSTATE_DIR tru
   t.true(checkMetadata({ ...FIELDS, signatures: [sign(FIELDS, orgB)] }, null, trust, "http://anywhere/x").ok);
 });
 
-function io(cwd: string): CommandIO & { lines: string[] } {
+function io(cwd: string): SstateCommandIO & { lines: string[] } {
   const lines: string[] = [];
   return { lines, out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`), env: {}, cwd };
 }
@@ -150,7 +146,7 @@ test("verify refuses what a restore refuses, with the same reason: '..', absolut
     const restore = await restoreSstateObject(dir, ID, [{ name: "sysroot-destdir", dir: join(d, `${name}-out`) }], trust);
     t.false(restore.ok, name);
     const out = io(d);
-    t.is(await runSstateCommand(["verify", dir, "--trusted-key", `org-a:${A.base64}`], out), 1, name);
+    t.is(await sstateCommand(["verify", dir, "--trusted-key", `org-a:${A.base64}`], out), 1, name);
     const refused = out.lines.filter((l) => l.startsWith("REFUSED "));
     t.is(refused.length, 1, out.lines.join("\n"));
     if (!restore.ok) {
@@ -167,7 +163,7 @@ test("verify refuses what a restore refuses, with the same reason: '..', absolut
   delete json.signatures;
   writeFileSync(obj.metadataPath, JSON.stringify(json));
   const out = io(d);
-  t.is(await runSstateCommand(["verify", dir, "--trusted-key", `org-a:${A.base64}`], out), 1);
+  t.is(await sstateCommand(["verify", dir, "--trusted-key", `org-a:${A.base64}`], out), 1);
   t.deepEqual(out.lines.filter((l) => l.startsWith("REFUSED ")), [`REFUSED unsigned: ${obj.metadataPath}: object carries no signature`]);
   const restore = await restoreSstateObject(dir, ID, [{ name: "sysroot-destdir", dir: join(d, "u-out") }], trust);
   t.true(!restore.ok && restore.refusal.reason === "unsigned");
@@ -245,10 +241,10 @@ test("attest signs an equivalence record when its own build of that taskhash mad
   t.true(checkEquivalence(readFileSync(record, "utf8"), fields, k2, null, record).ok);
   // verify checks records too; one changed after signing is refused.
   const out = io(d);
-  t.is(await runSstateCommand(["verify", mirror, "--trusted-key", `org-a:${A.base64}`], out), 0, out.lines.join("\n"));
+  t.is(await sstateCommand(["verify", mirror, "--trusted-key", `org-a:${A.base64}`], out), 0, out.lines.join("\n"));
   t.regex(out.lines.at(-1)!, /1 equivalence records: 1 ok/);
   writeFileSync(record, readFileSync(record, "utf8").replace(`"outHash": "5`, `"outHash": "6`));
   const bad = io(d);
-  t.is(await runSstateCommand(["verify", mirror, "--trusted-key", `org-a:${A.base64}`], bad), 1);
+  t.is(await sstateCommand(["verify", mirror, "--trusted-key", `org-a:${A.base64}`], bad), 1);
   t.true(bad.lines.some((l) => l.startsWith(`REFUSED bad-signature: ${record}:`)), bad.lines.join("\n"));
 });

@@ -1,12 +1,20 @@
 // Hash-equivalence server addresses, spelled as BitBake spells them (BB_HASHSERVE,
 // `bitbake-hashserv --bind`, `bitbake-hashclient --address`).
+import { BakeError } from "../../common/errors.js";
 
 export type HashservAddress =
   | { readonly kind: "unix"; readonly path: string }
   | { readonly kind: "tcp"; readonly host: string; readonly port: number }
   | { readonly kind: "websocket"; readonly url: string; readonly host: string; readonly port: number; readonly secure: boolean };
 
-export class HashservAddressError extends Error {
+declare module "../../common/errors.js" {
+  interface BakeErrorKinds {
+    "hashserv-address": HashservAddressError;
+  }
+}
+
+export class HashservAddressError extends BakeError {
+  readonly kind = "hashserv-address" as const;
   constructor(readonly address: string, reason: string) {
     super(`bad hash-equivalence server address '${address}': ${reason}`);
     this.name = "HashservAddressError";

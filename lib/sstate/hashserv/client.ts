@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { parseAddress, type HashservAddress } from "./address.js";
 import { Channel, ConnectionClosedError, ProtocolError, connectChannel } from "./connection.js";
+import { isUniHash, type UniHash } from "../../common/hashes.js";
 import { HashservInvokeError, HashservReplyError } from "./errors.js";
 import {
   PROTOCOL_NAME,
@@ -13,11 +14,8 @@ import {
   STREAM_OK,
   replySchemas,
   type GcStatusReply,
-  type OutHash,
   type OuthashReply,
   type StatsReply,
-  type TaskHash,
-  type UniHash,
   type UnihashReply,
   type UserReply,
 } from "./protocol.js";
@@ -34,15 +32,15 @@ export interface HashEquivClientOptions {
 
 export interface UnihashQuery {
   readonly method: string;
-  readonly taskhash: TaskHash | string;
+  readonly taskhash: string;
 }
 
 export interface OutputReport {
-  readonly taskhash: TaskHash | string;
+  readonly taskhash: string;
   readonly method: string;
-  readonly outhash: OutHash | string;
+  readonly outhash: string;
   /** The unihash the reporter proposes (usually its taskhash); the server may answer another. */
-  readonly unihash: UniHash | string;
+  readonly unihash: string;
   /** owner, PN, PV, PR, task, outhash_siginfo. */
   readonly extra?: Readonly<Record<string, string | null>>;
 }
@@ -109,7 +107,7 @@ export class HashEquivClient {
     return (await this.#call({ ping: {} }, replySchemas.alive)).alive;
   }
 
-  async getUnihash(method: string, taskhash: TaskHash | string): Promise<UniHash | null> {
+  async getUnihash(method: string, taskhash: string): Promise<UniHash | null> {
     return (await this.getUnihashBatch([{ method, taskhash }]))[0]!;
   }
 
@@ -117,14 +115,18 @@ export class HashEquivClient {
   async getUnihashBatch(queries: Iterable<UnihashQuery>): Promise<(UniHash | null)[]> {
     const lines = [...queries].map((q) => `${streamToken("method", q.method)} ${streamToken("taskhash", q.taskhash)}`);
     const replies = await this.#streamBatch("get-stream", lines);
-    return replies.map((r) => (r === "" ? null : (r as UniHash)));
+    return replies.map((r) => {
+      if (r === "") return null;
+      if (!isUniHash(r)) throw new HashservReplyError("get-stream", this.address, `invalid unihash ${JSON.stringify(r.slice(0, 100))}`);
+      return r;
+    });
   }
 
-  async unihashExists(unihash: UniHash | string): Promise<boolean> {
+  async unihashExists(unihash: string): Promise<boolean> {
     return (await this.unihashExistsBatch([unihash]))[0]!;
   }
 
-  async unihashExistsBatch(unihashes: Iterable<UniHash | string>): Promise<boolean[]> {
+  async unihashExistsBatch(unihashes: Iterable<string>): Promise<boolean[]> {
     const lines = [...unihashes].map((u) => streamToken("unihash", u));
     return (await this.#streamBatch("exists-stream", lines)).map((r) => r === "true");
   }
@@ -137,22 +139,22 @@ export class HashEquivClient {
 
   /** Declares taskhash equivalent to unihash (first writer wins); replies with the mapping in force. */
   reportUnihashEquiv(
-    taskhash: TaskHash | string,
+    taskhash: string,
     method: string,
-    unihash: UniHash | string,
+    unihash: string,
     extra: Readonly<Record<string, string | null>> = {},
   ): Promise<UnihashReply> {
     return this.#call({ "report-equiv": { ...extra, taskhash, method, unihash } }, replySchemas.unihash);
   }
 
-  getTaskhash(method: string, taskhash: TaskHash | string, all: true): Promise<OuthashReply | null>;
-  getTaskhash(method: string, taskhash: TaskHash | string, all?: false): Promise<UnihashReply | null>;
-  async getTaskhash(method: string, taskhash: TaskHash | string, all = false): Promise<OuthashReply | UnihashReply | null> {
+  getTaskhash(method: string, taskhash: string, all: true): Promise<OuthashReply | null>;
+  getTaskhash(method: string, taskhash: string, all?: false): Promise<UnihashReply | null>;
+  async getTaskhash(method: string, taskhash: string, all = false): Promise<OuthashReply | UnihashReply | null> {
     const request = { get: { taskhash, method, all } };
     return all ? this.#call(request, replySchemas.outhash) : this.#call(request, replySchemas.unihash.nullable());
   }
 
-  getOuthash(method: string, outhash: OutHash | string, taskhash: TaskHash | string, withUnihash = true): Promise<OuthashReply | null> {
+  getOuthash(method: string, outhash: string, taskhash: string, withUnihash = true): Promise<OuthashReply | null> {
     return this.#call({ "get-outhash": { outhash, taskhash, method, with_unihash: withUnihash } }, replySchemas.outhash);
   }
 

@@ -5,8 +5,17 @@ import net from "node:net";
 import type { WebSocket } from "ws";
 import type { HashservAddress } from "./address.js";
 import { MAX_CHUNK } from "./protocol.js";
+import { BakeError } from "../../common/errors.js";
 
-export class ConnectionClosedError extends Error {
+declare module "../../common/errors.js" {
+  interface BakeErrorKinds {
+    "hashserv-connection-closed": ConnectionClosedError;
+    "hashserv-protocol": ProtocolError;
+  }
+}
+
+export class ConnectionClosedError extends BakeError {
+  readonly kind = "hashserv-connection-closed" as const;
   constructor(readonly peer: string, reason = "connection closed") {
     super(`${peer}: ${reason}`);
     this.name = "ConnectionClosedError";
@@ -14,7 +23,8 @@ export class ConnectionClosedError extends Error {
 }
 
 /** The peer broke the framing rules (bad JSON, an over-long line, a timeout). */
-export class ProtocolError extends Error {
+export class ProtocolError extends BakeError {
+  readonly kind = "hashserv-protocol" as const;
   constructor(readonly peer: string, reason: string) {
     super(`${peer}: ${reason}`);
     this.name = "ProtocolError";

@@ -5,17 +5,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { FAILED_AUTH_DELAY_MS, grants, hashToken, newToken, permissionArgument, shownPermissions, tokenMatches } from "./auth.js";
 import type { HashEquivClient } from "./client.js";
 import { ProtocolError, type Channel } from "./connection.js";
+import { isUniHash, type UniHash } from "../../common/hashes.js";
 import { HashservInvokeError } from "./errors.js";
 import {
   OUTHASH_EXTRA_FIELDS,
   STREAM_END,
   STREAM_OK,
-  isValidUnihash,
   type OuthashReply,
   type Permission,
   type RequestName,
   type RequestOf,
-  type UniHash,
   type UnihashReply,
 } from "./protocol.js";
 import type { RequestStats } from "./stats.js";
@@ -107,7 +106,7 @@ async function cacheUpstreamRow(s: Session, d: OuthashReply): Promise<void> {
 }
 
 function checkedUnihash(value: unknown): UniHash {
-  if (!isValidUnihash(value)) throw new HashservInvokeError("Invalid unihash");
+  if (!isUniHash(value)) throw new HashservInvokeError("Invalid unihash");
   return value;
 }
 

@@ -1,16 +1,11 @@
 // Hash equivalence: a server and a client speaking BitBake's OEHASHEQUIV 1.1 protocol over
 // TCP, unix sockets and websockets, with a LevelDB store.
 export { startHashserv, type HashservOptions, type RunningHashserv } from "./server.js";
-export { runHashserv } from "./cli.js";
 export { HashEquivClient, type HashEquivClientOptions, type OutputReport, type UnihashQuery } from "./client.js";
 export { parseAddress, HashservAddressError, type HashservAddress } from "./address.js";
 export { HashservInvokeError, HashservReplyError, HashservConfigError } from "./errors.js";
 export { ConnectionClosedError, ProtocolError } from "./connection.js";
 export {
-  TaskHash,
-  OutHash,
-  UniHash,
-  isValidUnihash,
   PERMISSIONS,
   DEFAULT_ANON_PERMISSIONS,
   BITBAKE_ANON_PERMISSIONS,

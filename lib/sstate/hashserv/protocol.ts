@@ -3,6 +3,7 @@
 // line, then one JSON object per line in normal mode ({"get": {...}} -> reply), or raw
 // text lines in stream mode (get-stream, exists-stream, gc-mark-stream) until "END".
 import { z } from "zod";
+import { isUniHash, type UniHash } from "../../common/hashes.js";
 
 export const PROTOCOL_NAME = "OEHASHEQUIV";
 export const PROTOCOL_VERSION = "1.1";
@@ -33,24 +34,14 @@ export const STREAM_OK = "ok";
 
 // ---- hashes -------------------------------------------------------------------------------
 
-// BitBake rejects any unihash that is not 64 lower-case hex digits (a unihash ends up in
-// file names and in `${@...}` expansions, so arbitrary text would be an injection vector).
-const UNIHASH_RE = /^[0-9a-f]{64}$/;
+// A unihash must be one (common/hashes.ts), as BitBake's server and clients insist. Taskhashes
+// and outhashes are the client's business: BitBake's server stores any text there (its own
+// tests use 40-digit taskhashes), so bake's does too.
 export const INVALID_UNIHASH = "Invalid unihash";
 
-export const TaskHash = z.string({ error: "Missing or invalid 'taskhash'" }).brand<"TaskHash">();
-export type TaskHash = z.infer<typeof TaskHash>;
-export const OutHash = z.string({ error: "Missing or invalid 'outhash'" }).brand<"OutHash">();
-export type OutHash = z.infer<typeof OutHash>;
-export const UniHash = z
-  .string({ error: INVALID_UNIHASH })
-  .regex(UNIHASH_RE, { error: INVALID_UNIHASH })
-  .brand<"UniHash">();
-export type UniHash = z.infer<typeof UniHash>;
-
-export function isValidUnihash(value: unknown): value is UniHash {
-  return typeof value === "string" && UNIHASH_RE.test(value);
-}
+const taskhash = z.string({ error: "Missing or invalid 'taskhash'" });
+const outhash = z.string({ error: "Missing or invalid 'outhash'" });
+const unihash = z.custom<UniHash>(isUniHash, { error: INVALID_UNIHASH });
 
 // ---- permissions --------------------------------------------------------------------------
 
@@ -88,11 +79,11 @@ export type OuthashExtraField = (typeof OUTHASH_EXTRA_FIELDS)[number];
 
 export const requestSchemas = {
   ping: noArguments,
-  get: z.object({ method, taskhash: TaskHash, all: z.boolean().nullish().transform((v) => v ?? false) }),
+  get: z.object({ method, taskhash, all: z.boolean().nullish().transform((v) => v ?? false) }),
   "get-outhash": z.object({
     method,
-    outhash: OutHash,
-    taskhash: TaskHash,
+    outhash,
+    taskhash,
     with_unihash: z.boolean().nullish().transform((v) => v ?? true),
   }),
   "get-stream": noArguments,
@@ -104,9 +95,9 @@ export const requestSchemas = {
   "backfill-wait": noArguments,
   report: z.object({
     method,
-    outhash: OutHash,
-    taskhash: TaskHash,
-    unihash: UniHash,
+    outhash,
+    taskhash,
+    unihash,
     owner: optionalText,
     PN: optionalText,
     PV: optionalText,
@@ -114,7 +105,7 @@ export const requestSchemas = {
     task: optionalText,
     outhash_siginfo: optionalText,
   }),
-  "report-equiv": z.object({ method, taskhash: TaskHash, unihash: UniHash }),
+  "report-equiv": z.object({ method, taskhash, unihash }),
   remove: z.object({ where }),
   "gc-mark": z.object({ mark, where }),
   "gc-mark-stream": noArguments,
@@ -158,7 +149,7 @@ export function parseRequest<K extends RequestName>(kind: K, body: unknown): Par
 // ---- replies ------------------------------------------------------------------------------
 
 export interface UnihashReply {
-  readonly taskhash: TaskHash;
+  readonly taskhash: string;
   readonly method: string;
   readonly unihash: UniHash;
 }
@@ -166,8 +157,8 @@ export interface UnihashReply {
 /** A row of the outhash table as sent on the wire (`created` in Python's isoformat). */
 export interface OuthashReply {
   readonly method: string;
-  readonly taskhash: TaskHash;
-  readonly outhash: OutHash;
+  readonly taskhash: string;
+  readonly outhash: string;
   readonly created: string | null;
   readonly owner?: string | null;
   readonly PN?: string | null;
@@ -216,12 +207,12 @@ export interface InvokeErrorReply {
 const nullableText = z.string().nullable().optional();
 export const replySchemas = {
   alive: z.looseObject({ alive: z.boolean() }),
-  unihash: z.looseObject({ taskhash: TaskHash, method: z.string(), unihash: UniHash }),
+  unihash: z.looseObject({ taskhash, method: z.string(), unihash }),
   outhash: z
     .looseObject({
       method: z.string(),
-      taskhash: TaskHash,
-      outhash: OutHash,
+      taskhash,
+      outhash,
       created: z.string().nullable().optional().transform((v) => v ?? null),
       owner: nullableText,
       PN: nullableText,
@@ -229,7 +220,7 @@ export const replySchemas = {
       PR: nullableText,
       task: nullableText,
       outhash_siginfo: nullableText,
-      unihash: UniHash.optional(),
+      unihash: unihash.optional(),
     })
     .nullable(),
   stats: z.looseObject({

@@ -10,11 +10,12 @@
 // "first writer wins" rule holds however many clients report at once.
 import { Level } from "level";
 import type { AbstractBatchOperation, AbstractSublevel } from "abstract-level";
-import { OUTHASH_EXTRA_FIELDS, type OutHash, type OuthashExtraField, type TaskHash, type UniHash } from "./protocol.js";
+import type { UniHash } from "../../common/hashes.js";
+import { OUTHASH_EXTRA_FIELDS, type OuthashExtraField } from "./protocol.js";
 
 export interface UnihashRow {
   readonly method: string;
-  readonly taskhash: TaskHash;
+  readonly taskhash: string;
   readonly unihash: UniHash;
   readonly gc_mark: string;
 }
@@ -23,8 +24,8 @@ export type OuthashExtra = { readonly [K in OuthashExtraField]?: string | null }
 
 export interface OuthashRow extends OuthashExtra {
   readonly method: string;
-  readonly taskhash: TaskHash;
-  readonly outhash: OutHash;
+  readonly taskhash: string;
+  readonly outhash: string;
   /** Python isoformat in UTC ("2024-05-01T10:00:00.123000+00:00"), or null if never set. */
   readonly created: string | null;
 }
@@ -170,7 +171,7 @@ export class HashStore {
 
   getUnihash(method: string, taskhash: string): UnihashRow | undefined {
     const v = this.#unihash.getSync(keyOf(method, taskhash));
-    return v === undefined ? undefined : { method, taskhash: taskhash as TaskHash, unihash: v.unihash, gc_mark: v.gc_mark };
+    return v === undefined ? undefined : { method, taskhash, unihash: v.unihash, gc_mark: v.gc_mark };
   }
 
   async unihashExists(unihash: string): Promise<boolean> {
@@ -346,7 +347,7 @@ export class HashStore {
         for await (const [key, v] of this.#unihash.iterator()) {
           if (v.gc_mark === this.#gcMark) continue;
           const [method, taskhash] = partsOf(key) as [string, string];
-          ops.push(...this.deleteUnihashOps({ method, taskhash: taskhash as TaskHash, unihash: v.unihash, gc_mark: v.gc_mark }));
+          ops.push(...this.deleteUnihashOps({ method, taskhash, unihash: v.unihash, gc_mark: v.gc_mark }));
           count++;
         }
       }
@@ -476,7 +477,7 @@ export class HashStore {
     } else {
       for await (const [key, v] of this.#unihash.iterator()) {
         const [m, t] = partsOf(key) as [string, string];
-        rows.push({ method: m, taskhash: t as TaskHash, unihash: v.unihash, gc_mark: v.gc_mark });
+        rows.push({ method: m, taskhash: t, unihash: v.unihash, gc_mark: v.gc_mark });
       }
     }
     return rows.filter((r) => matchesAll(r as unknown as Record<string, unknown>, where));

@@ -4,6 +4,7 @@
 // warning and the build goes on with unihash = taskhash: it never fails a build.
 import { lstatSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
+import type { OutHash, TaskHash, UniHash } from "../common/hashes.js";
 import { HashEquivClient, startHashserv, type RunningHashserv } from "../sstate/hashserv/index.js";
 
 export interface HashEquivalenceSettings {
@@ -21,9 +22,9 @@ export interface HashEquivalenceSettings {
 }
 
 export interface Report {
-  readonly taskhash: string;
-  readonly unihash: string;
-  readonly outhash: string;
+  readonly taskhash: TaskHash;
+  readonly unihash: UniHash;
+  readonly outhash: OutHash;
   readonly pn: string;
   readonly task: string;
 }
@@ -71,7 +72,7 @@ export class HashEquivalence {
   }
 
   /** The server's unihash of each taskhash (null where it has none, or when it is unreachable). */
-  async lookup(taskhashes: readonly string[]): Promise<(string | null)[]> {
+  async lookup(taskhashes: readonly TaskHash[]): Promise<(UniHash | null)[]> {
     if (this.broken || taskhashes.length === 0) return taskhashes.map(() => null);
     try {
       return await this.client.getUnihashBatch(taskhashes.map((taskhash) => ({ method: this.method, taskhash })));
@@ -82,7 +83,7 @@ export class HashEquivalence {
   }
 
   /** Reports a task's outhash; returns the unihash its dependents must use. */
-  async report(r: Report): Promise<string> {
+  async report(r: Report): Promise<UniHash> {
     if (this.broken) return r.unihash;
     try {
       const reply = await this.client.reportUnihash({

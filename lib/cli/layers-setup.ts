@@ -1,13 +1,18 @@
-// `bake layers fetch|lock|status`: argument parsing, the run's context, and errors turned into
-// messages and exit codes (0 success, 1 failure or — for status — a difference, 2 bad usage).
-import { fileURLToPath } from "node:url";
+// `bake layers fetch|lock|status`: the arguments, the stage's messages as lines, and errors turned
+// into messages and exit codes (0 success, 1 failure or — for status — a difference, 2 bad usage).
 import { parseArgs } from "node:util";
-import { type Output, type SetupContext } from "./context.js";
-import { BblayersConfError, LayersFileError, LayerSetupError } from "./errors.js";
-import { fetchLayers } from "./fetch.js";
-import { gitCli } from "./git.js";
-import { lockLayers } from "./lock.js";
-import { layersStatus } from "./status.js";
+import { isBakeError } from "../common/errors.js";
+import {
+  fetchLayers,
+  layersStatus,
+  lockLayers,
+  setupContext,
+  type SetupContext,
+  type SetupMessage,
+} from "../setup/index.js";
+import { describeFailure } from "./failure.js";
+import { terminal, type CommandLines } from "./io.js";
+import { UsageError } from "./options.js";
 
 export const LAYERS_HELP = `usage: bake layers fetch [--force]
        bake layers lock
@@ -23,8 +28,7 @@ are always there and need no entry).
   status   show what differs from the lock: other revisions, local changes, a stale
            conf/bblayers.conf; exit status 1 when anything differs
 
-With BB_NO_NETWORK=1 in the environment, fetch uses what is already in layers/.
-`;
+With BB_NO_NETWORK=1 in the environment, fetch uses what is already in layers/.`;
 
 export interface LayersSetupOptions {
   /** The build directory (conf/bblayers.conf, layers/). */
@@ -33,21 +37,27 @@ export interface LayersSetupOptions {
   readonly shippedRoot?: string;
   /** For BB_NO_NETWORK and git's own environment; process.env by default. */
   readonly env?: NodeJS.ProcessEnv;
-  readonly stdout?: Output;
-  readonly stderr?: Output;
+  readonly io?: CommandLines;
 }
 
-/** The root of bake's tree, from dist/lib/setup/ where this module runs. */
-const BAKE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-
-function offlineReason(env: NodeJS.ProcessEnv): string | null {
-  const value = env.BB_NO_NETWORK;
-  return value !== undefined && /^(1|yes|true|on)$/i.test(value.trim()) ? `BB_NO_NETWORK=${value}` : null;
+function printer(io: CommandLines): (m: SetupMessage) => void {
+  return (m) => {
+    switch (m.level) {
+      case "info":
+        return io.out(m.text);
+      case "note":
+        return io.err(`NOTE: ${m.text}`);
+      case "warning":
+        return io.err(`WARNING: ${m.text}`);
+      case "error":
+        return io.err(`ERROR: ${m.text}`);
+      case "failure":
+        return io.err(describeFailure(m.error).text);
+    }
+  };
 }
 
-class UsageError extends Error {}
-
-async function dispatch(argv: string[], ctx: SetupContext): Promise<number> {
+async function dispatch(argv: string[], ctx: SetupContext, io: CommandLines): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -55,7 +65,7 @@ async function dispatch(argv: string[], ctx: SetupContext): Promise<number> {
   });
   const [command, ...rest] = positionals;
   if (values.help) {
-    ctx.stdout.write(LAYERS_HELP);
+    io.out(LAYERS_HELP);
     return 0;
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
@@ -75,27 +85,24 @@ async function dispatch(argv: string[], ctx: SetupContext): Promise<number> {
 }
 
 /** `bake layers ARGV…` in the build directory `opts.topdir`; returns the exit code. */
-export async function runLayersSetup(argv: string[], opts: LayersSetupOptions): Promise<number> {
-  const env = opts.env ?? process.env;
-  const ctx: SetupContext = {
+export async function layersSetupCommand(argv: string[], opts: LayersSetupOptions): Promise<number> {
+  const io = opts.io ?? terminal;
+  const ctx = setupContext({
     topdir: opts.topdir,
-    shippedRoot: opts.shippedRoot ?? BAKE_ROOT,
-    git: gitCli(env),
-    offline: offlineReason(env),
-    stdout: opts.stdout ?? process.stdout,
-    stderr: opts.stderr ?? process.stderr,
-  };
+    ...(opts.shippedRoot !== undefined ? { shippedRoot: opts.shippedRoot } : {}),
+    env: opts.env ?? process.env,
+    report: printer(io),
+  });
   try {
-    return await dispatch(argv, ctx);
+    return await dispatch(argv, ctx, io);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      ctx.stderr.write(`bake layers: ${(err as Error).message}\n${LAYERS_HELP}`);
+      io.err(`bake layers: ${(err as Error).message}\n${LAYERS_HELP}`);
       return 2;
     }
-    if (err instanceof LayersFileError || err instanceof LayerSetupError || err instanceof BblayersConfError) {
-      ctx.stderr.write(`ERROR: ${err.message.split("\n").join("\nERROR: ")}\n`);
-      return 1;
-    }
-    throw err;
+    if (!isBakeError(err)) throw err;
+    const { text, exitCode } = describeFailure(err);
+    io.err(text);
+    return exitCode;
   }
 }

@@ -1,9 +1,8 @@
 // `bake hashserv`: runs a hash-equivalence server until SIGINT/SIGTERM. Options follow
 // bitbake-hashserv, including its HASHSERVER_* environment fallbacks.
 import { parseArgs } from "node:util";
-import { HashservAddressError } from "./address.js";
-import { HashservConfigError } from "./errors.js";
-import { startHashserv } from "./server.js";
+import { HashservAddressError, HashservConfigError, startHashserv } from "../sstate/hashserv/index.js";
+import { interrupted, terminal, type CommandLines } from "./io.js";
 
 const USAGE = `usage: bake hashserv --bind ADDR --db DIR [--read-only] [--upstream ADDR]
                      [--admin-user USER --admin-password PASSWORD] [--anon-perms PERM,...] [--quiet]
@@ -18,7 +17,13 @@ const USAGE = `usage: bake hashserv --bind ADDR --db DIR [--read-only] [--upstre
                       (default "@read"; BitBake's is "@read,@report,@db-admin"; $HASHSERVER_ANON_PERMS)
   --quiet             do not log connections and refusals`;
 
-export async function runHashserv(argv: string[]): Promise<number> {
+export interface HashservCommandIO extends CommandLines {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Resolves when the server should stop; default SIGINT/SIGTERM. */
+  readonly stopped?: Promise<void>;
+}
+
+export async function hashservCommand(argv: string[], io: HashservCommandIO = { ...terminal, env: process.env }): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -39,19 +44,19 @@ export async function runHashserv(argv: string[]): Promise<number> {
       allowPositionals: false,
     }));
   } catch (e) {
-    process.stderr.write(`bake hashserv: ${(e as Error).message}\n${USAGE}\n`);
+    io.err(`bake hashserv: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
   if (values.help === true) {
-    process.stdout.write(USAGE + "\n");
+    io.out(USAGE);
     return 0;
   }
-  const env = process.env;
+  const env = io.env;
   const str = (v: string | boolean | undefined): string | undefined => (typeof v === "string" ? v : undefined);
   const bind = str(values.bind) ?? env.HASHSERVER_BIND;
   const db = str(values.db) ?? str(values.database) ?? env.HASHSERVER_DB;
   if (bind === undefined || db === undefined) {
-    process.stderr.write(`bake hashserv: --bind and --db are required\n${USAGE}\n`);
+    io.err(`bake hashserv: --bind and --db are required\n${USAGE}`);
     return 2;
   }
   const anon = str(values["anon-perms"]) ?? env.HASHSERVER_ANON_PERMS;
@@ -59,13 +64,13 @@ export async function runHashserv(argv: string[]): Promise<number> {
   const anonPermissions = anon === undefined ? undefined : anon.split(anon.includes(",") ? "," : /\s+/).filter((p) => p !== "");
   if (anonPermissions?.includes("@db-admin")) {
     // Not silenced by --quiet: this is a decision someone should see every time the server starts.
-    process.stderr.write(
+    io.err(
       "bake hashserv: WARNING: anonymous clients have @db-admin: anyone who can connect can remove, reset and garbage-collect\n" +
-        "bake hashserv: WARNING: this server's equivalences. Give @db-admin to a user instead (--admin-user, then new-user).\n",
+        "bake hashserv: WARNING: this server's equivalences. Give @db-admin to a user instead (--admin-user, then new-user).",
     );
   }
   const log = (message: string): void => {
-    if (!quiet) process.stderr.write(`hashserv: ${message}\n`);
+    if (!quiet) io.err(`hashserv: ${message}`);
   };
 
   try {
@@ -80,24 +85,16 @@ export async function runHashserv(argv: string[]): Promise<number> {
       ...(anonPermissions === undefined ? {} : { anonPermissions }),
       log,
     });
-    process.stdout.write(`Listening on ${server.address}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-        resolve();
-      };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
-    });
+    io.out(`Listening on ${server.address}`);
+    await (io.stopped ?? interrupted());
     await server.close();
     return 0;
   } catch (e) {
     if (e instanceof HashservConfigError || e instanceof HashservAddressError) {
-      process.stderr.write(`bake hashserv: ${e.message}\n`);
+      io.err(`bake hashserv: ${e.message}`);
       return 2;
     }
-    process.stderr.write(`bake hashserv: ${(e as Error).message}\n`);
+    io.err(`bake hashserv: ${(e as Error).message}`);
     return 1;
   }
 }

@@ -5,7 +5,8 @@ import { spawn } from "node:child_process";
 import { lstatSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HashEquivalence } from "../../lib/run/hash-equivalence.js";
+import { HashEquivalence } from "../../lib/setscene/index.js";
+import { asOutHash, asTaskHash, asUniHash } from "../../lib/common/hashes.js";
 
 test("hash equivalence 'auto' starts over a socket a killed bake left behind", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "bake-hashsock-"));
@@ -27,7 +28,7 @@ test("hash equivalence 'auto' starts over a socket a killed bake left behind", a
   );
   t.deepEqual(warnings, []);
   t.truthy(he);
-  const unihash = await he!.report({ taskhash: "a".repeat(64), unihash: "a".repeat(64), outhash: "b".repeat(64), pn: "x", task: "do_populate_sysroot" });
-  t.is(unihash, "a".repeat(64));
+  const unihash = await he!.report({ taskhash: asTaskHash("a".repeat(64)), unihash: asUniHash("a".repeat(64)), outhash: asOutHash("b".repeat(64)), pn: "x", task: "do_populate_sysroot" });
+  t.is(unihash, asUniHash("a".repeat(64)));
   await he!.close();
 });

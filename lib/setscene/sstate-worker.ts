@@ -5,15 +5,11 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { loadBuildConfiguration, type BuildConfiguration } from "../config/index.js";
-import { parseRecipeVariants, type ParsedRecipe } from "../evaluate/index.js";
+import { WorkerCache, type RecipeRequest } from "../config/index.js";
 import { withPython } from "../python/index.js";
 import {
-  asOutHash,
-  asTaskHash,
   archiveRefusal,
   ArchiveError,
-  asUniHash,
   computeOutHash,
   createArchive,
   loadSigningKey,
@@ -27,8 +23,9 @@ import {
   type RestoreStats,
   type SigningKey,
 } from "../sstate/index.js";
+import { asOutHash, asTaskHash, asUniHash } from "../common/hashes.js";
 import { makeSigData, taskDependencies, writeSigData, type SigDataRuntime } from "../signature/index.js";
-import { installObject, type OutputSpec } from "./sstate-install.js";
+import { installObject, type OutputSpec } from "./install.js";
 
 export interface OutHashRequest {
   readonly outputs: readonly OutputSpec[];
@@ -146,40 +143,16 @@ export async function install(req: InstallRequest): Promise<InstallResult> {
 
 // ---- signature data ---------------------------------------------------------------------------
 
-export interface SigDataRequest {
-  readonly topdir: string;
-  readonly vars: Readonly<Record<string, string>>;
-  readonly recipeFile: string;
-  readonly variant: string;
-  readonly appends: readonly string[];
+export interface SigDataRequest extends RecipeRequest {
   readonly tasks: readonly { readonly task: string; readonly path: string; readonly runtime: SigDataRuntime }[];
 }
 
-let config: { key: string; value: BuildConfiguration } | null = null;
-const recipes = new Map<string, ParsedRecipe>();
-const RECIPES_KEPT = 4;
-
-function recipe(req: SigDataRequest): ParsedRecipe {
-  const key = JSON.stringify([req.topdir, Object.entries(req.vars).sort()]);
-  if (config?.key !== key) {
-    config = { key, value: loadBuildConfiguration({ topdir: req.topdir, vars: req.vars }) };
-    recipes.clear();
-  }
-  const rkey = JSON.stringify([req.recipeFile, req.variant, req.appends]);
-  let parsed = recipes.get(rkey);
-  if (parsed) recipes.delete(rkey);
-  else {
-    parsed = parseRecipeVariants(config.value.metadata, req.recipeFile, req.appends, config.value.files, [req.variant])[0];
-    if (parsed === undefined) throw new Error(`${req.recipeFile} has no variant "${req.variant}"`);
-  }
-  recipes.set(rkey, parsed);
-  if (recipes.size > RECIPES_KEPT) recipes.delete(recipes.keys().next().value!);
-  return parsed;
-}
+// Signature data is written a recipe at a time: the last few are enough.
+const cache = new WorkerCache(4);
 
 /** Writes the signature data of some tasks of one recipe; returns the basehash each was found to have. */
 export async function dumpSigData(req: SigDataRequest): Promise<string[]> {
-  const d = (await withPython(() => recipe(req))).metadata.d;
+  const d = (await withPython(() => cache.recipe(req))).metadata.d;
   const deps = taskDependencies(d, req.tasks.map((t) => t.task));
   return req.tasks.map((t) => {
     const data = makeSigData(deps.get(t.task)!, t.runtime);

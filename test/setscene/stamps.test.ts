@@ -6,9 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RecipeInfo } from "../../lib/config/index.js";
 import { taskId, type TaskId, type TaskNode } from "../../lib/graph/types.js";
-import { StampSet, type UniHash } from "../../lib/run/index.js";
+import { StampSet } from "../../lib/setscene/index.js";
+import { asUniHash, type UniHash } from "../../lib/common/hashes.js";
 
-const hash = (c: string) => c.repeat(64) as UniHash;
+const hash = (c: string) => asUniHash(c.repeat(64));
 
 test("a task's new stamp replaces its stamps for other signatures, this build's and earlier ones'", (t) => {
   const dir = mkdtempSync(join(tmpdir(), "bake-stamps-"));

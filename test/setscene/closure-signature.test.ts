@@ -2,10 +2,15 @@
 // any path, and nothing else about how they are reached. The set is hashed as one closureDigest
 // computed from bitsets; these tests hold it to the set semantics.
 import test from "ava";
+import { createHash } from "node:crypto";
 import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
 import { taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/types.js";
-import { Signatures, type TaskHash } from "../../lib/run/index.js";
+import { Signatures } from "../../lib/setscene/index.js";
 import { closureDigest, computeTaskHash } from "../../lib/signature/index.js";
+import { asUniHash, type TaskHash, type UniHash } from "../../lib/common/hashes.js";
+
+/** A unihash standing for `label` (what a hash-equivalence server would hand out). */
+const unihash = (label: string): UniHash => asUniHash(createHash("sha256").update(label).digest("hex"));
 
 /**
  * Recipes (pn -> DEPENDS) as fetch -> prepare_recipe_sysroot -> compile -> populate_sysroot, the
@@ -45,7 +50,7 @@ async function hashes(g: TaskGraph, pinned: readonly string[] = []): Promise<{ s
   const sig = new Signatures(g, {
     taint: () => null,
     asksServer: (n) => pinned.includes(n.recipe.pn) && n.task.name === "do_populate_sysroot",
-    lookup: async (qs) => qs.map((q) => `pinned-${q.node.recipe.pn}`),
+    lookup: async (qs) => qs.map((q) => unihash(`pinned-${q.node.recipe.pn}`)),
   });
   await sig.compute(g.nodes.keys());
   return { sig, of: (pn, task = PREPARE) => sig.taskhashOf(id(pn, task)) };
@@ -104,11 +109,11 @@ test("a member whose unihash changes after it ran changes the closure task, thou
   const { sig, of } = await hashes(g, ["gcc"]);
   const before = of("app");
   // gmp reports an output-equivalent unihash; gcc (pinned) keeps its unihash; app's sysroot holds gmp.
-  const changed = await sig.setUnihash(id("gmp", "do_populate_sysroot"), "gmp-equivalent", () => true);
+  const changed = await sig.setUnihash(id("gmp", "do_populate_sysroot"), unihash("gmp-equivalent"), () => true);
   t.true(changed.includes(id("app", PREPARE)));
   t.not(of("app"), before);
-  t.is(sig.unihashOf(id("gcc", "do_populate_sysroot")) as string, "pinned-gcc");
+  t.is(sig.unihashOf(id("gcc", "do_populate_sysroot")), unihash("pinned-gcc"));
   // The same closure computed from scratch with that unihash gives the same signature.
   t.is(of("app"), computeTaskHash({ basehash: `app-${PREPARE}`, taint: null, deps: sig.runTaskDeps(id("app", PREPARE)), files: [], closure: closureDigest(sig.closureDeps(id("app", PREPARE))) }));
-  t.true(sig.closureDeps(id("app", PREPARE)).some((d) => d.unihash === "gmp-equivalent"));
+  t.true(sig.closureDeps(id("app", PREPARE)).some((d) => d.unihash === unihash("gmp-equivalent")));
 });

@@ -5,8 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { TaskId, TaskNode } from "../graph/types.js";
-import type { UniHash } from "./signature.js";
+import { isSet, type TaskId, type TaskNode } from "../graph/types.js";
+import type { UniHash } from "../common/hashes.js";
 
 /** The stamp for one signature; `stamp-extra-info` goes after the hash as in BitBake. */
 export function stampFile(base: string, task: string, hash: string, extraInfo?: string): string {
@@ -151,9 +151,4 @@ export class StampSet {
   writeSetscene(node: TaskNode): void {
     this.replace(this.base(node), `${node.task.name}_setscene`, this.setscenePath(node), `${this.hash(node)}\n`);
   }
-}
-
-/** A task flag as BitBake reads `noexec`/`nostamp`: set and not "0". */
-export function isSet(flag: string | undefined): boolean {
-  return flag !== undefined && flag !== "" && flag !== "0";
 }

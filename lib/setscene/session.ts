@@ -3,17 +3,21 @@
 // its outhash, report, object and install. When a report maps a task to an earlier unihash, the
 // signatures after it change, and the tasks that can now be restored are (BitBake's rehash and
 // scenequeue update): their dependencies, if not started, are then no longer needed.
-import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
-import type { SetsceneResult } from "./events.js";
+import { isSet, type TaskGraph, type TaskId, type TaskNode } from "../graph/types.js";
 import { existsSync } from "node:fs";
 import { compareSigData, FileChecksumCache, findSigData, parseFileChecksums, readSigData, sigDataPath, type SigDataDep } from "../signature/index.js";
-import type { RecipeInfo } from "../config/index.js";
+import type { RecipeInfo, RecipeRequest } from "../config/index.js";
 import { HashEquivalence } from "./hash-equivalence.js";
-import { planSetscene, type SstateState } from "./setscene.js";
-import { isSstateTask, SharedState, SigDataWriter, type Availability, type SstateSettings } from "./shared-state.js";
-import { pnTask, Signatures, type UniHash } from "./signature.js";
-import { isSet, StampSet } from "./stamps.js";
-import type { RecipeRequest } from "./worker.js";
+import { planSetscene, type SstateState } from "./plan.js";
+import type { SstateSettings } from "./settings.js";
+import { SigDataWriter, SstateObjects, type Availability } from "./sstate-objects.js";
+import { isSstateTask } from "./sstate-tasks.js";
+import type { TaskHash, UniHash } from "../common/hashes.js";
+import { pnTask, Signatures } from "./build-signatures.js";
+import { StampSet } from "./stamps.js";
+
+/** What setscene made of an sstate task the build wanted: restored (from where), absent, or refused. */
+export type SetsceneResult = "local" | "mirror" | "missed" | "refused";
 
 export interface SessionOptions {
   readonly graph: TaskGraph;
@@ -64,7 +68,7 @@ export class SstateSession {
 
   private constructor(
     private readonly o: SessionOptions,
-    private readonly shared: SharedState | null,
+    private readonly objects: SstateObjects | null,
     private readonly equivalence: HashEquivalence | null,
     private readonly sigWriter: SigDataWriter | null,
   ) {
@@ -84,17 +88,17 @@ export class SstateSession {
   static async open(o: SessionOptions): Promise<SstateSession> {
     const warn = (t: string) => o.note("warning", t);
     const equivalence = o.sstate ? await HashEquivalence.open(o.sstate.hashEquivalence, warn) : null;
-    let shared: SharedState | null = null;
+    let objects: SstateObjects | null = null;
     let writer: SigDataWriter | null = null;
     try {
-      shared = o.sstate ? new SharedState(o.sstate, Math.max(1, Math.min(o.threads, 4)), warn) : null;
+      objects = o.sstate ? new SstateObjects(o.sstate, Math.max(1, Math.min(o.threads, 4)), warn) : null;
       writer = o.sigdata && o.request ? new SigDataWriter(1) : null;
-      const session = new SstateSession(o, shared, equivalence, writer);
+      const session = new SstateSession(o, objects, equivalence, writer);
       await session.signatures.compute(o.set);
       return session;
     } catch (e) {
       await equivalence?.close();
-      await shared?.close();
+      await objects?.close();
       await writer?.close();
       throw e;
     }
@@ -104,12 +108,12 @@ export class SstateSession {
    * The hash-equivalence server first (this build directory's history, or a team's server);
    * for what it does not know, the equivalence records that travel with the objects.
    */
-  private async lookup(equivalence: HashEquivalence, qs: readonly { readonly node: TaskNode; readonly taskhash: string }[]): Promise<(string | null)[]> {
+  private async lookup(equivalence: HashEquivalence, qs: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[]): Promise<(UniHash | null)[]> {
     const found = await equivalence.lookup(qs.map((q) => q.taskhash));
-    if (!this.shared) return found;
+    if (!this.objects) return found;
     const unknown = qs.filter((_, i) => found[i] === null);
     if (unknown.length === 0) return found;
-    const records = await this.shared.equivalences(unknown);
+    const records = await this.objects.equivalences(unknown);
     return qs.map((q, i) => found[i] ?? records.get(q.node.id) ?? null);
   }
 
@@ -123,7 +127,7 @@ export class SstateSession {
 
   /** Before anything runs: what can be restored, restore it, and what that makes unnecessary. */
   async setscene(): Promise<SetsceneCounts | null> {
-    if (!this.shared) return null;
+    if (!this.objects) return null;
     const sstateTasks = [...this.o.set].map((id) => this.node(id)).filter(isSstateTask);
     let current = 0;
     const wanted: TaskNode[] = [];
@@ -133,7 +137,7 @@ export class SstateSession {
         current++;
       } else wanted.push(n);
     }
-    const found = await this.shared.availability(wanted.map((node) => ({ node, unihash: this.signatures.unihashOf(node.id) })));
+    const found = await this.objects.availability(wanted.map((node) => ({ node, unihash: this.signatures.unihashOf(node.id) })));
     const count = (a: Availability) => wanted.filter((n) => found.get(n.id) === a).length;
     for (const n of wanted) {
       const missing = found.get(n.id) === "missing";
@@ -159,7 +163,7 @@ export class SstateSession {
 
   /** Plan, restore what the plan says, and plan again while restores are refused. */
   private async planAndRestore(): Promise<void> {
-    const shared = this.shared!;
+    const objects = this.objects!;
     for (;;) {
       const plan = planSetscene(this.o.graph, this.o.set, {
         isSstate: isSstateTask,
@@ -174,7 +178,7 @@ export class SstateSession {
         const node = this.node(id);
         const unihash = this.signatures.unihashOf(id);
         const t0 = performance.now();
-        const r = await shared.restore(node, unihash);
+        const r = await objects.restore(node, unihash);
         this.o.onSetscene?.(node, r.ok ? r.source : "refused", performance.now() - t0);
         if (r.ok) {
           this.restored.add(id);
@@ -249,7 +253,7 @@ export class SstateSession {
     const nodes = [...this.o.set].map((id) => this.node(id));
     const noexec = new Set(nodes.filter((n) => isSet(n.task.flags.noexec)).map((n) => n.id));
     const sstateTasks = nodes.filter((n) => isSstateTask(n) && !noexec.has(n.id) && !this.stamps.hasStamp(n));
-    const found = this.shared ? await this.shared.availability(sstateTasks.map((node) => ({ node, unihash: this.signatures.unihashOf(node.id) }))) : new Map();
+    const found = this.objects ? await this.objects.availability(sstateTasks.map((node) => ({ node, unihash: this.signatures.unihashOf(node.id) }))) : new Map();
     const valid = new Set(nodes.filter((n) => !noexec.has(n.id) && (this.stamps.hasStamp(n) || (found.get(n.id) ?? "missing") !== "missing")).map((n) => n.id));
     const deps = (id: TaskId) => this.node(id).deps.filter((d) => this.o.set.has(d));
     const roots = new Set<TaskId>();
@@ -329,11 +333,11 @@ export class SstateSession {
    */
   async afterRun(node: TaskNode): Promise<void> {
     this.finished.add(node.id);
-    if (!this.shared || !isSstateTask(node) || isSet(node.task.flags.noexec)) return;
+    if (!this.objects || !isSstateTask(node) || isSet(node.task.flags.noexec)) return;
     const taskhash = this.signatures.taskhashOf(node.id);
     const planned = this.signatures.unihashOf(node.id);
-    const outhash = await this.shared.outhash(node);
-    let unihash: string = planned;
+    const outhash = await this.objects.outhash(node);
+    let unihash = planned;
     if (this.equivalence) {
       unihash = await this.equivalence.report({ taskhash, unihash: planned, outhash, pn: node.recipe.pn, task: node.task.name });
     }
@@ -342,11 +346,11 @@ export class SstateSession {
       changed = await this.signatures.setUnihash(node.id, unihash, (id) => !this.started.has(id) && !this.finished.has(id) && !this.restored.has(id));
       this.o.note("note", `${pnTask(node)}: output equivalent to an earlier build (unihash ${unihash.slice(0, 12)}…)`);
     }
-    await this.shared.package(node, taskhash, unihash, outhash);
+    await this.objects.package(node, taskhash, unihash, outhash);
     this.state.set(node.id, "done");
     const candidates = changed.slice(1).map((id) => this.node(id)).filter(isSstateTask);
     if (candidates.length > 0) {
-      const found = await this.shared.availability(candidates.map((n) => ({ node: n, unihash: this.signatures.unihashOf(n.id) })));
+      const found = await this.objects.availability(candidates.map((n) => ({ node: n, unihash: this.signatures.unihashOf(n.id) })));
       for (const n of candidates) this.state.set(n.id, this.stamps.hasStamp(n) ? "done" : found.get(n.id) === "missing" ? "missing" : "available");
       await this.planAndRestore();
     }
@@ -407,7 +411,7 @@ export class SstateSession {
   async close(): Promise<void> {
     await Promise.allSettled(this.pending);
     await this.sigWriter?.close();
-    await this.shared?.close();
+    await this.objects?.close();
     await this.equivalence?.close();
   }
 }

@@ -4,11 +4,10 @@
 // unihash of an earlier, equivalent taskhash. Only sstate tasks report outputs, so only they are
 // asked about (the others' unihash is their taskhash). A unihash learnt after a task ran changes
 // the signatures downstream; `setUnihash` recomputes them.
-import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
-import { computeTaskHash, type FileChecksum, type RunTaskDep, type TaskHash, type UniHash } from "../signature/index.js";
+import { DependencyLoop, displayName, type TaskGraph, type TaskId, type TaskNode } from "../graph/index.js";
+import { computeTaskHash, type FileChecksum, type RunTaskDep } from "../signature/index.js";
+import { ownUnihash, type TaskHash, type UniHash } from "../common/hashes.js";
 import { ClosureIndex } from "./closure.js";
-
-export type { TaskHash, UniHash } from "../signature/index.js";
 
 /**
  * One task's signature. `taint` is a forced run's mark (`-f`, `-C`) or a nostamp task's per-build
@@ -24,13 +23,6 @@ export function taskHash(
   return computeTaskHash({ basehash, taint, deps, files, closure });
 }
 
-export class DependencyCycle extends Error {
-  constructor(readonly cycle: readonly TaskId[]) {
-    super(`the task graph has a cycle: ${cycle.join(" -> ")}`);
-    this.name = "DependencyCycle";
-  }
-}
-
 /** `pn:do_task`: how a dependency is named in signatures (no paths, so build directories agree). */
 export function pnTask(node: TaskNode): string {
   return `${node.recipe.pn}:${node.task.name}`;
@@ -43,7 +35,7 @@ export interface SignatureInputs {
   /** Tasks whose unihash the server may know (sstate tasks). */
   readonly asksServer?: (node: TaskNode) => boolean;
   /** The server's unihash for each taskhash, null where it has none. */
-  readonly lookup?: (queries: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[]) => Promise<readonly (string | null)[]>;
+  readonly lookup?: (queries: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[]) => Promise<readonly (UniHash | null)[]>;
 }
 
 /** Tasks of `ids` and all they depend on, each after its dependencies (iterative: graphs are big). */
@@ -63,7 +55,7 @@ export function dependencyOrder(graph: TaskGraph, ids: Iterable<TaskId>, skip: (
         if (done.has(dep) || skip(dep) || !graph.nodes.has(dep)) continue;
         if (onPath.has(dep)) {
           const from = stack.findIndex((f) => f.id === dep);
-          throw new DependencyCycle([...stack.slice(from).map((f) => f.id), dep]);
+          throw new DependencyLoop([...stack.slice(from).map((f) => f.id), dep].map((id) => displayName(graph.nodes.get(id)!)));
         }
         onPath.add(dep);
         stack.push({ id: dep, next: 0 });
@@ -177,9 +169,9 @@ export class Signatures {
    * after it that `mayChange` allows (those not started yet) are computed again. Returns the
    * tasks whose unihash changed, the given one first.
    */
-  async setUnihash(id: TaskId, unihash: string, mayChange: (id: TaskId) => boolean): Promise<TaskId[]> {
+  async setUnihash(id: TaskId, unihash: UniHash, mayChange: (id: TaskId) => boolean): Promise<TaskId[]> {
     if (this.unihash.get(id) === unihash) return [];
-    this.unihash.set(id, unihash as UniHash);
+    this.unihash.set(id, unihash);
     const dependents = this.dependentsMap();
     const affected = new Set<TaskId>();
     const work = [...(dependents.get(id) ?? [])];
@@ -236,11 +228,11 @@ export class Signatures {
         if (asks(node)) {
           batch.push({ node, taskhash: h });
           waiting.add(id);
-        } else this.unihash.set(id, h as string as UniHash);
+        } else this.unihash.set(id, ownUnihash(h));
       }
       if (batch.length > 0) {
         const found = await this.inputs.lookup!(batch);
-        batch.forEach((b, i) => this.unihash.set(b.node.id, (found[i] ?? b.taskhash) as UniHash));
+        batch.forEach((b, i) => this.unihash.set(b.node.id, found[i] ?? ownUnihash(b.taskhash)));
       }
       pending = next;
     }

@@ -1,0 +1,368 @@
+// The shell lexer. It is driven by the parser, one token at a time, because what a token is
+// depends on where the parser stands: `$(…)` and `<(…)` hold a whole script (the lexer hands
+// back to the parser for it), and here-documents are read at the newline after their operator.
+import { ShellSyntaxError, type Script, type Word, type WordPart } from "./syntax.js";
+
+export type Token =
+  | { readonly t: "word"; readonly word: Word; readonly start: number }
+  | { readonly t: "op"; readonly op: string; readonly start: number }
+  | { readonly t: "io-number"; readonly fd: number; readonly start: number }
+  | { readonly t: "newline"; readonly start: number }
+  | { readonly t: "eof"; readonly start: number };
+
+/** What the lexer needs the parser for: the scripts inside substitutions. */
+export interface NestedScripts {
+  /** After `$(` or `<(`: the script up to the matching `)`, read from this same lexer. */
+  untilParen(): Script;
+  /** The text of a backquoted command, unescaped, read as a script of its own. */
+  standalone(text: string): Script;
+}
+
+const OPERATORS = [
+  ";;&", "<<-", "<<<", "&>>",
+  "&&", "||", ";;", ";&", "<<", ">>", "<&", ">&", "<>", ">|", "&>", "|&",
+  ";", "&", "|", "<", ">", "(", ")",
+];
+export const REDIRECT_OPS = new Set(["<", ">", ">>", "<<", "<<-", "<<<", "<&", ">&", "<>", ">|", "&>", "&>>"]);
+const METACHARS = new Set([" ", "\t", "\n", ";", "&", "|", "<", ">", "(", ")"]);
+
+interface PendingHeredoc {
+  readonly delimiter: string;
+  readonly stripTabs: boolean;
+  readonly redirect: { heredoc: string | null };
+}
+
+export class ShellLexer {
+  private pos = 0;
+  private pending: PendingHeredoc[] = [];
+
+  constructor(
+    private readonly src: string,
+    private readonly nested: NestedScripts,
+  ) {}
+
+  /** A here-document whose body is read at the next newline, into `redirect.heredoc`. */
+  queueHeredoc(target: Word, stripTabs: boolean, redirect: { heredoc: string | null }): void {
+    this.pending.push({ delimiter: unquote(target), stripTabs, redirect });
+  }
+
+  next(): Token {
+    const src = this.src;
+    for (;;) {
+      const c = src[this.pos];
+      if (c === " " || c === "\t" || c === "\r") this.pos++;
+      else if (c === "\\" && src[this.pos + 1] === "\n") this.pos += 2;
+      else if (c === "#") {
+        while (this.pos < src.length && src[this.pos] !== "\n") this.pos++;
+      } else break;
+    }
+    const start = this.pos;
+    if (this.pos >= src.length) {
+      this.readHeredocs();
+      return { t: "eof", start };
+    }
+    const c = src[this.pos]!;
+    if (c === "\n") {
+      this.pos++;
+      this.readHeredocs();
+      return { t: "newline", start };
+    }
+    if ((c === "<" || c === ">") && src[this.pos + 1] === "(") return { t: "word", word: this.lexWord(), start };
+    for (const op of OPERATORS) {
+      if (src.startsWith(op, this.pos)) {
+        this.pos += op.length;
+        return { t: "op", op, start };
+      }
+    }
+    const digits = /^[0-9]+(?=[<>])/.exec(src.slice(this.pos, this.pos + 12));
+    if (digits) {
+      this.pos += digits[0].length;
+      return { t: "io-number", fd: Number(digits[0]), start };
+    }
+    return { t: "word", word: this.lexWord(), start };
+  }
+
+  /**
+   * bash arrays, `name=(a b c)`: right after an assignment with an empty value, the words up to
+   * `)` as the value (raw text kept); null when no `(` follows.
+   */
+  arrayValue(): Word | null {
+    if (this.src[this.pos] !== "(") return null;
+    const open = this.pos;
+    this.pos++;
+    const parts: WordPart[] = [];
+    for (;;) {
+      const tok = this.next();
+      if (tok.t === "op" && tok.op === ")") break;
+      if (tok.t === "word") parts.push(...tok.word.parts);
+      else if (tok.t !== "newline") this.fail(`unexpected ${describeToken(tok)} in an array`, tok.start);
+    }
+    return { raw: this.src.slice(open, this.pos), parts };
+  }
+
+  fail(reason: string, offset: number): never {
+    const before = this.src.slice(0, offset);
+    const line = before.split("\n").length;
+    const column = offset - before.lastIndexOf("\n");
+    throw new ShellSyntaxError(reason, line, column);
+  }
+
+  private readHeredocs(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const doc of pending) {
+      const lines: string[] = [];
+      while (this.pos < this.src.length) {
+        let end = this.src.indexOf("\n", this.pos);
+        if (end < 0) end = this.src.length;
+        const line = this.src.slice(this.pos, end);
+        this.pos = Math.min(end + 1, this.src.length);
+        const compared = doc.stripTabs ? line.replace(/^\t+/, "") : line;
+        if (compared === doc.delimiter) break;
+        lines.push(compared);
+      }
+      // A here-document left open runs to the end of the script: shells accept it with a warning.
+      doc.redirect.heredoc = lines.map((l) => l + "\n").join("");
+    }
+  }
+
+  private lexWord(): Word {
+    const start = this.pos;
+    const parts: WordPart[] = [];
+    let literal = "";
+    const flush = (): void => {
+      if (literal) parts.push({ kind: "literal", text: literal });
+      literal = "";
+    };
+    const src = this.src;
+    while (this.pos < src.length) {
+      const c = src[this.pos]!;
+      if (METACHARS.has(c)) {
+        // `<(…)` and `>(…)` at the start of a word are process substitutions (bash).
+        if ((c === "<" || c === ">") && this.pos === start && src[this.pos + 1] === "(") {
+          this.pos += 2;
+          parts.push({ kind: "command-substitution", form: "process", script: this.nested.untilParen() });
+          continue;
+        }
+        break;
+      }
+      if (c === "\\") {
+        if (src[this.pos + 1] === "\n") {
+          this.pos += 2;
+          continue;
+        }
+        literal += src.slice(this.pos, this.pos + 2);
+        this.pos += 2;
+        continue;
+      }
+      if (c === "'") {
+        flush();
+        const end = src.indexOf("'", this.pos + 1);
+        if (end < 0) this.fail("unterminated single quote", this.pos);
+        parts.push({ kind: "single-quoted", text: src.slice(this.pos + 1, end) });
+        this.pos = end + 1;
+        continue;
+      }
+      if (c === '"') {
+        flush();
+        parts.push(this.lexDoubleQuoted());
+        continue;
+      }
+      if (c === "$" || c === "`") {
+        const part = this.lexExpansion(false);
+        if (part) {
+          flush();
+          parts.push(part);
+          continue;
+        }
+      }
+      literal += c;
+      this.pos++;
+    }
+    flush();
+    return { raw: src.slice(start, this.pos), parts };
+  }
+
+  private lexDoubleQuoted(): WordPart {
+    const open = this.pos;
+    this.pos++;
+    const parts: WordPart[] = [];
+    let literal = "";
+    const src = this.src;
+    for (;;) {
+      if (this.pos >= src.length) this.fail("unterminated double quote", open);
+      const c = src[this.pos]!;
+      if (c === '"') {
+        this.pos++;
+        break;
+      }
+      if (c === "\\") {
+        const n = src[this.pos + 1];
+        if (n === "\n") {
+          this.pos += 2;
+          continue;
+        }
+        literal += n === "$" || n === "`" || n === '"' || n === "\\" ? n : "\\" + (n ?? "");
+        this.pos += 2;
+        continue;
+      }
+      if (c === "$" || c === "`") {
+        const part = this.lexExpansion(true);
+        if (part) {
+          if (literal) parts.push({ kind: "literal", text: literal });
+          literal = "";
+          parts.push(part);
+          continue;
+        }
+      }
+      literal += c;
+      this.pos++;
+    }
+    if (literal) parts.push({ kind: "literal", text: literal });
+    return { kind: "double-quoted", parts };
+  }
+
+  /** At `$` or a backquote: the expansion that starts here, or null when `$` is a plain character. */
+  private lexExpansion(inDoubleQuotes: boolean): WordPart | null {
+    const src = this.src;
+    const start = this.pos;
+    if (src[start] === "`") {
+      return { kind: "command-substitution", form: "backquote", script: this.lexBackquoted(inDoubleQuotes) };
+    }
+    const n = src[start + 1];
+    if (n === "(") {
+      if (src[start + 2] === "(") {
+        const end = arithmeticEnd(src, start + 3);
+        if (end >= 0) {
+          this.pos = end + 2;
+          return { kind: "arithmetic", text: src.slice(start + 3, end) };
+        }
+      }
+      this.pos = start + 2;
+      return { kind: "command-substitution", form: "dollar", script: this.nested.untilParen() };
+    }
+    if (n === "{") {
+      this.pos = start + 2;
+      this.skipBraced();
+      return { kind: "parameter", text: src.slice(start, this.pos) };
+    }
+    if (n === "'" && !inDoubleQuotes) {
+      // bash's $'…' (ANSI-C quoting): a quoted string where backslash escapes the quote.
+      let i = start + 2;
+      while (i < src.length && src[i] !== "'") i += src[i] === "\\" ? 2 : 1;
+      if (i >= src.length) this.fail("unterminated $'…' string", start);
+      this.pos = i + 1;
+      return { kind: "single-quoted", text: src.slice(start + 2, i) };
+    }
+    const name = /^(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])/.exec(src.slice(start + 1, start + 200));
+    if (name) {
+      this.pos = start + 1 + name[0].length;
+      return { kind: "parameter", text: src.slice(start, this.pos) };
+    }
+    return null;
+  }
+
+  /** After `${`: move past the matching `}`, minding quotes and nested expansions. */
+  private skipBraced(): void {
+    const src = this.src;
+    const open = this.pos - 2;
+    let depth = 1;
+    while (this.pos < src.length) {
+      const c = src[this.pos]!;
+      if (c === "\\") this.pos += 2;
+      else if (c === "'") {
+        const end = src.indexOf("'", this.pos + 1);
+        if (end < 0) this.fail("unterminated single quote", this.pos);
+        this.pos = end + 1;
+      } else if (c === '"') this.lexDoubleQuoted();
+      else if (c === "$" || c === "`") {
+        if (!this.lexExpansion(false)) this.pos++;
+      } else if (c === "{") {
+        depth++;
+        this.pos++;
+      } else if (c === "}") {
+        this.pos++;
+        if (--depth === 0) return;
+      } else this.pos++;
+    }
+    this.fail("unterminated '${'", open);
+  }
+
+  private lexBackquoted(inDoubleQuotes: boolean): Script {
+    const src = this.src;
+    const open = this.pos;
+    let i = open + 1;
+    let inner = "";
+    for (;;) {
+      if (i >= src.length) this.fail("unterminated backquote", open);
+      const c = src[i]!;
+      if (c === "`") break;
+      if (c === "\\") {
+        const n = src[i + 1] ?? "";
+        // Inside backquotes a backslash quotes only these (and '"' when in double quotes).
+        if (n === "$" || n === "`" || n === "\\" || (inDoubleQuotes && n === '"')) inner += n;
+        else if (n !== "\n") inner += c + n;
+        i += 2;
+        continue;
+      }
+      inner += c;
+      i++;
+    }
+    this.pos = i + 1;
+    try {
+      return this.nested.standalone(inner);
+    } catch (e) {
+      if (e instanceof ShellSyntaxError) this.fail(`in backquoted command: ${e.reason}`, open);
+      throw e;
+    }
+  }
+}
+
+/** From just after `$((`: the offset of the closing `))`, or -1 when this is `$( (…) … )` instead. */
+function arithmeticEnd(src: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < src.length; i++) {
+    const c = src[i];
+    if (c === "(") depth++;
+    else if (c === ")") {
+      if (depth > 0) depth--;
+      else return src[i + 1] === ")" ? i : -1;
+    } else if (c === "\n" || c === ";") {
+      if (depth === 0) return -1;
+    }
+  }
+  return -1;
+}
+
+/** A here-document delimiter with its quoting removed. */
+function unquote(word: Word): string {
+  return word.parts
+    .map((p) => {
+      switch (p.kind) {
+        case "literal":
+          return p.text.replace(/\\(.)/g, "$1");
+        case "single-quoted":
+          return p.text;
+        case "double-quoted":
+          return p.parts.map((q) => (q.kind === "literal" ? q.text : "")).join("");
+        default:
+          return "";
+      }
+    })
+    .join("");
+}
+
+export function describeToken(tok: Token): string {
+  switch (tok.t) {
+    case "word":
+      return `'${tok.word.raw}'`;
+    case "op":
+      return `'${tok.op}'`;
+    case "io-number":
+      return `'${tok.fd}'`;
+    case "newline":
+      return "a newline";
+    case "eof":
+      return "the end of the script";
+  }
+}
