@@ -193,7 +193,15 @@ function handlerSpecs(store: DataStore, names: readonly string[]): [string, stri
  */
 export function firePythonEvent(eventName: string, args: readonly unknown[], store: DataStore, handlers: readonly string[]): void {
   const specs = handlerSpecs(store, handlers);
-  if (specs.length === 0) return;
+  // Most events a recipe fires reach none of its handlers (their [eventmask] names others):
+  // those are settled here, without converting anything into Python. Masks are matched as the
+  // bridge matches them (the class name, qualified or not; no mask catches every event).
+  const qualified = `bb.event.${eventName}`;
+  const reached = specs.some(([, , mask]) => {
+    const names = mask.split(/\s+/).filter(Boolean);
+    return names.length === 0 || names.includes(qualified) || names.includes(eventName);
+  });
+  if (!reached) return;
   const py = python();
   // As JSON: a recipe fires half a dozen events at the same handlers, and most recipes have the
   // same ones, which Python then recognises without converting anything.

@@ -44,7 +44,8 @@ test("a recipe's ${@...}, def functions, anonymous python, named python function
   t.is(d.getVar("FROM_NAMED"), "named-2.1");
   t.is(d.getVar("KEYS_HAVE_PN"), "True");
   t.is(d.getVar("COPY_IS_SEPARATE"), "plain");
-  t.is(d.getVar("EVENTS"), " prefinalise parsed");
+  t.is(d.getVar("EVENTS"), " prefinalise parsed", "a handler whose [eventmask] names other events is not called");
+  t.is(d.getVar("EVERY_EVENT"), " ConfigParsed RecipePreDeferredInherits RecipePreFinalise RecipePostKeyExpansion RecipeTaskPreProcess RecipeParsed", "one without [eventmask] sees every event (ConfigParsed on the configuration the recipe starts from)");
   t.deepEqual(r.tasks.map((x) => x.name), ["do_compile", "do_build"]);
 });
 
