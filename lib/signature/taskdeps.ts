@@ -74,6 +74,11 @@ export interface TaskDependencies {
   readonly direct: ReadonlyMap<string, readonly string[]>;
   /** The value for hashing of one of `deps` (what `values` holds, without building the map). */
   valueOf(name: string): string | null;
+  /**
+   * The same object for every task of one taskDependencies() call, in which a name has one value
+   * for all tasks: what per-name work done for one task (basehash.ts) is kept under for the next.
+   */
+  readonly scope: object;
 }
 
 export class DependencyError extends BakeError {
@@ -221,6 +226,7 @@ class RecipeAnalysis {
         return direct;
       },
       valueOf: (name) => analysis.get(name)?.value ?? null,
+      scope: analysis,
     };
   }
 
