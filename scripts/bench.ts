@@ -10,6 +10,8 @@
 //   oe-core  only with `--oe-core DIR` (an openembedded-core checkout): bake's cold and warm `-p` and
 //            `-g core-image-minimal` on it, against BitBake's with --against-bitbake DIR (BitBake
 //            runs as --as-user USER when bake's caller is root); see bench-oe-core.ts
+//   icecc   core-image-minimal's predicted wall time on icecream clusters of 1-64 nodes, from a
+//           recorded build's statistics (see icecc-simulate.ts; BAKE_BENCH_BUILDSTATS=DIR for another)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +25,8 @@ import { benchRestore, benchSetscene, benchSignatures } from "./bench-setscene.j
 import { benchCompare } from "./bench-bitbake.js";
 import { benchScheduler } from "./bench-scheduler.js";
 import { benchOeCore } from "./bench-oe-core.js";
+import { icecc } from "./icecc-simulate.js";
+import { BuildStatsError } from "../lib/report/index.js";
 
 const RECIPES = Number(process.env.BAKE_BENCH_RECIPES ?? 5000);
 
@@ -104,6 +108,15 @@ const sections: Record<string, (build: string) => void | Promise<void>> = {
 const selfContained: Record<string, (bitbakeDir: string | null) => Promise<void>> = {
   compare: benchCompare,
   scheduler: () => benchScheduler(),
+  icecc: async () => {
+    try {
+      for (const line of icecc(process.env["BAKE_BENCH_BUILDSTATS"] || undefined)) console.log(line);
+    } catch (e) {
+      // No recorded build is not a failure of the other sections.
+      if (!(e instanceof BuildStatsError)) throw e;
+      console.log(`icecc: skipped: ${e.message}`);
+    }
+  },
 };
 
 /** `--NAME VALUE` taken out of argv: [value or null, the rest]; throws when VALUE is missing. */

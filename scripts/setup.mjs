@@ -7,7 +7,7 @@
 //
 //   (default)  what `bake core-image-minimal` needs: the README's requirements and every program
 //              in HOSTTOOLS of meta-core, meta-bootstrap and meta-containers
-//   --tests    also what `npm test` drives (skopeo, umoci, chromium)
+//   --tests    also what `npm test` drives (skopeo, umoci, chromium, icecc)
 //   --e2e      also what `npm run test:e2e` and the check scripts use (qemu, diffoscope, runc, clang)
 //   --all      all of the above
 //   --print    print the apt-get command for what is missing and install nothing
@@ -58,6 +58,13 @@ export const REQUIREMENTS = [
   // What npm test drives: real OCI tools read what image-oci writes.
   { group: "tests", package: "skopeo", programs: ["skopeo"] },
   { group: "tests", package: "umoci", programs: ["umoci"] },
+  // icecc.bbclass and its tests: a real icecream cluster in network namespaces (test/icecc), the
+  // compiler environment (icecc-env: icecc-create-env, a bash script running file and ldd).
+  { group: "tests", package: "icecc", programs: ["icecc", "iceccd", "icecc-scheduler", "icecc-create-env"] },
+  { group: "tests", package: "file", programs: ["file"] },
+  { group: "tests", package: "bash", programs: ["bash"] },
+  { group: "tests", package: "libc-bin", programs: ["ldd"] },
+  { group: "tests", package: "iproute2", programs: ["ip"] },
   // The build report's test opens a report in headless Chromium (about 80 MB, 20 s to install).
   { group: "tests", package: "chromium", programs: ["chromium"] },
   // npm run test:e2e, scripts/repro-check and scripts/host-independence-check.

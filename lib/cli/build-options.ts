@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { BakeError } from "../common/errors.js";
 import { UsageError } from "./options.js";
+import { packagePath } from "../common/install.js";
 
 declare module "../common/errors.js" {
   interface BakeErrorKinds {
@@ -20,7 +21,7 @@ export type UiName = (typeof UIS)[number];
 
 /** bin/bake.js's package version (package.json at the repository root). */
 export function bakeVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as { version: string };
   return pkg.version;
 }
 

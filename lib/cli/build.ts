@@ -1,20 +1,15 @@
 // `bake [options] TARGET…`: parse, build the task graph, run it (BitBake's cooker + runqueue).
+//
+// The stages after parsing (graph, run, report…) are imported once the recipes are parsed: `bake -p`
+// and a parse that fails do not load them.
 import { basename, join, resolve } from "node:path";
-import { ConfigurationError, parseRecipeFile, type ParseProgress as ParseCounts, type RecipeInfo } from "../config/index.js";
-import { buildTaskGraph, RecipeIndex, writeGraphFiles, type TaskGraph, type Target } from "../graph/index.js";
-import { writeReport } from "../report/index.js";
-import { BuildStats, runBuild, succeeded, tasksToRun, type InterruptSource } from "../run/index.js";
-import { sstateSettings } from "../setscene/index.js";
+import type { ParseProgress as ParseCounts, RecipeInfo } from "../config/index.js";
+import type { RecipeIndex, TaskGraph, Target } from "../graph/index.js";
+import type { InterruptSource } from "../run/index.js";
 import { createUi, type BuildUi } from "../ui/index.js";
-import { withPython } from "../python/index.js";
 import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
-import { checkHostTools } from "./host-tools.js";
-import { prepare, providerPreferences, threadsOf, type Prepared } from "./prepare.js";
+import { parseRecipes, providerPreferences, threadsOf, type Prepared } from "./prepare.js";
 import { bakeVersion, type BuildOptionArgs } from "./build-options.js";
-import { buildConfigurationBanner } from "./banner.js";
-import { eventLog } from "./eventlog.js";
-import { showVersions } from "./show-versions.js";
-import { exploreTasks } from "./taskexp.js";
 
 export interface BuildArgs {
   readonly targets: readonly string[];
@@ -83,30 +78,37 @@ function listTasks(graph: TaskGraph, ui: BuildUi): void {
   }
 }
 
-async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): Promise<Pick<Prepared, "config" | "index" | "prefs" | "collection"> & { standalone: boolean; infos: readonly RecipeInfo[] }> {
+type Recipes = Pick<Prepared, "config" | "prefs" | "collection"> & { standalone: boolean; infos: readonly RecipeInfo[] };
+
+async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): Promise<Recipes> {
   if (args.buildfile === null) {
-    const prepared = await prepare(common, parseFeedback(ui));
+    const prepared = await parseRecipes(common, parseFeedback(ui), !args.parseOnly);
     const { recipes } = prepared;
-    const skipped = recipes.infos.filter((r) => r.skipped !== null).length;
     ui.parse.finish(
       `Parsing of ${prepared.collection.recipes.length} .bb files complete (${recipes.cached} cached, ${recipes.parsed} parsed). ` +
-        `${recipes.infos.length} targets, ${skipped} skipped, ${prepared.collection.masked.length} masked, 0 errors.`,
+        `${recipes.targets} targets, ${recipes.skipped} skipped, ${prepared.collection.masked.length} masked, 0 errors.`,
     );
     for (const w of prepared.warnings) ui.message("warning", w);
+    // A build says the warnings of the recipes it uses; -p, as BitBake's parse, those of the recipes it parsed.
+    if (args.parseOnly) for (const w of recipes.parseWarnings) ui.message("warning", w);
     return { ...prepared, standalone: false, infos: recipes.infos };
   }
   const config = await loadConfiguration(common);
   const file = resolve(common.cwd, args.buildfile);
+  const [{ parseRecipeFile }, { withPython }] = await Promise.all([import("../config/index.js"), import("../python/index.js")]);
   const result = await withPython(() => parseRecipeFile(config.metadata, config.files, file, [], 0));
   const empty = { recipes: [], appends: new Map(), dangling: [], masked: [] };
-  return { config, index: new RecipeIndex(result.infos), prefs: providerPreferences(config), collection: empty, standalone: true, infos: result.infos };
+  return { config, prefs: providerPreferences(config), collection: empty, standalone: true, infos: result.infos };
 }
 
 /** BB_DEFAULT_UMASK as a mode, null when unset; a value that is not octal is an error naming it. */
-function buildUmask(value: string | null): number | null {
+async function buildUmask(value: string | null): Promise<number | null> {
   const v = (value ?? "").trim();
   if (v === "") return null;
-  if (!/^0?[0-7]{1,3}$/.test(v)) throw new ConfigurationError(`BB_DEFAULT_UMASK = "${v}": expected an octal umask such as 022`);
+  if (!/^0?[0-7]{1,3}$/.test(v)) {
+    const { ConfigurationError } = await import("../config/index.js");
+    throw new ConfigurationError(`BB_DEFAULT_UMASK = "${v}": expected an octal umask such as 022`);
+  }
   return parseInt(v, 8);
 }
 
@@ -116,12 +118,16 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
   }
   let ui = createUi({ out: process.stdout, env: process.env, quiet: args.quiet, debug: args.debug });
   try {
-    const { config, index, prefs, collection, standalone, infos } = await recipesFor(args, common, ui);
+    const { config, prefs, collection, standalone, infos } = await recipesFor(args, common, ui);
     if (args.parseOnly) return 0;
     if (args.showVersions) {
+      const { showVersions } = await import("./show-versions.js");
       for (const line of showVersions(infos, prefs)) ui.message("plain", line);
       return 0;
     }
+    const [{ buildTaskGraph, RecipeIndex, writeGraphFiles }, { writeReport }, { BuildStats, runBuild, succeeded, tasksToRun }, { sstateSettings }] =
+      await Promise.all([import("../graph/index.js"), import("../report/index.js"), import("../run/index.js"), import("../setscene/index.js")]);
+    const index: RecipeIndex = new RecipeIndex(infos);
     const d = config.metadata.d;
     const cmd = args.cmd ?? d.getVar("BB_DEFAULT_TASK") ?? "build";
     const listing = cmd === "listtasks";
@@ -153,21 +159,21 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
       ui.close();
       ui = createUi({ out: process.stdout, env: { ...process.env, TERM: "dumb" }, quiet: args.quiet, debug: args.debug });
     }
-    if (args.ui === "taskexp") return await exploreTasks(graph, process.stdin, process.stdout);
+    if (args.ui === "taskexp") return await (await import("./taskexp.js")).exploreTasks(graph, process.stdin, process.stdout);
     const dumping = args.dumpSignatures !== undefined && args.dumpSignatures !== null;
-    if (!args.dryRun && !dumping) checkHostTools(graph, tasksToRun(graph), d.getVar("HOSTTOOLS_PATH") ?? process.env["PATH"] ?? "");
-    if (!dumping) ui.message("plain", buildConfigurationBanner(d, bakeVersion()));
+    if (!args.dryRun && !dumping) (await import("./host-tools.js")).checkHostTools(graph, tasksToRun(graph), d.getVar("HOSTTOOLS_PATH") ?? process.env["PATH"] ?? "");
+    if (!dumping) ui.message("plain", (await import("./banner.js")).buildConfigurationBanner(d, bakeVersion()));
     const stats =
       args.dryRun || dumping
         ? null
         : new BuildStats(d.getVar("BUILDSTATS_BASE") ?? join(d.getVar("TMPDIR") ?? join(config.topdir, "tmp"), "buildstats"), ui.listener);
     // BitBake sets BB_DEFAULT_UMASK in each task's process; bake's tasks share one process (and
     // bake itself creates their directories), so the build sets it process-wide, for its length.
-    const umask = buildUmask(d.getVar("BB_DEFAULT_UMASK"));
+    const umask = await buildUmask(d.getVar("BB_DEFAULT_UMASK"));
     const userUmask = umask === null ? null : process.umask(umask);
     let listener = stats?.listener ?? ui.listener;
     if (args.eventLog !== undefined && args.eventLog !== null) {
-      const log = eventLog(args.eventLog, common.cwd, listener);
+      const log = (await import("./eventlog.js")).eventLog(args.eventLog, common.cwd, listener);
       ui.message("note", `writing the event log to ${log.path}`);
       listener = log.listener;
     }
@@ -188,6 +194,7 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
       dumpSignatures: dumping,
       ...(args.dumpSignatures?.includes("printdiff") ? { printdiff: (lines: readonly string[]) => lines.forEach((l) => ui.message("plain", l)) } : {}),
       setscene: args.setscene ?? "normal",
+      safeRecipeDeps: (await import("../signature/index.js")).parseSafeRecipeDeps(d.getVar("SIGGEN_EXCLUDE_SAFE_RECIPE_DEPS")),
     }).finally(() => {
       if (userUmask !== null) process.umask(userUmask);
       return stats?.close();

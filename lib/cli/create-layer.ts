@@ -1,6 +1,6 @@
 // `bake layers create-layer DIR`: a new layer, as bitbake-layers create-layer makes one: conf/layer.conf
 // (collection, pattern, priority, LAYERDEPENDS on core, LAYERSERIES_COMPAT with the core layer's
-// series names), a README and an example recipe; --add-layer adds it to conf/bblayers.conf.
+// series names), a README, COPYING.MIT and an example recipe; --add-layer adds it to conf/bblayers.conf.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { BakeError } from "../common/errors.js";
@@ -19,6 +19,8 @@ export interface CreateLayerOptions {
   readonly exampleVersion?: string;
   /** LAYERSERIES_CORENAMES of the configuration. */
   readonly series: string;
+  /** The MIT licence's text, for COPYING.MIT (the core layer's copy), or null for none. */
+  readonly mitLicense: string | null;
 }
 
 export class LayerExists extends BakeError {
@@ -38,7 +40,7 @@ BBFILE_PATTERN_${id} = "^\${LAYERDIR}/"
 BBFILE_PRIORITY_${id} = "${priority}"
 
 LAYERDEPENDS_${id} = "core"
-# The release series of meta-core this layer works with (LAYERSERIES_CORENAMES).
+# The release series of the core layer this layer works with (its LAYERSERIES_CORENAMES).
 LAYERSERIES_COMPAT_${id} = "${series}"
 `;
 }
@@ -81,6 +83,7 @@ export function createLayer(o: CreateLayerOptions, cwd: string): string {
   mkdirSync(join(dir, "conf"), { recursive: true });
   writeFileSync(join(dir, "conf/layer.conf"), layerConf(id, o.priority ?? "6", o.series));
   writeFileSync(join(dir, "README"), readme(name));
+  if (o.mitLicense !== null) writeFileSync(join(dir, "COPYING.MIT"), o.mitLicense);
   const recipeDir = join(dir, `recipes-${example}`, example);
   mkdirSync(recipeDir, { recursive: true });
   writeFileSync(join(recipeDir, `${example}_${o.exampleVersion ?? "0.1"}.bb`), EXAMPLE);

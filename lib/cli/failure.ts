@@ -40,6 +40,7 @@ export function describeFailure(e: AnyBakeError): FailureReport {
     case "shell-syntax":
     case "js-syntax":
     case "sigdata":
+    case "safe-recipe-deps":
     case "python-metadata":
     case "signing-key":
     case "mirror-syntax":

@@ -1,26 +1,28 @@
-// `bake layers show | show-recipes | show-appends | show-overlayed | show-cross-depends | create-layer |
-// add-layer | remove-layer` (bitbake-layers), and the
-// layer set-up commands from layers/layers.json (fetch | lock | status).
+// `bake layers show-layers | show-recipes | show-appends | show-overlayed | show-cross-depends |
+// create-layer | add-layer | remove-layer` (bitbake-layers, with its formats), and the layer set-up
+// commands from layers/layers.json (fetch | lock | status).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigurationError, collectRecipes, loadBuildConfiguration } from "../config/index.js";
+import { ConfigurationError } from "../config/index.js";
+import { which } from "../evaluate/index.js";
 import { parseText, type Assignment } from "../parse/index.js";
 import { BLOCK_BEGIN, BLOCK_END } from "../setup/index.js";
-import { buildDirectory, UsageError, type CommonOptions } from "./context.js";
+import { buildDirectory, loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { createLayer, LayerExists } from "./create-layer.js";
 import { layersSetupCommand } from "./layers-setup.js";
-import { showCrossDepends, showOverlayed } from "./layers-query.js";
+import { showAppends, showCrossDepends, showLayers, showOverlayed, showRecipes, type LayerQuery } from "./layers-query.js";
 import { prepare } from "./prepare.js";
 
 const HELP = `usage: bake layers COMMAND
 
-  show                      the layers of this build: name, path, priority
-  show-recipes [PN…]        recipes and their versions, by layer
-  show-appends              bbappends and the recipes they apply to
-  show-overlayed [-s]       recipes with versions in more than one layer (-s: the same version)
+  show-layers (or show)     the layers of this build: name, path, priority
+  show-recipes [-f] [-r] [-m] [-b] [-i CLASS,…] [-l LAYER] [PN…]
+                            recipes (PN: shell wildcards) and their versions in each layer
+  show-appends [PN…]        the bbappends applied to each recipe
+  show-overlayed [-f] [-s]  recipes and classes in more than one layer (-s: the same version; -f: files)
   show-cross-depends [-f] [-i LAYER,…]
-                            dependencies of a recipe on a recipe of another layer
+                            dependencies of one layer's recipes, classes, includes on another's files
   create-layer DIR [-a] [-i ID] [-p PRIORITY] [-e NAME] [-v VERSION]
                             a new layer (conf/layer.conf, README, an example recipe); -a adds it
   add-layer DIR…            add layers to conf/bblayers.conf (checked before writing)
@@ -28,42 +30,62 @@ const HELP = `usage: bake layers COMMAND
   fetch | lock | status     check out the layers of layers/layers.json at their pinned revisions
 `;
 
-function show(common: CommonOptions): number {
-  const config = loadBuildConfiguration({ topdir: buildDirectory(common.cwd), vars: common.vars, layersOnly: true });
-  const rows = config.layers.map((l) => {
-    const dir = config.layerDirs.find((d) => new RegExp(l.pattern).test(`${d}/`)) ?? "?";
-    return [l.name, dir, String(l.priority)];
+// The configuration is loaded through the CLI's loader, which starts Python when the layers are BitBake's
+// (openembedded-core's layer.conf expands ${@…} with :=).
+async function show(common: CommonOptions): Promise<number> {
+  const config = await loadConfiguration(common, true);
+  const layers = config.layers.map((l) => ({ name: l.name, dir: config.layerDirs.find((d) => new RegExp(l.pattern).test(`${d}/`)) ?? "?", priority: l.priority }));
+  for (const line of showLayers(layers)) console.log(line);
+  return 0;
+}
+
+/** The parsed recipes, for the commands that ask about them. */
+async function layerQuery(common: CommonOptions): Promise<{ query: LayerQuery; appends: ReadonlyMap<string, readonly string[]> }> {
+  const prepared = await prepare(common);
+  const d = prepared.config.metadata.d;
+  const query = {
+    infos: prepared.recipes.infos,
+    index: prepared.index,
+    prefs: prepared.prefs,
+    layerDirs: prepared.config.layerDirs,
+    bbpath: d.getVar("BBPATH") ?? "",
+    globalInherits: (d.getVar("INHERIT") ?? "").split(/\s+/).filter(Boolean),
+  };
+  return { query, appends: prepared.collection.appends };
+}
+
+async function showRecipesCommand(argv: string[], common: CommonOptions): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      filenames: { type: "boolean", short: "f" },
+      "recipes-only": { type: "boolean", short: "r" },
+      multiple: { type: "boolean", short: "m" },
+      inherits: { type: "string", short: "i" },
+      layer: { type: "string", short: "l" },
+      bare: { type: "boolean", short: "b" },
+    },
   });
-  printTable([["layer", "path", "priority"], ...rows]);
+  const { query } = await layerQuery(common);
+  const lines = showRecipes(query, {
+    pnspec: positionals,
+    filenames: values.filenames ?? false,
+    recipesOnly: values["recipes-only"] ?? false,
+    multiple: values.multiple ?? false,
+    inherits: (values.inherits ?? "").split(",").filter(Boolean),
+    layer: values.layer ?? null,
+    bare: values.bare ?? false,
+  });
+  for (const line of lines) console.log(line);
   return 0;
 }
 
-function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
-}
-
-function showRecipes(common: CommonOptions, names: string[]): number {
-  const config = loadBuildConfiguration({ topdir: buildDirectory(common.cwd), vars: common.vars });
-  const collection = collectRecipes(config.metadata.d, config.layers);
-  const pns = names.length > 0 ? names : [...new Set(collection.recipes.map((r) => r.pn))].sort();
-  for (const pn of pns) {
-    const files = collection.recipes.filter((r) => r.pn === pn);
-    if (files.length === 0) continue;
-    console.log(`${pn}:`);
-    for (const f of files) console.log(`  ${(f.layer?.name ?? "?").padEnd(16)} ${f.pv ?? "(no version)"}  ${f.path}`);
-  }
-  return 0;
-}
-
-function showAppends(common: CommonOptions): number {
-  const config = loadBuildConfiguration({ topdir: buildDirectory(common.cwd), vars: common.vars });
-  const collection = collectRecipes(config.metadata.d, config.layers);
-  for (const [recipe, appends] of collection.appends) {
-    console.log(`${recipe}:`);
-    for (const a of appends) console.log(`  ${a}`);
-  }
-  for (const a of collection.dangling) console.log(`(no recipe) ${a}`);
+async function showAppendsCommand(pnspec: string[], common: CommonOptions): Promise<number> {
+  const { query, appends } = await layerQuery(common);
+  const { lines, warnings } = showAppends(query, appends, pnspec);
+  for (const line of lines) console.log(line);
+  for (const w of warnings) process.stderr.write(`WARNING: ${w}\n`);
   return 0;
 }
 
@@ -90,12 +112,12 @@ function inGeneratedBlock(lines: readonly string[], n: number): boolean {
  * add-layer appends `BBLAYERS += "…"` lines (outside the block that `bake layers fetch` owns);
  * remove-layer takes the layer's word out of whichever assignment lists it.
  */
-function editLayers(common: CommonOptions, names: string[], add: boolean): number {
+async function editLayers(common: CommonOptions, names: string[], add: boolean): Promise<number> {
   if (names.length === 0) throw new UsageError(`layers ${add ? "add-layer" : "remove-layer"} wants at least one layer`);
   const topdir = buildDirectory(common.cwd);
   const path = join(topdir, "conf", "bblayers.conf");
   const before = readFileSync(path, "utf8");
-  const config = loadBuildConfiguration({ topdir, vars: common.vars, layersOnly: true });
+  const config = await loadConfiguration(common, true);
   // Paths under TOPDIR are written as ${TOPDIR}/… so the build directory can move.
   const spell = (dir: string) => {
     const rel = relative(topdir, dir);
@@ -128,7 +150,7 @@ function editLayers(common: CommonOptions, names: string[], add: boolean): numbe
   writeFileSync(path, text);
   try {
     // The new set must still pass LAYERDEPENDS and LAYERSERIES_COMPAT; otherwise leave the file as it was.
-    const after = loadBuildConfiguration({ topdir, vars: common.vars, layersOnly: true });
+    const after = await loadConfiguration(common, true);
     console.log(`${path}: ${after.layerDirs.length} layers`);
   } catch (err) {
     writeFileSync(path, before);
@@ -142,17 +164,28 @@ async function queryLayers(command: string, argv: string[], common: CommonOption
     args: argv,
     options: { "same-version": { type: "boolean", short: "s" }, filenames: { type: "boolean", short: "f" }, ignore: { type: "string", short: "i" } },
   });
-  const prepared = await prepare(common);
-  const dirs = prepared.config.layerDirs;
+  if (command === "show-overlayed" && values.ignore !== undefined) throw new UsageError("show-overlayed takes -f and -s, not -i");
+  if (command === "show-cross-depends" && values["same-version"]) throw new UsageError("show-cross-depends takes -f and -i, not -s");
+  const { query } = await layerQuery(common);
+  const filenames = values.filenames ?? false;
   const lines =
     command === "show-overlayed"
-      ? showOverlayed(prepared.recipes.infos, prepared.index, prepared.prefs, dirs, values["same-version"] ?? false)
-      : showCrossDepends(prepared.recipes.infos, prepared.index, prepared.prefs, dirs, (values.ignore ?? "").split(",").filter(Boolean), values.filenames ?? false);
+      ? showOverlayed(query, { sameVersion: values["same-version"] ?? false, filenames })
+      : showCrossDepends(query, { filenames, ignore: (values.ignore ?? "").split(",").filter(Boolean) });
   for (const line of lines) console.log(line);
   return 0;
 }
 
-function createLayerCommand(argv: string[], common: CommonOptions): number {
+/** The MIT licence text a layer along BBPATH ships: openembedded-core's COPYING.MIT, or meta-core's common-licenses/MIT. */
+function mitLicense(bbpath: string): string | null {
+  for (const name of ["COPYING.MIT", "files/common-licenses/MIT"]) {
+    const found = which(bbpath, name).found;
+    if (found !== null) return readFileSync(found, "utf8");
+  }
+  return null;
+}
+
+async function createLayerCommand(argv: string[], common: CommonOptions): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -165,13 +198,14 @@ function createLayerCommand(argv: string[], common: CommonOptions): number {
     },
   });
   if (positionals.length !== 1) throw new UsageError("create-layer wants one layer directory");
-  const config = loadBuildConfiguration({ topdir: buildDirectory(common.cwd), vars: common.vars, layersOnly: true });
+  const config = await loadConfiguration(common, true);
   let dir: string;
   try {
     dir = createLayer(
       {
         dir: positionals[0]!,
         series: config.metadata.d.getVar("LAYERSERIES_CORENAMES") ?? "",
+        mitLicense: mitLicense(config.metadata.d.getVar("BBPATH") ?? ""),
         ...(values.layerid !== undefined ? { layerId: values.layerid } : {}),
         ...(values.priority !== undefined ? { priority: values.priority } : {}),
         ...(values["example-recipe-name"] !== undefined ? { exampleName: values["example-recipe-name"] } : {}),
@@ -185,7 +219,7 @@ function createLayerCommand(argv: string[], common: CommonOptions): number {
     return 1;
   }
   if (values["add-layer"]) {
-    const code = editLayers(common, [dir], true);
+    const code = await editLayers(common, [dir], true);
     if (code !== 0) return code;
     console.log(`Layer added ${dir}`);
   } else console.log(`Add your new layer with 'bake layers add-layer ${positionals[0]}'`);
@@ -201,11 +235,12 @@ export async function layersCommand(argv: string[], common: CommonOptions): Prom
   }
   switch (command) {
     case "show":
+    case "show-layers":
       return show(common);
     case "show-recipes":
-      return showRecipes(common, rest);
+      return showRecipesCommand(argv.slice(argv.indexOf(command) + 1), common);
     case "show-appends":
-      return showAppends(common);
+      return showAppendsCommand(rest, common);
     case "show-overlayed":
     case "show-cross-depends":
       return queryLayers(command, argv.slice(argv.indexOf(command) + 1), common);

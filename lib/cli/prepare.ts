@@ -12,7 +12,7 @@ import {
   type RecipeCollection,
   type RecipeInfo,
 } from "../config/index.js";
-import { buildProvider, NothingProvides, RecipeIndex, type ProviderPreferences } from "../graph/index.js";
+import type { ProviderPreferences, RecipeIndex } from "../graph/index.js";
 import { loadConfiguration, type CommonOptions } from "./context.js";
 
 export interface Prepared {
@@ -38,7 +38,8 @@ export function providerPreferences(config: BuildConfiguration): ProviderPrefere
   };
 }
 
-export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgress) => void): Promise<Prepared> {
+/** Everything of `prepare` but the recipe index; with `infos` false, only the counts of the records (what `bake -p` needs). */
+export async function parseRecipes(common: CommonOptions, onProgress?: (p: ParseProgress) => void, infos = true): Promise<Omit<Prepared, "index">> {
   const config = await loadConfiguration(common);
   const d = config.metadata.d;
   const collection = collectRecipes(d, config.layers);
@@ -48,14 +49,20 @@ export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgr
     vars: common.vars,
     threads: threadsOf(config, "BB_NUMBER_PARSE_THREADS"),
     cacheDir: cacheRoot ? join(cacheRoot, "parse") : null,
+    infos,
     ...(onProgress ? { onProgress } : {}),
   });
-  return { config, collection, recipes, index: new RecipeIndex(recipes.infos), prefs: providerPreferences(config), warnings };
+  return { config, collection, recipes, prefs: providerPreferences(config), warnings };
+}
+
+export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgress) => void): Promise<Prepared> {
+  const [parsed, { RecipeIndex }] = await Promise.all([parseRecipes(common, onProgress), import("../graph/index.js")]);
+  return { ...parsed, index: new RecipeIndex(parsed.recipes.infos) };
 }
 
 /** The recipe that provides `name`, chosen as a build would choose it. */
 export async function providerOf(common: CommonOptions, name: string): Promise<{ prepared: Prepared; info: RecipeInfo }> {
-  const prepared = await prepare(common);
+  const [prepared, { buildProvider, NothingProvides }] = await Promise.all([prepare(common), import("../graph/index.js")]);
   const info = buildProvider(prepared.index, name, prepared.prefs);
   if (info === null) throw new NothingProvides(name, false, [], prepared.index.skipReasons(name), prepared.index.closeMatches(name));
   return { prepared, info };

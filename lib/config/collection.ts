@@ -1,6 +1,6 @@
 // Which recipe files and bbappends a build sees: BBFILES globs, BBMASK, and bbappend matching.
 import { basename } from "node:path";
-import { globSync } from "tinyglobby";
+import { globFiles } from "./glob.js";
 import type { DataStore } from "../data/index.js";
 import { ConfigurationError } from "./errors.js";
 import { layerOf, type Layer } from "./layers.js";
@@ -63,7 +63,7 @@ export function collectRecipes(d: DataStore, layers: readonly Layer[]): RecipeCo
   const appendFiles: string[] = [];
   const masked: string[] = [];
   for (const pattern of patterns) {
-    for (const path of globSync(pattern, { absolute: true, onlyFiles: true, expandDirectories: false }).sort()) {
+    for (const path of globFiles(pattern, d.getVar("TOPDIR") ?? process.cwd()).sort()) {
       if (seen.has(path)) continue;
       seen.add(path);
       if (maskList.some((re) => re.test(path))) {

@@ -5,9 +5,11 @@ import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { DataStore } from "../data/index.js";
 import { evaluateFile, inheritConfigurationClasses, layerLanguages, Metadata, MetadataFiles, which } from "../evaluate/index.js";
-import { firePythonEvent } from "../python/index.js";
+import { firePythonEvent, pythonLoaded } from "../python/index.js";
+import { keepable, readConfiguration, writeConfiguration } from "./configuration-cache.js";
 import { ConfigurationError } from "./errors.js";
 import { checkLayers, readLayers, type Layer } from "./layers.js";
+import { FileHashes, type FileInput } from "./parse-cache.js";
 
 export interface BuildConfiguration {
   readonly topdir: string;
@@ -17,6 +19,10 @@ export interface BuildConfiguration {
   readonly layers: readonly Layer[];
   readonly warnings: readonly string[];
   readonly files: MetadataFiles;
+  /** Every file the configuration read or looked for, with its stamp and content hash (the parse cache's key). */
+  readonly inputs: readonly FileInput[];
+  /** Loaded as an earlier run kept it (configuration-cache.ts), not evaluated. */
+  readonly kept: boolean;
 }
 
 /** The build directory: the nearest directory, from `start` upwards, holding conf/bblayers.conf. */
@@ -39,6 +45,13 @@ export interface LoadOptions {
   readonly files?: MetadataFiles;
   /** Stop after the layers (for `bake layers …`). */
   readonly layersOnly?: boolean;
+  /** Record every operation for -e and getvar (default), or only where each variable was last set. */
+  readonly history?: boolean;
+  /**
+   * Load the configuration kept by an earlier run when its inputs are unchanged, and keep this one
+   * (default true; see configuration-cache.ts). Not with `layersOnly`.
+   */
+  readonly cache?: boolean;
 }
 
 /** BitBake's data.expandVarref: replace `${NAME}` by its current value everywhere, so each layer keeps its own LAYERDIR. */
@@ -67,10 +80,32 @@ function extraConfFile(topdir: string, d: DataStore, file: string, variable: str
 
 export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   const files = opts.files ?? new MetadataFiles();
-  const ev = { files };
   const topdir = resolve(opts.topdir);
+  const vars = opts.vars ?? {};
+  const cache = opts.cache !== false && !opts.layersOnly;
+  const hashes = new FileHashes();
+  if (cache) {
+    const kept = readConfiguration(topdir, vars, opts.history !== false, hashes);
+    if (kept !== null) return { topdir, files, ...kept, kept: true };
+  }
+  const pythonBefore = pythonLoaded();
+  const config = evaluateConfiguration(topdir, opts, files);
+  const inputs = [...config.metadata.files].sort().map((path) => hashes.input(path));
+  const parts = { ...config, inputs };
+  if (cache && opts.history !== false && keepable(config.metadata, pythonBefore || pythonLoaded())) writeConfiguration(topdir, vars, parts);
+  return { topdir, files, ...parts, kept: false };
+}
+
+/** BitBake's parseConfigurationFiles, into a new datastore. */
+function evaluateConfiguration(
+  topdir: string,
+  opts: LoadOptions,
+  files: MetadataFiles,
+): { metadata: Metadata; layerDirs: string[]; layers: Layer[]; warnings: string[] } {
+  const ev = { files };
   const m = new Metadata(new DataStore(), "global");
   const d = m.d;
+  if (opts.history === false) d.disableTracking();
   d.setVar("TOPDIR", topdir);
   for (const [name, value] of Object.entries(opts.vars ?? {})) d.setVar(name, value);
   const bblayers = join(topdir, "conf", "bblayers.conf");
@@ -97,8 +132,10 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
     d.setVar("BB_CURRENT_MC", "");
   }
   // Each layer's LAYERSERIES_COMPAT is taken as its layer.conf leaves it, then removed, so that one
-  // layer cannot inherit another's (BitBake's cookerdata does the same).
+  // layer cannot inherit another's; the core series are the first layer's LAYERSERIES_CORENAMES.
+  // Both are set again afterwards, sorted (BitBake's cookerdata does all this).
   const compat = new Map<string, string[]>();
+  let coreSeries: string[] = [];
   const collectionsNow = () => (d.getVar("BBFILE_COLLECTIONS") ?? "").split(/\s+/).filter(Boolean);
   for (const layer of layerDirs) {
     const conf = join(layer, "conf", "layer.conf");
@@ -114,7 +151,15 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
       compat.set(c, (d.getVar(`LAYERSERIES_COMPAT_${c}`) ?? "").split(/\s+/).filter(Boolean));
       d.delVar(`LAYERSERIES_COMPAT_${c}`);
     }
+    if (coreSeries.length === 0) {
+      coreSeries = (d.getVar("LAYERSERIES_CORENAMES") ?? "").split(/\s+/).filter(Boolean);
+      if (coreSeries.length > 0) d.delVar("LAYERSERIES_CORENAMES");
+    }
   }
+  const here = { file: "bake (the layers' series, sorted)", line: 0 };
+  for (const [c, series] of compat) if (series.length > 0) d.setVar(`LAYERSERIES_COMPAT_${c}`, [...new Set(series)].sort().join(" "), here);
+  coreSeries = [...new Set(coreSeries)].sort();
+  d.setVar("LAYERSERIES_CORENAMES", coreSeries.join(" "), here);
   d.delVar("LAYERDIR_RE");
   d.delVar("LAYERDIR");
   const all = collectionsNow();
@@ -124,7 +169,6 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   }
   const layers = readLayers(d).map((l) => ({ ...l, seriesCompat: compat.get(l.name) ?? l.seriesCompat }));
   m.layerLanguages = layerLanguages(d, layers);
-  const coreSeries = (d.getVar("LAYERSERIES_CORENAMES") ?? "").split(/\s+/).filter(Boolean);
   const warnings = checkLayers(layers, coreSeries);
   if (!opts.layersOnly) {
     if (!d.getVar("BBPATH")) throw new ConfigurationError("BBPATH is not set: conf/bblayers.conf or a layer.conf must set it");
@@ -136,7 +180,9 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
     inheritConfigurationClasses(m, files);
     if (m.handlers.length > 0) firePythonEvent("ConfigParsed", [], d, m.handlers);
   }
-  return { topdir, metadata: m, layerDirs, layers, warnings, files };
+  // Where a core configuration was looked for decides the flavour: a bake.conf added later changes it.
+  for (const l of layerDirs) for (const f of ["bake.conf", "bitbake.conf"]) m.files.add(join(l, "conf", f));
+  return { metadata: m, layerDirs, layers, warnings };
 }
 
 /** "bake" when a layer has conf/bake.conf (bake's meta-core), "bitbake" when none has and one has conf/bitbake.conf. */

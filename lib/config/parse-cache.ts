@@ -15,16 +15,30 @@ import type { RecipeInfo } from "./recipe-info.js";
 import type { RecipeParseResult } from "./parse-recipe.js";
 
 /** Bump when RecipeInfo or the parse semantics change shape, so old entries are ignored. */
-const CACHE_FORMAT = 4;
+const CACHE_FORMAT = 5;
 
 /** [path, stamp or null when the path did not exist, sha256 of content or null]. */
-type Input = readonly [path: string, stamp: string | null, hash: string | null];
+export type FileInput = readonly [path: string, stamp: string | null, hash: string | null];
+type Input = FileInput;
 
-interface Entry {
+/**
+ * What decides whether an entry holds, and what `bake -p` reports of it, apart from the records
+ * themselves (a tenth of the size): a warm parse that needs no record reads no record.
+ */
+interface Header {
   readonly format: number;
   readonly generation: string;
   readonly inputs: readonly Input[];
-  readonly infos: readonly RecipeInfo[];
+  /** Records (the recipe and its BBCLASSEXTEND variants), and how many of them are skipped. */
+  readonly targets: number;
+  readonly skipped: number;
+}
+
+/** A recipe's cached parse: its counts, and its records when asked for. */
+export interface CachedRecipe {
+  readonly targets: number;
+  readonly skipped: number;
+  readonly infos: readonly RecipeInfo[] | null;
 }
 
 /** Stamps and content hashes of files, each looked at once per run however many recipes use it. */
@@ -70,24 +84,25 @@ export class FileHashes {
 const BATCH = 256;
 
 export class ParseCache {
-  private pending: { key: string; value: Entry }[] = [];
+  private pending: { key: string; value: string }[] = [];
 
   private constructor(
-    private readonly db: Level<string, Entry>,
+    private readonly db: Level<string, string>,
     /** Identifies the code, options and configuration entries were made with. */
     private readonly generation: string,
     private readonly hashes: FileHashes,
   ) {}
 
   /**
-   * `configInputs` are the files the configuration read (or looked for): one changed input
-   * invalidates every entry, as each recipe is parsed on top of the configuration.
+   * `configInputs` are the files the configuration read (or looked for), with their content
+   * hashes: one changed input invalidates every entry, as each recipe is parsed on top of the
+   * configuration.
    */
-  static async open(dir: string, generation: string, configInputs: Iterable<string>, hashes = new FileHashes()): Promise<ParseCache> {
-    const db = new Level<string, Entry>(dir, { valueEncoding: "json" });
+  static async open(dir: string, generation: string, configInputs: readonly FileInput[], hashes = new FileHashes()): Promise<ParseCache> {
+    const db = new Level<string, string>(dir, { valueEncoding: "utf8" });
     await db.open();
     const h = createHash("sha256").update(generation);
-    for (const path of [...configInputs].sort()) h.update(`\0${path}\0${hashes.of(path) ?? "-"}`);
+    for (const [path, , hash] of [...configInputs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) h.update(`\0${path}\0${hash ?? "-"}`);
     return new ParseCache(db, h.digest("hex"), hashes);
   }
 
@@ -95,25 +110,43 @@ export class ParseCache {
     return JSON.stringify([file, appends]);
   }
 
-  /** For each recipe (file and its bbappends), its cached records when every input is unchanged, else null. */
-  async getMany(recipes: readonly (readonly [file: string, appends: readonly string[]])[]): Promise<(readonly RecipeInfo[] | null)[]> {
-    const entries = await this.db.getMany(recipes.map(([file, appends]) => ParseCache.key(file, appends)));
-    return entries.map((entry) => {
-      if (!entry || entry.format !== CACHE_FORMAT || entry.generation !== this.generation) return null;
-      for (const input of entry.inputs) if (!this.hashes.unchanged(input)) return null;
-      return entry.infos;
+  /**
+   * For each recipe (file and its bbappends), its cached parse when every input is unchanged,
+   * else null; with `infos` false the records are not read (null in the result).
+   */
+  async getMany(recipes: readonly (readonly [file: string, appends: readonly string[]])[], infos = true): Promise<(CachedRecipe | null)[]> {
+    const keys = recipes.map(([file, appends]) => ParseCache.key(file, appends));
+    const headers = await this.db.getMany(keys.map((k) => `h${k}`));
+    const valid = headers.map((text): Header | null => {
+      if (!text) return null;
+      const h = JSON.parse(text) as Header;
+      if (h.format !== CACHE_FORMAT || h.generation !== this.generation) return null;
+      for (const input of h.inputs) if (!this.hashes.unchanged(input)) return null;
+      return h;
+    });
+    const wanted = infos ? valid.flatMap((h, i) => (h === null ? [] : [i])) : [];
+    const bodies = wanted.length > 0 ? await this.db.getMany(wanted.map((i) => `b${keys[i]}`)) : [];
+    const records = new Map(wanted.map((i, n) => [i, bodies[n]]));
+    return valid.map((h, i) => {
+      if (h === null) return null;
+      if (!infos) return { targets: h.targets, skipped: h.skipped, infos: null };
+      const body = records.get(i);
+      // Both are written in one batch; should a body still be missing, the recipe is parsed again.
+      return body ? { targets: h.targets, skipped: h.skipped, infos: JSON.parse(body) as RecipeInfo[] } : null;
     });
   }
 
-  /** Records a parse result; written with the next batch (at the latest on close). */
+  /** Records a parse result; written with the next batch (at the latest on close), header and records in one. */
   async put(result: RecipeParseResult, appends: readonly string[]): Promise<void> {
-    const value: Entry = {
+    const header: Header = {
       format: CACHE_FORMAT,
       generation: this.generation,
       inputs: result.inputs.map((p) => this.hashes.input(p)),
-      infos: result.infos,
+      targets: result.infos.length,
+      skipped: result.infos.filter((r) => r.skipped !== null).length,
     };
-    this.pending.push({ key: ParseCache.key(result.file, appends), value });
+    const key = ParseCache.key(result.file, appends);
+    this.pending.push({ key: `b${key}`, value: JSON.stringify(result.infos) }, { key: `h${key}`, value: JSON.stringify(header) });
     if (this.pending.length >= BATCH) await this.flush();
   }
 

@@ -23,7 +23,7 @@ export function parseRecipeFile(
   layerPriority: number,
 ): RecipeParseResult {
   takeJsMessages();
-  const variants = parseRecipeVariants(config, file, appends, files);
+  const variants = parseRecipeVariants(config, file, appends, files, null, { history: false });
   // Records first: computing basehashes expands values, and an inline function may read a file then.
   const records = variants.map((v) => recipeInfo(v, file, layerPriority));
   const said = [...new Set(takeJsMessages().filter((m) => m.level === "warn" || m.level === "error").map((m) => m.text))];

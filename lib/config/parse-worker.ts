@@ -1,15 +1,14 @@
-// The piscina worker that parses recipes. A worker keeps the configuration it loaded for a given
-// build directory and set of environment variables, so only the first recipe it parses pays for it.
-import { workerData } from "piscina";
+// The worker threads that parse recipes (BitBake's parser processes). Each loads the configuration
+// once (without history: nobody reads a worker's), then takes recipes from a queue it shares with
+// the other workers and the main thread (an index in shared memory, so asking for work is not a
+// message) and posts its results back in batches.
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { MetadataError } from "../parse/index.js";
-import type { BuildConfiguration } from "./configuration.js";
+import { loadBuildConfiguration, type BuildConfiguration } from "./configuration.js";
 import { seedPython, withPython, type PythonSeed } from "../python/index.js";
 import { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
-import { WorkerCache } from "./worker-cache.js";
 
 export interface ParseRequest {
-  readonly topdir: string;
-  readonly vars: Readonly<Record<string, string>>;
   readonly file: string;
   readonly appends: readonly string[];
   readonly layerPriority: number;
@@ -19,20 +18,35 @@ export type ParseResponse =
   | { readonly ok: true; readonly result: RecipeParseResult }
   | { readonly ok: false; readonly file: string; readonly message: string; readonly kind: string };
 
-// The Python module compiled by the main thread (or its boot snapshot), so this worker need not.
-seedPython((workerData as { python?: PythonSeed } | undefined)?.python);
+/** What a parse worker is started with. */
+export interface ParseWorkerData {
+  readonly topdir: string;
+  readonly vars: Readonly<Record<string, string>>;
+  readonly requests: readonly ParseRequest[];
+  /** One Int32: the index of the next request to take, shared by every thread that parses. */
+  readonly next: SharedArrayBuffer;
+  /** The Python module compiled by the main thread (or its boot snapshot), so this worker need not. */
+  readonly python?: PythonSeed;
+}
 
-// Each recipe is parsed once: only the configuration is worth keeping.
-const cache = new WorkerCache(0);
+/** A worker's messages: results by request index, then "done" (or a failure to start at all). */
+export type ParseWorkerMessage =
+  | { readonly kind: "results"; readonly results: readonly (readonly [index: number, response: ParseResponse])[] }
+  | { readonly kind: "done" }
+  | { readonly kind: "failed"; readonly message: string };
 
-export default function parse(req: ParseRequest): Promise<ParseResponse> {
-  return parseWith(() => cache.configuration(req), req);
+/** Results are posted this many at a time (or sooner when the queue is empty): a message costs a structured clone. */
+const BATCH = 32;
+
+/** The next request index from the shared queue, or null when every request is taken. */
+export function takeRequest(next: Int32Array, total: number): number | null {
+  const i = Atomics.add(next, 0, 1);
+  return i < total ? i : null;
 }
 
 /** One recipe on a configuration; failures become a response, as they must cross threads. */
-export async function parseWith(configuration: BuildConfiguration | (() => BuildConfiguration), req: ParseRequest): Promise<ParseResponse> {
+export async function parseWith(config: BuildConfiguration, req: ParseRequest): Promise<ParseResponse> {
   try {
-    const config = await withPython(() => (typeof configuration === "function" ? configuration() : configuration));
     const result = await withPython(() => parseRecipeFile(config.metadata, config.files, req.file, req.appends, req.layerPriority));
     return { ok: true, result };
   } catch (err) {
@@ -41,4 +55,31 @@ export async function parseWith(configuration: BuildConfiguration | (() => Build
     const message = cause.startsWith(req.file) ? cause : `${req.file}: ${cause}`;
     return { ok: false, file: req.file, message, kind: err instanceof Error ? err.name : "Error" };
   }
+}
+
+async function work(data: ParseWorkerData, post: (m: ParseWorkerMessage) => void): Promise<void> {
+  seedPython(data.python);
+  let config: BuildConfiguration;
+  try {
+    config = await withPython(() => loadBuildConfiguration({ topdir: data.topdir, vars: data.vars, history: false }));
+  } catch (err) {
+    post({ kind: "failed", message: err instanceof MetadataError ? err.format() : err instanceof Error ? err.message : String(err) });
+    return;
+  }
+  const next = new Int32Array(data.next);
+  let batch: [number, ParseResponse][] = [];
+  for (let i = takeRequest(next, data.requests.length); i !== null; i = takeRequest(next, data.requests.length)) {
+    batch.push([i, await parseWith(config, data.requests[i]!)]);
+    if (batch.length >= BATCH) {
+      post({ kind: "results", results: batch });
+      batch = [];
+    }
+  }
+  if (batch.length > 0) post({ kind: "results", results: batch });
+  post({ kind: "done" });
+}
+
+if (!isMainThread && parentPort !== null && (workerData as { parseWorker?: unknown } | null)?.parseWorker === true) {
+  const port = parentPort;
+  await work(workerData as ParseWorkerData, (m) => port.postMessage(m));
 }

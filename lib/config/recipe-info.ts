@@ -3,7 +3,10 @@
 // This is what the parse cache stores (BitBake's RecipeInfo in bb/cache.py).
 import type { DataStore } from "../data/index.js";
 import type { ParsedRecipe } from "../evaluate/index.js";
-import { computeBaseHash, taskDependencies } from "../signature/index.js";
+// Not signature/index.js: that also loads the signature-data reader and zod (about 150 ms), which
+// no parse needs, in every parse thread.
+import { computeBaseHash } from "../signature/basehash.js";
+import { taskDependencies } from "../signature/taskdeps.js";
 
 /** Task flags that shape the task graph or how a task runs (expanded values). */
 export const TASK_FLAGS = [
@@ -54,6 +57,8 @@ export interface RecipeInfo {
   readonly warnings?: readonly string[];
   /** HOSTTOOLS: the build host's programs the recipe's tasks run, checked before a build starts. */
   readonly hostTools: readonly string[];
+  /** The class files the recipe inherits, the configuration's included, in inheritance order (BitBake's __inherit_cache). */
+  readonly inherits: readonly string[];
   readonly tasks: readonly TaskInfo[];
 }
 
@@ -94,6 +99,7 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
     defaultPreference: Number(d.getVar("DEFAULT_PREFERENCE") ?? 0) || 0,
     stamp: d.getVar("STAMP"),
     hostTools: words(d, "HOSTTOOLS"),
+    inherits: [...parsed.metadata.inherited],
   };
   if (parsed.skipped !== null) {
     return {
@@ -114,14 +120,13 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
   const tasks: TaskInfo[] = parsed.tasks.map((t) => {
     const flags: Partial<Record<(typeof TASK_FLAGS)[number], string>> = {};
     // Only the flags the task has are expanded (a task sets a few of the two dozen).
-    const present = d.getVarFlags(t.name) ?? {};
+    const flagOf = (name: string, flag: string, expand = true) => (d.hasFlag(name, flag) ? d.getVarFlag(name, flag, expand) : null);
     for (const flag of TASK_FLAGS) {
-      if (!Object.hasOwn(present, flag)) continue;
-      const value = d.getVarFlag(t.name, flag);
+      const value = flagOf(t.name, flag);
       if (value !== null) flags[flag] = value;
     }
-    const funcs = [...(d.getVarFlag(t.name, "prefuncs") ?? "").split(/\s+/), t.name, ...(d.getVarFlag(t.name, "postfuncs") ?? "").split(/\s+/)];
-    const pythonFuncs = funcs.filter((f) => f !== "" && Boolean(d.getVarFlag(f, "python", false)));
+    const funcs = [...(flagOf(t.name, "prefuncs") ?? "").split(/\s+/), t.name, ...(flagOf(t.name, "postfuncs") ?? "").split(/\s+/)];
+    const pythonFuncs = funcs.filter((f) => f !== "" && Boolean(flagOf(f, "python", false)));
     return { name: t.name, after: t.after, flags, basehash: computeBaseHash(deps.get(t.name)!), ...(pythonFuncs.length > 0 ? { pythonFuncs } : {}) };
   });
   const provides = [pn, ...words(d, "PROVIDES").filter((p) => p !== pn)];

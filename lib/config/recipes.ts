@@ -1,15 +1,14 @@
 // Parsing every recipe of a build: from the parse cache where its inputs are unchanged, otherwise in
-// parallel in piscina workers (BitBake's cooker parser).
+// parallel (BitBake's cooker parser): this thread and worker threads take recipes from one shared
+// queue, the workers post their results in batches.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Piscina } from "piscina";
-import { PYTHON_SOURCES, pythonSeed } from "../python/index.js";
+import { Worker } from "node:worker_threads";
+import { pythonSeed } from "../python/index.js";
+import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
 import { ParseCache } from "./parse-cache.js";
-import { parseWith, type ParseRequest, type ParseResponse } from "./parse-worker.js";
+import { parseWith, takeRequest, type ParseRequest, type ParseResponse, type ParseWorkerData, type ParseWorkerMessage } from "./parse-worker.js";
 import type { RecipeInfo } from "./recipe-info.js";
 import { RecipeParseFailures } from "./errors.js";
 
@@ -26,60 +25,65 @@ export interface ParseAllOptions {
   /** LevelDB directory of the parse cache, or null for none. */
   readonly cacheDir: string | null;
   readonly onProgress?: (p: ParseProgress) => void;
-  /** Parse in this thread alone when at most this many recipes need parsing (default 24; 0: workers take part whenever threads > 1). */
+  /** Parse in this thread only when at most this many recipes need parsing (default 24); 0: only in workers. */
   readonly inProcessLimit?: number;
+  /** Read the records of cached recipes (default); false when only the counts are wanted (`bake -p`). */
+  readonly infos?: boolean;
 }
 
 export interface ParsedRecipes {
+  /** Every record (empty when parsed with `infos: false`). */
   readonly infos: readonly RecipeInfo[];
   readonly parsed: number;
   readonly cached: number;
+  /** What the recipes parsed in this run (not taken from the cache) warned about, each once: BitBake says these while parsing. */
+  readonly parseWarnings: readonly string[];
+  /** Records (recipes and their BBCLASSEXTEND variants), and how many are skipped. */
+  readonly targets: number;
+  readonly skipped: number;
+}
+
+/** Identifies what produced cache entries: bake's code and the environment variables of the configuration. */
+function cacheGeneration(vars: Readonly<Record<string, string>>): string {
+  return createHash("sha256").update(codeGeneration()).update(JSON.stringify(Object.entries(vars).sort())).digest("hex");
 }
 
 /**
- * Identifies the code that produced cache entries: a changed evaluator must not trust entries
- * written by an older one. The compiled modules that shape RecipeInfo are hashed at start-up.
- */
-function codeGeneration(vars: Readonly<Record<string, string>>): string {
-  const lib = join(dirname(fileURLToPath(import.meta.url)), "..");
-  const h = createHash("sha256");
-  const hashDir = (dir: string, ext: string) => {
-    for (const f of readdirSync(dir, { recursive: true, encoding: "utf8" }).sort()) {
-      if (f.endsWith(ext)) h.update(f).update(readFileSync(join(dir, f)));
-    }
-  };
-  for (const stage of ["parse", "data", "evaluate", "signature", "config", "python"]) hashDir(join(lib, stage), ".js");
-  // The `bb` module and the bridge that parse-time Python runs.
-  hashDir(PYTHON_SOURCES, ".py");
-  h.update(JSON.stringify(Object.entries(vars).sort()));
-  return h.digest("hex");
-}
-
-/**
- * Below this many recipes to parse, they are parsed in this thread: a worker pays for its start
- * and for loading the configuration again (about 0.3 s), which a few recipes do not repay.
+ * Below this many recipes to parse, they are parsed in this thread only: a worker pays for its
+ * start and for loading the configuration again (about 0.3 s), which a few recipes do not repay.
  */
 const IN_PROCESS_LIMIT = 24;
+
+/** A worker is started for every this many recipes to parse, up to the thread count. */
+const RECIPES_PER_WORKER = 64;
+
+/** This thread lets the workers' messages in after every this many recipes it parses itself. */
+const YIELD_EVERY = 8;
 
 export async function parseAllRecipes(
   config: BuildConfiguration,
   collection: RecipeCollection,
   opts: ParseAllOptions,
 ): Promise<ParsedRecipes> {
-  const cache = opts.cacheDir === null ? null : await ParseCache.open(opts.cacheDir, codeGeneration(opts.vars), config.metadata.files);
+  const cache = opts.cacheDir === null ? null : await ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs);
   const total = collection.recipes.length;
+  const wantInfos = opts.infos !== false;
   const infos: RecipeInfo[][] = new Array(total);
   let done = 0;
   let cached = 0;
+  let targets = 0;
+  let skipped = 0;
   const report = () => opts.onProgress?.({ total, done, cached });
   const appendsOf = (i: number) => collection.appends.get(collection.recipes[i]!.path) ?? [];
   try {
     const todo: number[] = [];
-    const hits = cache ? await cache.getMany(collection.recipes.map((r, i) => [r.path, appendsOf(i)] as const)) : [];
+    const hits = cache ? await cache.getMany(collection.recipes.map((r, i) => [r.path, appendsOf(i)] as const), wantInfos) : [];
     for (let i = 0; i < total; i++) {
       const hit = hits[i];
       if (hit) {
-        infos[i] = [...hit];
+        infos[i] = hit.infos === null ? [] : [...hit.infos];
+        targets += hit.targets;
+        skipped += hit.skipped;
         done++;
         cached++;
       } else {
@@ -90,7 +94,9 @@ export async function parseAllRecipes(
     const failures: string[] = [];
     const settle = async (i: number, res: ParseResponse) => {
       if (res.ok) {
-        infos[i] = [...res.result.infos];
+        infos[i] = wantInfos ? [...res.result.infos] : [];
+        targets += res.result.infos.length;
+        skipped += res.result.infos.filter((r) => r.skipped !== null).length;
         await cache?.put(res.result, appendsOf(i));
       } else {
         failures.push(res.message);
@@ -98,51 +104,75 @@ export async function parseAllRecipes(
       done++;
       report();
     };
-    const requestFor = (i: number): ParseRequest => ({
-      topdir: config.topdir,
-      vars: opts.vars,
-      file: collection.recipes[i]!.path,
-      appends: appendsOf(i),
-      layerPriority: collection.recipes[i]!.priority,
-    });
-    // Recipes are handed out one at a time from a shared queue, so that a thread that is given
-    // slow recipes (images, kernels) does not hold up the others.
-    let next = 0;
-    const take = (): number | undefined => (next < todo.length ? todo[next++] : undefined);
-    const inThisThread = async () => {
-      for (let i = take(); i !== undefined; i = take()) {
-        await settle(i, await parseWith(config, requestFor(i)));
-        // Lets the workers' results in between this thread's recipes.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    };
-    const inProcess = todo.length <= (opts.inProcessLimit ?? IN_PROCESS_LIMIT);
-    // This thread has the configuration loaded already, so it parses too, beside threads - 1
-    // workers that each load it again (and start their own Python).
-    const workers = inProcess ? 0 : Math.min(Math.max(0, opts.threads - 1), todo.length);
-    if (todo.length > 0 && workers === 0) {
-      await inThisThread();
-    } else if (todo.length > 0) {
-      const pool = new Piscina<ParseRequest, ParseResponse>({
-        filename: new URL("./parse-worker.js", import.meta.url).href,
-        maxThreads: workers,
-        minThreads: workers,
-        idleTimeout: 1000,
-        // Workers start their Python (when the layers need it) from this thread's compiled module and boot snapshot.
-        workerData: { python: pythonSeed() },
-      });
-      const inWorker = async () => {
-        for (let i = take(); i !== undefined; i = take()) await settle(i, await pool.run(requestFor(i)));
-      };
-      try {
-        await Promise.all([...Array.from({ length: workers }, inWorker), inThisThread()]);
-      } finally {
-        await pool.destroy();
-      }
-    }
+    const requests = todo.map(
+      (i): ParseRequest => ({ file: collection.recipes[i]!.path, appends: appendsOf(i), layerPriority: collection.recipes[i]!.priority }),
+    );
+    const limit = opts.inProcessLimit ?? IN_PROCESS_LIMIT;
+    const here = limit > 0;
+    const workers = requests.length <= limit ? 0 : Math.max(here ? 0 : 1, Math.min(opts.threads - (here ? 1 : 0), Math.floor(requests.length / RECIPES_PER_WORKER)));
+    await parseShared(config, requests, { here, workers, vars: opts.vars }, (k, res) => settle(todo[k]!, res));
     if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
-    return { infos: infos.flat(), parsed: todo.length, cached };
+    const parseWarnings = [...new Set(todo.flatMap((i) => infos[i]!.flatMap((info) => info.warnings ?? [])))];
+    return { infos: infos.flat(), parsed: todo.length, cached, targets, skipped, parseWarnings };
   } finally {
     await cache?.close();
   }
+}
+
+/**
+ * Parse `requests` in `workers` worker threads and, when `here`, in this thread too, all taking
+ * from one queue; `settle` gets each response (in this thread, in the order they arrive).
+ */
+async function parseShared(
+  config: BuildConfiguration,
+  requests: readonly ParseRequest[],
+  how: { readonly here: boolean; readonly workers: number; readonly vars: Readonly<Record<string, string>> },
+  settle: (index: number, res: ParseResponse) => Promise<void>,
+): Promise<void> {
+  if (requests.length === 0) return;
+  const next = new SharedArrayBuffer(4);
+  const queue = new Int32Array(next);
+  // Responses are settled one at a time, in arrival order, whoever produced them.
+  let settling: Promise<void> = Promise.resolve();
+  const deliver = (index: number, res: ParseResponse) => {
+    settling = settling.then(() => settle(index, res));
+  };
+  // Workers start their Python (when the layers need it) from this thread's compiled module and boot snapshot.
+  const python = pythonSeed();
+  const data: ParseWorkerData & { parseWorker: true } = {
+    parseWorker: true,
+    topdir: config.topdir,
+    vars: how.vars,
+    requests,
+    next,
+    ...(python ? { python } : {}),
+  };
+  const finished = Array.from({ length: how.workers }, () => runWorker(data, deliver));
+  if (how.here) {
+    let since = 0;
+    for (let i = takeRequest(queue, requests.length); i !== null; i = takeRequest(queue, requests.length)) {
+      deliver(i, await parseWith(config, requests[i]!));
+      if (++since >= YIELD_EVERY) {
+        since = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+  await Promise.all(finished);
+  await settling;
+}
+
+/** One parse worker, to its end; its results go to `deliver` as they come. */
+function runWorker(data: ParseWorkerData, deliver: (index: number, res: ParseResponse) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./parse-worker.js", import.meta.url), { workerData: data });
+    let failure: Error | null = null;
+    worker.on("message", (m: ParseWorkerMessage) => {
+      if (m.kind === "results") for (const [i, res] of m.results) deliver(i, res);
+      else if (m.kind === "failed") failure = new Error(`a parse worker could not load the configuration: ${m.message}`);
+      else void worker.terminate();
+    });
+    worker.on("error", (err) => (failure ??= err));
+    worker.on("exit", () => (failure ? reject(failure) : resolve()));
+  });
 }

@@ -136,7 +136,19 @@ function oeBoolean(value: unknown): boolean {
   throw new Error(`Invalid boolean value '${value}'`);
 }
 
+/** The part of `d` that knows the inherited classes (bake's facade; absent elsewhere). */
+interface InheritanceReader {
+  inheritedClasses?(): readonly string[];
+}
+
+/** bb.data.inherits_class: whether `classes/<klass>.bbclass` (of any classes directory) was inherited. */
+function inheritsClass(klass: string, d: InheritanceReader): boolean {
+  const needle = `/${klass}.bbclass`;
+  return (d.inheritedClasses?.() ?? []).some((path) => path.endsWith(needle));
+}
+
 export const bb = Object.freeze({
+  data: Object.freeze({ inherits_class: inheritsClass }),
   utils: Object.freeze({
     contains,
     contains_any: containsAny,

@@ -19,6 +19,22 @@ export type OpEntry = readonly [value: string | null, override: string | null];
 export type OpList = readonly OpEntry[];
 export type FlagValue = string | null | OpList;
 
+/** The result of expandWithRefs: what the signature code analyses. */
+export interface ExpansionRefs {
+  value: string;
+  references: Set<string>;
+  execs: Set<string>;
+  contains: Map<string, Set<string>>;
+}
+
+/** A variable's unexpanded value together with the analysis of its expansion. */
+export interface VarRefs extends ExpansionRefs {
+  /** The value before expansion, appends/prepends applied (null when unset). */
+  unexpanded: string | null;
+  /** :remove values that did remove words (BitBake's parser.removes), for handle_remove. */
+  removes: Set<string>;
+}
+
 /** The result of expanding one text: BitBake's VariableParse. */
 export class VarParse {
   value: FlagValue;

@@ -4,19 +4,16 @@
 import { runInSandbox, type RunJsOptions } from "./js-sandbox.js";
 import type { DataStore } from "./store.js";
 
-export { DataStore, JsDataFacade } from "./store.js";
-export type {
-  AssignOperator,
-  AssignmentLike,
-  DataMessage,
-  ExpansionRefs,
-  HistoryEntry,
-  SetOptions,
-  VarRefs,
-} from "./store.js";
+export { DataStore } from "./store.js";
+export { JsDataFacade } from "./facade.js";
+export type { DataMessage, DataSnapshot, SetOptions } from "./store.js";
+export type { ExpansionRefs, VarRefs } from "./expansion.js";
+export { applyAssignment, type AssignOperator, type AssignmentLike } from "./assignment.js";
+export type { HistoryEntry, HistorySnapshot } from "./history.js";
 export { ExpansionError, FatalError, SkipRecipe } from "./errors.js";
 export type { HistoryLoc } from "./errors.js";
 export { describeVariable } from "./describe.js";
+export { bindInheritedClasses } from "./inherited.js";
 export { logMetadataMessage, takeJsMessages, toBoolean, withJsMessageHandler, type JsMessageHandler } from "./bb-api.js";
 export { inlineLanguageOf, markInline, registerPythonInline, registerVarFilter, type InlineLanguage, type InlineResult } from "./inline-engines.js";
 export type { JsMessage, JsMessageLevel } from "./bb-api.js";

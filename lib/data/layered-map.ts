@@ -102,6 +102,16 @@ export class LayeredMap<V> {
     }
   }
 
+  /** Every visible entry in one plain map (for a snapshot). */
+  flatten(): Map<string, V> {
+    return new Map(this.entries());
+  }
+
+  /** A map whose entries are `entries`, frozen: copies and forks share them. */
+  static frozen<V>(entries: ReadonlyMap<string, V>): LayeredMap<V> {
+    return new LayeredMap<V>(new FrozenLayer<V>(entries, null));
+  }
+
   /** Visible keys containing `needle`; cheap on frozen layers (cached per layer). */
   keysContaining(needle: string): string[] {
     const out = new Set<string>();

@@ -3,33 +3,18 @@
 // A variable is a record of flags. The value is the `_content` flag; `??=` writes
 // `_defaultval` (or `_defaultval_flag_X` for a flag); `:append`, `:prepend` and
 // `:remove` are lists of [text, override] kept as flags of the base name and applied
-// when the value is read. `NAME:ovr` is a variable of its own, linked to NAME through
-// `overridedata` and chosen at read time when `ovr` is active in OVERRIDES.
+// when the value is read. `NAME:ovr` is a variable of its own, linked to NAME and chosen at read
+// time when `ovr` is active in OVERRIDES (overrides.ts). Operations are recorded in history.ts.
 
-import { ExpansionError, FatalError, type HistoryLoc } from "./errors.js";
-import { expandWithRefs, VarParse, type ExpansionHost, type FlagValue, type OpList } from "./expansion.js";
+import { ExpansionError, type HistoryLoc } from "./errors.js";
+import { expandWithRefs, VarParse, type ExpansionHost, type ExpansionRefs, type FlagValue, type OpList, type VarRefs } from "./expansion.js";
+import { JsDataFacade } from "./facade.js";
+import { logInfo, VariableHistory, type HistoryEntry, type HistorySnapshot, type LogInfo } from "./history.js";
 import { applyVarFilter, type InlineLanguage } from "./inline-engines.js";
 import { LayeredMap } from "./layered-map.js";
+import { Overrides, type OverridesSnapshot } from "./overrides.js";
+import { hasOwnFlag, OP_FLAGS, OPERATION_NAME, ownValue, refuseOldSyntax, removeWords, renamedTo, visibleFlags, withAppendsAndPrepends, type VarRecord } from "./record.js";
 import { splitWords } from "./bb-api.js";
-
-type VarRecord = Map<string, FlagValue>;
-type OverrideLink = readonly [variable: string, override: string];
-
-export interface HistoryEntry {
-  /** "set", "set?", "immediate", "append", ":append[arm]", "del", "override[arm]:set"… as bitbake -e prints them. */
-  op: string;
-  /** The name as written, e.g. "A:append:arm". */
-  variable: string;
-  flag?: string;
-  /** The value as written in the operation (not its result). */
-  detail: string;
-  file?: string;
-  line?: number;
-}
-
-interface StoredEntry extends HistoryEntry {
-  seq: number;
-}
 
 /** Where an operation comes from, and how history should describe it. */
 export interface SetOptions extends Partial<HistoryLoc> {
@@ -43,17 +28,6 @@ export interface SetOptions extends Partial<HistoryLoc> {
   parsing?: boolean;
 }
 
-export type AssignOperator = "=" | "?=" | "??=" | ":=" | "+=" | "=+" | ".=" | "=.";
-
-/** The fields of a parsed `[export] NAME[flag] op "value"` statement. */
-export interface AssignmentLike {
-  readonly name: string;
-  readonly flag: string | null;
-  readonly op: AssignOperator;
-  readonly value: string;
-  readonly exported: boolean;
-}
-
 export interface DataMessage {
   readonly level: "warn" | "error";
   readonly text: string;
@@ -61,42 +35,14 @@ export interface DataMessage {
   readonly line?: number;
 }
 
-/** The result of expandWithRefs: what the signature code analyses. */
-export interface ExpansionRefs {
-  value: string;
-  references: Set<string>;
-  execs: Set<string>;
-  contains: Map<string, Set<string>>;
+/** A datastore as a configuration snapshot keeps it; its history is kept apart (only -e and getvar read it). */
+export interface DataSnapshot {
+  readonly inlineLanguage: InlineLanguage;
+  readonly filters: ReadonlyMap<string, string> | null;
+  readonly vars: ReadonlyMap<string, ReadonlyMap<string, FlagValue>>;
+  readonly overrides: OverridesSnapshot;
+  readonly exportFlagged: readonly string[];
 }
-
-/** A variable's unexpanded value together with the analysis of its expansion. */
-export interface VarRefs extends ExpansionRefs {
-  /** The value before expansion, appends/prepends applied (null when unset). */
-  unexpanded: string | null;
-  /** :remove values that did remove words (BitBake's parser.removes), for handle_remove. */
-  removes: Set<string>;
-}
-
-const OLD_SYNTAX = /_(append|prepend|remove)/;
-const SETVAR_RE = /^(.*?)(:append|:prepend|:remove)(:([^A-Z]*))?$/;
-const OVERRIDE_START = /^[a-z0-9]/;
-const WHITESPACE_SPLIT = /(\s)/;
-const OP_FLAGS = [":append", ":prepend", ":remove"] as const;
-const MAX_OVERRIDE_PASSES = 5;
-
-// Variables BitBake renamed; setting the old name is an error there too.
-const RENAMED_VARS: Readonly<Record<string, string>> = {
-  BB_ENV_WHITELIST: "BB_ENV_PASSTHROUGH",
-  BB_ENV_EXTRAWHITE: "BB_ENV_PASSTHROUGH_ADDITIONS",
-  BB_HASHBASE_WHITELIST: "BB_BASEHASH_IGNORE_VARS",
-  BB_HASHCONFIG_WHITELIST: "BB_HASHCONFIG_IGNORE_VARS",
-  BB_HASHTASK_WHITELIST: "BB_TASKHASH_IGNORE_TASKS",
-  BB_SETSCENE_ENFORCE_WHITELIST: "BB_SETSCENE_ENFORCE_IGNORE_TASKS",
-  MULTI_PROVIDER_WHITELIST: "BB_MULTI_PROVIDER_ALLOWED",
-};
-
-// Orders history entries across datastore copies.
-let historySeq = 0;
 
 interface LookupOptions {
   expand: boolean;
@@ -107,19 +53,13 @@ interface LookupOptions {
 
 export class DataStore {
   private vars: LayeredMap<VarRecord>;
-  private overridedata: LayeredMap<readonly OverrideLink[]>;
-  private historyMap: LayeredMap<StoredEntry[]>;
+  private overrides: Overrides;
+  private historyLog: VariableHistory;
   private exportList: LayeredMap<true>;
-  // Variables whose change can change OVERRIDES (OVERRIDES, FILE and what they reference).
-  private overridevars: Set<string>;
-  private overrides: string[] | null = null;
-  private overridesSet: Set<string> = new Set();
-  private inoverride = false;
   private expandCache = new Map<string, VarParse>();
   // Cache names whose (expanding) lookup is under way: meeting one again is a cycle that
   // would recurse forever (BitBake gets a RecursionError there).
   private inProgress = new Set<string>();
-  private tracking = true;
   private jsFacade: JsDataFacade | undefined;
   private expansionHost: ExpansionHost | undefined;
   /** Warnings and errors BitBake would log while evaluating (renamed variables, key clashes…). */
@@ -134,17 +74,14 @@ export class DataStore {
       this.inlineLanguage = parent.inlineLanguage;
       this.filters = parent.filters === null ? null : new Map(parent.filters);
       this.vars = parent.vars.fork();
-      this.overridedata = parent.overridedata.fork();
-      this.historyMap = parent.historyMap.fork();
+      this.overrides = parent.overrides.fork();
+      this.historyLog = parent.historyLog.fork();
       this.exportList = parent.exportList.fork();
-      this.overridevars = new Set(parent.overridevars);
-      this.tracking = parent.tracking;
     } else {
       this.vars = new LayeredMap();
-      this.overridedata = new LayeredMap();
-      this.historyMap = new LayeredMap();
+      this.overrides = new Overrides();
+      this.historyLog = new VariableHistory();
       this.exportList = new LayeredMap();
-      this.overridevars = new Set(["OVERRIDES", "FILE"]);
     }
   }
 
@@ -153,12 +90,42 @@ export class DataStore {
     return new DataStore(this);
   }
 
+  /** The variables, flags, override links and export list, as plain maps (see historySnapshot for the history). */
+  snapshot(): DataSnapshot {
+    return {
+      inlineLanguage: this.inlineLanguage,
+      filters: this.filters,
+      vars: this.vars.flatten(),
+      overrides: this.overrides.snapshot(),
+      exportFlagged: this.exportFlagged(),
+    };
+  }
+
+  historySnapshot(): HistorySnapshot {
+    return this.historyLog.snapshot();
+  }
+
+  /**
+   * A datastore holding a snapshot's data; `history` reads the snapshot's history when it is
+   * first needed; `record` says whether operations from now on are recorded in full.
+   */
+  static restore(s: DataSnapshot, history: () => HistorySnapshot, record: boolean): DataStore {
+    const d = new DataStore();
+    d.inlineLanguage = s.inlineLanguage;
+    d.filters = s.filters === null ? null : new Map(s.filters);
+    d.vars = LayeredMap.frozen(s.vars as ReadonlyMap<string, VarRecord>);
+    d.overrides = new Overrides(s.overrides);
+    d.historyLog = new VariableHistory(history, record);
+    d.exportList = LayeredMap.frozen(new Map(s.exportFlagged.map((k) => [k, true as const])));
+    return d;
+  }
+
   /** History recording (on by default); bulk parsing may turn it off. */
   enableTracking(): void {
-    this.tracking = true;
+    this.historyLog.enabled = true;
   }
   disableTracking(): void {
-    this.tracking = false;
+    this.historyLog.enabled = false;
   }
 
   // ---------------------------------------------------------------- reading
@@ -187,21 +154,9 @@ export class DataStore {
     if (!local) return null;
     const flags: Record<string, string> = {};
     let any = false;
-    for (const [k0, val] of local) {
-      let k = k0;
-      if (k.startsWith("_defaultval_flag_") && !internalflags) {
-        k = k.slice("_defaultval_flag_".length);
-        if (local.has(k)) continue;
-      } else if ((k.startsWith("_") || k.startsWith(":")) && !internalflags) {
-        continue;
-      }
-      const text = asText(val);
-      if (text === null && val !== null) continue;
-      let out = text ?? "";
-      if (expand === true || (Array.isArray(expand) && expand.includes(k))) {
-        out = asText(this.expandWithRefsInternal(text, `${name}[${k}]`).value) ?? "";
-      }
-      flags[k] = out;
+    for (const [k, text] of visibleFlags(local, internalflags)) {
+      const expanding = expand === true || (Array.isArray(expand) && expand.includes(k));
+      flags[k] = expanding ? (asText(this.expandWithRefsInternal(text, `${name}[${k}]`).value) ?? "") : (text ?? "");
       any = true;
     }
     return any ? flags : null;
@@ -243,16 +198,22 @@ export class DataStore {
     const out = new Set<string>();
     for (const [k, rec] of this.vars.entries()) if (rec.size > 0) out.add(k);
     this.needOverrides();
-    for (const [v, links] of this.overridedata.entries()) {
+    for (const [v, links] of this.overrides.links.entries()) {
       if (out.has(v)) continue;
-      if (links.some(([, o]) => this.overrideActive(o))) out.add(v);
+      if (links.some(([, o]) => this.overrides.isActive(o))) out.add(v);
     }
     return [...out];
   }
 
-  /** Names flagged `export` or `unexport` at some point (BitBake's __exportlist). */
-  exportListNames(): string[] {
+  /** Names flagged `export` or `unexport` (or given a weak default for those flags) at some point. */
+  exportFlagged(): string[] {
     return [...this.exportList.entries()].map(([k]) => k);
+  }
+
+  /** Whether NAME has FLAG, or a weak default for it (`NAME[flag] ??= …`): getVarFlag's value is then not null-for-unset. */
+  hasFlag(name: string, flag: string): boolean {
+    const rec = this.vars.get(name);
+    return rec !== undefined && hasOwnFlag(rec, flag);
   }
 
   /** data_smart.setVarFilter: `expression` (Python, with `val`) rewrites NAME's expanded value; null removes it. */
@@ -265,27 +226,27 @@ export class DataStore {
 
   /** Whether NAME has active overrides linked (data_smart.hasOverrides). */
   hasOverrides(name: string): boolean {
-    return this.overridedata.has(name);
+    return this.overrides.links.has(name);
   }
 
   /** The active overrides, in OVERRIDES order (computing them if needed). */
   activeOverrides(): readonly string[] {
     this.needOverrides();
-    return this.overrides ?? [];
+    return this.overrides.current ?? [];
   }
 
   // ---------------------------------------------------------------- writing
 
   setVar(name: string, value: string | null, opts: SetOptions = {}): void {
-    this.setVarInternal(name, value, this.loginfo(name, opts), opts.parsing ?? true);
+    this.setVarInternal(name, value, logInfo(name, opts), opts.parsing ?? true);
   }
 
   setVarFlag(name: string, flag: string, value: string | null, opts: SetOptions = {}): void {
-    this.setVarFlagInternal(name, flag, value, this.loginfo(name, opts));
+    this.setVarFlagInternal(name, flag, value, logInfo(name, opts));
   }
 
   delVar(name: string, opts: SetOptions = {}): void {
-    this.delVarInternal(name, this.loginfo(name, opts));
+    this.delVarInternal(name, logInfo(name, opts));
   }
 
   delVarFlag(name: string, flag: string, opts: SetOptions = {}): void {
@@ -293,32 +254,32 @@ export class DataStore {
     const local = this.vars.get(name);
     if (!local || local.size === 0 || !local.has(flag)) return;
     const rec = this.ownRecord(name);
-    this.record(name, { ...this.loginfo(name, opts), op: "delFlag", detail: "" }, flag);
+    this.historyLog.record(name, { ...logInfo(name, opts), op: "delFlag", detail: "" }, flag);
     rec.delete(flag);
     rec.delete("_defaultval_flag_" + flag);
   }
 
   /** BitBake's appendVar: a deferred `NAME:append`. */
   appendVar(name: string, value: string, opts: SetOptions = {}): void {
-    this.record(name, { ...this.loginfo(name, opts), op: "append", detail: value });
+    this.historyLog.record(name, { ...logInfo(name, opts), op: "append", detail: value });
     this.setVarInternal(name + ":append", value, null, true);
   }
 
   /** BitBake's prependVar: a deferred `NAME:prepend`. */
   prependVar(name: string, value: string, opts: SetOptions = {}): void {
-    this.record(name, { ...this.loginfo(name, opts), op: "prepend", detail: value });
+    this.historyLog.record(name, { ...logInfo(name, opts), op: "prepend", detail: value });
     this.setVarInternal(name + ":prepend", value, null, true);
   }
 
   /** Immediate append to a flag's raw value (BitBake's appendVarFlag). */
   appendVarFlag(name: string, flag: string, value: string, opts: SetOptions = {}): void {
-    this.record(name, { ...this.loginfo(name, opts), op: "append", detail: value }, flag);
+    this.historyLog.record(name, { ...logInfo(name, opts), op: "append", detail: value }, flag);
     const old = asText(this.lookup(name, flag, { expand: false }).value) ?? "";
     this.setVarFlagInternal(name, flag, old + value, null);
   }
 
   prependVarFlag(name: string, flag: string, value: string, opts: SetOptions = {}): void {
-    this.record(name, { ...this.loginfo(name, opts), op: "prepend", detail: value }, flag);
+    this.historyLog.record(name, { ...logInfo(name, opts), op: "prepend", detail: value }, flag);
     const old = asText(this.lookup(name, flag, { expand: false }).value) ?? "";
     this.setVarFlagInternal(name, flag, value + old, null);
   }
@@ -329,12 +290,12 @@ export class DataStore {
       this.messages.push({ level: "warn", text: `Calling renameVar with equivalent keys (${from}) is invalid` });
       return;
     }
-    const info = this.loginfo(from, opts);
+    const info = logInfo(from, opts);
     let found = false;
     const val = this.lookup(from, "_content", { expand: false, parsing: true }).value;
     if (val !== null && val !== undefined) {
-      this.copyHistory(from, to);
-      this.record(to, { ...info, variable: to, op: `rename from ${from}`, detail: asText(val) ?? "" });
+      this.historyLog.copy(from, to);
+      this.historyLog.record(to, { ...info, variable: to, op: `rename from ${from}`, detail: asText(val) ?? "" });
       this.setVarInternal(to, asText(val), null, true);
       found = true;
     }
@@ -348,73 +309,17 @@ export class DataStore {
         found = true;
       }
     }
-    const links = this.overridedata.get(from);
+    const links = this.overrides.links.get(from);
     if (links) {
       found = true;
       const moved = links.map(([v, o]) => [v.replaceAll(from, to), o] as const);
-      this.overridedata.set(to, moved);
+      this.overrides.links.set(to, moved);
       for (const [v] of links) this.renameVar(v, v.replaceAll(from, to), opts);
     }
     if (!found) return;
-    if (to.includes(":") && val === null) this.updateOverrideLinks(to);
-    this.record(from, { ...info, op: "rename (to)", detail: to });
+    if (to.includes(":") && val === null) this.overrides.link(to);
+    this.historyLog.record(from, { ...info, op: "rename (to)", detail: to });
     this.delVarInternal(from, null);
-  }
-
-  /**
-   * One parsed assignment statement (BitBake's DataNode.eval): `=`, `?=`, `??=`, `:=`,
-   * `+=`, `=+`, `.=`, `=.`, on a variable or a flag, with `export`.
-   */
-  applyAssignment(a: AssignmentLike, loc: HistoryLoc): void {
-    const key = a.name;
-    if (a.exported) this.setVarFlagInternal(key, "export", "1", { file: loc.file, line: loc.line, variable: key, op: "exported", detail: "1" });
-    const current = (): string | null =>
-      a.flag !== null
-        ? asText(this.lookup(key, a.flag, { expand: false, noweakdefault: true }).value)
-        : asText(this.lookup(key, "_content", { expand: false, noweakdefault: true, parsing: true }).value);
-    let op = "set";
-    let val: string | null;
-    switch (a.op) {
-      case "?=":
-        op = "set?";
-        val = current() ?? a.value;
-        break;
-      case ":=":
-        op = "immediate";
-        // Expanded in a throwaway copy, as BitBake does: code run by the expansion cannot
-        // change this datastore.
-        val = this.createCopy().expand(a.value, key + "[:=]");
-        break;
-      case "+=":
-        op = "append";
-        val = `${current() ?? ""} ${a.value}`;
-        break;
-      case "=+":
-        op = "prepend";
-        val = `${a.value} ${current() ?? ""}`;
-        break;
-      case ".=":
-        op = "postdot";
-        val = (current() ?? "") + a.value;
-        break;
-      case "=.":
-        op = "predot";
-        val = a.value + (current() ?? "");
-        break;
-      case "=":
-      case "??=":
-        val = a.value;
-        break;
-    }
-    if (op !== "set" && op !== "immediate" && (key.includes(":append") || key.includes(":remove") || key.includes(":prepend"))) {
-      this.messages.push({ level: "warn", text: `${key} ${a.op} is not a recommended operator combination, please replace it.`, file: loc.file, line: loc.line });
-    }
-    let flag: string | null = null;
-    if (a.flag !== null) flag = a.op === "??=" ? "_defaultval_flag_" + a.flag : a.flag;
-    else if (a.op === "??=") flag = "_defaultval";
-    const info: LogInfo = { file: loc.file, line: loc.line, variable: key, op, detail: a.value };
-    if (flag !== null) this.setVarFlagInternal(key, flag, val, info);
-    else this.setVarInternal(key, val, info, true);
   }
 
   /**
@@ -428,10 +333,10 @@ export class DataStore {
       const ekey = readFrom.expand(key);
       if (ekey !== key) todo.set(key, ekey);
     }
-    for (const [key, links] of this.overridedata.entries()) {
+    for (const [key, links] of this.overrides.links.entries()) {
       if (!key.includes("${") || todo.has(key) || this.vars.get(key)?.size) continue;
       this.needOverrides();
-      if (!links.some(([, o]) => this.overrideActive(o))) continue;
+      if (!links.some(([, o]) => this.overrides.isActive(o))) continue;
       const ekey = readFrom.expand(key);
       if (ekey !== key) todo.set(key, ekey);
     }
@@ -449,59 +354,20 @@ export class DataStore {
   // ---------------------------------------------------------------- history
 
   /**
-   * Every recorded operation on NAME: its own (values and flags), then — as bitbake -e
-   * shows them — those on its linked `NAME:ovr` variables, with op `override[ovr]:op`.
+   * Every recorded operation on NAME: its own (values and flags), then — as bitbake -e shows
+   * them — those on its linked `NAME:ovr` variables, with op `override[ovr]:op`.
    * "chronological" (default) interleaves both by time, "bitbake" keeps bitbake -e's order.
    */
   history(name: string, order: "chronological" | "bitbake" = "chronological"): HistoryEntry[] {
-    const own = this.historyMap.get(name) ?? [];
-    const all: StoredEntry[] = [...own];
-    for (const [r, o] of this.overridedata.get(name) ?? []) {
-      for (const e of this.historyMap.get(r) ?? []) {
-        if (e.flag !== undefined && !e.flag.startsWith("_") && !e.flag.startsWith(":")) continue;
-        all.push({ ...e, op: `override[${o}]:${e.op}` });
-      }
-    }
-    if (order === "chronological") all.sort((a, b) => a.seq - b.seq);
-    return all.map(stripSeq);
+    return this.historyLog.of(name, this.overrides.links.get(name) ?? [], order);
   }
 
   /** Operations on one flag of NAME. */
   flagHistory(name: string, flag: string): HistoryEntry[] {
-    return (this.historyMap.get(name) ?? []).filter((e) => e.flag === flag).map(stripSeq);
+    return this.historyLog.ofFlag(name, flag);
   }
 
   // ---------------------------------------------------------------- internals
-
-  private loginfo(name: string, opts: SetOptions): LogInfo {
-    const info: LogInfo = { variable: name };
-    if (opts.file !== undefined) info.file = opts.file;
-    if (opts.line !== undefined) info.line = opts.line;
-    if (opts.op !== undefined) info.op = opts.op;
-    if (opts.detail !== undefined) info.detail = opts.detail;
-    return info;
-  }
-
-  private record(key: string, info: LogInfo | null, flag?: string): void {
-    if (!this.tracking || info === null) return;
-    const e: StoredEntry = { seq: ++historySeq, op: info.op || "set", variable: info.variable ?? key, detail: info.detail ?? "" };
-    if (flag !== undefined) e.flag = flag;
-    if (info.file !== undefined) e.file = info.file;
-    if (info.line !== undefined) e.line = info.line;
-    const list = this.historyMap.getOwn(key);
-    if (list) list.push(e);
-    else {
-      const shared = this.historyMap.get(key);
-      this.historyMap.set(key, shared ? [...shared, e] : [e]);
-    }
-  }
-
-  private copyHistory(from: string, to: string): void {
-    if (!this.tracking) return;
-    const src = this.historyMap.get(from);
-    if (!src) return;
-    this.historyMap.set(to, [...(this.historyMap.get(to) ?? []), ...src]);
-  }
 
   private clearCache(): void {
     if (this.expandCache.size > 0) this.expandCache = new Map();
@@ -519,23 +385,16 @@ export class DataStore {
   }
 
   private setVarInternal(name: string, value: string | null, info: LogInfo | null, parsing: boolean): void {
-    // BitBake refuses the pre-2021 `_append` spelling outright, wherever it appears in the name.
-    if (name.includes("_") && OLD_SYNTAX.test(name) && !name.startsWith("__anon_")) {
-      const at = info?.file !== undefined ? ` file: ${info.file}${info.line !== undefined ? ` line: ${info.line}` : ""}` : "";
-      throw new FatalError(
-        `Variable ${name}${at} contains an operation using the old override syntax. Please convert this layer/metadata before attempting to use with a newer bitbake.`,
-        info?.file !== undefined ? { file: info.file, line: info.line ?? 0 } : undefined,
-      );
-    }
+    refuseOldSyntax(name, info);
     const colon = name.indexOf(":");
     const shortvar = colon < 0 ? name : name.slice(0, colon);
-    const renamed = Object.hasOwn(RENAMED_VARS, shortvar) ? RENAMED_VARS[shortvar] : undefined;
+    const renamed = renamedTo(shortvar);
     if (renamed !== undefined) {
       this.messages.push({ level: "error", text: `Variable ${shortvar} has been renamed to ${renamed}`, ...(info?.file !== undefined ? { file: info.file } : {}), ...(info?.line !== undefined ? { line: info.line } : {}) });
     }
     this.clearCache();
 
-    const m = colon < 0 ? null : SETVAR_RE.exec(name);
+    const m = colon < 0 ? null : OPERATION_NAME.exec(name);
     if (m) {
       const base = m[1]!;
       const keyword = m[2]!;
@@ -547,10 +406,10 @@ export class DataStore {
         info.variable = name;
         info.detail = value ?? "";
         info.op = override ? `${keyword}[${override}]` : keyword;
-        this.record(base, info);
+        this.historyLog.record(base, info);
       }
-      this.updateOverrideLinks(base);
-      if (this.overridevars.has(base)) this.updateOverrideVars(name, value);
+      this.overrides.link(base);
+      if (this.overrides.affects(base)) this.updateOverrideVars(name, value);
       return;
     }
 
@@ -559,93 +418,54 @@ export class DataStore {
       rec.delete(":append");
       rec.delete(":prepend");
       rec.delete(":remove");
-      const links = this.overridedata.get(name);
+      const links = this.overrides.links.get(name);
       if (links) {
         this.needOverrides();
-        const active = links.filter(([, o]) => this.overrideActive(o)).map(([r]) => r);
+        const active = links.filter(([, o]) => this.overrides.isActive(o)).map(([r]) => r);
         for (const a of active) this.delVarInternal(a, { variable: a, op: "del", detail: "" });
-        this.overridedata.delete(name);
+        this.overrides.links.delete(name);
       }
     }
-    if (colon >= 0) this.updateOverrideLinks(name);
+    if (colon >= 0) this.overrides.link(name);
     rec.set("_content", value);
     if (info) {
       info.detail ??= value ?? "";
-      this.record(name, info);
+      this.historyLog.record(name, info);
     }
-    if (this.overridevars.has(name)) this.updateOverrideVars(name, value);
+    if (this.overrides.affects(name)) this.updateOverrideVars(name, value);
   }
 
   private setVarFlagInternal(name: string, flag: string, value: FlagValue, info: LogInfo | null): void {
     this.clearCache();
     if (info) {
       info.detail ??= asText(value) ?? "";
-      this.record(name, info, flag);
+      this.historyLog.record(name, info, flag);
     }
     const rec = this.ownRecord(name);
     rec.set(flag, value);
-    if (flag === "_defaultval" && name.includes(":")) this.updateOverrideLinks(name);
-    if (flag === "_defaultval" && this.overridevars.has(name)) this.updateOverrideVars(name, asText(value));
-    if (flag === "export" || flag === "unexport") this.exportList.set(name, true);
+    if (flag === "_defaultval" && name.includes(":")) this.overrides.link(name);
+    if (flag === "_defaultval" && this.overrides.affects(name)) this.updateOverrideVars(name, asText(value));
+    if (flag === "export" || flag === "unexport" || flag === "_defaultval_flag_export" || flag === "_defaultval_flag_unexport") {
+      this.exportList.set(name, true);
+    }
   }
 
   private delVarInternal(name: string, info: LogInfo | null): void {
     this.clearCache();
-    if (info) this.record(name, { ...info, op: "del", detail: "" });
+    if (info) this.historyLog.record(name, { ...info, op: "del", detail: "" });
     // An empty record hides the variable of a parent layer (BitBake: self.dict[var] = {}).
     this.vars.set(name, new Map());
-    this.overridedata.delete(name);
-    if (name.includes(":")) {
-      let override: string | null = name.slice(name.lastIndexOf(":") + 1);
-      let shortvar = name.slice(0, name.lastIndexOf(":"));
-      while (override && OVERRIDE_START.test(override)) {
-        const links = this.overridedata.get(shortvar);
-        if (links) {
-          const o = override;
-          const kept = links.filter(([v, lo]) => !(v === name && lo === o));
-          if (kept.length !== links.length) this.overridedata.set(shortvar, kept);
-        }
-        override = null;
-        if (shortvar.includes(":")) {
-          override = name.slice(shortvar.lastIndexOf(":") + 1);
-          shortvar = name.slice(0, shortvar.lastIndexOf(":"));
-          if (shortvar.length === 0) override = null;
-        }
-      }
-    }
-    if (this.overridevars.has(name)) this.overrides = null;
-  }
-
-  /**
-   * Link NAME:a:b to NAME:a (override "b") and to NAME (override "a:b"), as
-   * data_smart._setvar_update_overrides. Overrides must start with [a-z0-9].
-   */
-  private updateOverrideLinks(name: string): void {
-    // (BitBake also runs this on names without ":", linking "foo" to "fo"; that quirk is not kept.)
-    const colon = name.lastIndexOf(":");
-    if (colon < 0) return;
-    let override: string | null = name.slice(colon + 1);
-    let shortvar = name.slice(0, colon);
-    while (override && OVERRIDE_START.test(override)) {
-      const links = this.overridedata.get(shortvar) ?? [];
-      const o = override;
-      if (!links.some(([v, lo]) => v === name && lo === o)) this.overridedata.set(shortvar, [...links, [name, o]]);
-      override = null;
-      if (shortvar.includes(":")) {
-        override = name.slice(shortvar.lastIndexOf(":") + 1);
-        shortvar = name.slice(0, shortvar.lastIndexOf(":"));
-        if (shortvar.length === 0) override = null;
-      }
-    }
+    this.overrides.unlink(name);
+    if (this.overrides.affects(name)) this.overrides.invalidate();
   }
 
   /** A variable OVERRIDES depends on changed: widen the set of such variables, recompute overrides. */
   private updateOverrideVars(name: string, value: string | null): void {
     const first = this.expandWithRefsInternal(value, name);
     let fresh = new Set<string>([...first.references, ...first.contains.keys()]);
-    while ([...fresh].some((v) => !this.overridevars.has(v))) {
+    while ([...fresh].some((v) => !this.overrides.affects(v))) {
       const next = new Set<string>();
-      for (const v of fresh) this.overridevars.add(v);
+      this.overrides.addAffecting(fresh);
       for (const v of fresh) {
         const vp = this.expandWithRefsInternal(this.getVar(v), v);
         for (const r of vp.references) next.add(r);
@@ -653,59 +473,24 @@ export class DataStore {
       }
       fresh = next;
     }
-    this.overrides = null;
+    this.overrides.invalidate();
     this.expandCache = new Map();
   }
 
-  private overrideActive(o: string): boolean {
-    if (this.overridesSet.has(o)) return true;
-    if (!o.includes(":")) return false;
-    return o.split(":").every((x) => this.overridesSet.has(x));
-  }
-
-  /** Compute OVERRIDES until it stops changing (data_smart.need_overrides). */
+  /** Compute the active overrides if needed (data_smart.need_overrides). */
   private needOverrides(): void {
-    if (this.overrides !== null || this.inoverride) return;
-    const stack: string[][] = [];
+    if (this.overrides.current !== null) return;
     // The override computation is a fresh expansion context: reading OVERRIDES again from
     // inside it is not a cycle (BitBake reads it with overrides disabled there).
     const outer = this.inProgress;
     this.inProgress = new Set();
-    let settled = false;
     try {
-      for (let count = 0; count < MAX_OVERRIDE_PASSES; count++) {
-        this.inoverride = true;
-        // Can end up here recursively: dummy values meanwhile.
-        this.overrides = [];
-        this.overridesSet = new Set();
-        this.overrides = (this.getVar("OVERRIDES") ?? "").split(":");
-        stack.push(this.overrides);
-        this.overridesSet = new Set(this.overrides);
-        this.inoverride = false;
-        this.expandCache = new Map();
-        const again = (this.getVar("OVERRIDES") ?? "").split(":");
-        if (sameList(again, this.overrides)) {
-          settled = true;
-          break;
-        }
-        this.overrides = again;
-        this.overridesSet = new Set(again);
-      }
-    } catch (e) {
-      this.overrides = null;
-      this.overridesSet = new Set();
-      throw e;
-    } finally {
-      this.inoverride = false;
-      this.inProgress = outer;
-    }
-    if (!settled) {
-      this.overrides = null;
-      this.overridesSet = new Set();
-      throw new FatalError(
-        "Overrides could not be expanded into a stable state after 5 iterations, overrides must be being referenced by other overridden variables in some recursive fashion. The list of failing override expansions: " +
-          stack.map((s) => s.join(":")).join("\n"),
+      this.overrides.settle(
+        () => this.getVar("OVERRIDES"),
+        () => (this.expandCache = new Map()),
       );
+    } finally {
+      this.inProgress = outer;
     }
   }
 
@@ -727,19 +512,7 @@ export class DataStore {
   }
 
   private whereSet(cachename: string | null): HistoryLoc | undefined {
-    if (!cachename) return undefined;
-    const br = cachename.indexOf("[");
-    const name = br > 0 ? cachename.slice(0, br) : cachename;
-    const flag = br > 0 ? cachename.slice(br + 1, -1) : undefined;
-    const entries = this.history(name);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const e = entries[i]!;
-      if (e.file === undefined || e.line === undefined) continue;
-      if (flag !== undefined && flag !== ":=" && e.flag !== flag) continue;
-      if (flag === undefined && e.flag !== undefined && e.flag !== "_defaultval") continue;
-      return { file: e.file, line: e.line };
-    }
-    return undefined;
+    return cachename ? this.historyLog.lastSet(cachename, (name) => this.overrides.links.get(name) ?? []) : undefined;
   }
 
   private expandWithRefsInternal(s: FlagValue, varname: string | null): VarParse {
@@ -776,31 +549,10 @@ export class DataStore {
     let value: FlagValue | undefined = undefined;
     let removes = new Set<string>();
 
-    const links = isContent && !o.parsing ? this.overridedata.get(name) : undefined;
+    const links = isContent && !o.parsing ? this.overrides.links.get(name) : undefined;
     if (links) {
       this.needOverrides();
-      // Pick the NAME:ovr to use: the override latest in OVERRIDES wins; a combined
-      // NAME:a:b is peeled one override at a time so it beats NAME:a and NAME:b.
-      const active = new Map<string, string>();
-      for (const [r, ov] of links) if (this.overrideActive(ov)) active.set(ov, r);
-      let match: string | null = null;
-      let mod = true;
-      while (mod) {
-        mod = false;
-        for (const ov of this.overrides!) {
-          for (const a of [...active.keys()]) {
-            if (a.endsWith(":" + ov)) {
-              const t = active.get(a)!;
-              active.delete(a);
-              active.set(a.replaceAll(":" + ov, ""), t);
-              mod = true;
-            } else if (a === ov) {
-              match = active.get(a)!;
-              active.delete(a);
-            }
-          }
-        }
-      }
+      const match = this.overrides.select(links);
       if (match !== null) {
         const sub = this.lookup(match, "_content", { expand: false, retparser: true });
         value = sub.value;
@@ -809,28 +561,14 @@ export class DataStore {
       }
     }
 
-    if (local && (value === null || value === undefined)) {
-      if (local.has(flag)) value = local.get(flag);
-      else if (isContent && local.has("_defaultval") && !o.noweakdefault) value = local.get("_defaultval");
-      else if (!o.noweakdefault && local.has("_defaultval_flag_" + flag)) value = local.get("_defaultval_flag_" + flag);
-    }
+    if (local && (value === null || value === undefined)) value = ownValue(local, flag, o.noweakdefault === true);
     if (value === undefined) value = null;
 
     if (isContent && local && !o.parsing) {
-      const appends = local.get(":append");
-      if (Array.isArray(appends)) {
+      value = withAppendsAndPrepends(value, local, (ov) => {
         this.needOverrides();
-        for (const [r, ov] of appends as OpList) {
-          if (this.opApplies(ov)) value = (asText(value) ?? "") + (r ?? "");
-        }
-      }
-      const prepends = local.get(":prepend");
-      if (Array.isArray(prepends)) {
-        this.needOverrides();
-        for (const [r, ov] of prepends as OpList) {
-          if (this.opApplies(ov)) value = (r ?? "") + (asText(value) ?? "");
-        }
-      }
+        return this.overrides.applies(ov);
+      });
     }
 
     let parser: VarParse | null = null;
@@ -841,27 +579,14 @@ export class DataStore {
       const rm = local.get(":remove");
       if (Array.isArray(rm)) {
         this.needOverrides();
-        for (const [r, ov] of rm as OpList) if (this.opApplies(ov) && r !== null) removes.add(r);
+        for (const [r, ov] of rm as OpList) if (this.overrides.applies(ov) && r !== null) removes.add(r);
       }
     }
 
     if (value && isContent && !o.parsing && removes.size > 0 && parser) {
-      const expandedRemoves = new Map<string, Set<string>>();
-      for (const r of removes) expandedRemoves.set(r, new Set(splitWords(this.expand(r))));
-      parser.removes = new Set();
-      // Split keeping every whitespace character, so the spacing around removed words stays.
-      const kept: string[] = [];
-      for (const piece of (asText(parser.value) ?? "").split(WHITESPACE_SPLIT)) {
-        let skip = false;
-        for (const r of removes) {
-          if (expandedRemoves.get(r)!.has(piece)) {
-            parser.removes.add(r);
-            skip = true;
-          }
-        }
-        if (!skip) kept.push(piece);
-      }
-      parser.value = kept.join("");
+      const removed = removeWords(asText(parser.value) ?? "", removes, (r) => new Set(splitWords(this.expand(r))));
+      parser.removes = removed.applied;
+      parser.value = removed.text;
       if (o.expand) value = parser.value;
     }
 
@@ -874,93 +599,12 @@ export class DataStore {
     return { value, parser };
   }
 
-  /** An :append/:prepend/:remove with override `a:b` applies when every part is active. */
-  private opApplies(ov: string | null): boolean {
-    if (!ov) return true;
-    for (const part of ov.split(":")) if (!this.overridesSet.has(part)) return false;
-    return true;
-  }
-}
-
-interface LogInfo {
-  variable?: string;
-  op?: string;
-  detail?: string;
-  file?: string;
-  line?: number;
 }
 
 function asText(v: FlagValue | undefined): string | null {
   return typeof v === "string" ? v : null;
 }
 
-function stripSeq(e: StoredEntry): HistoryEntry {
-  const { seq: _seq, ...rest } = e;
-  return rest;
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 function codePointOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function truthy(v: unknown): boolean {
-  return v === undefined ? true : Boolean(v);
-}
-
-/**
- * The `d` that inline expressions and js functions receive. Arguments follow BitBake's
- * Python API (`d.getVar('X', False)` with False = false); `d.setVar` behaves as Python's
- * (not parsing: pending appends on the name are dropped).
- */
-export class JsDataFacade {
-  constructor(private readonly store: DataStore) {}
-  getVar(name: string, expand?: unknown): string | null {
-    return this.store.getVar(name, truthy(expand));
-  }
-  getVarFlag(name: string, flag: string, expand?: unknown): string | null {
-    return this.store.getVarFlag(name, flag, truthy(expand));
-  }
-  getVarFlags(name: string, expand?: unknown): Record<string, string> | null {
-    return this.store.getVarFlags(name, Array.isArray(expand) ? expand : expand === undefined ? false : Boolean(expand));
-  }
-  setVar(name: string, value: unknown): void {
-    this.store.setVar(name, value === null || value === undefined ? null : String(value), { parsing: false });
-  }
-  setVarFlag(name: string, flag: string, value: unknown): void {
-    this.store.setVarFlag(name, flag, value === null || value === undefined ? null : String(value));
-  }
-  appendVar(name: string, value: unknown): void {
-    this.store.appendVar(name, String(value));
-  }
-  prependVar(name: string, value: unknown): void {
-    this.store.prependVar(name, String(value));
-  }
-  appendVarFlag(name: string, flag: string, value: unknown): void {
-    this.store.appendVarFlag(name, flag, String(value));
-  }
-  prependVarFlag(name: string, flag: string, value: unknown): void {
-    this.store.prependVarFlag(name, flag, String(value));
-  }
-  delVar(name: string): void {
-    this.store.delVar(name);
-  }
-  delVarFlag(name: string, flag: string): void {
-    this.store.delVarFlag(name, flag);
-  }
-  renameVar(from: string, to: string): void {
-    this.store.renameVar(from, to);
-  }
-  expand(text: string, varname?: string | null): string {
-    return this.store.expand(String(text), varname ?? null);
-  }
-  keys(): string[] {
-    return this.store.keys();
-  }
-  createCopy(): JsDataFacade {
-    return this.store.createCopy().facade();
-  }
 }

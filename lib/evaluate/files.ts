@@ -1,21 +1,41 @@
 import { existsSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { extname, isAbsolute, join, resolve } from "node:path";
 import { parseFile, type ParsedFile } from "../parse/index.js";
+
+/** Files read by one recipe only: their syntax trees are not kept (a worker parses a thousand of them). */
+const READ_ONCE: ReadonlySet<string> = new Set([".bb", ".bbappend"]);
 
 /**
  * Reads metadata files through a cache: classes and includes are read by many recipes, and
- * BitBake likewise parses each of them once per process.
+ * BitBake likewise parses each of them once per process. Whether a path exists is also asked
+ * once per process (BitBake's parser caches file stamps the same way): every recipe looks for
+ * its classes and includes along the same BBPATH.
  */
 export class MetadataFiles {
   private readonly parsed = new Map<string, ParsedFile>();
+  private readonly existing = new Map<string, boolean>();
 
   parse(path: string): ParsedFile {
     let file = this.parsed.get(path);
     if (!file) {
       file = parseFile(path);
-      this.parsed.set(path, file);
+      if (!READ_ONCE.has(extname(path))) this.parsed.set(path, file);
     }
     return file;
+  }
+
+  exists(path: string): boolean {
+    let found = this.existing.get(path);
+    if (found === undefined) {
+      found = existsSync(path);
+      this.existing.set(path, found);
+    }
+    return found;
+  }
+
+  /** `which` with this cache's view of which paths exist. */
+  which(searchPath: string, name: string): Lookup {
+    return which(searchPath, name, (p) => this.exists(p));
   }
 }
 
@@ -26,13 +46,13 @@ export interface Lookup {
 }
 
 /** BitBake's `bb.utils.which`: the first `dir/name` that exists along a colon-separated path. */
-export function which(searchPath: string, name: string): Lookup {
-  if (isAbsolute(name)) return { found: existsSync(name) ? name : null, attempts: [] };
+export function which(searchPath: string, name: string, exists: (path: string) => boolean = existsSync): Lookup {
+  if (isAbsolute(name)) return { found: exists(name) ? name : null, attempts: [] };
   const attempts: string[] = [];
   for (const dir of searchPath.split(":")) {
     if (dir === "") continue;
     const candidate = resolve(join(dir, name));
-    if (existsSync(candidate)) return { found: candidate, attempts };
+    if (exists(candidate)) return { found: candidate, attempts };
     attempts.push(candidate);
   }
   return { found: null, attempts };

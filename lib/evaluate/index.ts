@@ -7,7 +7,7 @@ import { evaluateFile, inherit, type Evaluator } from "./statements.js";
 import { Metadata } from "./state.js";
 import { finalTasks, type TaskEntry } from "./tasks.js";
 
-export { Metadata, type ClassType } from "./state.js";
+export { Metadata, type ClassType, type MetadataSnapshot } from "./state.js";
 export { MetadataFiles, which } from "./files.js";
 export { PythonNotSupported } from "./finalize.js";
 export { finalTasks, taskName, type TaskEntry } from "./tasks.js";
@@ -80,7 +80,8 @@ function finalized(variant: string, m: Metadata, ev: Evaluator): ParsedRecipe {
  * A recipe and its BBCLASSEXTEND variants, as BitBake's multi_finalize: each variant starts from the
  * recipe as read (before finalisation), gets PN-<variant> (or, for `class:variant` entries,
  * BBEXTENDCURR/BBEXTENDVARIANT) and a deferred inherit of the variant's class, then is finalised.
- * `only` limits which variants are finalised ("" is the recipe itself).
+ * `only` limits which variants are finalised ("" is the recipe itself); `history: false` records
+ * only where each variable was last set, not every operation (for parses nobody shows with -e).
  */
 export function parseRecipeVariants(
   config: Metadata,
@@ -88,10 +89,13 @@ export function parseRecipeVariants(
   appends: readonly string[],
   files: MetadataFiles = new MetadataFiles(),
   only: readonly string[] | null = null,
+  opts: { readonly history?: boolean } = {},
 ): ParsedRecipe[] {
   const ev: Evaluator = { files };
   const m = config.copy();
   m.classType = "recipe";
+  // Parsing for the recipe index keeps no history (only where each variable was last set).
+  if (opts.history === false) m.d.disableTracking();
   try {
     evaluateFile(recipe, m, ev, false);
     for (const append of appends) evaluateFile(append, m, ev, true);

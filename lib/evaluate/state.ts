@@ -1,5 +1,5 @@
 import type { Location } from "../parse/index.js";
-import type { DataStore } from "../data/index.js";
+import { bindInheritedClasses, DataStore, type DataSnapshot, type HistorySnapshot } from "../data/index.js";
 import { bindMetadata } from "../python/index.js";
 import type { LayerLanguage } from "./language.js";
 import { addTask, deleteTask } from "./tasks.js";
@@ -16,6 +16,19 @@ export interface AnonymousFunction {
   readonly name: string;
   readonly language: "js" | "python";
   readonly loc: Location;
+}
+
+/** A Metadata as a configuration snapshot keeps it (the datastore's history apart). */
+export interface MetadataSnapshot {
+  readonly data: DataSnapshot;
+  readonly classType: ClassType;
+  readonly inherited: readonly string[];
+  readonly deferred: readonly DeferredInherit[];
+  readonly anonymous: readonly AnonymousFunction[];
+  readonly tasks: readonly string[];
+  readonly handlers: readonly string[];
+  readonly files: readonly string[];
+  readonly layerLanguages: readonly { readonly pattern: string; readonly flags: string; readonly language: LayerLanguage["language"] }[];
 }
 
 /**
@@ -37,6 +50,7 @@ export class Metadata {
   ) {
     // What parse-time Python asks beside the datastore: bb.data.inherits_class, bb.build.addtask.
     const here = { file: "python bb.build", line: 0, column: 0 };
+    bindInheritedClasses(d, () => this.inherited);
     bindMetadata(d, {
       inherited: this.inherited,
       tasks: this.tasks,
@@ -47,6 +61,36 @@ export class Metadata {
 
   /** Which layers write `${@...}` in which language (set once the layers are known). */
   layerLanguages: readonly LayerLanguage[] = [];
+
+  snapshot(): MetadataSnapshot {
+    return {
+      data: this.d.snapshot(),
+      classType: this.classType,
+      inherited: this.inherited,
+      deferred: this.deferred,
+      anonymous: this.anonymous,
+      tasks: this.tasks,
+      handlers: this.handlers,
+      files: [...this.files],
+      layerLanguages: this.layerLanguages.map((l) => ({ pattern: l.pattern.source, flags: l.pattern.flags, language: l.language })),
+    };
+  }
+
+  /** A snapshot's Metadata; its history is read by `history` when first needed, and recorded from now on if `record`. */
+  static restore(s: MetadataSnapshot, history: () => HistorySnapshot, record: boolean): Metadata {
+    const m = new Metadata(
+      DataStore.restore(s.data, history, record),
+      s.classType,
+      [...s.inherited],
+      [...s.deferred],
+      [...s.anonymous],
+      [...s.tasks],
+      [...s.handlers],
+      new Set(s.files),
+    );
+    m.layerLanguages = s.layerLanguages.map((l) => ({ pattern: new RegExp(l.pattern, l.flags), language: l.language }));
+    return m;
+  }
 
   copy(): Metadata {
     const m = new Metadata(

@@ -12,8 +12,8 @@ import {
   type Statement,
 } from "../parse/index.js";
 import { FatalError } from "../parse/index.js";
+import { applyAssignment } from "../data/index.js";
 import type { MetadataFiles } from "./files.js";
-import { which } from "./files.js";
 import { addPythonLibrary, insertPythonMethod } from "../python/index.js";
 import { fileLanguage, inBuildLanguage } from "./language.js";
 import type { Metadata } from "./state.js";
@@ -54,7 +54,7 @@ function evaluateStatement(
   const at = { file: st.loc.file, line: st.loc.line };
   switch (st.kind) {
     case "assignment":
-      d.applyAssignment(mark && st.value.includes("${@") ? { ...st, value: mark(st.value) } : st, at);
+      applyAssignment(d, mark && st.value.includes("${@") ? { ...st, value: mark(st.value) } : st, at);
       return;
     case "export":
       d.setVarFlag(st.name, "export", "1", { ...at, op: "exported" });
@@ -118,14 +118,14 @@ function include(st: Include, parent: string, m: Metadata, ev: Evaluator): void 
     if (st.mode === "include_all") {
       for (const dir of (m.d.getVar("BBPATH") ?? "").split(":").filter(Boolean)) {
         const candidate = join(dir, name);
-        if (existsSync(candidate)) evaluateFile(candidate, m, ev, true);
+        if (ev.files.exists(candidate)) evaluateFile(candidate, m, ev, true);
         else m.files.add(candidate);
       }
       continue;
     }
     if (name === parent) continue;
     const searchPath = `${dirname(parent)}:${m.d.getVar("BBPATH") ?? ""}`;
-    const { found, attempts } = isAbsolute(name) ? { found: existsSync(name) ? name : null, attempts: [name] } : which(searchPath, name);
+    const { found, attempts } = isAbsolute(name) ? { found: ev.files.exists(name) ? name : null, attempts: [name] } : ev.files.which(searchPath, name);
     for (const a of attempts) m.files.add(a);
     if (found === null) {
       if (st.mode === "require") {
@@ -146,7 +146,7 @@ export function inherit(classes: string, loc: Location, m: Metadata, ev: Evaluat
       m.deferred.push({ classes: name, loc });
       continue;
     }
-    const path = findClass(name, m);
+    const path = findClass(name, m, ev.files);
     if (path === null) {
       throw new ParseError(
         `could not inherit ${name}: no ${name}.bbclass in classes-${m.classType}/ or classes/ along BBPATH`,
@@ -158,15 +158,15 @@ export function inherit(classes: string, loc: Location, m: Metadata, ev: Evaluat
   }
 }
 
-function findClass(name: string, m: Metadata): string | null {
+function findClass(name: string, m: Metadata, files: MetadataFiles): string | null {
   const bbpath = m.d.getVar("BBPATH") ?? "";
   for (const dir of [`classes-${m.classType}`, "classes"]) {
     const relative = isAbsolute(name) || name.endsWith(".bbclass") ? name : join(dir, `${name}.bbclass`);
     if (isAbsolute(relative)) {
-      if (existsSync(relative)) return relative;
+      if (files.exists(relative)) return relative;
       continue;
     }
-    const { found, attempts } = which(bbpath, relative);
+    const { found, attempts } = files.which(bbpath, relative);
     for (const a of attempts) m.files.add(a);
     if (found !== null) return found;
   }

@@ -80,9 +80,10 @@ export function taskDependsJson(graph: TaskGraph): string {
 
 /** Writes the three files into `dir`; returns their paths. */
 export function writeGraphFiles(graph: TaskGraph, dir: string): string[] {
+  // In BitBake's order, as its notes name them.
   const files: Array<[string, string]> = [
-    ["task-depends.dot", taskDependsDot(graph)],
     ["pn-buildlist", pnBuildlist(graph)],
+    ["task-depends.dot", taskDependsDot(graph)],
     ["task-depends.json", taskDependsJson(graph)],
   ];
   return files.map(([name, text]) => {

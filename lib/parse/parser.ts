@@ -5,7 +5,9 @@ import {
   BaseErrorListener,
   CharStream,
   CommonTokenStream,
+  Token as TokenKind,
   type ATNSimulator,
+  type Interval,
   type RecognitionException,
   type Recognizer,
   type Token,
@@ -17,6 +19,7 @@ import {
   CommentLineContext,
   ExportStatementContext,
   FunctionDefContext,
+  KeyOpAssignmentContext,
   KeywordStatementContext,
   PythonDefContext,
   UnsetStatementContext,
@@ -48,7 +51,7 @@ export function parseText(text: string, path: string, kind: FileKind = fileKindO
   // The lexer's line rules need every line, the last included, to end in a newline.
   const source = text.endsWith("\n") || text === "" ? text : text + "\n";
   const lines = source.split("\n");
-  const lexer = new BitBakeLexer(CharStream.fromString(source));
+  const lexer = new BitBakeLexer(SURROGATE.test(source) ? CharStream.fromString(source) : new Utf16Text(source));
   const errors = new FirstSyntaxError(path, lines);
   lexer.removeErrorListeners();
   lexer.addErrorListener(errors);
@@ -75,6 +78,53 @@ export function parseText(text: string, path: string, kind: FileKind = fileKindO
     statements.push(st);
   }
   return { path, kind, statements };
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * The lexer's input for a text without surrogate pairs, where a code point is a UTF-16 unit: token
+ * texts are slices of the string. (antlr4ng's CharStream copies the text into an array of code
+ * points and rebuilds every token's text a character at a time, a tenth of a recipe's parse.)
+ */
+class Utf16Text implements CharStream {
+  name = "";
+  index = 0;
+  constructor(private readonly text: string) {}
+  get size(): number {
+    return this.text.length;
+  }
+  reset(): void {
+    this.index = 0;
+  }
+  consume(): void {
+    if (this.index >= this.text.length) throw new Error("cannot consume EOF");
+    this.index++;
+  }
+  LA(offset: number): number {
+    if (offset === 0) return 0;
+    const pos = this.index + (offset < 0 ? offset : offset - 1);
+    return pos < 0 || pos >= this.text.length ? TokenKind.EOF : this.text.charCodeAt(pos);
+  }
+  mark(): number {
+    return -1;
+  }
+  release(): void {}
+  seek(index: number): void {
+    this.index = index <= this.index ? index : Math.min(index, this.text.length);
+  }
+  getTextFromRange(start: number, stop: number): string {
+    return this.text.slice(start, stop + 1);
+  }
+  getTextFromInterval(interval: Interval): string {
+    return this.text.slice(interval.start, interval.stop + 1);
+  }
+  getSourceName(): string {
+    return this.name || "<unknown>";
+  }
+  toString(): string {
+    return this.text;
+  }
 }
 
 /** BitBake's configuration reader knows only these; functions, inherit and tasks belong to recipes. */
@@ -143,6 +193,8 @@ function explain(token: Token | null, msg: string): string {
       return "unparsed line: a statement or comment may not start with whitespace";
     case BitBakeLexer.KEY:
       return `unparsed line: unexpected '${token.text}' (expected an assignment operator such as "=")`;
+    case BitBakeLexer.KEY_OP:
+      return `unparsed line: unexpected '${KEY_OP_PARTS.exec(token.text!)?.[1] ?? token.text}' (expected an assignment operator such as "=")`;
     case BitBakeLexer.NEWLINE:
     case BitBakeLexer.EOF:
       return "unparsed line: the statement ends too early (a value must be quoted)";
@@ -154,6 +206,8 @@ function explain(token: Token | null, msg: string): string {
 }
 
 const OPS: ReadonlySet<string> = new Set(["=", "?=", "??=", ":=", "+=", "=+", ".=", "=."]);
+/** A KEY_OP token split as BitBake's non-greedy assignment pattern splits it: `A+=` is A and +=, `A+ =` is A+ and =. */
+const KEY_OP_PARTS = /^([a-zA-Z0-9\-_+.${}/~:]+?)[ \t]*(:=|\?\?=|\?=|\+=|=\+|=\.|\.=|=)$/;
 const CONTINUATION = /\\[ \t]*\r?\n/g;
 
 class StatementBuilder {
@@ -173,24 +227,13 @@ class StatementBuilder {
       this.checkNoCommentInContinuation(ctx);
     }
     if (ctx instanceof AssignmentContext) {
-      const valueToken = ctx._value!;
-      const raw = valueToken.text!;
-      const quote = raw[0]!;
-      // BitBake's assignment regex refuses a line holding exactly three quotes of the value's kind.
-      if (countOf(raw, quote) === 3) {
-        throw this.parseError(`unparsed line: unbalanced ${quote === '"' ? "double" : "single"} quotes in the value`, valueToken);
-      }
       const op = ctx.assignOp().getText();
       if (!OPS.has(op)) throw this.parseError(`unknown operator '${op}'`, ctx.assignOp().start!);
-      return {
-        kind: "assignment",
-        loc,
-        exported: ctx.EXPORT() !== null,
-        name: ctx.KEY().getText(),
-        flag: ctx.flag()?.FLAG_NAME().getText() ?? null,
-        op: op as AssignOp,
-        value: raw.slice(1, -1).replace(CONTINUATION, ""),
-      };
+      return this.assignment(ctx, loc, ctx.KEY().getText(), ctx.flag()?.FLAG_NAME().getText() ?? null, op as AssignOp);
+    }
+    if (ctx instanceof KeyOpAssignmentContext) {
+      const [, name, op] = KEY_OP_PARTS.exec(ctx.KEY_OP().getText())!;
+      return this.assignment(ctx, loc, name!, null, op as AssignOp);
     }
     if (ctx instanceof ExportStatementContext) {
       return { kind: "export", loc, name: ctx.KEY().getText() };
@@ -215,8 +258,20 @@ class StatementBuilder {
     throw this.parseError("unparsed line", ctx.start!);
   }
 
+  private assignment(ctx: AssignmentContext | KeyOpAssignmentContext, loc: Location, name: string, flag: string | null, op: AssignOp): Statement {
+    const valueToken = ctx._value!;
+    const raw = valueToken.text!;
+    const quote = raw[0]!;
+    // BitBake's assignment regex refuses a line holding exactly three quotes of the value's kind.
+    if (countOf(raw, quote) === 3) {
+      throw this.parseError(`unparsed line: unbalanced ${quote === '"' ? "double" : "single"} quotes in the value`, valueToken);
+    }
+    return { kind: "assignment", loc, exported: ctx.EXPORT() !== null, name, flag, op, value: raw.slice(1, -1).replace(CONTINUATION, "") };
+  }
+
   private keywordStatement(ctx: KeywordStatementContext, loc: Location): Statement {
-    const keyword = ctx.keyword().getText();
+    // The keyword's token includes the blanks after it.
+    const keyword = ctx.keyword().getText().trimEnd();
     const restToken = ctx.REST_TEXT();
     const rest = (restToken?.getText() ?? "").replace(CONTINUATION, "").trim();
     if (rest === "") throw this.parseError(`${keyword} needs an argument`, ctx.start!);

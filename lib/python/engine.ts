@@ -15,6 +15,7 @@ import { arch, availableParallelism, homedir, hostname, release, version as osVe
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PyodideInterface } from "pyodide";
+import { packagePath } from "../common/install.js";
 import { hostFileSystem } from "./host.js";
 
 /** Python was needed before the engine was loaded in this thread. */
@@ -34,7 +35,7 @@ let wanted = false;
 let seed: PythonSeed | null = null;
 
 /** bake's Python sources (the `bb` module and the bridge): lib/python/py of the repository. */
-export const PYTHON_SOURCES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "lib", "python", "py");
+export const PYTHON_SOURCES = packagePath("lib", "python", "py");
 
 // Directories of the emscripten file system that are Python's own; every other top-level
 // directory of the host is mounted at its own path, so metadata paths mean the same thing.

@@ -3,12 +3,12 @@
 // drawn in SVG by viewer.js from the model, which travels gzip-compressed and base64-encoded
 // (logs' tails compress well; a big build's report stays small). Nothing is loaded from anywhere.
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { packagePath } from "../common/install.js";
 import type { ReportModel } from "./model.js";
 
 // viewer.js and viewer.css are browser code, kept as they are beside this module's source.
-const asset = (name: string) => readFileSync(fileURLToPath(new URL(`../../../lib/report/${name}`, import.meta.url)), "utf8");
+const asset = (name: string) => readFileSync(packagePath("lib", "report", name), "utf8");
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

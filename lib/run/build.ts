@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { RecipeInfo } from "../config/index.js";
 import { isSet, type TaskGraph, type TaskId, type TaskNode } from "../graph/types.js";
+import type { SafeRecipeDeps } from "../signature/index.js";
 import type { BuildListener, BuildSummary, TaskOutcome } from "./events.js";
 import { acquireBuildLock } from "./build-lock.js";
 import { mayUseNetwork, networkIsolationAvailable } from "./network.js";
@@ -49,6 +50,8 @@ export interface BuildOptions {
    * done), `only` (--setscene-only: restore, run nothing else); default `normal`.
    */
   readonly setscene?: SetsceneMode;
+  /** SIGGEN_EXCLUDE_SAFE_RECIPE_DEPS: dependency edges the signatures leave out. */
+  readonly safeRecipeDeps?: SafeRecipeDeps;
 }
 
 export type SetsceneMode = "normal" | "none" | "skip" | "only";
@@ -184,6 +187,7 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
       sstate: opts.dryRun || (opts.dumpSignatures && !opts.printdiff) ? null : (opts.sstate ?? null),
       sigdata: opts.sigdata ?? false,
       setsceneStamps: opts.setscene !== "none",
+      ...(opts.safeRecipeDeps ? { safeRecipeDeps: opts.safeRecipeDeps } : {}),
       request,
       taint: (id) => {
         if (taints.has(id)) return taints.get(id)!;

@@ -221,9 +221,12 @@ async function spawnedShell(
     // the group dies with bake however bake ends. An [interactive] task (devshell, menuconfig)
     // instead has bake's terminal, in bake's process group (a background group could not read
     // the terminal), and so needs no supervisor: it ends with the terminal.
+    // The terminal's type goes with it: ncurses (Kconfig's menuconfig) draws nothing without TERM,
+    // which the task environment (exported variables only) does not otherwise have.
+    const terminal = interactive && process.env["TERM"] ? { TERM: process.env["TERM"] } : {};
     const child = spawn(interactive ? shell.file : command.file, interactive ? shell.args : command.args, {
       cwd,
-      env: Object.fromEntries(env),
+      env: { ...Object.fromEntries(env), ...terminal },
       stdio: interactive ? "inherit" : [SUPERVISED_STDIN, run.fd, run.fd],
       detached: !interactive,
     });

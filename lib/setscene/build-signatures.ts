@@ -34,6 +34,12 @@ export interface SignatureInputs {
   readonly files?: (node: TaskNode) => readonly FileChecksum[];
   /** Tasks whose unihash the server may know (sstate tasks). */
   readonly asksServer?: (node: TaskNode) => boolean;
+  /**
+   * Dependency edges the signatures leave out (SIGGEN_EXCLUDE_SAFE_RECIPE_DEPS): the edge still
+   * orders the build, but neither the dependency's unihash nor anything reached only through it
+   * enters the dependent's taskhash or a closure.
+   */
+  readonly excludesDep?: (from: TaskNode, to: TaskNode) => boolean;
   /** The server's unihash for each taskhash, null where it has none. */
   readonly lookup?: (queries: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[]) => Promise<readonly (UniHash | null)[]>;
 }
@@ -119,10 +125,19 @@ export class Signatures {
     return closure.length === 0 ? direct : [...new Set([...direct, ...closure])];
   }
 
-  /** The tasks `id` depends on directly, each once, in the graph. */
+  /** The tasks `id` depends on directly, each once, in the graph, less the edges signatures leave out. */
   directDeps(id: TaskId): TaskId[] {
-    return [...new Set(this.graph.nodes.get(id)!.deps)].filter((d) => this.graph.nodes.has(d));
+    return [...new Set(this.hashedDeps(this.graph.nodes.get(id)!))].filter((d) => this.graph.nodes.has(d));
   }
+
+  private readonly hashedDeps = (node: TaskNode): readonly TaskId[] => {
+    const excludes = this.inputs.excludesDep;
+    if (excludes === undefined) return node.deps;
+    return node.deps.filter((d) => {
+      const dep = this.graph.nodes.get(d);
+      return dep === undefined || !excludes(node, dep);
+    });
+  };
 
   /** One ClosureIndex per set of names (`[hashclosure]` values): the graph is walked once for each. */
   private readonly closures = new Map<string, ClosureIndex>();
@@ -134,7 +149,7 @@ export class Signatures {
     if (names.length === 0) return null;
     const key = names.join(" ");
     let index = this.closures.get(key);
-    if (index === undefined) this.closures.set(key, (index = new ClosureIndex(this.graph, new Set(names), pnTask)));
+    if (index === undefined) this.closures.set(key, (index = new ClosureIndex(this.graph, new Set(names), pnTask, this.hashedDeps)));
     return { index, set: index.setOf(this.directDeps(id)) };
   }
 

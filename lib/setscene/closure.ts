@@ -30,6 +30,8 @@ export class ClosureIndex {
     private readonly graph: TaskGraph,
     wanted: ReadonlySet<string>,
     private readonly nameOf: (node: TaskNode) => string,
+    /** The dependencies a task's signature follows (the graph's, less SIGGEN_EXCLUDE_SAFE_RECIPE_DEPS edges). */
+    private readonly depsOf: (node: TaskNode) => readonly TaskId[] = (node) => node.deps,
   ) {
     const named = [...graph.nodes.values()].filter((n) => wanted.has(n.task.name)).map((n) => ({ id: n.id, name: nameOf(n) }));
     named.sort((a, b) => compareCodePoints(a.name, b.name) || compareCodePoints(a.id, b.id));
@@ -48,7 +50,8 @@ export class ClosureIndex {
     const stack: { id: TaskId; next: number }[] = [{ id: root, next: 0 }];
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
-      const deps = this.graph.nodes.get(top.id)?.deps ?? [];
+      const node = this.graph.nodes.get(top.id);
+      const deps = node === undefined ? [] : this.depsOf(node);
       if (top.next < deps.length) {
         const dep = deps[top.next++]!;
         if (!this.reach.has(dep) && this.graph.nodes.has(dep)) stack.push({ id: dep, next: 0 });

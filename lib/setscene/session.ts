@@ -5,7 +5,7 @@
 // scenequeue update): their dependencies, if not started, are then no longer needed.
 import { isSet, type TaskGraph, type TaskId, type TaskNode } from "../graph/types.js";
 import { existsSync } from "node:fs";
-import { compareSigData, FileChecksumCache, findSigData, parseFileChecksums, readSigData, sigDataPath, type SigDataDep } from "../signature/index.js";
+import { compareSigData, FileChecksumCache, findSigData, parseFileChecksums, readSigData, sigDataPath, type SafeRecipeDeps, type SigDataDep } from "../signature/index.js";
 import type { RecipeInfo, RecipeRequest } from "../config/index.js";
 import { HashEquivalence } from "./hash-equivalence.js";
 import { planSetscene, type SstateState } from "./plan.js";
@@ -36,6 +36,8 @@ export interface SessionOptions {
   readonly request?: (recipe: RecipeInfo) => RecipeRequest;
   /** Whether setscene stamps of earlier builds count as done (not with --no-setscene). */
   readonly setsceneStamps?: boolean;
+  /** SIGGEN_EXCLUDE_SAFE_RECIPE_DEPS: dependency edges the signatures leave out. */
+  readonly safeRecipeDeps?: SafeRecipeDeps;
 }
 
 export interface SetsceneCounts {
@@ -80,6 +82,7 @@ export class SstateSession {
         return flag ? files.checksums(parseFileChecksums(flag)) : [];
       },
       asksServer: (node) => isSstateTask(node),
+      ...(o.safeRecipeDeps && !o.safeRecipeDeps.none ? { excludesDep: (from: TaskNode, to: TaskNode) => o.safeRecipeDeps!.excludes(from.recipe.pn, to.recipe.pn) } : {}),
       ...(equivalence ? { lookup: (qs) => this.lookup(equivalence, qs) } : {}),
     });
     this.stamps = new StampSet(o.bases, (id) => this.signatures.unihashOf(id), o.setsceneStamps ?? true);

@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { AnyBakeError } from "../common/errors.js";
+import { PACKAGE_ROOT } from "../common/install.js";
 import { gitCli, type Git } from "./git.js";
 import { LAYERS_FILE, LOCK_FILE, parseLayersFile, parseLockFile, type LayersFile, type LockFile } from "./schema.js";
 
@@ -37,8 +37,8 @@ export interface SetupOptions {
   readonly report: (message: SetupMessage) => void;
 }
 
-/** The root of bake's tree, from dist/lib/setup/ where this module runs. */
-const BAKE_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+/** The root of bake's tree. */
+const BAKE_ROOT = PACKAGE_ROOT + "/";
 
 function offlineReason(env: NodeJS.ProcessEnv): string | null {
   const value = env.BB_NO_NETWORK;

@@ -7,7 +7,7 @@
 
 import { createHash } from "node:crypto";
 import { asBaseHash, type BaseHash } from "../common/hashes.js";
-import { compareCodePoints, type TaskDependencies } from "./taskdeps.js";
+import { sortCodePoints, type TaskDependencies } from "./taskdeps.js";
 
 /** The document a basehash is computed from (also what `bake -S` can dump). */
 export interface BaseHashInput {
@@ -20,7 +20,7 @@ export interface BaseHashInput {
 }
 
 export function baseHashInput(t: TaskDependencies): BaseHashInput {
-  const deps = [...t.deps].sort(compareCodePoints).map((name) => [name, t.valueOf(name)] as const);
+  const deps = sortCodePoints([...t.deps]).map((name) => [name, t.valueOf(name)] as const);
   return { format: 1, code: t.code, deps };
 }
 

@@ -28,3 +28,4 @@ export {
 export { compareSigData, type DiffOptions } from "./diffsigs.js";
 export { analyzeJs, JsSyntaxError, type CodeAnalysis } from "./js.js";
 export { parseShell, shellCommands, ShellSyntaxError, type Script, type Command, type Word, type WordPart } from "./shell/index.js";
+export { parseSafeRecipeDeps, SafeRecipeDepsError, type SafeRecipeDeps } from "./safe-recipe-deps.js";

@@ -58,8 +58,10 @@ export interface DependencySource {
   getVarFlagWithRefs(name: string, flag: string): StoredValueRefs;
   /** Every variable name, including those that only have flags (e.g. `export NAME` alone). */
   keys(): Iterable<string>;
-  /** Names ever flagged `export` or `unexport` (BitBake's __exportlist); without it, every name is checked. */
-  exportListNames?(): Iterable<string>;
+  /** Whether NAME has FLAG set (or a weak default for it): getVarFlag would not return null unset. */
+  hasFlag(name: string, flag: string): boolean;
+  /** Every name that was ever given an `export` or `unexport` flag (a superset of the exported ones). */
+  exportFlagged(): Iterable<string>;
 }
 
 export interface TaskDependencies {
@@ -97,9 +99,6 @@ interface DirectDeps {
   readonly deps: ReadonlySet<string>;
   readonly value: string | null;
 }
-
-const NO_FLAGS: Readonly<Record<string, string>> = Object.freeze({});
-const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Flags BitBake reads expanded when computing a name's dependencies. */
 const EXPANDED_FLAGS = ["vardeps", "vardepvalue", "vardepsexclude", "exports", "postfuncs", "prefuncs"] as const;
@@ -139,11 +138,11 @@ class RecipeAnalysis {
     this.keys = new Set([...source.keys()].filter((k) => !k.startsWith("__")));
     this.ignored = new Set(words(source.getVar("BB_BASEHASH_IGNORE_VARS", true)));
     // Every exported variable is in the environment of every shell function, set or not. Only
-    // names that were ever flagged export or unexport can be (BitBake's __exportlist).
-    const candidates = source.exportListNames ? [...source.exportListNames()].filter((k) => this.keys.has(k)) : this.keys;
+    // names that were ever flagged can be: the others are not asked about their flags.
     this.exported = new Set(
-      [...candidates].filter(
+      [...source.exportFlagged()].filter(
         (k) =>
+          this.keys.has(k) &&
           toBoolean(source.getVarFlag(k, "export", true), k, "export") &&
           !toBoolean(source.getVarFlag(k, "unexport", true), k, "unexport"),
       ),
@@ -192,9 +191,7 @@ class RecipeAnalysis {
 
   /** Each name's position in the code-point order of every name met. */
   ranks(): Int32Array {
-    // The engine's own string order (UTF-16 code units) is code-point order unless a name holds
-    // a character above U+FFFF, and is much faster than a comparator.
-    const sorted = this.names.some((n) => SURROGATE.test(n)) ? [...this.names].sort(compareCodePoints) : [...this.names].sort();
+    const sorted = sortCodePoints([...this.names]);
     const rank = new Int32Array(this.names.length);
     sorted.forEach((name, position) => (rank[this.ids.get(name)!] = position));
     return rank;
@@ -259,11 +256,9 @@ class RecipeAnalysis {
 
   private varDeps(key: string): DirectDeps {
     const src = this.source;
-    // The variable's flags as stored, read once: most of the flags asked about are absent, and
-    // only those present are expanded.
-    const present = src.getVarFlags(key) ?? NO_FLAGS;
-    const raw = (f: string): string | null => (Object.hasOwn(present, f) ? src.getVarFlag(key, f, false) : null);
-    const flag = (f: (typeof EXPANDED_FLAGS)[number]): string | null => (Object.hasOwn(present, f) ? src.getVarFlag(key, f, true) : null);
+    // Most names have none of these flags: asking whether they are set spares expanding lookups.
+    const flag = (f: (typeof EXPANDED_FLAGS)[number]): string | null => (src.hasFlag(key, f) ? src.getVarFlag(key, f, true) : null);
+    const raw = (f: string): string | null => (src.hasFlag(key, f) ? src.getVarFlag(key, f, false) : null);
     const vardeps = flag("vardeps");
     const exclusions = words(flag("vardepsexclude"));
     const vardepvalue = flag("vardepvalue");
@@ -307,7 +302,7 @@ class RecipeAnalysis {
     }
 
     if (this.flagsExcluded) {
-      for (const f of Object.keys(present)) {
+      for (const f of Object.keys(src.getVarFlags(key) ?? {})) {
         if (!this.flagsExcluded.includes(f)) deps.add(`${key}[${f}]`);
       }
     }
@@ -331,10 +326,10 @@ class RecipeAnalysis {
     exclusions: readonly string[],
   ): string {
     const out: string[] = value ? [value] : [];
-    for (const name of [...contains.keys()].sort(compareCodePoints)) {
+    for (const name of sortCodePoints([...contains.keys()])) {
       if (exclusions.includes(name) || this.ignored.has(name)) continue;
       const present = new Set(words(this.source.getVar(name, true)));
-      for (const item of [...contains.get(name)!].sort(compareCodePoints)) {
+      for (const item of sortCodePoints([...contains.get(name)!])) {
         const set = words(item).every((w) => present.has(w));
         out.push(`\n${name}{${item}} = ${set ? "Set" : "Unset"}`);
       }
@@ -344,7 +339,7 @@ class RecipeAnalysis {
 
   private withRemoves(value: string, deps: Set<string>, removes: ReadonlySet<string>, exclusions: readonly string[]): string {
     let first = true;
-    for (const r of [...removes].sort(compareCodePoints)) {
+    for (const r of sortCodePoints([...removes])) {
       const refs = this.source.expandWithRefs(r, null);
       value += `\n_remove of ${r}`;
       // BitBake quirk (bb/data.py handle_remove): only the first removal's references reach the
@@ -361,7 +356,23 @@ function words(text: string | null): string[] {
   return text ? text.split(/\s+/).filter(Boolean) : [];
 }
 
-/** Sorting as Python's sorted() does on str (by code point), so orders match BitBake's. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Sorts in place as Python's sorted() does on str (by code point), so orders match BitBake's.
+ * Without surrogate pairs, code point order is UTF-16 order: the engine's own sort, several
+ * times faster than a comparator called from script.
+ */
+export function sortCodePoints(list: string[]): string[] {
+  let sorted = true;
+  for (let i = 0; i < list.length; i++) {
+    if (SURROGATE.test(list[i]!)) return list.sort(compareCodePoints);
+    if (i > 0 && list[i - 1]! > list[i]!) sorted = false;
+  }
+  return sorted ? list : list.sort();
+}
+
+/** Comparing as Python's sorted() does on str (by code point), so orders match BitBake's. */
 export function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {

@@ -2,7 +2,8 @@
 // so that people and scripts used to BitBake's output find their way).
 import type { ChalkInstance } from "chalk";
 import { displayName, type TaskNode } from "../graph/types.js";
-import { attempted, type BuildSummary, type TaskFailure } from "../run/index.js";
+// The events module alone: the run stage's index would load the scheduler and shared state with it.
+import { attempted, type BuildSummary, type TaskFailure } from "../run/events.js";
 
 export type Level = "note" | "warning" | "error" | "plain";
 

@@ -120,14 +120,19 @@ js () {
     }
 }
 
-# S = "${WORKDIR}" was how older recipes built loose file:// sources in place; they are unpacked
-# into ${UNPACKDIR} now (OE's insane.bbclass refuses the setting), so such a recipe would compile
-# in an empty directory. Said at parse time, and again whenever a build uses the recipe.
+# S = "${WORKDIR}" (or "${WORKDIR}/git", "${WORKDIR}/${BP}") is how recipes written for older OE
+# releases point at their sources; SRC_URI is unpacked into ${UNPACKDIR} now, so such a recipe
+# would configure and compile in a directory without them. OE's insane.bbclass makes it a parse
+# error; bake warns at parse time, and again whenever a build uses the recipe (cached or not).
 js () {
-    const s = d.getVar('S');
-    const uris = (d.getVar('SRC_URI') || '').split(/\s+/);
-    if (s && s === d.getVar('WORKDIR') && uris.some((u) => u.startsWith('file://'))) {
-        bb.warn(`${d.getVar('PN')}: S = "\${WORKDIR}", but file:// sources are unpacked into UNPACKDIR (${d.getVar('UNPACKDIR')}), not into S: set S = "\${UNPACKDIR}"`);
+    const raw = d.getVar('S', false) || '';
+    const s = d.getVar('S') || '';
+    const unpackdir = d.getVar('UNPACKDIR') || '';
+    const sources = (d.getVar('SRC_URI') || '').split(/\s+/).filter(Boolean);
+    const inUnpackdir = s === unpackdir || s.startsWith(`${unpackdir}/`);
+    if (sources.length > 0 && raw.includes('${WORKDIR}') && !inUnpackdir) {
+        const what = sources.every((u) => u.startsWith('file://')) ? 'file:// sources are' : 'SRC_URI is';
+        bb.warn(`${d.getVar('PN')}: S = "${raw}", but ${what} unpacked into UNPACKDIR (${unpackdir}), not into S: set S = "${raw.replaceAll('${WORKDIR}', '${UNPACKDIR}')}"`);
     }
 }
 

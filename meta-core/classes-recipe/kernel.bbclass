@@ -7,6 +7,17 @@
 inherit menuconfig
 MENUCONFIG_MAKE = "kernel_make"
 
+# The kernel's Kconfig (unlike busybox's) writes a minimal defconfig (OE's cml1 task).
+do_savedefconfig() {
+	bbplain "Saving defconfig to:"
+	bbplain "${B}/defconfig"
+	kernel_make savedefconfig
+}
+do_savedefconfig[nostamp] = "1"
+do_savedefconfig[dirs] = "${B}"
+do_savedefconfig[doc] = "Writes a minimal defconfig of the configuration to the build directory"
+addtask savedefconfig after do_configure
+
 PROVIDES += "virtual/kernel"
 KERNEL_IMAGETYPE ?= "bzImage"
 KERNEL_CONFIG_BASE ?= "tinyconfig"

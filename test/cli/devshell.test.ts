@@ -50,6 +50,7 @@ inherit menuconfig
 MENUCONFIG_MAKE = "fake_make"
 fake_make() {
 \techo "make $*" >> \${TOPDIR}/make.log
+\techo "TERM=$TERM" >> \${TOPDIR}/make.log
 \techo CONFIG_NEW=y >> .config
 }
 do_configure() {
@@ -61,9 +62,15 @@ do_configure() {
   t.regex(noTerminal.out, /menuconfig needs a terminal: run bake -c menuconfig kc from one/);
   t.false(existsSync(join(build, "make.log")));
   const cmd = `${process.execPath} ${bake} -c menuconfig kc`;
-  const r = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: build, encoding: "utf8", timeout: 120_000, env: { ...process.env, XDG_CONFIG_HOME: join(f.root, "xdg") } });
+  // The terminal's type reaches the task (ncurses draws nothing without it), though the task
+  // environment is otherwise the exported variables only.
+  const r = spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: build, encoding: "utf8", timeout: 120_000, env: { ...process.env, TERM: "xterm-256color", XDG_CONFIG_HOME: join(f.root, "xdg") } });
   t.is(r.status, 0, r.stdout);
-  t.is(readFileSync(join(build, "make.log"), "utf8"), "make menuconfig\n");
-  t.regex(r.stdout, /the configuration changed: do_compile will run again/);
+  t.is(readFileSync(join(build, "make.log"), "utf8"), "make menuconfig\nTERM=xterm-256color\n");
+  t.regex(r.stdout, /Changed configuration saved at:\r?\n \/.*\/kc\/1\.0\/sources\/kc-1\.0\/\.config\r?\nRecompile will be forced/, "OE's words");
   t.true(existsSync(join(build, "tmp/stamps/x86_64-bake-linux-musl/kc/1.0.do_compile.taint")));
+  // diffconfig: the lines menuconfig added, as a fragment for SRC_URI.
+  const diff = await runBake(f, build, ["-c", "diffconfig", "kc"]);
+  t.is(diff.code, 0, diff.out);
+  t.is(readFileSync(join(build, "tmp/work/x86_64-bake-linux-musl/kc/1.0/fragment.cfg"), "utf8"), "CONFIG_NEW=y\n");
 });

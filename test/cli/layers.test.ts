@@ -41,7 +41,7 @@ test("add-layer checks LAYERDEPENDS before writing; show, show-recipes and show-
   const shown = run(f.build, "layers", "show").out;
   t.regex(shown, /^one\s+\S*meta-one\s+7$/m);
   t.regex(shown, /^two\s+\S*meta-two\s+7$/m);
-  t.regex(run(f.build, "layers", "show-recipes", "tool").out, /tool:\n {2}one\s+1\.0 .*\n {2}one\s+2\.0 /);
+  t.regex(run(f.build, "layers", "show-recipes", "tool").out, /^=== Matching recipes: ===\ntool:\n {2}meta-one {13}2\.0\n {2}meta-one {13}1\.0\n$/, "the preferred version first");
   t.regex(run(f.build, "layers", "show-appends").out, /tool_2\.0\.bb:\n {2}\S*tool_%\.bbappend/);
 
   t.is(run(f.build, "layers", "remove-layer", "two").code, 0);

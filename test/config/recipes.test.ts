@@ -149,6 +149,17 @@ test("layer checks: a missing LAYERDEPENDS and an incompatible LAYERSERIES_COMPA
   t.throws(() => loadBuildConfiguration({ topdir: f.build }), { instanceOf: ConfigurationError, message: /layer p is not compatible[\s\S]*"kirkstone"/ });
 });
 
+test("layer series as BitBake's cookerdata leaves them: the first layer's LAYERSERIES_CORENAMES, each LAYERSERIES_COMPAT kept, sorted", (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  // A later layer cannot change the core series, nor lend its LAYERSERIES_COMPAT to another.
+  write(join(f.layer, "conf/layer.conf"), 'BBFILE_COLLECTIONS += "p"\nBBFILE_PATTERN_p = "^${LAYERDIR}/"\nLAYERSERIES_CORENAMES = "zeta ember"\nLAYERSERIES_COMPAT_p = "ember alpha"\n');
+  const d = loadBuildConfiguration({ topdir: f.build }).metadata.d;
+  t.is(d.getVar("LAYERSERIES_CORENAMES"), "ember");
+  t.is(d.getVar("LAYERSERIES_COMPAT_p"), "alpha ember");
+  t.is(d.getVar("LAYERSERIES_COMPAT_core"), "ember");
+});
+
 test("METADATA_REVISION is the layer checkout's commit; a commit re-parses exactly the recipes that use it", async (t) => {
   const f = fixture();
   t.teardown(f.cleanup);

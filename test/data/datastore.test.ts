@@ -1,6 +1,7 @@
 import test from "ava";
 import {
   DataStore,
+  applyAssignment,
   ExpansionError,
   FatalError,
   SkipRecipe,
@@ -14,7 +15,7 @@ import {
 } from "../../lib/data/index.js";
 
 function assign(d: DataStore, name: string, op: AssignOperator, value: string, line = 1, flag: string | null = null, exported = false) {
-  d.applyAssignment({ name, flag, op, value, exported }, { file: "recipes/foo.bb", line });
+  applyAssignment(d, { name, flag, op, value, exported }, { file: "recipes/foo.bb", line });
 }
 
 // ------------------------------------------------------------------ copies

@@ -5,7 +5,7 @@
 
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { DataStore, type AssignOperator } from "../../lib/data/index.js";
+import { applyAssignment, DataStore, type AssignOperator } from "../../lib/data/index.js";
 import { CASES_DIR } from "../../scripts/conformance/case.js";
 
 export interface Case {
@@ -49,7 +49,8 @@ export function evalFile(d: DataStore, file: string, text: string): void {
     if (line.trim() === "" || line.startsWith("#")) return;
     let m = ASSIGN.exec(line);
     if (m) {
-      d.applyAssignment(
+      applyAssignment(
+        d,
         { name: m[2]!, flag: m[4] ?? null, op: m[5] as AssignOperator, value: m[7]!, exported: m[1] !== undefined },
         loc,
       );

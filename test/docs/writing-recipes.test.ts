@@ -44,4 +44,8 @@ test("the guide's worked example builds with the host compiler, and its program 
   const out = spawnSync(program, { encoding: "utf8" });
   t.is(out.stdout, "Hello from GREET 1.0\n");
   t.regex(readFileSync(join(value("T"), "log.do_check_install"), "utf8"), /installed .*\/greet/);
+  // Two of the "useful next" commands the guide names.
+  t.regex(run(build, "-c", "listtasks", "greet-native").out, /\ndo_check_install\s*\n/);
+  t.is(run(build, "-g", "greet-native").code, 0);
+  t.regex(readFileSync(join(build, "task-depends.dot"), "utf8"), /\n"greet-native\.do_populate_sysroot" -> "greet-native\.do_check_install"\n/);
 });

@@ -9,7 +9,7 @@ import { byteSize, createUi, KnottyUi } from "../../lib/ui/index.js";
 
 const recipe: RecipeInfo = {
   file: "/l/busybox_1.36.1.bb", variant: "", pn: "busybox", pe: "", pv: "1.36.1", pr: "r0", provides: ["busybox"], depends: [],
-  packages: [], rdepends: {}, rrecommends: {}, rprovides: {}, defaultPreference: 0, layerPriority: 0, skipped: null, stamp: null, hostTools: [], tasks: [],
+  packages: [], rdepends: {}, rrecommends: {}, rprovides: {}, defaultPreference: 0, layerPriority: 0, skipped: null, stamp: null, hostTools: [], inherits: [], tasks: [],
 };
 const fetchNode: TaskNode = {
   id: taskId(recipe.file, "do_fetch"),

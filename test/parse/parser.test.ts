@@ -32,6 +32,12 @@ test("operators glued to the name are split as BitBake does", (t) => {
     sts.map((s) => (s.kind === "assignment" ? [s.name, s.op] : [])),
     [["A", "+="], ["B", ".="], ["C", ":="], ["RDEPENDS:${PN}-c++", "="], ["D", "??="]],
   );
+  // BitBake's name pattern is non-greedy: a name keeps a trailing +, . or : only when the operator does not need it.
+  const more = parse('A+ = "x"\nB:: = "y"\nC::="z"\nD =+"w"\nE=."v"\nexport F.= "u"\n');
+  t.deepEqual(
+    more.map((s) => (s.kind === "assignment" ? [s.name, s.op, s.exported] : [])),
+    [["A+", "=", false], ["B::", "=", false], ["C:", ":=", false], ["D", "=+", false], ["E", "=.", false], ["F", ".=", true]],
+  );
 });
 
 test("override chains and flag names with special characters", (t) => {
@@ -102,11 +108,21 @@ test("keyword statements take the rest of the line; keyword-named variables stay
       'inherit[doc] = "a flag"',
       "export PATH",
       "unset FOO",
+      'inherit  ??= "weak"',
+      'unset ?= "x"',
+      'export += "y"',
+      "inherit\t?? odd",
     ].join("\n") + "\n",
   );
   t.deepEqual(sts.map((s) => s.kind), [
     "include", "include", "include", "inherit", "inherit", "exportFunctions", "addtask", "deltask",
-    "addhandler", "addpylib", "assignment", "assignment", "export", "unset",
+    "addhandler", "addpylib", "assignment", "assignment", "export", "unset", "assignment", "assignment", "assignment", "inherit",
+  ]);
+  t.like(sts.slice(14), [
+    { name: "inherit", op: "??=", value: "weak" },
+    { name: "unset", op: "?=" },
+    { name: "export", op: "+=", exported: false },
+    { classes: "?? odd" },
   ]);
   t.like(sts[1], { mode: "require", path: "${BPN}.inc" });
   t.like(sts[4], { deferred: true, classes: "${@'native' if x else ''}" });

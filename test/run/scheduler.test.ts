@@ -15,7 +15,7 @@ function recipe(pn: string): RecipeInfo {
   return {
     file: `/fake/${pn}.bb`, variant: "", pn, pe: "", pv: "1.0", pr: "r0", provides: [pn], depends: [],
     packages: [], rdepends: {}, rrecommends: {}, rprovides: {}, defaultPreference: 0, layerPriority: 0,
-    skipped: null, stamp: null, hostTools: [], tasks: [],
+    skipped: null, stamp: null, hostTools: [], inherits: [], tasks: [],
   };
 }
 

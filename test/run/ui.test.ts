@@ -7,7 +7,7 @@ import { createUi, KnottyUi, PlainUi } from "../../lib/ui/index.js";
 
 const recipe: RecipeInfo = {
   file: "/l/alpha_1.0.bb", variant: "", pn: "alpha", pe: "", pv: "1.0", pr: "r0", provides: ["alpha"], depends: [],
-  packages: [], rdepends: {}, rrecommends: {}, rprovides: {}, defaultPreference: 0, layerPriority: 0, skipped: null, stamp: null, hostTools: [], tasks: [],
+  packages: [], rdepends: {}, rrecommends: {}, rprovides: {}, defaultPreference: 0, layerPriority: 0, skipped: null, stamp: null, hostTools: [], inherits: [], tasks: [],
 };
 function node(task: string): TaskNode {
   return { id: taskId(recipe.file, task), recipeId: recipe.file, recipe, task: { name: task, after: [], flags: {}, basehash: "" }, deps: [] };

@@ -2,7 +2,7 @@
 // (HOSTTOOLS), and it prints or runs exactly the apt-get command for what is missing.
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -14,6 +14,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const script = join(repo, "scripts/setup.mjs");
 
 interface SetupModule {
+  REQUIREMENTS: readonly { group: string; package: string }[];
   programsProvided(): Set<string>;
   missingPackages(groups: Set<string>, path: string): string[];
   installCommand(packages: string[], root: boolean): string[];
@@ -30,6 +31,20 @@ test("every HOSTTOOLS program of core-image-minimal, container-image-minimal and
   const graph = buildTaskGraph(prepared.index, prepared.prefs, targets, { runall: [], runonly: [], standalone: false });
   const wanted = new Set([...graph.nodes.values()].flatMap((n) => n.recipe.hostTools));
   for (const tool of ["bc", "flex", "bison", "m4", "cpio", "mke2fs", "g++"]) t.true(wanted.has(tool), `${tool} is in HOSTTOOLS`);
+  const provided = (await setup()).programsProvided();
+  t.deepEqual([...wanted].filter((tool) => !provided.has(tool)).sort(), []);
+});
+
+test("with INHERIT += \"icecc\", the host tools of the compiler environment and of the distributed compiles are installed by setup --tests", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "bake-setup-"));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const layers = ["meta-core", "meta-bootstrap"].map((l) => join(repo, l));
+  const build = buildDir(join(root, "build"), layers, [`TMPDIR = "${root}/tmp"`, 'BB_HASHSERVE = ""', 'INHERIT += "icecc"']);
+  const prepared = await prepare({ cwd: build, vars: {} });
+  const targets = ["icecc-env-x86_64", "busybox"].map((name) => ({ name, task: "do_build" }));
+  const graph = buildTaskGraph(prepared.index, prepared.prefs, targets, { runall: [], runonly: [], standalone: false });
+  const wanted = new Set([...graph.nodes.values()].flatMap((n) => n.recipe.hostTools));
+  for (const tool of ["icecc", "icecc-create-env", "file"]) t.true(wanted.has(tool), `${tool} is in HOSTTOOLS`);
   const provided = (await setup()).programsProvided();
   t.deepEqual([...wanted].filter((tool) => !provided.has(tool)).sort(), []);
 });
@@ -67,6 +82,33 @@ test("setup as a user who is not root prints the sudo command and exits 1 when s
     t.is(r.status, 1, r.stdout + r.stderr);
     t.true(r.stdout.includes(`sudo apt-get install -y --no-install-recommends ${missing.join(" ")}\n`), r.stdout);
   }
+});
+
+// A machine with none of the packages: a private mount namespace hides /usr/bin, /usr/sbin,
+// /usr/include, /usr/local and the CA certificates; node, apt-get and setpriv are kept by bind mounts.
+const canHide = process.getuid?.() === 0 && existsSync("/usr/bin/unshare") && existsSync("/usr/bin/apt-get") && existsSync("/usr/bin/setpriv");
+(canHide ? test : test.skip)("on a bare machine setup names every package a build needs: the apt-get command as root (--print), sudo's and exit 1 as a user", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "bake-setup-bare-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const bare = [
+    "set -e",
+    "mount --make-rprivate /",
+    `for p in ${process.execPath} /usr/bin/apt-get /usr/bin/mount /usr/bin/setpriv; do : > "$T/\${p##*/}"; mount --bind "$p" "$T/\${p##*/}"; done`,
+    'for d in /usr/sbin /usr/include /usr/local /etc/ssl/certs /usr/bin; do "$T/mount" -t tmpfs none "$d"; done',
+    ': > /usr/bin/apt-get; "$T/mount" --bind "$T/apt-get" /usr/bin/apt-get',
+    'N="$T/${NODE##*/}"',
+    '"$N" "$SCRIPT" --print; echo "exit $?"',
+    '"$T/setpriv" --reuid=65534 --regid=65534 --clear-groups "$N" "$SCRIPT" || echo "exit $?"',
+  ].join("\n");
+  const r = spawnSync("unshare", ["-m", "sh", "-c", bare], {
+    encoding: "utf8",
+    env: { PATH: "/usr/bin:/bin", T: dir, NODE: process.execPath, SCRIPT: script },
+  });
+  const build = (await setup()).REQUIREMENTS.filter((q) => q.group === "build").map((q) => q.package);
+  for (const tool of ["bison", "cpio", "flex", "m4", "gcc", "make"]) t.true(build.includes(tool));
+  const [asRoot, asUser] = r.stdout.split(/(?<=exit 0\n)/);
+  t.is(asRoot, `setup: missing ${build.join(" ")}; install them with:\n  apt-get install -y --no-install-recommends ${build.join(" ")}\nexit 0\n`, r.stdout + r.stderr);
+  t.is(asUser, `setup: missing ${build.join(" ")}; install them with:\n  sudo apt-get install -y --no-install-recommends ${build.join(" ")}\n  (then run npm run setup again)\nexit 1\n`, r.stdout + r.stderr);
 });
 
 test("setup rejects an unknown option with exit 2", (t) => {

@@ -40,6 +40,14 @@ export class FakeData implements DependencySource {
     return expand ? this.expandWithRefs(raw, `${name}[${flag}]`).value : raw;
   }
 
+  hasFlag(name: string, flag: string): boolean {
+    return this.vars[name]?.flags?.[flag] !== undefined;
+  }
+
+  exportFlagged(): string[] {
+    return Object.keys(this.vars).filter((k) => this.hasFlag(k, "export") || this.hasFlag(k, "unexport"));
+  }
+
   getVarFlags(name: string): Record<string, string> | null {
     const flags = this.vars[name]?.flags;
     return flags && Object.keys(flags).length > 0 ? { ...flags } : null;

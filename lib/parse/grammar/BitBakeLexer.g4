@@ -12,44 +12,17 @@
 lexer grammar BitBakeLexer;
 
 @members {
-  private la(i: number): number {
-    return this.inputStream.LA(i);
-  }
-
-  private static isBlank(c: number): boolean {
-    return c === 0x20 || c === 0x09;
-  }
-
-  /**
-   * After a keyword: is the rest of the line the keyword's argument? BitBake matches the assignment
-   * form first, so `include = "x"` or `inherit[doc] = "x"` assign a variable named like the keyword.
-   */
-  private keywordTakesRest(): boolean {
-    if (!BitBakeLexer.isBlank(this.la(1))) return false;
-    let i = 2;
-    while (BitBakeLexer.isBlank(this.la(i))) i++;
-    const c = this.la(i);
-    const next = this.la(i + 1);
-    if (c === 0x3d) return false; // '='
-    if ((c === 0x3f || c === 0x3a || c === 0x2b || c === 0x2e) && (next === 0x3d || next === 0x3f)) return false;
-    return true;
-  }
-
-  /** A variable name may not swallow the first character of `+=`, `.=` or `:=`. */
-  private keyMayEndHere(): boolean {
-    const last = this.la(-1);
-    return !((last === 0x2b || last === 0x2e || last === 0x3a) && this.la(1) === 0x3d);
-  }
-
   /** In a `def` block, the next line is part of it when indented, empty or a comment. */
   private pythonBodyFollows(): boolean {
-    const c = this.la(1);
+    const c = this.inputStream.LA(1);
     return c === 0x20 || c === 0x09 || c === 0x23 || c === 0x0a || c === 0x0d;
   }
 }
 
 // ---- the start of a logical line (default mode) -------------------------------------------------
-// Keeping "line start" as a mode rather than a predicate lets ANTLR cache the lexer DFA.
+// No rule has a semantic predicate: ANTLR cannot cache the lexer DFA across a predicate and simulates
+// the ATN for every character it guards instead (which was most of a recipe's parse time). "Line
+// start" is a mode, and BitBake's rules that look ahead are longer tokens (KEY_OP, the keywords).
 
 BLANK_LINE : [ \t]* '\r'? '\n' -> skip ;
 COMMENT    : '#' ~[\r\n]* '\r'? '\n' ;
@@ -65,20 +38,26 @@ PYDEF_HEADER
       { if (this.pythonBodyFollows()) this.pushMode(BitBakeLexer.PYDEF); }
     ;
 
-INCLUDE          : 'include' {this.keywordTakesRest()}? -> pushMode(REST) ;
-INCLUDE_ALL      : 'include_all' {this.keywordTakesRest()}? -> pushMode(REST) ;
-REQUIRE          : 'require' {this.keywordTakesRest()}? -> pushMode(REST) ;
-INHERIT          : 'inherit' {this.keywordTakesRest()}? -> pushMode(REST) ;
-INHERIT_DEFER    : 'inherit_defer' {this.keywordTakesRest()}? -> pushMode(REST) ;
-EXPORT_FUNCTIONS : 'EXPORT_FUNCTIONS' {this.keywordTakesRest()}? -> pushMode(REST) ;
-ADDTASK          : 'addtask' {this.keywordTakesRest()}? -> pushMode(REST) ;
-DELTASK          : 'deltask' {this.keywordTakesRest()}? -> pushMode(REST) ;
-ADDHANDLER       : 'addhandler' {this.keywordTakesRest()}? -> pushMode(REST) ;
-ADDPYLIB         : 'addpylib' {this.keywordTakesRest()}? -> pushMode(REST) ;
-ADDFRAGMENTS     : 'addfragments' {this.keywordTakesRest()}? -> pushMode(REST) ;
-EXPORT           : 'export' {this.keywordTakesRest()}? -> mode(STMT) ;
-UNSET            : 'unset' {this.keywordTakesRest()}? -> mode(UNSET_ARGS) ;
+// A keyword takes the rest of the line as its argument: the token includes the blanks after it. BitBake
+// tries the assignment form first (`include = "x"`, `inherit ?= "x"` assign a variable of that
+// name); KEY_OP below is then the longer match and wins.
+INCLUDE          : 'include' [ \t]+ -> pushMode(REST) ;
+INCLUDE_ALL      : 'include_all' [ \t]+ -> pushMode(REST) ;
+REQUIRE          : 'require' [ \t]+ -> pushMode(REST) ;
+INHERIT          : 'inherit' [ \t]+ -> pushMode(REST) ;
+INHERIT_DEFER    : 'inherit_defer' [ \t]+ -> pushMode(REST) ;
+EXPORT_FUNCTIONS : 'EXPORT_FUNCTIONS' [ \t]+ -> pushMode(REST) ;
+ADDTASK          : 'addtask' [ \t]+ -> pushMode(REST) ;
+DELTASK          : 'deltask' [ \t]+ -> pushMode(REST) ;
+ADDHANDLER       : 'addhandler' [ \t]+ -> pushMode(REST) ;
+ADDPYLIB         : 'addpylib' [ \t]+ -> pushMode(REST) ;
+ADDFRAGMENTS     : 'addfragments' [ \t]+ -> pushMode(REST) ;
+EXPORT           : 'export' [ \t]+ -> mode(STMT) ;
+UNSET            : 'unset' [ \t]+ -> mode(UNSET_ARGS) ;
 
+// A name, blanks and an operator in one token, split again by the parser driver the way BitBake's
+// non-greedy assignment pattern does (`A+=` is A and +=, `A+ =` is A+ and =).
+KEY_OP     : KEY_TEXT [ \t]* ASSIGN_OP -> mode(STMT) ;
 KEY        : KEY_TEXT -> mode(STMT) ;
 LINE_OTHER : . -> type(ERROR_CHAR), mode(STMT) ;
 
@@ -95,7 +74,8 @@ OP_PREDOT       : '=.' ;
 OP_POSTDOT      : '.=' ;
 OP_ASSIGN       : '=' ;
 
-STMT_KEY : KEY_TEXT -> type(KEY) ;
+STMT_KEY    : KEY_TEXT -> type(KEY) ;
+STMT_KEY_OP : KEY_TEXT [ \t]* ASSIGN_OP -> type(KEY_OP) ;
 
 LBRACK : '[' -> pushMode(FLAG) ;
 
@@ -108,11 +88,9 @@ CONTINUATION : LINE_JOIN -> channel(HIDDEN) ;
 NEWLINE      : '\r'? '\n' -> mode(DEFAULT_MODE) ;
 ERROR_CHAR   : . ;
 
-// A variable name may not swallow the first character of `+=`, `.=` or `:=`; only names ending in
-// one of those characters pay for the predicate.
-fragment KEY_TEXT    : KEY_CHAR* KEY_PLAIN | KEY_CHAR* [+.:] {this.keyMayEndHere()}? ;
+fragment KEY_TEXT    : KEY_CHAR+ ;
 fragment KEY_CHAR    : [a-zA-Z0-9\-_+.${}/~:] ;
-fragment KEY_PLAIN   : [a-zA-Z0-9\-_${}/~] ;
+fragment ASSIGN_OP   : ':=' | '??=' | '?=' | '+=' | '=+' | '=.' | '.=' | '=' ;
 fragment FUNC_PREFIX : 'python' | 'fakeroot' | 'js' ;
 fragment FUNC_NAME   : [a-zA-Z0-9_.\-+{}$:]+ ;
 // A backslash ends a physical line that continues: BitBake strips trailing whitespace first, so
@@ -123,7 +101,6 @@ fragment LINE_JOIN   : '\\' [ \t]* '\r'? '\n' ;
 // BitBake's unset patterns take no ':' in the name: `unset A:override` is an unparsed line.
 
 mode UNSET_ARGS;
-UNSET_WS    : [ \t]+ -> channel(HIDDEN) ;
 UNSET_NAME  : [a-zA-Z0-9\-_+.${}/~]+ -> mode(UNSET_AFTER) ;
 UNSET_OTHER : . -> type(ERROR_CHAR), mode(STMT) ;
 

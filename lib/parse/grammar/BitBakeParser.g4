@@ -11,6 +11,7 @@ file
 statement
     : COMMENT                                                    # commentLine
     | EXPORT? KEY flag? assignOp value=(DQ_VALUE | SQ_VALUE) NEWLINE # assignment
+    | EXPORT? KEY_OP value=(DQ_VALUE | SQ_VALUE) NEWLINE         # keyOpAssignment
     | EXPORT KEY NEWLINE                                         # exportStatement
     | UNSET UNSET_NAME flag? NEWLINE                             # unsetStatement
     | keyword REST_TEXT? NEWLINE                                 # keywordStatement

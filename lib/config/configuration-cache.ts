@@ -1,0 +1,130 @@
+// The configuration kept between runs: after bblayers.conf, the layer.conf files, bake.conf and
+// the configuration classes are evaluated, the datastore and the evaluator's state are written to
+// <TOPDIR>/cache/configuration, and the next run with the same environment variables loads them
+// instead of evaluating again while every file the configuration read or looked for has the same
+// stamp (or, stamp changed, the same content) and bake's code is the same build. The history of
+// every variable is a file of its own, read only when -e or getvar asks for one.
+//
+// Only a configuration that is data alone is kept: one that ran Python (a BitBake-style core
+// layer, `def`, `addpylib`, event handlers) left state in the Python engine that a snapshot
+// cannot carry, and is evaluated every time.
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { deserialize, serialize } from "node:v8";
+import { Metadata, type MetadataSnapshot } from "../evaluate/index.js";
+import type { HistorySnapshot } from "../data/index.js";
+import { codeGeneration } from "./code-generation.js";
+import type { Layer } from "./layers.js";
+import type { FileHashes, FileInput } from "./parse-cache.js";
+
+/** Bump when what is stored changes shape. */
+const FORMAT = 1;
+
+interface Stored {
+  readonly format: number;
+  readonly inputs: readonly FileInput[];
+  readonly layerDirs: readonly string[];
+  readonly layers: readonly Layer[];
+  readonly warnings: readonly string[];
+  readonly metadata: MetadataSnapshot;
+}
+
+/** What a loaded (or evaluated) configuration is made of, besides its datastore. */
+export interface ConfigurationParts {
+  readonly metadata: Metadata;
+  readonly layerDirs: readonly string[];
+  readonly layers: readonly Layer[];
+  readonly warnings: readonly string[];
+  /** Every file the configuration read or looked for, with its stamp and content hash. */
+  readonly inputs: readonly FileInput[];
+}
+
+function digest(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 24);
+}
+
+/** `<code generation>-<topdir and variables>`: one file pair per set of environment variables. */
+function names(topdir: string, vars: Readonly<Record<string, string>>): { dir: string; generation: string; base: string } {
+  const generation = digest(`${FORMAT}\0${codeGeneration()}`);
+  const base = `${generation}-${digest(JSON.stringify([topdir, Object.entries(vars).sort()]))}`;
+  return { dir: join(topdir, "cache", "configuration"), generation, base };
+}
+
+/** The kept configuration, or null when there is none or one of its inputs changed. */
+export function readConfiguration(
+  topdir: string,
+  vars: Readonly<Record<string, string>>,
+  record: boolean,
+  hashes: FileHashes,
+): ConfigurationParts | null {
+  const { dir, base } = names(topdir, vars);
+  let stored: Stored;
+  try {
+    stored = deserialize(readFileSync(join(dir, `${base}.v8`))) as Stored;
+  } catch {
+    return null;
+  }
+  if (stored.format !== FORMAT) return null;
+  let restamped = false;
+  for (const input of stored.inputs) {
+    if (!hashes.unchanged(input)) return null;
+    if (hashes.stamp(input[0]) !== input[1]) restamped = true;
+  }
+  const historyFile = join(dir, `${base}.history.v8`);
+  const history = (): HistorySnapshot => deserialize(readFileSync(historyFile)) as HistorySnapshot;
+  const parts: ConfigurationParts = {
+    metadata: Metadata.restore(stored.metadata, history, record),
+    layerDirs: stored.layerDirs,
+    layers: stored.layers,
+    warnings: stored.warnings,
+    inputs: restamped ? stored.inputs.map(([path]) => hashes.input(path)) : stored.inputs,
+  };
+  // Files touched but unchanged: record their new stamps so that the next run does not read them.
+  if (restamped) {
+    try {
+      writeStored(dir, base, { ...stored, inputs: parts.inputs }, null);
+    } catch {
+      // Read-only: the next run reads them again.
+    }
+  }
+  return parts;
+}
+
+/** Whether a configuration is data alone (see the header): only such a one is kept. */
+export function keepable(m: Metadata, pythonUsed: boolean): boolean {
+  return !pythonUsed && m.handlers.length === 0 && m.d.inlineLanguage === "js" && m.layerLanguages.every((l) => l.language === "js");
+}
+
+/** Keeps a configuration evaluated with full history; failing to write it only costs the next run an evaluation. */
+export function writeConfiguration(topdir: string, vars: Readonly<Record<string, string>>, parts: ConfigurationParts): void {
+  const { dir, generation, base } = names(topdir, vars);
+  try {
+    mkdirSync(dir, { recursive: true });
+    // Files of other builds of bake's code are of no use any more.
+    for (const f of readdirSync(dir)) if (!f.startsWith(generation)) rmSync(join(dir, f), { force: true });
+    const stored: Stored = {
+      format: FORMAT,
+      inputs: parts.inputs,
+      layerDirs: parts.layerDirs,
+      layers: parts.layers,
+      warnings: parts.warnings,
+      metadata: parts.metadata.snapshot(),
+    };
+    writeStored(dir, base, stored, parts.metadata.d.historySnapshot());
+  } catch {
+    // A read-only build directory: evaluate every time.
+  }
+}
+
+/** The history first, then the data: the data file is what makes the pair valid. */
+function writeStored(dir: string, base: string, stored: Stored, history: HistorySnapshot | null): void {
+  if (history !== null) writeAtomically(join(dir, `${base}.history.v8`), serialize(history));
+  writeAtomically(join(dir, `${base}.v8`), serialize(stored));
+}
+
+function writeAtomically(path: string, data: Buffer): void {
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}

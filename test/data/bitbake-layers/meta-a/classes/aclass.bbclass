@@ -1,0 +1,2 @@
+require recipes/tool/tool-common.inc
+inherit baseclass

@@ -1,0 +1,1 @@
+BASECLASS_USED = "1"

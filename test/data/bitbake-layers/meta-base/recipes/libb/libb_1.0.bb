@@ -1,0 +1,2 @@
+DEPENDS = "zlib"
+BBCLASSEXTEND = "native"

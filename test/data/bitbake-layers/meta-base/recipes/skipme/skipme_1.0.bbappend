@@ -1,0 +1,1 @@
+APPENDED = "1"
