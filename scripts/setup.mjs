@@ -53,6 +53,11 @@ export const REQUIREMENTS = [
   { group: "build", package: "flex", programs: ["flex"] },
   { group: "build", package: "bison", programs: ["bison"] },
   { group: "build", package: "libelf-dev", files: ["/usr/include/gelf.h"] },
+  // Recipe classes: pkgconfig (the host's pkg-config behind a sysroot wrapper), cmake, meson.
+  { group: "build", package: "pkgconf", programs: ["pkg-config"] },
+  { group: "build", package: "cmake", programs: ["cmake"] },
+  { group: "build", package: "ninja-build", programs: ["ninja"] },
+  { group: "build", package: "meson", programs: ["meson"] },
   // `bake -c menuconfig` (kernel, busybox): Kconfig's menu is built with ncurses.
   { group: "build", package: "libncurses-dev", files: ["/usr/include/ncurses.h"] },
   // What npm test drives: real OCI tools read what image-oci writes.
@@ -69,9 +74,12 @@ export const REQUIREMENTS = [
   { group: "tests", package: "chromium", programs: ["chromium"] },
   // npm run test:e2e, scripts/repro-check and scripts/host-independence-check.
   { group: "e2e", package: "qemu-system-x86", programs: ["qemu-system-x86_64"] },
+  { group: "e2e", package: "qemu-system-arm", programs: ["qemu-system-aarch64"] }, // MACHINE = "qemuarm64"
   { group: "e2e", package: "diffoscope-minimal", programs: ["diffoscope"] },
   { group: "e2e", package: "runc", programs: ["runc"] },
   { group: "e2e", package: "clang", programs: ["clang"] },
+  // core-image-base's e2e test logs in over SSH with a key it makes.
+  { group: "e2e", package: "openssh-client", programs: ["ssh", "ssh-keygen"] },
 ];
 
 /** The HOSTTOOLS program each requirement provides, for the check that none is forgotten. */

@@ -148,6 +148,11 @@ js () {
     }
     // Build-host recipes need no SOURCE_DATE_EPOCH of their own: their signatures stay what they
     // are without this class, so the toolchain's shared state is not invalidated by it.
+    // The shared libraries a package needs are looked up in the pkgdata of the recipes it depends
+    // on: theirs must be published first (OE adds the same dependency).
+    if (cls === 'class-target') {
+        d.setVarFlag('do_package', 'deptask', ((d.getVarFlag('do_package', 'deptask') || '') + ' do_packagedata').trim());
+    }
     if (cls !== 'class-target') {
         const post = (d.getVarFlag('do_unpack', 'postfuncs') || '').split(/\s+/).filter((f) => f && f !== 'create_source_date_epoch_stamp');
         d.setVarFlag('do_unpack', 'postfuncs', post.join(' '));

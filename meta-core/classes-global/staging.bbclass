@@ -8,8 +8,11 @@ SYSROOT_DIRS_NATIVE = "${bindir} ${sbindir} ${base_bindir} ${base_sbindir} ${lib
 SYSROOT_DIRS:append:class-native = " ${SYSROOT_DIRS_NATIVE}"
 SYSROOT_DIRS:append:class-cross = " ${SYSROOT_DIRS_NATIVE}"
 SYSROOT_DESTDIR = "${WORKDIR}/sysroot-destdir"
+# One directory per architecture the output runs on (OE's ${COMPONENTS_DIR}/${PACKAGE_ARCH}/${PN}):
+# two machines built in one TMPDIR each have their own musl, busybox…, while native and cross
+# recipes (their output runs on the build host) are one component that both machines share.
 COMPONENTS_DIR ?= "${TMPDIR}/sysroots-components"
-SYSROOT_COMPONENT = "${COMPONENTS_DIR}/${PN}"
+SYSROOT_COMPONENT = "${COMPONENTS_DIR}/${HOST_ARCH}/${PN}"
 
 sysroot_stage_all() {
 	for dir in ${SYSROOT_DIRS}; do
@@ -33,7 +36,9 @@ do_populate_sysroot[dirs] = "${D}"
 do_populate_sysroot[doc] = "Publishes what this recipe installs for the recipes that depend on it"
 addtask populate_sysroot after do_install
 
-# Native and cross recipes build tools for the build host: they go into recipe-sysroot-native.
+# Native and cross recipes build tools for the build host: they go into recipe-sysroot-native, from
+# the build host's component directory; the other dependencies run where this recipe's output
+# runs (HOST_ARCH) and come from that architecture's.
 js do_prepare_recipe_sysroot() {
     const deps = JSON.parse(d.getVar('BB_TASKDEPDATA') || '{}');
     const own = d.getVar('PN');
@@ -44,7 +49,7 @@ js do_prepare_recipe_sysroot() {
         seen.add(pn);
         const native = pn.endsWith('-native') || pn.includes('-cross-') || pn.endsWith('-cross');
         const dest = d.getVar(native ? 'RECIPE_SYSROOT_NATIVE' : 'RECIPE_SYSROOT');
-        const src = oe.path.join(components, pn);
+        const src = oe.path.join(components, d.getVar(native ? 'BUILD_ARCH' : 'HOST_ARCH'), pn);
         if (oe.path.exists(src)) oe.path.copyhardlinktree(src, dest);
         bb.note(`sysroot: ${pn} -> ${dest}`);
     }

@@ -28,6 +28,9 @@ IMAGE_TYPE_CLASSES = "${@(d.getVar('IMAGE_FSTYPES') || '').split(/\s+/).filter(B
     return cls || ''; \
 }).filter((c) => c).join(' ')}"
 inherit_defer ${IMAGE_TYPE_CLASSES}
+# Classes every image of this configuration inherits (OE's): QEMU machines add qemuboot.
+IMAGE_CLASSES ??= ""
+inherit_defer ${IMAGE_CLASSES}
 IMAGE_BASENAME ?= "${PN}"
 IMAGE_LINK_NAME ?= "${IMAGE_BASENAME}-${MACHINE}"
 IMAGE_VERSION_SUFFIX ?= "-${PV}-${PR}"
@@ -67,9 +70,19 @@ image_cmd_tar_zst() {
 }
 
 # newc cpio for the kernel's initramfs: --reproducible numbers inodes in order and zeroes
-# device numbers; gzip -n stores no name or time.
+# device numbers; gzip -n stores no name or time. The kernel runs /init of an initramfs (and
+# without one, mounts root= instead): as OE's, the cpio alone gets an /init that links to
+# /sbin/init when the rootfs has none, so it boots without rdinit=. Appended in a second pass,
+# it restarts the inode numbers, which the kernel only reads for regular files with links.
 image_cmd_cpio_gz() {
 	(cd "${IMAGE_ROOTFS}" && find . | LC_ALL=C sort | cpio --quiet --create --format=newc --owner=0:0 --reproducible) > "$1.cpio"
+	if [ ! -e "${IMAGE_ROOTFS}/init" ] && [ ! -L "${IMAGE_ROOTFS}/init" ] && { [ -e "${IMAGE_ROOTFS}${base_sbindir}/init" ] || [ -L "${IMAGE_ROOTFS}${base_sbindir}/init" ]; }; then
+		rm -rf "${WORKDIR}/cpio-append"
+		mkdir -p "${WORKDIR}/cpio-append"
+		ln -s "${base_sbindir}/init" "${WORKDIR}/cpio-append/init"
+		touch -h -d "@$SOURCE_DATE_EPOCH" "${WORKDIR}/cpio-append/init"
+		(cd "${WORKDIR}/cpio-append" && echo ./init | cpio --quiet --create --format=newc --owner=0:0 --reproducible --append -O "$1.cpio")
+	fi
 	gzip -n -9 -c "$1.cpio" > "$1"
 	rm -f "$1.cpio"
 }

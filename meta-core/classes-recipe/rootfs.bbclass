@@ -108,6 +108,8 @@ do_rootfs[vardepsexclude] += "IMAGE_ROOTFS IMAGE_MANIFEST_FILE PKGDATA_DIR DEPLO
 do_rootfs[doc] = "Installs the image's packages and their runtime dependencies into IMAGE_ROOTFS"
 ROOTFS_POSTPROCESS_COMMAND ?= ""
 ROOTFS_POSTPROCESS_COMMAND += "rootfs_add_sysusers"
+# Users and groups of useradd packages, the rc links of update-rc.d packages, root's SSH keys.
+inherit rootfs-useradd rootfs-initscripts rootfs-authorized-keys
 
 # Users the image's packages declare in ${libdir}/sysusers.d/*.conf (systemd-sysusers format;
 # "u NAME UID[:GID] "GECOS" HOME SHELL" and "g NAME GID" lines), added to the passwd, group and

@@ -11,7 +11,7 @@ test("clean: the next build restores; cleansstate: the next build compiles; othe
   t.teardown(f.cleanup);
   const build = f.buildDir("build", [`SSTATE_DIR = "\${TOPDIR}/sstate-cache"`, 'BB_HASHSERVE = ""']);
   t.is((await runBake(f, build, ["c"])).code, 0);
-  const component = join(build, "tmp/sysroots-components/c");
+  const component = join(build, "tmp/sysroots-components/x86_64/c");
   const objects = () => readdirSync(join(build, "sstate-cache"), { recursive: true }).map(String).filter((p) => p.includes("sstate:c:"));
   t.true(existsSync(component));
   t.true(objects().length > 0);
@@ -21,7 +21,7 @@ test("clean: the next build restores; cleansstate: the next build compiles; othe
   t.false(existsSync(component), "the installed sysroot output is gone");
   const workdirs = readdirSync(join(build, "tmp/work"), { recursive: true }).map(String);
   t.false(workdirs.some((p) => /\/c\/1\.0-r0\/(image|c\.out|sysroot-destdir)/.test(p)), workdirs.join("\n"));
-  t.true(existsSync(join(build, "tmp/sysroots-components/b")), "b is left alone");
+  t.true(existsSync(join(build, "tmp/sysroots-components/x86_64/b")), "b is left alone");
   rmSync(join(build, "trace"), { force: true });
   const restored = await runBake(f, build, ["c"]);
   t.is(restored.code, 0, restored.out);

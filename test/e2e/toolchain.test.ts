@@ -4,7 +4,7 @@
 // /work/bake-cache/downloads when present); BAKE_E2E_SSTATE_DIR names a shared sstate cache.
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,6 +56,15 @@ test("bake gcc-cross-x86_64 musl hello: a static x86-64 hello that runs here", (
   const d = spawnSync(process.execPath, [bake, "getvar", "--value", "-r", "hello", "D"], { cwd: build, encoding: "utf8" });
   const hello = join(d.stdout.trim().split("\n").pop()!, "usr/bin/hello");
   t.true(statSync(hello).isFile());
+
+  // The driver runs binutils-cross's as and ld (gcc-cross's libexec links), not the build host's
+  // found on PATH: `as` there would be x86-64's too, so only the path tells.
+  const workdir = spawnSync(process.execPath, [bake, "getvar", "--value", "-r", "hello", "WORKDIR"], { cwd: build, encoding: "utf8" }).stdout.trim().split("\n").pop()!;
+  const native = join(workdir, "recipe-sysroot-native/usr");
+  for (const prog of ["as", "ld"]) {
+    const found = spawnSync(join(native, "bin/x86_64-bake-linux-musl-gcc"), [`-print-prog-name=${prog}`], { encoding: "utf8" }).stdout.trim();
+    t.is(realpathSync(found), realpathSync(join(native, `bin/x86_64-bake-linux-musl-${prog}`)), `${prog}: ${found}`);
+  }
 
   // ELF64, little endian, x86-64 (e_machine 62), executable, and no PT_INTERP: static.
   const elf = readFileSync(hello);

@@ -87,8 +87,11 @@ do_install() {
 \tinstall -d \${D}\${sysconfdir}
 \tinstall -m 0644 secret \${D}\${sysconfdir}/secret
 \tinstall -m 0777 -d \${D}/srv/drop
+\tinstall -d \${D}\${base_sbindir}
+\tprintf '#!/bin/sh\\nexec /bin/sh\\n' > \${D}\${base_sbindir}/init
+\tchmod 0755 \${D}\${base_sbindir}/init
 }
-FILES:\${PN} = "\${sysconfdir} /srv"
+FILES:\${PN} = "\${sysconfdir} /srv \${base_sbindir}"
 `);
   write(join(dir, "files/test-perms.txt"), "/etc/secret 0600 root root\n/tmp 1777 root root create\n");
   write(join(dir, "recipes-demo/images/test-image.bb"), `SUMMARY = "A test image"
@@ -209,6 +212,24 @@ test.serial("cpio.gz: newc, root:root, table modes", (t) => {
   t.true(out.length > 5);
   for (const line of out) t.regex(line, /^\S+\s+\d+\s+0\s+0\s/, line);
   t.true(out.some((l) => l.startsWith("-rw-------") && l.endsWith("etc/secret")));
+  // As OE's: the kernel runs /init of an initramfs, so the cpio (and only the cpio) links it to
+  // /sbin/init, the rootfs having none.
+  t.true(out.some((l) => l.startsWith("lrwxrwxrwx") && l.endsWith(" init -> /sbin/init")), out.join("\n"));
+  t.true(out.some((l) => l.startsWith("-rwxr-xr-x") && l.endsWith(" sbin/init")));
+  const tar = run("tar", ["--zstd", "-tf", join(deployDir(build), "test-image-qemux86-64.tar.zst")]).stdout.split("\n");
+  t.false(tar.includes("./init"));
+});
+
+test.serial("qemuboot.conf: how runqemu boots the image, beside it", (t) => {
+  const { build } = firstBuild();
+  const deploy = deployDir(build);
+  t.is(readlinkSync(join(deploy, "test-image-qemux86-64.qemuboot.conf")), "test-image-qemux86-64-1.0-r0.qemuboot.conf");
+  const conf = readFileSync(join(deploy, "test-image-qemux86-64.qemuboot.conf"), "utf8");
+  t.regex(conf, /^\[config_bsp\]\n/);
+  t.regex(conf, /^image_link_name = test-image-qemux86-64$/m);
+  t.regex(conf, /^qb_system_name = qemu-system-x86_64$/m);
+  t.regex(conf, /^qb_kernel_cmdline = console=ttyS0 panic=-1$/m);
+  t.regex(conf, /^qb_default_kernel = bzImage$/m);
 });
 
 test.serial("ext4: fixed UUID, root:root, table modes, fsck clean", (t) => {
@@ -228,7 +249,7 @@ test.serial("a second build directory (other path, umask, TZ, LANG) gives the sa
   const other = buildDir(root, "elsewhere/build-b", layerDir, dl);
   const result = bakeIn(other, ["test-image"], "umask 002; TZ=Asia/Tokyo LANG=de_DE.UTF-8");
   t.is(result.status, 0, result.stdout + result.stderr);
-  for (const type of ["tar.zst", "cpio.gz", "ext4", "manifest"]) {
+  for (const type of ["tar.zst", "cpio.gz", "ext4", "manifest", "qemuboot.conf"]) {
     const a = readFileSync(join(deployDir(build), `test-image-qemux86-64.${type}`));
     const b = readFileSync(join(deployDir(other), `test-image-qemux86-64.${type}`));
     t.true(a.equals(b), `${type} differs`);

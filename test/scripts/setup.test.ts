@@ -21,16 +21,16 @@ interface SetupModule {
 }
 const setup = (): Promise<SetupModule> => import(pathToFileURL(script).href) as Promise<SetupModule>;
 
-test("every HOSTTOOLS program of core-image-minimal, container-image-minimal and the toolchain is installed by setup", async (t) => {
+test("every HOSTTOOLS program of the images, the cmake and meson recipes and the toolchain is installed by setup", async (t) => {
   const root = mkdtempSync(join(tmpdir(), "bake-setup-"));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const layers = ["meta-core", "meta-bootstrap", "meta-containers"].map((l) => join(repo, l));
   const build = buildDir(join(root, "build"), layers, [`TMPDIR = "${root}/tmp"`, 'BB_HASHSERVE = ""']);
   const prepared = await prepare({ cwd: build, vars: {} });
-  const targets = ["core-image-minimal", "container-image-minimal", "gcc-cross-x86_64", "hello"].map((name) => ({ name, task: "do_build" }));
+  const targets = ["core-image-minimal", "core-image-base", "libzip", "fribidi", "container-image-minimal", "gcc-cross-x86_64", "hello"].map((name) => ({ name, task: "do_build" }));
   const graph = buildTaskGraph(prepared.index, prepared.prefs, targets, { runall: [], runonly: [], standalone: false });
   const wanted = new Set([...graph.nodes.values()].flatMap((n) => n.recipe.hostTools));
-  for (const tool of ["bc", "flex", "bison", "m4", "cpio", "mke2fs", "g++"]) t.true(wanted.has(tool), `${tool} is in HOSTTOOLS`);
+  for (const tool of ["bc", "flex", "bison", "m4", "cpio", "mke2fs", "g++", "cmake", "ninja", "meson", "pkg-config"]) t.true(wanted.has(tool), `${tool} is in HOSTTOOLS`);
   const provided = (await setup()).programsProvided();
   t.deepEqual([...wanted].filter((tool) => !provided.has(tool)).sort(), []);
 });

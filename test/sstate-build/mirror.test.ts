@@ -78,7 +78,7 @@ test("a tampered archive and an unknown key on an HTTP mirror: both refused and 
   t.regex(r.out, new RegExp(`WARNING: b:do_populate_sysroot: sstate object refused \\(untrusted-key\\): http://127\\.0\\.0\\.1:${port}/${rel(of("b"))}\\.siginfo`));
   t.regex(r.out, /c:do_populate_sysroot: restored from shared state \(http:\/\/127\.0\.0\.1/);
   t.deepEqual(trace(consumer), ["a:do_compile", "a:do_install", "b:do_compile", "b:do_install"], "the refused ones were rebuilt, c was not");
-  t.is(readFileSync(join(consumer, "tmp/sysroots-components/b/usr/share/b/b.out"), "utf8"), "data of b\na\n");
+  t.is(readFileSync(join(consumer, "tmp/sysroots-components/x86_64/b/usr/share/b/b.out"), "utf8"), "data of b\na\n");
   t.true(served.length > 0);
   // The rebuilt objects are the consumer's own, signed by its key; the tampered one never landed.
   const local = objects(join(consumer, "sstate-cache"));

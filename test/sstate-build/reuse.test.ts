@@ -22,7 +22,7 @@ test("a second build directory at another path restores every sstate task and ru
   t.deepEqual(trace(two), [], "no task with work in it ran");
   for (const pn of ["a", "b", "c"]) t.regex(second.out, new RegExp(`${pn}:do_populate_sysroot: restored from shared state \\(local\\)`));
   // The restored output is where staging reads it, as after a run.
-  const component = (build: string) => readFileSync(join(build, "tmp/sysroots-components/c/usr/share/c/c.out"), "utf8");
+  const component = (build: string) => readFileSync(join(build, "tmp/sysroots-components/x86_64/c/usr/share/c/c.out"), "utf8");
   t.is(component(two), component(one));
   t.is(component(two), "data of c\na\nb\n");
 });
@@ -46,7 +46,7 @@ test("a comment changed upstream: the task reruns, its outhash matches, its depe
   t.deepEqual(trace(build), ["a:do_compile", "a:do_install"], "only the changed recipe's work ran");
   t.regex(second.out, /b:do_populate_sysroot: restored from shared state/);
   t.regex(second.out, /c:do_populate_sysroot: restored from shared state/);
-  t.is(readFileSync(join(build, "tmp/sysroots-components/c/usr/share/c/c.out"), "utf8"), "data of c\na\nb\n");
+  t.is(readFileSync(join(build, "tmp/sysroots-components/x86_64/c/usr/share/c/c.out"), "utf8"), "data of c\na\nb\n");
   // Stamps follow the unihash: a third build has nothing to do.
   const third = await runBake(f, build, ["c"]);
   t.is(third.code, 0, third.out);
@@ -63,7 +63,7 @@ test("a dependency gains a dependency of its own with the same output: the sysro
   const build = f.buildDir("build", [`SSTATE_DIR = "\${TOPDIR}/sstate-cache"`, 'BB_HASHSERVE = "auto"']);
   const first = await runBake(f, build, ["c"]);
   t.is(first.code, 0, first.out);
-  const cOut = () => readFileSync(join(build, "tmp/sysroots-components/c/usr/share/c/c.out"), "utf8");
+  const cOut = () => readFileSync(join(build, "tmp/sysroots-components/x86_64/c/usr/share/c/c.out"), "utf8");
   t.is(cOut(), "data of c\na\nb\n");
 
   // A new recipe x, made like a; b now depends on it.

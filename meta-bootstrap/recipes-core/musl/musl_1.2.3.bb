@@ -26,12 +26,19 @@ do_configure() {
 }
 do_configure[cleandirs] = "${B}"
 
-# musl installs its dynamic loader as an absolute symlink to /usr/lib/libc.so; relative, it points
-# into the same tree wherever that is (a recipe sysroot, an image), and shared state accepts it.
+# The C library is also the dynamic loader. Programs linked against it name it NEEDED libc.so
+# (its SONAME, as OE's; musl's loader answers that name itself); the library file is the loader
+# at PT_INTERP's path, in the runtime package, and libc.so the link that the linker reads, in
+# -dev (musl installs them the other way round, with an absolute link). Relative links point
+# into the same tree wherever that is (a recipe sysroot, an image), and shared state accepts them.
+LDFLAGS += "-Wl,-soname,libc.so"
+
 do_install() {
 	oe_runmake DESTDIR="${D}" install
 	for ldso in "${D}${base_libdir}"/ld-musl-*.so.1; do
 		[ -L "$ldso" ] || continue
-		ln -sf "..${libdir}/libc.so" "$ldso"
+		rm "$ldso"
+		mv "${D}${libdir}/libc.so" "$ldso"
+		ln -s "../..${base_libdir}/${ldso##*/}" "${D}${libdir}/libc.so"
 	done
 }

@@ -1,4 +1,4 @@
-SUMMARY = "The first GNU C compiler for ${TARGET_SYS}: the compiler and a static libgcc"
+SUMMARY = "The GNU C and C++ compilers for ${TARGET_SYS}: the compilers and a static libgcc"
 HOMEPAGE = "https://gcc.gnu.org/"
 LICENSE = "GPL-3.0-with-GCC-exception"
 
@@ -12,7 +12,7 @@ require gcc-source-12.2.inc
 
 PN = "gcc-cross-${TARGET_ARCH}"
 BPN = "gcc"
-PROVIDES = "virtual/${TARGET_PREFIX}gcc"
+PROVIDES = "virtual/${TARGET_PREFIX}gcc virtual/${TARGET_PREFIX}g++"
 DEPENDS = "virtual/${TARGET_PREFIX}binutils gmp-native mpfr-native mpc-native"
 # gcc is written in C++ since 4.8: the build host needs a C++ compiler.
 HOSTTOOLS += "${@(d.getVar('BUILD_CXX') || 'g++').trim().split(/\s+/)[0]}"
@@ -29,15 +29,24 @@ GCC_BUILD_SYSROOT = "${WORKDIR}/build-sysroot"
 # xgcc then resolves it relative to the build tree; --with-build-sysroot is what the target
 # libraries are compiled against during the build. --with-debug-prefix-map keeps this build's
 # paths out of the DWARF of libgcc.a and the crt objects, which end up in target programs.
+#
+# C++ (cc1plus, g++) is built by default, as OE's LANGUAGES; its library is the libstdc++ recipe,
+# built only for images that have a C++ program. g++ looks for libstdc++'s headers in the sysroot
+# (a --with-gxx-include-dir inside --with-sysroot is taken relative to it), where libstdc++
+# installs them. A cross gcc cannot test whether the target's C library runs .init_array and then
+# puts constructors in .ctors; musl runs .init_array, so it is named (as OE does).
+GCC_SYSROOT = "${exec_prefix}/${TARGET_SYS}/sysroot"
+LANGUAGES ?= "c,c++"
 EXTRA_OECONF = " \
-    --with-sysroot=${exec_prefix}/${TARGET_SYS}/sysroot \
+    --with-sysroot=${GCC_SYSROOT} \
+    --with-gxx-include-dir=${GCC_SYSROOT}${includedir}/c++/${PV} \
     --with-build-sysroot=${GCC_BUILD_SYSROOT} \
     --with-debug-prefix-map=${WORKDIR}=/usr/src/debug/${BPN}/${PV} \
     --with-gmp=${RECIPE_SYSROOT_NATIVE}${prefix} \
     --with-mpfr=${RECIPE_SYSROOT_NATIVE}${prefix} \
     --with-mpc=${RECIPE_SYSROOT_NATIVE}${prefix} \
     --without-isl --without-zstd \
-    --enable-languages=c --disable-bootstrap --disable-multilib --disable-nls \
+    --enable-languages=${LANGUAGES} --enable-initfini-array --disable-bootstrap --disable-multilib --disable-nls \
     --disable-libsanitizer --disable-libssp --disable-libquadmath --disable-libgomp \
     --disable-libitm --disable-libvtv --disable-libmudflap --disable-libmpx --disable-libatomic \
     --disable-libstdcxx --enable-tls --disable-gnu-indirect-function \
@@ -77,6 +86,14 @@ do_install() {
 	oe_runmake DESTDIR="${D}" install-gcc
 	oe_runmake DESTDIR="${D}" enable_shared=no install-target-libgcc
 	rm -rf "${D}${datadir}/info" "${D}${datadir}/man" "${D}${libdir}/gcc/${TARGET_SYS}/${PV}/plugin"
+	# The driver runs as, ld… by their plain names, looked for in its libexec directory before PATH,
+	# where the build host's would be found (and for x86-64 silently work). Relative links to
+	# binutils-cross's prefixed programs, as OE's gcc-cross does, so it works wherever it is staged.
+	libexec="${D}${libexecdir}/gcc/${TARGET_SYS}/${PV}"
+	[ -x "$libexec/cc1" ] || bbfatal "gcc-cross: no cc1 in $libexec"
+	for t in ar as ld ld.bfd nm objcopy objdump ranlib strip; do
+		ln -sf "../../../../bin/${TARGET_PREFIX}$t" "$libexec/$t"
+	done
 	# What libgcc's own configure and Makefile read from gcc's build tree (libgcc.mvars, tm.h,
 	# options.h, auto-host.h…), as OE's gcc_stash_builddir: the libgcc recipe builds from it.
 	stash="${D}${libdir}/gcc-build-internal/${TARGET_SYS}/gcc"

@@ -1,7 +1,7 @@
 SUMMARY = "The basic directory layout and configuration files of the root filesystem"
 DESCRIPTION = "Directories (/etc, /proc, /tmp…), hostname, issue, fstab, profile and os-release."
 LICENSE = "MIT"
-LIC_FILES_CHKSUM = "file://${FILE_DIRNAME}/../../files/common-licenses/MIT;md5=ce953421605304f543e1ad35d462ba0f"
+LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/MIT;md5=0835ade698e0bcf8506ecda2f7b4f302"
 SRC_URI = "file://fstab file://profile file://issue"
 S = "${UNPACKDIR}"
 INHIBIT_DEFAULT_DEPS = "1"
@@ -15,6 +15,8 @@ do_install() {
 	done
 	install -m 1777 -d "${D}/tmp" "${D}/var/tmp"
 	install -m 0700 -d "${D}/root"
+	# Programs still write pid and state files under /var/run (busybox's ifup, udhcpc): it is /run.
+	ln -s ../run "${D}/var/run"
 	install -m 0644 fstab profile "${D}${sysconfdir}/"
 	sed "s/@DISTRO_NAME@/${DISTRO_NAME}/; s/@DISTRO_VERSION@/${DISTRO_VERSION}/" issue > "${D}${sysconfdir}/issue"
 	echo "${hostname}" > "${D}${sysconfdir}/hostname"

@@ -1,7 +1,7 @@
 SUMMARY = "The user and group databases: /etc/passwd, /etc/group and /etc/shadow"
 DESCRIPTION = "root (no password: a development image) and the system users busybox needs."
 LICENSE = "MIT"
-LIC_FILES_CHKSUM = "file://${FILE_DIRNAME}/../../files/common-licenses/MIT;md5=ce953421605304f543e1ad35d462ba0f"
+LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/MIT;md5=0835ade698e0bcf8506ecda2f7b4f302"
 SRC_URI = "file://passwd file://group file://shadow"
 S = "${UNPACKDIR}"
 INHIBIT_DEFAULT_DEPS = "1"

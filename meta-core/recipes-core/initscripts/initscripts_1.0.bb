@@ -1,8 +1,8 @@
 SUMMARY = "The init setup: busybox init's inittab and the rcS start-up script"
-DESCRIPTION = "rcS mounts /proc, /sys and /dev (devtmpfs), /run and /tmp, sets the host name and prints a banner; a root shell runs on the console."
+DESCRIPTION = "rcS mounts /proc, /sys and /dev (devtmpfs), /run and /tmp, sets the host name, prints a banner and starts the packages' init scripts (rcS.d, rc5.d); a root shell runs on the console; rcK stops them (rc0.d) at shutdown."
 LICENSE = "MIT"
-LIC_FILES_CHKSUM = "file://${FILE_DIRNAME}/../../files/common-licenses/MIT;md5=ce953421605304f543e1ad35d462ba0f"
-SRC_URI = "file://inittab file://rcS"
+LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/MIT;md5=0835ade698e0bcf8506ecda2f7b4f302"
+SRC_URI = "file://inittab file://rcS file://rcK"
 S = "${UNPACKDIR}"
 INHIBIT_DEFAULT_DEPS = "1"
 
@@ -15,6 +15,7 @@ do_install() {
 	sed "s/@CONSOLE@/${INIT_CONSOLE}/" inittab > "${D}${sysconfdir}/inittab"
 	sed "s/@BANNER@/${BANNER}/" rcS > "${D}${sysconfdir}/init.d/rcS"
 	chmod 0644 "${D}${sysconfdir}/inittab"
+	install -m 0755 rcK "${D}${sysconfdir}/init.d/rcK"
 	chmod 0755 "${D}${sysconfdir}/init.d/rcS"
 }
 do_install[umask] = "022"
