@@ -7,6 +7,9 @@
 //            `--against-bitbake DIR` (a BitBake checkout) adds BitBake's figures and the ratios;
 //            without it, bake's figures only (see bench-bitbake.ts)
 //   scheduler  noexec and shell `true` tasks per second through a whole build (see bench-scheduler.ts)
+//   oe-core  only with `--oe-core DIR` (an openembedded-core checkout): bake's cold and warm `-p` and
+//            `-g core-image-minimal` on it, against BitBake's with --against-bitbake DIR (BitBake
+//            runs as --as-user USER when bake's caller is root); see bench-oe-core.ts
 //   icecc   core-image-minimal's predicted wall time on icecream clusters of 1-64 nodes, from a
 //           recorded build's statistics (see icecc-simulate.ts; BAKE_BENCH_BUILDSTATS=DIR for another)
 import { mkdtempSync, rmSync } from "node:fs";
@@ -21,6 +24,7 @@ import { generateCorpus } from "./gen-corpus.js";
 import { benchRestore, benchSetscene, benchSignatures } from "./bench-setscene.js";
 import { benchCompare } from "./bench-bitbake.js";
 import { benchScheduler } from "./bench-scheduler.js";
+import { benchOeCore } from "./bench-oe-core.js";
 import { icecc } from "./icecc-simulate.js";
 import { BuildStatsError } from "../lib/report/index.js";
 
@@ -115,17 +119,41 @@ const selfContained: Record<string, (bitbakeDir: string | null) => Promise<void>
   },
 };
 
-async function main(argv: string[]): Promise<number> {
-  const at = argv.indexOf("--against-bitbake");
-  let bitbakeDir: string | null = null;
-  if (at >= 0) {
-    bitbakeDir = argv[at + 1] ?? null;
-    if (bitbakeDir === null || bitbakeDir.startsWith("-")) {
-      console.error("--against-bitbake needs the path of a BitBake checkout");
+/** `--NAME VALUE` taken out of argv: [value or null, the rest]; throws when VALUE is missing. */
+function option(argv: readonly string[], name: string, what: string): [string | null, string[]] {
+  const at = argv.indexOf(name);
+  if (at < 0) return [null, [...argv]];
+  const value = argv[at + 1];
+  if (value === undefined || value.startsWith("-")) throw new UsageError(`${name} needs ${what}`);
+  return [value, [...argv.slice(0, at), ...argv.slice(at + 2)]];
+}
+
+class UsageError extends Error {}
+
+async function main(args: string[]): Promise<number> {
+  let argv: string[];
+  let bitbakeDir: string | null;
+  let oeCore: string | null;
+  let asUser: string | null;
+  try {
+    [bitbakeDir, argv] = option(args, "--against-bitbake", "the path of a BitBake checkout");
+    [oeCore, argv] = option(argv, "--oe-core", "the path of an openembedded-core checkout");
+    [asUser, argv] = option(argv, "--as-user", "an unprivileged user to run BitBake as");
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    console.error(err.message);
+    return 2;
+  }
+  if (argv.length === 0 && oeCore !== null) argv = ["oe-core"];
+  else if (argv.length === 0 && bitbakeDir !== null) argv = ["compare"];
+  if (argv.includes("oe-core")) {
+    if (oeCore === null) {
+      console.error("the oe-core section needs --oe-core DIR (an openembedded-core checkout)");
       return 2;
     }
-    argv = [...argv.slice(0, at), ...argv.slice(at + 2)];
-    if (argv.length === 0) argv = ["compare"];
+    argv = argv.filter((a) => a !== "oe-core");
+    await benchOeCore(oeCore, bitbakeDir, asUser);
+    if (argv.length === 0) return 0;
   }
   const wanted = argv.length > 0 ? argv : [...Object.keys(sections), ...Object.keys(selfContained)];
   const unknown = wanted.filter((s) => !(s in sections) && !(s in selfContained));

@@ -47,9 +47,9 @@ function bitbakeDumps(bitbake: string, build: string, files: readonly string[], 
   const script = join(repo, "scripts", "oe-conformance", "bitbake-dump.py");
   const command = ["python3", script, bitbake, ...files];
   const env = { ...process.env, LANG: "en_US.UTF-8", PATH: `${join(bitbake, "bin")}:${process.env.PATH}` };
-  const quoted = command.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  // runuser rather than su: the unprivileged users BitBake is run as (nobody) have no login shell.
   const r = user
-    ? spawnSync("su", [user, "-c", `cd '${build}' && export LANG=en_US.UTF-8 PATH='${env.PATH}' && ${quoted}`], { encoding: "utf8", maxBuffer: 1 << 30 })
+    ? spawnSync("runuser", ["-u", user, "--", ...command], { cwd: build, env: { ...env, HOME: build }, encoding: "utf8", maxBuffer: 1 << 30 })
     : spawnSync(command[0]!, command.slice(1), { cwd: build, env, encoding: "utf8", maxBuffer: 1 << 30 });
   const dumps = new Map<string, Dump>();
   for (const line of r.stdout.split("\n")) {

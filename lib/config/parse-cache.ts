@@ -15,7 +15,7 @@ import type { RecipeInfo } from "./recipe-info.js";
 import type { RecipeParseResult } from "./parse-recipe.js";
 
 /** Bump when RecipeInfo or the parse semantics change shape, so old entries are ignored. */
-const CACHE_FORMAT = 4;
+const CACHE_FORMAT = 5;
 
 /** [path, stamp or null when the path did not exist, sha256 of content or null]. */
 export type FileInput = readonly [path: string, stamp: string | null, hash: string | null];

@@ -5,7 +5,7 @@
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { MetadataError } from "../parse/index.js";
 import { loadBuildConfiguration, type BuildConfiguration } from "./configuration.js";
-import { withPython } from "../python/index.js";
+import { seedPython, withPython, type PythonSeed } from "../python/index.js";
 import { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
 
 export interface ParseRequest {
@@ -25,6 +25,8 @@ export interface ParseWorkerData {
   readonly requests: readonly ParseRequest[];
   /** One Int32: the index of the next request to take, shared by every thread that parses. */
   readonly next: SharedArrayBuffer;
+  /** The Python module compiled by the main thread (or its boot snapshot), so this worker need not. */
+  readonly python?: PythonSeed;
 }
 
 /** A worker's messages: results by request index, then "done" (or a failure to start at all). */
@@ -56,6 +58,7 @@ export async function parseWith(config: BuildConfiguration, req: ParseRequest): 
 }
 
 async function work(data: ParseWorkerData, post: (m: ParseWorkerMessage) => void): Promise<void> {
+  seedPython(data.python);
   let config: BuildConfiguration;
   try {
     config = await withPython(() => loadBuildConfiguration({ topdir: data.topdir, vars: data.vars, history: false }));

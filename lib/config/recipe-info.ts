@@ -44,8 +44,10 @@ export interface RecipeInfo {
   /** RDEPENDS and RRECOMMENDS of each package, constraints dropped. */
   readonly rdepends: Readonly<Record<string, readonly string[]>>;
   readonly rrecommends: Readonly<Record<string, readonly string[]>>;
-  /** RPROVIDES of each package (the package name itself is implied). */
+  /** RPROVIDES of each package (the package name itself is implied), the recipe's own RPROVIDES included. */
   readonly rprovides: Readonly<Record<string, readonly string[]>>;
+  /** PACKAGES_DYNAMIC: regular expressions of package names the recipe may make (BitBake asks them when nothing else provides a name). */
+  readonly packagesDynamic?: readonly string[];
   readonly defaultPreference: number;
   readonly layerPriority: number;
   readonly skipped: string | null;
@@ -105,11 +107,14 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
       skipped: parsed.skipped, tasks: [],
     };
   }
-  const packages = words(d, "PACKAGES");
-  const perPackage = (name: string, explode: boolean) =>
-    Object.fromEntries(
-      packages.map((p) => [p, explode ? explodeDeps(d.getVar(`${name}:${p}`)) : words(d, `${name}:${p}`)] as const),
-    );
+  // As BitBake's cache (RecipeInfoCommon): a recipe without PACKAGES has its PN as its one
+  // package, and the recipe-wide RDEPENDS, RRECOMMENDS and RPROVIDES apply to every package.
+  const declared = words(d, "PACKAGES");
+  const packages = declared.length > 0 ? declared : [pn];
+  const perPackage = (name: string) => {
+    const wide = explodeDeps(d.getVar(name));
+    return Object.fromEntries(packages.map((p) => [p, [...wide, ...explodeDeps(d.getVar(`${name}:${p}`))]] as const));
+  };
   const names = parsed.tasks.map((t) => t.name);
   const deps = taskDependencies(d, names);
   const tasks: TaskInfo[] = parsed.tasks.map((t) => {
@@ -130,9 +135,10 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
     provides,
     depends: explodeDeps(d.getVar("DEPENDS")),
     packages,
-    rdepends: perPackage("RDEPENDS", true),
-    rrecommends: perPackage("RRECOMMENDS", true),
-    rprovides: perPackage("RPROVIDES", false),
+    rdepends: perPackage("RDEPENDS"),
+    rrecommends: perPackage("RRECOMMENDS"),
+    rprovides: perPackage("RPROVIDES"),
+    packagesDynamic: words(d, "PACKAGES_DYNAMIC"),
     skipped: null,
     tasks,
   };

@@ -3,6 +3,7 @@
 // queue, the workers post their results in batches.
 import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import { pythonSeed } from "../python/index.js";
 import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
@@ -136,7 +137,16 @@ async function parseShared(
   const deliver = (index: number, res: ParseResponse) => {
     settling = settling.then(() => settle(index, res));
   };
-  const data: ParseWorkerData & { parseWorker: true } = { parseWorker: true, topdir: config.topdir, vars: how.vars, requests, next };
+  // Workers start their Python (when the layers need it) from this thread's compiled module and boot snapshot.
+  const python = pythonSeed();
+  const data: ParseWorkerData & { parseWorker: true } = {
+    parseWorker: true,
+    topdir: config.topdir,
+    vars: how.vars,
+    requests,
+    next,
+    ...(python ? { python } : {}),
+  };
   const finished = Array.from({ length: how.workers }, () => runWorker(data, deliver));
   if (how.here) {
     let since = 0;

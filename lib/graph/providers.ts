@@ -65,6 +65,9 @@ export class RecipeIndex {
   private readonly byProvide = new Map<string, RecipeInfo[]>();
   private readonly byRprovide = new Map<string, RecipeInfo[]>();
   private readonly skippedByPn = new Map<string, RecipeInfo[]>();
+  /** PACKAGES_DYNAMIC patterns, each with the recipes that declare it. */
+  private readonly dynamic = new Map<string, RecipeInfo[]>();
+  private readonly patterns = new Map<string, RegExp | null>();
   readonly byId = new Map<string, RecipeInfo>();
 
   constructor(recipes: readonly RecipeInfo[]) {
@@ -77,8 +80,9 @@ export class RecipeIndex {
       for (const p of r.provides) push(this.byProvide, p, r);
       for (const pkg of r.packages) {
         push(this.byRprovide, pkg, r);
-        for (const rp of r.rprovides[pkg] ?? []) push(this.byRprovide, rp, r);
+        for (const rp of r.rprovides[pkg] ?? []) if (!this.byRprovide.get(rp)?.includes(r)) push(this.byRprovide, rp, r);
       }
+      for (const pattern of r.packagesDynamic ?? []) push(this.dynamic, pattern, r);
     }
   }
 
@@ -86,8 +90,36 @@ export class RecipeIndex {
     return this.byProvide.get(name) ?? [];
   }
 
+  /**
+   * The recipes whose packages are or RPROVIDE `name`; when there are none, those whose
+   * PACKAGES_DYNAMIC matches it (BitBake's getRuntimeProviders: dynamic packages are asked last).
+   */
   rprovidersOf(name: string): readonly RecipeInfo[] {
-    return this.byRprovide.get(name) ?? [];
+    const known = this.byRprovide.get(name);
+    if (known !== undefined) return known;
+    const found: RecipeInfo[] = [];
+    for (const [pattern, recipes] of this.dynamic) {
+      if (this.patternOf(pattern)?.test(name)) for (const r of recipes) if (!found.includes(r)) found.push(r);
+    }
+    return found;
+  }
+
+  /**
+   * A PACKAGES_DYNAMIC entry as BitBake matches it: a Python regular expression (with `+` taken
+   * literally, as in package names like `libstdc++`) anchored at the start. One that is not valid
+   * here matches nothing.
+   */
+  private patternOf(pattern: string): RegExp | null {
+    let re = this.patterns.get(pattern);
+    if (re === undefined) {
+      try {
+        re = new RegExp(`^(?:${pattern.replaceAll("+", "\\+")})`);
+      } catch {
+        re = null;
+      }
+      this.patterns.set(pattern, re);
+    }
+    return re;
   }
 
   /** Names like `item` among what is provided and the skipped recipes (BitBake's close matches). */

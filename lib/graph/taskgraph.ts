@@ -181,6 +181,9 @@ class GraphBuilder {
       }
       for (const name of recursive) if (name !== taskName && !ignored.has(name)) link(r, name);
     }
+    // As BitBake's runqueue: a task reached from itself (a native recipe's rdeptask through a name
+    // its own PN or RPROVIDES answers) is not a dependency.
+    deps.delete(id);
     (node as { deps: readonly TaskId[] }).deps = [...deps];
     return id;
   }

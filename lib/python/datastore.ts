@@ -1,7 +1,9 @@
 // The JavaScript object Python's `d` (bake_bridge.DataSmart) calls: bake's DataStore itself,
 // with BitBake's calling conventions, and what the evaluator knows beside it (inherited
-// classes, tasks) for bb.data.inherits_class and bb.build.addtask.
+// classes, tasks) for bb.data.inherits_class and bb.build.addtask. Reads are recorded and
+// anything else is reported to inline-memo.ts, which reuses `${@...}` results that read alone.
 import type { DataStore } from "../data/index.js";
+import { recordExpand, recordFlag, recordHas, recordList, recordOutsideWorld, recordVar, type ReplayTarget } from "./inline-memo.js";
 
 /** The evaluator's state beside a datastore (evaluate's Metadata). */
 export interface MetadataOwner {
@@ -13,6 +15,7 @@ export interface MetadataOwner {
 
 const owners = new WeakMap<DataStore, MetadataOwner>();
 const facades = new WeakMap<DataStore, object>();
+const targets = new WeakMap<DataStore, ReplayTarget>();
 
 export function bindMetadata(d: DataStore, owner: MetadataOwner): void {
   owners.set(d, owner);
@@ -22,40 +25,97 @@ function text(v: unknown): string | null {
   return v === null || v === undefined ? null : String(v);
 }
 
+function has(d: DataStore, name: string): boolean {
+  return d.getVar(name, false) !== null || d.getVarFlags(name) !== null;
+}
+
+/** `d` as inline-memo.ts replays reads on it. */
+export function replayTarget(d: DataStore): ReplayTarget {
+  let t = targets.get(d);
+  if (t === undefined) {
+    t = {
+      store: d,
+      inherited: () => (owners.get(d)?.inherited ?? []).join("\n"),
+      tasks: () => (owners.get(d)?.tasks ?? []).join("\n"),
+      has: (name) => has(d, name),
+    };
+    targets.set(d, t);
+  }
+  return t;
+}
+
+/** A method that changes or enumerates the datastore: fine to call, but its caller's result depends on more than reads. */
+function writing<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  return (...args) => {
+    recordOutsideWorld();
+    return fn(...args);
+  };
+}
+
 export function pythonFacade(d: DataStore): object {
   let f = facades.get(d);
   if (f !== undefined) return f;
   f = {
     // JavaScript null reaches Python as pyodide's jsnull; undefined reaches it as None.
-    getVar: (name: string, expand: boolean) => d.getVar(name, expand) ?? undefined,
-    setVar: (name: string, value: unknown, parsing: boolean) => d.setVar(name, text(value), { parsing }),
-    appendVar: (name: string, value: unknown) => d.appendVar(name, text(value) ?? ""),
-    prependVar: (name: string, value: unknown) => d.prependVar(name, text(value) ?? ""),
-    delVar: (name: string) => d.delVar(name),
-    renameVar: (from: string, to: string) => d.renameVar(from, to),
-    getVarFlag: (name: string, flag: string, expand: boolean) => d.getVarFlag(name, flag, expand) ?? undefined,
-    setVarFlag: (name: string, flag: string, value: unknown) => d.setVarFlag(name, flag, text(value)),
-    appendVarFlag: (name: string, flag: string, value: unknown) => d.appendVarFlag(name, flag, text(value) ?? ""),
-    prependVarFlag: (name: string, flag: string, value: unknown) => d.prependVarFlag(name, flag, text(value) ?? ""),
-    delVarFlag: (name: string, flag: string) => d.delVarFlag(name, flag),
-    getVarFlags: (name: string, expand: unknown, internal: boolean) =>
+    getVar: (name: string, expand: boolean) => {
+      const v = d.getVar(name, expand);
+      recordVar(name, expand, v);
+      return v ?? undefined;
+    },
+    getVarFlag: (name: string, flag: string, expand: boolean) => {
+      const v = d.getVarFlag(name, flag, expand);
+      recordFlag(name, flag, expand, v);
+      return v ?? undefined;
+    },
+    expand: (s: string, varname: string | null | undefined) => {
+      const v = d.expand(s, varname ?? null);
+      recordExpand(s, varname ?? null, v);
+      return v;
+    },
+    has: (name: string) => {
+      const v = has(d, name);
+      recordHas("has", name, v);
+      return v;
+    },
+    hasOverrides: (name: string) => {
+      const v = d.hasOverrides(name);
+      recordHas("hasOverrides", name, v);
+      return v;
+    },
+    // Lists cross as lines of text: cheaper than converting an array, and compared as one value.
+    inherited: () => {
+      const v = (owners.get(d)?.inherited ?? []).join("\n");
+      recordList("inherited", v);
+      return v;
+    },
+    tasks: () => {
+      const v = (owners.get(d)?.tasks ?? []).join("\n");
+      recordList("tasks", v);
+      return v;
+    },
+    setVar: writing((name: string, value: unknown, parsing: boolean) => d.setVar(name, text(value), { parsing })),
+    appendVar: writing((name: string, value: unknown) => d.appendVar(name, text(value) ?? "")),
+    prependVar: writing((name: string, value: unknown) => d.prependVar(name, text(value) ?? "")),
+    delVar: writing((name: string) => d.delVar(name)),
+    renameVar: writing((from: string, to: string) => d.renameVar(from, to)),
+    setVarFlag: writing((name: string, flag: string, value: unknown) => d.setVarFlag(name, flag, text(value))),
+    appendVarFlag: writing((name: string, flag: string, value: unknown) => d.appendVarFlag(name, flag, text(value) ?? "")),
+    prependVarFlag: writing((name: string, flag: string, value: unknown) => d.prependVarFlag(name, flag, text(value) ?? "")),
+    delVarFlag: writing((name: string, flag: string) => d.delVarFlag(name, flag)),
+    getVarFlags: writing((name: string, expand: unknown, internal: boolean) =>
       d.getVarFlags(name, Array.isArray(expand) ? expand : Boolean(expand), internal) ?? undefined,
-    expand: (s: string, varname: string | null | undefined) => d.expand(s, varname ?? null),
-    expandKeys: () => d.expandKeys(),
-    setVarFilter: (name: string, expression: string | null | undefined) => d.setVarFilter(name, expression ?? null),
-    keys: () => d.keys(),
-    has: (name: string) => d.getVar(name, false) !== null || d.getVarFlags(name) !== null,
-    hasOverrides: (name: string) => d.hasOverrides(name),
-    createCopy: () => {
+    ),
+    expandKeys: writing(() => d.expandKeys()),
+    setVarFilter: writing((name: string, expression: string | null | undefined) => d.setVarFilter(name, expression ?? null)),
+    keys: writing(() => d.keys()),
+    createCopy: writing(() => {
       const copy = d.createCopy();
       const owner = owners.get(d);
       if (owner) owners.set(copy, { ...owner, inherited: [...owner.inherited], tasks: [...owner.tasks] });
       return pythonFacade(copy);
-    },
-    inherited: () => [...(owners.get(d)?.inherited ?? [])],
-    tasks: () => [...(owners.get(d)?.tasks ?? [])],
-    addTask: (task: string, before: string, after: string) => owners.get(d)?.addTask(task, before, after),
-    delTask: (task: string) => owners.get(d)?.delTask(task),
+    }),
+    addTask: writing((task: string, before: string, after: string) => owners.get(d)?.addTask(task, before, after)),
+    delTask: writing((task: string) => owners.get(d)?.delTask(task)),
   };
   facades.set(d, f);
   return f;

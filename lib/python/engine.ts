@@ -3,21 +3,36 @@
 // thread, loaded on first need: bake's own layers never pay for it. Loading is asynchronous
 // and parsing is not, so a parse that meets Python before the engine is loaded stops with
 // PythonNotLoaded and is run again once it is (`withPython`).
-import { readdirSync, statSync } from "node:fs";
-import { arch, availableParallelism, hostname, release, version as osVersion } from "node:os";
+//
+// Starting an interpreter is mostly CPython booting inside WebAssembly (~4.5 s of CPU here, for
+// what native CPython does in 20 ms). So the first interpreter of a machine is booted once and its
+// memory kept as a snapshot (Pyodide's memory snapshots) in the user's cache directory; every
+// later one, in this process or the next, starts from that snapshot. Within a process the
+// compiled WebAssembly module is shared too: parse workers get the main thread's module and
+// snapshot (`pythonSeed`, `seedPython`), so V8 compiles CPython once per process, not per thread.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { arch, availableParallelism, homedir, hostname, release, version as osVersion } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PyodideInterface } from "pyodide";
 import { packagePath } from "../common/install.js";
+import { hostFileSystem } from "./host.js";
 
 /** Python was needed before the engine was loaded in this thread. */
 export class PythonNotLoaded extends Error {
   override readonly name = "PythonNotLoaded";
 }
 
+/** What a thread needs to start an interpreter without compiling or booting CPython again. */
+export interface PythonSeed {
+  readonly module: WebAssembly.Module;
+  readonly snapshot: Uint8Array;
+}
+
 let engine: PyodideInterface | null = null;
 let loading: Promise<PyodideInterface> | null = null;
 let wanted = false;
+let seed: PythonSeed | null = null;
 
 /** bake's Python sources (the `bb` module and the bridge): lib/python/py of the repository. */
 export const PYTHON_SOURCES = packagePath("lib", "python", "py");
@@ -47,6 +62,16 @@ export async function loadPython(): Promise<PyodideInterface> {
   return engine;
 }
 
+/** The compiled module and boot snapshot of this thread's interpreter, once it is loaded: for workers. */
+export function pythonSeed(): PythonSeed | null {
+  return engine === null ? null : seed;
+}
+
+/** Starts this thread's interpreter (when it is needed) from another thread's module and snapshot. */
+export function seedPython(from: PythonSeed | null | undefined): void {
+  if (from && engine === null && loading === null) seed = from;
+}
+
 /**
  * Runs `fn`; if it needed Python before the engine was loaded, loads it and runs `fn` again
  * (parsing is deterministic, so the second run sees exactly what the first would have).
@@ -63,18 +88,100 @@ export async function withPython<T>(fn: () => T): Promise<T> {
   return fn();
 }
 
-async function start(): Promise<PyodideInterface> {
+const PACKAGE = dirname(fileURLToPath(import.meta.resolve("pyodide")));
+
+/** Where the boot snapshot is kept: one per Pyodide build, shared by every build directory of the user. */
+function snapshotPath(): string | null {
+  if (process.env.BAKE_PYTHON_SNAPSHOT === "0") return null;
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  const version = (JSON.parse(readFileSync(join(PACKAGE, "package.json"), "utf8")) as { version: string }).version;
+  const wasm = statSync(join(PACKAGE, "pyodide.asm.wasm"));
+  return join(base, "bake", `pyodide-${version}-${wasm.size}.snapshot`);
+}
+
+function readSnapshot(path: string | null): Uint8Array | null {
+  if (path === null) return null;
+  try {
+    return readFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Kept for the next process; written under a temporary name and renamed, so a reader never sees half of it. */
+function writeSnapshot(path: string | null, snapshot: Uint8Array): void {
+  if (path === null) return;
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, snapshot);
+    renameSync(tmp, path);
+  } catch {
+    // A cache that cannot be written only costs the next process the boot.
+    rmSync(tmp, { force: true });
+  }
+}
+
+type Settings = { instantiateWasm?: unknown } & Record<string, unknown>;
+
+/**
+ * Pyodide's module factory, instantiating `module` rather than compiling the wasm file again.
+ * The two imports Pyodide's own instantiation adds are its JS fallbacks (used where the engine
+ * lacks wasm exception references): they only mark and recognise a JavaScript error crossing.
+ */
+async function factoryFor(module: WebAssembly.Module): Promise<(settings: Settings) => Promise<unknown>> {
+  const create = ((await import(join(PACKAGE, "pyodide.asm.mjs"))) as { default: (s: Settings) => Promise<unknown> }).default;
+  return (settings) => {
+    settings.instantiateWasm = (imports: { env: Record<string, unknown> }, done: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) => {
+      const marker = Symbol("error marker");
+      imports.env.Jsv_GetError_import = () => marker;
+      imports.env.JsvError_Check = (v: unknown) => v === marker;
+      void WebAssembly.instantiate(module, imports as WebAssembly.Imports).then((instance) => done(instance, module));
+      return {};
+    };
+    return create(settings);
+  };
+}
+
+async function boot(module: WebAssembly.Module, snapshot: Uint8Array | null): Promise<{ py: PyodideInterface; snapshot: Uint8Array }> {
   const { loadPyodide } = await import("pyodide");
-  // The package's own directory, given explicitly: Pyodide otherwise works it out from a stack
-  // trace, which source-map support (ava's) rewrites.
-  const indexURL = dirname(fileURLToPath(import.meta.resolve("pyodide"))) + "/";
-  const py = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {}, env: { HOME: "/home" } });
+  const options = {
+    // The package's own directory, given explicitly: Pyodide otherwise works it out from a stack
+    // trace, which source-map support (ava's) rewrites.
+    indexURL: PACKAGE + "/",
+    stdout: () => {},
+    stderr: () => {},
+    env: { HOME: "/home" },
+    createPyodideModule: (await factoryFor(module)) as never,
+  };
+  if (snapshot !== null) return { py: await loadPyodide({ ...options, _loadSnapshot: snapshot }), snapshot };
+  const py = await loadPyodide({ ...options, _makeSnapshot: true });
+  return { py, snapshot: py.makeMemorySnapshot() };
+}
+
+async function start(): Promise<PyodideInterface> {
+  const module = seed?.module ?? (await WebAssembly.compile(readFileSync(join(PACKAGE, "pyodide.asm.wasm"))));
+  const cached = seed === null ? snapshotPath() : null;
+  let snapshot = seed?.snapshot ?? readSnapshot(cached);
+  let py: PyodideInterface;
+  try {
+    ({ py, snapshot } = await boot(module, snapshot));
+  } catch (err) {
+    // A snapshot from a damaged or foreign file: boot from scratch and replace it.
+    if (snapshot === null || seed !== null) throw err;
+    ({ py, snapshot } = await boot(module, null));
+    writeSnapshot(cached, snapshot);
+  }
+  if (seed === null && readSnapshot(cached) === null) writeSnapshot(cached, snapshot);
+  seed = { module, snapshot };
+  const mounted: string[] = [];
   for (const entry of readdirSync("/")) {
     if (KEEP.has(entry)) continue;
     const host = join("/", entry);
     if (!statSync(host, { throwIfNoEntry: false })?.isDirectory()) continue;
     try {
       py.mountNodeFS(host, host);
+      mounted.push(entry);
     } catch {
       // A directory the emscripten file system will not mount over (its own /home): skipped.
     }
@@ -84,6 +191,8 @@ async function start(): Promise<PyodideInterface> {
   py.globals.set("_bake_cpus", availableParallelism());
   py.globals.set("_bake_path", process.env.PATH ?? "/usr/bin:/bin");
   py.globals.set("_bake_sources", PYTHON_SOURCES);
+  py.globals.set("_bake_mounted", mounted);
+  py.globals.set("_bake_host", hostFileSystem);
   py.runPython(`
 import os, sys
 # Metadata asks the build host (BUILD_ARCH = "\${@os.uname()[4]}"), not the WebAssembly machine.
@@ -98,6 +207,9 @@ sys.path.insert(0, _bake_sources)
 os.environ.clear()
 os.environ["PATH"] = _bake_path
 sys.dont_write_bytecode = True
+import bake_host
+bake_host.install(_bake_host, _bake_mounted.to_py())
 `);
   return py;
 }
+

@@ -6,11 +6,12 @@ import { spawnSync } from "node:child_process";
 import type { PyProxy } from "pyodide/ffi";
 import { DataStore, FatalError, logMetadataMessage, registerPythonInline, registerVarFilter, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
 import { BakeError } from "../common/errors.js";
-import { pythonFacade } from "./datastore.js";
+import { pythonFacade, replayTarget } from "./datastore.js";
 import { python } from "./engine.js";
+import { memoized, namespaceChanged, recordOutsideWorld } from "./inline-memo.js";
 
 export { bindMetadata, type MetadataOwner } from "./datastore.js";
-export { loadPython, pythonLoaded, PythonNotLoaded, withPython } from "./engine.js";
+export { loadPython, pythonLoaded, PythonNotLoaded, PYTHON_SOURCES, pythonSeed, seedPython, withPython, type PythonSeed } from "./engine.js";
 
 declare module "../common/errors.js" {
   interface BakeErrorKinds {
@@ -56,9 +57,15 @@ function theBridge(): Bridge {
   const py = python();
   const mod = py.pyimport("bake_bridge") as PyProxy & Record<string, Fn>;
   mod.install!({
-    log: (level: string, text: string) => logMetadataMessage(level as JsMessageLevel, text),
+    log: (level: string, text: string) => {
+      recordOutsideWorld();
+      logMetadataMessage(level as JsMessageLevel, text);
+    },
     newDatastore: () => pythonFacade(new DataStore()),
-    run: runOnHost,
+    run: (...args: Parameters<typeof runOnHost>) => {
+      recordOutsideWorld();
+      return runOnHost(...args);
+    },
   });
   const names = ["eval_inline", "analyse", "insert_method", "run_function", "fire", "set_handlers", "add_pylib", "import_modules", "describe_error", "apply_filter"] as const;
   bridge = Object.fromEntries(names.map((n) => [n, mod[n]!])) as unknown as Bridge;
@@ -126,9 +133,9 @@ function analyse(code: string, mode: "eval" | "exec"): Analysis {
   return a;
 }
 
-/** `${@code}` in Python with `store` as d. */
+/** `${@code}` in Python with `store` as d (or the result of an earlier evaluation that read the same, see inline-memo.ts). */
 export function evalPythonInline(code: string, store: DataStore): InlineResult {
-  const value = call((b) => b.eval_inline(code, pythonFacade(store))) as string;
+  const value = memoized(code, replayTarget(store), () => call((b) => b.eval_inline(code, pythonFacade(store))) as string);
   return { value, ...analyse(code, "eval") };
 }
 
@@ -142,7 +149,7 @@ export function analysePythonFunction(body: string): Analysis {
 
 /** A `def` block: its functions join the namespace every piece of metadata Python sees. */
 export function insertPythonMethod(text: string, file: string, line: number): void {
-  call((b) => b.insert_method(text, file, line));
+  namespaceChanged(call((b) => b.insert_method(text, file, line)) as number);
 }
 
 /** Calls the python function `name` (body `body`, first body line `line` of `file`) with `store` as d. */
@@ -152,7 +159,7 @@ export function runPythonFunction(name: string, body: string, file: string, line
 
 /** `addpylib DIR NAMESPACE`: DIR joins sys.path and NAMESPACE (and its BBIMPORTS) is imported into the metadata namespace. */
 export function addPythonLibrary(libdir: string, namespace: string, store: DataStore): void {
-  call((b) => b.add_pylib(libdir, namespace, pythonFacade(store)));
+  namespaceChanged(call((b) => b.add_pylib(libdir, namespace, pythonFacade(store))) as number);
 }
 
 /** OE_IMPORTS and the like: modules imported into the metadata namespace by name. */
@@ -161,7 +168,7 @@ export function importPythonModules(names: readonly string[]): void {
   const py = python();
   const list = py.toPy([...names]);
   try {
-    call((b) => b.import_modules(list));
+    namespaceChanged(call((b) => b.import_modules(list)) as number);
   } finally {
     list.destroy();
   }
@@ -186,17 +193,23 @@ function handlerSpecs(store: DataStore, names: readonly string[]): [string, stri
  */
 export function firePythonEvent(eventName: string, args: readonly unknown[], store: DataStore, handlers: readonly string[]): void {
   const specs = handlerSpecs(store, handlers);
-  if (specs.length === 0) return;
+  // Most events a recipe fires reach none of its handlers (their [eventmask] names others):
+  // those are settled here, without converting anything into Python. Masks are matched as the
+  // bridge matches them (the class name, qualified or not; no mask catches every event).
+  const qualified = `bb.event.${eventName}`;
+  const reached = specs.some(([, , mask]) => {
+    const names = mask.split(/\s+/).filter(Boolean);
+    return names.length === 0 || names.includes(qualified) || names.includes(eventName);
+  });
+  if (!reached) return;
   const py = python();
-  const pySpecs = py.toPy(specs);
+  // As JSON: a recipe fires half a dozen events at the same handlers, and most recipes have the
+  // same ones, which Python then recognises without converting anything.
+  call((b) => b.set_handlers(JSON.stringify(specs)));
   const pyArgs = py.toPy([...args]);
   try {
-    call((b) => {
-      b.set_handlers(pySpecs);
-      b.fire(eventName, pyArgs, pythonFacade(store));
-    });
+    call((b) => b.fire(eventName, pyArgs, pythonFacade(store)));
   } finally {
-    pySpecs.destroy();
     pyArgs.destroy();
   }
 }

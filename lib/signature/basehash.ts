@@ -20,14 +20,37 @@ export interface BaseHashInput {
 }
 
 export function baseHashInput(t: TaskDependencies): BaseHashInput {
-  const deps = sortCodePoints([...t.deps]).map((name) => [name, t.values.get(name) ?? null] as const);
+  const deps = sortCodePoints([...t.deps]).map((name) => [name, t.valueOf(name)] as const);
   return { format: 1, code: t.code, deps };
 }
 
+/**
+ * Each dependency's `[name, value]` as JSON, per analysis scope: a recipe's tasks share most of
+ * their dependencies (every shell task has every exported variable), and encoding the same long
+ * values again for each of ~40 tasks was most of the cost of hashing.
+ */
+const encodedDeps = new WeakMap<object, Map<string, string>>();
+
 /** sha256 (hex) of the canonical JSON of baseHashInput(t). */
 export function computeBaseHash(t: TaskDependencies): BaseHash {
-  const input = baseHashInput(t);
-  // Built with fields in a fixed order and only strings, nulls and arrays inside: JSON.stringify is canonical.
-  const json = JSON.stringify({ format: input.format, code: input.code, deps: input.deps });
+  let encoded = encodedDeps.get(t.scope);
+  if (encoded === undefined) {
+    encoded = new Map();
+    encodedDeps.set(t.scope, encoded);
+  }
+  // t.deps is in code-point order already (taskdeps.ts), the order baseHashInput sorts into.
+  const parts = new Array<string>(t.deps.length);
+  for (let i = 0; i < t.deps.length; i++) {
+    const name = t.deps[i]!;
+    let part = encoded.get(name);
+    if (part === undefined) {
+      part = JSON.stringify([name, t.valueOf(name)]);
+      encoded.set(name, part);
+    }
+    parts[i] = part;
+  }
+  // The bytes JSON.stringify gives for { format, code, deps } (fields in a fixed order, only
+  // strings, nulls and arrays inside), assembled from the pieces.
+  const json = `{"format":1,"code":${JSON.stringify(t.code)},"deps":[${parts.join(",")}]}`;
   return asBaseHash(createHash("sha256").update(json, "utf8").digest("hex"));
 }

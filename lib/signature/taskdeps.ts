@@ -74,6 +74,13 @@ export interface TaskDependencies {
   readonly values: ReadonlyMap<string, string | null>;
   /** Direct dependencies (sorted) of the task and of each dependency: what `diffsigs` compares. */
   readonly direct: ReadonlyMap<string, readonly string[]>;
+  /** The value for hashing of one of `deps` (what `values` holds, without building the map). */
+  valueOf(name: string): string | null;
+  /**
+   * The same object for every task of one taskDependencies() call, in which a name has one value
+   * for all tasks: what per-name work done for one task (basehash.ts) is kept under for the next.
+   */
+  readonly scope: object;
 }
 
 export class DependencyError extends BakeError {
@@ -99,11 +106,18 @@ const EXPANDED_FLAGS = ["vardeps", "vardepvalue", "vardepsexclude", "exports", "
 /**
  * Compute the dependencies of each of `tasks` (names such as `do_compile`) of one recipe's
  * datastore. Direct dependencies are computed once and shared between tasks.
+ *
+ * A recipe's tasks share most of their dependencies (every shell task reaches every exported
+ * variable), so names are numbered, closures are walked over numbers, and the names are put in
+ * code-point order once for all tasks rather than sorted again for each; the per-task maps of
+ * values and direct dependencies (for signature data) are built only when asked for.
  */
 export function taskDependencies(source: DependencySource, tasks: readonly string[]): Map<string, TaskDependencies> {
   const analysis = new RecipeAnalysis(source);
+  const closures = tasks.map((task) => analysis.closure(task));
+  const rank = analysis.ranks();
   const result = new Map<string, TaskDependencies>();
-  for (const task of tasks) result.set(task, analysis.forTask(task));
+  tasks.forEach((task, i) => result.set(task, analysis.result(task, closures[i]!, rank)));
   return result;
 }
 
@@ -113,8 +127,12 @@ class RecipeAnalysis {
   private readonly exported: ReadonlySet<string>;
   private readonly flagsExcluded: readonly string[] | null;
   private readonly direct = new Map<string, DirectDeps>();
-  // Each name's direct dependencies sorted once per recipe (every task that reaches it reports them).
-  private readonly sortedDirect = new Map<string, readonly string[]>();
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly directIds: number[][] = [];
+  /** visited[id] === walk: the name was reached by the walk under way. */
+  private readonly visited: number[] = [];
+  private walk = 0;
 
   constructor(private readonly source: DependencySource) {
     this.keys = new Set([...source.keys()].filter((k) => !k.startsWith("__")));
@@ -133,37 +151,80 @@ class RecipeAnalysis {
     this.flagsExcluded = excl.length > 0 ? excl : null;
   }
 
-  forTask(task: string): TaskDependencies {
-    const own = this.directOf(task);
-    const seen = new Set<string>();
-    let frontier = [...own.deps];
+  private idOf(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.ids.set(name, id);
+    }
+    return id;
+  }
+
+  private directIdsOf(id: number): number[] {
+    let d = this.directIds[id];
+    if (d === undefined) {
+      d = [];
+      for (const name of this.directOf(this.names[id]!).deps) d.push(this.idOf(name));
+      this.directIds[id] = d;
+    }
+    return d;
+  }
+
+  /** Everything `task` reaches, breadth first (the order names are analysed in); the task itself only when reached again. */
+  closure(task: string): number[] {
+    const walk = ++this.walk;
+    const out: number[] = [];
+    let frontier = this.directIdsOf(this.idOf(task));
     while (frontier.length > 0) {
-      const next: string[] = [];
+      const next: number[] = [];
       for (const dep of frontier) {
-        if (seen.has(dep)) continue;
-        seen.add(dep);
-        for (const d of this.directOf(dep).deps) if (!seen.has(d)) next.push(d);
+        if (this.visited[dep] === walk) continue;
+        this.visited[dep] = walk;
+        out.push(dep);
+        for (const d of this.directIdsOf(dep)) if (this.visited[d] !== walk) next.push(d);
       }
       frontier = next;
     }
-    const deps = sortCodePoints([...seen]);
-    const values = new Map<string, string | null>();
-    const direct = new Map<string, readonly string[]>();
-    direct.set(task, this.sortedDirectOf(task));
-    for (const dep of deps) {
-      values.set(dep, this.directOf(dep).value);
-      direct.set(dep, this.sortedDirectOf(dep));
-    }
-    return { task, code: own.value, deps, values, direct };
+    return out;
   }
 
-  private sortedDirectOf(name: string): readonly string[] {
-    let sorted = this.sortedDirect.get(name);
-    if (!sorted) {
-      sorted = sortCodePoints([...this.directOf(name).deps]);
-      this.sortedDirect.set(name, sorted);
-    }
-    return sorted;
+  /** Each name's position in the code-point order of every name met. */
+  ranks(): Int32Array {
+    const sorted = sortCodePoints([...this.names]);
+    const rank = new Int32Array(this.names.length);
+    sorted.forEach((name, position) => (rank[this.ids.get(name)!] = position));
+    return rank;
+  }
+
+  result(task: string, closure: number[], rank: Int32Array): TaskDependencies {
+    const byRank = (a: number, b: number) => rank[a]! - rank[b]!;
+    const names = this.names;
+    const sorted = closure.sort(byRank);
+    const deps = sorted.map((id) => names[id]!);
+    const analysis = this.direct;
+    const directNames = (id: number) => [...this.directIdsOf(id)].sort(byRank).map((d) => names[d]!);
+    const taskId = this.ids.get(task)!;
+    let values: Map<string, string | null> | null = null;
+    let direct: Map<string, readonly string[]> | null = null;
+    return {
+      task,
+      code: analysis.get(task)!.value,
+      deps,
+      get values() {
+        values ??= new Map(deps.map((dep) => [dep, analysis.get(dep)!.value]));
+        return values;
+      },
+      get direct() {
+        if (direct === null) {
+          direct = new Map([[task, directNames(taskId)]]);
+          for (const id of sorted) direct.set(names[id]!, directNames(id));
+        }
+        return direct;
+      },
+      valueOf: (name) => analysis.get(name)?.value ?? null,
+      scope: analysis,
+    };
   }
 
   private directOf(name: string): DirectDeps {

@@ -113,6 +113,25 @@ test("skipped recipes keep their reason; BBCLASSEXTEND makes -native variants wi
   t.true(native.tasks.some((task) => task.name === "do_compile"));
 });
 
+test("runtime records as BitBake's cache: PN is the package when PACKAGES is empty; recipe-wide RDEPENDS and RPROVIDES apply to every package", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  write(join(f.layer, "recipes-x/bare/bare_1.0.bb"), 'LICENSE = "MIT"\nPACKAGES = ""\nRDEPENDS = "r1 (>= 1.0)"\n');
+  write(
+    join(f.layer, "recipes-x/split/split_1.0.bb"),
+    'LICENSE = "MIT"\nPACKAGES = "split split-extra"\nRDEPENDS = "r1"\nRDEPENDS:split-extra = "r3"\n' +
+      'RPROVIDES = "virtual-split"\nRPROVIDES:split = "split-main"\nPACKAGES_DYNAMIC = "^split-plugin-.*"\n',
+  );
+  const recipes = byPn((await parseAll(f.build, null)).infos);
+  const bare = recipes.get("bare")!;
+  t.deepEqual(bare.packages, ["bare"]);
+  t.deepEqual(bare.rdepends, { bare: ["r1"] });
+  const split = recipes.get("split")!;
+  t.deepEqual(split.rdepends, { split: ["r1"], "split-extra": ["r1", "r3"] });
+  t.deepEqual(split.rprovides, { split: ["virtual-split", "split-main"], "split-extra": ["virtual-split"] });
+  t.deepEqual(split.packagesDynamic, ["^split-plugin-.*"]);
+});
+
 test("a recipe that fails to parse is reported with its file, line and column", async (t) => {
   const f = fixture();
   t.teardown(f.cleanup);

@@ -120,6 +120,35 @@ test("rdeptask and recrdeptask follow runtime dependencies through packages and 
   t.deepEqual(depsOf(g, "image:do_rootfs"), ["busybox:do_package", "musl:do_package"]);
 });
 
+test("a task its own rdeptask leads back to (a native recipe RDEPENDS on a name it RPROVIDES) does not depend on itself", (t) => {
+  const index = new RecipeIndex([
+    recipe("util-linux-native", {
+      packages: ["util-linux-native"],
+      rdepends: { "util-linux-native": ["util-linux-mount-native", "zlib-native"] },
+      rprovides: { "util-linux-native": ["util-linux-mount-native"] },
+      taskSpecs: { do_populate_sysroot: { flags: { rdeptask: "do_populate_sysroot" } }, do_build: { after: ["do_populate_sysroot"] } },
+    }),
+    recipe("zlib-native", { packages: ["zlib-native"], taskSpecs: { do_populate_sysroot: {}, do_build: { after: ["do_populate_sysroot"] } } }),
+  ]);
+  const g = buildTaskGraph(index, noPrefs, [{ name: "util-linux-native", task: "do_build" }]);
+  t.deepEqual(depsOf(g, "util-linux-native:do_populate_sysroot"), ["zlib-native:do_populate_sysroot"]);
+});
+
+test("PACKAGES_DYNAMIC provides a runtime name only when no package or RPROVIDES has it, '+' taken literally", (t) => {
+  const index = new RecipeIndex([
+    recipe("glibc-locale", { packagesDynamic: ["^locale-base-.*", "glibc-gconv-.*"] }),
+    recipe("gcc-runtime", { packagesDynamic: ["libstdc++-.*"] }),
+    recipe("locale-base-en-us", { packages: ["locale-base-en-us"] }),
+  ]);
+  const pns = (name: string) => index.rprovidersOf(name).map((r) => r.pn);
+  t.deepEqual(pns("locale-base-fr-fr"), ["glibc-locale"]);
+  t.deepEqual(pns("glibc-gconv-utf-16"), ["glibc-locale"]);
+  t.deepEqual(pns("locale-base-en-us"), ["locale-base-en-us"], "a real package wins over a dynamic pattern");
+  t.deepEqual(pns("libstdc++-dev"), ["gcc-runtime"]);
+  t.deepEqual(pns("libstdcc-dev"), [], "'+' is not a quantifier");
+  t.deepEqual(pns("x-glibc-gconv-utf-16"), [], "patterns match from the start");
+});
+
 test("a missing provider names what required it; skipped recipes give their reason", (t) => {
   const index = new RecipeIndex([
     recipe("app", { depends: ["libfoo"], taskSpecs: { do_build: { flags: { deptask: "do_build" } } } }),

@@ -2,6 +2,7 @@
 // python functions, event handlers, bb.parse.SkipRecipe, addpylib, `${@js ...}` inside a Python
 // layer, and the datastore seen from Python.
 import test from "ava";
+import { mkdirSync, realpathSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { loadBuildConfiguration } from "../../lib/config/index.js";
 import { parseRecipe } from "../../lib/evaluate/index.js";
@@ -44,7 +45,8 @@ test("a recipe's ${@...}, def functions, anonymous python, named python function
   t.is(d.getVar("FROM_NAMED"), "named-2.1");
   t.is(d.getVar("KEYS_HAVE_PN"), "True");
   t.is(d.getVar("COPY_IS_SEPARATE"), "plain");
-  t.is(d.getVar("EVENTS"), " prefinalise parsed");
+  t.is(d.getVar("EVENTS"), " prefinalise parsed", "a handler whose [eventmask] names other events is not called");
+  t.is(d.getVar("EVERY_EVENT"), " ConfigParsed RecipePreDeferredInherits RecipePreFinalise RecipePostKeyExpansion RecipeTaskPreProcess RecipeParsed", "one without [eventmask] sees every event (ConfigParsed on the configuration the recipe starts from)");
   t.deepEqual(r.tasks.map((x) => x.name), ["do_compile", "do_build"]);
 });
 
@@ -57,6 +59,29 @@ test("bb.parse.SkipRecipe from anonymous python skips the recipe with its reason
   const extra = parseRecipe(config.metadata, join(f.core, "recipes-x/withextra/withextra_1.0.bb"), [], config.files);
   t.is(extra.metadata.d.getVarFlag("do_compile", "depends"), "extra-native:do_populate_sysroot");
   t.is(extra.metadata.d.getVar("DEPENDS"), "");
+});
+
+test("os.path.realpath as Python's non-strict one: links resolved, a missing tail kept as written, .. applied after a link", async (t) => {
+  const f = pythonLayers({
+    "recipes-x/paths/paths_1.0.bb": [
+      'LICENSE = "MIT"',
+      "EXISTING = \"${@os.path.realpath(d.getVar('TOPDIR') + '/../link/sub')}\"",
+      "MISSING = \"${@os.path.realpath(d.getVar('TOPDIR') + '/../link/sub/not/there')}\"",
+      "UP = \"${@os.path.realpath(d.getVar('TOPDIR') + '/../link/sub/../../link2/x')}\"",
+      "",
+    ].join("\n"),
+  });
+  t.teardown(f.cleanup);
+  const root = realpathSync(f.root);
+  mkdirSync(join(f.root, "real/sub"), { recursive: true });
+  symlinkSync(join(f.root, "real"), join(f.root, "link"));
+  symlinkSync("real", join(f.root, "link2"));
+  const config = await withPython(() => loadBuildConfiguration({ topdir: f.build }));
+  const r = await withPython(() => parseRecipe(config.metadata, join(f.core, "recipes-x/paths/paths_1.0.bb"), [], config.files));
+  const d = r.metadata.d;
+  t.is(d.getVar("EXISTING"), `${root}/real/sub`);
+  t.is(d.getVar("MISSING"), `${root}/real/sub/not/there`);
+  t.is(d.getVar("UP"), `${root}/real/x`, "'..' after a link goes up from where the link points");
 });
 
 test("a Python error names its type, message and the metadata line", async (t) => {

@@ -49,3 +49,21 @@ test("a value moved from one name to the next is a different hash (not plain con
   const b = { ...baseConf(), A: { value: "xy" }, B: { value: "z" }, do_build: shellTask("\t${A}${B}\n") };
   t.not(hashOf(a), hashOf(b));
 });
+
+test("every task of one analysis hashes the JSON of its own baseHashInput, dependencies encoded once being shared", (t) => {
+  const shared = {
+    ...baseConf(),
+    CFLAGS: { value: "${OPT} -Wall \"quoted\" \\ back\tslash" },
+    OPT: { value: "-O2" },
+    "Z\u{1F600}": { value: "astral" },
+    "Z\uFFFF": { value: "bmp" },
+    do_compile: shellTask("\tcc ${CFLAGS} ${Z\u{1F600}} ${Z\uFFFF}\n"),
+    do_install: shellTask("\tinstall ${OPT}\n"),
+    do_build: shellTask("\t${CFLAGS}\n"),
+  };
+  const all = taskDependencies(new FakeData(shared), ["do_compile", "do_install", "do_build"]);
+  for (const [task, deps] of all) {
+    const expected = createHash("sha256").update(JSON.stringify(baseHashInput(deps)), "utf8").digest("hex");
+    t.is(computeBaseHash(deps) as string, expected, task);
+  }
+});

@@ -7,6 +7,7 @@ import builtins
 import os
 import sys
 
+import bake_host
 import bb
 import bb.utils
 
@@ -39,6 +40,10 @@ def _py(value):
     return to_py() if to_py is not None else value
 
 
+def _lines(text):
+    return text.split("\n") if text else []
+
+
 def _js_value(value):
     if value is None or isinstance(value, str):
         return value
@@ -64,7 +69,7 @@ class DataSmart(object):
             return original_environment()
         if var == "__BBTASKS":
             # A list in BitBake; bake keeps the task list beside the datastore.
-            return list(_py(self._js.tasks()))
+            return _lines(self._js.tasks())
         return self._js.getVar(var, bool(expand))
 
     def setVar(self, var, value, **loginfo):
@@ -142,7 +147,7 @@ class DataSmart(object):
         return self._js.hasOverrides(var)
 
     def inherited_classes(self):
-        return list(_py(self._js.inherited()))
+        return _lines(self._js.inherited())
 
     def localkeys(self):
         return self.keys()
@@ -260,6 +265,7 @@ class DataContext(dict):
     def __missing__(self, key):
         if key in _EXCLUDED or key in bb.utils._context:
             raise KeyError(key)
+        _read_as_variables.add(key)
         value = self.metadata.getVar(key)
         if value is None or self.metadata.getVarFlag(key, "func", False):
             raise KeyError(key)
@@ -284,9 +290,11 @@ def eval_inline(code, jsd):
     context = bb.utils._context
     previous = context.get("d")
     context["d"] = d
+    bake_host.depth += 1
     try:
         value = eval(compiled, context, DataContext(d))
     finally:
+        bake_host.depth -= 1
         context["d"] = previous
     return value if isinstance(value, str) else str(value)
 
@@ -355,13 +363,44 @@ def _with_statement(body):
     return body.rstrip("\n") + "\n" + indent + "pass\n"
 
 
+# Moves on whenever a name of the metadata namespace comes to mean something else: `${@...}`
+# results kept from before (lib/python/inline-memo.ts) may have called the old meaning.
+generation = 0
+
+
+# Bare names `${@...}` code looked up in the datastore because the namespace did not have them:
+# defining one of them later changes what that code means.
+_read_as_variables = set()
+
+
+def _rebind(names):
+    global generation
+    context = bb.utils._context
+    for name, value in names.items():
+        old = context.get(name, _rebind)
+        if old is _rebind:
+            # A new name: only code that read it as a variable could have meant something else by it.
+            same = name not in _read_as_variables
+        else:
+            same = old is value or (
+                getattr(old, "__code__", None) is not None and getattr(old, "__code__", None) is getattr(value, "__code__", False))
+        if not same:
+            generation += 1
+        context[name] = value
+
+
 def insert_method(text, filename, lineno):
-    """A `def` block (or a function of the method pool) joins the metadata namespace."""
+    """A `def` block (or a function of the method pool) joins the metadata namespace; returns the
+    namespace generation. The same block read again (by the next recipe) compiles to the same
+    code, so rebinding its functions leaves the generation as it was."""
     key = (text, filename, lineno)
     code = _def_cache.get(key)
     if code is None:
         code = _def_cache[key] = _compile_at(text, filename, lineno)
-    exec(code, bb.utils._context)
+    names = {}
+    exec(code, bb.utils._context, names)
+    _rebind(names)
+    return generation
 
 
 def _function(name, body, filename, lineno, params="d"):
@@ -401,7 +440,13 @@ def del_task(task, d):
 handlers = {}
 
 
+# The JSON of the specs set_handlers last installed; None once metadata code changed the handlers.
+_installed = None
+
+
 def register_handler(name, handler, mask, filename, lineno):
+    global _installed
+    _installed = None
     if callable(handler):
         fn = handler
     else:
@@ -410,14 +455,21 @@ def register_handler(name, handler, mask, filename, lineno):
 
 
 def remove_handler(name):
+    global _installed
+    _installed = None
     handlers.pop(name, None)
 
 
 def set_handlers(specs):
-    """The handlers of one datastore: [[name, body, mask, filename, lineno], ...]."""
+    """The handlers of one datastore, as the JSON of [[name, body, mask, filename, lineno], ...]."""
+    global _installed
+    if specs == _installed:
+        return
+    import json
     handlers.clear()
-    for name, body, mask, filename, lineno in _py(specs):
+    for name, body, mask, filename, lineno in json.loads(specs):
         register_handler(name, body, mask.split(), filename, lineno)
+    _installed = specs
 
 
 def fire_event(event, d):
@@ -449,13 +501,19 @@ def add_pylib(libdir, namespace, jsd):
     bb.utils._context[namespace] = module
     for sub in getattr(module, "BBIMPORTS", []):
         __import__(namespace + "." + sub)
+    global generation
+    generation += 1
+    return generation
 
 
 def import_modules(names):
+    global generation
     for name in _py(names):
         top = name.split(".")[0]
         __import__(name)
         bb.utils._context[top] = sys.modules[top]
+    generation += 1
+    return generation
 
 
 # ---------------------------------------------------------------- errors

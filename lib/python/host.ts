@@ -1,0 +1,125 @@
+// What metadata Python asks of the build host directly (bake_host.py), rather than through the
+// emscripten file system Pyodide mounts host directories with: one Node call per question instead
+// of a walk over every path component in WebAssembly. Results cross as text (one string crosses
+// faster than an array); an error crosses as Node's (negative) errno.
+import { accessSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
+import { recordOutsideWorld } from "./inline-memo.js";
+
+function errno(err: unknown): number {
+  const n = (err as NodeJS.ErrnoException).errno;
+  return typeof n === "number" ? n : -5;
+}
+
+/**
+ * Python's os.path.realpath(path, strict=False) for an absolute path: symbolic links resolved
+ * component by component, and a component that cannot be looked at taken as it is written (so
+ * that paths into build directories that do not exist yet still come out canonical, as
+ * oe.path.canonicalize expects). An existing path is the kernel's realpath.
+ */
+function looseRealpath(filename: string): string {
+  // Most paths metadata canonicalises (PSEUDO_INCLUDE_PATHS: ${S}, ${B}, ${WORKDIR}…) do not exist
+  // at parse time. A failing realpath costs an exception (a stack captured through WebAssembly
+  // frames, ~0.3 ms); a failing lstat with throwIfNoEntry false costs nothing.
+  let exists = false;
+  try {
+    exists = lstatSync(filename, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    exists = false;
+  }
+  if (exists) {
+    try {
+      return realpathSync.native(filename);
+    } catch {
+      // A dangling link or an unreadable component: Python's walk defines the answer.
+    }
+  }
+  // The parts still to resolve, last first; null marks the end of a link's target, after which the
+  // link's own path is on the stack, to record what it resolved to.
+  const rest: (string | null)[] = filename.split("/").reverse();
+  let count = rest.length;
+  let path = "/";
+  const seen = new Map<string, string | null>();
+  while (count > 0) {
+    const name = rest.pop()!;
+    if (name === null) {
+      seen.set(rest.pop() as string, path);
+      continue;
+    }
+    count--;
+    if (name === "" || name === ".") continue;
+    if (name === "..") {
+      path = path.slice(0, path.lastIndexOf("/")) || "/";
+      continue;
+    }
+    const next = path === "/" ? `/${name}` : `${path}/${name}`;
+    let link = false;
+    try {
+      link = lstatSync(next, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+    } catch {
+      link = false;
+    }
+    if (!link) {
+      path = next;
+      continue;
+    }
+    if (seen.has(next)) {
+      // Resolved before, or a loop (unresolved), which non-strict realpath leaves as written.
+      path = seen.get(next) ?? next;
+      continue;
+    }
+    let target: string;
+    try {
+      target = readlinkSync(next);
+    } catch {
+      path = next;
+      continue;
+    }
+    if (target.startsWith("/")) path = "/";
+    seen.set(next, null);
+    rest.push(next, null);
+    const parts = target.split("/").reverse();
+    rest.push(...parts);
+    count += parts.length;
+  }
+  return path;
+}
+
+export const hostFileSystem = {
+  stat(path: string, follow: boolean): string | number {
+    try {
+      // A missing path is the common answer (file-checksums, FILESPATH searches): no exception for it.
+      const s = (follow ? statSync : lstatSync)(path, { bigint: true, throwIfNoEntry: false });
+      if (s === undefined) return -2;
+      return `${s.mode} ${s.ino} ${s.dev} ${s.nlink} ${s.uid} ${s.gid} ${s.size} ${s.atimeNs} ${s.mtimeNs} ${s.ctimeNs}`;
+    } catch (err) {
+      return errno(err);
+    }
+  },
+  listdir(path: string): string | number {
+    try {
+      return readdirSync(path).join("\0");
+    } catch (err) {
+      return errno(err);
+    }
+  },
+  access(path: string, mode: number): boolean {
+    try {
+      accessSync(path, mode);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  realpath: looseRealpath,
+  readlink(path: string): string | number {
+    try {
+      return readlinkSync(path);
+    } catch (err) {
+      return errno(err);
+    }
+  },
+  /** The `${@...}` under way read something besides the datastore: its result is not reused. */
+  impure(): void {
+    recordOutsideWorld();
+  },
+};

@@ -1,0 +1,152 @@
+// Reusing `${@...}` results from one recipe to the next.
+//
+// oe-core's values hold ~2,000 Python expressions, and computing a recipe's signatures expands
+// most of them; evaluated again for every recipe, they were a third of parse time, yet nearly
+// all give the same answer from the same inputs (`bb.utils.contains('DISTRO_FEATURES', …, d)`).
+// So an evaluation records what it read from `d` (each getVar, getVarFlag, expand, `in`… with
+// its answer). The next time the same code is expanded, in any recipe of this thread, those reads
+// are replayed on the new datastore; if every answer is the same, so is the result, and Python
+// is not entered at all.
+//
+// This holds only for code whose result depends on `d` alone. An evaluation is not kept when it
+// did anything else: wrote to `d` (setVar, createCopy, keys…), touched the host (files, the
+// clock, programs: bake_host.py reports those), logged a message, or raised. The functions
+// `def` blocks put in the metadata namespace are part of the code: a block that rebinds a name to
+// different code moves the namespace generation on, and results of older generations are dropped.
+import type { DataStore } from "../data/index.js";
+
+/** What an evaluation read, flattened: kind, three arguments, the answer. */
+const enum Read {
+  Var = 0,
+  Flag = 1,
+  Expand = 2,
+  Has = 3,
+  HasOverrides = 4,
+  Inherited = 5,
+  Tasks = 6,
+}
+
+interface Frame {
+  readonly reads: unknown[];
+  pure: boolean;
+}
+
+interface Variant {
+  readonly reads: readonly unknown[];
+  readonly value: string;
+}
+
+interface Entry {
+  readonly generation: number;
+  readonly variants: Variant[];
+}
+
+/** Evaluations under way in this thread, innermost last: a read is recorded in the innermost. */
+const frames: Frame[] = [];
+const memo = new Map<string, Entry>();
+/** Results kept per code (values that differ between recipes, `${@d.getVar('PN')…}`): the most recent. */
+const VARIANTS = 8;
+const CODES = 20000;
+const STRIDE = 5;
+
+let generation = 0;
+
+/** The metadata namespace changed what a name means (a `def` rebinding it to other code, a library added). */
+export function namespaceChanged(to: number): void {
+  generation = to;
+}
+
+export function recordVar(name: string, expand: boolean, answer: string | null): void {
+  if (frames.length !== 0) frames[frames.length - 1]!.reads.push(Read.Var, name, expand, null, answer);
+}
+
+export function recordFlag(name: string, flag: string, expand: boolean, answer: string | null): void {
+  if (frames.length !== 0) frames[frames.length - 1]!.reads.push(Read.Flag, name, flag, expand, answer);
+}
+
+export function recordExpand(text: string, varname: string | null, answer: string): void {
+  if (frames.length !== 0) frames[frames.length - 1]!.reads.push(Read.Expand, text, varname, null, answer);
+}
+
+export function recordHas(kind: "has" | "hasOverrides", name: string, answer: boolean): void {
+  if (frames.length !== 0) frames[frames.length - 1]!.reads.push(kind === "has" ? Read.Has : Read.HasOverrides, name, null, null, answer);
+}
+
+/** The inherited classes or the tasks, as lines. */
+export function recordList(kind: "inherited" | "tasks", answer: string): void {
+  if (frames.length !== 0) frames[frames.length - 1]!.reads.push(kind === "inherited" ? Read.Inherited : Read.Tasks, null, null, null, answer);
+}
+
+/** The evaluation under way did something other than read `d`: its result is not kept. */
+export function recordOutsideWorld(): void {
+  if (frames.length !== 0) frames[frames.length - 1]!.pure = false;
+}
+
+/** Reading `d` the way the metadata code did; the owner's lists come from `owner`. */
+export interface ReplayTarget {
+  readonly store: DataStore;
+  /** The inherited classes, as lines. */
+  inherited(): string;
+  /** The tasks, as lines. */
+  tasks(): string;
+  has(name: string): boolean;
+}
+
+function answer(t: ReplayTarget, reads: readonly unknown[], i: number): unknown {
+  const d = t.store;
+  switch (reads[i] as Read) {
+    case Read.Var:
+      return d.getVar(reads[i + 1] as string, reads[i + 2] as boolean);
+    case Read.Flag:
+      return d.getVarFlag(reads[i + 1] as string, reads[i + 2] as string, reads[i + 3] as boolean);
+    case Read.Expand:
+      return d.expand(reads[i + 1] as string, reads[i + 2] as string | null);
+    case Read.Has:
+      return t.has(reads[i + 1] as string);
+    case Read.HasOverrides:
+      return d.hasOverrides(reads[i + 1] as string);
+    case Read.Inherited:
+      return t.inherited();
+    case Read.Tasks:
+      return t.tasks();
+  }
+}
+
+function replays(t: ReplayTarget, reads: readonly unknown[]): boolean {
+  try {
+    for (let i = 0; i < reads.length; i += STRIDE) if (answer(t, reads, i) !== reads[i + 4]) return false;
+    return true;
+  } catch {
+    // The datastore now fails where it answered before: evaluating for real reports it properly.
+    return false;
+  }
+}
+
+/** `code`'s result on `target`: a kept one whose reads all answer the same, else `evaluate()`'s. */
+export function memoized(code: string, target: ReplayTarget, evaluate: () => string): string {
+  const entry = memo.get(code);
+  if (entry !== undefined && entry.generation === generation) {
+    for (const v of entry.variants) if (replays(target, v.reads)) return v.value;
+  }
+  const frame: Frame = { reads: [], pure: true };
+  frames.push(frame);
+  let value: string;
+  try {
+    value = evaluate();
+  } finally {
+    frames.pop();
+  }
+  if (frame.pure) keep(code, { reads: frame.reads, value });
+  return value;
+}
+
+function keep(code: string, variant: Variant): void {
+  let entry = memo.get(code);
+  if (entry === undefined || entry.generation !== generation) {
+    if (memo.size >= CODES) memo.clear();
+    entry = { generation, variants: [] };
+    memo.set(code, entry);
+  }
+  entry.variants.unshift(variant);
+  if (entry.variants.length > VARIANTS) entry.variants.pop();
+}
