@@ -73,6 +73,8 @@ export async function parseAllRecipes(
   let cached = 0;
   let targets = 0;
   let skipped = 0;
+  // Warnings of the recipes parsed now, kept even when the records are not (-p): BitBake says them while parsing.
+  const warningsOf = new Map<number, string[]>();
   const report = () => opts.onProgress?.({ total, done, cached });
   const appendsOf = (i: number) => collection.appends.get(collection.recipes[i]!.path) ?? [];
   try {
@@ -95,6 +97,7 @@ export async function parseAllRecipes(
     const settle = async (i: number, res: ParseResponse) => {
       if (res.ok) {
         infos[i] = wantInfos ? [...res.result.infos] : [];
+        warningsOf.set(i, res.result.infos.flatMap((info) => info.warnings ?? []));
         targets += res.result.infos.length;
         skipped += res.result.infos.filter((r) => r.skipped !== null).length;
         await cache?.put(res.result, appendsOf(i));
@@ -112,8 +115,7 @@ export async function parseAllRecipes(
     const workers = requests.length <= limit ? 0 : Math.max(here ? 0 : 1, Math.min(opts.threads - (here ? 1 : 0), Math.floor(requests.length / RECIPES_PER_WORKER)));
     await parseShared(config, requests, { here, workers, vars: opts.vars }, (k, res) => settle(todo[k]!, res));
     if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
-    const parseWarnings = [...new Set(todo.flatMap((i) => infos[i]!.flatMap((info) => info.warnings ?? [])))];
-    return { infos: infos.flat(), parsed: todo.length, cached, targets, skipped, parseWarnings };
+    return { infos: infos.flat(), parsed: todo.length, cached, targets, skipped, parseWarnings: [...new Set(todo.flatMap((i) => warningsOf.get(i) ?? []))] };
   } finally {
     await cache?.close();
   }
