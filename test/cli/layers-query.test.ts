@@ -18,7 +18,7 @@ test("create-layer writes a layer bake builds; -a adds it; an existing directory
   t.regex(conf, /BBFILE_PRIORITY_meta-made = "7"/);
   t.regex(conf, /LAYERSERIES_COMPAT_meta-made = "ember"/, "the core layer's series name");
   t.true(existsSync(join(f.root, "meta-made/recipes-example/example/example_0.1.bb")));
-  t.regex(readFileSync(join(f.root, "meta-made/COPYING.MIT"), "utf8"), /^Permission is hereby granted, free of charge/, "the core layer's MIT text");
+  t.regex(readFileSync(join(f.root, "meta-made/COPYING.MIT"), "utf8"), /^MIT License\n[^]*\nPermission is hereby granted, free of charge/, "the core layer's MIT text");
   t.regex(readFileSync(join(build, "conf/bblayers.conf"), "utf8"), /meta-made/);
   const built = await runBake(f, build, ["example"]);
   t.is(built.code, 0, built.out);
