@@ -19,6 +19,9 @@ GCC_INNER_MEMBERS = "gcc-12.2.0/libstdc++-v3 gcc-12.2.0/libgcc gcc-12.2.0/libibe
 
 B = "${WORKDIR}/build"
 LIBSTDCXX_B = "${B}/${TARGET_SYS}/libstdc++-v3"
+# The library goes to ${libdir}: configure appends gcc's multilib OS directory (../lib64 on x86-64
+# and aarch64, where musl's loader does not look) to any toolexeclibdir it is given, so make is told.
+LIBSTDCXX_MAKE_DIRS = "MULTIBUILDTOP=${LIBSTDCXX_B}/ glibcxx_toolexeclibdir=${libdir}"
 
 # No precompiled headers (hundreds of MiB in every C++ recipe's sysroot, for compile speed only);
 # musl has no locale model gcc knows: the generic one, as OE's for musl.
@@ -60,7 +63,7 @@ do_configure[cleandirs] = "${B}"
 do_compile() {
 	libstdcxx_private_tmp
 	cd "${LIBSTDCXX_B}"
-	oe_runmake MULTIBUILDTOP="${LIBSTDCXX_B}/"
+	oe_runmake ${LIBSTDCXX_MAKE_DIRS}
 }
 
 # No Python on the target and no gdb: its pretty printers (and the auto-load script next to the
@@ -68,8 +71,9 @@ do_compile() {
 do_install() {
 	libstdcxx_private_tmp
 	cd "${LIBSTDCXX_B}"
-	oe_runmake MULTIBUILDTOP="${LIBSTDCXX_B}/" DESTDIR="${D}" install
+	oe_runmake ${LIBSTDCXX_MAKE_DIRS} DESTDIR="${D}" install
 	rm -f "${D}${libdir}"/*.la "${D}${libdir}"/libstdc++*-gdb.py
 	rm -rf "${D}${datadir}/gcc-${PV}"
 	[ -f "${D}${includedir}/c++/${PV}/${TARGET_SYS}/bits/c++config.h" ] || bbfatal "c++config.h was not installed for ${TARGET_SYS}"
+	[ -e "${D}${libdir}/libstdc++.so.6" ] || bbfatal "libstdc++.so.6 was not installed in ${libdir}"
 }
