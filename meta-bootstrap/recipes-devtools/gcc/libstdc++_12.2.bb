@@ -72,6 +72,12 @@ do_install() {
 	libstdcxx_private_tmp
 	cd "${LIBSTDCXX_B}"
 	oe_runmake ${LIBSTDCXX_MAKE_DIRS} DESTDIR="${D}" install
+	# Some of libstdc++'s Makefiles (python/) still compute the multilib directory themselves.
+	if [ -d "${D}${exec_prefix}/lib64" ]; then
+		mkdir -p "${D}${libdir}"
+		cp -a "${D}${exec_prefix}/lib64/." "${D}${libdir}/"
+		rm -rf "${D}${exec_prefix}/lib64"
+	fi
 	rm -f "${D}${libdir}"/*.la "${D}${libdir}"/libstdc++*-gdb.py
 	rm -rf "${D}${datadir}/gcc-${PV}"
 	[ -f "${D}${includedir}/c++/${PV}/${TARGET_SYS}/bits/c++config.h" ] || bbfatal "c++config.h was not installed for ${TARGET_SYS}"
