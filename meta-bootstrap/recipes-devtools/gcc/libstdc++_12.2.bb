@@ -19,9 +19,7 @@ GCC_INNER_MEMBERS = "gcc-12.2.0/libstdc++-v3 gcc-12.2.0/libgcc gcc-12.2.0/libibe
 
 B = "${WORKDIR}/build"
 LIBSTDCXX_B = "${B}/${TARGET_SYS}/libstdc++-v3"
-# The library goes to ${libdir}: configure appends gcc's multilib OS directory (../lib64 on x86-64
-# and aarch64, where musl's loader does not look) to any toolexeclibdir it is given, so make is told.
-LIBSTDCXX_MAKE_DIRS = "MULTIBUILDTOP=${LIBSTDCXX_B}/ glibcxx_toolexeclibdir=${libdir}"
+LIBSTDCXX_MAKE_DIRS = "MULTIBUILDTOP=${LIBSTDCXX_B}/"
 
 # No precompiled headers (hundreds of MiB in every C++ recipe's sysroot, for compile speed only);
 # musl has no locale model gcc knows: the generic one, as OE's for musl.
@@ -72,7 +70,8 @@ do_install() {
 	libstdcxx_private_tmp
 	cd "${LIBSTDCXX_B}"
 	oe_runmake ${LIBSTDCXX_MAKE_DIRS} DESTDIR="${D}" install
-	# Some of libstdc++'s Makefiles (python/) still compute the multilib directory themselves.
+	# libstdc++'s Makefiles install into gcc's multilib OS directory (../lib64 on x86-64 and aarch64,
+	# whatever toolexeclibdir configure is given); musl's loader looks in ${libdir}.
 	if [ -d "${D}${exec_prefix}/lib64" ]; then
 		mkdir -p "${D}${libdir}"
 		cp -a "${D}${exec_prefix}/lib64/." "${D}${libdir}/"
