@@ -48,7 +48,7 @@ test.serial("bake core-image-base: zlib, libzip (cmake), fribidi (meson), dropbe
   t.log(`build: ${(Number(process.hrtime.bigint() - start) / 1e9).toFixed(0)} s`);
   t.is(r.status, 0, (r.stdout + r.stderr).slice(-8000));
   const manifest = readFileSync(join(deploy, "core-image-base-qemux86-64.manifest"), "utf8");
-  for (const pkg of ["dropbear 2022.83-r0", "zlib 1.2.13-r0", "init-ifupdown 1.0-r0", "busybox 1.35.0-r0", "libzip-tools 1.7.3-r0", "fribidi-bin 1.0.8-r0"]) {
+  for (const pkg of ["dropbear 2022.83-r0", "zlib 1.2.13-r0", "init-ifupdown 1.0-r0", "busybox 1.35.0-r0", "libzip-tools 1.7.3-r0", "fribidi-bin 1.0.8-r0", "lzip 1.23-r0", "libstdc++ 12.2-r0"]) {
     t.true(manifest.includes(`${pkg} `), `${pkg} in the manifest:\n${manifest}`);
   }
   t.log(manifest.trim());
@@ -119,11 +119,12 @@ test.serial("qemu boots it, the host's ssh logs in with the key, runs uname -a, 
       return login.status === 0;
     }, 300);
     t.regex(login!.stdout, /^Linux qemux86-64 6\.1\.176 #1 .* x86_64/);
-    const more = ssh("id; cat /proc/net/route | wc -l; ziptool 2>&1 | head -n 1; echo abc | fribidi --nopad");
+    const more = ssh("id; cat /proc/net/route | wc -l; ziptool 2>&1 | head -n 1; echo abc | fribidi --nopad; echo c++ round trip | lzip -9 | lzip -d");
     t.is(more.status, 0, more.stderr);
     t.regex(more.stdout, /^uid=0\(root\) gid=0\(root\)/m);
     t.regex(more.stdout, /usage: ziptool/);
     t.regex(more.stdout, /^abc$/m);
+    t.regex(more.stdout, /^c\+\+ round trip$/m, "lzip (C++, libstdc++.so.6 from the image) compressed and decompressed");
     t.log(`$ ssh -p ${port} root@127.0.0.1 uname -a\n${login!.stdout.trim()}`);
     const off = ssh("poweroff");
     t.true(off.status === 0 || off.status === 255, off.stderr);
