@@ -135,30 +135,85 @@ function builtFor(tasks: readonly TaskStat[]): string {
   return [...count].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "unknown system";
 }
 
+/** A build given to `--compose`: its buildstats, and which of its tasks to take (all when empty). */
+export interface ComposeSource {
+  readonly dir: string;
+  readonly only: readonly string[];
+}
+
+/**
+ * A task whose measured run resumed what an earlier, stopped attempt had begun (make kept the
+ * objects of that attempt): it compiled `done` of `total` files, so its figures are scaled by
+ * total / done, and the task is marked estimated.
+ */
+export interface ResumedTask {
+  readonly task: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+/** `DIR` or `DIR=TASK,TASK…`. */
+export function parseSource(arg: string): ComposeSource {
+  const at = arg.indexOf("=");
+  return at < 0 ? { dir: arg, only: [] } : { dir: arg.slice(0, at), only: arg.slice(at + 1).split(",").filter(Boolean) };
+}
+
+/** `TASK=DONE/TOTAL`. */
+export function parseResumed(arg: string): ResumedTask {
+  const m = /^([^=]+:do_[a-z_]+)=(\d+)\/(\d+)$/.exec(arg);
+  if (!m || Number(m[2]) <= 0 || Number(m[2]) > Number(m[3])) throw new BuildStatsError(arg, null, "--resumed takes TASK=DONE/TOTAL (files the measured run compiled / files the task compiles), 0 < DONE <= TOTAL");
+  return { task: m[1]!, done: Number(m[2]), total: Number(m[3]) };
+}
+
 /**
  * Writes the composed statistics to `out` (without the machine's log paths), each task naming the
  * build it was measured in and the system that build targeted; returns what no build measured.
  */
-export function compose(out: string, graphFile: string, builds: readonly string[]): readonly string[] {
+export function compose(out: string, graphFile: string, sources: readonly ComposeSource[], resumed: readonly ResumedTask[] = []): readonly string[] {
   const graph = (JSON.parse(readFileSync(graphFile, "utf8")) as { tasks: GraphTask[] }).tasks;
-  const stats = builds.map(readTasks);
-  const labels = builds.map((b, i) => `${basename(b.replace(/\/tasks\.jsonl$/, ""))} (${builtFor(stats[i]!)})`);
+  const stats = sources.map(({ dir, only }) => readTasks(dir).filter((t) => only.length === 0 || only.includes(t.task)));
+  const labels = sources.map(({ dir }, i) => `${basename(dir.replace(/\/tasks\.jsonl$/, ""))} (${builtFor(stats[i]!)})`);
   const { tasks, unmeasured, measuredIn } = composeBuild(stats, graph);
-  writeFileSync(out, tasks.map(({ log: _log, ...t }) => JSON.stringify({ ...t, measuredIn: labels[measuredIn.get(t.task)!] })).join("\n") + "\n");
+  const lines = tasks.map(({ log: _log, ...t }) => {
+    const r = resumed.find((x) => x.task === t.task);
+    const line: TaskStat & Provenance = { ...t, measuredIn: labels[measuredIn.get(t.task)!]! };
+    if (!r) return line;
+    const k = r.total / r.done;
+    return {
+      ...line,
+      elapsed: Math.round(t.elapsed * k * 1000) / 1000,
+      ...(t.cpu != null ? { cpu: Math.round(t.cpu * k * 100) / 100 } : {}),
+      estimated: `resumed after a stopped attempt: compiled ${r.done} of ${r.total} files, measured ${t.cpu ?? "?"} CPU-s in ${t.elapsed} s, scaled by ${k.toFixed(2)}`,
+    };
+  });
+  for (const r of resumed) if (!tasks.some((t) => t.task === r.task)) throw new BuildStatsError(r.task, null, "--resumed names a task no build measured");
+  writeFileSync(out, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
   return unmeasured;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   if (args[0] === "--compose") {
-    const [, out, flag, graph, ...builds] = args;
+    const [, out, flag, graph, ...rest] = args;
+    const resumed: ResumedTask[] = [];
+    const builds: ComposeSource[] = [];
+    for (let i = 0; i < rest.length; i++) {
+      if (rest[i] === "--resumed" && rest[i + 1] !== undefined) resumed.push(parseResumed(rest[++i]!));
+      else builds.push(parseSource(rest[i]!));
+    }
     if (out === undefined || flag !== "--graph" || graph === undefined || builds.length === 0) {
-      console.error("usage: icecc-simulate --compose OUT.jsonl --graph task-depends.json BUILD…");
+      console.error("usage: icecc-simulate --compose OUT.jsonl --graph task-depends.json [--resumed TASK=DONE/TOTAL]… BUILD[=TASK,…]…");
       process.exit(2);
     }
-    const unmeasured = compose(out, graph, builds);
-    console.log(`${out}: written; measured by no build: ${unmeasured.join(" ") || "none"}`);
-    process.exit(0);
+    try {
+      const unmeasured = compose(out, graph, builds, resumed);
+      console.log(`${out}: written; measured by no build: ${unmeasured.join(" ") || "none"}`);
+      process.exit(0);
+    } catch (e) {
+      if (!(e instanceof BuildStatsError)) throw e;
+      console.error(`ERROR: ${e.message}`);
+      process.exit(1);
+    }
   }
   const at = args.indexOf("--compile-fraction");
   const fraction = at >= 0 ? Number(args.splice(at, 2)[1]) : COMPILE_FRACTION;
