@@ -55,5 +55,16 @@ do_install() {
 	[ -n "$eh" ] && [ -n "$so" ] || bbfatal "libgcc_eh.a or libgcc_s.so.1 was not installed"
 	install -m 0644 "$eh" "${D}${libdir}/libgcc_eh.a"
 	install -m 0755 "$so" "${D}${base_libdir}/libgcc_s.so.1"
-	ln -sf ../..${base_libdir}/libgcc_s.so.1 "${D}${libdir}/libgcc_s.so"
+	# The link-time libgcc_s.so is what gcc made of it: for Linux targets (aarch64, x86-64) whose
+	# libgcc.a holds routines that libgcc_s.so.1 keeps hidden (aarch64's outline atomics,
+	# __aarch64_cas8_acq_rel…; x86's __cpu_model), a linker script "GROUP ( libgcc_s.so.1 -lgcc )",
+	# so that every shared library linked with -lgcc_s (libstdc++.so) carries its own copy; a
+	# plain link would leave them undefined in it and every program linking that library would
+	# fail. A target where gcc installs a link gets the link.
+	solink=$(find "${WORKDIR}/libgcc-install" -name 'libgcc_s.so' | head -n 1)
+	if [ -n "$solink" ] && [ ! -L "$solink" ] && grep -q '^GROUP' "$solink"; then
+		install -m 0644 "$solink" "${D}${libdir}/libgcc_s.so"
+	else
+		ln -sf ../..${base_libdir}/libgcc_s.so.1 "${D}${libdir}/libgcc_s.so"
+	fi
 }
