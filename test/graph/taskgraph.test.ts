@@ -8,6 +8,7 @@ import {
   NothingProvides,
   pnBuildlist,
   RecipeIndex,
+  runtimeProvider,
   taskDependsDot,
   taskDependsJson,
   type ProviderPreferences,
@@ -157,6 +158,17 @@ test("a task its own rdeptask leads back to (a native recipe RDEPENDS on a name 
   ]);
   const g = buildTaskGraph(index, noPrefs, [{ name: "util-linux-native", task: "do_build" }]);
   t.deepEqual(depsOf(g, "util-linux-native:do_populate_sysroot"), ["zlib-native:do_populate_sysroot"]);
+});
+
+test("a runtime name two recipes package goes to the one that is the PREFERRED_PROVIDER of something it PROVIDES (glibc, not glibc-testsuite)", (t) => {
+  const index = new RecipeIndex([
+    // Built from glibc's recipe with PROVIDES = "": the same packages (found first, as on oe-core).
+    recipe("glibc-testsuite", { provides: [], packages: ["glibc", "ldconfig"] }),
+    recipe("glibc", { provides: ["virtual/libc"], packages: ["glibc", "ldconfig"] }),
+  ]);
+  const pick = (prefs: ProviderPreferences) => runtimeProvider(index, "ldconfig", prefs)?.pn;
+  t.is(pick(prefsFrom({ "PREFERRED_PROVIDER_virtual/libc": "glibc" })), "glibc");
+  t.is(pick(prefsFrom({ PREFERRED_RPROVIDER_ldconfig: "glibc-testsuite", "PREFERRED_PROVIDER_virtual/libc": "glibc" })), "glibc-testsuite", "PREFERRED_RPROVIDER still decides first");
 });
 
 test("PACKAGES_DYNAMIC provides a runtime name only when no package or RPROVIDES has it, '+' taken literally", (t) => {
