@@ -123,7 +123,7 @@ test.serial("useradd: the packages' groups and users in the image's passwd, grou
   t.is(r.status, 0, r.stdout + r.stderr);
   const passwd = etc("passwd").split("\n");
   // base-passwd's entries stay first and unchanged.
-  t.is(passwd[0], "root::0:0:root:/root:/bin/sh");
+  t.is(passwd[0], "root:x:0:0:root:/root:/bin/sh");
   t.true(passwd.includes("demod:x:999:999:Demo daemon:/var/lib/demod:/bin/false"), etc("passwd"));
   t.true(passwd.includes("alice:x:1500:1500::/home/alice:/bin/sh"), etc("passwd"));
   // A second system account takes the next id down; its own group the same number.

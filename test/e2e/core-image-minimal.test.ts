@@ -41,6 +41,10 @@ test.serial("qemu boots it as an initramfs: banner, uname, the ext4 disk, clean 
     guest.type("uname -m; busybox uname -a");
     await guest.waitFor(/^x86_64\r?$/m, "uname -m");
     await guest.waitFor(/Linux qemux86-64 6\.1\.176 #1 .* x86_64/, "uname output");
+    // busybox's own passwd parser (USE_BB_PWD_GRP) finds no user whose passwd field is empty.
+    guest.type("whoami; ls -l /etc/passwd");
+    await guest.waitFor(/^root\r?$/m, "whoami");
+    await guest.waitFor(/ root +root .* \/etc\/passwd/, "the owner of /etc/passwd by name");
     guest.type("mount -t ext4 -o ro /dev/vda /mnt && cat /mnt/etc/os-release && umount /mnt");
     await guest.waitFor(/PRETTY_NAME="bake [\d.]+"/, "os-release from the ext4 disk");
     guest.type("poweroff");

@@ -1,5 +1,5 @@
 SUMMARY = "The user and group databases: /etc/passwd, /etc/group and /etc/shadow"
-DESCRIPTION = "root (no password: a development image) and the system users busybox needs."
+DESCRIPTION = "root (no password in /etc/shadow: a development image) and the system users busybox needs."
 LICENSE = "MIT"
 LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/MIT;md5=0835ade698e0bcf8506ecda2f7b4f302"
 SRC_URI = "file://passwd file://group file://shadow"
