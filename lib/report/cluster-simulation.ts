@@ -139,7 +139,8 @@ function waterFill(capacity: number, caps: readonly number[]): number[] {
 
 const EPS = 1e-9;
 
-export function simulateCluster(stats: readonly TaskStat[], s: ClusterScenario): SimulationResult {
+/** The tasks in the order the measured build started them, each with its dependencies (indices) and its work in the scenario. */
+function modelled(stats: readonly TaskStat[], s: ClusterScenario) {
   const order = [...stats].sort((a, b) => Date.parse(a.started) - Date.parse(b.started));
   const index = new Map(order.map((t, i) => [t.task, i] as const));
   const deps = order.map((t) => (t.deps ?? []).map((d) => index.get(d)).filter((d): d is number => d !== undefined));
@@ -151,6 +152,47 @@ export function simulateCluster(stats: readonly TaskStat[], s: ClusterScenario):
     if (kinds[i] === "distributed" && slots > 0) return { local: cpu * (1 - s.compileFraction), remote: cpu * s.compileFraction };
     return { local: cpu, remote: 0 };
   });
+  return { order, deps, kinds, slots, work };
+}
+
+export interface WallBounds {
+  /**
+   * The longest chain of dependencies, each task taking what it would alone (its local work on
+   * the cores PARALLEL_MAKE lets it use, its compiling share on the slots ICECC_PARALLEL_MAKE
+   * lets it use): the wall time with a build host of unlimited cores.
+   */
+  readonly criticalPath: number;
+  /** The build host's work over its cores: the wall time if no task ever waited for another. */
+  readonly hostWork: number;
+  /** The cluster's work over its slots. */
+  readonly clusterWork: number;
+}
+
+/** What bounds a scenario's wall time from below: the dependencies, or the work to be done. */
+export function wallBounds(stats: readonly TaskStat[], s: ClusterScenario): WallBounds {
+  const { order, deps, kinds, slots, work } = modelled(stats, s);
+  // A composed build's tasks come from several builds: the measured order need not follow the graph.
+  const finish = order.map((): number | null => null);
+  const finishOf = (i: number): number => {
+    const known = finish[i];
+    if (known !== null && known !== undefined) {
+      if (known < 0) throw new Error(`the tasks' dependencies loop through ${order[i]!.task}`);
+      return known;
+    }
+    finish[i] = -1;
+    const w = work[i]!;
+    const alone = Math.max(w.local / Math.min(kinds[i] === "serial" ? 1 : s.makeJobs, s.localCores), slots > 0 ? w.remote / Math.min(s.iceccJobs, slots) : 0);
+    const at = Math.max(0, ...deps[i]!.map(finishOf)) + alone;
+    finish[i] = at;
+    return at;
+  };
+  const chain = Math.max(0, ...order.map((_, i) => finishOf(i)));
+  const total = (part: "local" | "remote") => work.reduce((n, w) => n + w[part], 0);
+  return { criticalPath: chain, hostWork: total("local") / s.localCores, clusterWork: slots > 0 ? total("remote") / slots : 0 };
+}
+
+export function simulateCluster(stats: readonly TaskStat[], s: ClusterScenario): SimulationResult {
+  const { order, deps, kinds, slots, work } = modelled(stats, s);
   const start = order.map(() => -1);
   const end = order.map(() => -1);
   const waitedFor = order.map((): number | null => null);

@@ -18,12 +18,21 @@ export interface ComposedBuild {
   readonly tasks: readonly TaskStat[];
   /** Graph tasks no build measured (noexec tasks, and any that were only ever restored). */
   readonly unmeasured: readonly string[];
+  /** For each task of `tasks`, the index in `builds` of the build its figures come from. */
+  readonly measuredIn: ReadonlyMap<string, number>;
 }
 
 /** `builds` oldest first: a task measured by several builds counts as the latest measured it. */
 export function composeBuild(builds: readonly (readonly TaskStat[])[], graph: readonly GraphTask[]): ComposedBuild {
   const measured = new Map<string, TaskStat>();
-  for (const build of builds) for (const t of build) if (t.ok) measured.set(t.task, t);
+  const measuredIn = new Map<string, number>();
+  builds.forEach((build, b) => {
+    for (const t of build) {
+      if (!t.ok) continue;
+      measured.set(t.task, t);
+      measuredIn.set(t.task, b);
+    }
+  });
   const byId = new Map(graph.map((g) => [g.id, g] as const));
   const nearest = new Map<string, readonly string[]>();
   // The measured tasks a task waits for: itself if measured, else what those below it wait for.
@@ -50,5 +59,5 @@ export function composeBuild(builds: readonly (readonly TaskStat[])[], graph: re
     tasks.push({ ...stat, deps });
   }
   tasks.sort((a, b) => Date.parse(a.started) - Date.parse(b.started));
-  return { tasks, unmeasured };
+  return { tasks, unmeasured, measuredIn: new Map(tasks.map((t) => [t.task, measuredIn.get(t.task)!] as const)) };
 }

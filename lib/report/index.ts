@@ -25,7 +25,7 @@ export {
 export { readBuildStats, findBuild, BuildStatsError, REPORT_TAIL_LINES } from "./read.js";
 export { renderReport, escapeHtml, formatSeconds } from "./html.js";
 export { composeBuild, type ComposedBuild, type GraphTask } from "./composed-build.js";
-export { simulateCluster, taskKinds, isHostRecipe, measuredSlowdown, type ClusterScenario, type SimulationResult, type SimulatedTask, type TaskKind } from "./cluster-simulation.js";
+export { simulateCluster, wallBounds, taskKinds, isHostRecipe, measuredSlowdown, type ClusterScenario, type SimulationResult, type SimulatedTask, type WallBounds, type TaskKind } from "./cluster-simulation.js";
 
 /** Writes `report.html` (or `out`) for the statistics in `dir`; returns its path. */
 export function writeReport(dir: string, out: string = join(dir, "report.html")): string {

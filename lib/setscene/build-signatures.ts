@@ -142,7 +142,16 @@ export class Signatures {
   /** One ClosureIndex per set of names (`[hashclosure]` values): the graph is walked once for each. */
   private readonly closures = new Map<string, ClosureIndex>();
 
+  /** Each `[hashclosure]` task's closure (structural: kept while unihashes change). */
+  private readonly closureSets = new Map<TaskId, { index: ClosureIndex; set: Uint32Array } | null>();
+
   private closureSet(id: TaskId): { index: ClosureIndex; set: Uint32Array } | null {
+    let c = this.closureSets.get(id);
+    if (c === undefined) this.closureSets.set(id, (c = this.makeClosureSet(id)));
+    return c;
+  }
+
+  private makeClosureSet(id: TaskId): { index: ClosureIndex; set: Uint32Array } | null {
     const flag = this.graph.nodes.get(id)!.task.flags.hashclosure;
     if (flag === undefined) return null;
     const names = [...new Set(flag.split(/\s+/).filter(Boolean))].sort();
@@ -187,6 +196,7 @@ export class Signatures {
   async setUnihash(id: TaskId, unihash: UniHash, mayChange: (id: TaskId) => boolean): Promise<TaskId[]> {
     if (this.unihash.get(id) === unihash) return [];
     this.unihash.set(id, unihash);
+    for (const index of this.closures.values()) index.unihashesChanged();
     const dependents = this.dependentsMap();
     const affected = new Set<TaskId>();
     const work = [...(dependents.get(id) ?? [])];

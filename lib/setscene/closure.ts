@@ -4,11 +4,15 @@
 // Membership is compositional: a task's set is the union of its dependencies' sets (plus itself
 // when named), kept as a bitset over the named tasks, so the graph is walked once and a union costs
 // (named tasks / 32) word operations. The named tasks are numbered in (pn:task) order, so reading
-// a set's bits in order yields its members already sorted, as closureDigest wants them: the digest
-// is one sha256 over 32 bytes per member, with no list built or sorted per task.
-import { createHash } from "node:crypto";
+// a set's bits in order yields its members already sorted (what diffsigs shows).
+//
+// So is the digest: closureDigest is a sum over the members, and each set made by a union
+// remembers the largest set it was made from (its base), so its sum is the base's plus the members
+// it adds. A graph's digests cost the members each set adds beyond its base, not every member of
+// every closure: about linear in the graph, where summing each closure from scratch was closure
+// size times tasks.
 import type { TaskGraph, TaskId, TaskNode } from "../graph/types.js";
-import { closureDigest, closureMemberDigest, compareCodePoints, type RunTaskDep } from "../signature/index.js";
+import { addClosureMember, closureMemberDigest, CLOSURE_LANES, compareCodePoints, finishClosureDigest } from "../signature/index.js";
 
 const EMPTY = new Uint32Array(0);
 
@@ -17,14 +21,17 @@ export class ClosureIndex {
   private readonly named: TaskId[];
   private readonly names: string[];
   private readonly rank = new Map<TaskId, number>();
-  /** Whether two named tasks share a pn:task (then their order needs their unihashes). */
-  private readonly ties: boolean;
   private readonly words: number;
   private readonly reach = new Map<TaskId, Uint32Array>();
+  /** The largest set a set was made from (absent: made from nothing, or a named task alone). */
+  private readonly base = new Map<Uint32Array, Uint32Array>();
+  /** How many members a set has. */
+  private readonly sizes = new Map<Uint32Array, number>();
+  /** Each set's sum of member digests, for the unihashes of now: forgotten when one changes. */
+  private sums = new Map<Uint32Array, Uint32Array>();
   /** Each named task's closureMemberDigest, for the unihash it was made from. */
   private readonly memberUnihash: (string | undefined)[] = [];
-  private readonly memberDigest: (Buffer | undefined)[] = [];
-  private scratch = Buffer.alloc(0);
+  private readonly memberDigest: (Uint32Array | undefined)[] = [];
 
   constructor(
     private readonly graph: TaskGraph,
@@ -38,7 +45,6 @@ export class ClosureIndex {
     this.named = named.map((n) => n.id);
     this.names = named.map((n) => n.name);
     this.named.forEach((id, i) => this.rank.set(id, i));
-    this.ties = this.names.some((n, i) => i > 0 && this.names[i - 1] === n);
     this.words = (this.named.length + 31) >>> 5;
   }
 
@@ -64,7 +70,11 @@ export class ClosureIndex {
     return this.reach.get(root)!;
   }
 
-  /** The union of the sets of `deps`, plus bit `own`; shares a dependency's set when it adds nothing. */
+  /**
+   * The union of the sets of `deps`, plus bit `own`. A union equal to one of its parts is that
+   * part (shared, so equal sets are mostly one object and are summed once); a new set records
+   * its largest part as its base.
+   */
   private union(deps: readonly TaskId[], own?: number): Uint32Array {
     const sets: Uint32Array[] = [];
     for (const d of deps) {
@@ -74,9 +84,23 @@ export class ClosureIndex {
     if (own === undefined && sets.length === 0) return EMPTY;
     if (own === undefined && sets.length === 1) return sets[0]!;
     const out = new Uint32Array(this.words);
-    for (const r of sets) for (let w = 0; w < out.length; w++) out[w]! |= r[w]!;
+    let largest: Uint32Array | undefined;
+    for (const r of sets) {
+      for (let w = 0; w < out.length; w++) out[w]! |= r[w]!;
+      if (largest === undefined || this.sizeOf(r) > this.sizeOf(largest)) largest = r;
+    }
     if (own !== undefined) out[own >>> 5]! |= 1 << (own & 31);
+    const size = countBits(out);
+    if (largest !== undefined && size === this.sizeOf(largest)) return largest;
+    this.sizes.set(out, size);
+    if (largest !== undefined) this.base.set(out, largest);
     return out;
+  }
+
+  private sizeOf(set: Uint32Array): number {
+    let n = this.sizes.get(set);
+    if (n === undefined) this.sizes.set(set, (n = countBits(set)));
+    return n;
   }
 
   /** The set of named tasks reached from `from` (each a task, with what it reaches). */
@@ -105,31 +129,45 @@ export class ClosureIndex {
 
   /** closureDigest of a set (null when empty), its members' unihashes from `unihashOf`. */
   digest(set: Uint32Array, unihashOf: (id: TaskId) => string): string | null {
-    if (this.ties) return this.slowDigest(set, unihashOf);
-    let n = 0;
-    for (let w = 0; w < set.length; w++) for (let bits = set[w]!; bits !== 0; bits &= bits - 1) n++;
-    if (n === 0) return null;
-    if (this.scratch.length < n * 32) this.scratch = Buffer.alloc(Math.max(n * 32, this.scratch.length * 2));
-    let at = 0;
-    for (let w = 0; w < set.length; w++) {
-      for (let bits = set[w]!; bits !== 0; bits &= bits - 1) {
-        const i = (w << 5) + 31 - Math.clz32(bits & -bits);
-        const unihash = unihashOf(this.named[i]!);
-        if (this.memberUnihash[i] !== unihash) {
-          this.memberUnihash[i] = unihash;
-          this.memberDigest[i] = closureMemberDigest(this.names[i]!, unihash);
-        }
-        this.memberDigest[i]!.copy(this.scratch, at);
-        at += 32;
-      }
-    }
-    return createHash("sha256").update(this.scratch.subarray(0, at)).digest("hex");
+    const size = this.sizeOf(set);
+    return size === 0 ? null : finishClosureDigest(this.sumOf(set, unihashOf), size);
   }
 
-  /** Members sharing a pn:task are ordered by unihash too, which the numbering cannot know. */
-  private slowDigest(set: Uint32Array, unihashOf: (id: TaskId) => string): string | null {
-    const members: RunTaskDep[] = [];
-    this.forEach(set, (i) => members.push({ task: this.names[i]!, unihash: unihashOf(this.named[i]!) }));
-    return closureDigest(members);
+  /** A member's unihash changed: every sum that holds it is stale (sets and bases stay). */
+  unihashesChanged(): void {
+    this.sums = new Map();
   }
+
+  /** The sum of a set's member digests: its base's (down a chain of bases, iteratively) plus what it adds. */
+  private sumOf(set: Uint32Array, unihashOf: (id: TaskId) => string): Uint32Array {
+    const chain: Uint32Array[] = [];
+    for (let s: Uint32Array | undefined = set; s !== undefined && !this.sums.has(s); s = this.base.get(s)) chain.push(s);
+    for (let c = chain.length - 1; c >= 0; c--) {
+      const s = chain[c]!;
+      const base = this.base.get(s);
+      const sum = base === undefined ? new Uint32Array(CLOSURE_LANES) : this.sums.get(base)!.slice();
+      for (let w = 0; w < s.length; w++) {
+        for (let bits = base === undefined ? s[w]! : s[w]! & ~base[w]!; bits !== 0; bits &= bits - 1) {
+          addClosureMember(sum, this.memberOf((w << 5) + 31 - Math.clz32(bits & -bits), unihashOf));
+        }
+      }
+      this.sums.set(s, sum);
+    }
+    return this.sums.get(set)!;
+  }
+
+  private memberOf(i: number, unihashOf: (id: TaskId) => string): Uint32Array {
+    const unihash = unihashOf(this.named[i]!);
+    if (this.memberUnihash[i] !== unihash) {
+      this.memberUnihash[i] = unihash;
+      this.memberDigest[i] = closureMemberDigest(this.names[i]!, unihash);
+    }
+    return this.memberDigest[i]!;
+  }
+}
+
+function countBits(set: Uint32Array): number {
+  let n = 0;
+  for (let w = 0; w < set.length; w++) for (let bits = set[w]!; bits !== 0; bits &= bits - 1) n++;
+  return n;
 }

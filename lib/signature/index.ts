@@ -11,7 +11,7 @@ export {
   type TaskDependencies,
 } from "./taskdeps.js";
 export { computeBaseHash, baseHashInput, type BaseHashInput } from "./basehash.js";
-export { closureDigest, closureMemberDigest, computeTaskHash, taskHashDocument, type TaskHashInput, type RunTaskDep, type FileChecksum } from "./taskhash.js";
+export { addClosureMember, closureDigest, closureMemberDigest, CLOSURE_LANES, finishClosureDigest, computeTaskHash, taskHashDocument, type TaskHashInput, type RunTaskDep, type FileChecksum } from "./taskhash.js";
 export { parseFileChecksums, checksumName, FileChecksumCache, type FileChecksumEntry } from "./file-checksums.js";
 export {
   makeSigData,

@@ -31,23 +31,44 @@ export interface TaskHashInput {
   readonly closure?: string | null;
 }
 
-/** One closure member's 32 bytes: what closureDigest concatenates (so each is hashed once per unihash). */
-export function closureMemberDigest(task: string, unihash: string): Buffer {
-  return createHash("sha256").update(`${task}\0${unihash}`, "utf8").digest();
+/** How many 32-bit lanes a closure sum has: a member is its sha512, read as 16 little-endian lanes. */
+export const CLOSURE_LANES = 16;
+
+/** One closure member as the lanes closureDigest adds up (so each is hashed once per unihash). */
+export function closureMemberDigest(task: string, unihash: string): Uint32Array {
+  const bytes = createHash("sha512").update(`${task}\0${unihash}`, "utf8").digest();
+  const lanes = new Uint32Array(CLOSURE_LANES);
+  for (let i = 0; i < CLOSURE_LANES; i++) lanes[i] = bytes.readUInt32LE(i * 4);
+  return lanes;
+}
+
+/** `sum += member`, lane by lane, modulo 2^32 (the Uint32Array wraps). */
+export function addClosureMember(sum: Uint32Array, member: Uint32Array): void {
+  for (let i = 0; i < CLOSURE_LANES; i++) sum[i]! += member[i]!;
+}
+
+/** The closureDigest of a set from its members' lane sum and its size. */
+export function finishClosureDigest(sum: Uint32Array, members: number): string {
+  const bytes = Buffer.alloc(CLOSURE_LANES * 4);
+  for (let i = 0; i < CLOSURE_LANES; i++) bytes.writeUInt32LE(sum[i]!, i * 4);
+  return createHash("sha256").update(`bake-closure-2\0${members}\0`).update(bytes).digest("hex");
 }
 
 /**
- * A set of tasks as one hash: the sha256 of its members' closureMemberDigest, in (task, unihash)
- * order. A function of the set alone (not of how it was reached), so a `[hashclosure]` task's
- * taskhash changes exactly when a member comes, goes or changes unihash, and costs one digest
- * instead of one document entry per member. Null for the empty set.
+ * A set of tasks as one hash: the sha256 of the sum (16 lanes modulo 2^32) of its members'
+ * closureMemberDigest, and of how many they are. A function of the set alone, in no order (not of
+ * how it was reached), so a `[hashclosure]` task's taskhash changes exactly when a member comes,
+ * goes or changes unihash. Being a sum, it is also compositional: the digest of a set is that of a
+ * subset plus the members it adds, so a graph's closures cost the members each task adds, not
+ * every member of every closure (lib/setscene/closure.ts). A sum is a fine checksum of which tasks
+ * a closure holds; it is not meant to resist sets crafted to collide, which signed sstate guards
+ * against. Null for the empty set.
  */
 export function closureDigest(members: readonly RunTaskDep[]): string | null {
   if (members.length === 0) return null;
-  const sorted = [...members].sort((a, b) => compareCodePoints(a.task, b.task) || compareCodePoints(a.unihash, b.unihash));
-  return createHash("sha256")
-    .update(Buffer.concat(sorted.map((m) => closureMemberDigest(m.task, m.unihash))))
-    .digest("hex");
+  const sum = new Uint32Array(CLOSURE_LANES);
+  for (const m of members) addClosureMember(sum, closureMemberDigest(m.task, m.unihash));
+  return finishClosureDigest(sum, members.length);
 }
 
 /** The canonical document, with lists sorted: what the taskhash is the sha256 of. */

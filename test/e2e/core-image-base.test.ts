@@ -8,6 +8,7 @@
 // BAKE_E2E_DL_DIR and BAKE_E2E_SSTATE_DIR point at shared downloads and shared state, as for
 // core-image-minimal's test; BAKE_E2E_SSH_PORT (default 2222) is the host port forwarded to 22.
 import test from "ava";
+import { e2eSstateConf } from "../helpers/e2e-sstate.js";
 import { buildDir } from "../helpers/layer.js";
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -25,7 +26,7 @@ const port = process.env["BAKE_E2E_SSH_PORT"] ?? "2222";
 
 buildDir(build, ["meta-core", "meta-bootstrap", "meta-containers"].map((l) => join(repo, l)), [
   `DL_DIR = "${process.env["BAKE_E2E_DL_DIR"] ?? join(build, "downloads")}"`,
-  `SSTATE_DIR = "${process.env["BAKE_E2E_SSTATE_DIR"] ?? join(build, "sstate-cache")}"`,
+  ...e2eSstateConf(build),
   'PREMIRRORS ??= "https?://.*/.* apt:///"',
   `ROOTFS_ROOT_AUTHORIZED_KEYS = "${key}.pub"`,
 ]);

@@ -3,7 +3,8 @@
 // reads and types into.
 //
 // BAKE_E2E_DL_DIR and BAKE_E2E_SSTATE_DIR point at shared downloads and shared state (default: in
-// the temporary build directory, so everything is fetched and built). BAKE_E2E_EXTRA_LAYERS and
+// the temporary build directory, so everything is fetched and built; objects signed with the user's
+// own key or BAKE_E2E_SSTATE_TRUSTED_KEYS are trusted). BAKE_E2E_EXTRA_LAYERS and
 // BAKE_E2E_EXTRA_CONF (a file appended to local.conf) adjust the build, e.g. to try it with
 // another toolchain.
 import type { ExecutionContext } from "ava";
@@ -12,6 +13,7 @@ import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { e2eSstateConf } from "../helpers/e2e-sstate.js";
 import { buildDir } from "../helpers/layer.js";
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -35,7 +37,7 @@ export function imageBuild(machine: string, localConf: readonly string[] = []): 
     // Weak, so that MACHINE in the environment switches the build directory to another machine.
     `MACHINE ??= "${machine}"`,
     `DL_DIR = "${process.env["BAKE_E2E_DL_DIR"] ?? join(build, "downloads")}"`,
-    `SSTATE_DIR = "${process.env["BAKE_E2E_SSTATE_DIR"] ?? join(build, "sstate-cache")}"`,
+    ...e2eSstateConf(build),
     'PREMIRRORS ??= "https?://.*/.* apt:///"',
     ...localConf,
     process.env["BAKE_E2E_EXTRA_CONF"] ? readFileSync(process.env["BAKE_E2E_EXTRA_CONF"], "utf8") : "",

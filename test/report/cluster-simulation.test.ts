@@ -1,7 +1,7 @@
 // The icecc cluster model (lib/report/cluster-simulation.ts) on small task graphs whose answers
 // can be worked out by hand.
 import test from "ava";
-import { measuredSlowdown, simulateCluster, taskKinds, type ClusterScenario } from "../../lib/report/index.js";
+import { measuredSlowdown, simulateCluster, taskKinds, wallBounds, type ClusterScenario } from "../../lib/report/index.js";
 import type { TaskStat } from "../../lib/run/index.js";
 
 let clock = Date.parse("2026-01-01T00:00:00Z");
@@ -81,4 +81,22 @@ test("the measured slowdown: median wall / CPU of single-threaded tasks of 5 CPU
   ];
   t.is(measuredSlowdown(stats), 5);
   t.is(measuredSlowdown([task("e:do_compile", "e-1-r0", 10, [], 10)]), 1, "nothing to tell from");
+});
+
+test("the bounds of a wall time: the chain of dependencies, the build host's work, the cluster's", (t) => {
+  // a (10 CPU-s, serial) → app:do_compile (100 CPU-s, distributed); b (16 CPU-s, serial) beside them.
+  const stats = [
+    task("a:do_configure", "app-1.0-r0", 10),
+    task("app:do_compile", "app-1.0-r0", 100, ["a:do_configure"]),
+    task("b:do_package", "b-1.0-r0", 16),
+  ];
+  const local = wallBounds(stats, scenario(0));
+  t.deepEqual(local, { criticalPath: 10 + 50, hostWork: 126 / 2, clusterWork: 0 });
+  // 4 nodes: app's 20 local CPU-s take 10 s on 2 cores, its 80 on 8 slots 10 s.
+  const four = wallBounds(stats, scenario(4));
+  t.deepEqual(four, { criticalPath: 10 + 10, hostWork: 46 / 2, clusterWork: 80 / 8 });
+  t.true(simulateCluster(stats, scenario(4)).wall >= Math.max(four.criticalPath, four.hostWork));
+  // Dependencies given out of the measured order (a composed build) are followed all the same.
+  const reversed = [task("z:do_package", "z-1-r0", 4, ["y:do_compile"]), task("y:do_compile", "y-1-r0", 6)];
+  t.is(wallBounds(reversed, scenario(0)).criticalPath, 3 + 4);
 });

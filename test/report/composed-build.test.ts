@@ -37,8 +37,9 @@ const second = [
 ];
 
 test("each task from the latest build that ran it successfully, its dependencies from the graph through unmeasured tasks", (t) => {
-  const { tasks, unmeasured } = composeBuild([first, second], graph);
+  const { tasks, unmeasured, measuredIn } = composeBuild([first, second], graph);
   t.deepEqual(unmeasured, ["gcc-cross:do_mark", "app:do_compile"]);
+  t.deepEqual([...measuredIn].sort(), [["gcc-cross:do_compile", 1], ["gcc-cross:do_configure", 1], ["gmp-native:do_compile", 0], ["gmp-native:do_populate_sysroot", 0]], "which build each task's figures come from");
   const by = new Map(tasks.map((x) => [x.task, x] as const));
   t.is(by.get("gcc-cross:do_configure")!.cpu, 20, "the later build's measurement");
   t.is(by.get("gcc-cross:do_compile")!.cpu, 400, "a failed run does not count");

@@ -117,3 +117,69 @@ test("a member whose unihash changes after it ran changes the closure task, thou
   t.is(of("app"), computeTaskHash({ basehash: `app-${PREPARE}`, taint: null, deps: sig.runTaskDeps(id("app", PREPARE)), files: [], closure: closureDigest(sig.closureDeps(id("app", PREPARE))) }));
   t.true(sig.closureDeps(id("app", PREPARE)).some((d) => d.unihash === unihash("gmp-equivalent")));
 });
+
+/** A seeded generator (mulberry32), so a failing graph can be rebuilt. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(a ^ (a >>> 15), 1 | a);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The populate_sysroot tasks reachable from a task's dependencies, by a plain walk of the graph. */
+function walkedClosure(g: TaskGraph, from: TaskId): Set<TaskId> {
+  const seen = new Set<TaskId>();
+  const work = [...g.nodes.get(from)!.deps];
+  while (work.length > 0) {
+    const t = work.pop()!;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    work.push(...g.nodes.get(t)!.deps);
+  }
+  return new Set([...seen].filter((t) => g.nodes.get(t)!.task.name === "do_populate_sysroot"));
+}
+
+test("on random graphs, each closure digest covers exactly the tasks a plain walk reaches, summed incrementally as from scratch", async (t) => {
+  for (const seed of [1, 2, 3]) {
+    const rand = seeded(seed);
+    const recipes: Record<string, string[]> = {};
+    const pns = Array.from({ length: 80 }, (_, i) => `r${String(i).padStart(2, "0")}`);
+    pns.forEach((pn, i) => {
+      const deps = new Set<string>();
+      for (let k = Math.floor(rand() * 5); k > 0 && i > 0; k--) deps.add(pns[Math.floor(rand() * i)]!);
+      recipes[pn] = [...deps];
+    });
+    const g = graph(recipes);
+    // Every populate_sysroot pinned: a change reaches a sysroot task only through its closure.
+    const { sig, of } = await hashes(g, pns);
+    const closures = new Map(pns.map((pn) => [pn, walkedClosure(g, id(pn, PREPARE))]));
+    for (const pn of pns) {
+      t.deepEqual([...sig.closureMembers(id(pn, PREPARE))].sort(), [...closures.get(pn)!].sort(), `seed ${seed}: ${pn}'s members`);
+      const fromScratch = computeTaskHash({ basehash: `${pn}-${PREPARE}`, taint: null, deps: sig.runTaskDeps(id(pn, PREPARE)), files: [], closure: closureDigest(sig.closureDeps(id(pn, PREPARE))) });
+      t.is(of(pn), fromScratch, `seed ${seed}: ${pn}'s digest`);
+    }
+    // One member's unihash changes: exactly the sysroot tasks whose walked closure holds it change.
+    const changedMember = pns[Math.floor(rand() * 20)]!;
+    const member = id(changedMember, "do_populate_sysroot");
+    const before = new Map(pns.map((pn) => [pn, of(pn)]));
+    await sig.setUnihash(member, unihash(`changed-${seed}`), () => true);
+    const changed = pns.filter((pn) => of(pn) !== before.get(pn));
+    t.deepEqual(changed, pns.filter((pn) => closures.get(pn)!.has(member)), `seed ${seed}: ${changedMember} changed`);
+    for (const pn of changed) {
+      t.is(of(pn), computeTaskHash({ basehash: `${pn}-${PREPARE}`, taint: null, deps: sig.runTaskDeps(id(pn, PREPARE)), files: [], closure: closureDigest(sig.closureDeps(id(pn, PREPARE))) }));
+    }
+  }
+});
+
+test("closureDigest is a fixed function of the set (a change here changes every [hashclosure] signature)", (t) => {
+  const members = [
+    { task: "gmp:do_populate_sysroot", unihash: unihash("gmp") },
+    { task: "zlib:do_populate_sysroot", unihash: unihash("zlib") },
+  ];
+  t.is(closureDigest(members), closureDigest([...members].reverse()));
+  t.is(closureDigest(members), "a5306976b28074a80c598cb39d4e069e7e661f29c00fb718f95c4ff6d2451925");
+  t.is(closureDigest([]), null);
+});
