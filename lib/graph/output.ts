@@ -2,7 +2,7 @@
 // (bake's own, in build order, with task ids: for scripts that want more than the dot file says).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { displayName, type TaskGraph, type TaskNode } from "./types.js";
+import { byCodePoint, displayName, type TaskGraph, type TaskNode } from "./types.js";
 
 function topological(graph: TaskGraph): string[] {
   const order: string[] = [];
@@ -26,11 +26,6 @@ function dotName(node: TaskNode): string {
 /** BitBake's version string: `PE:PV-PR`, with an empty PE as `:PV-PR`. */
 export function pepvpr(recipe: { readonly pe: string; readonly pv: string; readonly pr: string }): string {
   return `${recipe.pe}:${recipe.pv}-${recipe.pr}`;
-}
-
-/** Code-point order, as Python's sorted(). */
-function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -4,6 +4,7 @@ import { compareVersions, type RecipeInfo } from "../config/index.js";
 import { recipeId } from "../config/index.js";
 import { BakeError } from "../common/errors.js";
 import { closeMatches } from "./close-matches.js";
+import { byCodePoint } from "./types.js";
 
 declare module "../common/errors.js" {
   interface BakeErrorKinds {
@@ -179,6 +180,28 @@ export function buildProvider(index: RecipeIndex, name: string, prefs: ProviderP
   return best.sort((a, b) => b.layerPriority - a.layerPriority || a.pn.localeCompare(b.pn))[0]!;
 }
 
+/**
+ * As BitBake's filterProvidersRunTime: among the candidates (by PN), one named by the
+ * PREFERRED_PROVIDER of something a candidate PROVIDES wins; BitBake moves each one found to the
+ * front, so the last found. glibc (PREFERRED_PROVIDER_virtual/libc) answers `ldconfig` rather
+ * than glibc-testsuite, which builds the same packages but PROVIDES nothing.
+ */
+function preferredThroughProvides(groups: ReadonlyMap<string, RecipeInfo[]>, prefs: ProviderPreferences): RecipeInfo | null {
+  const best = new Map([...groups.keys()].sort(byCodePoint).map((pn) => [pn, bestOfPn(groups.get(pn)!, prefs)!]));
+  const found = new Set<string>();
+  let chosen: RecipeInfo | null = null;
+  for (const r of best.values()) {
+    for (const provide of r.provides) {
+      const preferred = prefs.provider(provide);
+      if (preferred === null || !best.has(preferred) || found.has(preferred)) continue;
+      found.add(preferred);
+      chosen = best.get(preferred)!;
+      break;
+    }
+  }
+  return chosen;
+}
+
 /** The recipe whose package is or RPROVIDES runtime `name`, or null. */
 export function runtimeProvider(index: RecipeIndex, name: string, prefs: ProviderPreferences): RecipeInfo | null {
   const providers = index.rprovidersOf(name);
@@ -186,6 +209,8 @@ export function runtimeProvider(index: RecipeIndex, name: string, prefs: Provide
   const groups = groupByPn(providers);
   const preferredPn = prefs.rprovider(name) ?? prefs.provider(name);
   if (preferredPn && groups.has(preferredPn)) return bestOfPn(groups.get(preferredPn)!, prefs);
+  const viaProvides = preferredThroughProvides(groups, prefs);
+  if (viaProvides) return viaProvides;
   // A recipe that builds a package of exactly this name wins over RPROVIDES.
   const direct = providers.filter((r) => r.packages.includes(name));
   if (direct.length > 0) {

@@ -1,6 +1,12 @@
 // Building the task graph for a set of targets: BitBake's taskdata + runqueue preparation. Every task
-// reachable from the targets' tasks, through `after`, `[depends]`, `[deptask]`, `[rdeptask]`,
-// `[recrdeptask]` (minus `[recideptask]`), with providers resolved on the recipe index.
+// reachable from the targets' tasks, through `after`, `[depends]`, `[deptask]`, `[rdeptask]` and
+// `[recrdeptask]` (with `[recideptask]`), with providers resolved on the recipe index.
+//
+// `[recrdeptask]` follows BitBake's runqueue, not the recipes' DEPENDS/RDEPENDS closure: the task
+// depends on the named tasks of its recipe's direct build and runtime dependencies, then on those of
+// every recipe whose tasks the task reaches through the other task dependencies (a native tool
+// reached through `[depends]`, gcc-source through gcc's tasks), repeated until nothing is added. A
+// recipe the DEPENDS/RDEPENDS closure names but no task reaches stays out, as in BitBake.
 import { recipeId, type RecipeInfo } from "../config/index.js";
 import { BakeError, type SourceLocation } from "../common/errors.js";
 import {
@@ -59,6 +65,9 @@ export class UnknownTask extends BakeError {
     super(message, { location });
   }
 }
+
+/** A recipe appeared that the bit numbering of resolveRecursive does not cover yet. */
+class Renumber extends Error {}
 
 function words(text: string | undefined): string[] {
   return (text ?? "").split(/\s+/).filter(Boolean);
@@ -126,25 +135,6 @@ class GraphBuilder {
     return [...names].filter((n) => !r.packages.includes(n) && this.needed(n)).map((n) => this.provider(n, true, r));
   }
 
-  /** Every recipe reachable from `r` through DEPENDS and RDEPENDS (r itself excluded). */
-  private recursiveDeps(r: RecipeInfo): RecipeInfo[] {
-    return this.cached("recursive", r, () => this.computeRecursiveDeps(r));
-  }
-
-  private computeRecursiveDeps(r: RecipeInfo): RecipeInfo[] {
-    const seen = new Map<string, RecipeInfo>();
-    const stack = [...this.buildDeps(r), ...this.runtimeDeps(r)];
-    const self = recipeId(r.file, r.variant);
-    while (stack.length > 0) {
-      const next = stack.pop()!;
-      const id = recipeId(next.file, next.variant);
-      if (seen.has(id) || id === self) continue;
-      seen.set(id, next);
-      stack.push(...this.buildDeps(next), ...this.runtimeDeps(next));
-    }
-    return [...seen.values()];
-  }
-
   add(r: RecipeInfo, taskName: string): TaskId {
     const rid = recipeId(r.file, r.variant);
     const id = taskId(rid, taskName);
@@ -155,6 +145,7 @@ class GraphBuilder {
     // Reserve the node first so that cycles terminate; deps are filled in below.
     const node: TaskNode = { id, recipeId: rid, recipe: r, task, deps: [] };
     this.nodes.set(id, node);
+    this.recipes.set(rid, r);
     const link = (other: RecipeInfo, name: string) => {
       if (hasTask(other, name)) deps.add(this.add(other, name));
     };
@@ -175,11 +166,12 @@ class GraphBuilder {
     for (const name of words(task.flags.rdeptask)) for (const dep of this.runtimeDeps(r)) link(dep, name);
     const recursive = words(task.flags.recrdeptask);
     if (recursive.length > 0) {
-      const ignored = new Set(words(task.flags.recideptask));
-      for (const dep of this.recursiveDeps(r)) {
-        for (const name of recursive) if (!ignored.has(name)) link(dep, name);
-      }
-      for (const name of recursive) if (name !== taskName && !ignored.has(name)) link(r, name);
+      // The direct part; the rest is added by resolveRecursive once the other edges are known.
+      for (const dep of [...this.buildDeps(r), ...this.runtimeDeps(r)]) for (const name of recursive) link(dep, name);
+      // [recideptask]: tasks of this recipe whose dependencies count as the task's own for the walk.
+      const inner = words(task.flags.recideptask).filter((name) => hasTask(r, name));
+      this.recursive.set(id, { names: recursive, inner: inner.map((name) => this.add(r, name)) });
+      if (recursive.includes(taskName)) this.selfReferring.add(id);
     }
     // As BitBake's runqueue: a task reached from itself (a native recipe's rdeptask through a name
     // its own PN or RPROVIDES answers) is not a dependency.
@@ -188,16 +180,117 @@ class GraphBuilder {
     return id;
   }
 
+  /** Recursive tasks met so far: the task names they want, and their [recideptask] tasks. */
+  private readonly recursive = new Map<TaskId, { readonly names: readonly string[]; readonly inner: readonly TaskId[] }>();
+  /** Recursive tasks that name themselves (`do_a[recrdeptask] = "do_a do_b"`). */
+  private readonly selfReferring = new Set<TaskId>();
+  /** The dependencies of each recursive task before its recursive part was added (BitBake's cumulative walk uses these). */
+  private readonly direct = new Map<TaskId, readonly TaskId[]>();
+  private readonly recipes = new Map<string, RecipeInfo>();
+
+  private directDeps(id: TaskId): readonly TaskId[] {
+    return this.direct.get(id) ?? this.nodes.get(id)!.deps;
+  }
+
+  /**
+   * The recursive part of `[recrdeptask]`, as BitBake's runqueue adds it: for every recursive task,
+   * the recipes of all tasks reachable (through the direct edges) from its dependencies give their
+   * named tasks, until no task gains a dependency; a recursive task also takes the named tasks its
+   * recursive dependencies have. Safe to call again after more tasks were added.
+   */
+  resolveRecursive(): void {
+    if (this.recursive.size === 0) return;
+    for (const id of this.recursive.keys()) if (!this.direct.has(id)) this.direct.set(id, this.nodes.get(id)!.deps);
+    // Recipes as bit positions; a walk that brings in a recipe not yet numbered starts over.
+    let index = new Map<string, number>();
+    let order: string[] = [];
+    const number = () => {
+      order = [...new Set([...this.nodes.values()].map((n) => n.recipeId))];
+      index = new Map(order.map((rid, i) => [rid, i]));
+    };
+    number();
+    let reached = new Map<TaskId, Uint32Array>();
+    const below = (id: TaskId): Uint32Array => {
+      const known = reached.get(id);
+      if (known) return known;
+      const bits = new Uint32Array((order.length + 31) >>> 5);
+      reached.set(id, bits);
+      for (const dep of this.directDeps(id)) {
+        const at = index.get(this.nodes.get(dep)!.recipeId);
+        if (at === undefined) throw new Renumber();
+        bits[at >>> 5]! |= 1 << (at & 31);
+        const more = below(dep);
+        for (let i = 0; i < bits.length; i++) bits[i]! |= more[i]!;
+      }
+      return bits;
+    };
+    const current = new Map<TaskId, Set<TaskId>>();
+    const depsNow = (id: TaskId): Iterable<TaskId> => current.get(id) ?? this.nodes.get(id)!.deps;
+    for (let grew = true; grew; ) {
+      grew = false;
+      try {
+        for (const [id, { names, inner }] of this.recursive) {
+          if (!this.direct.has(id)) this.direct.set(id, this.nodes.get(id)!.deps);
+          let deps = current.get(id);
+          if (!deps) current.set(id, (deps = new Set(this.nodes.get(id)!.deps)));
+          const total = new Set(deps);
+          for (const t of inner) {
+            total.add(t);
+            for (const d of depsNow(t)) total.add(d);
+          }
+          const recipes = new Uint32Array((order.length + 31) >>> 5);
+          for (const dep of total) {
+            const more = below(dep);
+            for (let i = 0; i < recipes.length; i++) recipes[i]! |= more[i]!;
+          }
+          for (let at = 0; at < order.length; at++) {
+            if ((recipes[at >>> 5]! & (1 << (at & 31))) === 0) continue;
+            const other = this.recipes.get(order[at]!)!;
+            for (const name of names) {
+              const want = taskId(order[at]!, name);
+              if (want === id || deps.has(want) || !hasTask(other, name)) continue;
+              deps.add(this.add(other, name));
+              grew = true;
+            }
+          }
+          for (const dep of [...deps]) {
+            if (!this.recursive.has(dep)) continue;
+            for (const theirs of depsNow(dep)) {
+              if (deps.has(theirs) || theirs === id) continue;
+              const name = theirs.slice(theirs.lastIndexOf(":") + 1);
+              if (names.includes(name)) {
+                deps.add(theirs);
+                grew = true;
+              }
+            }
+          }
+        }
+      } catch (e) {
+        if (!(e instanceof Renumber)) throw e;
+        number();
+        reached = new Map();
+        grew = true;
+      }
+    }
+    for (const [id, deps] of current) {
+      if (this.selfReferring.has(id)) for (const other of this.selfReferring) deps.delete(other);
+      deps.delete(id);
+      (this.nodes.get(id) as { deps: readonly TaskId[] }).deps = [...deps];
+    }
+  }
+
   targetRecipe(name: string): RecipeInfo {
     return this.provider(name, false, null);
   }
 
   build(targets: readonly TaskId[]): TaskGraph {
+    this.resolveRecursive();
     checkLoops(this.nodes);
     return { nodes: this.nodes, targets };
   }
 
   get all(): ReadonlyMap<TaskId, TaskNode> {
+    this.resolveRecursive();
     return this.nodes;
   }
 }

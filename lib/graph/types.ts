@@ -34,3 +34,8 @@ export function displayName(node: TaskNode): string {
 export function isSet(flag: string | undefined): boolean {
   return flag !== undefined && flag !== "" && flag !== "0";
 }
+
+/** Code-point order, as Python's sorted(). */
+export function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

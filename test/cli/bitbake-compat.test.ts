@@ -6,7 +6,16 @@ import test from "ava";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { COMPARISONS, expected, GRAPH_FILES, normalize, sharedLayers, type SharedLayers } from "../helpers/bitbake-layers.js";
+import {
+  COMPARISONS,
+  expected,
+  GRAPH_FILES,
+  normalize,
+  RECRDEPTASK_EXPECTED_DIR,
+  recrdeptaskLayers,
+  sharedLayers,
+  type SharedLayers,
+} from "../helpers/bitbake-layers.js";
 import { repo } from "../sstate-build/fixture.js";
 
 function bake(f: SharedLayers, args: readonly string[]): { code: number | null; out: string } {
@@ -26,6 +35,14 @@ test("bake -g app writes BitBake's task-depends.dot and pn-buildlist, byte for b
   t.is(r.code, 0, r.out);
   t.regex(r.out, /\nNOTE: PN build list saved to 'pn-buildlist'\nNOTE: Task dependencies saved to 'task-depends.dot'\n/, "BitBake's notes, in its order");
   for (const file of GRAPH_FILES) t.is(normalize(readFileSync(join(f.build, file), "utf8"), f.root, false), expected(file), file);
+});
+
+test("bake -g image follows [recrdeptask] through the task graph as BitBake: a native tool reached by [depends] brings its licenses, a deploy task after do_fetch only its direct dependencies", (t) => {
+  const f = recrdeptaskLayers();
+  t.teardown(f.cleanup);
+  const r = bake(f, ["-g", "image"]);
+  t.is(r.code, 0, r.out);
+  for (const file of GRAPH_FILES) t.is(normalize(readFileSync(join(f.build, file), "utf8"), f.root, false), readFileSync(join(RECRDEPTASK_EXPECTED_DIR, file), "utf8"), file);
 });
 
 test("bake layers show-layers, show-recipes, show-appends, show-overlayed and show-cross-depends answer as bitbake-layers", (t) => {

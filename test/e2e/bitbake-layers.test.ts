@@ -6,7 +6,16 @@ import test from "ava";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { COMPARISONS, EXPECTED_DIR, expected, GRAPH_FILES, normalize, sharedLayers } from "../helpers/bitbake-layers.js";
+import {
+  COMPARISONS,
+  EXPECTED_DIR,
+  expected,
+  GRAPH_FILES,
+  normalize,
+  RECRDEPTASK_EXPECTED_DIR,
+  recrdeptaskLayers,
+  sharedLayers,
+} from "../helpers/bitbake-layers.js";
 
 const bitbake = process.env["BITBAKE_DIR"] ?? "/work/ext/bitbake";
 const user = process.env["BITBAKE_USER"] ?? "nobody";
@@ -44,5 +53,18 @@ function answer(stdout: string): string {
     const text = normalize(answer(r.stdout), f.root, c.sorted, c.columns);
     if (record) writeFileSync(join(EXPECTED_DIR, c.name), text);
     else t.is(text, expected(c.name), c.name);
+  }
+});
+
+(existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -g files on test/data/recrdeptask are the recorded ones", (t) => {
+  const f = recrdeptaskLayers();
+  t.teardown(f.cleanup);
+  if (process.getuid?.() === 0) spawnSync("chown", ["-R", `${user}:`, f.root]);
+  const g = runBitbake(f.build, "bitbake", ["-g", "image"]);
+  t.is(g.code, 0, g.stdout + g.stderr);
+  for (const file of GRAPH_FILES) {
+    const text = normalize(readFileSync(join(f.build, file), "utf8"), f.root, false);
+    if (record) writeFileSync(join(RECRDEPTASK_EXPECTED_DIR, file), text);
+    else t.is(text, readFileSync(join(RECRDEPTASK_EXPECTED_DIR, file), "utf8"), file);
   }
 });

@@ -8,6 +8,7 @@ import {
   NothingProvides,
   pnBuildlist,
   RecipeIndex,
+  runtimeProvider,
   taskDependsDot,
   taskDependsJson,
   type ProviderPreferences,
@@ -103,21 +104,46 @@ test("providers: PREFERRED_PROVIDER for virtual names, PREFERRED_VERSION, priori
 });
 
 test("rdeptask and recrdeptask follow runtime dependencies through packages and RPROVIDES", (t) => {
-  const pkg = (after: string[] = []) => ({ do_package: { after }, do_build: { after: ["do_package"] } });
+  const pkg = (flags: TaskInfo["flags"] = {}) => ({ do_package: { flags }, do_build: { after: ["do_package"] } });
+  const graphWith = (busyboxPackage: TaskInfo["flags"]) => {
+    const index = new RecipeIndex([
+      recipe("image", {
+        // The image's runtime dependency on busybox, as IMAGE_INSTALL gives it.
+        packages: ["image"],
+        rdepends: { image: ["busybox"] },
+        taskSpecs: { do_rootfs: { flags: { recrdeptask: "do_package" } }, do_build: { after: ["do_rootfs"] } },
+      }),
+      recipe("busybox", { packages: ["busybox", "busybox-httpd"], rdepends: { busybox: ["libc6"] }, taskSpecs: pkg(busyboxPackage) }),
+      recipe("musl", { packages: ["musl"], rprovides: { musl: ["libc6"] }, taskSpecs: pkg() }),
+    ]);
+    return buildTaskGraph(index, noPrefs, [{ name: "image", task: "do_build" }]);
+  };
+  // As OE's do_package_qa[rdeptask]: busybox's task reaches musl, so the image's recursion does.
+  t.deepEqual(depsOf(graphWith({ rdeptask: "do_package" }), "image:do_rootfs"), ["busybox:do_package", "musl:do_package"]);
+  // As BitBake: RDEPENDS that no task follows leave musl out (the recursion walks tasks, not recipes).
+  t.deepEqual(depsOf(graphWith({}), "image:do_rootfs"), ["busybox:do_package"]);
+});
+
+test("recrdeptask reaches recipes through [depends] and the other tasks' edges, and a recursive task takes its recursive dependencies' tasks", (t) => {
   const index = new RecipeIndex([
     recipe("image", {
       packages: [],
-      taskSpecs: { do_rootfs: { flags: { recrdeptask: "do_package" } }, do_build: { after: ["do_rootfs"] } },
-      rdepends: {},
+      taskSpecs: {
+        do_fetch: {},
+        do_rootfs: { after: ["do_fetch"], flags: { recrdeptask: "do_lic", depends: "tool:do_populate_sysroot" } },
+        do_sdk: { after: ["do_fetch"], flags: { recrdeptask: "do_lic", depends: "image:do_rootfs" } },
+        do_build: { after: ["do_rootfs", "do_sdk"] },
+      },
     }),
-    recipe("busybox", { packages: ["busybox", "busybox-httpd"], rdepends: { busybox: ["libc6"] }, taskSpecs: pkg() }),
-    recipe("musl", { packages: ["musl"], rprovides: { musl: ["libc6"] }, taskSpecs: pkg() }),
+    recipe("tool", {
+      depends: ["helper"],
+      taskSpecs: { do_lic: {}, do_compile: { flags: { deptask: "do_populate_sysroot" } }, do_populate_sysroot: { after: ["do_compile"] } },
+    }),
+    recipe("helper", { taskSpecs: { do_lic: {}, do_populate_sysroot: {} } }),
   ]);
-  // The image's runtime dependency on busybox, as IMAGE_INSTALL gives it.
-  const img = { ...[...index.byId.values()].find((r) => r.pn === "image")!, packages: ["image"], rdepends: { image: ["busybox"] } };
-  const index2 = new RecipeIndex([img, ...[...index.byId.values()].filter((r) => r.pn !== "image")]);
-  const g = buildTaskGraph(index2, noPrefs, [{ name: "image", task: "do_build" }]);
-  t.deepEqual(depsOf(g, "image:do_rootfs"), ["busybox:do_package", "musl:do_package"]);
+  const g = buildTaskGraph(index, noPrefs, [{ name: "image", task: "do_build" }]);
+  t.deepEqual(depsOf(g, "image:do_rootfs"), ["helper:do_lic", "image:do_fetch", "tool:do_lic", "tool:do_populate_sysroot"]);
+  t.deepEqual(depsOf(g, "image:do_sdk"), ["helper:do_lic", "image:do_fetch", "image:do_rootfs", "tool:do_lic"]);
 });
 
 test("a task its own rdeptask leads back to (a native recipe RDEPENDS on a name it RPROVIDES) does not depend on itself", (t) => {
@@ -132,6 +158,17 @@ test("a task its own rdeptask leads back to (a native recipe RDEPENDS on a name 
   ]);
   const g = buildTaskGraph(index, noPrefs, [{ name: "util-linux-native", task: "do_build" }]);
   t.deepEqual(depsOf(g, "util-linux-native:do_populate_sysroot"), ["zlib-native:do_populate_sysroot"]);
+});
+
+test("a runtime name two recipes package goes to the one that is the PREFERRED_PROVIDER of something it PROVIDES (glibc, not glibc-testsuite)", (t) => {
+  const index = new RecipeIndex([
+    // Built from glibc's recipe with PROVIDES = "": the same packages (found first, as on oe-core).
+    recipe("glibc-testsuite", { provides: [], packages: ["glibc", "ldconfig"] }),
+    recipe("glibc", { provides: ["virtual/libc"], packages: ["glibc", "ldconfig"] }),
+  ]);
+  const pick = (prefs: ProviderPreferences) => runtimeProvider(index, "ldconfig", prefs)?.pn;
+  t.is(pick(prefsFrom({ "PREFERRED_PROVIDER_virtual/libc": "glibc" })), "glibc");
+  t.is(pick(prefsFrom({ PREFERRED_RPROVIDER_ldconfig: "glibc-testsuite", "PREFERRED_PROVIDER_virtual/libc": "glibc" })), "glibc-testsuite", "PREFERRED_RPROVIDER still decides first");
 });
 
 test("PACKAGES_DYNAMIC provides a runtime name only when no package or RPROVIDES has it, '+' taken literally", (t) => {

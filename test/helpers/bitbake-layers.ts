@@ -50,11 +50,23 @@ export interface SharedLayers {
 }
 
 export function sharedLayers(): SharedLayers {
+  return copyLayers(data, ["meta-base", "meta-a"], 'BB_HASHSERVE = ""\nINHERIT += "glob"\n');
+}
+
+/** test/data/recrdeptask: one layer whose `-g image` shows how [recrdeptask] follows the task graph. */
+export const RECRDEPTASK_DIR = resolve(data, "../recrdeptask");
+export const RECRDEPTASK_EXPECTED_DIR = join(RECRDEPTASK_DIR, "expected");
+
+export function recrdeptaskLayers(): SharedLayers {
+  return copyLayers(RECRDEPTASK_DIR, ["meta-rec"], 'BB_HASHSERVE = ""\n');
+}
+
+function copyLayers(from: string, layers: readonly string[], localConf: string): SharedLayers {
   const root = mkdtempSync(join(tmpdir(), "bake-bblayers-"));
-  for (const layer of ["meta-base", "meta-a"]) cpSync(join(data, layer), join(root, layer), { recursive: true });
+  for (const layer of layers) cpSync(join(from, layer), join(root, layer), { recursive: true });
   const build = join(root, "build");
-  write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${root}/meta-base ${root}/meta-a"\n`);
-  write(join(build, "conf/local.conf"), 'BB_HASHSERVE = ""\nINHERIT += "glob"\n');
+  write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${layers.map((l) => join(root, l)).join(" ")}"\n`);
+  write(join(build, "conf/local.conf"), localConf);
   return { root, build, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

@@ -1,0 +1,3 @@
+CLASSOVERRIDE = "class-native"
+PACKAGES = ""
+RDEPENDS:${PN} = ""

@@ -1,0 +1,2 @@
+DEPENDS = "lib"
+RDEPENDS:${PN} = "lib"

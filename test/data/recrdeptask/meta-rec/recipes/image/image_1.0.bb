@@ -1,0 +1,2 @@
+inherit image
+RDEPENDS:${PN} = "app"

@@ -1,0 +1,2 @@
+DEPENDS:class-native = "helper-native"
+BBCLASSEXTEND = "native"
