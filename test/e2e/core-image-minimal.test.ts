@@ -44,7 +44,7 @@ test.serial("qemu boots it as an initramfs: banner, uname, the ext4 disk, clean 
     // busybox's own passwd parser (USE_BB_PWD_GRP) finds no user whose passwd field is empty.
     guest.type("whoami; ls -l /etc/passwd");
     await guest.waitFor(/^root\r?$/m, "whoami");
-    await guest.waitFor(/ root +root .* \/etc\/passwd/, "the owner of /etc/passwd by name");
+    await guest.waitFor(/ root +root .*\/etc\/passwd/, "the owner of /etc/passwd by name");
     guest.type("mount -t ext4 -o ro /dev/vda /mnt && cat /mnt/etc/os-release && umount /mnt");
     await guest.waitFor(/PRETTY_NAME="bake [\d.]+"/, "os-release from the ext4 disk");
     guest.type("poweroff");
