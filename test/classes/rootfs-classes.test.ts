@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildDir, layerConf, write } from "../helpers/layer.js";
+import { bakeIn, buildDir, layerConf, write } from "../helpers/layer.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const bake = join(repo, "bin/bake.js");
@@ -100,14 +100,7 @@ const build = buildDir(join(root, "build"), [join(repo, "meta-core"), layer], [
   'SSTATE_SKIP_CREATION = "1"',
 ]);
 
-function bakeRun(...args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [bake, ...args], {
-    cwd: build,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, XDG_CONFIG_HOME: join(build, "xdg") },
-  });
-}
+const bakeRun = (...args: string[]): SpawnSyncReturns<string> => bakeIn(build, ...args);
 
 let image: SpawnSyncReturns<string> | undefined;
 const demoImage = () => (image ??= bakeRun("demo-image"));
