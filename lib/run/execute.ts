@@ -279,8 +279,9 @@ async function launchedShell(launcher: Launcher, runfile: string, run: FunctionR
   let pid: number | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   let sent: NodeJS.Signals | null = null;
+  let orphaned = false;
   const kill = () => {
-    if (pid === undefined) return; // Killed as soon as it has started (below).
+    if (pid === undefined || sent !== null) return; // Killed as soon as it has started (below).
     sent = "SIGTERM";
     signalTask(pid, "SIGTERM");
     killTimer = setTimeout(() => {
@@ -293,7 +294,13 @@ async function launchedShell(launcher: Launcher, runfile: string, run: FunctionR
     pid = await task.pid;
     run.onSpawn?.(pid, runfile);
     if (run.signal?.aborted) kill();
-    const status = await task.status;
+    const status = await task.status.catch((err: unknown) => {
+      // The launcher died with the task running (bake lives, so its watcher did not act): the
+      // task's group must not outlive it unsupervised, and is ended as a killed task is.
+      orphaned = true;
+      kill();
+      throw err;
+    });
     // `wait` says 128 + N for a shell killed by signal N; only a kill of ours is taken as one
     // (a script may exit 130 itself).
     if (sent !== null && status > 128) {
@@ -302,7 +309,7 @@ async function launchedShell(launcher: Launcher, runfile: string, run: FunctionR
     }
     return { code: status, signal: null };
   } finally {
-    clearTimeout(killTimer);
+    if (!orphaned) clearTimeout(killTimer);
     run.signal?.removeEventListener("abort", kill);
   }
 }

@@ -5,12 +5,12 @@
 // network namespace per task costs an unshare and an `ip` more; for short tasks that was most of
 // the time a task took. The launcher forks a tiny process instead, and its tasks share its
 // namespace (loopback only, like each task's own before). Each task is still its own session and
-// process group (`setsid`), with exactly the environment its script exports (the launcher has none), and is
-// `/bin/sh RUNFILE` once started, as the build lock expects, and supervised as every task is.
+// process group (`setsid`), with exactly the environment its script exports (the launcher has none),
+// and is `/bin/sh RUNFILE` once started, as the build lock expects.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { supervised, SUPERVISED_STDIN } from "../fetch/index.js";
+import { SUPERVISED_STDIN } from "../fetch/index.js";
 
 /** A task the launcher started: its pid (= process group), and its exit status when it ends. */
 export interface LaunchedTask {
@@ -20,24 +20,52 @@ export interface LaunchedTask {
 }
 
 // Reads two lines per task (log file, run file), answers `pid N` then `exit S`. A path with a
-// newline cannot be sent: such tasks are spawned directly (see launchable). $0 is setsid, $1 the
-// supervisor script (lib/fetch/supervise.ts), fd 3 the pipe it watches: the task's group is
-// killed when bake ends, however it ends; after the task, the group goes too (its watcher and
-// anything it left behind), as when bake spawns a task itself.
+// newline cannot be sent: such tasks are spawned directly (see launchable). $0 is setsid.
+//
+// A task costs one fork and two execs: the background child execs setsid, which (the child leads
+// no group, so setsid does not fork) makes it a session and process group of its own and execs
+// `/bin/sh RUNFILE` in the same process, whose pid the launcher reports. When the task ends, its
+// group goes (anything it left behind), as when bake spawns a task itself.
+//
+// It dies with bake by the same means as a supervised command (lib/fetch/supervise.ts: a pipe
+// whose only writer is bake, fd 3, ends when bake does, however it ends), but with one watcher for
+// all of the launcher's tasks instead of one per task, which had cost each task another fork and
+// exec. The watcher (a subshell that ignores TERM, INT and HUP) blocks reading fd 3 and, at its
+// end, sends the launcher SIGTERM; the launcher, waiting for its task (a trapped signal ends
+// `wait`) or reading the next one, gives the running task's group SIGTERM and its shell two
+// seconds to end (make deletes the target it was writing) before SIGKILL, and exits, starting
+// nothing more. A write to bake's end of stdout after bake died raises SIGPIPE, trapped the same
+// way: were it left at its default it would kill the launcher with the task still running, and
+// ignored it would be ignored in every task too (a caught signal is reset by exec, an ignored one
+// is not). `$!` is the running task while `running` is set (a signal can come between the fork
+// and the next command), unless the signal came before the first fork. Should the launcher itself die while bake lives, bake ends the groups of
+// the tasks it had started (Launcher below).
 const LOOP =
   'for ip in /usr/sbin/ip /sbin/ip /usr/bin/ip /bin/ip; do [ -x "$ip" ] && { "$ip" link set lo up; break; }; done 2>/dev/null\n' +
-  'while IFS= read -r log && IFS= read -r run; do\n' +
-  '  "$0" /bin/sh -c "$1" /bin/sh "$run" <&3 >>"$log" 2>&1 &\n' +
-  '  pid=$!\n' +
-  '  echo "pid $pid"\n' +
-  '  wait $pid\n' +
-  '  status=$?\n' +
-  '  kill -s KILL -- -$pid 2>/dev/null\n' +
+  "gone() {\n" +
+  '  trap "" TERM PIPE\n' +
+  '  if [ -n "$running" ] && [ $! != $watcher ]; then\n' +
+  "    kill -s TERM -- -$!\n" +
+  "    i=0; while kill -0 $! && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done\n" +
+  "    kill -s KILL -- -$!\n" +
+  "  fi 2>/dev/null\n" +
+  "  exit 0\n" +
+  "}\n" +
+  "trap gone TERM PIPE\n" +
+  '( trap "" TERM INT HUP; while read -r _ <&3; do :; done; kill -s TERM $$ ) </dev/null >/dev/null 2>&1 &\n' +
+  "watcher=$!\n" +
+  "exec 3<&-\n" +
+  "running=\n" +
+  "while IFS= read -r log && IFS= read -r run; do\n" +
+  "  running=1\n" +
+  '  "$0" /bin/sh "$run" </dev/null >>"$log" 2>&1 &\n' +
+  '  echo "pid $!"\n' +
+  "  wait $!\n" +
+  "  status=$?\n" +
+  "  running=\n" +
+  "  kill -s KILL -- -$! 2>/dev/null\n" +
   '  echo "exit $status"\n' +
   "done\n";
-
-/** The supervisor script `supervised` wraps a command in (so that both ways of starting agree). */
-const SUPERVISOR = supervised("/bin/sh", []).args[1]!;
 
 export class Launcher {
   private readonly child: ChildProcess;
@@ -45,7 +73,7 @@ export class Launcher {
   private failure: Error | null = null;
 
   constructor(unshare: string, setsid: string) {
-    this.child = spawn(unshare, ["--net", "--map-current-user", "/bin/sh", "-c", LOOP, setsid, SUPERVISOR], {
+    this.child = spawn(unshare, ["--net", "--map-current-user", "/bin/sh", "-c", LOOP, setsid], {
       stdio: ["pipe", "pipe", "ignore", SUPERVISED_STDIN],
       // Its own process group: a first Ctrl-C, sent to bake's group, must not end it (or the
       // tasks it waits for would be reported lost while they run on).
