@@ -1,0 +1,141 @@
+// The task launcher (lib/run/launcher.ts): each task a session and process group of its own that
+// is `/bin/sh RUNFILE`; what a task leaves behind dies when it ends; one watcher for all of a
+// launcher's tasks ends the running one when bake dies (SIGTERM, then SIGKILL after a grace
+// period); and a launcher that dies while bake lives does not leave its task running.
+import test from "ava";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { threadLauncher } from "../../lib/run/launcher.js";
+import { isolationCommand } from "../../lib/run/network.js";
+import { runBuild, type InterruptSource } from "../../lib/run/index.js";
+import { buildGraph, makeFixture } from "./fixture.js";
+
+const unshare = isolationCommand();
+
+/** pid, state, ppid, pgrp and session of a process, or null once it is gone (a zombie is gone). */
+function stat(pid: number): { ppid: number; pgrp: number; session: number } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return f[0] === "Z" ? null : { ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]) };
+  } catch {
+    return null;
+  }
+}
+
+/** Live processes matching `what`. */
+function processes(what: (s: { ppid: number; pgrp: number }) => boolean): number[] {
+  return readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      const s = stat(pid);
+      return s !== null && what(s);
+    });
+}
+
+async function until(what: () => boolean, ms = 15_000): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (what()) return true;
+  return what();
+}
+
+function scratch(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), "bake-launcher-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function script(dir: string, name: string, body: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return path;
+}
+
+const read = (path: string) => (existsSync(path) ? readFileSync(path, "utf8").trim() : "");
+
+test("a task is a session and group of its own running /bin/sh RUNFILE; what it leaves is killed when it ends; one watcher serves every task", async (t) => {
+  if (unshare === null) return t.pass("no network namespaces here: tasks are spawned by bake");
+  const dir = scratch(t);
+  const launcher = threadLauncher(unshare)!;
+  const log = join(dir, "log");
+  for (const n of [1, 2, 3]) {
+    const run = script(dir, `run.${n}`, `tr '\\0' ' ' < /proc/$$/cmdline > ${dir}/cmdline; sleep 600 & echo $! > ${dir}/left; echo task ${n}; exit ${n}`);
+    const task = launcher.launch(run, log);
+    const pid = await task.pid;
+    t.is(await task.status, n, "its exit status");
+    t.is(read(join(dir, "cmdline")), `/bin/sh ${run}`);
+    const left = Number(read(join(dir, "left")));
+    t.true(await until(() => stat(left) === null), "the sleep it left behind is killed");
+    t.true(await until(() => processes((s) => s.pgrp === pid).length === 0), "its group is empty");
+  }
+  t.is(readFileSync(log, "utf8"), "task 1\ntask 2\ntask 3\n", "output appended to the log");
+  // A long task: its session, group and parent while it runs.
+  const run = script(dir, "run.long", `echo $$ > ${dir}/pid; sleep 600`);
+  const task = launcher.launch(run, log);
+  const pid = await task.pid;
+  t.true(await until(() => read(join(dir, "pid")) === String(pid)));
+  const s = stat(pid)!;
+  t.like(s, { pgrp: pid, session: pid });
+  // Besides the task, the launcher has one child: the watcher, whatever the number of tasks run.
+  t.is(processes((p) => p.ppid === s.ppid).filter((p) => p !== pid).length, 1);
+  process.kill(-pid, "SIGKILL");
+  t.is(await task.status, 128 + 9);
+});
+
+/** bake in a process of its own running `body` as a task through its launcher; its pid and the task's. */
+async function bakeWithTask(dir: string, body: string): Promise<{ bake: ReturnType<typeof spawn>; task: number }> {
+  const run = script(dir, "run.task", body);
+  const bake = spawn(process.execPath, [fileURLToPath(new URL("./launcher-child.js", import.meta.url)), run, join(dir, "log")], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  bake.stdout!.on("data", (b: Buffer) => (out += b.toString()));
+  await until(() => /^pid \d+$/m.test(out));
+  return { bake, task: Number(/^pid (\d+)$/m.exec(out)![1]) };
+}
+
+test("kill -9 of bake: the running task's group gets SIGTERM first (make deletes its half-written target), then is gone", async (t) => {
+  if (unshare === null) return t.pass("no network namespaces here: tasks are spawned by bake");
+  const dir = scratch(t);
+  const { bake, task } = await bakeWithTask(dir, `sleep 600 & echo $! > ${dir}/child; trap 'echo TERM > ${dir}/got; exit 143' TERM; touch ${dir}/ready; while :; do sleep 0.05; done`);
+  t.true(await until(() => existsSync(join(dir, "ready"))));
+  const child = Number(read(join(dir, "child")));
+  t.true(processes((s) => s.pgrp === task).length >= 2);
+  bake.kill("SIGKILL");
+  t.true(await until(() => read(join(dir, "got")) === "TERM"), "the task's shell got SIGTERM");
+  t.true(await until(() => processes((s) => s.pgrp === task).length === 0), "its whole group is gone");
+  t.is(stat(child), null);
+});
+
+test("kill -9 of bake: a task that ignores SIGTERM is killed after the grace period", async (t) => {
+  if (unshare === null) return t.pass("no network namespaces here: tasks are spawned by bake");
+  const dir = scratch(t);
+  const { bake, task } = await bakeWithTask(dir, `trap "" TERM; touch ${dir}/ready; while :; do sleep 0.1; done`);
+  t.true(await until(() => existsSync(join(dir, "ready"))));
+  bake.kill("SIGKILL");
+  const t0 = Date.now();
+  t.true(await until(() => processes((s) => s.pgrp === task).length === 0), "killed");
+  t.log(`gone ${Date.now() - t0} ms after bake's SIGKILL`);
+});
+
+const never: InterruptSource = { subscribe: () => () => {} };
+
+test("the launcher killed while bake lives: the task fails and its group does not outlive it", async (t) => {
+  if (unshare === null) return t.pass("no network namespaces here: tasks are spawned by bake");
+  const f = makeFixture();
+  t.teardown(() => f.cleanup());
+  const run = runBuild(buildGraph(f.topdir, ["slow"]), { topdir: f.topdir, threads: 2, interrupts: never });
+  t.true(await until(() => existsSync(join(f.topdir, "slow-started")), 60_000));
+  const lock = readFileSync(join(f.topdir, "bake.lock"), "utf8");
+  const task = Number(/^task (\d+) .*run\.do_compile\./m.exec(lock)?.[1]);
+  const launcher = stat(task)!.ppid;
+  process.kill(launcher, "SIGKILL");
+  const summary = await run;
+  t.like(summary, { failed: 1 });
+  t.true(await until(() => processes((s) => s.pgrp === task).length === 0), "the task's group is gone");
+  // Were the shell alive, it would go on once allowed to.
+  writeFileSync(join(f.topdir, "go"), "");
+  await new Promise((r) => setTimeout(r, 300));
+  t.false(f.trace().includes("slow:do_compile-end"));
+});
