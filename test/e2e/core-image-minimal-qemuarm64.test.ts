@@ -75,8 +75,7 @@ test.serial("switching MACHINE to qemux86-64 in the same build directory builds 
   // The native recipes of the build, present here for qemuarm64: built by the first build from
   // nothing, or (with BAKE_E2E_SSTATE_DIR, where the first build restored only what the image
   // needed) restored now. Built again for qemux86-64 they must be current: nothing runs and nothing
-  // is restored, which a native task whose signature depended on MACHINE would not be. (A dry run
-  // cannot show it: -n goes by the stamps of tasks that ran and does not count restored ones.)
+  // is restored, which a native task whose signature depended on MACHINE would not be.
   const graph = image.run(["-g", "core-image-minimal"]);
   t.is(graph.status, 0, graph.output.slice(-4000));
   const natives = readFileSync(join(image.build, "pn-buildlist"), "utf8").split("\n").filter((pn) => pn.endsWith("-native"));
