@@ -87,7 +87,8 @@ test.serial("switching MACHINE to qemux86-64 in the same build directory builds 
   t.regex(r.output, /^MACHINE +?= "qemux86-64"$/m);
   t.deepEqual(tasksRun(r.output), []);
   t.notRegex(r.output, /restored from shared state/);
-  // Target recipes, in contrast, are the machine's own: x86-64 busybox is still to be built.
+  // Target recipes, in contrast, are the machine's own: x86-64 busybox is not current here; it
+  // is still to be built, or restored when the shared state has it.
   const busybox = image.run(["-n", "busybox"], { MACHINE: "qemux86-64" });
-  t.true(tasksRun(busybox.output).includes("busybox:do_compile"));
+  t.true(tasksRun(busybox.output).includes("busybox:do_compile") || /busybox:do_populate_sysroot: would be restored/.test(busybox.output), busybox.output.slice(-4000));
 });
