@@ -1,6 +1,6 @@
 // One bake per build directory: `${TOPDIR}/bake.lock` (BitBake's bitbake.lock), bake's process
 // lock (common/lock.ts). Below its holder line the lock lists the process group of each task bake
-// starts: a task's group dies with bake (fetch/supervise.ts), and should one survive all the same,
+// starts: a task's group dies with bake (fetch/supervise.ts, run/launcher.ts), and should one survive all the same,
 // the next bake, taking over the dead one's lock, kills it and waits for it to be gone before
 // anything else runs.
 import { readdirSync, readFileSync } from "node:fs";
@@ -84,7 +84,7 @@ const SWEEP_WAIT_MS = 10_000;
 
 /**
  * Kill what is left of a dead bake's tasks (normally nothing: each task's group dies with bake,
- * see fetch/supervise.ts; this catches a group whose watcher was killed too), and wait until
+ * see fetch/supervise.ts and run/launcher.ts; this catches a group whose watcher was killed too), and wait until
  * those processes are gone: a write still in flight must not land after the next build starts.
  */
 function sweepLeftovers(groups: readonly { readonly pgid: number; readonly runfile: string }[]): number[] {

@@ -38,8 +38,8 @@ export interface LaunchedTask {
 // way: were it left at its default it would kill the launcher with the task still running, and
 // ignored it would be ignored in every task too (a caught signal is reset by exec, an ignored one
 // is not). `$!` is the running task while `running` is set (a signal can come between the fork
-// and the next command), unless the signal came before the first fork. Should the launcher itself die while bake lives, bake ends the groups of
-// the tasks it had started (Launcher below).
+// and the next command), unless the signal came before the first fork. Should the launcher itself
+// die while bake lives, bake ends the group of the task it was running (execute.ts).
 const LOOP =
   'for ip in /usr/sbin/ip /sbin/ip /usr/bin/ip /bin/ip; do [ -x "$ip" ] && { "$ip" link set lo up; break; }; done 2>/dev/null\n' +
   "gone() {\n" +
