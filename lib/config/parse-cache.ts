@@ -11,11 +11,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { Level } from "level";
-import type { RecipeInfo } from "./recipe-info.js";
+import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
 import type { RecipeParseResult } from "./parse-recipe.js";
 
 /** Bump when RecipeInfo or the parse semantics change shape, so old entries are ignored. */
-const CACHE_FORMAT = 5;
+const CACHE_FORMAT = 6;
 
 /** [path, stamp or null when the path did not exist, sha256 of content or null]. */
 export type FileInput = readonly [path: string, stamp: string | null, hash: string | null];
@@ -34,11 +34,17 @@ interface Header {
   readonly skipped: number;
 }
 
-/** A recipe's cached parse: its counts, and its records when asked for. */
+/** What of a cached recipe is read besides its counts: nothing, its records' summaries, or its records. */
+export type CachedRecords = "counts" | "summaries" | "infos";
+
+/** A recipe's cached parse: its counts, and its records or their summaries when asked for. */
 export interface CachedRecipe {
   readonly targets: number;
   readonly skipped: number;
+  /** With "infos", else null. */
   readonly infos: readonly RecipeInfo[] | null;
+  /** With "summaries" (and "infos": the records themselves), else null. */
+  readonly summaries: readonly RecipeSummary[] | null;
 }
 
 /** Stamps and content hashes of files, each looked at once per run however many recipes use it. */
@@ -112,9 +118,9 @@ export class ParseCache {
 
   /**
    * For each recipe (file and its bbappends), its cached parse when every input is unchanged,
-   * else null; with `infos` false the records are not read (null in the result).
+   * else null, with what `records` asks for of it (see CachedRecords).
    */
-  async getMany(recipes: readonly (readonly [file: string, appends: readonly string[]])[], infos = true): Promise<(CachedRecipe | null)[]> {
+  async getMany(recipes: readonly (readonly [file: string, appends: readonly string[]])[], records: CachedRecords = "infos"): Promise<(CachedRecipe | null)[]> {
     const keys = recipes.map(([file, appends]) => ParseCache.key(file, appends));
     const headers = await this.db.getMany(keys.map((k) => `h${k}`));
     const valid = headers.map((text): Header | null => {
@@ -124,19 +130,23 @@ export class ParseCache {
       for (const input of h.inputs) if (!this.hashes.unchanged(input)) return null;
       return h;
     });
-    const wanted = infos ? valid.flatMap((h, i) => (h === null ? [] : [i])) : [];
-    const bodies = wanted.length > 0 ? await this.db.getMany(wanted.map((i) => `b${keys[i]}`)) : [];
-    const records = new Map(wanted.map((i, n) => [i, bodies[n]]));
-    return valid.map((h, i) => {
+    const prefix = records === "infos" ? "b" : "s";
+    const wanted = records === "counts" ? [] : valid.flatMap((h, i) => (h === null ? [] : [i]));
+    const bodies = wanted.length > 0 ? await this.db.getMany(wanted.map((i) => `${prefix}${keys[i]}`)) : [];
+    const texts = new Map(wanted.map((i, n) => [i, bodies[n]]));
+    return valid.map((h, i): CachedRecipe | null => {
       if (h === null) return null;
-      if (!infos) return { targets: h.targets, skipped: h.skipped, infos: null };
-      const body = records.get(i);
-      // Both are written in one batch; should a body still be missing, the recipe is parsed again.
-      return body ? { targets: h.targets, skipped: h.skipped, infos: JSON.parse(body) as RecipeInfo[] } : null;
+      if (records === "counts") return { targets: h.targets, skipped: h.skipped, infos: null, summaries: null };
+      const text = texts.get(i);
+      // All are written in one batch; should one still be missing, the recipe is parsed again.
+      if (!text) return null;
+      if (records === "summaries") return { targets: h.targets, skipped: h.skipped, infos: null, summaries: JSON.parse(text) as RecipeSummary[] };
+      const infos = JSON.parse(text) as RecipeInfo[];
+      return { targets: h.targets, skipped: h.skipped, infos, summaries: infos };
     });
   }
 
-  /** Records a parse result; written with the next batch (at the latest on close), header and records in one. */
+  /** Records a parse result; written with the next batch (at the latest on close), header, records and summaries in one. */
   async put(result: RecipeParseResult, appends: readonly string[]): Promise<void> {
     const header: Header = {
       format: CACHE_FORMAT,
@@ -146,7 +156,11 @@ export class ParseCache {
       skipped: result.infos.filter((r) => r.skipped !== null).length,
     };
     const key = ParseCache.key(result.file, appends);
-    this.pending.push({ key: `b${key}`, value: JSON.stringify(result.infos) }, { key: `h${key}`, value: JSON.stringify(header) });
+    this.pending.push(
+      { key: `b${key}`, value: JSON.stringify(result.infos) },
+      { key: `s${key}`, value: JSON.stringify(result.infos.map(summaryOf)) },
+      { key: `h${key}`, value: JSON.stringify(header) },
+    );
     if (this.pending.length >= BATCH) await this.flush();
   }
 

@@ -13,6 +13,7 @@ import {
   loadBuildConfiguration,
   parseAllRecipes,
   RecipeParseFailures,
+  type CachedRecords,
   type RecipeInfo,
 } from "../../lib/config/index.js";
 
@@ -36,10 +37,12 @@ function fixture() {
   return { root, layer, build, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-async function parseAll(build: string, cacheDir: string | null, inProcessLimit?: number) {
+async function parseAll(build: string, cacheDir: string | null, inProcessLimit?: number, records?: CachedRecords) {
   const config = loadBuildConfiguration({ topdir: build });
   const collection = collectRecipes(config.metadata.d, config.layers);
-  return parseAllRecipes(config, collection, { vars: {}, threads: 2, cacheDir, ...(inProcessLimit !== undefined ? { inProcessLimit } : {}) });
+  return parseAllRecipes(config, collection, {
+    vars: {}, threads: 2, cacheDir, ...(inProcessLimit !== undefined ? { inProcessLimit } : {}), ...(records ? { records } : {}),
+  });
 }
 
 function byPn(infos: readonly RecipeInfo[]): Map<string, RecipeInfo> {
@@ -62,6 +65,26 @@ test("the parse cache serves unchanged recipes; a changed class re-parses exactl
   write(join(f.build, "conf/site.conf"), 'SITE = "x"\n');
   const site = await parseAll(f.build, cache);
   t.is(site.parsed, 5, "conf/site.conf is included by the configuration every recipe starts from");
+});
+
+test("summaries (records without tasks, what choosing a provider needs) are the same parsed or cached; counts alone read neither", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const cache = join(f.root, "cache");
+  const withoutTasks = (infos: readonly RecipeInfo[]) => infos.map(({ tasks: _tasks, ...rest }) => rest);
+  const parsed = await parseAll(f.build, cache, undefined, "summaries");
+  t.deepEqual(parsed.infos, []);
+  const full = await parseAll(f.build, cache);
+  t.is(full.cached, 5);
+  t.true(full.infos.some((r) => r.tasks.length > 0));
+  t.deepEqual(parsed.summaries, withoutTasks(full.infos));
+  t.deepEqual(full.summaries, full.infos, "with the records, the summaries are the records");
+  const cached = await parseAll(f.build, cache, undefined, "summaries");
+  t.deepEqual([cached.cached, cached.infos.length], [5, 0]);
+  t.deepEqual(cached.summaries, withoutTasks(full.infos));
+  t.true(cached.summaries.every((r) => !("tasks" in r)));
+  const counts = await parseAll(f.build, cache, undefined, "counts");
+  t.deepEqual([counts.cached, counts.targets, counts.infos.length, counts.summaries.length], [5, full.targets, 0, 0]);
 });
 
 test("recipes parsed in workers and in this thread give the same records", async (t) => {
