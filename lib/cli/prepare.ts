@@ -39,6 +39,12 @@ export function providerPreferences(config: BuildConfiguration): ProviderPrefere
   };
 }
 
+/** Where parsed files keep their syntax trees between runs (`${CACHE}/syntax`), or null without a CACHE. */
+export function syntaxDirOf(config: BuildConfiguration): string | null {
+  const cacheRoot = config.metadata.d.getVar("CACHE");
+  return cacheRoot ? join(cacheRoot, "syntax") : null;
+}
+
 /** Everything of `prepare` but the recipe index; `records` says what is read of cached recipes (`bake -p` needs only their counts). */
 export async function parseRecipes(common: CommonOptions, onProgress?: (p: ParseProgress) => void, records: CachedRecords = "infos"): Promise<Omit<Prepared, "index">> {
   const config = await loadConfiguration(common);
@@ -50,6 +56,7 @@ export async function parseRecipes(common: CommonOptions, onProgress?: (p: Parse
     vars: common.vars,
     threads: threadsOf(config, "BB_NUMBER_PARSE_THREADS"),
     cacheDir: cacheRoot ? join(cacheRoot, "parse") : null,
+    syntaxDir: syntaxDirOf(config),
     records,
     ...(onProgress ? { onProgress } : {}),
   });

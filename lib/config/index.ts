@@ -13,5 +13,6 @@ export { compareVersions, compareVersionStrings, parseVersionedList, splitVersio
 export { explodeDeps, recipeId, recipeInfo, TASK_FLAGS, type RecipeInfo, type RecipeSummary, type TaskInfo } from "./recipe-info.js";
 export { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
 export { FileHashes, ParseCache, type CachedRecords } from "./parse-cache.js";
+export { codeGeneration } from "./code-generation.js";
 export { parseAllRecipes, type ParseAllOptions, type ParsedRecipes, type ParseProgress } from "./recipes.js";
 export { WorkerCache, type ConfigurationRequest, type RecipeRequest } from "./worker-cache.js";

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { pythonSeed } from "../python/index.js";
+import { SyntaxTreeStore } from "../parse/index.js";
 import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
@@ -24,6 +25,8 @@ export interface ParseAllOptions {
   readonly threads: number;
   /** LevelDB directory of the parse cache, or null for none. */
   readonly cacheDir: string | null;
+  /** Where the files parsed now keep their syntax trees for later runs (see SyntaxTreeStore), or null. */
+  readonly syntaxDir?: string | null;
   readonly onProgress?: (p: ParseProgress) => void;
   /** Parse in this thread only when at most this many recipes need parsing (default 24); 0: only in workers. */
   readonly inProcessLimit?: number;
@@ -121,7 +124,9 @@ export async function parseAllRecipes(
     const limit = opts.inProcessLimit ?? IN_PROCESS_LIMIT;
     const here = limit > 0;
     const workers = requests.length <= limit ? 0 : Math.max(here ? 0 : 1, Math.min(opts.threads - (here ? 1 : 0), Math.floor(requests.length / RECIPES_PER_WORKER)));
-    await parseShared(config, requests, { here, workers, vars: opts.vars }, (k, res) => settle(todo[k]!, res));
+    const syntaxDir = opts.syntaxDir ?? null;
+    if (syntaxDir !== null && requests.length > 0) config.files.keepTreesIn(new SyntaxTreeStore(syntaxDir, codeGeneration(), true));
+    await parseShared(config, requests, { here, workers, vars: opts.vars, syntaxDir }, (k, res) => settle(todo[k]!, res));
     if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
     return { infos: infos.flat(), summaries: summaries.flat(), parsed: todo.length, cached, targets, skipped, parseWarnings: [...new Set(todo.flatMap((i) => warningsOf.get(i) ?? []))] };
   } finally {
@@ -136,7 +141,7 @@ export async function parseAllRecipes(
 async function parseShared(
   config: BuildConfiguration,
   requests: readonly ParseRequest[],
-  how: { readonly here: boolean; readonly workers: number; readonly vars: Readonly<Record<string, string>> },
+  how: { readonly here: boolean; readonly workers: number; readonly vars: Readonly<Record<string, string>>; readonly syntaxDir: string | null },
   settle: (index: number, res: ParseResponse) => Promise<void>,
 ): Promise<void> {
   if (requests.length === 0) return;
@@ -155,6 +160,7 @@ async function parseShared(
     vars: how.vars,
     requests,
     next,
+    syntaxDir: how.syntaxDir,
     ...(python ? { python } : {}),
   };
   const finished = Array.from({ length: how.workers }, () => runWorker(data, deliver));

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { extname, isAbsolute, join, resolve } from "node:path";
 import { parseFile, type ParsedFile } from "../parse/index.js";
+import type { SyntaxTreeStore } from "../parse/syntax-store.js";
 
 /** Files read by one recipe only: their syntax trees are not kept (a worker parses a thousand of them). */
 const READ_ONCE: ReadonlySet<string> = new Set([".bb", ".bbappend"]);
@@ -14,11 +15,17 @@ const READ_ONCE: ReadonlySet<string> = new Set([".bb", ".bbappend"]);
 export class MetadataFiles {
   private readonly parsed = new Map<string, ParsedFile>();
   private readonly existing = new Map<string, boolean>();
+  private trees: SyntaxTreeStore | null = null;
+
+  /** From now on, files are parsed through `store`: trees kept by an earlier run are read, not parsed. */
+  keepTreesIn(store: SyntaxTreeStore): void {
+    this.trees = store;
+  }
 
   parse(path: string): ParsedFile {
     let file = this.parsed.get(path);
     if (!file) {
-      file = parseFile(path);
+      file = this.trees ? this.trees.parse(path) : parseFile(path);
       if (!READ_ONCE.has(extname(path))) this.parsed.set(path, file);
     }
     return file;
