@@ -11,7 +11,7 @@ import { SyntaxTreeStore } from "../parse/index.js";
 /** The recipe shown is parsed with the trees a parse kept: no ANTLR parse when its files are unchanged. */
 function keepTrees(config: BuildConfiguration): void {
   const dir = syntaxDirOf(config);
-  if (dir !== null) config.files.keepTreesIn(new SyntaxTreeStore(dir, codeGeneration()));
+  if (dir !== null) config.files.keepTreesIn(new SyntaxTreeStore(dir, codeGeneration()), true);
 }
 
 export async function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet = false): Promise<Metadata> {

@@ -86,11 +86,33 @@ export class FileHashes {
   }
 }
 
+/**
+ * The state of a whole collection after a parse: every recipe's counts, and every input of any of
+ * them once, with its stamp then. While it holds (the same recipes, each of those inputs
+ * unchanged), every recipe's entry holds: a warm parse checks each file once and reads one entry
+ * instead of one header per recipe, each listing the classes and includes the recipe shares with
+ * the others (2,000 headers of 2.7 MB against one of 0.4 MB on the generated corpus).
+ */
+interface Manifest {
+  readonly format: number;
+  readonly generation: string;
+  /** sha256 of the recipe keys, in order. */
+  readonly recipes: string;
+  readonly counts: readonly (readonly [targets: number, skipped: number])[];
+  readonly inputs: readonly Input[];
+}
+
+const MANIFEST = "m";
+
 /** How many new entries are written in one LevelDB batch. */
 const BATCH = 256;
 
 export class ParseCache {
   private pending: { key: string; value: string }[] = [];
+  /** The recipe keys of the last getMany, and the manifest when it held for them. */
+  private asked: { keys: readonly string[]; digest: string; held: Manifest | null } | null = null;
+  /** The headers that held or were written in this run, by key: what a new manifest is made of. */
+  private readonly current = new Map<string, Header>();
 
   private constructor(
     private readonly db: Level<string, string>,
@@ -122,14 +144,10 @@ export class ParseCache {
    */
   async getMany(recipes: readonly (readonly [file: string, appends: readonly string[]])[], records: CachedRecords = "infos"): Promise<(CachedRecipe | null)[]> {
     const keys = recipes.map(([file, appends]) => ParseCache.key(file, appends));
-    const headers = await this.db.getMany(keys.map((k) => `h${k}`));
-    const valid = headers.map((text): Header | null => {
-      if (!text) return null;
-      const h = JSON.parse(text) as Header;
-      if (h.format !== CACHE_FORMAT || h.generation !== this.generation) return null;
-      for (const input of h.inputs) if (!this.hashes.unchanged(input)) return null;
-      return h;
-    });
+    const digest = createHash("sha256").update(keys.join("\n")).digest("hex");
+    const manifest = await this.manifest(digest);
+    this.asked = { keys, digest, held: manifest };
+    const valid = manifest !== null ? manifest.counts.map(([targets, skipped]) => ({ targets, skipped })) : await this.headers(keys);
     const prefix = records === "infos" ? "b" : "s";
     const wanted = records === "counts" ? [] : valid.flatMap((h, i) => (h === null ? [] : [i]));
     const bodies = wanted.length > 0 ? await this.db.getMany(wanted.map((i) => `${prefix}${keys[i]}`)) : [];
@@ -146,6 +164,58 @@ export class ParseCache {
     });
   }
 
+  /** The manifest when it holds for these recipes (`digest` of their keys), else null. */
+  private async manifest(digest: string): Promise<Manifest | null> {
+    const text = await this.db.get(MANIFEST);
+    if (!text) return null;
+    const m = JSON.parse(text) as Manifest;
+    if (m.format !== CACHE_FORMAT || m.generation !== this.generation || m.recipes !== digest) return null;
+    for (const input of m.inputs) if (!this.hashes.unchanged(input)) return null;
+    return m;
+  }
+
+  /** Each recipe's header when it holds, else null. */
+  private async headers(keys: readonly string[]): Promise<(Header | null)[]> {
+    const headers = await this.db.getMany(keys.map((k) => `h${k}`));
+    return headers.map((text, i): Header | null => {
+      if (!text) return null;
+      const h = JSON.parse(text) as Header;
+      if (h.format !== CACHE_FORMAT || h.generation !== this.generation) return null;
+      for (const input of h.inputs) if (!this.hashes.unchanged(input)) return null;
+      this.current.set(keys[i]!, h);
+      return h;
+    });
+  }
+
+  /**
+   * After a parse that did not find the manifest holding: a new one, when every recipe asked for
+   * has an entry that holds (none failed to parse). Inputs are taken with their stamps now, so a
+   * file touched but unchanged is read once more, not on every run (a manifest that held with
+   * such a file is written again for that).
+   */
+  private newManifest(): { key: string; value: string } | null {
+    if (this.asked === null) return null;
+    const held = this.asked.held;
+    if (held !== null) {
+      if (held.inputs.every(([path, stamp]) => this.hashes.stamp(path) === stamp)) return null;
+      const inputs = held.inputs.map((input) => (this.hashes.stamp(input[0]) === input[1] ? input : this.hashes.input(input[0])));
+      return { key: MANIFEST, value: JSON.stringify({ ...held, inputs }) };
+    }
+    const counts: [number, number][] = [];
+    const inputs = new Map<string, Input>();
+    for (const key of this.asked.keys) {
+      const h = this.current.get(key);
+      if (h === undefined) return null;
+      counts.push([h.targets, h.skipped]);
+      for (const input of h.inputs) {
+        if (inputs.has(input[0])) continue;
+        inputs.set(input[0], this.hashes.stamp(input[0]) === input[1] ? input : this.hashes.input(input[0]));
+      }
+    }
+    const m: Manifest = { format: CACHE_FORMAT, generation: this.generation, recipes: this.asked.digest, counts, inputs: [...inputs.values()] };
+    return { key: MANIFEST, value: JSON.stringify(m) };
+  }
+
   /** Records a parse result; written with the next batch (at the latest on close), header, records and summaries in one. */
   async put(result: RecipeParseResult, appends: readonly string[]): Promise<void> {
     const header: Header = {
@@ -156,6 +226,7 @@ export class ParseCache {
       skipped: result.infos.filter((r) => r.skipped !== null).length,
     };
     const key = ParseCache.key(result.file, appends);
+    this.current.set(key, header);
     this.pending.push(
       { key: `b${key}`, value: JSON.stringify(result.infos) },
       { key: `s${key}`, value: JSON.stringify(result.infos.map(summaryOf)) },
@@ -173,7 +244,10 @@ export class ParseCache {
 
   async close(): Promise<void> {
     try {
+      // After the entries it vouches for.
       await this.flush();
+      const manifest = this.newManifest();
+      if (manifest !== null) await this.db.put(manifest.key, manifest.value);
     } finally {
       await this.db.close();
     }

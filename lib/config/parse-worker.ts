@@ -69,7 +69,7 @@ async function work(data: ParseWorkerData, post: (m: ParseWorkerMessage) => void
     post({ kind: "failed", message: err instanceof MetadataError ? err.format() : err instanceof Error ? err.message : String(err) });
     return;
   }
-  if (data.syntaxDir !== null) config.files.keepTreesIn(new SyntaxTreeStore(data.syntaxDir, codeGeneration()));
+  if (data.syntaxDir !== null) config.files.keepTreesIn(new SyntaxTreeStore(data.syntaxDir, codeGeneration()), false);
   const next = new Int32Array(data.next);
   let batch: [number, ParseResponse][] = [];
   for (let i = takeRequest(next, data.requests.length); i !== null; i = takeRequest(next, data.requests.length)) {

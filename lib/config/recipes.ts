@@ -125,7 +125,7 @@ export async function parseAllRecipes(
     const here = limit > 0;
     const workers = requests.length <= limit ? 0 : Math.max(here ? 0 : 1, Math.min(opts.threads - (here ? 1 : 0), Math.floor(requests.length / RECIPES_PER_WORKER)));
     const syntaxDir = opts.syntaxDir ?? null;
-    if (syntaxDir !== null && requests.length > 0) config.files.keepTreesIn(new SyntaxTreeStore(syntaxDir, codeGeneration(), true));
+    if (syntaxDir !== null && requests.length > 0) config.files.keepTreesIn(new SyntaxTreeStore(syntaxDir, codeGeneration(), true), false);
     await parseShared(config, requests, { here, workers, vars: opts.vars, syntaxDir }, (k, res) => settle(todo[k]!, res));
     if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
     return { infos: infos.flat(), summaries: summaries.flat(), parsed: todo.length, cached, targets, skipped, parseWarnings: [...new Set(todo.flatMap((i) => warningsOf.get(i) ?? []))] };

@@ -2,9 +2,10 @@
 // costs about 0.15 s of processor time and its first parses in a process several times more (its
 // lexer and parser build their decision tables as they go): `bake -e RECIPE` on a warm build spent
 // most of its time there for a recipe, a bbappend and a few classes. The trees are written by
-// whoever parses a file (the parse threads at a cold parse, -e itself), and read back when the
-// same path has the same text, so a warm -e, and a re-parse after a configuration change, run no
-// ANTLR parse at all.
+// whoever parses a file (the parse threads those of classes, includes and configuration files,
+// -e also the recipe's own), and read back when the same path has the same text: -e on a recipe
+// shown before runs no ANTLR parse at all, and one shown first parses only its recipe file and
+// bbappends.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

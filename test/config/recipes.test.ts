@@ -87,6 +87,31 @@ test("summaries (records without tasks, what choosing a provider needs) are the 
   t.deepEqual([counts.cached, counts.targets, counts.infos.length, counts.summaries.length], [5, full.targets, 0, 0]);
 });
 
+test("a warm parse holds through one manifest of the collection; a recipe added, changed or removed falls back to each recipe's entry", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const cache = join(f.root, "cache");
+  const cold = await parseAll(f.build, cache);
+  const warm = await parseAll(f.build, cache);
+  t.deepEqual([warm.parsed, warm.cached, warm.targets, warm.skipped], [0, 5, cold.targets, cold.skipped]);
+  t.deepEqual(warm.infos, cold.infos);
+  write(join(f.layer, "recipes-x/r6/r6_1.0.bb"), 'LICENSE = "MIT"\n');
+  const added = await parseAll(f.build, cache);
+  t.deepEqual([added.parsed, added.cached], [1, 5]);
+  t.deepEqual([(await parseAll(f.build, cache)).parsed, (await parseAll(f.build, cache)).cached], [0, 6]);
+  write(join(f.layer, "recipes-x/r6/r6_1.0.bb"), 'LICENSE = "MIT"\nPR = "r1"\n');
+  const changed = await parseAll(f.build, cache);
+  t.deepEqual([changed.parsed, changed.cached], [1, 5]);
+  t.is(byPn(changed.infos).get("r6")!.pr, "r1");
+  rmSync(join(f.layer, "recipes-x/r6"), { recursive: true });
+  const removed = await parseAll(f.build, cache);
+  t.deepEqual([removed.parsed, removed.cached, removed.targets], [0, 5, cold.targets]);
+  // A bbappend created where none was: the recipe it applies to is another key, parsed again.
+  write(join(f.layer, "recipes-x/r1/r1_%.bbappend"), 'EXTRA = "1"\n');
+  t.deepEqual([(await parseAll(f.build, cache)).parsed], [1]);
+  t.deepEqual([(await parseAll(f.build, cache)).parsed], [0]);
+});
+
 test("recipes parsed in workers and in this thread give the same records", async (t) => {
   const f = fixture();
   t.teardown(f.cleanup);
