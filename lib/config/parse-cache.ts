@@ -15,7 +15,7 @@ import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js
 import type { RecipeParseResult } from "./parse-recipe.js";
 
 /** Bump when RecipeInfo or the parse semantics change shape, so old entries are ignored. */
-const CACHE_FORMAT = 6;
+const CACHE_FORMAT = 7;
 
 /** [path, stamp or null when the path did not exist, sha256 of content or null]. */
 export type FileInput = readonly [path: string, stamp: string | null, hash: string | null];
@@ -110,7 +110,7 @@ const BATCH = 256;
 export class ParseCache {
   private pending: { key: string; value: string }[] = [];
   /** The recipe keys of the last getMany, and the manifest when it held for them. */
-  private asked: { keys: readonly string[]; digest: string; held: Manifest | null } | null = null;
+  private asked: { keys: readonly string[]; digest: string; held: { manifest: Manifest; moved: boolean } | null } | null = null;
   /** The headers that held or were written in this run, by key: what a new manifest is made of. */
   private readonly current = new Map<string, Header>();
 
@@ -145,9 +145,9 @@ export class ParseCache {
   async getMany(recipes: readonly (readonly [file: string, appends: readonly string[]])[], records: CachedRecords = "infos"): Promise<(CachedRecipe | null)[]> {
     const keys = recipes.map(([file, appends]) => ParseCache.key(file, appends));
     const digest = createHash("sha256").update(keys.join("\n")).digest("hex");
-    const manifest = await this.manifest(digest);
-    this.asked = { keys, digest, held: manifest };
-    const valid = manifest !== null ? manifest.counts.map(([targets, skipped]) => ({ targets, skipped })) : await this.headers(keys);
+    const held = await this.manifest(digest);
+    this.asked = { keys, digest, held };
+    const valid = held !== null ? held.manifest.counts.map(([targets, skipped]) => ({ targets, skipped })) : await this.headers(keys);
     const prefix = records === "infos" ? "b" : "s";
     const wanted = records === "counts" ? [] : valid.flatMap((h, i) => (h === null ? [] : [i]));
     const bodies = wanted.length > 0 ? await this.db.getMany(wanted.map((i) => `${prefix}${keys[i]}`)) : [];
@@ -164,14 +164,19 @@ export class ParseCache {
     });
   }
 
-  /** The manifest when it holds for these recipes (`digest` of their keys), else null. */
-  private async manifest(digest: string): Promise<Manifest | null> {
+  /** The manifest when it holds for these recipes (`digest` of their keys), and whether a stamp in it moved; else null. */
+  private async manifest(digest: string): Promise<{ manifest: Manifest; moved: boolean } | null> {
     const text = await this.db.get(MANIFEST);
     if (!text) return null;
     const m = JSON.parse(text) as Manifest;
     if (m.format !== CACHE_FORMAT || m.generation !== this.generation || m.recipes !== digest) return null;
-    for (const input of m.inputs) if (!this.hashes.unchanged(input)) return null;
-    return m;
+    let moved = false;
+    for (const input of m.inputs) {
+      if (this.hashes.stamp(input[0]) === input[1]) continue;
+      if (this.hashes.of(input[0]) !== input[2]) return null;
+      moved = true;
+    }
+    return { manifest: m, moved };
   }
 
   /** Each recipe's header when it holds, else null. */
@@ -197,9 +202,9 @@ export class ParseCache {
     if (this.asked === null) return null;
     const held = this.asked.held;
     if (held !== null) {
-      if (held.inputs.every(([path, stamp]) => this.hashes.stamp(path) === stamp)) return null;
-      const inputs = held.inputs.map((input) => (this.hashes.stamp(input[0]) === input[1] ? input : this.hashes.input(input[0])));
-      return { key: MANIFEST, value: JSON.stringify({ ...held, inputs }) };
+      if (!held.moved) return null;
+      const inputs = held.manifest.inputs.map((input) => (this.hashes.stamp(input[0]) === input[1] ? input : this.hashes.input(input[0])));
+      return { key: MANIFEST, value: JSON.stringify({ ...held.manifest, inputs }) };
     }
     const counts: [number, number][] = [];
     const inputs = new Map<string, Input>();

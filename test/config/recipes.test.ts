@@ -13,6 +13,7 @@ import {
   loadBuildConfiguration,
   parseAllRecipes,
   RecipeParseFailures,
+  summaryOf,
   type CachedRecords,
   type RecipeInfo,
 } from "../../lib/config/index.js";
@@ -71,7 +72,7 @@ test("summaries (records without tasks, what choosing a provider needs) are the 
   const f = fixture();
   t.teardown(f.cleanup);
   const cache = join(f.root, "cache");
-  const withoutTasks = (infos: readonly RecipeInfo[]) => infos.map(({ tasks: _tasks, ...rest }) => rest);
+  const withoutTasks = (infos: readonly RecipeInfo[]) => infos.map(summaryOf);
   const parsed = await parseAll(f.build, cache, undefined, "summaries");
   t.deepEqual(parsed.infos, []);
   const full = await parseAll(f.build, cache);
@@ -79,10 +80,11 @@ test("summaries (records without tasks, what choosing a provider needs) are the 
   t.true(full.infos.some((r) => r.tasks.length > 0));
   t.deepEqual(parsed.summaries, withoutTasks(full.infos));
   t.deepEqual(full.summaries, full.infos, "with the records, the summaries are the records");
+  t.deepEqual(Object.keys(parsed.summaries[0]!).sort(), ["defaultPreference", "file", "layerPriority", "packages", "packagesDynamic", "pe", "pn", "pr", "provides", "pv", "rprovides", "skipped", "stamp", "variant"].filter((k) => k in full.infos[0]!).sort());
   const cached = await parseAll(f.build, cache, undefined, "summaries");
   t.deepEqual([cached.cached, cached.infos.length], [5, 0]);
   t.deepEqual(cached.summaries, withoutTasks(full.infos));
-  t.true(cached.summaries.every((r) => !("tasks" in r)));
+  t.true(cached.summaries.every((r) => !("tasks" in r) && !("inherits" in r)));
   const counts = await parseAll(f.build, cache, undefined, "counts");
   t.deepEqual([counts.cached, counts.targets, counts.infos.length, counts.summaries.length], [5, full.targets, 0, 0]);
 });
