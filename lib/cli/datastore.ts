@@ -4,7 +4,15 @@ import { resolve } from "node:path";
 import { parseRecipe, parseRecipeVariants, type Metadata } from "../evaluate/index.js";
 import { withPython } from "../python/index.js";
 import { loadConfiguration, type CommonOptions } from "./context.js";
-import { providerOf } from "./prepare.js";
+import { providerOf, syntaxDirOf } from "./prepare.js";
+import { codeGeneration, type BuildConfiguration } from "../config/index.js";
+import { SyntaxTreeStore } from "../parse/index.js";
+
+/** The recipe shown is parsed with the trees a parse kept: no ANTLR parse when its files are unchanged. */
+function keepTrees(config: BuildConfiguration): void {
+  const dir = syntaxDirOf(config);
+  if (dir !== null) config.files.keepTreesIn(new SyntaxTreeStore(dir, codeGeneration()), true);
+}
 
 export async function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet = false): Promise<Metadata> {
   const warn = (text: string) => quiet || console.error(text);
@@ -15,6 +23,7 @@ export async function datastoreFor(common: CommonOptions, recipe: string | null,
   }
   if (buildfile !== null) {
     const config = await loadConfiguration(common);
+    keepTrees(config);
     const parsed = await withPython(() => parseRecipe(config.metadata, resolve(common.cwd, buildfile), [], config.files));
     if (parsed.skipped !== null) warn(`NOTE: ${buildfile} is skipped: ${parsed.skipped}`);
     return parsed.metadata;
@@ -22,6 +31,7 @@ export async function datastoreFor(common: CommonOptions, recipe: string | null,
   const { prepared, info } = await providerOf(common, recipe!);
   for (const w of prepared.warnings) warn(`WARNING: ${w}`);
   const appends = prepared.collection.appends.get(info.file) ?? [];
+  keepTrees(prepared.config);
   const [parsed] = await withPython(() =>
     parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]),
   );

@@ -7,10 +7,11 @@ import {
   checkDanglingAppends,
   parseAllRecipes,
   type BuildConfiguration,
+  type CachedRecords,
   type ParsedRecipes,
   type ParseProgress,
   type RecipeCollection,
-  type RecipeInfo,
+  type RecipeSummary,
 } from "../config/index.js";
 import type { ProviderPreferences, RecipeIndex } from "../graph/index.js";
 import { loadConfiguration, type CommonOptions } from "./context.js";
@@ -38,8 +39,14 @@ export function providerPreferences(config: BuildConfiguration): ProviderPrefere
   };
 }
 
-/** Everything of `prepare` but the recipe index; with `infos` false, only the counts of the records (what `bake -p` needs). */
-export async function parseRecipes(common: CommonOptions, onProgress?: (p: ParseProgress) => void, infos = true): Promise<Omit<Prepared, "index">> {
+/** Where parsed files keep their syntax trees between runs (`${CACHE}/syntax`), or null without a CACHE. */
+export function syntaxDirOf(config: BuildConfiguration): string | null {
+  const cacheRoot = config.metadata.d.getVar("CACHE");
+  return cacheRoot ? join(cacheRoot, "syntax") : null;
+}
+
+/** Everything of `prepare` but the recipe index; `records` says what is read of cached recipes (`bake -p` needs only their counts). */
+export async function parseRecipes(common: CommonOptions, onProgress?: (p: ParseProgress) => void, records: CachedRecords = "infos"): Promise<Omit<Prepared, "index">> {
   const config = await loadConfiguration(common);
   const d = config.metadata.d;
   const collection = collectRecipes(d, config.layers);
@@ -49,7 +56,8 @@ export async function parseRecipes(common: CommonOptions, onProgress?: (p: Parse
     vars: common.vars,
     threads: threadsOf(config, "BB_NUMBER_PARSE_THREADS"),
     cacheDir: cacheRoot ? join(cacheRoot, "parse") : null,
-    infos,
+    syntaxDir: syntaxDirOf(config),
+    records,
     ...(onProgress ? { onProgress } : {}),
   });
   return { config, collection, recipes, prefs: providerPreferences(config), warnings };
@@ -60,10 +68,14 @@ export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgr
   return { ...parsed, index: new RecipeIndex(parsed.recipes.infos) };
 }
 
-/** The recipe that provides `name`, chosen as a build would choose it. */
-export async function providerOf(common: CommonOptions, name: string): Promise<{ prepared: Prepared; info: RecipeInfo }> {
-  const [prepared, { buildProvider, NothingProvides }] = await Promise.all([prepare(common), import("../graph/index.js")]);
-  const info = buildProvider(prepared.index, name, prepared.prefs);
-  if (info === null) throw new NothingProvides(name, false, [], prepared.index.skipReasons(name), prepared.index.closeMatches(name));
+/**
+ * The recipe that provides `name`, chosen as a build would choose it, from the summaries of the
+ * records alone: no task of any recipe is read.
+ */
+export async function providerOf(common: CommonOptions, name: string): Promise<{ prepared: Omit<Prepared, "index">; info: RecipeSummary }> {
+  const [prepared, { RecipeIndex, buildProvider, NothingProvides }] = await Promise.all([parseRecipes(common, undefined, "summaries"), import("../graph/index.js")]);
+  const index = new RecipeIndex(prepared.recipes.summaries);
+  const info = buildProvider(index, name, prepared.prefs);
+  if (info === null) throw new NothingProvides(name, false, [], index.skipReasons(name), index.closeMatches(name));
   return { prepared, info };
 }

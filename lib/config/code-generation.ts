@@ -1,25 +1,51 @@
 // Which build of bake's code made a cached result: results of an older evaluator (a parse cache
 // entry, a configuration snapshot) must not be trusted by a newer one.
+//
+// The code is identified by its content, not its file stamps: `npm run build` (tsc) writes again
+// every module whose imports changed shape, with new mtimes and the same text, and a stamp-based
+// identity made each such rebuild a cold parse. The content hash of every module is kept beside
+// the code with the stamp it was taken at, so a run whose modules are unchanged costs a stat per
+// module, as before, and reads only those whose stamps moved.
 import { createHash } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { packagePath } from "../common/install.js";
 
 /** The stages whose code shapes what the configuration and a recipe parse produce. */
 const STAGES = ["parse", "data", "evaluate", "signature", "config", "python"] as const;
 
+/** One module's stamp (`mtime-ns:size:inode`) and the sha256 of its content at that stamp. */
+type Known = readonly [stamp: string, hash: string];
+
 let memo: string | null = null;
 
-/**
- * A hash of the compiled modules of those stages, taken from their stamps (path, size, mtime in
- * ns): a rebuild changes it, and looking costs a stat per module rather than a read.
- */
 export function codeGeneration(): string {
   if (memo !== null) return memo;
   const lib = packagePath("dist", "lib");
-  const h = createHash("sha256");
   // The compiled stages, and the Python sources bake's `bb` module is read from (not compiled).
   const dirs: [string, string][] = [...STAGES.map((s): [string, string] => [s, join(lib, s)]), ["py", packagePath("lib", "python", "py")]];
+  memo = codeDigest(dirs, packagePath("dist", ".code-hashes.json"));
+  return memo;
+}
+
+/**
+ * A digest of the `.js` and `.py` files under each named directory, by relative path and content.
+ * `hashesFile` keeps each file's content hash with its stamp between runs (null: keep nothing);
+ * it is rewritten when a stamp moved, and one that cannot be written (a read-only install) only
+ * costs the next run the reads.
+ */
+export function codeDigest(dirs: readonly (readonly [name: string, dir: string])[], hashesFile: string | null): string {
+  let known: Record<string, Known> = {};
+  if (hashesFile !== null) {
+    try {
+      known = JSON.parse(readFileSync(hashesFile, "utf8")) as Record<string, Known>;
+    } catch {
+      // None yet, or unreadable: every module is read once.
+    }
+  }
+  const now: Record<string, Known> = {};
+  let moved = false;
+  const h = createHash("sha256");
   for (const [name, dir] of dirs) {
     let files: string[];
     try {
@@ -29,10 +55,26 @@ export function codeGeneration(): string {
     }
     for (const f of files) {
       if (!f.endsWith(".js") && !f.endsWith(".py")) continue;
-      const st = statSync(join(dir, f), { bigint: true });
-      h.update(`${name}/${f}\0${st.size}\0${st.mtimeNs}\0`);
+      const path = join(dir, f);
+      const st = statSync(path, { bigint: true });
+      const stamp = `${st.mtimeNs}:${st.size}:${st.ino}`;
+      let entry = known[path];
+      if (entry === undefined || entry[0] !== stamp) {
+        entry = [stamp, createHash("sha256").update(readFileSync(path)).digest("hex")];
+        moved = true;
+      }
+      now[path] = entry;
+      h.update(`${name}/${f}\0${entry[1]}\0`);
     }
   }
-  memo = h.digest("hex");
-  return memo;
+  if (hashesFile !== null && (moved || Object.keys(known).length !== Object.keys(now).length)) {
+    try {
+      const tmp = `${hashesFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(now));
+      renameSync(tmp, hashesFile);
+    } catch {
+      // Read-only: the next run hashes the moved modules again.
+    }
+  }
+  return h.digest("hex");
 }

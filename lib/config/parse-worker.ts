@@ -3,7 +3,8 @@
 // the other workers and the main thread (an index in shared memory, so asking for work is not a
 // message) and posts its results back in batches.
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { MetadataError } from "../parse/index.js";
+import { MetadataError, SyntaxTreeStore } from "../parse/index.js";
+import { codeGeneration } from "./code-generation.js";
 import { loadBuildConfiguration, type BuildConfiguration } from "./configuration.js";
 import { seedPython, withPython, type PythonSeed } from "../python/index.js";
 import { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
@@ -25,6 +26,8 @@ export interface ParseWorkerData {
   readonly requests: readonly ParseRequest[];
   /** One Int32: the index of the next request to take, shared by every thread that parses. */
   readonly next: SharedArrayBuffer;
+  /** Where parsed files keep their syntax trees (see SyntaxTreeStore), or null. */
+  readonly syntaxDir: string | null;
   /** The Python module compiled by the main thread (or its boot snapshot), so this worker need not. */
   readonly python?: PythonSeed;
 }
@@ -66,6 +69,7 @@ async function work(data: ParseWorkerData, post: (m: ParseWorkerMessage) => void
     post({ kind: "failed", message: err instanceof MetadataError ? err.format() : err instanceof Error ? err.message : String(err) });
     return;
   }
+  if (data.syntaxDir !== null) config.files.keepTreesIn(new SyntaxTreeStore(data.syntaxDir, codeGeneration()), false);
   const next = new Int32Array(data.next);
   let batch: [number, ParseResponse][] = [];
   for (let i = takeRequest(next, data.requests.length); i !== null; i = takeRequest(next, data.requests.length)) {

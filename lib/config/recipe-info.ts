@@ -62,6 +62,24 @@ export interface RecipeInfo {
   readonly tasks: readonly TaskInfo[];
 }
 
+/** What choosing a provider (and naming the chosen recipe's stamps) reads of a record. */
+const SUMMARY_FIELDS = [
+  "file", "variant", "pn", "pe", "pv", "pr", "provides", "packages", "rprovides", "packagesDynamic",
+  "defaultPreference", "layerPriority", "skipped", "stamp",
+] as const;
+
+/**
+ * A record cut to what choosing a provider needs: a twentieth of the record's size (no tasks, no
+ * dependencies, no inherits), so that `-e RECIPE` and `getvar` read little of the parse cache.
+ */
+export type RecipeSummary = Pick<RecipeInfo, (typeof SUMMARY_FIELDS)[number]>;
+
+export function summaryOf(info: RecipeInfo): RecipeSummary {
+  const summary: Partial<Record<keyof RecipeSummary, unknown>> = {};
+  for (const field of SUMMARY_FIELDS) if (info[field] !== undefined) summary[field] = info[field];
+  return summary as RecipeSummary;
+}
+
 /** `virtual:native:/path/x.bb` for a variant, the path itself otherwise (BitBake's naming). */
 export function recipeId(file: string, variant: string): string {
   return variant === "" ? file : `virtual:${variant}:${file}`;

@@ -4,12 +4,13 @@
 import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { pythonSeed } from "../python/index.js";
+import { SyntaxTreeStore } from "../parse/index.js";
 import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
-import { ParseCache } from "./parse-cache.js";
+import { ParseCache, type CachedRecords } from "./parse-cache.js";
 import { parseWith, takeRequest, type ParseRequest, type ParseResponse, type ParseWorkerData, type ParseWorkerMessage } from "./parse-worker.js";
-import type { RecipeInfo } from "./recipe-info.js";
+import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
 import { RecipeParseFailures } from "./errors.js";
 
 export interface ParseProgress {
@@ -24,16 +25,23 @@ export interface ParseAllOptions {
   readonly threads: number;
   /** LevelDB directory of the parse cache, or null for none. */
   readonly cacheDir: string | null;
+  /** Where the files parsed now keep their syntax trees for later runs (see SyntaxTreeStore), or null. */
+  readonly syntaxDir?: string | null;
   readonly onProgress?: (p: ParseProgress) => void;
   /** Parse in this thread only when at most this many recipes need parsing (default 24); 0: only in workers. */
   readonly inProcessLimit?: number;
-  /** Read the records of cached recipes (default); false when only the counts are wanted (`bake -p`). */
-  readonly infos?: boolean;
+  /**
+   * What is read of cached recipes: their records ("infos", the default), their summaries (enough
+   * to choose a provider: `-e RECIPE`) or only their counts (`bake -p`).
+   */
+  readonly records?: CachedRecords;
 }
 
 export interface ParsedRecipes {
-  /** Every record (empty when parsed with `infos: false`). */
+  /** Every record (empty unless `records` is "infos"). */
   readonly infos: readonly RecipeInfo[];
+  /** Every record's summary (empty when `records` is "counts"; the records themselves with "infos"). */
+  readonly summaries: readonly RecipeSummary[];
   readonly parsed: number;
   readonly cached: number;
   /** What the recipes parsed in this run (not taken from the cache) warned about, each once: BitBake says these while parsing. */
@@ -67,8 +75,9 @@ export async function parseAllRecipes(
 ): Promise<ParsedRecipes> {
   const cache = opts.cacheDir === null ? null : await ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs);
   const total = collection.recipes.length;
-  const wantInfos = opts.infos !== false;
+  const records = opts.records ?? "infos";
   const infos: RecipeInfo[][] = new Array(total);
+  const summaries: RecipeSummary[][] = new Array(total);
   let done = 0;
   let cached = 0;
   let targets = 0;
@@ -79,11 +88,12 @@ export async function parseAllRecipes(
   const appendsOf = (i: number) => collection.appends.get(collection.recipes[i]!.path) ?? [];
   try {
     const todo: number[] = [];
-    const hits = cache ? await cache.getMany(collection.recipes.map((r, i) => [r.path, appendsOf(i)] as const), wantInfos) : [];
+    const hits = cache ? await cache.getMany(collection.recipes.map((r, i) => [r.path, appendsOf(i)] as const), records) : [];
     for (let i = 0; i < total; i++) {
       const hit = hits[i];
       if (hit) {
         infos[i] = hit.infos === null ? [] : [...hit.infos];
+        summaries[i] = hit.summaries === null ? [] : [...hit.summaries];
         targets += hit.targets;
         skipped += hit.skipped;
         done++;
@@ -96,7 +106,8 @@ export async function parseAllRecipes(
     const failures: string[] = [];
     const settle = async (i: number, res: ParseResponse) => {
       if (res.ok) {
-        infos[i] = wantInfos ? [...res.result.infos] : [];
+        infos[i] = records === "infos" ? [...res.result.infos] : [];
+        summaries[i] = records === "infos" ? infos[i]! : records === "summaries" ? res.result.infos.map(summaryOf) : [];
         warningsOf.set(i, res.result.infos.flatMap((info) => info.warnings ?? []));
         targets += res.result.infos.length;
         skipped += res.result.infos.filter((r) => r.skipped !== null).length;
@@ -113,9 +124,11 @@ export async function parseAllRecipes(
     const limit = opts.inProcessLimit ?? IN_PROCESS_LIMIT;
     const here = limit > 0;
     const workers = requests.length <= limit ? 0 : Math.max(here ? 0 : 1, Math.min(opts.threads - (here ? 1 : 0), Math.floor(requests.length / RECIPES_PER_WORKER)));
-    await parseShared(config, requests, { here, workers, vars: opts.vars }, (k, res) => settle(todo[k]!, res));
+    const syntaxDir = opts.syntaxDir ?? null;
+    if (syntaxDir !== null && requests.length > 0) config.files.keepTreesIn(new SyntaxTreeStore(syntaxDir, codeGeneration(), true), false);
+    await parseShared(config, requests, { here, workers, vars: opts.vars, syntaxDir }, (k, res) => settle(todo[k]!, res));
     if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
-    return { infos: infos.flat(), parsed: todo.length, cached, targets, skipped, parseWarnings: [...new Set(todo.flatMap((i) => warningsOf.get(i) ?? []))] };
+    return { infos: infos.flat(), summaries: summaries.flat(), parsed: todo.length, cached, targets, skipped, parseWarnings: [...new Set(todo.flatMap((i) => warningsOf.get(i) ?? []))] };
   } finally {
     await cache?.close();
   }
@@ -128,7 +141,7 @@ export async function parseAllRecipes(
 async function parseShared(
   config: BuildConfiguration,
   requests: readonly ParseRequest[],
-  how: { readonly here: boolean; readonly workers: number; readonly vars: Readonly<Record<string, string>> },
+  how: { readonly here: boolean; readonly workers: number; readonly vars: Readonly<Record<string, string>>; readonly syntaxDir: string | null },
   settle: (index: number, res: ParseResponse) => Promise<void>,
 ): Promise<void> {
   if (requests.length === 0) return;
@@ -147,6 +160,7 @@ async function parseShared(
     vars: how.vars,
     requests,
     next,
+    syntaxDir: how.syntaxDir,
     ...(python ? { python } : {}),
   };
   const finished = Array.from({ length: how.workers }, () => runWorker(data, deliver));

@@ -1,6 +1,6 @@
 // Choosing the recipe that provides a build-time name (DEPENDS, a target) or a runtime name
 // (RDEPENDS, IMAGE_INSTALL): BitBake's bb/providers.py, on the recipe index.
-import { compareVersions, type RecipeInfo } from "../config/index.js";
+import { compareVersions, type RecipeInfo, type RecipeSummary } from "../config/index.js";
 import { recipeId } from "../config/index.js";
 import { BakeError } from "../common/errors.js";
 import { closeMatches } from "./close-matches.js";
@@ -47,11 +47,11 @@ export class NothingProvides extends BakeError {
   }
 }
 
-function versionOf(r: RecipeInfo): { epoch: number; version: string; revision: string } {
+function versionOf(r: RecipeSummary): { epoch: number; version: string; revision: string } {
   return { epoch: Number(r.pe || 0) || 0, version: r.pv, revision: r.pr };
 }
 
-function matchesPreferred(r: RecipeInfo, preferred: string): boolean {
+function matchesPreferred(r: RecipeSummary, preferred: string): boolean {
   // PREFERRED_VERSION may name PV, PV-PR or PE:PV(-PR); `%` is a trailing wildcard.
   const full = `${r.pe ? `${r.pe}:` : ""}${r.pv}`;
   const candidates = [r.pv, `${r.pv}-${r.pr}`, full, `${full}-${r.pr}`];
@@ -61,17 +61,20 @@ function matchesPreferred(r: RecipeInfo, preferred: string): boolean {
     : candidates.some((c) => c.startsWith(preferred.slice(0, percent)));
 }
 
-/** An index of the parsed recipes by what they provide. */
-export class RecipeIndex {
-  private readonly byProvide = new Map<string, RecipeInfo[]>();
-  private readonly byRprovide = new Map<string, RecipeInfo[]>();
-  private readonly skippedByPn = new Map<string, RecipeInfo[]>();
+/**
+ * An index of the parsed recipes by what they provide: of their whole records, or of their summaries
+ * when only a provider is to be chosen (`-e RECIPE` reads no task of any recipe).
+ */
+export class RecipeIndex<R extends RecipeSummary = RecipeInfo> {
+  private readonly byProvide = new Map<string, R[]>();
+  private readonly byRprovide = new Map<string, R[]>();
+  private readonly skippedByPn = new Map<string, R[]>();
   /** PACKAGES_DYNAMIC patterns, each with the recipes that declare it. */
-  private readonly dynamic = new Map<string, RecipeInfo[]>();
+  private readonly dynamic = new Map<string, R[]>();
   private readonly patterns = new Map<string, RegExp | null>();
-  readonly byId = new Map<string, RecipeInfo>();
+  readonly byId = new Map<string, R>();
 
-  constructor(recipes: readonly RecipeInfo[]) {
+  constructor(recipes: readonly R[]) {
     for (const r of recipes) {
       if (r.skipped !== null) {
         push(this.skippedByPn, r.pn, r);
@@ -87,7 +90,7 @@ export class RecipeIndex {
     }
   }
 
-  providersOf(name: string): readonly RecipeInfo[] {
+  providersOf(name: string): readonly R[] {
     return this.byProvide.get(name) ?? [];
   }
 
@@ -95,10 +98,10 @@ export class RecipeIndex {
    * The recipes whose packages are or RPROVIDE `name`; when there are none, those whose
    * PACKAGES_DYNAMIC matches it (BitBake's getRuntimeProviders: dynamic packages are asked last).
    */
-  rprovidersOf(name: string): readonly RecipeInfo[] {
+  rprovidersOf(name: string): readonly R[] {
     const known = this.byRprovide.get(name);
     if (known !== undefined) return known;
-    const found: RecipeInfo[] = [];
+    const found: R[] = [];
     for (const [pattern, recipes] of this.dynamic) {
       if (this.patternOf(pattern)?.test(name)) for (const r of recipes) if (!found.includes(r)) found.push(r);
     }
@@ -144,7 +147,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  * The best recipe among those of one PN: PREFERRED_VERSION if set (an error if no version matches),
  * else the highest layer priority, then the highest DEFAULT_PREFERENCE, then the latest version.
  */
-export function bestOfPn(candidates: readonly RecipeInfo[], prefs: ProviderPreferences): RecipeInfo | null {
+export function bestOfPn<R extends RecipeSummary>(candidates: readonly R[], prefs: ProviderPreferences): R | null {
   if (candidates.length === 0) return null;
   const pn = candidates[0]!.pn;
   const preferred = prefs.version(pn);
@@ -161,14 +164,14 @@ export function bestOfPn(candidates: readonly RecipeInfo[], prefs: ProviderPrefe
   )[0]!;
 }
 
-function groupByPn(recipes: readonly RecipeInfo[]): Map<string, RecipeInfo[]> {
-  const groups = new Map<string, RecipeInfo[]>();
+function groupByPn<R extends RecipeSummary>(recipes: readonly R[]): Map<string, R[]> {
+  const groups = new Map<string, R[]>();
   for (const r of recipes) push(groups, r.pn, r);
   return groups;
 }
 
 /** The recipe providing build-time `name`, or null when nothing does. */
-export function buildProvider(index: RecipeIndex, name: string, prefs: ProviderPreferences): RecipeInfo | null {
+export function buildProvider<R extends RecipeSummary>(index: RecipeIndex<R>, name: string, prefs: ProviderPreferences): R | null {
   const providers = index.providersOf(name);
   if (providers.length === 0) return null;
   const groups = groupByPn(providers);
@@ -186,10 +189,10 @@ export function buildProvider(index: RecipeIndex, name: string, prefs: ProviderP
  * front, so the last found. glibc (PREFERRED_PROVIDER_virtual/libc) answers `ldconfig` rather
  * than glibc-testsuite, which builds the same packages but PROVIDES nothing.
  */
-function preferredThroughProvides(groups: ReadonlyMap<string, RecipeInfo[]>, prefs: ProviderPreferences): RecipeInfo | null {
+function preferredThroughProvides<R extends RecipeSummary>(groups: ReadonlyMap<string, R[]>, prefs: ProviderPreferences): R | null {
   const best = new Map([...groups.keys()].sort(byCodePoint).map((pn) => [pn, bestOfPn(groups.get(pn)!, prefs)!]));
   const found = new Set<string>();
-  let chosen: RecipeInfo | null = null;
+  let chosen: R | null = null;
   for (const r of best.values()) {
     for (const provide of r.provides) {
       const preferred = prefs.provider(provide);
@@ -203,7 +206,7 @@ function preferredThroughProvides(groups: ReadonlyMap<string, RecipeInfo[]>, pre
 }
 
 /** The recipe whose package is or RPROVIDES runtime `name`, or null. */
-export function runtimeProvider(index: RecipeIndex, name: string, prefs: ProviderPreferences): RecipeInfo | null {
+export function runtimeProvider<R extends RecipeSummary>(index: RecipeIndex<R>, name: string, prefs: ProviderPreferences): R | null {
   const providers = index.rprovidersOf(name);
   if (providers.length === 0) return null;
   const groups = groupByPn(providers);

@@ -13,6 +13,8 @@ import {
   loadBuildConfiguration,
   parseAllRecipes,
   RecipeParseFailures,
+  summaryOf,
+  type CachedRecords,
   type RecipeInfo,
 } from "../../lib/config/index.js";
 
@@ -36,10 +38,12 @@ function fixture() {
   return { root, layer, build, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-async function parseAll(build: string, cacheDir: string | null, inProcessLimit?: number) {
+async function parseAll(build: string, cacheDir: string | null, inProcessLimit?: number, records?: CachedRecords) {
   const config = loadBuildConfiguration({ topdir: build });
   const collection = collectRecipes(config.metadata.d, config.layers);
-  return parseAllRecipes(config, collection, { vars: {}, threads: 2, cacheDir, ...(inProcessLimit !== undefined ? { inProcessLimit } : {}) });
+  return parseAllRecipes(config, collection, {
+    vars: {}, threads: 2, cacheDir, ...(inProcessLimit !== undefined ? { inProcessLimit } : {}), ...(records ? { records } : {}),
+  });
 }
 
 function byPn(infos: readonly RecipeInfo[]): Map<string, RecipeInfo> {
@@ -62,6 +66,52 @@ test("the parse cache serves unchanged recipes; a changed class re-parses exactl
   write(join(f.build, "conf/site.conf"), 'SITE = "x"\n');
   const site = await parseAll(f.build, cache);
   t.is(site.parsed, 5, "conf/site.conf is included by the configuration every recipe starts from");
+});
+
+test("summaries (records without tasks, what choosing a provider needs) are the same parsed or cached; counts alone read neither", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const cache = join(f.root, "cache");
+  const withoutTasks = (infos: readonly RecipeInfo[]) => infos.map(summaryOf);
+  const parsed = await parseAll(f.build, cache, undefined, "summaries");
+  t.deepEqual(parsed.infos, []);
+  const full = await parseAll(f.build, cache);
+  t.is(full.cached, 5);
+  t.true(full.infos.some((r) => r.tasks.length > 0));
+  t.deepEqual(parsed.summaries, withoutTasks(full.infos));
+  t.deepEqual(full.summaries, full.infos, "with the records, the summaries are the records");
+  t.deepEqual(Object.keys(parsed.summaries[0]!).sort(), ["defaultPreference", "file", "layerPriority", "packages", "packagesDynamic", "pe", "pn", "pr", "provides", "pv", "rprovides", "skipped", "stamp", "variant"].filter((k) => k in full.infos[0]!).sort());
+  const cached = await parseAll(f.build, cache, undefined, "summaries");
+  t.deepEqual([cached.cached, cached.infos.length], [5, 0]);
+  t.deepEqual(cached.summaries, withoutTasks(full.infos));
+  t.true(cached.summaries.every((r) => !("tasks" in r) && !("inherits" in r)));
+  const counts = await parseAll(f.build, cache, undefined, "counts");
+  t.deepEqual([counts.cached, counts.targets, counts.infos.length, counts.summaries.length], [5, full.targets, 0, 0]);
+});
+
+test("a warm parse holds through one manifest of the collection; a recipe added, changed or removed falls back to each recipe's entry", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const cache = join(f.root, "cache");
+  const cold = await parseAll(f.build, cache);
+  const warm = await parseAll(f.build, cache);
+  t.deepEqual([warm.parsed, warm.cached, warm.targets, warm.skipped], [0, 5, cold.targets, cold.skipped]);
+  t.deepEqual(warm.infos, cold.infos);
+  write(join(f.layer, "recipes-x/r6/r6_1.0.bb"), 'LICENSE = "MIT"\n');
+  const added = await parseAll(f.build, cache);
+  t.deepEqual([added.parsed, added.cached], [1, 5]);
+  t.deepEqual([(await parseAll(f.build, cache)).parsed, (await parseAll(f.build, cache)).cached], [0, 6]);
+  write(join(f.layer, "recipes-x/r6/r6_1.0.bb"), 'LICENSE = "MIT"\nPR = "r1"\n');
+  const changed = await parseAll(f.build, cache);
+  t.deepEqual([changed.parsed, changed.cached], [1, 5]);
+  t.is(byPn(changed.infos).get("r6")!.pr, "r1");
+  rmSync(join(f.layer, "recipes-x/r6"), { recursive: true });
+  const removed = await parseAll(f.build, cache);
+  t.deepEqual([removed.parsed, removed.cached, removed.targets], [0, 5, cold.targets]);
+  // A bbappend created where none was: the recipe it applies to is another key, parsed again.
+  write(join(f.layer, "recipes-x/r1/r1_%.bbappend"), 'EXTRA = "1"\n');
+  t.deepEqual([(await parseAll(f.build, cache)).parsed], [1]);
+  t.deepEqual([(await parseAll(f.build, cache)).parsed], [0]);
 });
 
 test("recipes parsed in workers and in this thread give the same records", async (t) => {
