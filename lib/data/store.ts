@@ -205,6 +205,20 @@ export class DataStore {
     return [...out];
   }
 
+  /**
+   * Whether NAME is one of keys(), without listing them all: signature analysis asks this of
+   * each name a function calls, and listing the configuration's thousands of names for every
+   * recipe cost more than the analysis it served.
+   */
+  hasKey(name: string): boolean {
+    const rec = this.vars.get(name);
+    if (rec !== undefined && rec.size > 0) return true;
+    const links = this.overrides.links.get(name);
+    if (links === undefined) return false;
+    this.needOverrides();
+    return links.some(([, o]) => this.overrides.isActive(o));
+  }
+
   /** Names flagged `export` or `unexport` (or given a weak default for those flags) at some point. */
   exportFlagged(): string[] {
     return [...this.exportList.entries()].map(([k]) => k);
