@@ -137,11 +137,15 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
   const deps = taskDependencies(d, names);
   const tasks: TaskInfo[] = parsed.tasks.map((t) => {
     const flags: Partial<Record<(typeof TASK_FLAGS)[number], string>> = {};
-    // Only the flags the task has are expanded (a task sets a few of the two dozen).
+    // Only the flags the task has are expanded (a task sets a few of the two dozen), found from
+    // one look at its flags rather than two dozen lookups through the datastore's layers.
     const flagOf = (name: string, flag: string, expand = true) => (d.hasFlag(name, flag) ? d.getVarFlag(name, flag, expand) : null);
+    const present = d.getVarFlags(t.name) ?? {};
     for (const flag of TASK_FLAGS) {
-      const value = flagOf(t.name, flag);
-      if (value !== null) flags[flag] = value;
+      if (Object.hasOwn(present, flag)) {
+        const value = d.getVarFlag(t.name, flag, true);
+        if (value !== null) flags[flag] = value;
+      }
     }
     const funcs = [...(flagOf(t.name, "prefuncs") ?? "").split(/\s+/), t.name, ...(flagOf(t.name, "postfuncs") ?? "").split(/\s+/)];
     const pythonFuncs = funcs.filter((f) => f !== "" && Boolean(flagOf(f, "python", false)));

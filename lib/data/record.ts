@@ -48,13 +48,27 @@ export function ownValue(record: ReadonlyMap<string, FlagValue>, flag: string, n
   if (record.has(flag)) return record.get(flag);
   if (noweakdefault) return undefined;
   if (flag === "_content" && record.has("_defaultval")) return record.get("_defaultval");
-  if (record.has("_defaultval_flag_" + flag)) return record.get("_defaultval_flag_" + flag);
+  const weak = weakDefaultName(flag);
+  if (record.has(weak)) return record.get(weak);
   return undefined;
 }
 
 /** Whether a record has FLAG or a weak default for it. */
 export function hasOwnFlag(record: ReadonlyMap<string, FlagValue>, flag: string): boolean {
-  return record.has(flag) || record.has("_defaultval_flag_" + flag);
+  return record.has(flag) || record.has(weakDefaultName(flag));
+}
+
+// The few flag names asked about are asked about millions of times: their weak-default names
+// are made once, not concatenated (and allocated) on every question.
+const weakDefaultNames = new Map<string, string>();
+
+function weakDefaultName(flag: string): string {
+  let name = weakDefaultNames.get(flag);
+  if (name === undefined) {
+    name = "_defaultval_flag_" + flag;
+    if (weakDefaultNames.size < 4096) weakDefaultNames.set(flag, name);
+  }
+  return name;
 }
 
 /**

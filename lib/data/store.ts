@@ -205,6 +205,20 @@ export class DataStore {
     return [...out];
   }
 
+  /**
+   * Whether NAME is one of keys(), without listing them all: signature analysis asks this of
+   * each name a function calls, and listing the configuration's thousands of names for every
+   * recipe cost more than the analysis it served.
+   */
+  hasKey(name: string): boolean {
+    const rec = this.vars.get(name);
+    if (rec !== undefined && rec.size > 0) return true;
+    const links = this.overrides.links.get(name);
+    if (links === undefined) return false;
+    this.needOverrides();
+    return links.some(([, o]) => this.overrides.isActive(o));
+  }
+
   /** Names flagged `export` or `unexport` (or given a weak default for those flags) at some point. */
   exportFlagged(): string[] {
     return [...this.exportList.entries()].map(([k]) => k);
@@ -543,11 +557,18 @@ export class DataStore {
     }
   }
 
+  /** Whether an `:append`/`:prepend`'s override applies: one function for every lookup, not one per lookup. */
+  private readonly overrideApplies = (override: string | null): boolean => {
+    this.needOverrides();
+    return this.overrides.applies(override);
+  };
+
   private lookupUncached(name: string, flag: string, cachename: string, o: LookupOptions): { value: FlagValue | undefined; parser: VarParse | null } {
     const isContent = flag === "_content";
     const local = this.vars.get(name);
     let value: FlagValue | undefined = undefined;
-    let removes = new Set<string>();
+    // Most lookups remove nothing: the set is made when a removal is found.
+    let removes: Set<string> | null = null;
 
     const links = isContent && !o.parsing ? this.overrides.links.get(name) : undefined;
     if (links) {
@@ -565,10 +586,7 @@ export class DataStore {
     if (value === undefined) value = null;
 
     if (isContent && local && !o.parsing) {
-      value = withAppendsAndPrepends(value, local, (ov) => {
-        this.needOverrides();
-        return this.overrides.applies(ov);
-      });
+      value = withAppendsAndPrepends(value, local, this.overrideApplies);
     }
 
     let parser: VarParse | null = null;
@@ -579,11 +597,11 @@ export class DataStore {
       const rm = local.get(":remove");
       if (Array.isArray(rm)) {
         this.needOverrides();
-        for (const [r, ov] of rm as OpList) if (this.overrides.applies(ov) && r !== null) removes.add(r);
+        for (const [r, ov] of rm as OpList) if (this.overrides.applies(ov) && r !== null) (removes ??= new Set()).add(r);
       }
     }
 
-    if (value && isContent && !o.parsing && removes.size > 0 && parser) {
+    if (value && isContent && !o.parsing && removes !== null && removes.size > 0 && parser) {
       const removed = removeWords(asText(parser.value) ?? "", removes, (r) => new Set(splitWords(this.expand(r))));
       parser.removes = removed.applied;
       parser.value = removed.text;

@@ -58,6 +58,8 @@ export interface DependencySource {
   getVarFlagWithRefs(name: string, flag: string): StoredValueRefs;
   /** Every variable name, including those that only have flags (e.g. `export NAME` alone). */
   keys(): Iterable<string>;
+  /** Whether NAME is one of keys(); a source without it is asked for keys() once per analysis. */
+  hasKey?(name: string): boolean;
   /** Whether NAME has FLAG set (or a weak default for it): getVarFlag would not return null unset. */
   hasFlag(name: string, flag: string): boolean;
   /** Every name that was ever given an `export` or `unexport` flag (a superset of the exported ones). */
@@ -122,7 +124,8 @@ export function taskDependencies(source: DependencySource, tasks: readonly strin
 }
 
 class RecipeAnalysis {
-  private readonly keys: ReadonlySet<string>;
+  /** Whether a name is a variable (not `__`-prefixed): what a call must name to be a dependency. */
+  private readonly isKey: (name: string) => boolean;
   private readonly ignored: ReadonlySet<string>;
   private readonly exported: ReadonlySet<string>;
   private readonly flagsExcluded: readonly string[] | null;
@@ -135,14 +138,20 @@ class RecipeAnalysis {
   private walk = 0;
 
   constructor(private readonly source: DependencySource) {
-    this.keys = new Set([...source.keys()].filter((k) => !k.startsWith("__")));
+    if (source.hasKey) {
+      const has = source.hasKey.bind(source);
+      this.isKey = (k) => !k.startsWith("__") && has(k);
+    } else {
+      const keys = new Set([...source.keys()].filter((k) => !k.startsWith("__")));
+      this.isKey = (k) => keys.has(k);
+    }
     this.ignored = new Set(words(source.getVar("BB_BASEHASH_IGNORE_VARS", true)));
     // Every exported variable is in the environment of every shell function, set or not. Only
     // names that were ever flagged can be: the others are not asked about their flags.
     this.exported = new Set(
       [...source.exportFlagged()].filter(
         (k) =>
-          this.keys.has(k) &&
+          this.isKey(k) &&
           toBoolean(source.getVarFlag(k, "export", true), k, "export") &&
           !toBoolean(source.getVarFlag(k, "unexport", true), k, "unexport"),
       ),
@@ -262,7 +271,7 @@ class RecipeAnalysis {
     const vardeps = flag("vardeps");
     const exclusions = words(flag("vardepsexclude"));
     const vardepvalue = flag("vardepvalue");
-    let deps = new Set<string>();
+    const deps = new Set<string>();
     let value: string | null;
 
     if (vardepvalue !== null) {
@@ -308,12 +317,13 @@ class RecipeAnalysis {
     }
 
     for (const w of words(vardeps)) deps.add(w);
-    deps = new Set([...deps].filter((d) => !exclusions.includes(d) && !this.ignored.has(d)));
+    // Deleted in place: the order of what remains is the order it was found in, as before.
+    for (const d of deps) if (exclusions.includes(d) || this.ignored.has(d)) deps.delete(d);
     return { deps, value };
   }
 
   private addExecs(deps: Set<string>, execs: Iterable<string>): void {
-    for (const e of execs) if (this.keys.has(e)) deps.add(e);
+    for (const e of execs) if (this.isKey(e)) deps.add(e);
   }
 
   /**

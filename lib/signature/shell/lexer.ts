@@ -25,6 +25,10 @@ const OPERATORS = [
 ];
 export const REDIRECT_OPS = new Set(["<", ">", ">>", "<<", "<<-", "<<<", "<&", ">&", "<>", ">|", "&>", "&>>"]);
 const METACHARS = new Set([" ", "\t", "\n", ";", "&", "|", "<", ">", "(", ")"]);
+/** Where a plain run of a word's characters ends: a metacharacter, or what starts quoting or an expansion. */
+const WORD_STOPS = new Set([...METACHARS, "\\", "'", '"', "$", "`"]);
+/** The same inside double quotes. */
+const QUOTED_STOPS = new Set(['"', "\\", "$", "`"]);
 
 interface PendingHeredoc {
   readonly delimiter: string;
@@ -68,16 +72,21 @@ export class ShellLexer {
       return { t: "newline", start };
     }
     if ((c === "<" || c === ">") && src[this.pos + 1] === "(") return { t: "word", word: this.lexWord(), start };
-    for (const op of OPERATORS) {
-      if (src.startsWith(op, this.pos)) {
-        this.pos += op.length;
-        return { t: "op", op, start };
+    // Every operator starts with a metacharacter, and most tokens are words: only those look further.
+    if (METACHARS.has(c)) {
+      for (const op of OPERATORS) {
+        if (src.startsWith(op, this.pos)) {
+          this.pos += op.length;
+          return { t: "op", op, start };
+        }
       }
     }
-    const digits = /^[0-9]+(?=[<>])/.exec(src.slice(this.pos, this.pos + 12));
-    if (digits) {
-      this.pos += digits[0].length;
-      return { t: "io-number", fd: Number(digits[0]), start };
+    if (c >= "0" && c <= "9") {
+      const digits = /^[0-9]+(?=[<>])/.exec(src.slice(this.pos, this.pos + 12));
+      if (digits) {
+        this.pos += digits[0].length;
+        return { t: "io-number", fd: Number(digits[0]), start };
+      }
     }
     return { t: "word", word: this.lexWord(), start };
   }
@@ -176,8 +185,12 @@ export class ShellLexer {
           continue;
         }
       }
-      literal += c;
-      this.pos++;
+      // A run of plain characters is taken as one slice: adding them one at a time made a
+      // string per character, much of what signature analysis allocated.
+      let end = this.pos + 1;
+      while (end < src.length && !WORD_STOPS.has(src[end]!)) end++;
+      literal += src.slice(this.pos, end);
+      this.pos = end;
     }
     flush();
     return { raw: src.slice(start, this.pos), parts };
@@ -215,8 +228,10 @@ export class ShellLexer {
           continue;
         }
       }
-      literal += c;
-      this.pos++;
+      let end = this.pos + 1;
+      while (end < src.length && !QUOTED_STOPS.has(src[end]!)) end++;
+      literal += src.slice(this.pos, end);
+      this.pos = end;
     }
     if (literal) parts.push({ kind: "literal", text: literal });
     return { kind: "double-quoted", parts };
