@@ -95,6 +95,15 @@ export const hostFileSystem = {
       return errno(err);
     }
   },
+  /** The mode of `path` (of the link itself unless `follow`), or Node's negative errno. */
+  mode(path: string, follow: boolean): number {
+    try {
+      const s = (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false });
+      return s === undefined ? -2 : s.mode;
+    } catch (err) {
+      return errno(err);
+    }
+  },
   listdir(path: string): string | number {
     try {
       return readdirSync(path).join("\0");

@@ -138,6 +138,22 @@ def _realpath_with(original):
     return realpath
 
 
+def _mode_test_with(original, follow, test):
+    # os.path.exists, isfile, isdir, islink, lexists: the file's mode alone, asked of the host in
+    # one call; a missing path is an answer rather than an OSError raised and caught on the way
+    # (oe-core's FILESPATH searches and PATH lookups ask about tens of missing paths per recipe).
+    def check(path):
+        outside_world()
+        host = _host_path(path)
+        if host is None:
+            return original(path)
+        mode = _host.mode(host, follow)
+        return mode >= 0 and test(mode)
+    check.__name__ = original.__name__
+    check.__doc__ = original.__doc__
+    return check
+
+
 def _reporting(original):
     def wrapped(*args, **kwargs):
         outside_world()
@@ -159,6 +175,12 @@ def install(host, mounted):
         module.readlink = _readlink_with(posix.readlink)
         module.scandir = _reporting(posix.scandir)
     os.path.realpath = _realpath_with(os.path.realpath)
+    import stat
+    os.path.exists = _mode_test_with(os.path.exists, True, lambda mode: True)
+    os.path.lexists = _mode_test_with(os.path.lexists, False, lambda mode: True)
+    os.path.isfile = _mode_test_with(os.path.isfile, True, stat.S_ISREG)
+    os.path.isdir = _mode_test_with(os.path.isdir, True, stat.S_ISDIR)
+    os.path.islink = _mode_test_with(os.path.islink, False, stat.S_ISLNK)
     builtins.open = io.open = _reporting(io.open)
     for name in ("time", "time_ns", "gmtime", "localtime", "strftime", "ctime", "asctime", "monotonic", "perf_counter"):
         setattr(time, name, _reporting(getattr(time, name)))
