@@ -30,6 +30,8 @@ test("a BitBake-style configuration (conf/bitbake.conf) reads its Python: layer.
   const compiled = readdirSync(join(cache, f.core, "lib", "tinylib"));
   t.true(compiled.some((n) => /^__init__\.cpython-\d+\.pyc$/.test(n)), compiled.join(" "));
   t.false(existsSync(join(f.core, "lib", "tinylib", "__pycache__")));
+  // So are the metadata's compiled functions (the configuration's ConfigParsed handler), by digest.
+  t.true(readdirSync(join(cache, "bake-metadata")).some((n) => /^[0-9a-f]{64}$/.test(n)));
 });
 
 test("a recipe's ${@...}, def functions, anonymous python, named python functions and events run in Python", async (t) => {
