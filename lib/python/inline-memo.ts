@@ -24,6 +24,7 @@ const enum Read {
   HasOverrides = 4,
   Inherited = 5,
   Tasks = 6,
+  Inherits = 7,
 }
 
 interface Frame {
@@ -77,6 +78,11 @@ export function recordList(kind: "inherited" | "tasks", answer: string): void {
   if (frames.length !== 0) frames[frames.length - 1]!.reads.push(kind === "inherited" ? Read.Inherited : Read.Tasks, null, null, null, answer);
 }
 
+/** Whether the recipe inherits the class `klass`. */
+export function recordInherits(klass: string, answer: boolean): void {
+  if (frames.length !== 0) frames[frames.length - 1]!.reads.push(Read.Inherits, klass, null, null, answer);
+}
+
 /** The evaluation under way did something other than read `d`: its result is not kept. */
 export function recordOutsideWorld(): void {
   if (frames.length !== 0) frames[frames.length - 1]!.pure = false;
@@ -90,6 +96,7 @@ export interface ReplayTarget {
   /** The tasks, as lines. */
   tasks(): string;
   has(name: string): boolean;
+  inherits(klass: string): boolean;
 }
 
 function answer(t: ReplayTarget, reads: readonly unknown[], i: number): unknown {
@@ -109,6 +116,8 @@ function answer(t: ReplayTarget, reads: readonly unknown[], i: number): unknown 
       return t.inherited();
     case Read.Tasks:
       return t.tasks();
+    case Read.Inherits:
+      return t.inherits(reads[i + 1] as string);
   }
 }
 

@@ -152,6 +152,10 @@ class DataSmart(object):
     def inherited_classes(self):
         return _lines(self._js.inherited())
 
+    def inherits_class(self, klass):
+        """bb.data.inherits_class: answered beside the datastore, without the class list crossing."""
+        return self._js.inheritsClass(klass)
+
     def localkeys(self):
         return self.keys()
 
