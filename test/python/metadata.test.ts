@@ -2,7 +2,7 @@
 // python functions, event handlers, bb.parse.SkipRecipe, addpylib, `${@js ...}` inside a Python
 // layer, and the datastore seen from Python.
 import test from "ava";
-import { existsSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { loadBuildConfiguration } from "../../lib/config/index.js";
@@ -118,6 +118,24 @@ test("os.path.exists, lexists, isfile, isdir and islink answer as Python's for f
   t.is(d.getVar("K_link"), "1 1 0 1 1", "a link to a directory is followed except by lexists/islink");
   t.is(d.getVar("K_dangling"), "0 1 0 0 1");
   t.is(d.getVar("K_missing"), "0 0 0 0 0");
+});
+
+test("a ${@...} result that depended on host files is reused only while the files answer the same", async (t) => {
+  const marker = "MARKER = \"${@'%s %s' % (os.path.exists(d.getVar('TOPDIR') + '/../marker'), sorted(os.listdir(d.getVar('TOPDIR') + '/..')))}\"";
+  const f = pythonLayers({
+    "recipes-x/one/one_1.0.bb": ['LICENSE = "MIT"', marker, ""].join("\n"),
+    "recipes-x/two/two_1.0.bb": ['LICENSE = "MIT"', marker, ""].join("\n"),
+  });
+  t.teardown(f.cleanup);
+  const config = await withPython(() => loadBuildConfiguration({ topdir: f.build }));
+  const parse = async (pn: string) =>
+    (await withPython(() => parseRecipe(config.metadata, join(f.core, `recipes-x/${pn}/${pn}_1.0.bb`), [], config.files))).metadata.d.getVar("MARKER");
+  t.is(await parse("one"), "False ['build', 'meta']");
+  t.is(await parse("two"), "False ['build', 'meta']");
+  writeFileSync(join(f.root, "marker"), "");
+  t.is(await parse("one"), "True ['build', 'marker', 'meta']", "the file appeared: evaluated again, not the earlier result");
+  rmSync(join(f.root, "marker"));
+  t.is(await parse("two"), "False ['build', 'meta']");
 });
 
 test("a Python error names its type, message and the metadata line", async (t) => {
