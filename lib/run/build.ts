@@ -184,7 +184,8 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
       note,
       onSetscene: (node, result, elapsedMs) =>
         opts.listener?.({ type: "Setscene", node, result, unihash: session!.signatures.unihashOf(node.id), elapsedMs }),
-      sstate: opts.dryRun || (opts.dumpSignatures && !opts.printdiff) ? null : (opts.sstate ?? null),
+      sstate: opts.dumpSignatures && !opts.printdiff ? null : (opts.sstate ?? null),
+      dryRun: opts.dryRun ?? false,
       sigdata: opts.sigdata ?? false,
       setsceneStamps: opts.setscene !== "none",
       ...(opts.safeRecipeDeps ? { safeRecipeDeps: opts.safeRecipeDeps } : {}),

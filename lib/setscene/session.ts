@@ -38,6 +38,11 @@ export interface SessionOptions {
   readonly setsceneStamps?: boolean;
   /** SIGGEN_EXCLUDE_SAFE_RECIPE_DEPS: dependency edges the signatures leave out. */
   readonly safeRecipeDeps?: SafeRecipeDeps;
+  /**
+   * -n: decide what would be restored (the objects are looked up, as BitBake's dry run does) but
+   * restore nothing and write no stamp; the tasks a restore would make unnecessary are not run.
+   */
+  readonly dryRun?: boolean;
 }
 
 export interface SetsceneCounts {
@@ -149,7 +154,8 @@ export class SstateSession {
     }
     this.counts = { wanted: wanted.length, local: count("local"), mirrors: count("mirror"), missed: count("missing"), current };
     this.o.note("note", summaryLine(this.counts));
-    await this.planAndRestore();
+    if (this.o.dryRun) this.planWithoutRestoring(found);
+    else await this.planAndRestore();
     return this.counts;
   }
 
@@ -161,6 +167,20 @@ export class SstateSession {
   keepEarlierRestores(): void {
     for (const n of [...this.o.set].map((id) => this.node(id)).filter(isSstateTask)) this.state.set(n.id, this.stamps.hasStamp(n) ? "done" : "missing");
     const plan = planSetscene(this.o.graph, this.o.set, { isSstate: isSstateTask, sstate: (id) => this.state.get(id) ?? "missing" });
+    this.covered = plan.covered;
+  }
+
+  /**
+   * The dry run's setscene: what the plan would restore counts as restored for this run only.
+   * Whether an object would be refused (its signature, its members) is known only by fetching
+   * it, which a dry run does not do; the real build then runs such a task instead.
+   */
+  private planWithoutRestoring(found: ReadonlyMap<TaskId, Availability>): void {
+    const plan = planSetscene(this.o.graph, this.o.set, { isSstate: isSstateTask, sstate: (id) => this.state.get(id) ?? "missing" });
+    for (const id of plan.restore) {
+      this.restored.add(id);
+      this.o.note("note", `${pnTask(this.node(id))}: would be restored from shared state (${found.get(id) === "mirror" ? "a mirror" : "local"})`);
+    }
     this.covered = plan.covered;
   }
 

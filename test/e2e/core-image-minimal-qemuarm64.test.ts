@@ -75,8 +75,7 @@ test.serial("switching MACHINE to qemux86-64 in the same build directory builds 
   // The native recipes of the build, present here for qemuarm64: built by the first build from
   // nothing, or (with BAKE_E2E_SSTATE_DIR, where the first build restored only what the image
   // needed) restored now. Built again for qemux86-64 they must be current: nothing runs and nothing
-  // is restored, which a native task whose signature depended on MACHINE would not be. (A dry run
-  // cannot show it: -n goes by the stamps of tasks that ran and does not count restored ones.)
+  // is restored, which a native task whose signature depended on MACHINE would not be.
   const graph = image.run(["-g", "core-image-minimal"]);
   t.is(graph.status, 0, graph.output.slice(-4000));
   const natives = readFileSync(join(image.build, "pn-buildlist"), "utf8").split("\n").filter((pn) => pn.endsWith("-native"));
@@ -88,7 +87,8 @@ test.serial("switching MACHINE to qemux86-64 in the same build directory builds 
   t.regex(r.output, /^MACHINE +?= "qemux86-64"$/m);
   t.deepEqual(tasksRun(r.output), []);
   t.notRegex(r.output, /restored from shared state/);
-  // Target recipes, in contrast, are the machine's own: x86-64 busybox is still to be built.
+  // Target recipes, in contrast, are the machine's own: x86-64 busybox is not current here; it
+  // is still to be built, or restored when the shared state has it.
   const busybox = image.run(["-n", "busybox"], { MACHINE: "qemux86-64" });
-  t.true(tasksRun(busybox.output).includes("busybox:do_compile"));
+  t.true(tasksRun(busybox.output).includes("busybox:do_compile") || /busybox:do_populate_sysroot: would be restored/.test(busybox.output), busybox.output.slice(-4000));
 });

@@ -1,6 +1,6 @@
 // Shared state across build directories and hash equivalence, end to end through `bake`.
 import test from "ava";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixture, runBake, trace, write } from "./fixture.js";
 
@@ -25,6 +25,30 @@ test("a second build directory at another path restores every sstate task and ru
   const component = (build: string) => readFileSync(join(build, "tmp/sysroots-components/x86_64/c/usr/share/c/c.out"), "utf8");
   t.is(component(two), component(one));
   t.is(component(two), "data of c\na\nb\n");
+});
+
+test("a dry run (-n) looks shared state up: what would be restored is not listed to run, and nothing is restored or stamped", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const sstate = join(f.root, "sstate");
+  const one = f.buildDir("one", [`SSTATE_DIR = "${sstate}"`]);
+  t.is((await runBake(f, one, ["c"])).code, 0);
+
+  const two = f.buildDir("two", [`SSTATE_DIR = "${sstate}"`]);
+  const dry = await runBake(f, two, ["-n", "c"]);
+  t.is(dry.code, 0, dry.out);
+  t.regex(dry.out, /Sstate summary: Wanted 3 Local 3 Mirrors 0 Missed 0 Current 0 \(100% match/);
+  for (const pn of ["a", "b", "c"]) t.regex(dry.out, new RegExp(`${pn}:do_populate_sysroot: would be restored from shared state \\(local\\)`));
+  const listed = [...dry.out.matchAll(/^NOTE: Running task \d+ of \d+ \(([^)]+)\)/gm)].map((m) => m[1]!);
+  t.false(listed.some((task) => /do_(compile|install|populate_sysroot)$/.test(task)), listed.join(" "));
+  t.deepEqual(trace(two), []);
+  t.false(existsSync(join(two, "tmp/sysroots-components/x86_64/c")), "a dry run restores nothing");
+
+  // No setscene stamp was written: the real build still restores all three.
+  const real = await runBake(f, two, ["c"]);
+  t.is(real.code, 0, real.out);
+  t.regex(real.out, /Sstate summary: Wanted 3 Local 3 Mirrors 0 Missed 0 Current 0/);
+  t.deepEqual(trace(two), []);
 });
 
 test("a comment changed upstream: the task reruns, its outhash matches, its dependents are restored", async (t) => {
