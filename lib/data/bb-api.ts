@@ -57,6 +57,14 @@ export function takeJsMessages(): JsMessage[] {
 }
 
 /** A message from metadata code in another language (parse-time Python), to the same handler. */
+/**
+ * Whether a message of `level` logged now goes anywhere: during a task (a handler writes every
+ * message to its log), or a warning or error while parsing (parse-recipe.ts shows only those).
+ */
+export function metadataMessageShown(level: JsMessageLevel): boolean {
+  return scope.getStore() !== undefined || level === "warn" || level === "error" || level === "fatal";
+}
+
 export function logMetadataMessage(level: JsMessageLevel, text: string): void {
   log(level, [text]);
 }

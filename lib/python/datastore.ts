@@ -3,7 +3,7 @@
 // classes, tasks) for bb.data.inherits_class and bb.build.addtask. Reads are recorded and
 // anything else is reported to inline-memo.ts, which reuses `${@...}` results that read alone.
 import type { DataStore } from "../data/index.js";
-import { recordExpand, recordFlag, recordHas, recordList, recordOutsideWorld, recordVar, type ReplayTarget } from "./inline-memo.js";
+import { recordExpand, recordFlag, recordHas, recordInherits, recordList, recordOutsideWorld, recordVar, type ReplayTarget } from "./inline-memo.js";
 
 /** The evaluator's state beside a datastore (evaluate's Metadata). */
 export interface MetadataOwner {
@@ -29,6 +29,12 @@ function has(d: DataStore, name: string): boolean {
   return d.getVar(name, false) !== null || d.getVarFlags(name) !== null;
 }
 
+/** Whether `d`'s recipe inherits `klass` (BitBake's bb.data.inherits_class: a class file of that name). */
+function inherits(d: DataStore, klass: string): boolean {
+  const needle = `/${klass}.bbclass`;
+  return (owners.get(d)?.inherited ?? []).some((path) => path.endsWith(needle));
+}
+
 /** `d` as inline-memo.ts replays reads on it. */
 export function replayTarget(d: DataStore): ReplayTarget {
   let t = targets.get(d);
@@ -38,6 +44,7 @@ export function replayTarget(d: DataStore): ReplayTarget {
       inherited: () => (owners.get(d)?.inherited ?? []).join("\n"),
       tasks: () => (owners.get(d)?.tasks ?? []).join("\n"),
       has: (name) => has(d, name),
+      inherits: (klass) => inherits(d, klass),
     };
     targets.set(d, t);
   }
@@ -80,6 +87,11 @@ export function pythonFacade(d: DataStore): object {
     hasOverrides: (name: string) => {
       const v = d.hasOverrides(name);
       recordHas("hasOverrides", name, v);
+      return v;
+    },
+    inheritsClass: (klass: string) => {
+      const v = inherits(d, klass);
+      recordInherits(klass, v);
       return v;
     },
     // Lists cross as lines of text: cheaper than converting an array, and compared as one value.

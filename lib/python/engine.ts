@@ -41,6 +41,15 @@ export const PYTHON_SOURCES = packagePath("lib", "python", "py");
 // directory of the host is mounted at its own path, so metadata paths mean the same thing.
 const KEEP = new Set(["lib", "dev", "proc", "sys"]);
 
+/**
+ * Standard modules the bridge and oe-core's library import that Pyodide's boot does not: kept in
+ * the boot snapshot. A module missing here is only compiled at its first import.
+ */
+const PRELOADED = ["argparse", "datetime", "decimal", "gettext", "hashlib", "ipaddress", "netrc", "numbers", "pkgutil", "shlex", "urllib.parse", "uuid"];
+
+/** Names what the snapshot holds besides Pyodide's boot, so a snapshot from before a change is not reused. */
+const SNAPSHOT_CONTENT = `p${PRELOADED.length}`;
+
 const MACHINE: Record<string, string> = { x64: "x86_64", arm64: "aarch64", ia32: "i686", arm: "armv7l", riscv64: "riscv64", ppc64: "ppc64le", s390x: "s390x" };
 
 /** The interpreter of this thread; throws PythonNotLoaded (and remembers it was wanted) until `loadPython` has run. */
@@ -96,7 +105,18 @@ function snapshotPath(): string | null {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   const version = (JSON.parse(readFileSync(join(PACKAGE, "package.json"), "utf8")) as { version: string }).version;
   const wasm = statSync(join(PACKAGE, "pyodide.asm.wasm"));
-  return join(base, "bake", `pyodide-${version}-${wasm.size}.snapshot`);
+  return join(base, "bake", `pyodide-${version}-${wasm.size}-${SNAPSHOT_CONTENT}.snapshot`);
+}
+
+/**
+ * Where compiled bytecode of the layers' Python libraries (oe.*) and of bake's own `bb` is kept,
+ * as CPython keeps __pycache__ (checked against each source's size and time), but in the user's
+ * cache rather than in the layers: null when that directory is not one Python sees.
+ */
+function bytecodeCache(mounted: readonly string[]): string | null {
+  if (process.env.BAKE_PYTHON_BYTECODE === "0") return null;
+  const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "bake", "pycache");
+  return dir.startsWith("/") && mounted.includes(dir.split("/")[1]!) ? dir : null;
 }
 
 function readSnapshot(path: string | null): Uint8Array | null {
@@ -156,13 +176,17 @@ async function boot(module: WebAssembly.Module, snapshot: Uint8Array | null): Pr
   };
   if (snapshot !== null) return { py: await loadPyodide({ ...options, _loadSnapshot: snapshot }), snapshot };
   const py = await loadPyodide({ ...options, _makeSnapshot: true });
+  // Imported once here, they are part of every interpreter started from the snapshot: the standard
+  // library in the package has no bytecode, so each interpreter would compile them again (~0.4 s).
+  py.runPython(`import ${PRELOADED.join(", ")}`);
   return { py, snapshot: py.makeMemorySnapshot() };
 }
 
 async function start(): Promise<PyodideInterface> {
   const module = seed?.module ?? (await WebAssembly.compile(readFileSync(join(PACKAGE, "pyodide.asm.wasm"))));
   const cached = seed === null ? snapshotPath() : null;
-  let snapshot = seed?.snapshot ?? readSnapshot(cached);
+  const stored = seed === null ? readSnapshot(cached) : null;
+  let snapshot = seed?.snapshot ?? stored;
   let py: PyodideInterface;
   try {
     ({ py, snapshot } = await boot(module, snapshot));
@@ -172,7 +196,7 @@ async function start(): Promise<PyodideInterface> {
     ({ py, snapshot } = await boot(module, null));
     writeSnapshot(cached, snapshot);
   }
-  if (seed === null && readSnapshot(cached) === null) writeSnapshot(cached, snapshot);
+  if (seed === null && stored === null) writeSnapshot(cached, snapshot);
   seed = { module, snapshot };
   const mounted: string[] = [];
   for (const entry of readdirSync("/")) {
@@ -193,6 +217,7 @@ async function start(): Promise<PyodideInterface> {
   py.globals.set("_bake_sources", PYTHON_SOURCES);
   py.globals.set("_bake_mounted", mounted);
   py.globals.set("_bake_host", hostFileSystem);
+  py.globals.set("_bake_bytecode", bytecodeCache(mounted) ?? undefined);
   py.runPython(`
 import os, sys
 # Metadata asks the build host (BUILD_ARCH = "\${@os.uname()[4]}"), not the WebAssembly machine.
@@ -206,7 +231,11 @@ sys.path.insert(0, _bake_sources)
 # The host's PATH only: classes look programs up in it (HOSTTOOLS); nothing else of the environment.
 os.environ.clear()
 os.environ["PATH"] = _bake_path
-sys.dont_write_bytecode = True
+if _bake_bytecode is None:
+    sys.dont_write_bytecode = True
+else:
+    sys.pycache_prefix = _bake_bytecode
+    sys.dont_write_bytecode = False
 import bake_host
 bake_host.install(_bake_host, _bake_mounted.to_py())
 `);

@@ -3,7 +3,7 @@
 // of a walk over every path component in WebAssembly. Results cross as text (one string crosses
 // faster than an array); an error crosses as Node's (negative) errno.
 import { accessSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
-import { recordOutsideWorld } from "./inline-memo.js";
+import { recordHost, recordOutsideWorld, type HostAnswer } from "./inline-memo.js";
 
 function errno(err: unknown): number {
   const n = (err as NodeJS.ErrnoException).errno;
@@ -84,13 +84,23 @@ function looseRealpath(filename: string): string {
   return path;
 }
 
-export const hostFileSystem = {
+/** The questions, unrecorded: each answer depends only on the path, the second argument and the host. */
+const questions = {
   stat(path: string, follow: boolean): string | number {
     try {
       // A missing path is the common answer (file-checksums, FILESPATH searches): no exception for it.
       const s = (follow ? statSync : lstatSync)(path, { bigint: true, throwIfNoEntry: false });
       if (s === undefined) return -2;
       return `${s.mode} ${s.ino} ${s.dev} ${s.nlink} ${s.uid} ${s.gid} ${s.size} ${s.atimeNs} ${s.mtimeNs} ${s.ctimeNs}`;
+    } catch (err) {
+      return errno(err);
+    }
+  },
+  /** The mode of `path` (of the link itself unless `follow`), or Node's negative errno. */
+  mode(path: string, follow: boolean): number {
+    try {
+      const s = (follow ? statSync : lstatSync)(path, { throwIfNoEntry: false });
+      return s === undefined ? -2 : s.mode;
     } catch (err) {
       return errno(err);
     }
@@ -110,7 +120,7 @@ export const hostFileSystem = {
       return false;
     }
   },
-  realpath: looseRealpath,
+  realpath: (path: string): string => looseRealpath(path),
   readlink(path: string): string | number {
     try {
       return readlinkSync(path);
@@ -118,7 +128,30 @@ export const hostFileSystem = {
       return errno(err);
     }
   },
-  /** The `${@...}` under way read something besides the datastore: its result is not reused. */
+};
+
+type Question = (path: string, arg: never) => HostAnswer;
+
+function recorded<Q extends Question>(question: Q): Q {
+  return ((path: string, arg: never) => {
+    const answer = question(path, arg);
+    recordHost(question, path, arg ?? null, answer);
+    return answer;
+  }) as Q;
+}
+
+/**
+ * What bake_host.py asks. Each answer is recorded for the `${@...}` under way (inline-memo.ts),
+ * which asks the same question again before reusing its result.
+ */
+export const hostFileSystem = {
+  stat: recorded(questions.stat),
+  mode: recorded(questions.mode),
+  listdir: recorded(questions.listdir),
+  access: recorded(questions.access),
+  realpath: recorded(questions.realpath),
+  readlink: recorded(questions.readlink),
+  /** The `${@...}` under way read something besides the datastore and the files above: its result is not reused. */
   impure(): void {
     recordOutsideWorld();
   },

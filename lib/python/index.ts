@@ -4,7 +4,7 @@
 // FatalError (bb.fatal), PythonMetadataError (any other exception, with the metadata line).
 import { spawnSync } from "node:child_process";
 import type { PyProxy } from "pyodide/ffi";
-import { DataStore, FatalError, logMetadataMessage, registerPythonInline, registerVarFilter, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
+import { DataStore, FatalError, logMetadataMessage, metadataMessageShown, registerPythonInline, registerVarFilter, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
 import { BakeError } from "../common/errors.js";
 import { pythonFacade, replayTarget } from "./datastore.js";
 import { python } from "./engine.js";
@@ -58,7 +58,9 @@ function theBridge(): Bridge {
   const mod = py.pyimport("bake_bridge") as PyProxy & Record<string, Fn>;
   mod.install!({
     log: (level: string, text: string) => {
-      recordOutsideWorld();
+      // A message nobody sees (bb.debug while parsing: siteinfo's for every recipe) does not stop
+      // the result being reused; one that is shown would not be shown again.
+      if (metadataMessageShown(level as JsMessageLevel)) recordOutsideWorld();
       logMetadataMessage(level as JsMessageLevel, text);
     },
     newDatastore: () => pythonFacade(new DataStore()),

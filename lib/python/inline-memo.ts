@@ -8,8 +8,10 @@
 // are replayed on the new datastore; if every answer is the same, so is the result, and Python
 // is not entered at all.
 //
-// This holds only for code whose result depends on `d` alone. An evaluation is not kept when it
-// did anything else: wrote to `d` (setVar, createCopy, keys…), touched the host (files, the
+// This holds only for code whose result depends on `d` alone, or on `d` and the metadata of
+// host files (existence, modes, links, directory listings: host.ts records each question with
+// its answer, and a replay asks it again). An evaluation is not kept when it did anything else:
+// wrote to `d` (setVar, createCopy, keys…), touched the host otherwise (file contents, the
 // clock, programs: bake_host.py reports those), logged a message, or raised. The functions
 // `def` blocks put in the metadata namespace are part of the code: a block that rebinds a name to
 // different code moves the namespace generation on, and results of older generations are dropped.
@@ -24,7 +26,12 @@ const enum Read {
   HasOverrides = 4,
   Inherited = 5,
   Tasks = 6,
+  Inherits = 7,
+  Host = 8,
 }
+
+/** An answer about the host's files (host.ts): a stat line, a mode, a path, an errno, a yes or no. */
+export type HostAnswer = string | number | boolean;
 
 interface Frame {
   readonly reads: unknown[];
@@ -77,6 +84,16 @@ export function recordList(kind: "inherited" | "tasks", answer: string): void {
   if (frames.length !== 0) frames[frames.length - 1]!.reads.push(kind === "inherited" ? Read.Inherited : Read.Tasks, null, null, null, answer);
 }
 
+/** Whether the recipe inherits the class `klass`. */
+export function recordInherits(klass: string, answer: boolean): void {
+  if (frames.length !== 0) frames[frames.length - 1]!.reads.push(Read.Inherits, klass, null, null, answer);
+}
+
+/** `question(path, arg)` asked of the host's files; replaying asks it again. */
+export function recordHost(question: (path: string, arg: never) => HostAnswer, path: string, arg: unknown, answer: HostAnswer): void {
+  if (frames.length !== 0) frames[frames.length - 1]!.reads.push(Read.Host, question, path, arg, answer);
+}
+
 /** The evaluation under way did something other than read `d`: its result is not kept. */
 export function recordOutsideWorld(): void {
   if (frames.length !== 0) frames[frames.length - 1]!.pure = false;
@@ -90,6 +107,7 @@ export interface ReplayTarget {
   /** The tasks, as lines. */
   tasks(): string;
   has(name: string): boolean;
+  inherits(klass: string): boolean;
 }
 
 function answer(t: ReplayTarget, reads: readonly unknown[], i: number): unknown {
@@ -109,6 +127,10 @@ function answer(t: ReplayTarget, reads: readonly unknown[], i: number): unknown 
       return t.inherited();
     case Read.Tasks:
       return t.tasks();
+    case Read.Inherits:
+      return t.inherits(reads[i + 1] as string);
+    case Read.Host:
+      return (reads[i + 1] as (path: string, arg: unknown) => HostAnswer)(reads[i + 2] as string, reads[i + 3]);
   }
 }
 

@@ -2,7 +2,8 @@
 // python functions, event handlers, bb.parse.SkipRecipe, addpylib, `${@js ...}` inside a Python
 // layer, and the datastore seen from Python.
 import test from "ava";
-import { mkdirSync, realpathSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { loadBuildConfiguration } from "../../lib/config/index.js";
 import { parseRecipe } from "../../lib/evaluate/index.js";
@@ -24,6 +25,13 @@ test("a BitBake-style configuration (conf/bitbake.conf) reads its Python: layer.
   t.is(d.getVar("BUILD_ARCH"), process.arch === "x64" ? "x86_64" : d.getVar("BUILD_ARCH"));
   t.is(d.getVar("SEEN_CONFIG_PARSED"), "1");
   t.is(d.getVar("FEATURE_FLAG"), "with-x11");
+  // The library's bytecode is kept in the user's cache (for the next interpreter), not in the layer.
+  const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "bake", "pycache");
+  const compiled = readdirSync(join(cache, f.core, "lib", "tinylib"));
+  t.true(compiled.some((n) => /^__init__\.cpython-\d+\.pyc$/.test(n)), compiled.join(" "));
+  t.false(existsSync(join(f.core, "lib", "tinylib", "__pycache__")));
+  // So are the metadata's compiled functions (the configuration's ConfigParsed handler), by digest.
+  t.true(readdirSync(join(cache, "bake-metadata")).some((n) => /^[0-9a-f]{64}$/.test(n)));
 });
 
 test("a recipe's ${@...}, def functions, anonymous python, named python functions and events run in Python", async (t) => {
@@ -82,6 +90,52 @@ test("os.path.realpath as Python's non-strict one: links resolved, a missing tai
   t.is(d.getVar("EXISTING"), `${root}/real/sub`);
   t.is(d.getVar("MISSING"), `${root}/real/sub/not/there`);
   t.is(d.getVar("UP"), `${root}/real/x`, "'..' after a link goes up from where the link points");
+});
+
+test("os.path.exists, lexists, isfile, isdir and islink answer as Python's for files, directories, links and missing paths", async (t) => {
+  const kinds = ["file", "dir", "link", "dangling", "missing"];
+  const f = pythonLayers({
+    "recipes-x/kinds/kinds_1.0.bb": [
+      'LICENSE = "MIT"',
+      ...kinds.map(
+        (k) =>
+          `K_${k} = "\${@' '.join(str(int(fn(d.getVar('TOPDIR') + '/../${k}'))) for fn in (os.path.exists, os.path.lexists, os.path.isfile, os.path.isdir, os.path.islink))}"`,
+      ),
+      "",
+    ].join("\n"),
+  });
+  t.teardown(f.cleanup);
+  writeFileSync(join(f.root, "file"), "x");
+  mkdirSync(join(f.root, "dir"));
+  symlinkSync("dir", join(f.root, "link"));
+  symlinkSync("nowhere", join(f.root, "dangling"));
+  const config = await withPython(() => loadBuildConfiguration({ topdir: f.build }));
+  const r = await withPython(() => parseRecipe(config.metadata, join(f.core, "recipes-x/kinds/kinds_1.0.bb"), [], config.files));
+  const d = r.metadata.d;
+  // exists, lexists, isfile, isdir, islink
+  t.is(d.getVar("K_file"), "1 1 1 0 0");
+  t.is(d.getVar("K_dir"), "1 1 0 1 0");
+  t.is(d.getVar("K_link"), "1 1 0 1 1", "a link to a directory is followed except by lexists/islink");
+  t.is(d.getVar("K_dangling"), "0 1 0 0 1");
+  t.is(d.getVar("K_missing"), "0 0 0 0 0");
+});
+
+test("a ${@...} result that depended on host files is reused only while the files answer the same", async (t) => {
+  const marker = "MARKER = \"${@'%s %s' % (os.path.exists(d.getVar('TOPDIR') + '/../marker'), sorted(os.listdir(d.getVar('TOPDIR') + '/..')))}\"";
+  const f = pythonLayers({
+    "recipes-x/one/one_1.0.bb": ['LICENSE = "MIT"', marker, ""].join("\n"),
+    "recipes-x/two/two_1.0.bb": ['LICENSE = "MIT"', marker, ""].join("\n"),
+  });
+  t.teardown(f.cleanup);
+  const config = await withPython(() => loadBuildConfiguration({ topdir: f.build }));
+  const parse = async (pn: string) =>
+    (await withPython(() => parseRecipe(config.metadata, join(f.core, `recipes-x/${pn}/${pn}_1.0.bb`), [], config.files))).metadata.d.getVar("MARKER");
+  t.is(await parse("one"), "False ['build', 'meta']");
+  t.is(await parse("two"), "False ['build', 'meta']");
+  writeFileSync(join(f.root, "marker"), "");
+  t.is(await parse("one"), "True ['build', 'marker', 'meta']", "the file appeared: evaluated again, not the earlier result");
+  rmSync(join(f.root, "marker"));
+  t.is(await parse("two"), "False ['build', 'meta']");
 });
 
 test("a Python error names its type, message and the metadata line", async (t) => {

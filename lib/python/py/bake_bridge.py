@@ -2,9 +2,11 @@
 # Python), `${@...}` evaluation, def blocks, anonymous and named python functions, event
 # handlers and addpylib. The JavaScript half (lib/python/) calls the functions below; `_host`
 # is the JavaScript object it hands over at start-up (logging).
+import _io
 import ast
 import builtins
 import os
+import posix
 import sys
 
 import bake_host
@@ -23,6 +25,7 @@ def install(host):
     bb.utils._context.clear()
     bb.utils._context.update(bb.utils.clean_context())
     _install_subprocess()
+    _init_code_cache()
 
 
 def log(level, text):
@@ -148,6 +151,10 @@ class DataSmart(object):
 
     def inherited_classes(self):
         return _lines(self._js.inherited())
+
+    def inherits_class(self, klass):
+        """bb.data.inherits_class: answered beside the datastore, without the class list crossing."""
+        return self._js.inheritsClass(klass)
 
     def localkeys(self):
         return self.keys()
@@ -345,9 +352,56 @@ def analyse(code, mode="eval"):
 
 # ---------------------------------------------------------------- functions
 
+# Where compiled metadata functions are kept between processes (beside the layers' bytecode,
+# sys.pycache_prefix), or None. Compiling is slow in WebAssembly (~3 ms for a class's function)
+# and every interpreter meets the same few hundred functions of the classes; a compiled function
+# is found again by a digest of its text, file, line and the Python version, so nothing in the
+# cache is ever stale.
+_code_cache = None
+
+
+def _init_code_cache():
+    global _code_cache
+    if sys.dont_write_bytecode or not sys.pycache_prefix:
+        return
+    directory = os.path.join(sys.pycache_prefix, "bake-metadata")
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return
+    _code_cache = directory
+
+
 def _compile_at(text, filename, lineno):
     # Leading newlines put the code at its line in the metadata file, for tracebacks.
-    return compile("\n" * max(lineno - 1, 0) + text, filename, "exec")
+    source = "\n" * max(lineno - 1, 0) + text
+    if _code_cache is None:
+        return compile(source, filename, "exec")
+    import hashlib
+    import marshal
+    digest = hashlib.sha256(("%s\0%s\0%s" % (sys.implementation.cache_tag, filename, source)).encode()).hexdigest()
+    path = "%s/%s" % (_code_cache, digest)
+    # _io.open and posix: the host calls bake_host reports as reads of the outside world, which
+    # this is not (the result depends on the text alone).
+    try:
+        with _io.open(path, "rb") as f:
+            return marshal.loads(f.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    code = compile(source, filename, "exec")
+    import random
+    tmp = "%s.%016x.tmp" % (path, random.getrandbits(64))
+    try:
+        with _io.open(tmp, "wb") as f:
+            f.write(marshal.dumps(code))
+        posix.replace(tmp, path)
+    except OSError:
+        # Not kept: the next interpreter compiles it again.
+        try:
+            posix.unlink(tmp)
+        except OSError:
+            pass
+    return code
 
 
 _def_cache = {}

@@ -8,7 +8,9 @@
 #   of these calls per recipe (oe.path.canonicalize, bb.fetch2.get_checksum_file_list).
 # - Everything a `${@...}` result can depend on besides `d` (files, clocks, programs, messages)
 #   reports itself here, so that a result that depended on nothing but `d` can be reused for the
-#   next recipe that reads the same values (lib/python/inline-memo.ts).
+#   next recipe that reads the same values (lib/python/inline-memo.ts). File metadata the host
+#   answers (host.ts) is recorded there with its answer instead, and asked again when the result
+#   is reused: a result that depends on which files exist is reused while they still do.
 import builtins
 import io
 import os
@@ -72,9 +74,9 @@ def _host_stat(path, host, follow):
 
 def _stat_with(original):
     def stat(path, *, dir_fd=None, follow_symlinks=True):
-        outside_world()
         host = _host_path(path) if dir_fd is None else None
         if host is None:
+            outside_world()
             return original(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
         return _host_stat(path, host, follow_symlinks)
     return stat
@@ -82,9 +84,9 @@ def _stat_with(original):
 
 def _lstat_with(original):
     def lstat(path, *, dir_fd=None):
-        outside_world()
         host = _host_path(path) if dir_fd is None else None
         if host is None:
+            outside_world()
             return original(path, dir_fd=dir_fd)
         return _host_stat(path, host, False)
     return lstat
@@ -92,9 +94,9 @@ def _lstat_with(original):
 
 def _listdir_with(original):
     def listdir(path="."):
-        outside_world()
         host = _host_path(path)
         if host is None:
+            outside_world()
             return original(path)
         r = _host.listdir(host)
         if isinstance(r, int):
@@ -105,9 +107,9 @@ def _listdir_with(original):
 
 def _access_with(original):
     def access(path, mode, *, dir_fd=None, effective_ids=False, follow_symlinks=True):
-        outside_world()
         host = _host_path(path) if dir_fd is None and not effective_ids and follow_symlinks else None
         if host is None:
+            outside_world()
             return original(path, mode, dir_fd=dir_fd, effective_ids=effective_ids, follow_symlinks=follow_symlinks)
         return bool(_host.access(host, mode))
     return access
@@ -115,9 +117,9 @@ def _access_with(original):
 
 def _readlink_with(original):
     def readlink(path, *, dir_fd=None):
-        outside_world()
         host = _host_path(path) if dir_fd is None else None
         if host is None:
+            outside_world()
             return original(path, dir_fd=dir_fd)
         r = _host.readlink(host)
         if isinstance(r, int):
@@ -130,12 +132,28 @@ def _realpath_with(original):
     # Resolved on the host in one call (lib/python/host.ts follows Python's non-strict algorithm)
     # instead of an lstat per path component from here; a strict call is left to Python's own.
     def realpath(filename, *, strict=False):
-        outside_world()
         host = None if strict else _host_path(filename)
         if host is None:
+            outside_world()
             return original(filename, strict=strict)
         return _host.realpath(host)
     return realpath
+
+
+def _mode_test_with(original, follow, test):
+    # os.path.exists, isfile, isdir, islink, lexists: the file's mode alone, asked of the host in
+    # one call; a missing path is an answer rather than an OSError raised and caught on the way
+    # (oe-core's FILESPATH searches and PATH lookups ask about tens of missing paths per recipe).
+    def check(path):
+        host = _host_path(path)
+        if host is None:
+            outside_world()
+            return original(path)
+        mode = _host.mode(host, follow)
+        return mode >= 0 and test(mode)
+    check.__name__ = original.__name__
+    check.__doc__ = original.__doc__
+    return check
 
 
 def _reporting(original):
@@ -159,6 +177,12 @@ def install(host, mounted):
         module.readlink = _readlink_with(posix.readlink)
         module.scandir = _reporting(posix.scandir)
     os.path.realpath = _realpath_with(os.path.realpath)
+    import stat
+    os.path.exists = _mode_test_with(os.path.exists, True, lambda mode: True)
+    os.path.lexists = _mode_test_with(os.path.lexists, False, lambda mode: True)
+    os.path.isfile = _mode_test_with(os.path.isfile, True, stat.S_ISREG)
+    os.path.isdir = _mode_test_with(os.path.isdir, True, stat.S_ISDIR)
+    os.path.islink = _mode_test_with(os.path.islink, False, stat.S_ISLNK)
     builtins.open = io.open = _reporting(io.open)
     for name in ("time", "time_ns", "gmtime", "localtime", "strftime", "ctime", "asctime", "monotonic", "perf_counter"):
         setattr(time, name, _reporting(getattr(time, name)))

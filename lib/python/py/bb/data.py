@@ -12,8 +12,7 @@ def createCopy(d):
 
 
 def inherits_class(klass, d):
-    needle = "/%s.bbclass" % klass
-    return any(path.endswith(needle) for path in d.inherited_classes())
+    return d.inherits_class(klass)
 
 
 def expand(s, d, varname=None):
