@@ -47,8 +47,16 @@ const KEEP = new Set(["lib", "dev", "proc", "sys"]);
  */
 const PRELOADED = ["argparse", "datetime", "decimal", "gettext", "hashlib", "ipaddress", "netrc", "numbers", "pkgutil", "shlex", "urllib.parse", "uuid"];
 
+/**
+ * The interpreter's string-hash seed. CPython draws one at random per boot unless told, and a
+ * snapshot keeps whichever it drew, so set iteration order (oe-core's COMBINED_FEATURES is
+ * `" ".join(set & set)`) would differ between two users' caches and so would values and
+ * signatures. Pinned as oe-core pins it for its tasks (bitbake.conf: `export PYTHONHASHSEED = "0"`).
+ */
+const HASH_SEED = "0";
+
 /** Names what the snapshot holds besides Pyodide's boot, so a snapshot from before a change is not reused. */
-const SNAPSHOT_CONTENT = `p${PRELOADED.length}`;
+const SNAPSHOT_CONTENT = `p${PRELOADED.length}-h${HASH_SEED}`;
 
 const MACHINE: Record<string, string> = { x64: "x86_64", arm64: "aarch64", ia32: "i686", arm: "armv7l", riscv64: "riscv64", ppc64: "ppc64le", s390x: "s390x" };
 
@@ -171,7 +179,7 @@ async function boot(module: WebAssembly.Module, snapshot: Uint8Array | null): Pr
     indexURL: PACKAGE + "/",
     stdout: () => {},
     stderr: () => {},
-    env: { HOME: "/home" },
+    env: { HOME: "/home", PYTHONHASHSEED: HASH_SEED },
     createPyodideModule: (await factoryFor(module)) as never,
   };
   if (snapshot !== null) return { py: await loadPyodide({ ...options, _loadSnapshot: snapshot }), snapshot };

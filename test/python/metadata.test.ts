@@ -2,6 +2,7 @@
 // python functions, event handlers, bb.parse.SkipRecipe, addpylib, `${@js ...}` inside a Python
 // layer, and the datastore seen from Python.
 import test from "ava";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,7 @@ import { loadBuildConfiguration } from "../../lib/config/index.js";
 import { parseRecipe } from "../../lib/evaluate/index.js";
 import { loadPython, withPython } from "../../lib/python/index.js";
 import { write } from "../helpers/layer.js";
+import { repo } from "../sstate-build/fixture.js";
 import { pythonLayers } from "./fixture.js";
 
 test.before(async () => {
@@ -67,6 +69,32 @@ test("bb.parse.SkipRecipe from anonymous python skips the recipe with its reason
   const extra = parseRecipe(config.metadata, join(f.core, "recipes-x/withextra/withextra_1.0.bb"), [], config.files);
   t.is(extra.metadata.d.getVarFlag("do_compile", "depends"), "extra-native:do_populate_sysroot");
   t.is(extra.metadata.d.getVar("DEPENDS"), "");
+});
+
+test("set order in Python metadata is the same in every user's interpreter: the hash seed is pinned, not drawn per boot", async (t) => {
+  // oe-core's COMBINED_FEATURES is `" ".join(set & set)`: its word order follows string hashes.
+  const f = pythonLayers({
+    "recipes-x/features/features_1.0.bb": [
+      'LICENSE = "MIT"',
+      'A_FEATURES = "alsa bluetooth ext2 ipv4 ipv6 pci usbhost vfat wifi x11 zeroconf"',
+      'B_FEATURES = "alsa bluetooth pci screen usbhost vfat wifi x11"',
+      "COMBINED = \"${@' '.join(set(d.getVar('A_FEATURES').split()) & set(d.getVar('B_FEATURES').split()))}\"",
+      "",
+    ].join("\n"),
+  });
+  t.teardown(f.cleanup);
+  const config = loadBuildConfiguration({ topdir: f.build });
+  const here = parseRecipe(config.metadata, join(f.core, "recipes-x/features/features_1.0.bb"), [], config.files).metadata.d.getVar("COMBINED");
+  // Another user: an interpreter booted from nothing (no snapshot, empty cache), in another process.
+  const other = spawnSync(process.execPath, [join(repo, "bin/bake.js"), "-e", "features"], {
+    cwd: f.build,
+    encoding: "utf8",
+    env: { ...process.env, BAKE_PYTHON_SNAPSHOT: "0", XDG_CACHE_HOME: join(f.root, "other-cache"), BB_NUMBER_THREADS: "1" },
+  });
+  t.is(other.status, 0, other.stderr);
+  const there = /^COMBINED="(.*)"$/m.exec(other.stdout)?.[1];
+  t.is(there ?? null, here);
+  t.is(here?.split(" ").sort().join(" "), "alsa bluetooth pci usbhost vfat wifi x11");
 });
 
 test("os.path.realpath as Python's non-strict one: links resolved, a missing tail kept as written, .. applied after a link", async (t) => {
