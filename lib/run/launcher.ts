@@ -20,7 +20,7 @@ export interface LaunchedTask {
 }
 
 // Reads two lines per task (log file, run file), answers `pid N` then `exit S`. A path with a
-// newline cannot be sent: such tasks are spawned directly (see launchable). $0 is setsid.
+// newline cannot be sent: such tasks are spawned directly (see launchable). $0 is setsid, $1 env.
 //
 // A task costs one fork and two execs: the background child execs setsid, which (the child leads
 // no group, so setsid does not fork) makes it a session and process group of its own and execs
@@ -40,8 +40,17 @@ export interface LaunchedTask {
 // is not). `$!` is the running task while `running` is set (a signal can come between the fork
 // and the next command), unless the signal came before the first fork. Should the launcher itself
 // die while bake lives, bake ends the group of the task it was running (execute.ts).
+//
+// A shell without job control starts a background command with SIGINT and SIGQUIT ignored, and an
+// ignored signal stays ignored through exec: every task (make, a test suite, a program that sets a
+// handler only when SIGINT is not ignored, as Python's KeyboardInterrupt does) would start with
+// other signal dispositions than one bake spawns itself. So the task is exec'd through
+// `env --default-signal=INT,QUIT` ($1, when this env knows the option: coreutils 8.31 and later),
+// one exec more in the same process.
 const LOOP =
   'for ip in /usr/sbin/ip /sbin/ip /usr/bin/ip /bin/ip; do [ -x "$ip" ] && { "$ip" link set lo up; break; }; done 2>/dev/null\n' +
+  "reset=\n" +
+  '[ -n "$1" ] && "$1" --default-signal=INT,QUIT true 2>/dev/null && reset="$1 --default-signal=INT,QUIT"\n' +
   "gone() {\n" +
   '  trap "" TERM PIPE\n' +
   '  if [ -n "$running" ] && [ $! != $watcher ]; then\n' +
@@ -58,7 +67,7 @@ const LOOP =
   "running=\n" +
   "while IFS= read -r log && IFS= read -r run; do\n" +
   "  running=1\n" +
-  '  "$0" /bin/sh "$run" </dev/null >>"$log" 2>&1 &\n' +
+  '  "$0" $reset /bin/sh "$run" </dev/null >>"$log" 2>&1 &\n' +
   '  echo "pid $!"\n' +
   "  wait $!\n" +
   "  status=$?\n" +
@@ -72,8 +81,8 @@ export class Launcher {
   private readonly waiting: ((line: string) => void)[] = [];
   private failure: Error | null = null;
 
-  constructor(unshare: string, setsid: string) {
-    this.child = spawn(unshare, ["--net", "--map-current-user", "/bin/sh", "-c", LOOP, setsid], {
+  constructor(unshare: string, setsid: string, env: string) {
+    this.child = spawn(unshare, ["--net", "--map-current-user", "/bin/sh", "-c", LOOP, setsid, env], {
       stdio: ["pipe", "pipe", "ignore", SUPERVISED_STDIN],
       // Its own process group: a first Ctrl-C, sent to bake's group, must not end it (or the
       // tasks it waits for would be reported lost while they run on).
@@ -131,11 +140,13 @@ export function launchable(...paths: readonly string[]): boolean {
 
 let shared: { unshare: string; launcher: Launcher } | null = null;
 let setsid: string | null | undefined;
+let env: string | undefined;
 
 /** This thread's launcher (started on first use, again if it died); null without `setsid`. */
 export function threadLauncher(unshare: string): Launcher | null {
   setsid ??= ["/usr/bin/setsid", "/bin/setsid"].find((p) => existsSync(p)) ?? null;
   if (setsid === null) return null;
-  if (shared === null || shared.unshare !== unshare || !shared.launcher.usable) shared = { unshare, launcher: new Launcher(unshare, setsid) };
+  env ??= ["/usr/bin/env", "/bin/env"].find((p) => existsSync(p)) ?? "";
+  if (shared === null || shared.unshare !== unshare || !shared.launcher.usable) shared = { unshare, launcher: new Launcher(unshare, setsid, env) };
   return shared.launcher;
 }

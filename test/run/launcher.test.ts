@@ -3,7 +3,7 @@
 // launcher's tasks ends the running one when bake dies (SIGTERM, then SIGKILL after a grace
 // period); and a launcher that dies while bake lives does not leave its task running.
 import test from "ava";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,6 +84,18 @@ test("a task is a session and group of its own running /bin/sh RUNFILE; what it 
   t.is(processes((p) => p.ppid === s.ppid).filter((p) => p !== pid).length, 1);
   process.kill(-pid, "SIGKILL");
   t.is(await task.status, 128 + 9);
+});
+
+test("a launched task starts with the signal dispositions of a task bake spawns itself (SIGINT and SIGQUIT not ignored)", async (t) => {
+  if (unshare === null) return t.pass("no network namespaces here: tasks are spawned by bake");
+  const dir = scratch(t);
+  const run = script(dir, "run.signals", `sed -n 's/^SigIgn:\\t//p' /proc/$$/status > ${dir}/ignored`);
+  const task = threadLauncher(unshare)!.launch(run, join(dir, "log"));
+  t.is(await task.status, 0);
+  const launched = BigInt(`0x${read(join(dir, "ignored"))}`);
+  t.is(launched & ((1n << 1n) | (1n << 2n)), 0n, `SigIgn ${launched.toString(16)}: SIGINT (2) or SIGQUIT (3) ignored`);
+  t.is(spawnSync("/bin/sh", [run]).status, 0);
+  t.is(launched, BigInt(`0x${read(join(dir, "ignored"))}`), "the same set ignored as in a task bake spawns");
 });
 
 /** bake in a process of its own running `body` as a task through its launcher; its pid and the task's. */
