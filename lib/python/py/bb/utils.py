@@ -20,32 +20,22 @@ def get_context():
     return _context
 
 
-def contains(variable, checkvalues, truevalue, falsevalue, d):
+def _value_and_checks(variable, checkvalues, d):
+    """The words of a variable's value (None when it is empty or unset) and of checkvalues (a string or an iterable)."""
     val = d.getVar(variable)
-    if not val:
-        return falsevalue
-    val = set(val.split())
-    if isinstance(checkvalues, str):
-        checkvalues = set(checkvalues.split())
-    else:
-        checkvalues = set(checkvalues)
-    if checkvalues.issubset(val):
-        return truevalue
-    return falsevalue
+    words = set(val.split()) if val else None
+    checks = set(checkvalues.split()) if isinstance(checkvalues, str) else set(checkvalues)
+    return words, checks
+
+
+def contains(variable, checkvalues, truevalue, falsevalue, d):
+    val, checks = _value_and_checks(variable, checkvalues, d)
+    return truevalue if val is not None and checks.issubset(val) else falsevalue
 
 
 def contains_any(variable, checkvalues, truevalue, falsevalue, d):
-    val = d.getVar(variable)
-    if not val:
-        return falsevalue
-    val = set(val.split())
-    if isinstance(checkvalues, str):
-        checkvalues = set(checkvalues.split())
-    else:
-        checkvalues = set(checkvalues)
-    if checkvalues & val:
-        return truevalue
-    return falsevalue
+    val, checks = _value_and_checks(variable, checkvalues, d)
+    return truevalue if val is not None and checks & val else falsevalue
 
 
 def filter(variable, checkvalues, d):
