@@ -203,10 +203,18 @@ export async function benchOeCore(oeCoreDir: string, bitbakeDir: string | null, 
         build: bbBuild,
         command: [join(bitbake, "bin/bitbake")],
         // As oe-init-build-env leaves it: BitBake's and oe-core's scripts first on PATH. The hash
-        // seed pinned: BitBake's parse draws one per run, oe-core's COMBINED_FEATURES (a set
-        // joined) takes its word order from it, and the configuration hash BitBake keys its parse
-        // cache on changes with that order, so most warm runs would parse everything again.
-        env: { PATH: `${join(bitbake, "bin")}:${join(oeCore, "scripts")}:${process.env.PATH ?? "/usr/bin:/bin"}`, HOME: bbBuild, PYTHONHASHSEED: "0", ...locale },
+        // seed pinned, and let through to BitBake's server (which keeps only the variables
+        // BB_ENV_PASSTHROUGH lists): its parse draws a seed per run otherwise, oe-core's
+        // COMBINED_FEATURES (a set joined) takes its word order from it, and the configuration
+        // hash BitBake keys its parse cache on changes with that order, so most warm runs would
+        // parse everything again.
+        env: {
+          PATH: `${join(bitbake, "bin")}:${join(oeCore, "scripts")}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+          HOME: bbBuild,
+          PYTHONHASHSEED: "0",
+          BB_ENV_PASSTHROUGH_ADDITIONS: "PYTHONHASHSEED",
+          ...locale,
+        },
         caches: [join(bbBuild, "tmp"), join(bbBuild, "cache")],
         user: asUser,
       });
