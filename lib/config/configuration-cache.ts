@@ -67,6 +67,7 @@ export function readConfiguration(
   }
   if (stored.format !== FORMAT) return null;
   let restamped = false;
+  hashes.learnAbsences(stored.inputs);
   for (const input of stored.inputs) {
     const state = hashes.check(input);
     if (state === "changed") return null;

@@ -11,7 +11,8 @@
 // configuration's inputs, common to every recipe, are checked once per run (they are part of
 // the generation), and entries are read and written in batches.
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { Level } from "level";
 import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
 import type { RecipeParseResult } from "./parse-recipe.js";
@@ -89,6 +90,35 @@ export class FileHashes {
       this.hashes.set(path, h);
     }
     return h;
+  }
+
+  /**
+   * Learns at once whether paths recorded as not existing still do not: one listing of each
+   * directory holding several of them (a directory that is not there answers for all its paths)
+   * instead of a stat of each. A warm parse of the generated corpus checks 1,143 such paths in 26
+   * directories (classes-recipe/ and classes/ of each layer on BBPATH, the build directory).
+   */
+  learnAbsences(inputs: Iterable<Input>): void {
+    const byDir = new Map<string, string[]>();
+    for (const input of inputs) {
+      if (input.length !== 3 || input[1] !== null || this.stamps.has(input[0])) continue;
+      const dir = dirname(input[0]);
+      const paths = byDir.get(dir);
+      if (paths === undefined) byDir.set(dir, [input[0]]);
+      else paths.push(input[0]);
+    }
+    for (const [dir, paths] of byDir) {
+      // A listing costs three system calls: for fewer paths a stat of each is cheaper.
+      if (paths.length < 4) continue;
+      let names: Set<string> | null;
+      try {
+        names = new Set(readdirSync(dir));
+      } catch {
+        names = null; // Not there (or not a directory): nothing under it exists.
+      }
+      // A name listed is looked at as any input (a dangling link does not exist either).
+      for (const p of paths) if (names === null || !names.has(basename(p))) this.stamps.set(p, null);
+    }
   }
 
   /**
@@ -221,6 +251,7 @@ export class ParseCache {
     const m = JSON.parse(text) as Manifest;
     if (m.format !== CACHE_FORMAT || m.generation !== this.generation || m.recipes !== digest) return null;
     let moved = false;
+    this.hashes.learnAbsences(m.inputs);
     for (const input of m.inputs) {
       const state = this.hashes.check(input);
       if (state === "changed") return null;
@@ -231,10 +262,10 @@ export class ParseCache {
 
   /** Each recipe's header when it holds, else null. */
   private async headers(keys: readonly string[]): Promise<(Header | null)[]> {
-    const headers = await this.db.getMany(keys.map((k) => `h${k}`));
-    return headers.map((text, i): Header | null => {
-      if (!text) return null;
-      const h = JSON.parse(text) as Header;
+    const headers = (await this.db.getMany(keys.map((k) => `h${k}`))).map((text) => (text ? (JSON.parse(text) as Header) : null));
+    this.hashes.learnAbsences(headers.flatMap((h) => h?.inputs ?? []));
+    return headers.map((h, i): Header | null => {
+      if (h === null) return null;
       if (h.format !== CACHE_FORMAT || h.generation !== this.generation) return null;
       for (const input of h.inputs) if (this.hashes.check(input) === "changed") return null;
       this.current.set(keys[i]!, h);

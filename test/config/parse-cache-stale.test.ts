@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { layerConf, write } from "../helpers/layer.js";
-import { collectRecipes, loadBuildConfiguration, parseAllRecipes, RecipeParseFailures, type RecipeInfo } from "../../lib/config/index.js";
+import { collectRecipes, FileHashes, loadBuildConfiguration, parseAllRecipes, RecipeParseFailures, type RecipeInfo } from "../../lib/config/index.js";
 import { parseFileChecksums } from "../../lib/signature/index.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -168,4 +168,21 @@ test("a local file of SRC_URI created earlier on FILESPATH, or removed, re-parse
   rmSync(join(dir, "first/fix.patch"));
   const removed = await parseAll(f.build, f.cache);
   t.deepEqual([removed.parsed, flag(removed.infos)], [1, flag(cold.infos)]);
+});
+
+test("paths recorded as not existing are checked a directory at a time where several share one, with the same answers as a stat each", (t) => {
+  const root = mkdtempSync(join(tmpdir(), "bake-absences-"));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const listed = join(root, "classes-recipe");
+  const missing = join(root, "not-yet");
+  write(join(listed, "present.bbclass"), "");
+  const names = ["a", "b", "c", "d", "e"].map((n) => `${n}.bbclass`);
+  const recorded = new FileHashes();
+  const inputs = [...names.map((n) => recorded.absence(join(listed, n))), ...names.map((n) => recorded.absence(join(missing, n))), recorded.input(join(listed, "present.bbclass"))];
+  write(join(listed, "c.bbclass"), "");
+  write(join(missing, "e.bbclass"), "");
+  const now = new FileHashes();
+  now.learnAbsences(inputs);
+  const changed = inputs.filter((input) => now.check(input) === "changed").map((input) => input[0]);
+  t.deepEqual(changed, [join(listed, "c.bbclass"), join(missing, "e.bbclass")]);
 });
