@@ -9,8 +9,8 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { trimToSize } from "../common/cache-trim.js";
 import { deserialize, serialize } from "node:v8";
+import { trimToSize } from "../common/cache-trim.js";
 import { fileKindOf, type FileKind, type ParsedFile } from "./ast.js";
 import { parseFile, parseText } from "./parser.js";
 
