@@ -19,7 +19,7 @@ import type { Layer } from "./layers.js";
 import type { FileHashes, FileInput } from "./parse-cache.js";
 
 /** Bump when what is stored changes shape. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 interface Stored {
   readonly format: number;
@@ -67,9 +67,11 @@ export function readConfiguration(
   }
   if (stored.format !== FORMAT) return null;
   let restamped = false;
+  hashes.learnAbsences(stored.inputs);
   for (const input of stored.inputs) {
-    if (!hashes.unchanged(input)) return null;
-    if (hashes.stamp(input[0]) !== input[1]) restamped = true;
+    const state = hashes.check(input);
+    if (state === "changed") return null;
+    if (state === "moved") restamped = true;
   }
   const historyFile = join(dir, `${base}.history.v8`);
   const history = (): HistorySnapshot => deserialize(readFileSync(historyFile)) as HistorySnapshot;
@@ -78,7 +80,7 @@ export function readConfiguration(
     layerDirs: stored.layerDirs,
     layers: stored.layers,
     warnings: stored.warnings,
-    inputs: restamped ? stored.inputs.map(([path]) => hashes.input(path)) : stored.inputs,
+    inputs: restamped ? stored.inputs.map((input) => hashes.restamp(input)) : stored.inputs,
   };
   // Files touched but unchanged: record their new stamps so that the next run does not read them.
   if (restamped) {

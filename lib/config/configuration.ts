@@ -66,13 +66,19 @@ function expandReference(d: DataStore, name: string, file: string): void {
   }
 }
 
-/** A `-r`/`-R` file: absolute, else relative to the build directory, else along BBPATH (as BitBake's parse_config_file). */
-function extraConfFile(topdir: string, d: DataStore, file: string, variable: string): string {
+/**
+ * A `-r`/`-R` file: absolute, else relative to the build directory, else along BBPATH (as BitBake's
+ * parse_config_file). Paths looked at before the one found are inputs of the configuration.
+ */
+function extraConfFile(topdir: string, m: Metadata, file: string, variable: string): string {
   if (isAbsolute(file)) {
     if (existsSync(file)) return file;
   } else {
-    if (existsSync(join(topdir, file))) return join(topdir, file);
-    const found = which(d.getVar("BBPATH") ?? "", file).found;
+    const beside = join(topdir, file);
+    if (existsSync(beside)) return beside;
+    m.files.add(beside);
+    const { found, attempts } = which(m.d.getVar("BBPATH") ?? "", file);
+    for (const a of attempts) m.files.add(a);
     if (found !== null) return found;
   }
   throw new ConfigurationError(`configuration file ${file} (${variable === "BBPRECONF" ? "-r" : "-R"}, ${variable}) not found`, file);
@@ -90,7 +96,8 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   }
   const pythonBefore = pythonLoaded();
   const config = evaluateConfiguration(topdir, opts, files);
-  const inputs = [...config.metadata.files].sort().map((path) => hashes.input(path));
+  // Looked for and not found as the evaluation saw it, whatever is there now.
+  const inputs = [...config.metadata.files].sort().map((path) => (files.exists(path) ? hashes.input(path) : hashes.absence(path)));
   const parts = { ...config, inputs };
   if (cache && opts.history !== false && keepable(config.metadata, pythonBefore || pythonLoaded())) writeConfiguration(topdir, vars, parts);
   return { topdir, files, ...parts, kept: false };
@@ -112,7 +119,7 @@ function evaluateConfiguration(
   if (!existsSync(bblayers)) {
     throw new ConfigurationError(`no conf/bblayers.conf in ${topdir}: run bake from a build directory (or the repository root)`);
   }
-  const extraFiles = (name: string) => (opts.vars?.[name] ?? "").split(/\s+/).filter(Boolean).map((f) => extraConfFile(topdir, d, f, name));
+  const extraFiles = (name: string) => (opts.vars?.[name] ?? "").split(/\s+/).filter(Boolean).map((f) => extraConfFile(topdir, m, f, name));
   for (const f of extraFiles("BBPRECONF")) evaluateFile(f, m, ev, true);
   evaluateFile(bblayers, m, ev, true);
   const layerDirs = (d.getVar("BBLAYERS") ?? "")
@@ -173,7 +180,9 @@ function evaluateConfiguration(
   if (!opts.layersOnly) {
     if (!d.getVar("BBPATH")) throw new ConfigurationError("BBPATH is not set: conf/bblayers.conf or a layer.conf must set it");
     const confName = flavour === "bitbake" ? "conf/bitbake.conf" : "conf/bake.conf";
-    const mainConf = which(d.getVar("BBPATH")!, confName).found;
+    const { found: mainConf, attempts } = which(d.getVar("BBPATH")!, confName);
+    // One created earlier on BBPATH (say in TOPDIR) would be read instead.
+    for (const a of attempts) m.files.add(a);
     if (mainConf === null) throw new ConfigurationError(`${confName} not found along BBPATH: is meta-core (or openembedded-core's meta) in BBLAYERS?`);
     evaluateFile(mainConf, m, ev, true);
     for (const f of extraFiles("BBPOSTCONF")) evaluateFile(f, m, ev, true);

@@ -4,15 +4,26 @@ import type { MetadataFiles } from "../evaluate/index.js";
 import { parseRecipeVariants, type Metadata } from "../evaluate/index.js";
 import { takeJsMessages } from "../data/index.js";
 import { recipeInfo, type RecipeInfo } from "./recipe-info.js";
+// The module itself, not signature/index.js (see recipe-info.ts).
+import { checksumFileStates } from "../signature/file-checksums.js";
+
+/**
+ * What a parse depended on, beyond the configuration's files (which the cache checks once for all
+ * recipes): the parse holds while each is as it was.
+ */
+export interface ParseInputs {
+  /** Files read (or named by bb.parse.mark_dependency): their content counts. */
+  readonly read: readonly string[];
+  /** Paths looked for that did not exist, as the parse saw them (BitBake's "did not exist"). */
+  readonly absent: readonly string[];
+  /** Paths whose existence alone counts (file-checksums' `path:True`). */
+  readonly present: readonly string[];
+}
 
 export interface RecipeParseResult {
   readonly file: string;
   readonly infos: readonly RecipeInfo[];
-  /**
-   * Every file read or looked for while parsing, beyond those of the configuration (which the
-   * cache checks once for all recipes): the cache's key inputs.
-   */
-  readonly inputs: readonly string[];
+  readonly inputs: ParseInputs;
 }
 
 export function parseRecipeFile(
@@ -28,11 +39,22 @@ export function parseRecipeFile(
   const records = variants.map((v) => recipeInfo(v, file, layerPriority));
   const said = [...new Set(takeJsMessages().filter((m) => m.level === "warn" || m.level === "error").map((m) => m.text))];
   const infos = said.length > 0 ? records.map((info) => ({ ...info, warnings: said })) : records;
-  const inputs = new Set<string>(appends);
+  const read = new Set<string>(appends);
+  const absent = new Set<string>();
+  const present = new Set<string>();
   for (const v of variants) {
-    for (const f of v.metadata.files) if (!config.files.has(f)) inputs.add(f);
+    // Whether a path exists is what `files` answered during the parse, not what it is now.
+    for (const f of v.metadata.files) if (!config.files.has(f)) (files.exists(f) ? read : absent).add(f);
     // Files that inline functions read or looked for (bb.parse.mark_dependency).
-    for (const f of (v.metadata.d.getVar("__depends", false) ?? "").split(" ")) if (f) inputs.add(f);
+    for (const f of (v.metadata.d.getVar("__depends", false) ?? "").split(" ")) if (f) read.add(f);
   }
-  return { file, infos, inputs: [...inputs].sort() };
+  for (const info of records) {
+    for (const task of info.tasks) {
+      const states = checksumFileStates(task.flags["file-checksums"]);
+      for (const p of states.present) present.add(p);
+      for (const p of states.absent) absent.add(p);
+    }
+  }
+  const sorted = (set: Set<string>) => [...set].sort();
+  return { file, infos, inputs: { read: sorted(read), absent: sorted(absent), present: sorted(present) } };
 }

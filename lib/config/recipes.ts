@@ -92,8 +92,9 @@ export async function parseAllRecipes(
     for (let i = 0; i < total; i++) {
       const hit = hits[i];
       if (hit) {
-        infos[i] = hit.infos === null ? [] : [...hit.infos];
-        summaries[i] = hit.summaries === null ? [] : [...hit.summaries];
+        // With "infos" the records are RecipeInfo, and serve as their own summaries.
+        infos[i] = records === "infos" ? [...(hit.records as readonly RecipeInfo[])] : [];
+        summaries[i] = [...hit.records];
         targets += hit.targets;
         skipped += hit.skipped;
         done++;

@@ -34,6 +34,8 @@ export class MetadataFiles {
       const once = READ_ONCE.has(extname(path));
       file = this.trees && (this.treesOfRecipes || !once) ? this.trees.parse(path) : parseFile(path);
       if (!once) this.parsed.set(path, file);
+      // Read, so it existed: what `exists` answers for it from now on, as for a path looked up.
+      this.existing.set(path, true);
     }
     return file;
   }

@@ -1,6 +1,5 @@
 // Evaluating statements into a datastore: what BitBake's parse/ast.py nodes and the include/inherit
 // parts of ConfHandler/BBHandler do.
-import { existsSync } from "node:fs";
 import { basename, dirname, extname, isAbsolute, join } from "node:path";
 import {
   ParseError,
@@ -270,7 +269,18 @@ function addFragments(args: readonly string[], loc: Location, m: Metadata, ev: E
       continue;
     }
     const relative = d.expand(`${prefix}/${rest}.conf`);
-    const path = layers.map((layer) => join(layer, relative)).find((p) => existsSync(p) && layerCollection(p, m) === head);
+    let path: string | undefined;
+    for (const candidate of layers.map((layer) => join(layer, relative))) {
+      if (!ev.files.exists(candidate)) {
+        // Created later, it could be the fragment: an input of this parse.
+        m.files.add(candidate);
+        continue;
+      }
+      if (layerCollection(candidate, m) === head) {
+        path = candidate;
+        break;
+      }
+    }
     if (path === undefined) {
       throw new ParseError(`could not find fragment ${fragment} in the enabled layers (${layers.join(", ")})`, loc);
     }

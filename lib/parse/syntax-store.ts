@@ -7,21 +7,28 @@
 // shown before runs no ANTLR parse at all, and one shown first parses only its recipe file and
 // bbappends.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
+import { trimToSize } from "../common/cache-trim.js";
 import { fileKindOf, type FileKind, type ParsedFile } from "./ast.js";
 import { parseFile, parseText } from "./parser.js";
+
+/**
+ * How many bytes of trees one generation keeps. Every edit of a class and every recipe shown with
+ * -e adds a tree, so the store is bounded as ccache bounds its own (see trimToSize).
+ */
+export const SYNTAX_STORE_LIMIT = 256 * 1024 * 1024;
 
 export class SyntaxTreeStore {
   private readonly dir: string;
 
   /**
    * Trees live in `root/<generation>`, `generation` naming the parser's code: trees of another
-   * build of it are never read, and are removed when `prune` is set (once a run, by the thread
-   * that leads the parse, not by every worker).
+   * build of it are never read. When `prune` is set (once a run, by the thread that leads the
+   * parse, not by every worker) those are removed, and this generation's are cut to `limit` bytes.
    */
-  constructor(root: string, generation: string, prune = false) {
+  constructor(root: string, generation: string, prune = false, limit = SYNTAX_STORE_LIMIT) {
     const name = generation.slice(0, 24);
     this.dir = join(root, name);
     if (prune) {
@@ -30,6 +37,7 @@ export class SyntaxTreeStore {
       } catch {
         // No store yet.
       }
+      trimToSize(this.dir, limit);
     }
   }
 
@@ -43,7 +51,15 @@ export class SyntaxTreeStore {
     const key = createHash("sha256").update(`${path}\0${kind}\0`).update(text).digest("hex");
     const file = join(this.dir, `${key}.v8`);
     try {
-      return deserialize(readFileSync(file)) as ParsedFile;
+      const tree = deserialize(readFileSync(file)) as ParsedFile;
+      try {
+        // Used now: the last to go when the store is cut (see trimToSize).
+        const now = new Date();
+        utimesSync(file, now, now);
+      } catch {
+        // A read-only store is not cut either.
+      }
+      return tree;
     } catch {
       // Not kept yet (or unreadable): parsed below.
     }

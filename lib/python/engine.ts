@@ -16,6 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PyodideInterface } from "pyodide";
 import { packagePath } from "../common/install.js";
+import { sweepBytecode } from "./bytecode-cache.js";
 import { hostFileSystem } from "./host.js";
 
 /** Python was needed before the engine was loaded in this thread. */
@@ -205,6 +206,8 @@ async function start(): Promise<PyodideInterface> {
     writeSnapshot(cached, snapshot);
   }
   if (seed === null && stored === null) writeSnapshot(cached, snapshot);
+  // The first interpreter of a run (workers are seeded by it) looks after the bytecode cache.
+  const first = seed === null;
   seed = { module, snapshot };
   const mounted: string[] = [];
   for (const entry of readdirSync("/")) {
@@ -225,7 +228,8 @@ async function start(): Promise<PyodideInterface> {
   py.globals.set("_bake_sources", PYTHON_SOURCES);
   py.globals.set("_bake_mounted", mounted);
   py.globals.set("_bake_host", hostFileSystem);
-  py.globals.set("_bake_bytecode", bytecodeCache(mounted) ?? undefined);
+  const bytecode = bytecodeCache(mounted);
+  py.globals.set("_bake_bytecode", bytecode ?? undefined);
   py.runPython(`
 import os, sys
 # Metadata asks the build host (BUILD_ARCH = "\${@os.uname()[4]}"), not the WebAssembly machine.
@@ -247,6 +251,7 @@ else:
 import bake_host
 bake_host.install(_bake_host, _bake_mounted.to_py())
 `);
+  if (first && bytecode !== null) sweepBytecode(bytecode, py.runPython("sys.implementation.cache_tag") as string);
   return py;
 }
 

@@ -18,13 +18,32 @@ export function parseFileChecksums(flag: string | null | undefined): FileChecksu
   const out: FileChecksumEntry[] = [];
   for (const word of (flag ?? "").split(/\s+/)) {
     if (word === "") continue;
+    // `path:False` is a place searched that held nothing when parsed: BitBake's checksums skip it.
     const alternatives = word
       .split("|")
-      .map((p) => p.replace(/:(True|False)$/, ""))
+      .filter((p) => !p.endsWith(":False"))
+      .map((p) => p.replace(/:True$/, ""))
       .filter((p) => p !== "");
     if (alternatives.length > 0) out.push({ alternatives });
   }
   return out;
+}
+
+/**
+ * The paths a `file-checksums` flag says existed (`path:True`) or not (`path:False`) when the recipe
+ * was parsed, as BitBake's get_checksum_file_list writes them (every place searched along FILESPATH
+ * up to the one found): the parse holds while each is still so (bb/cache.py checks the same).
+ */
+export function checksumFileStates(flag: string | null | undefined): { readonly present: string[]; readonly absent: string[] } {
+  const present: string[] = [];
+  const absent: string[] = [];
+  for (const word of (flag ?? "").split(/\s+/)) {
+    for (const p of word.split("|")) {
+      if (p.endsWith(":True")) present.push(p.slice(0, -":True".length));
+      else if (p.endsWith(":False")) absent.push(p.slice(0, -":False".length));
+    }
+  }
+  return { present, absent };
 }
 
 /** The name a file is known by in signatures: `./rel` after a `/./`, else its basename. */

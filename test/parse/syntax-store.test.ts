@@ -1,8 +1,8 @@
 // Syntax trees kept between runs: a file with the same path and text is read back as the tree a
 // parse gives, a changed one is parsed again, a syntax error is still reported where it is, and
-// another build of the parser never reads a tree of this one.
+// another build of the parser never reads a tree of this one; the store is bounded by bytes.
 import test from "ava";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { write } from "../helpers/layer.js";
@@ -46,4 +46,29 @@ test("trees of another build of the parser are not read, and a pruning store rem
   new SyntaxTreeStore(f.store, "gen-1").parse(f.file);
   new SyntaxTreeStore(f.store, "gen-2", true).parse(f.file);
   t.deepEqual(readdirSync(f.store), ["gen-2"]);
+});
+
+test("a pruning store is cut to its byte limit, least recently used trees first (a read counts as a use)", (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const dir = join(f.store, "gen-1");
+  const files = ["a", "b", "c"].map((n) => join(f.root, `layer/classes/${n}.bbclass`));
+  const treeOf = new Map<string, string>();
+  for (const file of files) {
+    write(file, `${"X".repeat(20)} = "${file}"\n`);
+    const before = new Set(existsSync(dir) ? readdirSync(dir) : []);
+    new SyntaxTreeStore(f.store, "gen-1").parse(file);
+    treeOf.set(file, readdirSync(dir).find((n) => !before.has(n))!);
+  }
+  // Written in the order a, b, c, a long time ago; then a is read again.
+  files.forEach((file, i) => utimesSync(join(dir, treeOf.get(file)!), 1000 + i, 1000 + i));
+  new SyntaxTreeStore(f.store, "gen-1").parse(files[0]!);
+  const sizes = [...treeOf.values()].map((n) => statSync(join(dir, n)).size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  new SyntaxTreeStore(f.store, "gen-1", false, 1);
+  t.is(readdirSync(dir).length, 3, "only a pruning store cuts");
+  new SyntaxTreeStore(f.store, "gen-1", true, total - 1);
+  t.deepEqual(readdirSync(dir).sort(), [treeOf.get(files[0]!)!, treeOf.get(files[2]!)!].sort(), "b, the least recently used, went");
+  new SyntaxTreeStore(f.store, "gen-1", true, total);
+  t.is(readdirSync(dir).length, 2, "under the limit nothing goes");
 });

@@ -356,7 +356,7 @@ def analyse(code, mode="eval"):
 # sys.pycache_prefix), or None. Compiling is slow in WebAssembly (~3 ms for a class's function)
 # and every interpreter meets the same few hundred functions of the classes; a compiled function
 # is found again by a digest of its text, file, line and the Python version, so nothing in the
-# cache is ever stale.
+# cache is ever stale; it is kept within a byte limit, least recently used first.
 _code_cache = None
 
 
@@ -385,7 +385,13 @@ def _compile_at(text, filename, lineno):
     # this is not (the result depends on the text alone).
     try:
         with _io.open(path, "rb") as f:
-            return marshal.loads(f.read())
+            code = marshal.loads(f.read())
+        try:
+            # Used now: the cache is cut least recently used first (lib/python/bytecode-cache.ts).
+            posix.utime(path)
+        except OSError:
+            pass
+        return code
     except (OSError, EOFError, ValueError, TypeError):
         pass
     code = compile(source, filename, "exec")

@@ -222,8 +222,10 @@ def get_hashvalue(d, method_name="sortable_revision"):
 
 
 def get_checksum_file_list(d):
-    """Local files of SRC_URI as "path:exists" (the file-checksums of do_fetch)."""
-    filespath = (d.getVar("FILESPATH") or "").split(":")
+    """Local files of SRC_URI as "path:exists" (the file-checksums of do_fetch): every place searched
+    along FILESPATH up to the one found, as BitBake writes them; a parse cache entry holds while each
+    is still as it was."""
+    filespath = ":".join(p for p in (d.getVar("FILESPATH") or "").split(":") if p)
     out = []
     for url in _src_uris(d):
         if not url.startswith("file://"):
@@ -232,15 +234,10 @@ def get_checksum_file_list(d):
         if os.path.isabs(path):
             out.append("%s:%s" % (path, os.path.exists(path)))
             continue
-        found = None
-        for base in filespath:
-            candidate = os.path.join(base, path)
-            if os.path.exists(candidate):
-                found = candidate
-                break
-        if found is None:
-            out.extend("%s:False" % os.path.join(base, path) for base in filespath if base)
-        else:
+        found, searched = bb.utils.which(filespath, path, history=True)
+        # which stops at the one found: it is the last searched, every other did not exist.
+        out.extend("%s:False" % p for p in (searched[:-1] if found else searched))
+        if found:
             out.append("%s:True" % found)
     return " ".join(out)
 
