@@ -28,7 +28,8 @@ export class TaskPool {
   constructor(threads: number) {
     this.pool = new Piscina({
       filename: new URL("./worker.js", import.meta.url).href,
-      minThreads: 1,
+      // Started with the first task: a build where every task is current starts no thread.
+      minThreads: 0,
       maxThreads: Math.max(1, threads),
       idleTimeout: 60_000,
       // Workers await child processes: their event loops must keep turning between tasks too.
