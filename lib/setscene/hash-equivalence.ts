@@ -5,7 +5,8 @@
 import { lstatSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import type { OutHash, TaskHash, UniHash } from "../common/hashes.js";
-import { HashEquivClient, startHashserv, type RunningHashserv } from "../sstate/hashserv/index.js";
+// Loaded when a server is first needed: a build asking nothing loads neither server nor client.
+import type { HashEquivClient, RunningHashserv } from "../sstate/hashserv/index.js";
 
 export interface HashEquivalenceSettings {
   /** BB_HASHSERVE: "" (none), "auto", or an address (`host:port`, `unix://path`, `ws://…`). */
@@ -50,6 +51,7 @@ export class HashEquivalence {
     let server: RunningHashserv | null = null;
     let address = s.hashserve;
     try {
+      const { HashEquivClient, startHashserv } = await import("../sstate/hashserv/index.js");
       if (s.hashserve === "auto") {
         mkdirSync(s.database, { recursive: true });
         mkdirSync(dirname(s.socket), { recursive: true });
