@@ -21,7 +21,9 @@ function git(dir: string, args: string[]): string {
  */
 function layerRevision(dir: string): string {
   const head = gitHead(dir);
-  return head !== null ? `${head.branch}:${head.commit}` : `${git(dir, ["rev-parse", "--abbrev-ref", "HEAD"])}:${git(dir, ["rev-parse", "HEAD"])}`;
+  // Outside a repository git would say nothing either.
+  if (head === null) return "<unknown>:<unknown>";
+  return head !== "unread" ? `${head.branch}:${head.commit}` : `${git(dir, ["rev-parse", "--abbrev-ref", "HEAD"])}:${git(dir, ["rev-parse", "HEAD"])}`;
 }
 
 /** `%-20s = "branch:commit"` for each layer; equal values of consecutive layers only on the last. */
