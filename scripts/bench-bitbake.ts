@@ -77,20 +77,20 @@ function run(tool: Tool, step: Step, scratch: string): Timing {
   return { wall, cpu: user! + sys! };
 }
 
-interface Spread {
+export interface Spread {
   readonly min: number;
   readonly median: number;
   readonly max: number;
 }
 
-function spread(values: readonly number[]): Spread {
+export function spread(values: readonly number[]): Spread {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return { min: sorted[0]!, median, max: sorted[sorted.length - 1]! };
 }
 
-function show(s: Spread, unit: string, digits: number): string {
+export function show(s: Spread, unit: string, digits: number): string {
   return `${s.min.toFixed(digits)} / ${s.median.toFixed(digits)} / ${s.max.toFixed(digits)}${unit}`;
 }
 

@@ -10,6 +10,9 @@
 //   oe-core  only with `--oe-core DIR` (an openembedded-core checkout): bake's cold and warm `-p` and
 //            `-g core-image-minimal` on it, against BitBake's with --against-bitbake DIR (BitBake
 //            runs as --as-user USER when bake's caller is root); see bench-oe-core.ts
+//   noop    `bake TARGET` with every task current, 5 runs: `noop BUILDDIR [TARGET]` in a built
+//           build directory (default core-image-minimal), bare `noop` on a generated layer it
+//           builds first (see bench-noop.ts)
 //   icecc   core-image-minimal's predicted wall time on icecream clusters of 1-64 nodes, from a
 //           recorded build's statistics (see icecc-simulate.ts; BAKE_BENCH_BUILDSTATS=DIR for another)
 import { mkdtempSync, rmSync } from "node:fs";
@@ -25,6 +28,7 @@ import { benchRestore, benchSetscene, benchSignatures } from "./bench-setscene.j
 import { benchCompare } from "./bench-bitbake.js";
 import { benchScheduler } from "./bench-scheduler.js";
 import { benchOeCore } from "./bench-oe-core.js";
+import { benchNoop } from "./bench-noop.js";
 import { icecc } from "./icecc-simulate.js";
 import { BuildStatsError } from "../lib/report/index.js";
 
@@ -143,6 +147,17 @@ async function main(args: string[]): Promise<number> {
     if (!(err instanceof UsageError)) throw err;
     console.error(err.message);
     return 2;
+  }
+  const noopAt = argv.indexOf("noop");
+  if (noopAt >= 0) {
+    // `noop [BUILDDIR [TARGET]]`: what follows it up to the next section name is its own.
+    const known = (a: string) => a in sections || a in selfContained || a === "oe-core" || a === "noop";
+    let end = noopAt + 1;
+    while (end < argv.length && end < noopAt + 3 && !known(argv[end]!)) end++;
+    const [buildDir, target] = argv.slice(noopAt + 1, end);
+    argv = [...argv.slice(0, noopAt), ...argv.slice(end)];
+    await benchNoop(buildDir ?? null, target ?? null);
+    if (argv.length === 0) return 0;
   }
   if (argv.length === 0 && oeCore !== null) argv = ["oe-core"];
   else if (argv.length === 0 && bitbakeDir !== null) argv = ["compare"];

@@ -3,7 +3,7 @@
 // commit written once, at the last of them.
 import { spawnSync } from "node:child_process";
 import { basename } from "node:path";
-import type { DataStore } from "../data/index.js";
+import { gitHead, type DataStore } from "../data/index.js";
 import { ConfigurationError } from "../config/index.js";
 
 const DEFAULT_VARS = "BB_VERSION BUILD_SYS NATIVELSBSTRING TARGET_SYS MACHINE SDKMACHINE DISTRO DISTRO_VERSION TUNE_FEATURES";
@@ -14,8 +14,20 @@ function git(dir: string, args: string[]): string {
   return r.status === 0 ? r.stdout.trim() : "<unknown>";
 }
 
+/**
+ * A layer's `branch:commit`, from the repository's files: a build where every task is current
+ * should start no process, and this was two git processes per layer. From git where the files
+ * do not say (refs in a reftable, say).
+ */
+function layerRevision(dir: string): string {
+  const head = gitHead(dir);
+  // Outside a repository git would say nothing either.
+  if (head === null) return "<unknown>:<unknown>";
+  return head !== "unread" ? `${head.branch}:${head.commit}` : `${git(dir, ["rev-parse", "--abbrev-ref", "HEAD"])}:${git(dir, ["rev-parse", "HEAD"])}`;
+}
+
 /** `%-20s = "branch:commit"` for each layer; equal values of consecutive layers only on the last. */
-export function layerLines(layers: readonly string[], revision: (dir: string) => string = (dir) => `${git(dir, ["rev-parse", "--abbrev-ref", "HEAD"])}:${git(dir, ["rev-parse", "HEAD"])}`): string[] {
+export function layerLines(layers: readonly string[], revision: (dir: string) => string = layerRevision): string[] {
   const lines = layers.map((dir) => ({ name: basename(dir).padEnd(20), value: ` = "${revision(dir)}"` }));
   return lines.map((l, i) => (i + 1 < lines.length && lines[i + 1]!.value === l.value ? l.name : l.name + l.value));
 }

@@ -1,7 +1,7 @@
 // `bake [options] TARGET…`: parse, build the task graph, run it (BitBake's cooker + runqueue).
 //
 // The stages after parsing (graph, run, report…) are imported once the recipes are parsed: `bake -p`
-// and a parse that fails do not load them.
+// and a parse that fails do not load them, and the report only once a build recorded something.
 import { basename, join, resolve } from "node:path";
 import type { ParseProgress as ParseCounts, RecipeInfo } from "../config/index.js";
 import type { RecipeIndex, TaskGraph, Target } from "../graph/index.js";
@@ -125,8 +125,11 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
       for (const line of showVersions(infos, prefs)) ui.message("plain", line);
       return 0;
     }
-    const [{ buildTaskGraph, RecipeIndex, writeGraphFiles }, { writeReport }, { BuildStats, runBuild, succeeded, tasksToRun }, { sstateSettings }] =
-      await Promise.all([import("../graph/index.js"), import("../report/index.js"), import("../run/index.js"), import("../setscene/index.js")]);
+    const [{ buildTaskGraph, RecipeIndex, writeGraphFiles }, { BuildStats, runBuild, succeeded, tasksToRun }, { sstateSettings }] = await Promise.all([
+      import("../graph/index.js"),
+      import("../run/index.js"),
+      import("../setscene/index.js"),
+    ]);
     const index: RecipeIndex = new RecipeIndex(infos);
     const d = config.metadata.d;
     const cmd = args.cmd ?? d.getVar("BB_DEFAULT_TASK") ?? "build";
@@ -200,8 +203,10 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
       return stats?.close();
     });
     if (stats?.recorded) {
-      // The report is for people: when it cannot be drawn, the build's result stands.
+      // The report is for people: when it cannot be drawn, the build's result stands. Loaded
+      // here: a build where every task was current records nothing and draws no report.
       try {
+        const { writeReport } = await import("../report/index.js");
         ui.message("note", `build report: ${writeReport(stats.dir)}`);
       } catch (err) {
         ui.message("warning", `build report not written: ${err instanceof Error ? err.message : String(err)}`);

@@ -34,24 +34,35 @@ function findGitDir(start: string, looked: (path: string) => void): string | nul
 
 /** The full commit hash HEAD points at in the checkout holding `path`, or null. */
 export function gitRevision(path: string, looked: (path: string) => void = () => {}): string | null {
+  const head = gitHead(path, looked);
+  return head === null || head === "unread" ? null : head.commit;
+}
+
+/**
+ * HEAD of the checkout holding `path`: the branch it is on (`git rev-parse --abbrev-ref HEAD`:
+ * the branch's short name, "HEAD" when detached) and its commit; null outside a repository;
+ * "unread" where the repository's files do not say (refs kept in a way not read here).
+ */
+export function gitHead(path: string, looked: (path: string) => void = () => {}): { branch: string; commit: string } | "unread" | null {
   const gitDir = findGitDir(path, looked);
   if (gitDir === null) return null;
   const head = read(join(gitDir, "HEAD"), looked)?.trim();
-  if (!head) return null;
-  if (/^[0-9a-f]{40,64}$/.test(head)) return head;
+  if (!head) return "unread";
+  if (/^[0-9a-f]{40,64}$/.test(head)) return { branch: "HEAD", commit: head };
   const ref = /^ref:\s*(\S+)$/.exec(head)?.[1];
-  if (!ref) return null;
+  if (!ref) return "unread";
+  const branch = ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : ref;
   // Refs live in the common directory of a worktree's repository.
   const common = read(join(gitDir, "commondir"), looked)?.trim();
   const refsDir = common ? resolve(gitDir, common) : gitDir;
   for (const dir of new Set([gitDir, refsDir])) {
     const loose = read(join(dir, ref), looked)?.trim();
-    if (loose && /^[0-9a-f]{40,64}$/.test(loose)) return loose;
+    if (loose && /^[0-9a-f]{40,64}$/.test(loose)) return { branch, commit: loose };
   }
   const packed = read(join(refsDir, "packed-refs"), looked) ?? "";
   for (const line of packed.split("\n")) {
     const [hash, name] = line.trim().split(/\s+/);
-    if (name === ref && hash && /^[0-9a-f]{40,64}$/.test(hash)) return hash;
+    if (name === ref && hash && /^[0-9a-f]{40,64}$/.test(hash)) return { branch, commit: hash };
   }
-  return null;
+  return "unread";
 }

@@ -163,15 +163,21 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
       }
     }
 
-    // Said once per build, not per task: the kernel's answer does not change in between.
-    const isolatable = nodes.some((n) => !isSet(n.task.flags.noexec) && !mayUseNetwork(n.task.name, n.task.flags.network ?? null));
-    if (!opts.dryRun && isolatable && !networkIsolationAvailable()) {
-      note(
-        "warning",
-        "network isolation is not available here (unshare --net --map-current-user is refused): " +
-          "tasks other than do_fetch and [network] tasks run with network access",
-      );
-    }
+    // Said once per build, not per task (the kernel's answer does not change in between), and
+    // only when a task is about to run without it: asking costs a process, which a build where
+    // every task is current does not start.
+    let isolationAsked = false;
+    const sayIfNotIsolated = (n: TaskNode) => {
+      if (isolationAsked || mayUseNetwork(n.task.name, n.task.flags.network ?? null)) return;
+      isolationAsked = true;
+      if (!networkIsolationAvailable()) {
+        note(
+          "warning",
+          "network isolation is not available here (unshare --net --map-current-user is refused): " +
+            "tasks other than do_fetch and [network] tasks run with network access",
+        );
+      }
+    };
 
     // A nostamp task gets a new taint each build, so whatever depends on it reruns (BitBake).
     const buildTaint = `nostamp:${randomUUID()}`;
@@ -233,6 +239,7 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
       let log: string | null = null;
       const ran = () => opts.listener?.({ type: "TaskRan", node, unihash: sstate.signatures.unihashOf(node.id), log });
       if (!isSet(node.task.flags.noexec)) {
+        sayIfNotIsolated(node);
         const outcome = await pool.runTask(
           {
             ...request(node.recipe),

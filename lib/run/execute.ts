@@ -25,6 +25,7 @@ import { launchable, threadLauncher, type Launcher } from "./launcher.js";
 import { isolationCommand, mayUseNetwork, shellCommand } from "./network.js";
 import { exportedVariables, functionKind, shellScript } from "./script.js";
 import { taskGlobals } from "./task-api.js";
+import { logTail } from "./log-tail.js";
 
 export interface TaskRun {
   /** `do_compile`. */
@@ -39,28 +40,6 @@ export interface TaskRun {
 }
 
 /** Lines of the log a failure shows. */
-export const TAIL_LINES = 20;
-
-/** The last `n` lines of a file (reading only its end: logs can be large). */
-export function logTail(path: string, n: number = TAIL_LINES): string[] {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return [];
-  }
-  try {
-    const size = statSync(path).size;
-    const length = Math.min(size, 64 * 1024);
-    const buf = Buffer.alloc(length);
-    readSync(fd, buf, 0, length, size - length);
-    const lines = buf.toString("utf8").replace(/\n$/, "").split("\n");
-    return lines.slice(-n);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** (Re)point `link` at `target` (a name in the same directory) atomically. */
 function pointLink(link: string, target: string): void {
   const temp = `${link}.${process.pid}.tmp`;

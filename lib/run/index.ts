@@ -23,6 +23,8 @@ export {
 export { runQueue, longestPathPriorities, processInterrupts, type InterruptSource, type SchedulerOptions } from "./scheduler.js";
 export { acquireBuildLock, BuildLockHeld, type BuildLock } from "./build-lock.js";
 export { TaskPool, type RunTaskOptions, type TaskRequest } from "./pool.js";
-export { executeTask, logTail, TAIL_LINES, type TaskRun } from "./execute.js";
+// Task execution (execute.ts) is the workers' (worker.ts imports it): exported from here, every
+// build would load the fetchers and the task API into its own thread too.
+export { logTail, TAIL_LINES } from "./log-tail.js";
 export { shellScript, cpuTimesFile, parseTimes, exportedVariables, calledShellFunctions, functionKind, shellQuote } from "./script.js";
 export { networkIsolationAvailable, mayUseNetwork } from "./network.js";

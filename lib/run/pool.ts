@@ -2,7 +2,7 @@
 // parsed). A task's shell runs in its own process group; the pool learns that group through a
 // message port, to kill it on a second interrupt and to record it in the build lock.
 import { MessageChannel } from "node:worker_threads";
-import { Piscina } from "piscina";
+import { WorkerPool } from "../common/worker-pool.js";
 import type { FetchEvent } from "../fetch/index.js";
 import type { TaskOutcome } from "./events.js";
 import type { RecipeRequest } from "../config/index.js";
@@ -23,10 +23,10 @@ export interface RunTaskOptions {
 }
 
 export class TaskPool {
-  private readonly pool: Piscina;
+  private readonly pool: WorkerPool;
 
   constructor(threads: number) {
-    this.pool = new Piscina({
+    this.pool = new WorkerPool({
       filename: new URL("./worker.js", import.meta.url).href,
       minThreads: 1,
       maxThreads: Math.max(1, threads),

@@ -5,7 +5,8 @@
 import { lstatSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import type { OutHash, TaskHash, UniHash } from "../common/hashes.js";
-import { HashEquivClient, startHashserv, type RunningHashserv } from "../sstate/hashserv/index.js";
+// Loaded when a server is first needed: a build asking nothing loads neither server nor client.
+import type { HashEquivClient, RunningHashserv } from "../sstate/hashserv/index.js";
 
 export interface HashEquivalenceSettings {
   /** BB_HASHSERVE: "" (none), "auto", or an address (`host:port`, `unix://path`, `ws://…`). */
@@ -19,6 +20,8 @@ export interface HashEquivalenceSettings {
   /** BB_HASHSERVE_USERNAME / BB_HASHSERVE_PASSWORD: a shared server lets anonymous clients only read. */
   readonly username?: string;
   readonly password?: string;
+  /** Where the build directory keeps the server's answers (unihash-cache.ts); none: always ask. */
+  readonly cache?: string;
 }
 
 export interface Report {
@@ -48,6 +51,7 @@ export class HashEquivalence {
     let server: RunningHashserv | null = null;
     let address = s.hashserve;
     try {
+      const { HashEquivClient, startHashserv } = await import("../sstate/hashserv/index.js");
       if (s.hashserve === "auto") {
         mkdirSync(s.database, { recursive: true });
         mkdirSync(dirname(s.socket), { recursive: true });
@@ -100,6 +104,11 @@ export class HashEquivalence {
     }
   }
 
+  /** False once the server failed: its answers since are stand-ins, not worth keeping. */
+  get answering(): boolean {
+    return !this.broken;
+  }
+
   private fail(e: unknown): void {
     this.broken = true;
     this.warn(`hash equivalence server ${this.client.address} failed, going on without it: ${(e as Error).message}`);
@@ -108,5 +117,27 @@ export class HashEquivalence {
   async close(): Promise<void> {
     await this.client.close().catch(() => undefined);
     await this.server?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A build's server, started (or connected to) when the build first needs an answer it has not
+ * kept: a build whose every unihash is in its cache starts none and opens no database.
+ */
+export class OnDemandEquivalence {
+  private opened: Promise<HashEquivalence | null> | null = null;
+
+  constructor(
+    readonly settings: HashEquivalenceSettings,
+    private readonly warn: (text: string) => void,
+  ) {}
+
+  /** The session, opened on the first call; null when the server is unavailable (said once). */
+  get(): Promise<HashEquivalence | null> {
+    return (this.opened ??= HashEquivalence.open(this.settings, this.warn));
+  }
+
+  async close(): Promise<void> {
+    if (this.opened !== null) await (await this.opened)?.close();
   }
 }

@@ -7,14 +7,15 @@ import { isSet, type TaskGraph, type TaskId, type TaskNode } from "../graph/type
 import { existsSync } from "node:fs";
 import { compareSigData, FileChecksumCache, findSigData, parseFileChecksums, readSigData, sigDataPath, type SafeRecipeDeps, type SigDataDep } from "../signature/index.js";
 import type { RecipeInfo, RecipeRequest } from "../config/index.js";
-import { HashEquivalence } from "./hash-equivalence.js";
+import { OnDemandEquivalence, type HashEquivalence } from "./hash-equivalence.js";
 import { planSetscene, type SstateState } from "./plan.js";
 import type { SstateSettings } from "./settings.js";
 import { SigDataWriter, SstateObjects, type Availability } from "./sstate-objects.js";
-import { isSstateTask } from "./sstate-tasks.js";
-import type { TaskHash, UniHash } from "../common/hashes.js";
+import { isSstateTask, pkgArchOf } from "./sstate-tasks.js";
+import { ownUnihash, type TaskHash, type UniHash } from "../common/hashes.js";
 import { pnTask, Signatures } from "./build-signatures.js";
 import { StampSet } from "./stamps.js";
+import { UnihashCache } from "./unihash-cache.js";
 
 /** What setscene made of an sstate task the build wanted: restored (from where), absent, or refused. */
 export type SetsceneResult = "local" | "mirror" | "missed" | "refused";
@@ -76,7 +77,8 @@ export class SstateSession {
   private constructor(
     private readonly o: SessionOptions,
     private readonly objects: SstateObjects | null,
-    private readonly equivalence: HashEquivalence | null,
+    private readonly equivalence: OnDemandEquivalence | null,
+    private readonly unihashes: UnihashCache | null,
     private readonly sigWriter: SigDataWriter | null,
   ) {
     const files = new FileChecksumCache();
@@ -95,14 +97,18 @@ export class SstateSession {
 
   static async open(o: SessionOptions): Promise<SstateSession> {
     const warn = (t: string) => o.note("warning", t);
-    const equivalence = o.sstate ? await HashEquivalence.open(o.sstate.hashEquivalence, warn) : null;
+    const settings = o.sstate?.hashEquivalence;
+    // BB_HASHSERVE = "": no server, so every unihash is the task's own taskhash.
+    const equivalence = settings && settings.hashserve !== "" ? new OnDemandEquivalence(settings, warn) : null;
+    const unihashes = equivalence && settings?.cache ? UnihashCache.load(settings.cache, { server: settings.hashserve, upstream: settings.upstream, database: settings.database, method: settings.method }) : null;
     let objects: SstateObjects | null = null;
     let writer: SigDataWriter | null = null;
     try {
       objects = o.sstate ? new SstateObjects(o.sstate, Math.max(1, Math.min(o.threads, 4)), warn) : null;
       writer = o.sigdata && o.request ? new SigDataWriter(1) : null;
-      const session = new SstateSession(o, objects, equivalence, writer);
+      const session = new SstateSession(o, objects, equivalence, unihashes, writer);
       await session.signatures.compute(o.set);
+      session.saveUnihashes();
       return session;
     } catch (e) {
       await equivalence?.close();
@@ -112,12 +118,32 @@ export class SstateSession {
     }
   }
 
+  /** What a task's unihash is kept under: one version of a PN per build, per package architecture. */
+  private static unihashKey(node: TaskNode): string {
+    return `${pkgArchOf(node)}/${pnTask(node)}`;
+  }
+
   /**
-   * The hash-equivalence server first (this build directory's history, or a team's server);
-   * for what it does not know, the equivalence records that travel with the objects.
+   * The unihashes kept from earlier answers first; for the rest, the hash-equivalence server
+   * (this build directory's history, or a team's server) and, for what it does not know, the
+   * equivalence records that travel with the objects. A server that cannot be reached leaves
+   * those tasks with their own taskhash, as if there were no server.
    */
-  private async lookup(equivalence: HashEquivalence, qs: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[]): Promise<(UniHash | null)[]> {
-    const found = await equivalence.lookup(qs.map((q) => q.taskhash));
+  private async lookup(equivalence: OnDemandEquivalence, qs: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[]): Promise<(UniHash | null)[]> {
+    const kept = qs.map((q) => this.unihashes?.get(SstateSession.unihashKey(q.node), q.taskhash) ?? null);
+    const asked = qs.filter((_, i) => kept[i] === null);
+    if (asked.length === 0) return kept;
+    const server = await equivalence.get();
+    if (server === null) return kept;
+    const answers = await this.ask(server, asked);
+    // Answers given while the server failed are stand-ins: kept, they would outlive its recovery.
+    if (server.answering) asked.forEach((q, i) => this.unihashes?.set(SstateSession.unihashKey(q.node), q.taskhash, answers[i] ?? ownUnihash(q.taskhash)));
+    let next = 0;
+    return kept.map((k) => (k !== null ? k : (answers[next++] ?? null)));
+  }
+
+  private async ask(server: HashEquivalence, qs: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[]): Promise<(UniHash | null)[]> {
+    const found = await server.lookup(qs.map((q) => q.taskhash));
     if (!this.objects) return found;
     const unknown = qs.filter((_, i) => found[i] === null);
     if (unknown.length === 0) return found;
@@ -361,8 +387,14 @@ export class SstateSession {
     const planned = this.signatures.unihashOf(node.id);
     const outhash = await this.objects.outhash(node);
     let unihash = planned;
-    if (this.equivalence) {
-      unihash = await this.equivalence.report({ taskhash, unihash: planned, outhash, pn: node.recipe.pn, task: node.task.name });
+    const server = this.equivalence ? await this.equivalence.get() : null;
+    if (server !== null) {
+      unihash = await server.report({ taskhash, unihash: planned, outhash, pn: node.recipe.pn, task: node.task.name });
+      // Kept at once: the server now answers this taskhash so for good, even if bake is killed next.
+      if (server.answering && this.unihashes) {
+        this.unihashes.set(SstateSession.unihashKey(node), taskhash, unihash);
+        this.saveUnihashes();
+      }
     }
     let changed: TaskId[] = [];
     if (unihash !== planned) {
@@ -436,6 +468,16 @@ export class SstateSession {
     await this.sigWriter?.close();
     await this.objects?.close();
     await this.equivalence?.close();
+    this.saveUnihashes();
+  }
+
+  private saveUnihashes(): void {
+    try {
+      this.unihashes?.save();
+    } catch (e) {
+      // Only a cache (a full disk, say): the next build asks the server again.
+      this.o.note("warning", `unihash cache not written: ${(e as Error).message}`);
+    }
   }
 }
 

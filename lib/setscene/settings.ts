@@ -71,6 +71,7 @@ export function sstateSettings(getVar: (name: string) => string | null, env: Nod
       method: v("SSTATE_HASHEQUIV_METHOD") || "bake.OutHashBasic",
       username: v("BB_HASHSERVE_USERNAME"),
       password: v("BB_HASHSERVE_PASSWORD"),
+      cache: join(persistent, "unihashes.json"),
     },
     userKeyDir: join(configHome, "bake", "sstate-key"),
   };

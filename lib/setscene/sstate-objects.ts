@@ -2,7 +2,7 @@
 // records give, restoring one (fetched, verified, installed) and capturing a task's output as one.
 // The file work (outhash, packaging, installing, signature data) runs in the shared-state workers.
 import { join } from "node:path";
-import { Piscina } from "piscina";
+import { WorkerPool } from "../common/worker-pool.js";
 import type { TaskId, TaskNode } from "../graph/types.js";
 import {
   checkAvailability,
@@ -29,7 +29,7 @@ export type RestoreOutcome =
   | { readonly ok: false; readonly refusals: readonly Refusal[] };
 
 export class SstateObjects {
-  private readonly pool: Piscina;
+  private readonly pool: WorkerPool;
   private readonly store: StoreOptions;
   readonly trust: TrustPolicy;
   readonly signingKey: string;
@@ -144,8 +144,8 @@ export class SstateObjects {
 }
 
 /** The worker threads that archive, restore and hash outputs (and write signature data), started on demand. */
-function sstateWorkers(threads: number): Piscina {
-  return new Piscina({
+function sstateWorkers(threads: number): WorkerPool {
+  return new WorkerPool({
     filename: new URL("./sstate-worker.js", import.meta.url).href,
     minThreads: 0,
     maxThreads: Math.max(1, threads),
@@ -156,7 +156,7 @@ function sstateWorkers(threads: number): Piscina {
 
 /** Workers that write signature data; separate from SstateObjects so `bake -S` needs no sstate set-up. */
 export class SigDataWriter {
-  private readonly pool: Piscina;
+  private readonly pool: WorkerPool;
 
   constructor(threads: number) {
     this.pool = sstateWorkers(threads);

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { z } from "zod";
+import { lazySchema } from "../common/schema.js";
 import { BakeError } from "../common/errors.js";
 import { baseHashInput, computeBaseHash } from "./basehash.js";
 import type { TaskDependencies } from "./taskdeps.js";
@@ -44,21 +44,23 @@ export interface SigData {
   readonly unihash: string;
 }
 
-const Schema = z.object({
-  format: z.union([z.literal(1), z.literal(SIGDATA_FORMAT)]),
-  pn: z.string(),
-  task: z.string(),
-  basehash: z.string(),
-  code: z.string().nullable(),
-  values: z.array(z.tuple([z.string(), z.string().nullable()])),
-  direct: z.record(z.string(), z.array(z.string())),
-  runtaskdeps: z.array(z.object({ task: z.string(), unihash: z.string(), sigdata: z.string().nullable() })),
-  closure: z.array(z.object({ task: z.string(), unihash: z.string(), sigdata: z.string().nullable() })).default([]),
-  files: z.array(z.object({ name: z.string(), sha256: z.string() })),
-  taint: z.string().nullable(),
-  taskhash: z.string(),
-  unihash: z.string(),
-});
+const Schema = lazySchema((z) =>
+  z.object({
+    format: z.union([z.literal(1), z.literal(SIGDATA_FORMAT)]),
+    pn: z.string(),
+    task: z.string(),
+    basehash: z.string(),
+    code: z.string().nullable(),
+    values: z.array(z.tuple([z.string(), z.string().nullable()])),
+    direct: z.record(z.string(), z.array(z.string())),
+    runtaskdeps: z.array(z.object({ task: z.string(), unihash: z.string(), sigdata: z.string().nullable() })),
+    closure: z.array(z.object({ task: z.string(), unihash: z.string(), sigdata: z.string().nullable() })).default([]),
+    files: z.array(z.object({ name: z.string(), sha256: z.string() })),
+    taint: z.string().nullable(),
+    taskhash: z.string(),
+    unihash: z.string(),
+  }),
+);
 
 declare module "../common/errors.js" {
   interface BakeErrorKinds {
@@ -135,7 +137,7 @@ export function readSigData(path: string): SigData {
   } catch (e) {
     throw new SigDataError(path, (e as Error).message);
   }
-  const r = Schema.safeParse(json);
+  const r = Schema().safeParse(json);
   if (!r.success) throw new SigDataError(path, r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   return r.data as SigData;
 }

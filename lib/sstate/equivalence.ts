@@ -6,7 +6,7 @@
 // only when U differs from T: an object named by its own taskhash needs no record.
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { z } from "zod";
+import { lazySchema } from "../common/schema.js";
 import { writeFileAtomic } from "./atomic.js";
 import { asOutHash, asTaskHash, asUniHash, type OutHash, type TaskHash, type UniHash } from "../common/hashes.js";
 import { SSTATE_FORMAT_VERSION, checkSignatures, objectTaskName, type Location, type Refusal, type TrustPolicy } from "./object.js";
@@ -56,17 +56,19 @@ export function equivalenceFingerprint(e: EquivalenceFields): Buffer {
   return Buffer.from(text, "utf8");
 }
 
-const Schema = z.object({
-  format: z.literal(SSTATE_FORMAT_VERSION),
-  kind: z.literal("equivalence"),
-  pn: z.string(),
-  task: z.string(),
-  pkgArch: z.string(),
-  taskHash: z.string(),
-  uniHash: z.string(),
-  outHash: z.string(),
-  signatures: z.array(z.object({ keyId: z.string(), sig: z.string() })).optional(),
-});
+const Schema = lazySchema((z) =>
+  z.object({
+    format: z.literal(SSTATE_FORMAT_VERSION),
+    kind: z.literal("equivalence"),
+    pn: z.string(),
+    task: z.string(),
+    pkgArch: z.string(),
+    taskHash: z.string(),
+    uniHash: z.string(),
+    outHash: z.string(),
+    signatures: z.array(z.object({ keyId: z.string(), sig: z.string() })).optional(),
+  }),
+);
 
 export function encodeEquivalence(e: Equivalence): string {
   return `${JSON.stringify(
@@ -83,7 +85,7 @@ export function decodeEquivalence(text: string): { readonly ok: true; readonly r
   } catch (e) {
     return { ok: false, detail: `not JSON: ${(e as Error).message}` };
   }
-  const r = Schema.safeParse(json);
+  const r = Schema().safeParse(json);
   if (!r.success) return { ok: false, detail: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
   const d = r.data;
   try {

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, mkdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import { lazySchema } from "../common/schema.js";
 import { ArchiveError, createArchive, restoreArchive, scanArchive, type RestoreStats, type SstateOutput } from "./archive.js";
 import { commitRename, tempNameFor, writeFileAtomic } from "./atomic.js";
 import { asOutHash, asSha256, asTaskHash, asUniHash, type OutHash, type Sha256, type TaskHash, type UniHash } from "../common/hashes.js";
@@ -84,20 +84,22 @@ export interface SstateObject {
   readonly metadata: SstateMetadata;
 }
 
-const MetadataSchema = z.object({
-  format: z.literal(SSTATE_FORMAT_VERSION),
-  taskId: z.string(),
-  pn: z.string(),
-  task: z.string(),
-  pkgArch: z.string(),
-  outputs: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/)),
-  taskHash: z.string(),
-  uniHash: z.string(),
-  outHash: z.string().nullable(),
-  archive: z.object({ sha256: z.string(), size: z.number().int().nonnegative() }),
-  // Absent or empty: unsigned, which trust decides (the `unsigned` refusal), not the schema.
-  signatures: z.array(z.object({ keyId: z.string(), sig: z.string() })).optional(),
-});
+const MetadataSchema = lazySchema((z) =>
+  z.object({
+    format: z.literal(SSTATE_FORMAT_VERSION),
+    taskId: z.string(),
+    pn: z.string(),
+    task: z.string(),
+    pkgArch: z.string(),
+    outputs: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/)),
+    taskHash: z.string(),
+    uniHash: z.string(),
+    outHash: z.string().nullable(),
+    archive: z.object({ sha256: z.string(), size: z.number().int().nonnegative() }),
+    // Absent or empty: unsigned, which trust decides (the `unsigned` refusal), not the schema.
+    signatures: z.array(z.object({ keyId: z.string(), sig: z.string() })).optional(),
+  }),
+);
 
 /** The `.siginfo` JSON text, keys in a fixed order. */
 export function encodeMetadata(m: SstateMetadata): string {
@@ -132,7 +134,7 @@ export function decodeMetadata(text: string): MetadataResult {
   const format = (json as { format?: unknown } | null)?.format;
   if (format !== SSTATE_FORMAT_VERSION)
     return { ok: false, detail: `metadata format ${JSON.stringify(format)}, this bake reads format ${SSTATE_FORMAT_VERSION} (an object of another bake version; prune it)` };
-  const r = MetadataSchema.safeParse(json);
+  const r = MetadataSchema().safeParse(json);
   if (!r.success) return { ok: false, detail: r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
   const d = r.data;
   try {

@@ -2,8 +2,12 @@
 // bitbake-hashserv and bitbake-hashclient: a handshake line, header lines up to an empty
 // line, then one JSON object per line in normal mode ({"get": {...}} -> reply), or raw
 // text lines in stream mode (get-stream, exists-stream, gc-mark-stream) until "END".
-import { z } from "zod";
+import type { z as Zod } from "zod";
+import { zod } from "../../common/schema.js";
 import { isUniHash, type UniHash } from "../../common/hashes.js";
+
+// The same zod as the rest of a build (common/schema.ts): this module is loaded only with a server.
+const z = zod();
 
 export const PROTOCOL_NAME = "OEHASHEQUIV";
 export const PROTOCOL_VERSION = "1.1";
@@ -132,7 +136,7 @@ export type RequestName = keyof typeof requestSchemas;
 export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];
 
 /** A decoded request: the discriminant is the wire name ("get", "report", …). */
-export type Request = { [K in RequestName]: { readonly kind: K; readonly body: z.infer<(typeof requestSchemas)[K]> } }[RequestName];
+export type Request = { [K in RequestName]: { readonly kind: K; readonly body: Zod.infer<(typeof requestSchemas)[K]> } }[RequestName];
 export type RequestOf<K extends RequestName> = Extract<Request, { kind: K }>;
 
 export type ParsedRequest<K extends RequestName> =
