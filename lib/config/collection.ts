@@ -1,9 +1,9 @@
 // Which recipe files and bbappends a build sees: BBFILES globs, BBMASK, and bbappend matching.
 import { basename } from "node:path";
-import { globFiles } from "./glob.js";
+import { Globber } from "./glob.js";
 import type { DataStore } from "../data/index.js";
 import { ConfigurationError } from "./errors.js";
-import { layerOf, type Layer } from "./layers.js";
+import { layerMatcher, type Layer } from "./layers.js";
 
 export interface RecipeFile {
   readonly path: string;
@@ -62,8 +62,10 @@ export function collectRecipes(d: DataStore, layers: readonly Layer[]): RecipeCo
   const recipes: RecipeFile[] = [];
   const appendFiles: string[] = [];
   const masked: string[] = [];
+  const globber = new Globber(d.getVar("TOPDIR") ?? process.cwd());
+  const layerOf = layerMatcher(layers);
   for (const pattern of patterns) {
-    for (const path of globFiles(pattern, d.getVar("TOPDIR") ?? process.cwd()).sort()) {
+    for (const path of globber.files(pattern).sort()) {
       if (seen.has(path)) continue;
       seen.add(path);
       if (maskList.some((re) => re.test(path))) {
@@ -73,7 +75,7 @@ export function collectRecipes(d: DataStore, layers: readonly Layer[]): RecipeCo
       if (path.endsWith(".bbappend")) {
         appendFiles.push(path);
       } else if (path.endsWith(".bb")) {
-        const layer = layerOf(path, layers);
+        const layer = layerOf(path);
         recipes.push({ path, ...namesFromFile(path), layer, priority: layer?.priority ?? 0 });
       }
     }
@@ -90,10 +92,12 @@ export function collectRecipes(d: DataStore, layers: readonly Layer[]): RecipeCo
     const [index, key] = percent < 0 ? [exact, name] : [byPrefix, name.slice(0, percent)];
     index.set(key, [...(index.get(key) ?? []), i]);
   });
+  // Only the lengths some `%` prefix has are worth slicing every recipe's name at.
+  const prefixLengths = [...new Set([...byPrefix.keys()].map((k) => k.length))];
   for (const recipe of recipes) {
     const name = basename(recipe.path);
     const candidates = [...(exact.get(name) ?? [])];
-    for (let n = 0; n <= name.length; n++) candidates.push(...(byPrefix.get(name.slice(0, n)) ?? []));
+    for (const n of prefixLengths) if (n <= name.length) candidates.push(...(byPrefix.get(name.slice(0, n)) ?? []));
     // In the order of appendFiles, as the plain filter over them gives.
     const list = candidates.sort((x, y) => x - y).map((i) => appendFiles[i]!);
     for (const a of list) used.add(a);
