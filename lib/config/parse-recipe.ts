@@ -3,7 +3,8 @@
 import type { MetadataFiles } from "../evaluate/index.js";
 import { parseRecipeVariants, type Metadata } from "../evaluate/index.js";
 import { takeJsMessages } from "../data/index.js";
-import { recipeInfo, type RecipeInfo } from "./recipe-info.js";
+import type { RecipeInfo } from "./recipe-info.js";
+import { recipeInfo } from "./recipe-record.js";
 
 export interface RecipeParseResult {
   readonly file: string;
