@@ -95,7 +95,7 @@ async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): 
   }
   const config = await loadConfiguration(common);
   const file = resolve(common.cwd, args.buildfile);
-  const [{ parseRecipeFile }, { withPython }] = await Promise.all([import("../config/index.js"), import("../python/index.js")]);
+  const [{ parseRecipeFile }, { withPython }] = await Promise.all([import("../config/parsing.js"), import("../python/index.js")]);
   const result = await withPython(() => parseRecipeFile(config.metadata, config.files, file, [], 0));
   const empty = { recipes: [], appends: new Map(), dangling: [], masked: [] };
   return { config, prefs: providerPreferences(config), collection: empty, standalone: true, infos: result.infos };

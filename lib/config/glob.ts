@@ -1,38 +1,58 @@
 // BBFILES patterns expanded as BitBake expands them: Python's glob.glob, one path component at a
 // time (`*`, `?` and `[…]` of fnmatch within a component; `**` is `*`; a name starting with "." is
 // matched only by a pattern starting with "."; no braces). Only files are returned (a directory
-// matching a recipe pattern is not a recipe). Each directory is read once per call.
+// matching a recipe pattern is not a recipe). Each directory is read once per Globber.
 import { readdirSync, statSync, type Dirent } from "node:fs";
-import { isAbsolute, join, sep } from "node:path";
+import { isAbsolute, join, normalize, sep } from "node:path";
 
 const MAGIC = /[*?[]/;
 
 /** Absolute paths of the files matching `pattern` (absolute, or relative to `cwd`), in no particular order. */
 export function globFiles(pattern: string, cwd: string): string[] {
-  const start = isAbsolute(pattern) ? sep : cwd;
-  const parts = pattern.split(sep).filter(Boolean);
-  const reader = new DirectoryReader();
-  let found = [start];
-  parts.forEach((part, i) => {
-    const last = i === parts.length - 1;
-    const next: string[] = [];
-    for (const dir of found) {
+  return new Globber(cwd).files(pattern);
+}
+
+/**
+ * Expands several patterns over one reading of the file system: BBFILES lists each layer's
+ * directories twice or more (`*.bb`, `*.bbappend`), and each directory is listed once for all.
+ * Nothing is kept beyond the Globber, so every run sees the directories as they are now.
+ */
+export class Globber {
+  private readonly reader = new DirectoryReader();
+  constructor(private readonly cwd: string) {}
+
+  /** Absolute paths of the files matching `pattern`, in no particular order. */
+  files(pattern: string): string[] {
+    const reader = this.reader;
+    const parts = pattern.split(sep).filter(Boolean);
+    // Normalised as join would normalise it: every path built below is then normalised too.
+    let found = [isAbsolute(pattern) ? sep : normalize(this.cwd)];
+    parts.forEach((part, i) => {
+      const want: Kind = i === parts.length - 1 ? "file" : "directory";
+      const next: string[] = [];
       if (!MAGIC.test(part)) {
-        const path = join(dir, part);
-        if (last ? reader.kind(path) === "file" : reader.kind(path) === "directory") next.push(path);
-        continue;
+        for (const dir of found) {
+          const path = join(dir, part);
+          if (reader.kind(path) === want) next.push(path);
+        }
+      } else {
+        const re = fnmatch(part);
+        const hidden = part.startsWith(".");
+        for (const dir of found) {
+          // Listed names have no separator and are never "." or "..": joining needs no normalising.
+          const prefix = dir.endsWith(sep) ? dir : dir + sep;
+          for (const entry of reader.list(dir)) {
+            const name = entry.name;
+            if ((!hidden && name.startsWith(".")) || !re.test(name)) continue;
+            const path = prefix + name;
+            if (reader.entryKind(path, entry) === want) next.push(path);
+          }
+        }
       }
-      const re = fnmatch(part);
-      const hidden = part.startsWith(".");
-      for (const entry of reader.list(dir)) {
-        if ((!hidden && entry.name.startsWith(".")) || !re.test(entry.name)) continue;
-        const path = join(dir, entry.name);
-        if (reader.entryKind(path, entry) === (last ? "file" : "directory")) next.push(path);
-      }
-    }
-    found = next;
-  });
-  return found;
+      found = next;
+    });
+    return found;
+  }
 }
 
 /** fnmatch.translate for one path component: `*`, `?`, `[seq]`, `[!seq]`; everything else literal. */

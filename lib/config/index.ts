@@ -10,8 +10,8 @@ export {
   type RecipeFile,
 } from "./collection.js";
 export { compareVersions, compareVersionStrings, parseVersionedList, splitVersion, versionSatisfies } from "./version.js";
-export { explodeDeps, recipeId, recipeInfo, TASK_FLAGS, type RecipeInfo, type RecipeSummary, summaryOf, type TaskInfo } from "./recipe-info.js";
-export { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
+export { explodeDeps, recipeId, TASK_FLAGS, type RecipeInfo, type RecipeSummary, summaryOf, type TaskInfo } from "./recipe-info.js";
+export type { RecipeParseResult } from "./parse-recipe.js";
 export { FileHashes, ParseCache, type CachedRecords } from "./parse-cache.js";
 export { codeGeneration } from "./code-generation.js";
 export { parseAllRecipes, type ParseAllOptions, type ParsedRecipes, type ParseProgress } from "./recipes.js";

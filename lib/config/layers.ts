@@ -95,10 +95,20 @@ function formatList(list: readonly VersionedName[]): string {
 
 /** The layer whose BBFILE_PATTERN matches `path`, the longest pattern winning (nested layers). */
 export function layerOf(path: string, layers: readonly Layer[]): Layer | null {
-  let best: Layer | null = null;
-  for (const layer of layers) {
-    if (layer.pattern === "" || (best && best.pattern.length >= layer.pattern.length)) continue;
-    if (new RegExp(layer.pattern).exec(path)?.index === 0) best = layer;
-  }
-  return best;
+  return layerMatcher(layers)(path);
+}
+
+/** layerOf for many paths: each layer's pattern is compiled once, when first needed. */
+export function layerMatcher(layers: readonly Layer[]): (path: string) => Layer | null {
+  const compiled = new Map<Layer, RegExp>();
+  return (path) => {
+    let best: Layer | null = null;
+    for (const layer of layers) {
+      if (layer.pattern === "" || (best && best.pattern.length >= layer.pattern.length)) continue;
+      let re = compiled.get(layer);
+      if (re === undefined) compiled.set(layer, (re = new RegExp(layer.pattern)));
+      if (re.exec(path)?.index === 0) best = layer;
+    }
+    return best;
+  };
 }

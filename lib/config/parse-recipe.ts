@@ -3,8 +3,9 @@
 import type { MetadataFiles } from "../evaluate/index.js";
 import { parseRecipeVariants, type Metadata } from "../evaluate/index.js";
 import { takeJsMessages } from "../data/index.js";
-import { recipeInfo, type RecipeInfo } from "./recipe-info.js";
-// The module itself, not signature/index.js (see recipe-info.ts).
+import type { RecipeInfo } from "./recipe-info.js";
+import { recipeInfo } from "./recipe-record.js";
+// The module itself, not signature/index.js (see recipe-record.ts).
 import { checksumFileStates } from "../signature/file-checksums.js";
 
 /**

@@ -1,12 +1,9 @@
 // What the rest of the build needs to know about a parsed recipe, without its datastore: names and
 // versions, what it provides and depends on, its packages, its tasks with their flags and basehashes.
 // This is what the parse cache stores (BitBake's RecipeInfo in bb/cache.py).
-import type { DataStore } from "../data/index.js";
-import type { ParsedRecipe } from "../evaluate/index.js";
-// Not signature/index.js: that also loads the signature-data reader and zod (about 150 ms), which
-// no parse needs, in every parse thread.
-import { computeBaseHash } from "../signature/basehash.js";
-import { taskDependencies } from "../signature/taskdeps.js";
+//
+// Only the shapes and what reads them are here; computing a record (signature analysis) is
+// recipe-record.ts, which a run that parses nothing (a warm `-p`, `-e`) does not load.
 
 /** Task flags that shape the task graph or how a task runs (expanded values). */
 export const TASK_FLAGS = [
@@ -97,71 +94,4 @@ export function explodeDeps(text: string | null): string[] {
     if (inConstraint && word.endsWith(")")) inConstraint = false;
   }
   return out;
-}
-
-function words(d: DataStore, name: string): string[] {
-  return (d.getVar(name) ?? "").split(/\s+/).filter(Boolean);
-}
-
-export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: number): RecipeInfo {
-  const d = parsed.metadata.d;
-  const pn = d.getVar("PN") ?? "";
-  const base = {
-    file,
-    variant: parsed.variant,
-    pn,
-    pe: d.getVar("PE") ?? "",
-    pv: d.getVar("PV") ?? "",
-    pr: d.getVar("PR") ?? "",
-    layerPriority,
-    defaultPreference: Number(d.getVar("DEFAULT_PREFERENCE") ?? 0) || 0,
-    stamp: d.getVar("STAMP"),
-    hostTools: words(d, "HOSTTOOLS"),
-    inherits: [...parsed.metadata.inherited],
-  };
-  if (parsed.skipped !== null) {
-    return {
-      ...base, provides: [pn], depends: [], packages: [], rdepends: {}, rrecommends: {}, rprovides: {},
-      skipped: parsed.skipped, tasks: [],
-    };
-  }
-  // As BitBake's cache (RecipeInfoCommon): a recipe without PACKAGES has its PN as its one
-  // package, and the recipe-wide RDEPENDS, RRECOMMENDS and RPROVIDES apply to every package.
-  const declared = words(d, "PACKAGES");
-  const packages = declared.length > 0 ? declared : [pn];
-  const perPackage = (name: string) => {
-    const wide = explodeDeps(d.getVar(name));
-    return Object.fromEntries(packages.map((p) => [p, [...wide, ...explodeDeps(d.getVar(`${name}:${p}`))]] as const));
-  };
-  const names = parsed.tasks.map((t) => t.name);
-  const deps = taskDependencies(d, names);
-  const tasks: TaskInfo[] = parsed.tasks.map((t) => {
-    const flags: Partial<Record<(typeof TASK_FLAGS)[number], string>> = {};
-    // Only the flags the task has are expanded (a task sets a few of the two dozen), found from
-    // one look at its flags rather than two dozen lookups through the datastore's layers.
-    const flagOf = (name: string, flag: string, expand = true) => (d.hasFlag(name, flag) ? d.getVarFlag(name, flag, expand) : null);
-    const present = d.getVarFlags(t.name) ?? {};
-    for (const flag of TASK_FLAGS) {
-      if (Object.hasOwn(present, flag)) {
-        const value = d.getVarFlag(t.name, flag, true);
-        if (value !== null) flags[flag] = value;
-      }
-    }
-    const funcs = [...(flagOf(t.name, "prefuncs") ?? "").split(/\s+/), t.name, ...(flagOf(t.name, "postfuncs") ?? "").split(/\s+/)];
-    const pythonFuncs = funcs.filter((f) => f !== "" && Boolean(flagOf(f, "python", false)));
-    return { name: t.name, after: t.after, flags, basehash: computeBaseHash(deps.get(t.name)!), ...(pythonFuncs.length > 0 ? { pythonFuncs } : {}) };
-  });
-  const provides = [pn, ...words(d, "PROVIDES").filter((p) => p !== pn)];
-  return {
-    ...base,
-    provides,
-    depends: explodeDeps(d.getVar("DEPENDS")),
-    packages,
-    rdepends: perPackage("RDEPENDS"),
-    rrecommends: perPackage("RRECOMMENDS"),
-    rprovides: perPackage("RPROVIDES"),
-    packagesDynamic: words(d, "PACKAGES_DYNAMIC"),
-    skipped: null,
-    tasks,
-  };
 }

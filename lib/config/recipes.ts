@@ -9,7 +9,7 @@ import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
 import { ParseCache, type CachedRecords } from "./parse-cache.js";
-import { parseWith, takeRequest, type ParseRequest, type ParseResponse, type ParseWorkerData, type ParseWorkerMessage } from "./parse-worker.js";
+import type { ParseRequest, ParseResponse, ParseWorkerData, ParseWorkerMessage } from "./parse-worker.js";
 import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
 import { RecipeParseFailures } from "./errors.js";
 
@@ -146,6 +146,8 @@ async function parseShared(
   settle: (index: number, res: ParseResponse) => Promise<void>,
 ): Promise<void> {
   if (requests.length === 0) return;
+  // Only now: the parsing half (signature analysis and its parsers) is of no use to a run served by the cache.
+  const { parseWith, takeRequest } = await import("./parse-worker.js");
   const next = new SharedArrayBuffer(4);
   const queue = new Int32Array(next);
   // Responses are settled one at a time, in arrival order, whoever produced them.

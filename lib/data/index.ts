@@ -19,6 +19,7 @@ export { logMetadataMessage, metadataMessageShown, takeJsMessages, toBoolean, wi
 export { inlineLanguageOf, markInline, registerPythonInline, registerVarFilter, type InlineLanguage, type InlineResult } from "./inline-engines.js";
 export type { JsMessage, JsMessageLevel } from "./bb-api.js";
 export { pythonText } from "./js-sandbox.js";
+export { javascriptParser } from "./javascript-parser.js";
 export type { RunJsOptions } from "./js-sandbox.js";
 
 /**

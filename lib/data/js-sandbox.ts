@@ -5,7 +5,7 @@
 
 import { posix as posixPath } from "node:path";
 import vm from "node:vm";
-import { parseExpressionAt } from "acorn";
+import { javascriptParser } from "./javascript-parser.js";
 import { bb, oe } from "./bb-api.js";
 import { analyseInline, type InlineRefs } from "./inline-refs.js";
 
@@ -44,7 +44,7 @@ export function compileInline(code: string): CompiledInline {
   const text = code.trim();
   let tree;
   try {
-    tree = parseExpressionAt(text, 0, { ecmaVersion: "latest" });
+    tree = javascriptParser().parseExpressionAt(text, 0, { ecmaVersion: "latest" });
   } catch (e) {
     // Python's "unterminated string literal" case: `${@'}'}` is matched up to the first `}`.
     if (e instanceof SyntaxError && /^Unterminated (string constant|template)/.test(e.message)) {

@@ -4,8 +4,9 @@
 // looked at, and calls are sorted by the name they are made through. Names are matched by
 // suffix the way BitBake does (`anything.getVar('X')` counts, whatever holds the datastore).
 
-import { parse, type Node } from "acorn";
+import type { Node } from "acorn";
 import { BakeError } from "../common/errors.js";
+import { javascriptParser } from "../data/index.js";
 
 declare module "../common/errors.js" {
   interface BakeErrorKinds {
@@ -61,7 +62,7 @@ export function analyzeJs(code: string, options: { readonly expression?: boolean
 
   let program: Node;
   try {
-    program = parse(options.expression ? `(${code}\n)` : code, {
+    program = javascriptParser().parse(options.expression ? `(${code}\n)` : code, {
       ecmaVersion: "latest",
       sourceType: "script",
       allowReturnOutsideFunction: true,

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { write } from "../helpers/layer.js";
-import { globFiles } from "../../lib/config/glob.js";
+import { Globber, globFiles } from "../../lib/config/glob.js";
 
 function tree() {
   const root = mkdtempSync(join(tmpdir(), "bake-glob-"));
@@ -44,4 +44,14 @@ test("literal components must exist; a relative pattern is taken from cwd", (t) 
   t.deepEqual(rel(root, globFiles(join(root, "recipes-a/x/x.bbappend"), "/")), ["recipes-a/x/x.bbappend"]);
   t.deepEqual(globFiles(join(root, "recipes-a/none/*.bb"), "/"), []);
   t.deepEqual(rel(root, globFiles("recipes-b/z/*.bb", root)), ["recipes-b/z/z_1.bb"]);
+});
+
+test("one Globber lists each directory once for several patterns and gives what each pattern gives alone", (t) => {
+  const { root, cleanup } = tree();
+  t.teardown(cleanup);
+  const patterns = ["recipes-*/*/*.bb", "recipes-*/*/*.bbappend", "recipes-a/x/x_1.0.bb", "recipes-?/x/x_[12].0.bb"].map((p) => join(root, p));
+  const globber = new Globber("/");
+  for (const p of patterns) t.deepEqual(globber.files(p).sort(), globFiles(p, "/").sort());
+  // A relative pattern from a directory named with "..": paths come out normalised, as join makes them.
+  t.deepEqual(new Globber(`${root}/recipes-a/..`).files("recipes-b/*/*.bb"), [join(root, "recipes-b/z/z_1.bb")]);
 });

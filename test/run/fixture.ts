@@ -5,7 +5,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { collectRecipes, loadBuildConfiguration, recipeId, recipeInfo } from "../../lib/config/index.js";
+import { collectRecipes, loadBuildConfiguration, recipeId } from "../../lib/config/index.js";
+import { recipeInfo } from "../../lib/config/parsing.js";
 import { parseRecipeVariants } from "../../lib/evaluate/index.js";
 import { taskId, type TaskGraph, type TaskId, type TaskNode } from "../../lib/graph/types.js";
 
