@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { layerConf, write } from "../helpers/layer.js";
+import { buildDir, layerConf, write } from "../helpers/layer.js";
 import { collectRecipes, FileHashes, loadBuildConfiguration, parseAllRecipes, RecipeParseFailures, type RecipeInfo } from "../../lib/config/index.js";
 import { parseFileChecksums } from "../../lib/signature/index.js";
 
@@ -25,8 +25,7 @@ function fixture() {
   write(join(layer, "recipes-x/r2/r2_1.0.bb"), 'LICENSE = "MIT"\nrequire shared/common.inc\n');
   write(join(layer, "recipes-x/r3/r3_1.0.bb"), 'LICENSE = "MIT"\ninclude optional.inc\n');
   write(join(layer, "recipes-x/r4/r4_1.0.bb"), 'LICENSE = "MIT"\n');
-  write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${join(repo, "meta-core")} ${layer}"\n`);
-  write(join(build, "conf/local.conf"), 'MACHINE = "qemux86-64"\nBBMASK = "/meta-core/recipes-"\nrequire conf/extra.conf\n');
+  buildDir(build, [join(repo, "meta-core"), layer], ['BBMASK = "/meta-core/recipes-"', "require conf/extra.conf"]);
   return { root, layer, build, cache: join(root, "cache"), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
