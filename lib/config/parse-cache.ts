@@ -13,7 +13,8 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { Level } from "level";
+import type { Level } from "level";
+import { dropManifest, readManifest, summariesPart, writeManifest, type Manifest, type StoredManifest } from "./parse-manifest.js";
 import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
 import type { RecipeParseResult } from "./parse-recipe.js";
 
@@ -167,36 +168,24 @@ function stampOf(path: string): string | null {
   return st === undefined ? null : `${st.mtimeNs}:${st.ctimeNs}:${st.size}:${st.ino}`;
 }
 
-/**
- * The state of a whole collection after a parse: every recipe's counts, and every input of any of
- * them once, with its stamp then. While it holds (the same recipes, each of those inputs
- * unchanged), every recipe's entry holds: a warm parse checks each file once and reads one entry
- * instead of one header per recipe, each listing the classes and includes the recipe shares with
- * the others (2,000 headers of 2.7 MB against one of 0.4 MB on the generated corpus).
- */
-interface Manifest {
-  readonly format: number;
-  readonly generation: string;
-  /** sha256 of the recipe keys, in order. */
-  readonly recipes: string;
-  readonly counts: readonly (readonly [targets: number, skipped: number])[];
-  readonly inputs: readonly Input[];
-}
-
-const MANIFEST = "m";
-
 /** How many new entries are written in one LevelDB batch. */
 const BATCH = 256;
 
 export class ParseCache {
+  /** LevelDB, opened on first use: a warm run the manifest answers never loads it. */
+  private opened: Promise<Level<string, string>> | null = null;
   private pending: { key: string; value: string }[] = [];
+  /** Whether this run wrote an entry (the manifest found at the start no longer vouches for them). */
+  private wrote = false;
   /** The recipe keys of the last getMany, and the manifest when it held for them. */
-  private asked: { keys: readonly string[]; digest: string; held: { manifest: Manifest; moved: boolean } | null } | null = null;
+  private asked: { keys: readonly string[]; digest: string; held: { stored: StoredManifest; moved: boolean } | null } | null = null;
   /** The headers that held or were written in this run, by key: what a new manifest is made of. */
   private readonly current = new Map<string, Header>();
+  /** Each recipe's summaries as JSON, by key, where this run has them: the new manifest's summaries part. */
+  private readonly summaryTexts = new Map<string, string>();
 
   private constructor(
-    private readonly db: Level<string, string>,
+    private readonly dir: string,
     /** Identifies the code, options and configuration entries were made with. */
     private readonly generation: string,
     private readonly hashes: FileHashes,
@@ -207,12 +196,21 @@ export class ParseCache {
    * hashes: one changed input invalidates every entry, as each recipe is parsed on top of the
    * configuration.
    */
-  static async open(dir: string, generation: string, configInputs: readonly FileInput[], hashes = new FileHashes()): Promise<ParseCache> {
-    const db = new Level<string, string>(dir, { valueEncoding: "utf8" });
-    await db.open();
+  static open(dir: string, generation: string, configInputs: readonly FileInput[], hashes = new FileHashes()): ParseCache {
     const h = createHash("sha256").update(generation);
     for (const input of [...configInputs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) h.update(`\0${input[0]}\0${input[1] === true ? "+" : (input[2] ?? "-")}`);
-    return new ParseCache(db, h.digest("hex"), hashes);
+    return new ParseCache(dir, h.digest("hex"), hashes);
+  }
+
+  private db(): Promise<Level<string, string>> {
+    this.opened ??= (async () => {
+      // Loaded here: a run the manifest answers has no use for it.
+      const { Level } = await import("level");
+      const db = new Level<string, string>(this.dir, { valueEncoding: "utf8" });
+      await db.open();
+      return db;
+    })();
+    return this.opened;
   }
 
   private static key(file: string, appends: readonly string[]): string {
@@ -226,13 +224,25 @@ export class ParseCache {
   async getMany<R extends CachedRecords>(recipes: readonly (readonly [file: string, appends: readonly string[]])[], records: R): Promise<(CachedRecipe<R> | null)[]> {
     const keys = recipes.map(([file, appends]) => ParseCache.key(file, appends));
     const digest = createHash("sha256").update(keys.join("\n")).digest("hex");
-    const held = await this.manifest(digest);
+    let held = this.manifest(digest);
+    if (held !== null && records === "summaries") {
+      const summaries = held.stored.summaries();
+      if (summaries !== null && summaries.length === keys.length) {
+        this.asked = { keys, digest, held };
+        return held.stored.manifest.counts.map(([targets, skipped], i) => ({ targets, skipped, records: summaries[i] as RecordOf[R][] }));
+      }
+      // Not whole: the manifest is not trusted at all, each recipe's header decides.
+      held = null;
+    }
+    let valid: ({ targets: number; skipped: number } | null)[] = held !== null ? held.stored.manifest.counts.map(([targets, skipped]) => ({ targets, skipped })) : await this.headers(keys);
+    let texts = await this.bodies(keys, valid, records);
+    if (held !== null && [...texts.values()].some((text) => !text)) {
+      // An entry the manifest vouched for is gone (the database removed or damaged): each recipe's header decides.
+      held = null;
+      valid = await this.headers(keys);
+      texts = await this.bodies(keys, valid, records);
+    }
     this.asked = { keys, digest, held };
-    const valid = held !== null ? held.manifest.counts.map(([targets, skipped]) => ({ targets, skipped })) : await this.headers(keys);
-    const prefix = records === "infos" ? "b" : "s";
-    const wanted = records === "counts" ? [] : valid.flatMap((h, i) => (h === null ? [] : [i]));
-    const bodies = wanted.length > 0 ? await this.db.getMany(wanted.map((i) => `${prefix}${keys[i]}`)) : [];
-    const texts = new Map(wanted.map((i, n) => [i, bodies[n]]));
     return valid.map((h, i): CachedRecipe<R> | null => {
       if (h === null) return null;
       if (records === "counts") return { targets: h.targets, skipped: h.skipped, records: [] };
@@ -240,15 +250,26 @@ export class ParseCache {
       // All are written in one batch; should one still be missing, the recipe is parsed again.
       if (!text) return null;
       // `b` entries hold RecipeInfo records, `s` entries their summaries: what R names.
-      return { targets: h.targets, skipped: h.skipped, records: JSON.parse(text) as RecordOf[R][] };
+      const parsed = JSON.parse(text) as RecordOf[R][];
+      this.summaryTexts.set(keys[i]!, records === "infos" ? JSON.stringify((parsed as RecipeInfo[]).map(summaryOf)) : text);
+      return { targets: h.targets, skipped: h.skipped, records: parsed };
     });
   }
 
+  /** The entries `records` asks for of the recipes whose parse holds, by index (undefined where missing). */
+  private async bodies(keys: readonly string[], valid: readonly (object | null)[], records: CachedRecords): Promise<Map<number, string | undefined>> {
+    const wanted = records === "counts" ? [] : valid.flatMap((h, i) => (h === null ? [] : [i]));
+    if (wanted.length === 0) return new Map();
+    const prefix = records === "infos" ? "b" : "s";
+    const bodies = await (await this.db()).getMany(wanted.map((i) => `${prefix}${keys[i]}`));
+    return new Map(wanted.map((i, n) => [i, bodies[n]]));
+  }
+
   /** The manifest when it holds for these recipes (`digest` of their keys), and whether a stamp in it moved; else null. */
-  private async manifest(digest: string): Promise<{ manifest: Manifest; moved: boolean } | null> {
-    const text = await this.db.get(MANIFEST);
-    if (!text) return null;
-    const m = JSON.parse(text) as Manifest;
+  private manifest(digest: string): { stored: StoredManifest; moved: boolean } | null {
+    const stored = readManifest(this.dir);
+    if (stored === null) return null;
+    const m = stored.manifest;
     if (m.format !== CACHE_FORMAT || m.generation !== this.generation || m.recipes !== digest) return null;
     let moved = false;
     this.hashes.learnAbsences(m.inputs);
@@ -257,12 +278,12 @@ export class ParseCache {
       if (state === "changed") return null;
       if (state === "moved") moved = true;
     }
-    return { manifest: m, moved };
+    return { stored, moved };
   }
 
   /** Each recipe's header when it holds, else null. */
   private async headers(keys: readonly string[]): Promise<(Header | null)[]> {
-    const headers = (await this.db.getMany(keys.map((k) => `h${k}`))).map((text) => (text ? (JSON.parse(text) as Header) : null));
+    const headers = (await (await this.db()).getMany(keys.map((k) => `h${k}`))).map((text) => (text ? (JSON.parse(text) as Header) : null));
     this.hashes.learnAbsences(headers.flatMap((h) => h?.inputs ?? []));
     return headers.map((h, i): Header | null => {
       if (h === null) return null;
@@ -279,13 +300,14 @@ export class ParseCache {
    * file touched but unchanged is read once more, not on every run (a manifest that held with
    * such a file is written again for that).
    */
-  private newManifest(): { key: string; value: string } | null {
+  private async newManifest(): Promise<{ manifest: Manifest; summaries: Buffer } | null> {
     if (this.asked === null) return null;
     const held = this.asked.held;
     if (held !== null) {
-      if (!held.moved) return null;
-      const inputs = held.manifest.inputs.map((input) => this.hashes.restamp(input));
-      return { key: MANIFEST, value: JSON.stringify({ ...held.manifest, inputs }) };
+      // Written again only as it was read, whole.
+      if (!held.moved || this.wrote || !held.stored.whole()) return null;
+      const inputs = held.stored.manifest.inputs.map((input) => this.hashes.restamp(input));
+      return { manifest: { ...held.stored.manifest, inputs }, summaries: held.stored.summariesText };
     }
     const counts: [number, number][] = [];
     // By path and kind: one recipe may read a file whose existence alone counts for another.
@@ -299,8 +321,18 @@ export class ParseCache {
         if (!inputs.has(kind)) inputs.set(kind, this.hashes.restamp(input));
       }
     }
-    const m: Manifest = { format: CACHE_FORMAT, generation: this.generation, recipes: this.asked.digest, counts, inputs: [...inputs.values()] };
-    return { key: MANIFEST, value: JSON.stringify(m) };
+    const missing = this.asked.keys.filter((key) => !this.summaryTexts.has(key));
+    if (missing.length > 0) {
+      const texts = await (await this.db()).getMany(missing.map((key) => `s${key}`));
+      for (let i = 0; i < missing.length; i++) {
+        if (!texts[i]) return null;
+        this.summaryTexts.set(missing[i]!, texts[i]!);
+      }
+    }
+    return {
+      manifest: { format: CACHE_FORMAT, generation: this.generation, recipes: this.asked.digest, counts, inputs: [...inputs.values()] },
+      summaries: summariesPart(this.asked.keys.map((key) => this.summaryTexts.get(key)!)),
+    };
   }
 
   /** Records a parse result; written with the next batch (at the latest on close), header, records and summaries in one. */
@@ -317,10 +349,12 @@ export class ParseCache {
       skipped: result.infos.filter((r) => r.skipped !== null).length,
     };
     const key = ParseCache.key(result.file, appends);
+    const summaries = JSON.stringify(result.infos.map(summaryOf));
     this.current.set(key, header);
+    this.summaryTexts.set(key, summaries);
     this.pending.push(
       { key: `b${key}`, value: JSON.stringify(result.infos) },
-      { key: `s${key}`, value: JSON.stringify(result.infos.map(summaryOf)) },
+      { key: `s${key}`, value: summaries },
       { key: `h${key}`, value: JSON.stringify(header) },
     );
     if (this.pending.length >= BATCH) await this.flush();
@@ -330,17 +364,23 @@ export class ParseCache {
     if (this.pending.length === 0) return;
     const ops = this.pending.map(({ key, value }) => ({ type: "put" as const, key, value }));
     this.pending = [];
-    await this.db.batch(ops);
+    const db = await this.db();
+    if (!this.wrote) {
+      // The manifest vouched for the entries as they were; a new one is written on close if all hold.
+      dropManifest(this.dir);
+      this.wrote = true;
+    }
+    await db.batch(ops);
   }
 
   async close(): Promise<void> {
     try {
       // After the entries it vouches for.
       await this.flush();
-      const manifest = this.newManifest();
-      if (manifest !== null) await this.db.put(manifest.key, manifest.value);
+      const next = await this.newManifest();
+      if (next !== null) writeManifest(this.dir, next.manifest, next.summaries);
     } finally {
-      await this.db.close();
+      if (this.opened !== null) await (await this.opened).close();
     }
   }
 }

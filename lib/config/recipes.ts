@@ -73,7 +73,7 @@ export async function parseAllRecipes(
   collection: RecipeCollection,
   opts: ParseAllOptions,
 ): Promise<ParsedRecipes> {
-  const cache = opts.cacheDir === null ? null : await ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs);
+  const cache = opts.cacheDir === null ? null : ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs);
   const total = collection.recipes.length;
   const records = opts.records ?? "infos";
   const infos: RecipeInfo[][] = new Array(total);
