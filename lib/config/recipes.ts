@@ -2,7 +2,6 @@
 // parallel (BitBake's cooker parser): this thread and worker threads take recipes from one shared
 // queue, the workers post their results in batches.
 import { createHash } from "node:crypto";
-import { Worker } from "node:worker_threads";
 import { pythonSeed } from "../python/index.js";
 import { SyntaxTreeStore } from "../parse/index.js";
 import { codeGeneration } from "./code-generation.js";
@@ -147,7 +146,7 @@ async function parseShared(
 ): Promise<void> {
   if (requests.length === 0) return;
   // Only now: the parsing half (signature analysis and its parsers) is of no use to a run served by the cache.
-  const { parseWith, takeRequest } = await import("./parse-worker.js");
+  const [{ parseWith, takeRequest }, { Worker }] = await Promise.all([import("./parse-worker.js"), import("node:worker_threads")]);
   const next = new SharedArrayBuffer(4);
   const queue = new Int32Array(next);
   // Responses are settled one at a time, in arrival order, whoever produced them.
@@ -166,7 +165,7 @@ async function parseShared(
     syntaxDir: how.syntaxDir,
     ...(python ? { python } : {}),
   };
-  const finished = Array.from({ length: how.workers }, () => runWorker(data, deliver));
+  const finished = Array.from({ length: how.workers }, () => runWorker(Worker, data, deliver));
   if (how.here) {
     let since = 0;
     for (let i = takeRequest(queue, requests.length); i !== null; i = takeRequest(queue, requests.length)) {
@@ -182,7 +181,7 @@ async function parseShared(
 }
 
 /** One parse worker, to its end; its results go to `deliver` as they come. */
-function runWorker(data: ParseWorkerData, deliver: (index: number, res: ParseResponse) => void): Promise<void> {
+function runWorker(Worker: typeof import("node:worker_threads").Worker, data: ParseWorkerData, deliver: (index: number, res: ParseResponse) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./parse-worker.js", import.meta.url), { workerData: data });
     let failure: Error | null = null;

@@ -2,7 +2,7 @@
 // python functions, event handlers and `addpylib`, run by the embedded CPython (engine.ts) with
 // bake's DataStore as `d` (datastore.ts). Errors come back as bake's typed errors: SkipRecipe,
 // FatalError (bb.fatal), PythonMetadataError (any other exception, with the metadata line).
-import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import type { PyProxy } from "pyodide/ffi";
 import { DataStore, FatalError, logMetadataMessage, metadataMessageShown, registerPythonInline, registerVarFilter, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
 import { BakeError } from "../common/errors.js";
@@ -84,6 +84,8 @@ function runOnHost(
 ): [number | null, string, string] {
   const argv = typeof cmd === "string" ? ["/bin/sh", "-c", cmd] : shell ? ["/bin/sh", "-c", cmd.join(" ")] : cmd;
   const environment = env instanceof Map ? Object.fromEntries(env) : env;
+  // Loaded on first use: most runs (every warm one) start no command from Python.
+  const { spawnSync } = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
   const r = spawnSync(argv[0]!, argv.slice(1), {
     input: input ?? undefined,
     cwd: cwd ?? undefined,

@@ -3,7 +3,7 @@
 import { Chalk } from "chalk";
 import { KnottyUi } from "./knotty.js";
 import { PlainUi } from "./plain.js";
-import { displayName } from "../graph/index.js";
+import { displayName } from "../graph/types.js";
 import type { BuildListener } from "../run/index.js";
 import type { BuildUi, Output } from "./ui.js";
 
