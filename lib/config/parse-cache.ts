@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Level } from "level";
-import { dropManifest, readManifest, summariesPart, writeManifest, type Manifest, type StoredManifest } from "./parse-manifest.js";
+import { dropManifest, readManifest, readSummaries, summariesPart, writeManifest, writeSummaries, type Manifest } from "./parse-manifest.js";
 import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
 import type { RecipeParseResult } from "./parse-recipe.js";
 
@@ -178,7 +178,7 @@ export class ParseCache {
   /** Whether this run wrote an entry (the manifest found at the start no longer vouches for them). */
   private wrote = false;
   /** The recipe keys of the last getMany, and the manifest when it held for them. */
-  private asked: { keys: readonly string[]; digest: string; held: { stored: StoredManifest; moved: boolean } | null } | null = null;
+  private asked: { keys: readonly string[]; digest: string; held: { manifest: Manifest; moved: boolean } | null } | null = null;
   /** The headers that held or were written in this run, by key: what a new manifest is made of. */
   private readonly current = new Map<string, Header>();
   /** Each recipe's summaries as JSON, by key, where this run has them: the new manifest's summaries part. */
@@ -226,15 +226,15 @@ export class ParseCache {
     const digest = createHash("sha256").update(keys.join("\n")).digest("hex");
     let held = this.manifest(digest);
     if (held !== null && records === "summaries") {
-      const summaries = held.stored.summaries();
+      const summaries = readSummaries(this.dir, held.manifest.summaries);
       if (summaries !== null && summaries.length === keys.length) {
         this.asked = { keys, digest, held };
-        return held.stored.manifest.counts.map(([targets, skipped], i) => ({ targets, skipped, records: summaries[i] as RecordOf[R][] }));
+        return held.manifest.counts.map(([targets, skipped], i) => ({ targets, skipped, records: summaries[i] as RecordOf[R][] }));
       }
-      // Not whole: the manifest is not trusted at all, each recipe's header decides.
+      // Not the summaries it names: the manifest is not trusted at all, each recipe's header decides.
       held = null;
     }
-    let valid: ({ targets: number; skipped: number } | null)[] = held !== null ? held.stored.manifest.counts.map(([targets, skipped]) => ({ targets, skipped })) : await this.headers(keys);
+    let valid: ({ targets: number; skipped: number } | null)[] = held !== null ? held.manifest.counts.map(([targets, skipped]) => ({ targets, skipped })) : await this.headers(keys);
     let texts = await this.bodies(keys, valid, records);
     if (held !== null && [...texts.values()].some((text) => !text)) {
       // An entry the manifest vouched for is gone (the database removed or damaged): each recipe's header decides.
@@ -266,10 +266,9 @@ export class ParseCache {
   }
 
   /** The manifest when it holds for these recipes (`digest` of their keys), and whether a stamp in it moved; else null. */
-  private manifest(digest: string): { stored: StoredManifest; moved: boolean } | null {
-    const stored = readManifest(this.dir);
-    if (stored === null) return null;
-    const m = stored.manifest;
+  private manifest(digest: string): { manifest: Manifest; moved: boolean } | null {
+    const m = readManifest(this.dir);
+    if (m === null) return null;
     if (m.format !== CACHE_FORMAT || m.generation !== this.generation || m.recipes !== digest) return null;
     let moved = false;
     this.hashes.learnAbsences(m.inputs);
@@ -278,7 +277,7 @@ export class ParseCache {
       if (state === "changed") return null;
       if (state === "moved") moved = true;
     }
-    return { stored, moved };
+    return { manifest: m, moved };
   }
 
   /** Each recipe's header when it holds, else null. */
@@ -300,14 +299,14 @@ export class ParseCache {
    * file touched but unchanged is read once more, not on every run (a manifest that held with
    * such a file is written again for that).
    */
-  private async newManifest(): Promise<{ manifest: Manifest; summaries: Buffer } | null> {
+  private async newManifest(): Promise<{ restamped: Manifest } | { manifest: Omit<Manifest, "summaries">; summaries: Buffer } | null> {
     if (this.asked === null) return null;
     const held = this.asked.held;
     if (held !== null) {
-      // Written again only as it was read, whole.
-      if (!held.moved || this.wrote || !held.stored.whole()) return null;
-      const inputs = held.stored.manifest.inputs.map((input) => this.hashes.restamp(input));
-      return { manifest: { ...held.stored.manifest, inputs }, summaries: held.stored.summariesText };
+      if (!held.moved || this.wrote) return null;
+      // The same summaries file, whatever state it is in: the header vouches for the one it named.
+      const inputs = held.manifest.inputs.map((input) => this.hashes.restamp(input));
+      return { restamped: { ...held.manifest, inputs } };
     }
     const counts: [number, number][] = [];
     // By path and kind: one recipe may read a file whose existence alone counts for another.
@@ -373,12 +372,24 @@ export class ParseCache {
     await db.batch(ops);
   }
 
+  /** The summaries, then the header that names them. */
+  private writeNewManifest(manifest: Omit<Manifest, "summaries">, summaries: Buffer): void {
+    let ref;
+    try {
+      ref = writeSummaries(this.dir, summaries);
+    } catch {
+      return; // Read-only, or full: the entries decide next time.
+    }
+    writeManifest(this.dir, { ...manifest, summaries: ref });
+  }
+
   async close(): Promise<void> {
     try {
       // After the entries it vouches for.
       await this.flush();
       const next = await this.newManifest();
-      if (next !== null) writeManifest(this.dir, next.manifest, next.summaries);
+      if (next !== null && "restamped" in next) writeManifest(this.dir, next.restamped);
+      else if (next !== null) this.writeNewManifest(next.manifest, next.summaries);
     } finally {
       if (this.opened !== null) await (await this.opened).close();
     }

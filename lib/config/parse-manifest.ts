@@ -1,21 +1,31 @@
-// The parse cache's manifest as a plain file beside its LevelDB entries, so that a warm `bake -p`
-// or `-e RECIPE` reads one file and never loads LevelDB (about a tenth of a warm run: its modules,
-// its native binding, opening the database) while nothing changed.
+// The parse cache's manifest as plain files beside its LevelDB entries, so that a warm `bake -p`
+// or `-e RECIPE` reads a file or two and never loads LevelDB (about a tenth of a warm run: its
+// modules, its native binding, opening the database) while nothing changed.
 //
-// The file is `<header JSON>\n<summaries JSON>`: the header says whether the whole collection's
-// parse still holds (every input once, with its stamp) and each recipe's counts; the summaries
-// (what choosing a provider reads) are parsed only when asked for, after their length and sha256
-// are found to be the header's. The file is written to a temporary name, synced and renamed, so a
-// bake killed while writing leaves the previous file or none; anything that does not read back
-// whole is not trusted (the LevelDB entries' own headers decide then).
+// `bake-manifest` is the header: whether the whole collection's parse still holds (every input
+// once, with its stamp), each recipe's counts, and the length and sha256 of
+// `bake-manifest.summaries`, each recipe's record summaries (what choosing a provider reads),
+// which only `-e` and `getvar` read. Each file is written to a temporary name, synced and
+// renamed, the summaries before the header that vouches for them, so a bake killed while writing
+// leaves the previous files or none; anything that does not read back whole (a header that does
+// not parse, summaries of another length or digest) is not trusted, and the LevelDB entries' own
+// headers decide then.
 import { createHash } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FileInput } from "./parse-cache.js";
 import type { RecipeSummary } from "./recipe-info.js";
 
-/** The file's name inside the parse cache's directory (LevelDB ignores files it did not name). */
+/** The header's name inside the parse cache's directory (LevelDB ignores files it did not name). */
 export const MANIFEST_FILE = "bake-manifest";
+/** The summaries' name beside it. */
+export const SUMMARIES_FILE = "bake-manifest.summaries";
+
+/** The summaries file a header vouches for. */
+export interface SummariesRef {
+  readonly bytes: number;
+  readonly sha256: string;
+}
 
 /**
  * The state of a whole collection after a parse: every recipe's counts, and every input of any of
@@ -30,102 +40,71 @@ export interface Manifest {
   readonly recipes: string;
   readonly counts: readonly (readonly [targets: number, skipped: number])[];
   readonly inputs: readonly FileInput[];
+  readonly summaries: SummariesRef;
 }
 
-interface Header extends Manifest {
-  /** Byte length and sha256 of the summaries part. */
-  readonly summaries: { readonly bytes: number; readonly sha256: string };
-}
-
-/** A manifest as read: its header, and its recipes' summaries on demand. */
-export interface StoredManifest {
-  readonly manifest: Manifest;
-  /** Whether the summaries part is the one the header describes (its sha256, checked once). */
-  whole(): boolean;
-  /** Each recipe's record summaries in key order, or null when the part is not whole. */
-  summaries(): (readonly RecipeSummary[])[] | null;
-  /** The summaries part as stored (JSON), to write again with new stamps. */
-  readonly summariesText: Buffer;
-}
-
-export function manifestPath(dir: string): string {
-  return join(dir, MANIFEST_FILE);
-}
-
-/** The manifest in `dir`, or null when there is none or it does not read back whole. */
-export function readManifest(dir: string): StoredManifest | null {
-  let data: Buffer;
+/** The manifest in `dir`, or null when there is none or it does not parse. */
+export function readManifest(dir: string): Manifest | null {
   try {
-    data = readFileSync(manifestPath(dir));
+    const m = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), "utf8")) as Manifest;
+    return typeof m === "object" && m !== null && typeof m.summaries === "object" && m.summaries !== null ? m : null;
   } catch {
     return null;
   }
-  const newline = data.indexOf(10);
-  if (newline < 0) return null;
-  let header: Header;
+}
+
+/** Each recipe's record summaries in key order, or null when the file is not the one `ref` describes. */
+export function readSummaries(dir: string, ref: SummariesRef): (readonly RecipeSummary[])[] | null {
   try {
-    header = JSON.parse(data.toString("utf8", 0, newline)) as Header;
+    const data = readFileSync(join(dir, SUMMARIES_FILE));
+    if (data.length !== ref.bytes || createHash("sha256").update(data).digest("hex") !== ref.sha256) return null;
+    return JSON.parse(data.toString("utf8")) as RecipeSummary[][];
   } catch {
     return null;
   }
-  const rest = data.subarray(newline + 1);
-  if (typeof header !== "object" || header === null || header.summaries?.bytes !== rest.length) return null;
-  let whole: boolean | null = null;
-  const stored: StoredManifest = {
-    manifest: header,
-    summariesText: rest,
-    whole: () => (whole ??= createHash("sha256").update(rest).digest("hex") === header.summaries.sha256),
-    summaries: () => {
-      if (!stored.whole()) return null;
-      try {
-        return JSON.parse(rest.toString("utf8")) as RecipeSummary[][];
-      } catch {
-        return null;
-      }
-    },
-  };
-  return stored;
 }
 
-/**
- * Writes the manifest with its summaries part (a JSON array of each recipe's summaries, in key
- * order) so that the file is replaced whole or not at all; failing to write only costs the next
- * run the LevelDB path.
- */
-export function writeManifest(dir: string, manifest: Manifest, summariesText: Buffer): void {
-  const header: Header = {
-    format: manifest.format,
-    generation: manifest.generation,
-    recipes: manifest.recipes,
-    counts: manifest.counts,
-    inputs: manifest.inputs,
-    summaries: { bytes: summariesText.length, sha256: createHash("sha256").update(summariesText).digest("hex") },
-  };
-  const path = manifestPath(dir);
+/** Writes the summaries (a JSON array of each recipe's summaries, in key order); what a header names them by. */
+export function writeSummaries(dir: string, text: Buffer): SummariesRef {
+  writeWhole(join(dir, SUMMARIES_FILE), text);
+  return { bytes: text.length, sha256: createHash("sha256").update(text).digest("hex") };
+}
+
+/** Writes the header, after the summaries it names; failing to write only costs the next run the LevelDB path. */
+export function writeManifest(dir: string, manifest: Manifest): void {
+  try {
+    writeWhole(join(dir, MANIFEST_FILE), Buffer.from(JSON.stringify(manifest)));
+  } catch {
+    // Read-only, or full: the entries decide next time.
+  }
+}
+
+/** Replaces `path` whole or not at all. */
+function writeWhole(path: string, data: Buffer): void {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     const fd = openSync(tmp, "w");
     try {
-      writeFileSync(fd, `${JSON.stringify(header)}\n`);
-      writeFileSync(fd, summariesText);
+      writeFileSync(fd, data);
       // On the disk before the name is: a crash after the rename finds the whole file.
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, path);
-  } catch {
+  } catch (err) {
     try {
       rmSync(tmp, { force: true });
     } catch {
       // A read-only directory: nothing was written either.
     }
+    throw err;
   }
 }
 
 /** Before any entry of the parse cache is rewritten: the manifest vouched for the entries as they were. */
 export function dropManifest(dir: string): void {
-  rmSync(manifestPath(dir), { force: true });
+  rmSync(join(dir, MANIFEST_FILE), { force: true });
 }
 
 /** The summaries part from each recipe's summaries as LevelDB keeps them (JSON texts, in key order). */

@@ -1,15 +1,15 @@
-// The parse cache's manifest file (lib/config/parse-manifest.ts): a warm parse that asks for counts
+// The parse cache's manifest files (lib/config/parse-manifest.ts): a warm parse that asks for counts
 // or summaries is answered by it alone, and it is trusted only whole, only while every input holds,
 // and only while the entries it vouched for are the ones it saw.
 import test from "ava";
-import { readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { mkdtempSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDir, layerConf, write } from "../helpers/layer.js";
 import { collectRecipes, loadBuildConfiguration, parseAllRecipes, RecipeParseFailures, summaryOf, type CachedRecords, type RecipeInfo } from "../../lib/config/index.js";
-import { MANIFEST_FILE } from "../../lib/config/parse-manifest.js";
+import { MANIFEST_FILE, SUMMARIES_FILE } from "../../lib/config/parse-manifest.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -24,7 +24,7 @@ function fixture() {
   write(join(layer, "recipes-x/r3/r3_1.0.bb"), 'LICENSE = "MIT"\nPR = "r-three"\n');
   buildDir(build, [join(repo, "meta-core"), layer], ['BBMASK = "/meta-core/recipes-"']);
   const cache = join(root, "cache");
-  return { root, layer, build, cache, manifest: join(cache, MANIFEST_FILE), cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return { root, layer, build, cache, manifest: join(cache, MANIFEST_FILE), summaries: join(cache, SUMMARIES_FILE), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 async function parseAll(build: string, cacheDir: string, records: CachedRecords = "infos") {
@@ -38,7 +38,7 @@ function pr(infos: readonly { pn: string; pr: string }[], pn: string): string {
 
 /** Everything of the cache directory but the manifest: LevelDB's entries are gone. */
 function removeEntries(cache: string): void {
-  for (const f of readdirSync(cache)) if (f !== MANIFEST_FILE) rmSync(join(cache, f), { recursive: true, force: true });
+  for (const f of readdirSync(cache)) if (f !== MANIFEST_FILE && f !== SUMMARIES_FILE) rmSync(join(cache, f), { recursive: true, force: true });
 }
 
 test("a warm parse for counts or summaries is answered by the manifest alone, the same as from the entries", async (t) => {
@@ -66,32 +66,34 @@ test("a torn manifest is not trusted: each recipe's entry decides, and the manif
   const f = fixture();
   t.teardown(f.cleanup);
   const cold = await parseAll(f.build, f.cache);
-  const whole = readFileSync(f.manifest);
-  // Cut in the header, and cut in the summaries (the header reads back, the part is short).
-  for (const at of [whole.indexOf(10) >> 1, whole.length - 10]) {
-    truncateSync(f.manifest, at);
-    const warm = await parseAll(f.build, f.cache, "summaries");
-    t.deepEqual([warm.parsed, warm.cached], [0, 3]);
-    t.deepEqual(warm.summaries, cold.infos.map(summaryOf));
-    t.deepEqual(readFileSync(f.manifest), whole, "written again from the entries");
+  const header = readFileSync(f.manifest);
+  const summaries = readFileSync(f.summaries);
+  const rewritten = () => t.deepEqual([readFileSync(f.manifest), readFileSync(f.summaries)], [header, summaries], "written again from the entries");
+  // A header cut short, or empty.
+  for (const length of [header.length >> 1, 0]) {
+    truncateSync(f.manifest, length);
+    const warm = await parseAll(f.build, f.cache, "counts");
+    t.deepEqual([warm.parsed, warm.cached, warm.targets], [0, 3, cold.targets]);
+    rewritten();
   }
-  // Torn without a newline at all, and empty.
-  for (const text of ["{\"format\":", ""]) {
-    writeFileSync(f.manifest, text);
-    t.is((await parseAll(f.build, f.cache, "counts")).cached, 3);
-    t.deepEqual(readFileSync(f.manifest), whole);
-  }
+  // Summaries cut short: counts hold (the header is whole), summaries do not.
+  truncateSync(f.summaries, summaries.length - 10);
+  t.is((await parseAll(f.build, f.cache, "counts")).cached, 3);
+  const warm = await parseAll(f.build, f.cache, "summaries");
+  t.deepEqual([warm.parsed, warm.cached], [0, 3]);
+  t.deepEqual(warm.summaries, cold.infos.map(summaryOf));
+  rewritten();
 });
 
-test("a manifest whose summaries are not the ones it describes (same length, a byte changed) is not trusted", async (t) => {
+test("summaries that are not the ones the header names (same length, a byte changed) are not trusted", async (t) => {
   const f = fixture();
   t.teardown(f.cleanup);
   const cold = await parseAll(f.build, f.cache);
-  const data = readFileSync(f.manifest);
-  const at = data.indexOf("r-three", data.indexOf(10));
+  const data = readFileSync(f.summaries);
+  const at = data.indexOf("r-three");
   t.true(at > 0);
   data.write("r-thre3", at);
-  writeFileSync(f.manifest, data);
+  writeFileSync(f.summaries, data);
   const warm = await parseAll(f.build, f.cache, "summaries");
   t.is(pr(warm.summaries, "r3"), "r-three");
   t.deepEqual(warm.summaries, cold.infos.map(summaryOf));
@@ -125,4 +127,20 @@ test("a run that rewrites entries and fails drops the manifest: a file changed a
   rmSync(join(f.layer, "recipes-x/r4"), { recursive: true });
   const restored = await parseAll(f.build, f.cache);
   t.deepEqual([restored.parsed, pr(restored.infos as RecipeInfo[], "r3")], [1, "r-three"]);
+});
+
+test("a file touched but unchanged is read once: the header is written again with its new stamp, the summaries kept", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  await parseAll(f.build, f.cache);
+  const header = readFileSync(f.manifest, "utf8");
+  const summaries = readFileSync(f.summaries);
+  const later = new Date(Date.now() + 5000);
+  utimesSync(join(f.layer, "classes-recipe/alpha.bbclass"), later, later);
+  t.deepEqual((await parseAll(f.build, f.cache, "counts")).cached, 3);
+  t.not(readFileSync(f.manifest, "utf8"), header);
+  t.deepEqual(readFileSync(f.summaries), summaries);
+  removeEntries(f.cache);
+  const warm = await parseAll(f.build, f.cache, "summaries");
+  t.deepEqual([warm.parsed, warm.cached, pr(warm.summaries, "r1")], [0, 3, "r-alpha"]);
 });
