@@ -36,7 +36,7 @@ export interface SummariesRef {
 export interface Manifest {
   readonly format: number;
   readonly generation: string;
-  /** sha256 of the recipe keys, in order. */
+  /** sha256 of the recipe files and their bbappends, in order. */
   readonly recipes: string;
   readonly counts: readonly (readonly [targets: number, skipped: number])[];
   readonly inputs: readonly FileInput[];
