@@ -270,7 +270,7 @@ export class ParseCache {
     return new Map(wanted.map((i, n) => [i, bodies[n]]));
   }
 
-  /** The manifest when it holds for these recipes (`digest` of their keys), and whether a stamp in it moved; else null. */
+  /** The manifest when it holds for these recipes (`digest` of their paths), and whether a stamp in it moved; else null. */
   private manifest(digest: string): { manifest: Manifest; moved: boolean } | null {
     const m = readManifest(this.dir);
     if (m === null) return null;
