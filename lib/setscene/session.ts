@@ -165,7 +165,8 @@ export class SstateSession {
    * changes the task's unihash and the signatures after it. Whether anything changed.
    */
   private async confirmBeforeRunning(nodes: readonly TaskNode[]): Promise<boolean> {
-    const qs = nodes.filter((n) => this.unconfirmed.has(n.id)).map((node) => ({ node, taskhash: this.signatures.taskhashOf(node.id) }));
+    // A noexec task never runs, so nobody reports it: asking again could only start the server.
+    const qs = nodes.filter((n) => this.unconfirmed.has(n.id) && !isSet(n.task.flags.noexec)).map((node) => ({ node, taskhash: this.signatures.taskhashOf(node.id) }));
     if (qs.length === 0 || !this.equivalence) return false;
     const server = await this.equivalence.get();
     if (server === null) return false;
