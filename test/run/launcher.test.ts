@@ -146,8 +146,10 @@ test("the launcher killed while bake lives: the task fails and its group does no
   t.teardown(() => f.cleanup());
   const run = runBuild(buildGraph(f.topdir, ["slow"]), { topdir: f.topdir, threads: 2, interrupts: never });
   t.true(await until(() => existsSync(join(f.topdir, "slow-started"))));
-  const lock = readFileSync(join(f.topdir, "bake.lock"), "utf8");
-  const task = Number(/^task (\d+) .*run\.do_compile\./m.exec(lock)?.[1]);
+  // The task can start before the main thread has recorded its group in the lock.
+  const recorded = () => /^task (\d+) .*run\.do_compile\./m.exec(readFileSync(join(f.topdir, "bake.lock"), "utf8"));
+  t.true(await until(() => recorded() !== null));
+  const task = Number(recorded()![1]);
   const launcher = stat(task)!.ppid;
   process.kill(launcher, "SIGKILL");
   const summary = await run;
