@@ -288,7 +288,7 @@ async function launchedShell(launcher: Launcher, runfile: string, run: FunctionR
     run.onSpawn?.(pid, runfile);
     if (run.signal?.aborted) kill();
     const status = await task.status.catch((err: unknown) => {
-      // The launcher died with the task running (bake lives, so its watcher did not act): the
+      // The launcher died with the task running (bake lives, so the launcher did not end it): the
       // task's group must not outlive it unsupervised, and is ended as a killed task is.
       orphaned = true;
       kill();
