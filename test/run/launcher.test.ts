@@ -86,6 +86,21 @@ test("a task is a session and group of its own running /bin/sh RUNFILE; what it 
   t.is(await task.status, 128 + 9);
 });
 
+test("a task whose log cannot be opened is not started, says why, and the launcher goes on", async (t) => {
+  if (unshare === null) return t.pass("no network namespaces here: tasks are spawned by bake");
+  const dir = scratch(t);
+  const launcher = threadLauncher(unshare)!;
+  const run = script(dir, "run.ok", `echo ran >> ${dir}/ran`);
+  const refused = launcher.launch(run, join(dir, "no/such/dir/log"));
+  const err = await t.throwsAsync(refused.pid);
+  t.regex(err!.message, /cannot start .*run\.ok with its output to .*no\/such\/dir\/log: No such file or directory/);
+  await t.throwsAsync(refused.status);
+  t.is(read(join(dir, "ran")), "");
+  const task = launcher.launch(run, join(dir, "log"));
+  t.is(await task.status, 0);
+  t.is(read(join(dir, "ran")), "ran");
+});
+
 test("a launched task starts with the signal dispositions of a task bake spawns itself (SIGINT and SIGQUIT not ignored, nothing blocked)", async (t) => {
   if (unshare === null) return t.pass("no network namespaces here: tasks are spawned by bake");
   const dir = scratch(t);
