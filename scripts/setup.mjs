@@ -38,6 +38,8 @@ export const REQUIREMENTS = [
   { group: "build", package: "patch", programs: ["patch"] },
   { group: "build", package: "git", programs: ["git"] },
   { group: "build", package: "util-linux", programs: ["unshare"] },
+  // The launcher of isolated shell tasks (lib/run/launcher.ts), by absolute path: not a PATH's shim.
+  { group: "build", package: "python3", files: ["/usr/bin/python3"] },
   { group: "build", package: "ca-certificates", files: ["/etc/ssl/certs/ca-certificates.crt"] },
   // The host compilers that build the cross toolchain and the native recipes (BUILD_CC, BUILD_CXX).
   { group: "build", package: "gcc", programs: ["gcc"] },

@@ -39,13 +39,27 @@ export interface TaskRun {
   readonly onFetch?: (event: FetchEvent) => void;
 }
 
-/** Lines of the log a failure shows. */
 /** (Re)point `link` at `target` (a name in the same directory) atomically. */
 function pointLink(link: string, target: string): void {
+  // A task's first run in a build directory: the link is new, one syscall makes it.
+  if (makeLink(target, link)) return;
   const temp = `${link}.${process.pid}.tmp`;
-  rmSync(temp, { force: true });
-  symlinkSync(target, temp);
+  if (!makeLink(target, temp)) {
+    rmSync(temp, { force: true }); // Left by a bake that was killed between these two lines.
+    symlinkSync(target, temp);
+  }
   renameSync(temp, link);
+}
+
+/** A new symlink `path` → `target`; false when `path` exists. */
+function makeLink(target: string, path: string): boolean {
+  try {
+    symlinkSync(target, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  }
 }
 
 function words(text: string | null): string[] {
@@ -274,7 +288,7 @@ async function launchedShell(launcher: Launcher, runfile: string, run: FunctionR
     run.onSpawn?.(pid, runfile);
     if (run.signal?.aborted) kill();
     const status = await task.status.catch((err: unknown) => {
-      // The launcher died with the task running (bake lives, so its watcher did not act): the
+      // The launcher died with the task running (bake lives, so the launcher did not end it): the
       // task's group must not outlive it unsupervised, and is ended as a killed task is.
       orphaned = true;
       kill();

@@ -122,7 +122,7 @@ test("kill -9 of bake mid-task: the task's shell and its children die with it an
   const recorded = () => /^task (\d+) .*run\.do_compile\./m.test(readFileSync(join(f.topdir, "bake.lock"), "utf8"));
   await waitFor(() => existsSync(join(f.topdir, "writer-started")) && recorded() && size(ticks) > 0);
   const pgid = Number(/^task (\d+) .*run\.do_compile\./m.exec(readFileSync(join(f.topdir, "bake.lock"), "utf8"))?.[1]);
-  // The shell and its writing child (and a sleep, at times); the watcher is the launcher's, outside the group.
+  // The shell and its writing child (and a sleep, at times); the launcher, which ends it, is outside the group.
   t.true(groupAlive(pgid).length >= 2, String(groupAlive(pgid)));
   child.kill("SIGKILL");
   await exited;

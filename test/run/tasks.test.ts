@@ -1,7 +1,7 @@
 // Real tasks through the real worker pool, on the tiny layer of fixture.ts: the script, the
 // environment, logs, stamps, -f/-C, failures, js and python tasks.
 import test from "ava";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { networkIsolationAvailable, runBuild, type BuildEvent, type BuildOptions, type BuildSummary } from "../../lib/run/index.js";
 import { createUi } from "../../lib/ui/index.js";
@@ -39,6 +39,19 @@ async function build(
 }
 
 const workdir = (f: Fixture, pn: string) => join(f.topdir, "tmp/work", pn);
+
+test("log and run links of an earlier run (and a temporary link a killed bake left) are re-pointed at this run's files", async (t) => {
+  const f = withFixture(t);
+  const temp = join(workdir(f, "alpha"), "temp");
+  mkdirSync(temp, { recursive: true });
+  for (const name of ["log.do_compile", "run.do_compile"]) symlinkSync(`${name}.1`, join(temp, name));
+  symlinkSync("log.do_compile.1", join(temp, `log.do_compile.${process.pid}.tmp`));
+  const { summary } = await build(f, buildGraph(f.topdir, ["alpha"]));
+  t.like(summary, { failed: 0 });
+  t.is(readlinkSync(join(temp, "run.do_compile")), `run.do_compile.${process.pid}`);
+  t.is(readlinkSync(join(temp, "log.do_compile")), `log.do_compile.${process.pid}`);
+  t.deepEqual(readdirSync(temp).filter((n) => n.endsWith(".tmp")), []);
+});
 
 test("a shell task runs the script written to ${T}: exported variables, the functions it calls, a clean environment, log links", async (t) => {
   const f = withFixture(t);
