@@ -535,25 +535,25 @@ export class DataStore {
 
   /** data_smart.getVarFlag, with its expand cache. */
   private lookup(name: string, flag: string, o: LookupOptions): { value: FlagValue | undefined; parser: VarParse | null } {
+    // A raw read neither uses the expand cache nor fills it: no cache name is made for it (a new
+    // string per flag read, hashed to look up a cache entry that would not have been used).
+    if (!o.expand && o.retparser !== true) return this.lookupUncached(name, flag, null, o);
     const cachename = flag === "_content" ? name : `${name}[${flag}]`;
     if (!o.noweakdefault) {
       const cached = this.expandCache.get(cachename);
       if (cached) {
         if (o.expand) return { value: cached.value, parser: cached };
-        if (o.retparser) return { value: cached.unexpanded, parser: cached };
+        return { value: cached.unexpanded, parser: cached };
       }
     }
-    const expanding = o.expand || o.retparser === true;
-    if (expanding) {
-      if (this.inProgress.has(cachename)) {
-        throw new ExpansionError(cachename, null, new Error(`variable ${cachename} references itself (circular reference)`), this.whereSet(cachename));
-      }
-      this.inProgress.add(cachename);
+    if (this.inProgress.has(cachename)) {
+      throw new ExpansionError(cachename, null, new Error(`variable ${cachename} references itself (circular reference)`), this.whereSet(cachename));
     }
+    this.inProgress.add(cachename);
     try {
       return this.lookupUncached(name, flag, cachename, o);
     } finally {
-      if (expanding) this.inProgress.delete(cachename);
+      this.inProgress.delete(cachename);
     }
   }
 
@@ -563,7 +563,8 @@ export class DataStore {
     return this.overrides.applies(override);
   };
 
-  private lookupUncached(name: string, flag: string, cachename: string, o: LookupOptions): { value: FlagValue | undefined; parser: VarParse | null } {
+  /** `cachename` is null for a raw read (neither `expand` nor `retparser`). */
+  private lookupUncached(name: string, flag: string, cachename: string | null, o: LookupOptions): { value: FlagValue | undefined; parser: VarParse | null } {
     const isContent = flag === "_content";
     const local = this.vars.get(name);
     let value: FlagValue | undefined = undefined;
@@ -613,7 +614,7 @@ export class DataStore {
       if (filter !== undefined) value = parser.value = applyVarFilter(filter, asText(value) ?? "");
     }
 
-    if (parser && !o.noweakdefault) this.expandCache.set(cachename, parser);
+    if (parser && !o.noweakdefault) this.expandCache.set(cachename!, parser);
     return { value, parser };
   }
 
