@@ -13,7 +13,7 @@ import { logInfo, VariableHistory, type HistoryEntry, type HistorySnapshot, type
 import { applyVarFilter, type InlineLanguage } from "./inline-engines.js";
 import { LayeredMap } from "./layered-map.js";
 import { Overrides, type OverridesSnapshot } from "./overrides.js";
-import { hasOwnFlag, OP_FLAGS, OPERATION_NAME, ownValue, refuseOldSyntax, removeWords, renamedTo, visibleFlags, withAppendsAndPrepends, type VarRecord } from "./record.js";
+import { hasOwnFlag, OP_FLAGS, OPERATION_NAME, ownValue, refuseOldSyntax, removeWords, renamedTo, visibleFlagNames, visibleFlags, withAppendsAndPrepends, type VarRecord } from "./record.js";
 import { splitWords } from "./bb-api.js";
 
 /** Where an operation comes from, and how history should describe it. */
@@ -160,6 +160,12 @@ export class DataStore {
       any = true;
     }
     return any ? flags : null;
+  }
+
+  /** The names getVarFlags(name) would give (Object.keys order), without the values. */
+  flagNames(name: string): string[] {
+    const local = this.vars.get(name);
+    return local ? visibleFlagNames(local) : [];
   }
 
   /** Expand `${}` and `${@}` in a text. Throws ExpansionError. */

@@ -56,6 +56,8 @@ export interface DependencySource {
   expandWithRefs(text: string, varname: string | null): ExpansionRefs;
   /** A variable's value (flag "_content") or a flag's, unexpanded, with its expansion's findings. */
   getVarFlagWithRefs(name: string, flag: string): StoredValueRefs;
+  /** Object.keys(getVarFlags(name) ?? {}) without the values; a source without it is asked getVarFlags. */
+  flagNames?(name: string): readonly string[];
   /** Every variable name, including those that only have flags (e.g. `export NAME` alone). */
   keys(): Iterable<string>;
   /** Whether NAME is one of keys(); a source without it is asked for keys() once per analysis. */
@@ -376,7 +378,7 @@ class RecipeAnalysis {
     }
 
     if (this.flagsExcluded) {
-      for (const f of Object.keys(src.getVarFlags(key) ?? {})) {
+      for (const f of src.flagNames ? src.flagNames(key) : Object.keys(src.getVarFlags(key) ?? {})) {
         if (!this.flagsExcluded.includes(f)) deps.add(`${key}[${f}]`);
       }
     }
