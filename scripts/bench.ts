@@ -7,6 +7,7 @@
 //            `--against-bitbake DIR` (a BitBake checkout) adds BitBake's figures and the ratios;
 //            without it, bake's figures only (see bench-bitbake.ts)
 //   scheduler  noexec and shell `true` tasks per second through a whole build (see bench-scheduler.ts)
+//   startup  `bake --help` and `bake --version` against `node -e 0`, 10 interleaved runs
 //   oe-core  only with `--oe-core DIR` (an openembedded-core checkout): bake's cold and warm `-p` and
 //            `-g core-image-minimal` on it, against BitBake's with --against-bitbake DIR (BitBake
 //            runs as --as-user USER when bake's caller is root); see bench-oe-core.ts
@@ -29,6 +30,7 @@ import { benchCompare } from "./bench-bitbake.js";
 import { benchScheduler } from "./bench-scheduler.js";
 import { benchOeCore } from "./bench-oe-core.js";
 import { benchNoop } from "./bench-noop.js";
+import { benchStartup } from "./bench-startup.js";
 import { icecc } from "./icecc-simulate.js";
 import { BuildStatsError } from "../lib/report/index.js";
 
@@ -112,6 +114,7 @@ const sections: Record<string, (build: string) => void | Promise<void>> = {
 const selfContained: Record<string, (bitbakeDir: string | null) => Promise<void>> = {
   compare: benchCompare,
   scheduler: () => benchScheduler(),
+  startup: async () => benchStartup(),
   icecc: async () => {
     try {
       for (const line of icecc(process.env["BAKE_BENCH_BUILDSTATS"] || undefined)) console.log(line);

@@ -148,6 +148,32 @@ function writeSnapshot(path: string | null, snapshot: Uint8Array): void {
   } catch {
     // A cache that cannot be written only costs the next process the boot.
     rmSync(tmp, { force: true });
+    return;
+  }
+  sweepSnapshots(path);
+}
+
+/** How old another snapshot must be for a new one to remove it. */
+const SNAPSHOT_KEPT_MS = 24 * 3600 * 1000;
+
+/**
+ * Each snapshot is about 30 MB, and another Pyodide or another boot content (an upgrade of bake)
+ * names a new one: when one is written, the others not written for a day go, with temporary files
+ * a killed process left. A bake that still uses a removed one boots once more and writes it again.
+ */
+export function sweepSnapshots(kept: string, now = Date.now()): void {
+  const dir = dirname(kept);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    if (path === kept || !/^pyodide-.*\.snapshot(\.\d+\.tmp)?$/.test(name)) continue;
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st?.isFile() && now - st.mtimeMs > SNAPSHOT_KEPT_MS) rmSync(path, { force: true });
   }
 }
 

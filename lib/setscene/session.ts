@@ -12,7 +12,7 @@ import { planSetscene, type SstateState } from "./plan.js";
 import type { SstateSettings } from "./settings.js";
 import { SigDataWriter, SstateObjects, type Availability } from "./sstate-objects.js";
 import { isSstateTask, pkgArchOf } from "./sstate-tasks.js";
-import { ownUnihash, type TaskHash, type UniHash } from "../common/hashes.js";
+import type { TaskHash, UniHash } from "../common/hashes.js";
 import { pnTask, Signatures } from "./build-signatures.js";
 import { StampSet } from "./stamps.js";
 import { UnihashCache } from "./unihash-cache.js";
@@ -73,6 +73,8 @@ export class SstateSession {
   private readonly state = new Map<TaskId, SstateState>();
   private counts: SetsceneCounts | null = null;
   private readonly pending: Promise<unknown>[] = [];
+  /** Tasks whose unihash is their own taskhash because the server did not know it (unihash-cache.ts). */
+  private readonly unconfirmed = new Set<TaskId>();
 
   private constructor(
     private readonly o: SessionOptions,
@@ -130,16 +132,56 @@ export class SstateSession {
    * those tasks with their own taskhash, as if there were no server.
    */
   private async lookup(equivalence: OnDemandEquivalence, qs: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[]): Promise<(UniHash | null)[]> {
-    const kept = qs.map((q) => this.unihashes?.get(SstateSession.unihashKey(q.node), q.taskhash) ?? null);
+    const kept = qs.map((q) => {
+      const entry = this.unihashes?.get(SstateSession.unihashKey(q.node), q.taskhash) ?? null;
+      if (entry !== null && !entry.confirmed) this.unconfirmed.add(q.node.id);
+      return entry?.unihash ?? null;
+    });
     const asked = qs.filter((_, i) => kept[i] === null);
     if (asked.length === 0) return kept;
     const server = await equivalence.get();
     if (server === null) return kept;
     const answers = await this.ask(server, asked);
-    // Answers given while the server failed are stand-ins: kept, they would outlive its recovery.
-    if (server.answering) asked.forEach((q, i) => this.unihashes?.set(SstateSession.unihashKey(q.node), q.taskhash, answers[i] ?? ownUnihash(q.taskhash)));
+    this.keep(server, asked, answers);
     let next = 0;
     return kept.map((k) => (k !== null ? k : (answers[next++] ?? null)));
+  }
+
+  /** Keeps the server's answers (null: it did not know the taskhash; the task's own stands, unconfirmed). */
+  private keep(server: HashEquivalence, qs: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[], answers: readonly (UniHash | null)[]): void {
+    // Answers given while the server failed are stand-ins: kept, they would outlive its recovery.
+    if (!server.answering) return;
+    qs.forEach((q, i) => {
+      const answer = answers[i] ?? null;
+      this.unihashes?.set(SstateSession.unihashKey(q.node), q.taskhash, answer);
+      if (answer === null) this.unconfirmed.add(q.node.id);
+      else this.unconfirmed.delete(q.node.id);
+    });
+  }
+
+  /**
+   * The sstate tasks about to run whose unihash is a kept "unknown to the server": the server is
+   * asked again, since another build may have taught it an equivalent output since; an answer
+   * changes the task's unihash and the signatures after it. Whether anything changed.
+   */
+  private async confirmBeforeRunning(nodes: readonly TaskNode[]): Promise<boolean> {
+    // A noexec task never runs, so nobody reports it: asking again could only start the server.
+    const qs = nodes.filter((n) => this.unconfirmed.has(n.id) && !isSet(n.task.flags.noexec)).map((node) => ({ node, taskhash: this.signatures.taskhashOf(node.id) }));
+    if (qs.length === 0 || !this.equivalence) return false;
+    const server = await this.equivalence.get();
+    if (server === null) return false;
+    const answers = await this.ask(server, qs);
+    this.keep(server, qs, answers);
+    let changed = false;
+    for (const [i, q] of qs.entries()) {
+      const answer = answers[i] ?? null;
+      if (answer === null || answer === this.signatures.unihashOf(q.node.id)) continue;
+      this.o.note("note", `${pnTask(q.node)}: the hash-equivalence server now knows an equivalent output (unihash ${answer.slice(0, 12)}…)`);
+      await this.signatures.setUnihash(q.node.id, answer, () => true);
+      changed = true;
+    }
+    this.saveUnihashes();
+    return changed;
   }
 
   private async ask(server: HashEquivalence, qs: readonly { readonly node: TaskNode; readonly taskhash: TaskHash }[]): Promise<(UniHash | null)[]> {
@@ -162,27 +204,35 @@ export class SstateSession {
   /** Before anything runs: what can be restored, restore it, and what that makes unnecessary. */
   async setscene(): Promise<SetsceneCounts | null> {
     if (!this.objects) return null;
-    const sstateTasks = [...this.o.set].map((id) => this.node(id)).filter(isSstateTask);
-    let current = 0;
-    const wanted: TaskNode[] = [];
-    for (const n of sstateTasks) {
-      if (this.stamps.hasStamp(n)) {
-        this.state.set(n.id, "done");
-        current++;
-      } else wanted.push(n);
-    }
-    const found = await this.objects.availability(wanted.map((node) => ({ node, unihash: this.signatures.unihashOf(node.id) })));
+    let survey = await this.survey();
+    const missing = (s: typeof survey) => s.wanted.filter((n) => s.found.get(n.id) === "missing");
+    if (await this.confirmBeforeRunning(missing(survey))) survey = await this.survey();
+    const { wanted, current, found } = survey;
     const count = (a: Availability) => wanted.filter((n) => found.get(n.id) === a).length;
     for (const n of wanted) {
-      const missing = found.get(n.id) === "missing";
-      this.state.set(n.id, missing ? "missing" : "available");
-      if (missing) this.o.onSetscene?.(n, "missed", 0);
+      const isMissing = found.get(n.id) === "missing";
+      this.state.set(n.id, isMissing ? "missing" : "available");
+      if (isMissing) this.o.onSetscene?.(n, "missed", 0);
     }
     this.counts = { wanted: wanted.length, local: count("local"), mirrors: count("mirror"), missed: count("missing"), current };
     this.o.note("note", summaryLine(this.counts));
     if (this.o.dryRun) this.planWithoutRestoring(found);
     else await this.planAndRestore();
     return this.counts;
+  }
+
+  /** The wanted sstate tasks (not stamped for their signature) and where each one's object is. */
+  private async survey(): Promise<{ wanted: TaskNode[]; current: number; found: ReadonlyMap<TaskId, Availability> }> {
+    const wanted: TaskNode[] = [];
+    let current = 0;
+    for (const n of [...this.o.set].map((id) => this.node(id)).filter(isSstateTask)) {
+      if (this.stamps.hasStamp(n)) {
+        this.state.set(n.id, "done");
+        current++;
+      } else wanted.push(n);
+    }
+    const found = await this.objects!.availability(wanted.map((node) => ({ node, unihash: this.signatures.unihashOf(node.id) })));
+    return { wanted, current, found };
   }
 
   /**

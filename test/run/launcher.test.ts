@@ -140,8 +140,20 @@ test("the launcher killed while bake lives: the task fails and its group does no
   t.teardown(() => f.cleanup());
   const run = runBuild(buildGraph(f.topdir, ["slow"]), { topdir: f.topdir, threads: 2, interrupts: never });
   t.true(await until(() => existsSync(join(f.topdir, "slow-started"))));
-  const lock = readFileSync(join(f.topdir, "bake.lock"), "utf8");
-  const task = Number(/^task (\d+) .*run\.do_compile\./m.exec(lock)?.[1]);
+  // The task may start before bake has written its group into the lock (a message from its worker).
+  const listed = () => {
+    try {
+      return /^task (\d+) .*run\.do_compile\./m.exec(readFileSync(join(f.topdir, "bake.lock"), "utf8"))?.[1] ?? null;
+    } catch {
+      return null;
+    }
+  };
+  let ended = false;
+  void run.then(() => (ended = true));
+  await until(() => listed() !== null || ended);
+  t.false(ended, "the build ended before the task was killed");
+  t.not(listed(), null, "the lock lists the task's group");
+  const task = Number(listed());
   const launcher = stat(task)!.ppid;
   process.kill(launcher, "SIGKILL");
   const summary = await run;
