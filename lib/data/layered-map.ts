@@ -6,6 +6,8 @@
 
 const TOMBSTONE: unique symbol = Symbol("deleted");
 type Slot<V> = V | typeof TOMBSTONE;
+/** What `below` remembers for a key no frozen layer has. */
+const ABSENT: unique symbol = Symbol("absent");
 
 // Past this depth the upper layers are merged into one; the bottom layer (usually the
 // big global configuration shared by every recipe) is never copied.
@@ -37,6 +39,15 @@ class FrozenLayer<V> {
 export class LayeredMap<V> {
   private own: Map<string, Slot<V>> = new Map();
   private base: FrozenLayer<V> | null;
+  /**
+   * What the frozen chain answered for each key asked of it. A recipe's chain is six or seven
+   * layers deep (the configuration, the recipe, a layer per copy its anonymous functions made),
+   * most keys asked are in none of them (flags looked for, override links) or only in the
+   * bottom one, and the same keys are asked again and again: a walk per get was most of the
+   * datastore's reading. The frozen layers never change, so an answer holds until fork() moves
+   * this map's own entries into the chain.
+   */
+  private below = new Map<string, V | typeof ABSENT>();
 
   constructor(base: FrozenLayer<V> | null = null) {
     this.base = base;
@@ -45,11 +56,7 @@ export class LayeredMap<V> {
   get(key: string): V | undefined {
     const v = this.own.get(key);
     if (v !== undefined) return v === TOMBSTONE ? undefined : v;
-    for (let l = this.base; l; l = l.parent) {
-      const b = l.map.get(key);
-      if (b !== undefined) return b === TOMBSTONE ? undefined : b;
-    }
-    return undefined;
+    return this.baseGet(key);
   }
 
   /** The value only if this map owns it (so it may be mutated in place). */
@@ -72,11 +79,19 @@ export class LayeredMap<V> {
   }
 
   private baseGet(key: string): V | undefined {
-    for (let l = this.base; l; l = l.parent) {
+    if (this.base === null) return undefined;
+    const known = this.below.get(key);
+    if (known !== undefined) return known === ABSENT ? undefined : known;
+    let found: V | undefined = undefined;
+    for (let l: FrozenLayer<V> | null = this.base; l; l = l.parent) {
       const b = l.map.get(key);
-      if (b !== undefined) return b === TOMBSTONE ? undefined : b;
+      if (b !== undefined) {
+        if (b !== TOMBSTONE) found = b;
+        break;
+      }
     }
-    return undefined;
+    this.below.set(key, found === undefined ? ABSENT : found);
+    return found;
   }
 
   /** An independent copy; both this map and the copy go on from the same frozen state. */
@@ -84,6 +99,7 @@ export class LayeredMap<V> {
     if (this.own.size > 0) {
       this.base = compact(new FrozenLayer<V>(this.own, this.base));
       this.own = new Map();
+      this.below = new Map();
     }
     return new LayeredMap<V>(this.base);
   }

@@ -92,6 +92,32 @@ export function visibleFlags(record: ReadonlyMap<string, FlagValue>, internal: b
   return out;
 }
 
+/**
+ * The names of visibleFlags(record, false), in the order `Object.keys` gives for the object
+ * getVarFlags builds from them, without the values: what signature analysis asks of every name
+ * it meets (BB_SIGNATURE_EXCLUDE_FLAGS).
+ */
+export function visibleFlagNames(record: ReadonlyMap<string, FlagValue>): string[] {
+  const out: string[] = [];
+  let indexLike = false;
+  for (const [k0, val] of record) {
+    let k = k0;
+    if (k.startsWith("_defaultval_flag_")) {
+      k = k.slice("_defaultval_flag_".length);
+      if (record.has(k)) continue;
+    } else if (k.startsWith("_") || k.startsWith(":")) {
+      continue;
+    }
+    if (typeof val !== "string" && val !== null) continue;
+    if (ARRAY_INDEX.test(k)) indexLike = true;
+    out.push(k);
+  }
+  // An object lists array-index keys first, in numeric order; no flag is named so in practice.
+  return indexLike ? Object.keys(Object.fromEntries(out.map((k) => [k, true]))) : out;
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+
 /** `value` with the record's `:append` and `:prepend` entries whose override applies. */
 export function withAppendsAndPrepends(value: FlagValue, record: ReadonlyMap<string, FlagValue>, applies: (override: string | null) => boolean): FlagValue {
   const appends = record.get(":append");

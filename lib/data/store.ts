@@ -13,7 +13,7 @@ import { logInfo, VariableHistory, type HistoryEntry, type HistorySnapshot, type
 import { applyVarFilter, type InlineLanguage } from "./inline-engines.js";
 import { LayeredMap } from "./layered-map.js";
 import { Overrides, type OverridesSnapshot } from "./overrides.js";
-import { hasOwnFlag, OP_FLAGS, OPERATION_NAME, ownValue, refuseOldSyntax, removeWords, renamedTo, visibleFlags, withAppendsAndPrepends, type VarRecord } from "./record.js";
+import { hasOwnFlag, OP_FLAGS, OPERATION_NAME, ownValue, refuseOldSyntax, removeWords, renamedTo, visibleFlagNames, visibleFlags, withAppendsAndPrepends, type VarRecord } from "./record.js";
 import { splitWords } from "./bb-api.js";
 
 /** Where an operation comes from, and how history should describe it. */
@@ -160,6 +160,12 @@ export class DataStore {
       any = true;
     }
     return any ? flags : null;
+  }
+
+  /** The names getVarFlags(name) would give (Object.keys order), without the values. */
+  flagNames(name: string): string[] {
+    const local = this.vars.get(name);
+    return local ? visibleFlagNames(local) : [];
   }
 
   /** Expand `${}` and `${@}` in a text. Throws ExpansionError. */
@@ -535,25 +541,25 @@ export class DataStore {
 
   /** data_smart.getVarFlag, with its expand cache. */
   private lookup(name: string, flag: string, o: LookupOptions): { value: FlagValue | undefined; parser: VarParse | null } {
+    // A raw read neither uses the expand cache nor fills it: no cache name is made for it (a new
+    // string per flag read, hashed to look up a cache entry that would not have been used).
+    if (!o.expand && o.retparser !== true) return this.lookupUncached(name, flag, null, o);
     const cachename = flag === "_content" ? name : `${name}[${flag}]`;
     if (!o.noweakdefault) {
       const cached = this.expandCache.get(cachename);
       if (cached) {
         if (o.expand) return { value: cached.value, parser: cached };
-        if (o.retparser) return { value: cached.unexpanded, parser: cached };
+        return { value: cached.unexpanded, parser: cached };
       }
     }
-    const expanding = o.expand || o.retparser === true;
-    if (expanding) {
-      if (this.inProgress.has(cachename)) {
-        throw new ExpansionError(cachename, null, new Error(`variable ${cachename} references itself (circular reference)`), this.whereSet(cachename));
-      }
-      this.inProgress.add(cachename);
+    if (this.inProgress.has(cachename)) {
+      throw new ExpansionError(cachename, null, new Error(`variable ${cachename} references itself (circular reference)`), this.whereSet(cachename));
     }
+    this.inProgress.add(cachename);
     try {
       return this.lookupUncached(name, flag, cachename, o);
     } finally {
-      if (expanding) this.inProgress.delete(cachename);
+      this.inProgress.delete(cachename);
     }
   }
 
@@ -563,7 +569,8 @@ export class DataStore {
     return this.overrides.applies(override);
   };
 
-  private lookupUncached(name: string, flag: string, cachename: string, o: LookupOptions): { value: FlagValue | undefined; parser: VarParse | null } {
+  /** `cachename` is null for a raw read (neither `expand` nor `retparser`). */
+  private lookupUncached(name: string, flag: string, cachename: string | null, o: LookupOptions): { value: FlagValue | undefined; parser: VarParse | null } {
     const isContent = flag === "_content";
     const local = this.vars.get(name);
     let value: FlagValue | undefined = undefined;
@@ -613,7 +620,7 @@ export class DataStore {
       if (filter !== undefined) value = parser.value = applyVarFilter(filter, asText(value) ?? "");
     }
 
-    if (parser && !o.noweakdefault) this.expandCache.set(cachename, parser);
+    if (parser && !o.noweakdefault) this.expandCache.set(cachename!, parser);
     return { value, parser };
   }
 

@@ -25,11 +25,18 @@ export function baseHashInput(t: TaskDependencies): BaseHashInput {
 }
 
 /**
- * Each dependency's `[name, value]` as JSON, per analysis scope: a recipe's tasks share most of
- * their dependencies (every shell task has every exported variable), and encoding the same long
- * values again for each of ~40 tasks was most of the cost of hashing.
+ * Each dependency's `[name, value]` as the UTF-8 bytes of its JSON, per analysis scope: a recipe's
+ * tasks share most of their dependencies (every shell task has every exported variable), and
+ * encoding the same long values again for each of ~40 tasks was most of the cost of hashing. The
+ * pieces are kept as bytes, not strings: a task's document was a string of a few hundred
+ * kilobytes joined, flattened and encoded again for each task.
  */
-const encodedDeps = new WeakMap<object, Map<string, string>>();
+const encodedDeps = new WeakMap<object, Map<string, Buffer>>();
+
+const OPEN = Buffer.from('{"format":1,"code":');
+const DEPS = Buffer.from(',"deps":[');
+const COMMA = Buffer.from(",");
+const CLOSE = Buffer.from("]}");
 
 /** sha256 (hex) of the canonical JSON of baseHashInput(t). */
 export function computeBaseHash(t: TaskDependencies): BaseHash {
@@ -38,19 +45,26 @@ export function computeBaseHash(t: TaskDependencies): BaseHash {
     encoded = new Map();
     encodedDeps.set(t.scope, encoded);
   }
-  // t.deps is in code-point order already (taskdeps.ts), the order baseHashInput sorts into.
-  const parts = new Array<string>(t.deps.length);
+  // The bytes JSON.stringify gives for { format, code, deps } (fields in a fixed order, only
+  // strings, nulls and arrays inside), assembled from the pieces; t.deps is in code-point order
+  // already (taskdeps.ts), the order baseHashInput sorts into.
+  const code = Buffer.from(JSON.stringify(t.code), "utf8");
+  const pieces: Buffer[] = [OPEN, code, DEPS];
+  let length = OPEN.length + code.length + DEPS.length + CLOSE.length;
   for (let i = 0; i < t.deps.length; i++) {
     const name = t.deps[i]!;
     let part = encoded.get(name);
     if (part === undefined) {
-      part = JSON.stringify([name, t.valueOf(name)]);
+      part = Buffer.from(JSON.stringify([name, t.valueOf(name)]), "utf8");
       encoded.set(name, part);
     }
-    parts[i] = part;
+    if (i > 0) {
+      pieces.push(COMMA);
+      length += 1;
+    }
+    pieces.push(part);
+    length += part.length;
   }
-  // The bytes JSON.stringify gives for { format, code, deps } (fields in a fixed order, only
-  // strings, nulls and arrays inside), assembled from the pieces.
-  const json = `{"format":1,"code":${JSON.stringify(t.code)},"deps":[${parts.join(",")}]}`;
-  return asBaseHash(createHash("sha256").update(json, "utf8").digest("hex"));
+  pieces.push(CLOSE);
+  return asBaseHash(createHash("sha256").update(Buffer.concat(pieces, length)).digest("hex"));
 }

@@ -56,6 +56,8 @@ export interface DependencySource {
   expandWithRefs(text: string, varname: string | null): ExpansionRefs;
   /** A variable's value (flag "_content") or a flag's, unexpanded, with its expansion's findings. */
   getVarFlagWithRefs(name: string, flag: string): StoredValueRefs;
+  /** Object.keys(getVarFlags(name) ?? {}) without the values; a source without it is asked getVarFlags. */
+  flagNames?(name: string): readonly string[];
   /** Every variable name, including those that only have flags (e.g. `export NAME` alone). */
   keys(): Iterable<string>;
   /** Whether NAME is one of keys(); a source without it is asked for keys() once per analysis. */
@@ -98,6 +100,13 @@ export class DependencyError extends BakeError {
 }
 
 interface DirectDeps {
+  /**
+   * The exported variables a shell function depends on, first (null for other names): the same
+   * hundred-odd names for every shell function of a recipe, so kept as one list rather than
+   * added to each function's set.
+   */
+  readonly exported?: readonly string[] | null;
+  /** The other dependencies, in the order found; those also in `exported` count there. */
   readonly deps: ReadonlySet<string>;
   readonly value: string | null;
 }
@@ -162,6 +171,10 @@ class RecipeAnalysis {
   private readonly isKey: (name: string) => boolean;
   private readonly ignored: ReadonlySet<string>;
   private readonly exported: ReadonlySet<string>;
+  /** The exported names not in BB_BASEHASH_IGNORE_VARS, in the order of `exported`. */
+  private readonly exportedKept: readonly string[];
+  /** Their ids, once asked for. */
+  private exportedKeptIds: readonly number[] | null = null;
   private readonly flagsExcluded: readonly string[] | null;
   private readonly direct = new Map<string, DirectDeps>();
   private readonly ids = new Map<string, number>();
@@ -190,6 +203,7 @@ class RecipeAnalysis {
           !toBoolean(source.getVarFlag(k, "unexport", true), k, "unexport"),
       ),
     );
+    this.exportedKept = [...this.exported].filter((k) => !this.ignored.has(k));
     const excl = words(source.getVar("BB_SIGNATURE_EXCLUDE_FLAGS", true));
     this.flagsExcluded = excl.length > 0 ? excl : null;
   }
@@ -207,8 +221,19 @@ class RecipeAnalysis {
   private directIdsOf(id: number): number[] {
     let d = this.directIds[id];
     if (d === undefined) {
-      d = [];
-      for (const name of this.directOf(this.names[id]!).deps) d.push(this.idOf(name));
+      const direct = this.directOf(this.names[id]!);
+      if (direct.exported) {
+        if (direct.exported === this.exportedKept) {
+          this.exportedKeptIds ??= this.exportedKept.map((name) => this.idOf(name));
+          d = [...this.exportedKeptIds];
+        } else {
+          d = direct.exported.map((name) => this.idOf(name));
+        }
+        for (const name of direct.deps) if (!this.exported.has(name)) d.push(this.idOf(name));
+      } else {
+        d = [];
+        for (const name of direct.deps) d.push(this.idOf(name));
+      }
       this.directIds[id] = d;
     }
     return d;
@@ -312,6 +337,7 @@ class RecipeAnalysis {
     const exclusions = words(flag("vardepsexclude"));
     const vardepvalue = flag("vardepvalue");
     const deps = new Set<string>();
+    let withExported = false;
     let value: string | null;
 
     if (vardepvalue !== null) {
@@ -329,7 +355,8 @@ class RecipeAnalysis {
       } else {
         // Commands are those of the body as it will run: expanded, removals applied.
         const commands = shellCommands(stored.value ?? "");
-        for (const e of this.exported) deps.add(e);
+        // Every exported variable comes first, as if added here (see DirectDeps.exported).
+        withExported = true;
         for (const r of stored.references) deps.add(r);
         this.addExecs(deps, commands);
         this.addExecs(deps, stored.execs);
@@ -351,7 +378,7 @@ class RecipeAnalysis {
     }
 
     if (this.flagsExcluded) {
-      for (const f of Object.keys(src.getVarFlags(key) ?? {})) {
+      for (const f of src.flagNames ? src.flagNames(key) : Object.keys(src.getVarFlags(key) ?? {})) {
         if (!this.flagsExcluded.includes(f)) deps.add(`${key}[${f}]`);
       }
     }
@@ -359,7 +386,9 @@ class RecipeAnalysis {
     for (const w of words(vardeps)) deps.add(w);
     // Deleted in place: the order of what remains is the order it was found in, as before.
     for (const d of deps) if (exclusions.includes(d) || this.ignored.has(d)) deps.delete(d);
-    return { deps, value };
+    if (!withExported) return { deps, value };
+    const exported = exclusions.some((e) => this.exported.has(e)) ? this.exportedKept.filter((e) => !exclusions.includes(e)) : this.exportedKept;
+    return { exported, deps, value };
   }
 
   private addExecs(deps: Set<string>, execs: Iterable<string>): void {

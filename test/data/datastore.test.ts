@@ -339,6 +339,23 @@ test("flags: weak defaults, getVarFlags, appendVarFlag and expansion", (t) => {
   t.is(d.getVar("V"), null);
 });
 
+test("flagNames: the names of getVarFlags in its order, weak defaults, overridden ones and digit names included", (t) => {
+  const d = new DataStore();
+  assign(d, "V", "??=", "weak", 1, "w");
+  assign(d, "V", "=", "x", 2, "e");
+  assign(d, "V", "??=", "shadowed", 3, "e");
+  assign(d, "V", "=", "v", 4);
+  d.setVarFlag("V", "2", "two");
+  d.setVarFlag("V", "10", "ten");
+  d.setVar("V:append", " more");
+  t.deepEqual(d.flagNames("V"), Object.keys(d.getVarFlags("V")!));
+  t.deepEqual(d.flagNames("V"), ["2", "10", "w", "e"]);
+  d.setVarFlag("W", "b", "1");
+  d.setVarFlag("W", "a", "1");
+  t.deepEqual(d.flagNames("W"), ["b", "a"]);
+  t.deepEqual(d.flagNames("NOPE"), []);
+});
+
 test("renameVar moves value, pending appends and linked override values", (t) => {
   const d = new DataStore();
   d.setVar("OVERRIDES", "on");

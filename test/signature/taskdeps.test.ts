@@ -335,6 +335,20 @@ test("unexport and BB_BASEHASH_IGNORE_VARS take exported variables out", (t) => 
   t.deepEqual(depsOf(vars, "do_build"), ["E1"]);
 });
 
+test("an exported variable one shell function excludes stays in the others' dependencies", (t) => {
+  const vars = {
+    ...baseConf(),
+    E1: { value: "1", flags: { export: "1" } },
+    E2: { value: "${E1}", flags: { export: "1" } },
+    helper: shellFunc("\ttrue\n", { vardepsexclude: "E1" }),
+    do_build: shellTask("\thelper\n"),
+  };
+  const deps = taskDependencies(new FakeData(vars), ["do_build"]).get("do_build")!;
+  t.deepEqual([...deps.deps], ["E1", "E2", "helper"]);
+  t.deepEqual(deps.direct.get("helper"), ["E2"]);
+  t.deepEqual(deps.direct.get("do_build"), ["E1", "E2", "helper"]);
+});
+
 test("commands inside the shell body count wherever they run", (t) => {
   const vars = {
     ...baseConf(),
