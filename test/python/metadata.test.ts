@@ -148,6 +148,36 @@ test("os.path.exists, lexists, isfile, isdir and islink answer as Python's for f
   t.is(d.getVar("K_missing"), "0 0 0 0 0");
 });
 
+test("the empty path is no file, as the kernel answers: exists, stat, listdir, access (kernel-yocto records exists(\"\") in file-checksums); a missing file raises FileNotFoundError", async (t) => {
+  const probe = (expr: string) => `\${@${expr}}`;
+  const f = pythonLayers({
+    "recipes-x/empty/empty_1.0.bb": [
+      'LICENSE = "MIT"',
+      `TESTS = "${probe("' '.join(str(int(fn(''))) for fn in (os.path.exists, os.path.lexists, os.path.isfile, os.path.isdir, os.path.islink))")}"`,
+      `ACCESS = "${probe("os.access('', os.F_OK)")}"`,
+      "def raised(fn):",
+      "    try:",
+      "        fn('')",
+      "    except FileNotFoundError:",
+      "        return 'FileNotFoundError'",
+      "    return 'nothing'",
+      `RAISED = "${probe("' '.join(raised(fn) for fn in (os.stat, os.lstat, os.listdir, os.readlink))")}"`,
+      `REALPATH = "${probe("os.path.realpath('') == os.getcwd()")}"`,
+      `MISSING = "${probe("raised(lambda _: os.stat(d.getVar('TOPDIR') + '/not-there'))")}"`,
+      "",
+    ].join("\n"),
+  });
+  t.teardown(f.cleanup);
+  const config = await withPython(() => loadBuildConfiguration({ topdir: f.build }));
+  const r = await withPython(() => parseRecipe(config.metadata, join(f.core, "recipes-x/empty/empty_1.0.bb"), [], config.files));
+  const d = r.metadata.d;
+  t.is(d.getVar("TESTS"), "0 0 0 0 0");
+  t.is(d.getVar("ACCESS"), "False");
+  t.is(d.getVar("RAISED"), "FileNotFoundError FileNotFoundError FileNotFoundError FileNotFoundError");
+  t.is(d.getVar("REALPATH"), "True", "realpath('') is the working directory, as abspath('') is");
+  t.is(d.getVar("MISSING"), "FileNotFoundError", "a missing host file raises what Python raises, in the WebAssembly machine's errno numbering");
+});
+
 test("a ${@...} result that depended on host files is reused only while the files answer the same", async (t) => {
   const marker = "MARKER = \"${@'%s %s' % (os.path.exists(d.getVar('TOPDIR') + '/../marker'), sorted(os.listdir(d.getVar('TOPDIR') + '/..')))}\"";
   const f = pythonLayers({

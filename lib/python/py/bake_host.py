@@ -13,6 +13,7 @@
 #   is reused: a result that depends on which files exist is reused while they still do.
 import builtins
 import io
+import errno
 import os
 import posix
 import time
@@ -41,6 +42,11 @@ def _host_path(path):
                 return None
         else:
             return None
+    if path == "":
+        # No such file, as the kernel answers (ENOENT): joined to the working directory it would
+        # be a directory that exists, and oe-core's kernel-yocto records `exists("")` in a
+        # task's file-checksums, which the parse cache checks.
+        return ""
     if not path.startswith("/"):
         path = os.path.join(os.getcwd(), path)
     slash = path.find("/", 1)
@@ -48,9 +54,16 @@ def _host_path(path):
     return path if top in _mounted else None
 
 
+# Node gives the host's (Linux) errno values, negated; the WebAssembly machine numbers errors its
+# own way (WASI: ENOENT is 44 there, 2 is EACCES), and OSError picks its subclass
+# (FileNotFoundError…) from the number. So the name, then this machine's number for it.
+_LINUX_ERRNO = {1: "EPERM", 2: "ENOENT", 5: "EIO", 13: "EACCES", 20: "ENOTDIR", 21: "EISDIR",
+                22: "EINVAL", 36: "ENAMETOOLONG", 40: "ELOOP", 75: "EOVERFLOW"}
+
+
 def _error(code, path):
-    # Node gives negative errno values; OSError picks the subclass (FileNotFoundError…) from it.
-    return OSError(-code, os.strerror(-code), path)
+    number = getattr(errno, _LINUX_ERRNO.get(-code, "EIO"))
+    return OSError(number, os.strerror(number), path)
 
 
 def _stat_result(text):
@@ -132,7 +145,8 @@ def _realpath_with(original):
     # Resolved on the host in one call (lib/python/host.ts follows Python's non-strict algorithm)
     # instead of an lstat per path component from here; a strict call is left to Python's own.
     def realpath(filename, *, strict=False):
-        host = None if strict else _host_path(filename)
+        # realpath("") is the working directory, as abspath("") is.
+        host = None if strict else _host_path(filename if filename != "" else ".")
         if host is None:
             outside_world()
             return original(filename, strict=strict)
