@@ -25,6 +25,11 @@ export interface RecipeParseResult {
   readonly file: string;
   readonly infos: readonly RecipeInfo[];
   readonly inputs: ParseInputs;
+  /**
+   * False when the recipe set BB_DONT_CACHE (an AUTOREV source, an externalsrc tree): parsed
+   * again every run, as BitBake does, since what it read is not all the parse cache can see.
+   */
+  readonly cacheable: boolean;
 }
 
 export function parseRecipeFile(
@@ -57,5 +62,7 @@ export function parseRecipeFile(
     }
   }
   const sorted = (set: Set<string>) => [...set].sort();
-  return { file, infos, inputs: { read: sorted(read), absent: sorted(absent), present: sorted(present) } };
+  // BitBake's cache reads the flag of the recipe itself (the first variant), skipped or not.
+  const cacheable = !variants[0]?.metadata.d.getVar("BB_DONT_CACHE");
+  return { file, infos, inputs: { read: sorted(read), absent: sorted(absent), present: sorted(present) }, cacheable };
 }

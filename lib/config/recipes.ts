@@ -111,7 +111,7 @@ export async function parseAllRecipes(
         warningsOf.set(i, res.result.infos.flatMap((info) => info.warnings ?? []));
         targets += res.result.infos.length;
         skipped += res.result.infos.filter((r) => r.skipped !== null).length;
-        await cache?.put(res.result, appendsOf(i));
+        if (res.result.cacheable) await cache?.put(res.result, appendsOf(i));
       } else {
         failures.push(res.message);
       }

@@ -144,3 +144,17 @@ test("a file touched but unchanged is read once: the header is written again wit
   const warm = await parseAll(f.build, f.cache, "summaries");
   t.deepEqual([warm.parsed, warm.cached, pr(warm.summaries, "r1")], [0, 3, "r-alpha"]);
 });
+
+test("a recipe that sets BB_DONT_CACHE is parsed again on every run, as BitBake does; the others stay cached", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  write(join(f.layer, "recipes-x/r3/r3_1.0.bb"), 'LICENSE = "MIT"\nPR = "r-three"\nBB_DONT_CACHE = "1"\n');
+  const cold = await parseAll(f.build, f.cache);
+  t.is(cold.parsed, 3);
+  for (let run = 0; run < 2; run++) {
+    const warm = await parseAll(f.build, f.cache);
+    t.is(warm.parsed, 1, "r3 alone is parsed again");
+    t.is(warm.cached, 2);
+    t.is(pr(warm.infos, "r3"), "r-three");
+  }
+});

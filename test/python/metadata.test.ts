@@ -264,3 +264,17 @@ test("d.setVarFilter: a filter expression rewrites a variable's expanded value, 
   t.is(r.metadata.d.getVar("NAMES"), "a-x b-x c-x");
   t.is(r.metadata.d.getVar("NAMES", false), "a b c", "unexpanded: the :append applied, the filter not (as data_smart)");
 });
+
+test("bb.fetch2.get_autorev marks the recipe BB_DONT_CACHE unless BB_SRCREV_POLICY is cache, as BitBake's", async (t) => {
+  const f = pythonLayers({
+    "recipes-x/auto/auto_1.0.bb": ['LICENSE = "MIT"', 'SRCREV = "${@bb.fetch2.get_autorev(d)}"', ""].join("\n"),
+    "recipes-x/kept/kept_1.0.bb": ['LICENSE = "MIT"', 'BB_SRCREV_POLICY = "cache"', 'SRCREV = "${@bb.fetch2.get_autorev(d)}"', ""].join("\n"),
+  });
+  t.teardown(f.cleanup);
+  const config = await withPython(() => loadBuildConfiguration({ topdir: f.build }));
+  for (const [pn, expected] of [["auto", "1"], ["kept", null]] as const) {
+    const r = await withPython(() => parseRecipe(config.metadata, join(f.core, `recipes-x/${pn}/${pn}_1.0.bb`), [], config.files));
+    t.is(r.metadata.d.getVar("SRCREV"), "AUTOINC");
+    t.is(r.metadata.d.getVar("BB_DONT_CACHE"), expected, pn);
+  }
+});

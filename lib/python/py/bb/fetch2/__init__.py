@@ -101,6 +101,9 @@ def get_srcrev(d, method_name="sortable_revision"):
 
 
 def get_autorev(d):
+    # The revision is looked up when the recipe is parsed: not cached unless the policy says so.
+    if d.getVar("BB_SRCREV_POLICY") != "cache":
+        d.setVar("BB_DONT_CACHE", "1")
     d.setVar("__BBAUTOREV_SEEN", True)
     return "AUTOINC"
 
