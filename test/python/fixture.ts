@@ -5,11 +5,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { write } from "../helpers/layer.js";
+import { loadBuildConfiguration, type BuildConfiguration } from "../../lib/config/index.js";
+import type { DataStore } from "../../lib/data/index.js";
+import { parseRecipe } from "../../lib/evaluate/index.js";
+import { withPython } from "../../lib/python/index.js";
 
 export interface PythonFixture {
   readonly root: string;
   readonly core: string;
   readonly build: string;
+  /**
+   * The datastore of `recipes-x/PN/PN_1.0.bb` after parsing, on the build's configuration
+   * (loaded on the first call, then shared, as a parse thread shares it).
+   */
+  recipe(pn: string): Promise<DataStore>;
   cleanup(): void;
 }
 
@@ -130,5 +139,11 @@ export function pythonLayers(extra: Record<string, string> = {}): PythonFixture 
   for (const [path, text] of Object.entries(files)) write(join(core, path), text);
   write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${core}"\n`);
   write(join(build, "conf/local.conf"), 'MACHINE = "qemux86-64"\n');
-  return { root, core, build, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  let config: BuildConfiguration | null = null;
+  const recipe = async (pn: string) => {
+    config ??= await withPython(() => loadBuildConfiguration({ topdir: build }));
+    const loaded = config;
+    return (await withPython(() => parseRecipe(loaded.metadata, join(core, `recipes-x/${pn}/${pn}_1.0.bb`), [], loaded.files))).metadata.d;
+  };
+  return { root, core, build, recipe, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }

@@ -112,9 +112,7 @@ test("os.path.realpath as Python's non-strict one: links resolved, a missing tai
   mkdirSync(join(f.root, "real/sub"), { recursive: true });
   symlinkSync(join(f.root, "real"), join(f.root, "link"));
   symlinkSync("real", join(f.root, "link2"));
-  const config = await withPython(() => loadBuildConfiguration({ topdir: f.build }));
-  const r = await withPython(() => parseRecipe(config.metadata, join(f.core, "recipes-x/paths/paths_1.0.bb"), [], config.files));
-  const d = r.metadata.d;
+  const d = await f.recipe("paths");
   t.is(d.getVar("EXISTING"), `${root}/real/sub`);
   t.is(d.getVar("MISSING"), `${root}/real/sub/not/there`);
   t.is(d.getVar("UP"), `${root}/real/x`, "'..' after a link goes up from where the link points");
@@ -137,9 +135,7 @@ test("os.path.exists, lexists, isfile, isdir and islink answer as Python's for f
   mkdirSync(join(f.root, "dir"));
   symlinkSync("dir", join(f.root, "link"));
   symlinkSync("nowhere", join(f.root, "dangling"));
-  const config = await withPython(() => loadBuildConfiguration({ topdir: f.build }));
-  const r = await withPython(() => parseRecipe(config.metadata, join(f.core, "recipes-x/kinds/kinds_1.0.bb"), [], config.files));
-  const d = r.metadata.d;
+  const d = await f.recipe("kinds");
   // exists, lexists, isfile, isdir, islink
   t.is(d.getVar("K_file"), "1 1 1 0 0");
   t.is(d.getVar("K_dir"), "1 1 0 1 0");
@@ -168,9 +164,7 @@ test("the empty path is no file, as the kernel answers: exists, stat, listdir, a
     ].join("\n"),
   });
   t.teardown(f.cleanup);
-  const config = await withPython(() => loadBuildConfiguration({ topdir: f.build }));
-  const r = await withPython(() => parseRecipe(config.metadata, join(f.core, "recipes-x/empty/empty_1.0.bb"), [], config.files));
-  const d = r.metadata.d;
+  const d = await f.recipe("empty");
   t.is(d.getVar("TESTS"), "0 0 0 0 0");
   t.is(d.getVar("ACCESS"), "False");
   t.is(d.getVar("RAISED"), "FileNotFoundError FileNotFoundError FileNotFoundError FileNotFoundError");
@@ -185,9 +179,7 @@ test("a ${@...} result that depended on host files is reused only while the file
     "recipes-x/two/two_1.0.bb": ['LICENSE = "MIT"', marker, ""].join("\n"),
   });
   t.teardown(f.cleanup);
-  const config = await withPython(() => loadBuildConfiguration({ topdir: f.build }));
-  const parse = async (pn: string) =>
-    (await withPython(() => parseRecipe(config.metadata, join(f.core, `recipes-x/${pn}/${pn}_1.0.bb`), [], config.files))).metadata.d.getVar("MARKER");
+  const parse = async (pn: string) => (await f.recipe(pn)).getVar("MARKER");
   t.is(await parse("one"), "False ['build', 'meta']");
   t.is(await parse("two"), "False ['build', 'meta']");
   writeFileSync(join(f.root, "marker"), "");
@@ -271,10 +263,9 @@ test("bb.fetch2.get_autorev marks the recipe BB_DONT_CACHE unless BB_SRCREV_POLI
     "recipes-x/kept/kept_1.0.bb": ['LICENSE = "MIT"', 'BB_SRCREV_POLICY = "cache"', 'SRCREV = "${@bb.fetch2.get_autorev(d)}"', ""].join("\n"),
   });
   t.teardown(f.cleanup);
-  const config = await withPython(() => loadBuildConfiguration({ topdir: f.build }));
   for (const [pn, expected] of [["auto", "1"], ["kept", null]] as const) {
-    const r = await withPython(() => parseRecipe(config.metadata, join(f.core, `recipes-x/${pn}/${pn}_1.0.bb`), [], config.files));
-    t.is(r.metadata.d.getVar("SRCREV"), "AUTOINC");
-    t.is(r.metadata.d.getVar("BB_DONT_CACHE"), expected, pn);
+    const d = await f.recipe(pn);
+    t.is(d.getVar("SRCREV"), "AUTOINC");
+    t.is(d.getVar("BB_DONT_CACHE"), expected, pn);
   }
 });
