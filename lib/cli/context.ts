@@ -25,5 +25,5 @@ export function buildDirectory(cwd: string): string {
 /** The configuration; loads the Python engine first if its layers need it (then parsing in this thread can use it). */
 export function loadConfiguration(opts: CommonOptions, layersOnly = false): Promise<BuildConfiguration> {
   const topdir = buildDirectory(opts.cwd);
-  return withPython(() => loadBuildConfiguration({ topdir, vars: opts.vars, layersOnly }));
+  return withPython(() => loadBuildConfiguration({ topdir, vars: opts.vars, layersOnly, prune: true }));
 }

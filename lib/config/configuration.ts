@@ -5,7 +5,9 @@ import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { DataStore } from "../data/index.js";
 import { evaluateFile, inheritConfigurationClasses, layerLanguages, Metadata, MetadataFiles, which } from "../evaluate/index.js";
+import { SyntaxTreeStore } from "../parse/index.js";
 import { firePythonEvent, pythonLoaded } from "../python/index.js";
+import { codeGeneration } from "./code-generation.js";
 import { keepable, readConfiguration, writeConfiguration } from "./configuration-cache.js";
 import { ConfigurationError } from "./errors.js";
 import { checkLayers, readLayers, type Layer } from "./layers.js";
@@ -52,6 +54,11 @@ export interface LoadOptions {
    * (default true; see configuration-cache.ts). Not with `layersOnly`.
    */
   readonly cache?: boolean;
+  /**
+   * This process leads the run (the command's own thread, not a parse or task thread): it removes
+   * the syntax trees that other builds of bake's code kept for configuration files.
+   */
+  readonly prune?: boolean;
 }
 
 /** BitBake's data.expandVarref: replace `${NAME}` by its current value everywhere, so each layer keeps its own LAYERDIR. */
@@ -94,6 +101,10 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
     const kept = readConfiguration(topdir, vars, opts.history !== false, hashes);
     if (kept !== null) return { topdir, files, ...kept, kept: true };
   }
+  // A configuration that ran Python is evaluated on every run (configuration-cache.ts), and so are
+  // the configurations of the parse threads: their files' syntax trees are kept, so that the ANTLR
+  // runtime is neither loaded nor run for bitbake.conf, base.bbclass and the like when unchanged.
+  if (cache) files.keepTreesIn(new SyntaxTreeStore(join(topdir, "cache", "syntax"), codeGeneration(), opts.prune === true), false);
   const pythonBefore = pythonLoaded();
   const config = evaluateConfiguration(topdir, opts, files);
   // Looked for and not found as the evaluation saw it, whatever is there now.

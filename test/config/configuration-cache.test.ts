@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDir, layerConf, write } from "../helpers/layer.js";
 import { loadBuildConfiguration } from "../../lib/config/index.js";
+import { ParseError } from "../../lib/parse/index.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -87,4 +88,36 @@ test("a configuration with a layer written in Python is never kept (the Python e
   t.false(loadBuildConfiguration({ topdir: f.build }).kept);
   t.false(loadBuildConfiguration({ topdir: f.build }).kept);
   t.false(existsSync(join(f.build, "cache/configuration")));
+});
+
+test("a configuration evaluated again reads its files' syntax trees kept by the first evaluation; an edit or a syntax error is seen", (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  // Without history, as a parse thread loads it: evaluated every time, never kept whole.
+  t.is(loadBuildConfiguration({ topdir: f.build, history: false }).metadata.d.getVar("K_CLASS"), "class of from layer.conf appended");
+  const store = join(f.build, "cache/syntax");
+  const [generation] = readdirSync(store);
+  const kept = readdirSync(join(store, generation!));
+  // bblayers.conf, local.conf, the layer's layer.conf and class, meta-core's bake.conf and classes.
+  t.true(kept.length >= 5, `${kept.length} trees`);
+  const again = loadBuildConfiguration({ topdir: f.build, history: false });
+  t.false(again.kept);
+  t.is(again.metadata.d.getVar("K_CLASS"), "class of from layer.conf appended");
+  t.is(readdirSync(join(store, generation!)).length, kept.length, "nothing parsed again");
+  write(join(f.layer, "classes-global/kept.bbclass"), 'K_CLASS = "edited"\n');
+  t.is(loadBuildConfiguration({ topdir: f.build, history: false }).metadata.d.getVar("K_CLASS"), "edited");
+  write(join(f.layer, "classes-global/kept.bbclass"), 'K_CLASS = "edited"\nnot metadata\n');
+  const err = t.throws(() => loadBuildConfiguration({ topdir: f.build, history: false }), { instanceOf: ParseError });
+  t.regex(err!.format(), /kept\.bbclass:2:/);
+});
+
+test("the command's own load removes configuration syntax trees of another build of bake", (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  write(join(f.build, "cache/syntax/other-build/x.v8"), "old");
+  loadBuildConfiguration({ topdir: f.build, history: false });
+  t.true(existsSync(join(f.build, "cache/syntax/other-build")), "a parse thread's load leaves them");
+  loadBuildConfiguration({ topdir: f.build, prune: true });
+  t.false(existsSync(join(f.build, "cache/syntax/other-build")));
+  t.is(readdirSync(join(f.build, "cache/syntax")).length, 1);
 });
