@@ -5,6 +5,13 @@ import module from "node:module";
 // temporary directory), which every command's start-up saves; older Node has no such cache.
 module.enableCompileCache?.();
 
+// Parsing loads its ES modules with require() (on first use), which Node runs unflagged from 20.19.
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 20 || (major === 20 && minor < 19)) {
+  process.stderr.write(`ERROR: bake needs Node.js 20.19 or newer; this is ${process.version} (${process.execPath})\n`);
+  process.exit(1);
+}
+
 const argv = process.argv.slice(2);
 // `bake --help` and `bake --version` alone are answered without loading the command line's
 // modules (issue 14: start-up under 150 ms); with anything else, main parses the options.
