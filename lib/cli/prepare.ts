@@ -2,17 +2,10 @@
 // checks, recipe collection, parsing (cached, in workers), the recipe index and provider preferences.
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import {
-  collectRecipes,
-  checkDanglingAppends,
-  parseAllRecipes,
-  type BuildConfiguration,
-  type CachedRecords,
-  type ParsedRecipes,
-  type ParseProgress,
-  type RecipeCollection,
-  type RecipeSummary,
-} from "../config/index.js";
+import type { BuildConfiguration, CachedRecords, ParsedRecipes, ParseProgress, RecipeCollection, RecipeSummary } from "../config/index.js";
+// The modules, not config/index.js, which loads the evaluator (see context.ts).
+import { checkDanglingAppends, collectRecipes } from "../config/collection.js";
+import { parseAllRecipes } from "../config/recipes.js";
 import type { ProviderPreferences, RecipeIndex } from "../graph/index.js";
 import { loadConfiguration, type CommonOptions } from "./context.js";
 

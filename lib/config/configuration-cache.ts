@@ -10,13 +10,17 @@
 // cannot carry, and is evaluated every time.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { deserialize, serialize } from "node:v8";
-import { Metadata, type MetadataSnapshot } from "../evaluate/index.js";
+// The evaluator's state and file cache alone, not evaluate/index.js: a kept configuration is
+// loaded without the evaluator, the parser or Python (a warm command loads none of them).
+import { MetadataFiles } from "../evaluate/files.js";
+import { Metadata, type MetadataSnapshot } from "../evaluate/state.js";
 import type { HistorySnapshot } from "../data/index.js";
 import { codeGeneration } from "./code-generation.js";
+import type { BuildConfiguration } from "./configuration.js";
 import type { Layer } from "./layers.js";
-import type { FileHashes, FileInput } from "./parse-cache.js";
+import { FileHashes, type FileInput } from "./parse-cache.js";
 
 /** Bump when what is stored changes shape. */
 const FORMAT = 2;
@@ -51,8 +55,24 @@ function names(topdir: string, vars: Readonly<Record<string, string>>): { dir: s
   return { dir: join(topdir, "cache", "configuration"), generation, base };
 }
 
-/** The kept configuration, or null when there is none or one of its inputs changed. */
-export function readConfiguration(
+/**
+ * The configuration an earlier run kept for this build directory and these variables, or null
+ * when there is none or one of its inputs changed. `record`: whether -e and getvar may read
+ * each variable's history.
+ */
+export function keptConfiguration(
+  topdir: string,
+  vars: Readonly<Record<string, string>>,
+  record: boolean,
+  files: MetadataFiles = new MetadataFiles(),
+  hashes: FileHashes = new FileHashes(),
+): BuildConfiguration | null {
+  const dir = resolve(topdir);
+  const kept = readConfiguration(dir, vars, record, hashes);
+  return kept === null ? null : { topdir: dir, files, ...kept, kept: true };
+}
+
+function readConfiguration(
   topdir: string,
   vars: Readonly<Record<string, string>>,
   record: boolean,

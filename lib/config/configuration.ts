@@ -5,10 +5,10 @@ import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { DataStore } from "../data/index.js";
 import { evaluateFile, inheritConfigurationClasses, layerLanguages, Metadata, MetadataFiles, which } from "../evaluate/index.js";
-import { SyntaxTreeStore } from "../parse/index.js";
+import { SyntaxTreeStore } from "../parse/syntax-store.js";
 import { firePythonEvent, pythonLoaded } from "../python/index.js";
 import { codeGeneration } from "./code-generation.js";
-import { keepable, readConfiguration, writeConfiguration } from "./configuration-cache.js";
+import { keepable, keptConfiguration, writeConfiguration } from "./configuration-cache.js";
 import { ConfigurationError } from "./errors.js";
 import { checkLayers, readLayers, type Layer } from "./layers.js";
 import { FileHashes, type FileInput } from "./parse-cache.js";
@@ -25,14 +25,6 @@ export interface BuildConfiguration {
   readonly inputs: readonly FileInput[];
   /** Loaded as an earlier run kept it (configuration-cache.ts), not evaluated. */
   readonly kept: boolean;
-}
-
-/** The build directory: the nearest directory, from `start` upwards, holding conf/bblayers.conf. */
-export function findTopdir(start: string): string | null {
-  for (let dir = resolve(start); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, "conf", "bblayers.conf"))) return dir;
-    if (dirname(dir) === dir) return null;
-  }
 }
 
 export interface LoadOptions {
@@ -98,8 +90,8 @@ export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   const cache = opts.cache !== false && !opts.layersOnly;
   const hashes = new FileHashes();
   if (cache) {
-    const kept = readConfiguration(topdir, vars, opts.history !== false, hashes);
-    if (kept !== null) return { topdir, files, ...kept, kept: true };
+    const kept = keptConfiguration(topdir, vars, opts.history !== false, files, hashes);
+    if (kept !== null) return kept;
   }
   // A configuration that ran Python is evaluated on every run (configuration-cache.ts), and so are
   // the configurations of the parse threads: their files' syntax trees are kept, so that the ANTLR

@@ -1,5 +1,6 @@
 export { ConfigurationError, RecipeParseFailures } from "./errors.js";
-export { findTopdir, loadBuildConfiguration, type BuildConfiguration, type LoadOptions } from "./configuration.js";
+export { findTopdir } from "./topdir.js";
+export { loadBuildConfiguration, type BuildConfiguration, type LoadOptions } from "./configuration.js";
 export { checkLayers, layerOf, readLayers, type Layer } from "./layers.js";
 export {
   appendApplies,

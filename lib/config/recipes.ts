@@ -2,8 +2,6 @@
 // parallel (BitBake's cooker parser): this thread and worker threads take recipes from one shared
 // queue, the workers post their results in batches.
 import { createHash } from "node:crypto";
-import { pythonSeed } from "../python/index.js";
-import { SyntaxTreeStore } from "../parse/index.js";
 import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
@@ -125,7 +123,10 @@ export async function parseAllRecipes(
     const here = limit > 0;
     const workers = requests.length <= limit ? 0 : Math.max(here ? 0 : 1, Math.min(opts.threads - (here ? 1 : 0), Math.floor(requests.length / RECIPES_PER_WORKER)));
     const syntaxDir = opts.syntaxDir ?? null;
-    if (syntaxDir !== null && requests.length > 0) config.files.keepTreesIn(new SyntaxTreeStore(syntaxDir, codeGeneration(), true), false);
+    if (syntaxDir !== null && requests.length > 0) {
+      const { SyntaxTreeStore } = await import("../parse/syntax-store.js");
+      config.files.keepTreesIn(new SyntaxTreeStore(syntaxDir, codeGeneration(), true), false);
+    }
     await parseShared(config, requests, { here, workers, vars: opts.vars, syntaxDir }, (k, res) => settle(todo[k]!, res));
     if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
     return { infos: infos.flat(), summaries: summaries.flat(), parsed: todo.length, cached, targets, skipped, parseWarnings: [...new Set(todo.flatMap((i) => warningsOf.get(i) ?? []))] };
@@ -145,8 +146,8 @@ async function parseShared(
   settle: (index: number, res: ParseResponse) => Promise<void>,
 ): Promise<void> {
   if (requests.length === 0) return;
-  // Only now: the parsing half (signature analysis and its parsers) is of no use to a run served by the cache.
-  const [{ parseWith, takeRequest }, { Worker }] = await Promise.all([import("./parse-worker.js"), import("node:worker_threads")]);
+  // Only now: the parsing half (signature analysis and its parsers, Python) is of no use to a run served by the cache.
+  const [{ parseWith, takeRequest }, { Worker }, { pythonSeed }] = await Promise.all([import("./parse-worker.js"), import("node:worker_threads"), import("../python/index.js")]);
   const next = new SharedArrayBuffer(4);
   const queue = new Int32Array(next);
   // Responses are settled one at a time, in arrival order, whoever produced them.

@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { extname, isAbsolute, join, resolve } from "node:path";
-import { parseFile, type ParsedFile } from "../parse/index.js";
+import type { ParsedFile } from "../parse/index.js";
+// The parser alone, not parse/index.js: a kept configuration has a MetadataFiles and parses nothing.
+import { parseFile } from "../parse/parser.js";
 import type { SyntaxTreeStore } from "../parse/syntax-store.js";
 
 /** Files read by one recipe only: their syntax trees are not kept (a worker parses a thousand of them). */

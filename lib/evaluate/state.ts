@@ -1,6 +1,10 @@
 import type { Location } from "../parse/index.js";
-import { bindInheritedClasses, DataStore, type DataSnapshot, type HistorySnapshot } from "../data/index.js";
-import { bindMetadata } from "../python/index.js";
+import type { DataSnapshot, HistorySnapshot } from "../data/index.js";
+// Modules, not the stages' index.js: restoring a kept configuration loads no more than this
+// (python/index.js would load the Python engine's loader; data/index.js what only evaluation uses).
+import { bindInheritedClasses } from "../data/inherited.js";
+import { DataStore } from "../data/store.js";
+import { bindMetadata } from "../python/datastore.js";
 import type { LayerLanguage } from "./language.js";
 import { addTask, deleteTask } from "./tasks.js";
 

@@ -106,14 +106,23 @@ export async function withPython<T>(fn: () => T): Promise<T> {
   return fn();
 }
 
-const PACKAGE = dirname(fileURLToPath(import.meta.resolve("pyodide")));
+/**
+ * Pyodide's package directory, resolved when an interpreter is started: resolving a package from
+ * the module's top level cost every command that imports this module (`-e`, a cold parse) about
+ * 10 ms, whether it starts Python or not.
+ */
+let packageDir: string | null = null;
+function pyodideDir(): string {
+  packageDir ??= dirname(fileURLToPath(import.meta.resolve("pyodide")));
+  return packageDir;
+}
 
 /** Where the boot snapshot is kept: one per Pyodide build, shared by every build directory of the user. */
 function snapshotPath(): string | null {
   if (process.env.BAKE_PYTHON_SNAPSHOT === "0") return null;
   const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  const version = (JSON.parse(readFileSync(join(PACKAGE, "package.json"), "utf8")) as { version: string }).version;
-  const wasm = statSync(join(PACKAGE, "pyodide.asm.wasm"));
+  const version = (JSON.parse(readFileSync(join(pyodideDir(), "package.json"), "utf8")) as { version: string }).version;
+  const wasm = statSync(join(pyodideDir(), "pyodide.asm.wasm"));
   return join(base, "bake", `pyodide-${version}-${wasm.size}-${SNAPSHOT_CONTENT}.snapshot`);
 }
 
@@ -185,7 +194,7 @@ type Settings = { instantiateWasm?: unknown } & Record<string, unknown>;
  * lacks wasm exception references): they only mark and recognise a JavaScript error crossing.
  */
 async function factoryFor(module: WebAssembly.Module): Promise<(settings: Settings) => Promise<unknown>> {
-  const create = ((await import(join(PACKAGE, "pyodide.asm.mjs"))) as { default: (s: Settings) => Promise<unknown> }).default;
+  const create = ((await import(join(pyodideDir(), "pyodide.asm.mjs"))) as { default: (s: Settings) => Promise<unknown> }).default;
   return (settings) => {
     settings.instantiateWasm = (imports: { env: Record<string, unknown> }, done: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) => {
       const marker = Symbol("error marker");
@@ -203,7 +212,7 @@ async function boot(module: WebAssembly.Module, snapshot: Uint8Array | null): Pr
   const options = {
     // The package's own directory, given explicitly: Pyodide otherwise works it out from a stack
     // trace, which source-map support (ava's) rewrites.
-    indexURL: PACKAGE + "/",
+    indexURL: pyodideDir() + "/",
     stdout: () => {},
     stderr: () => {},
     env: { HOME: "/home", PYTHONHASHSEED: HASH_SEED },
@@ -218,7 +227,7 @@ async function boot(module: WebAssembly.Module, snapshot: Uint8Array | null): Pr
 }
 
 async function start(): Promise<PyodideInterface> {
-  const module = seed?.module ?? (await WebAssembly.compile(readFileSync(join(PACKAGE, "pyodide.asm.wasm"))));
+  const module = seed?.module ?? (await WebAssembly.compile(readFileSync(join(pyodideDir(), "pyodide.asm.wasm"))));
   const cached = seed === null ? snapshotPath() : null;
   const stored = seed === null ? readSnapshot(cached) : null;
   let snapshot = seed?.snapshot ?? stored;

@@ -1,15 +1,16 @@
 // Progress and messages for people: the live terminal display or plain lines, written to the
 // output the CLI hands over (this stage never opens the process's streams itself).
-import { Chalk } from "chalk";
 import { KnottyUi } from "./knotty.js";
 import { PlainUi } from "./plain.js";
 import { displayName } from "../graph/types.js";
+import { messageStyle } from "./style.js";
 import type { BuildListener } from "../run/index.js";
 import type { BuildUi, Output } from "./ui.js";
 
 export type { BuildUi, Output, ParseProgress } from "./ui.js";
 export { KnottyUi } from "./knotty.js";
 export { PlainUi } from "./plain.js";
+export { messageStyle, type MessageStyle } from "./style.js";
 export {
   byteSize,
   clock,
@@ -39,8 +40,8 @@ export function createUi(opts: UiOptions): BuildUi {
   const { out, env } = opts;
   const tty = out.isTTY === true;
   const color = tty && !env.NO_COLOR;
-  // chalk's own detection reads the real stdout; ours follows the stream we write to.
-  const style = new Chalk({ level: color ? 1 : 0 });
+  // Colour follows the stream we write to, not the process's stdout.
+  const style = messageStyle(color);
   const live = tty && !opts.quiet && env.TERM !== "dumb";
   const ui: BuildUi = live ? new KnottyUi(out, style) : new PlainUi(out, style, opts.quiet ?? false);
   if (!opts.debug) return ui;

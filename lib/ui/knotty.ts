@@ -1,7 +1,6 @@
 // The live terminal display, after BitBake's knotty: messages scroll above a footer that is
 // redrawn in place — a progress bar while parsing, then "Currently N running tasks (x of M)" with
 // each running task and how long it has run.
-import type { ChalkInstance } from "chalk";
 import type { TaskId, TaskNode } from "../graph/types.js";
 import type { BuildEvent } from "../run/index.js";
 import {
@@ -17,6 +16,7 @@ import {
   type Level,
 } from "./messages.js";
 import type { BuildUi, Output, ParseProgress } from "./ui.js";
+import type { MessageStyle } from "./style.js";
 
 /** The latest byte count of the file a running task is downloading. */
 interface DownloadProgress {
@@ -43,7 +43,7 @@ export class KnottyUi implements BuildUi {
 
   constructor(
     private readonly out: Output,
-    private readonly style: ChalkInstance,
+    private readonly style: MessageStyle,
     private readonly now: () => number = () => Date.now(),
   ) {
     this.parse = {

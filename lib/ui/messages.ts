@@ -1,20 +1,20 @@
 // The words a build prints, shared by the live display and the plain one (BitBake's knotty texts,
 // so that people and scripts used to BitBake's output find their way).
-import type { ChalkInstance } from "chalk";
 import { displayName, type TaskNode } from "../graph/types.js";
 // The events module alone: the run stage's index would load the scheduler and shared state with it.
 import { attempted, type BuildSummary, type TaskFailure } from "../run/events.js";
+import type { MessageStyle } from "./style.js";
 
 export type Level = "note" | "warning" | "error" | "plain";
 
-export function prefixed(style: ChalkInstance, level: Level, text: string): string {
+export function prefixed(style: MessageStyle, level: Level, text: string): string {
   switch (level) {
     case "note":
       return `NOTE: ${text}`;
     case "warning":
-      return `${style.yellow("WARNING:")} ${text}`;
+      return `${style.warning("WARNING:")} ${text}`;
     case "error":
-      return `${style.red.bold("ERROR:")} ${text}`;
+      return `${style.error("ERROR:")} ${text}`;
     case "plain":
       return text;
     default:
@@ -79,7 +79,7 @@ function failureLog(f: TaskFailure): { log: string | null; tail: readonly string
 }
 
 /** What a failure prints: the recipe and task, the cause, the log's last lines and its path. */
-export function failureLines(style: ChalkInstance, node: TaskNode, failure: TaskFailure): string[] {
+export function failureLines(style: MessageStyle, node: TaskNode, failure: TaskFailure): string[] {
   const out = [prefixed(style, "error", `${recipeTitle(node)} ${node.task.name}: ${failureCause(failure)}`)];
   const { log, tail } = failureLog(failure);
   if (log !== null) {
@@ -94,7 +94,7 @@ export function failureLines(style: ChalkInstance, node: TaskNode, failure: Task
 }
 
 /** BitBake's closing line, then the list of failed tasks. */
-export function summaryLines(style: ChalkInstance, s: BuildSummary, warnings: number, errors: number): string[] {
+export function summaryLines(style: MessageStyle, s: BuildSummary, warnings: number, errors: number): string[] {
   const out: string[] = [];
   const tail = s.failed > 0 ? `${s.failed} failed.` : "all succeeded.";
   const line = `Tasks Summary: Attempted ${attempted(s)} tasks of which ${s.current} didn't need to be rerun and ${tail}`;

@@ -1,10 +1,10 @@
 // One line per thing that happens: for pipes, CI logs and --quiet (which keeps only warnings,
 // errors, failures and the summary).
-import type { ChalkInstance } from "chalk";
 import type { BuildEvent } from "../run/index.js";
 import { displayName } from "../graph/types.js";
 import { failureLines, fetchedText, fetchMessageText, prefixed, recipeTitle, summaryLines, taskStartedText, type Level } from "./messages.js";
 import type { BuildUi, Output, ParseProgress } from "./ui.js";
+import type { MessageStyle } from "./style.js";
 
 export class PlainUi implements BuildUi {
   readonly counts = { warnings: 0, errors: 0 };
@@ -12,7 +12,7 @@ export class PlainUi implements BuildUi {
 
   constructor(
     private readonly out: Output,
-    private readonly style: ChalkInstance,
+    private readonly style: MessageStyle,
     private readonly quiet: boolean,
   ) {
     this.parse = {

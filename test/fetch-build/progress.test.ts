@@ -5,7 +5,7 @@ import test from "ava";
 import type { RecipeInfo } from "../../lib/config/index.js";
 import { taskId, type TaskNode } from "../../lib/graph/types.js";
 import type { BuildEvent } from "../../lib/run/index.js";
-import { byteSize, createUi, KnottyUi } from "../../lib/ui/index.js";
+import { byteSize, createUi, KnottyUi, messageStyle } from "../../lib/ui/index.js";
 
 const recipe: RecipeInfo = {
   file: "/l/busybox_1.36.1.bb", variant: "", pn: "busybox", pe: "", pv: "1.36.1", pr: "r0", provides: ["busybox"], depends: [],
@@ -71,7 +71,7 @@ test("plain: a line per file fetched, with size, rate and the mirror it came fro
 test("the live display shows the download on the running task's line until the file is done", async (t) => {
   const out = capture(true);
   const now = 1_000_000;
-  const ui = new KnottyUi(out, (await import("chalk")).default, () => now);
+  const ui = new KnottyUi(out, messageStyle(false), () => now);
   ui.listener({ type: "BuildStarted", total: 1, threads: 1 });
   ui.listener({ type: "TaskStarted", node: fetchNode, index: 1, total: 1, noexec: false });
   ui.listener(progress);

@@ -3,7 +3,7 @@ import test from "ava";
 import type { RecipeInfo } from "../../lib/config/index.js";
 import { taskId, type TaskNode } from "../../lib/graph/types.js";
 import type { BuildEvent, BuildSummary } from "../../lib/run/index.js";
-import { createUi, KnottyUi, PlainUi } from "../../lib/ui/index.js";
+import { createUi, KnottyUi, messageStyle, PlainUi } from "../../lib/ui/index.js";
 
 const recipe: RecipeInfo = {
   file: "/l/alpha_1.0.bb", variant: "", pn: "alpha", pe: "", pv: "1.0", pr: "r0", provides: ["alpha"], depends: [],
@@ -91,7 +91,7 @@ test("colour on a terminal unless NO_COLOR is set", (t) => {
 test("the live display: a parsing bar, then the running tasks with their elapsed time, redrawn in place", async (t) => {
   const out = capture(true);
   let now = 1_000_000;
-  const ui = new KnottyUi(out, (await import("chalk")).default, () => now);
+  const ui = new KnottyUi(out, messageStyle(false), () => now);
   ui.parse.start(4);
   ui.parse.update(2);
   await new Promise((r) => setTimeout(r, 150));
