@@ -151,6 +151,10 @@ async function main(args: string[]): Promise<number> {
     console.error(err.message);
     return 2;
   }
+  // Node parses this bundle at every start (about 50 ms of processor time of each bake command
+  // on these machines), which a user's shell seldom sets: the figures below include it.
+  const certs = process.env["NODE_EXTRA_CA_CERTS"];
+  if (certs) console.log(`note: NODE_EXTRA_CA_CERTS=${certs} is set: every node start below parses it (run with it unset to measure without)`);
   const noopAt = argv.indexOf("noop");
   if (noopAt >= 0) {
     // `noop [BUILDDIR [TARGET]]`: what follows it up to the next section name is its own.
