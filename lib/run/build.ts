@@ -237,7 +237,8 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
       sstate.taskStarted(node.id);
       // After afterRun: hash equivalence may have given the task an earlier build's unihash.
       let log: string | null = null;
-      const ran = () => opts.listener?.({ type: "TaskRan", node, unihash: sstate.signatures.unihashOf(node.id), log });
+      let cpu: number | undefined;
+      const ran = () => opts.listener?.({ type: "TaskRan", node, unihash: sstate.signatures.unihashOf(node.id), log, ...(cpu !== undefined ? { cpu } : {}) });
       if (!isSet(node.task.flags.noexec)) {
         sayIfNotIsolated(node);
         const outcome = await pool.runTask(
@@ -254,6 +255,7 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
           },
         );
         log = outcome.ok ? (outcome.log ?? null) : outcome.failure.log || null;
+        cpu = outcome.cpu;
         if (!outcome.ok) {
           ran();
           return outcome;

@@ -29,8 +29,9 @@ export interface TaskStat {
   readonly unihash?: string | null;
   readonly log?: string | null;
   /**
-   * CPU seconds (user + system) of its shell functions and all they waited for, as their `times`
-   * said at exit. null: it ran no shell (a js task), or it did not exit by itself.
+   * CPU seconds (user + system) of its shell functions and all they waited for, as the task
+   * launcher's account of each reaped shell, or their `times` at exit, said. null: it ran no shell
+   * (a js task), or it did not exit by itself.
    */
   readonly cpu?: number | null;
   /** The tasks it depends on that ran in this build (`task` names). */
@@ -155,7 +156,8 @@ export class BuildStats {
         if (r) {
           r.unihash = event.unihash;
           r.log = event.log;
-          r.cpu = event.log === null ? null : takeCpuTimes(event.log);
+          const written = event.log === null ? null : takeCpuTimes(event.log);
+          r.cpu = event.cpu === undefined ? written : Math.round((event.cpu + (written ?? 0)) * 1000) / 1000;
         }
         return;
       }

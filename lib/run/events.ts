@@ -15,8 +15,14 @@ export type TaskFailure =
   /** Anything else: the recipe no longer parses, a directory cannot be made, the worker died… */
   | { readonly reason: "error"; readonly message: string; readonly log: string | null };
 
-/** `log`: the task's log file, when it wrote one (the build report shows its tail). */
-export type TaskOutcome = { readonly ok: true; readonly log?: string } | { readonly ok: false; readonly failure: TaskFailure };
+/**
+ * `log`: the task's log file, when it wrote one (the build report shows its tail). `cpu`: seconds
+ * of processor time of the task's shells that the task launcher accounted for (a shell bake
+ * spawned itself writes its own beside the log instead, see cpuTimesFile).
+ */
+export type TaskOutcome =
+  | { readonly ok: true; readonly log?: string; readonly cpu?: number }
+  | { readonly ok: false; readonly failure: TaskFailure; readonly cpu?: number };
 
 
 export type BuildEvent =
@@ -41,7 +47,7 @@ export type BuildEvent =
   /** The fetcher of a running task said something: bytes so far, a file done, a retry, a warning. */
   | { readonly type: "TaskFetch"; readonly node: TaskNode; readonly event: FetchEvent }
   /** A task ran (just before its TaskSucceeded or TaskFailed): the signature it ran for, its log. */
-  | { readonly type: "TaskRan"; readonly node: TaskNode; readonly unihash: string; readonly log: string | null }
+  | { readonly type: "TaskRan"; readonly node: TaskNode; readonly unihash: string; readonly log: string | null; readonly cpu?: number }
   /** Setscene looked for (and restored, when `elapsedMs` > 0) an sstate task's object. */
   | { readonly type: "Setscene"; readonly node: TaskNode; readonly result: SetsceneResult; readonly unihash: string; readonly elapsedMs: number }
   | { readonly type: "BuildFinished"; readonly summary: BuildSummary };

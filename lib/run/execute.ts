@@ -91,6 +91,7 @@ export async function executeTask(d: DataStore, run: TaskRun): Promise<TaskOutco
   const logbase = `log.${task}.${process.pid}`;
   const logfile = join(tempdir, logbase);
   const fd = openSync(logfile, "a");
+  const launched: LaunchedCpu = { seconds: 0, shells: 0 };
   try {
     pointLink(join(tempdir, `log.${task}`), logbase);
     appendFileSync(join(tempdir, "log.task_order"), `${task} (${process.pid}): ${logbase}\n`);
@@ -102,17 +103,17 @@ export async function executeTask(d: DataStore, run: TaskRun): Promise<TaskOutco
     return await withJsMessageHandler(toLog, async (): Promise<TaskOutcome> => {
       for (const func of funcs) {
         if (run.signal?.aborted) {
-          return { ok: false, failure: { reason: "killed", signal: "SIGTERM", log: logfile, tail: logTail(logfile) } };
+          return { ok: false, failure: { reason: "killed", signal: "SIGTERM", log: logfile, tail: logTail(logfile) }, ...cpuOf(launched) };
         }
-        await runFunction(d, func, { ...run, fd, logfile, tempdir, umask: umask || null, isTask: func === task });
+        await runFunction(d, func, { ...run, fd, logfile, tempdir, umask: umask || null, isTask: func === task, launched });
       }
-      return { ok: true, log: logfile };
+      return { ok: true, log: logfile, ...cpuOf(launched) };
     });
   } catch (err) {
-    if (err instanceof TaskError) return { ok: false, failure: err.failure };
+    if (err instanceof TaskError) return { ok: false, failure: err.failure, ...cpuOf(launched) };
     const message = err instanceof Error ? err.message : String(err);
     writeSync(fd, `ERROR: ${message}\n`);
-    return { ok: false, failure: { reason: "error", message, log: logfile } };
+    return { ok: false, failure: { reason: "error", message, log: logfile }, ...cpuOf(launched) };
   } finally {
     closeSync(fd);
   }
@@ -124,6 +125,17 @@ interface FunctionRun extends TaskRun {
   readonly tempdir: string;
   readonly umask: string | null;
   readonly isTask: boolean;
+  /** The processor time of the task's shells the launcher reported, summed as they end. */
+  readonly launched: LaunchedCpu;
+}
+
+interface LaunchedCpu {
+  seconds: number;
+  shells: number;
+}
+
+function cpuOf(launched: LaunchedCpu): { cpu?: number } {
+  return launched.shells > 0 ? { cpu: Math.round(launched.seconds * 1e6) / 1e6 } : {};
 }
 
 async function runFunction(d: DataStore, func: string, run: FunctionRun): Promise<void> {
@@ -177,14 +189,20 @@ async function runShellFunction(d: DataStore, func: string, cwd: string, run: Fu
   const exported = exportedVariables(d);
   const runbase = `run.${func}.${process.pid}`;
   const runfile = join(run.tempdir, runbase);
-  writeFileSync(runfile, shellScript(d, func, { cwd, umask: run.umask, exported }), { mode: 0o755 });
-  if (run.isTask) pointLink(join(run.tempdir, `run.${func}`), runbase);
-  writeSync(run.fd, `DEBUG: Executing shell function ${func}\n`);
   const isolate = !mayUseNetwork(run.task, d.getVarFlag(run.task, "network"));
   const unshare = isolate ? isolationCommand() : null;
   const interactive = run.isTask && isSet(d.getVarFlag(func, "interactive") ?? undefined);
   const launcher = !interactive && unshare !== null && launchable(runfile, run.logfile) ? threadLauncher(unshare) : null;
+  // The launcher accounts for a shell's processor time as it reaps it; a shell bake spawns
+  // itself has to write its own (`times`, into a file beside the log).
+  writeFileSync(runfile, shellScript(d, func, { cwd, umask: run.umask, exported, cpuTimes: launcher === null }), { mode: 0o755 });
+  if (run.isTask) pointLink(join(run.tempdir, `run.${func}`), runbase);
+  writeSync(run.fd, `DEBUG: Executing shell function ${func}\n`);
   const result = launcher !== null ? await launchedShell(launcher, runfile, run) : await spawnedShell(runfile, isolate, cwd, exported.vars, run, interactive);
+  if (result.cpu !== undefined) {
+    run.launched.seconds += result.cpu;
+    run.launched.shells++;
+  }
   if (result.signal !== null) {
     writeSync(run.fd, `ERROR: ${func} was killed by ${result.signal}\n`);
     throw new TaskError({ reason: "killed", signal: signalName(result.signal), log: run.logfile, tail: logTail(run.logfile) });
@@ -197,6 +215,13 @@ async function runShellFunction(d: DataStore, func: string, cwd: string, run: Fu
   writeSync(run.fd, `DEBUG: Shell function ${func} finished\n`);
 }
 
+/** How a shell ended; `cpu`: its processor time, when the launcher ran it (and it was not killed). */
+interface ShellEnd {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly cpu?: number;
+}
+
 /** The task's shell as a child of bake (not isolated, or where the launcher cannot be used). */
 async function spawnedShell(
   runfile: string,
@@ -205,10 +230,10 @@ async function spawnedShell(
   env: ReadonlyMap<string, string>,
   run: FunctionRun,
   interactive: boolean,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+): Promise<ShellEnd> {
   const shell = shellCommand(runfile, isolate);
   const command = supervised(shell.file, shell.args);
-  return await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+  return await new Promise<ShellEnd>((resolve, reject) => {
     // Its own process group (detached) so that a second Ctrl-C can kill the whole task, and a
     // first one, sent by the terminal to bake's group, does not reach it; supervised, so that
     // the group dies with bake however bake ends. An [interactive] task (devshell, menuconfig)
@@ -267,7 +292,7 @@ function signalTask(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** The task's shell started by this thread's launcher, in the launcher's network namespace. */
-async function launchedShell(launcher: Launcher, runfile: string, run: FunctionRun): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+async function launchedShell(launcher: Launcher, runfile: string, run: FunctionRun): Promise<ShellEnd> {
   const task = launcher.launch(runfile, run.logfile);
   let pid: number | undefined;
   let killTimer: NodeJS.Timeout | undefined;
@@ -300,7 +325,7 @@ async function launchedShell(launcher: Launcher, runfile: string, run: FunctionR
       const name = (Object.entries(constants.signals).find(([, n]) => n === status - 128)?.[0] ?? sent) as NodeJS.Signals;
       return { code: null, signal: name };
     }
-    return { code: status, signal: null };
+    return { code: status, signal: null, cpu: await task.cpu };
   } finally {
     if (!orphaned) clearTimeout(killTimer);
     run.signal?.removeEventListener("abort", kill);

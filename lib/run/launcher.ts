@@ -20,10 +20,16 @@ export interface LaunchedTask {
   readonly pid: Promise<number>;
   /** The shell's exit status (128 + N when killed by signal N, as a shell's `wait` reports it). */
   readonly status: Promise<number>;
+  /**
+   * Seconds of processor time (user + system) of the shell and of every process it waited for,
+   * from the kernel's account of the reaped shell (wait4): what its `times` would print at exit.
+   */
+  readonly cpu: Promise<number>;
 }
 
-// Reads two lines per task (log file, run file), answers `pid N` then `exit S`, or `error WHY`
-// alone when the task could not be started (its log could not be opened, say). A path with a
+// Reads two lines per task (log file, run file), answers `pid N` then `exit S CPU` (CPU: seconds
+// of processor time of the shell and all it waited for), or `error WHY` alone when the task could
+// not be started (its log could not be opened, say). A path with a
 // newline cannot be sent: such tasks are spawned directly (see launchable).
 //
 // When the task ends, its group goes (anything it left behind), as when bake spawns a task itself.
@@ -111,7 +117,7 @@ while True:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, GUARDED)
     say("pid %d\n" % pid)
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
+        done, status, usage = os.wait4(pid, os.WNOHANG)
         if done == pid:
             break
         wait(ended)
@@ -121,7 +127,7 @@ while True:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
         pass
-    say("exit %d\n" % (128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)))
+    say("exit %d %.6f\n" % (128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status), usage.ru_utime + usage.ru_stime))
 `;
 
 export class Launcher {
@@ -164,12 +170,20 @@ export class Launcher {
     const said = (text: string) => this.failure ?? new Error(`the task launcher said ${JSON.stringify(text)}`);
     let pidSettled!: { resolve: (pid: number) => void; reject: (err: Error) => void };
     let statusSettled!: { resolve: (status: number) => void; reject: (err: Error) => void };
+    let cpuSettled!: { resolve: (seconds: number) => void; reject: (err: Error) => void };
     const pid = new Promise<number>((resolve, reject) => (pidSettled = { resolve, reject }));
     const status = new Promise<number>((resolve, reject) => (statusSettled = { resolve, reject }));
+    const cpu = new Promise<number>((resolve, reject) => (cpuSettled = { resolve, reject }));
     const onExit = (line: string) => {
-      const m = /^exit (\d+)$/.exec(line);
-      if (m) statusSettled.resolve(Number(m[1]));
-      else statusSettled.reject(said(line));
+      const m = /^exit (\d+) (\d+\.\d+)$/.exec(line);
+      if (m) {
+        statusSettled.resolve(Number(m[1]));
+        cpuSettled.resolve(Number(m[2]));
+        return;
+      }
+      const err = said(line);
+      statusSettled.reject(err);
+      cpuSettled.reject(err);
     };
     // The exit line is awaited only once the pid line said the task started (synchronously: the
     // next line may come in the same chunk); a task that could not start gets no exit line.
@@ -184,12 +198,14 @@ export class Launcher {
       const err = refused ? new Error(`cannot start ${runfile} with its output to ${logfile}: ${refused[1]}`) : said(line);
       pidSettled.reject(err);
       statusSettled.reject(err);
+      cpuSettled.reject(err);
     });
     this.child.stdin!.write(`${logfile}\n${runfile}\n`);
     // A failed start is reported through both; neither may go unhandled when only one is awaited.
     pid.catch(() => {});
     status.catch(() => {});
-    return { pid, status };
+    cpu.catch(() => {});
+    return { pid, status, cpu };
   }
 }
 

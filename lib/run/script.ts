@@ -134,6 +134,11 @@ export interface ShellScriptOptions {
   /** The task's `umask` flag (octal), applied in the script: worker threads cannot set their own. */
   readonly umask: string | null;
   readonly exported: ExportedVariables;
+  /**
+   * Whether the script appends its CPU time to cpuTimesFile at exit (default): not when the task
+   * launcher runs it, which learns that time from the kernel as it reaps the shell.
+   */
+  readonly cpuTimes?: boolean;
 }
 
 export function shellScript(d: DataStore, func: string, opts: ShellScriptOptions): string {
@@ -142,7 +147,7 @@ export function shellScript(d: DataStore, func: string, opts: ShellScriptOptions
   // As BitBake's shell_trap_code: say so when a command fails, since `set -e` exits silently.
   // Then the CPU time of the shell and of everything it waited for (`times`), which buildstats
   // reads: bake's worker threads cannot ask the kernel for one child's resource use.
-  const cpuFile = cpuTimesFile(d);
+  const cpuFile = opts.cpuTimes === false ? null : cpuTimesFile(d);
   out.push(
     "bake_exit_handler() {\n" +
       '    ret=$?\n    if [ "$ret" != 0 ]; then\n        echo "WARNING: exit code $ret from a shell command."\n    fi\n' +

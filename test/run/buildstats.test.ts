@@ -1,6 +1,6 @@
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TaskNode } from "../../lib/graph/types.js";
@@ -124,6 +124,29 @@ test("buildstats: a task's CPU time is what its shells' `times` wrote beside its
   t.true(samples.length >= 2);
   t.is(samples[0]!.cpu.length, 8);
   t.true(samples.every((s, i) => i === 0 || s.t >= samples[i - 1]!.t));
+});
+
+test("buildstats: the CPU time the task launcher reported is the task's, plus what shells bake spawned itself wrote beside its log", (t) => {
+  const base = mkdtempSync(join(tmpdir(), "bake-buildstats-"));
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  const temp = join(base, "temp");
+  mkdirSync(temp);
+  const stats = new BuildStats(join(base, "stats"), () => {}, { sampleMs: 0 });
+  const compile = node("busybox", "do_compile");
+  const install = node("busybox", "do_install");
+  stats.listener({ type: "BuildStarted", total: 2, threads: 1 });
+  stats.listener({ type: "TaskStarted", node: compile, index: 1, total: 2, noexec: false });
+  stats.listener({ type: "TaskRan", node: compile, unihash: "u", log: join(temp, "log.do_compile.77"), cpu: 1.25 });
+  stats.listener({ type: "TaskSucceeded", node: compile, elapsedMs: 100 });
+  writeFileSync(join(temp, "cpu.do_install.77"), "0m0.500000s 0m0.250000s\n0m0.000000s 0m0.000000s\n");
+  stats.listener({ type: "TaskStarted", node: install, index: 2, total: 2, noexec: false });
+  stats.listener({ type: "TaskRan", node: install, unihash: "v", log: join(temp, "log.do_install.77"), cpu: 0.5 });
+  stats.listener({ type: "TaskFailed", node: install, elapsedMs: 100, failure: { reason: "exit-non-zero", code: 1, log: join(temp, "log.do_install.77"), tail: [] } });
+  stats.listener({ type: "BuildFinished", summary });
+  const [c, i] = lines<TaskStat>(join(stats.dir, "tasks.jsonl"));
+  t.is(c!.cpu, 1.25);
+  t.is(i!.cpu, 1.25, "0.5 from the launcher, 0.75 from a spawned shell's `times`");
+  t.false(existsSync(join(temp, "cpu.do_install.77")));
 });
 
 test("times: dash's and bash's formats, several runs summed", (t) => {

@@ -86,6 +86,25 @@ test("a task is a session and group of its own running /bin/sh RUNFILE; what it 
   t.is(await task.status, 128 + 9);
 });
 
+test("the launcher reports the processor time of a task's shell and of what it waited for, as `times` would", async (t) => {
+  if (unshare === null) return t.pass("no network namespaces here: tasks are spawned by bake");
+  const dir = scratch(t);
+  const launcher = threadLauncher(unshare)!;
+  // The shell busies itself, then a child it waits for does; `times` prints both at the end.
+  const busy = "i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done";
+  const run = script(dir, "run.busy", `${busy}; sh -c '${busy}'; times > ${dir}/times; exit 3`);
+  const task = launcher.launch(run, join(dir, "log"));
+  t.is(await task.status, 3);
+  const cpu = await task.cpu;
+  const times = [...read(join(dir, "times")).matchAll(/(\d+)m(\d+(?:\.\d+)?)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+  t.true(times > 0, `times said ${times}`);
+  // The shell's account and the kernel's differ by what ran after `times` (the exit): little.
+  t.true(cpu >= times - 0.005 && cpu <= times + 0.05, `launcher ${cpu} s, times ${times} s`);
+  // A task that could not start has no processor time to report.
+  const refused = launcher.launch(run, join(dir, "no/such/dir/log"));
+  await t.throwsAsync(refused.cpu);
+});
+
 test("a task whose log cannot be opened is not started, says why, and the launcher goes on", async (t) => {
   if (unshare === null) return t.pass("no network namespaces here: tasks are spawned by bake");
   const dir = scratch(t);
