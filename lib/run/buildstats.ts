@@ -6,7 +6,7 @@
 //   proc_stat.jsonl the machine's CPU counters (/proc/stat), sampled every second;
 //   build.json      when, how many threads and CPUs, and at the end the build's summary.
 // `bake report` and `npm run buildstats` read them (lib/report).
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { BuildEvent, BuildListener, BuildSummary } from "./events.js";
@@ -103,6 +103,11 @@ export class BuildStats {
   private readonly pendingSamples: CpuSample[] = [];
   private readonly timer: NodeJS.Timeout | null = null;
   private threads: number | null = null;
+  /**
+   * The files lines are appended to, each opened once (a line a task costs a write, not an open,
+   * a write and a close); each line is written whole as it comes, so a killed build keeps them.
+   */
+  private readonly files = new Map<string, number>();
   private made = false;
   private closed = false;
 
@@ -137,6 +142,8 @@ export class BuildStats {
       this.sample();
       this.writeInfo(summary);
     }
+    for (const fd of this.files.values()) closeSync(fd);
+    this.files.clear();
   }
 
   private record(event: BuildEvent): void {
@@ -222,9 +229,18 @@ export class BuildStats {
       this.made = true;
       this.writeInfo(null);
       const samples = this.pendingSamples.splice(0);
-      if (samples.length > 0) appendFileSync(join(this.dir, "proc_stat.jsonl"), samples.map((s) => JSON.stringify(s) + "\n").join(""));
+      if (samples.length > 0) writeSync(this.opened("proc_stat.jsonl"), samples.map((s) => JSON.stringify(s) + "\n").join(""));
     }
-    appendFileSync(join(this.dir, file), JSON.stringify(line) + "\n");
+    writeSync(this.opened(file), JSON.stringify(line) + "\n");
+  }
+
+  private opened(file: string): number {
+    let fd = this.files.get(file);
+    if (fd === undefined) {
+      fd = openSync(join(this.dir, file), "a");
+      this.files.set(file, fd);
+    }
+    return fd;
   }
 
   private writeInfo(summary: BuildSummary | null): void {

@@ -62,6 +62,17 @@ function makeLink(target: string, path: string): boolean {
   }
 }
 
+/** `path` opened to append; `dir`, where it is, made first when missing (the first task of a recipe). */
+function openMakingDir(path: string, dir: string): number {
+  try {
+    return openSync(path, "a");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  mkdirSync(dir, { recursive: true });
+  return openSync(path, "a");
+}
+
 function words(text: string | null): string[] {
   return (text ?? "").split(/\s+/).filter(Boolean);
 }
@@ -87,10 +98,9 @@ export async function executeTask(d: DataStore, run: TaskRun): Promise<TaskOutco
   d.setVar("BB_UNIHASH", run.taskhash);
   const tempdir = d.getVar("T");
   if (!tempdir) return { ok: false, failure: { reason: "error", message: `T is not set for ${task}`, log: null } };
-  mkdirSync(tempdir, { recursive: true });
   const logbase = `log.${task}.${process.pid}`;
   const logfile = join(tempdir, logbase);
-  const fd = openSync(logfile, "a");
+  const fd = openMakingDir(logfile, tempdir);
   const launched: LaunchedCpu = { seconds: 0, shells: 0 };
   try {
     pointLink(join(tempdir, `log.${task}`), logbase);
