@@ -97,6 +97,24 @@ test("only do_fetch and tasks flagged [network] reach the network; the others ge
   t.regex(ns("compile"), /^net:\[\d+\]$/);
 });
 
+test("a launched task's processor time comes from the launcher; a shell bake spawns itself appends its `times` beside its log", async (t) => {
+  if (!networkIsolationAvailable()) return t.pass("unshare --net --map-current-user is refused here: every task is spawned by bake");
+  const f = withFixture(t);
+  const { events } = await build(f, buildGraph(f.topdir, ["alpha"]));
+  const ran = new Map(events.flatMap((e) => (e.type === "TaskRan" ? [[e.node.task.name, e] as const] : [])));
+  const temp = join(workdir(f, "alpha"), "temp");
+  const script = (task: string) => readFileSync(join(temp, `run.${task}.${process.pid}`), "utf8");
+  // do_compile runs isolated, through the launcher; do_fetch reaches the network, spawned by bake.
+  const compile = ran.get("do_compile")!;
+  t.is(typeof compile.cpu, "number");
+  t.true(compile.cpu! >= 0);
+  t.notRegex(script("do_compile"), /times >>/);
+  t.false(existsSync(join(temp, `cpu.do_compile.${process.pid}`)));
+  t.is(ran.get("do_fetch")!.cpu, undefined);
+  t.regex(script("do_fetch"), /^ {4}times >>'.*\/cpu\.do_fetch\.\d+' 2>\/dev\/null \|\| :$/m);
+  t.regex(readFileSync(join(temp, `cpu.do_fetch.${process.pid}`), "utf8"), /^\d+m[\d.]+s \d+m[\d.]+s$/m);
+});
+
 test("stamps: a second build runs nothing; -f reruns the target and, through its taint, what follows it", async (t) => {
   const f = withFixture(t);
   const graph = buildGraph(f.topdir, ["alpha"]);
