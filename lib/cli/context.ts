@@ -29,6 +29,6 @@ export async function loadConfiguration(opts: CommonOptions, layersOnly = false)
   // Kept only when it ran no Python (configuration-cache.ts): no engine is wanted for it.
   const kept = layersOnly ? null : keptConfiguration(topdir, opts.vars, true);
   if (kept !== null) return kept;
-  const [{ loadBuildConfiguration }, { withPython }] = await Promise.all([import("../config/configuration.js"), import("../python/index.js")]);
-  return withPython(() => loadBuildConfiguration({ topdir, vars: opts.vars, layersOnly, prune: true }));
+  const [{ evaluateBuildConfiguration }, { withPython }] = await Promise.all([import("../config/configuration.js"), import("../python/index.js")]);
+  return withPython(() => evaluateBuildConfiguration({ topdir, vars: opts.vars, layersOnly, prune: true }));
 }

@@ -85,14 +85,23 @@ function extraConfFile(topdir: string, m: Metadata, file: string, variable: stri
 
 export function loadBuildConfiguration(opts: LoadOptions): BuildConfiguration {
   const files = opts.files ?? new MetadataFiles();
+  const hashes = new FileHashes();
+  if (opts.cache !== false && !opts.layersOnly) {
+    const kept = keptConfiguration(resolve(opts.topdir), opts.vars ?? {}, opts.history !== false, files, hashes);
+    if (kept !== null) return kept;
+  }
+  return evaluateBuildConfiguration(opts, files, hashes);
+}
+
+/**
+ * The configuration evaluated, and kept for later runs when it can be, without asking for a kept
+ * one first: for a caller that has asked already (cli/context.ts, which does so without loading
+ * this module).
+ */
+export function evaluateBuildConfiguration(opts: LoadOptions, files = opts.files ?? new MetadataFiles(), hashes = new FileHashes()): BuildConfiguration {
   const topdir = resolve(opts.topdir);
   const vars = opts.vars ?? {};
   const cache = opts.cache !== false && !opts.layersOnly;
-  const hashes = new FileHashes();
-  if (cache) {
-    const kept = keptConfiguration(topdir, vars, opts.history !== false, files, hashes);
-    if (kept !== null) return kept;
-  }
   // A configuration that ran Python is evaluated on every run (configuration-cache.ts), and so are
   // the configurations of the parse threads: their files' syntax trees are kept, so that the ANTLR
   // runtime is neither loaded nor run for bitbake.conf, base.bbclass and the like when unchanged.
