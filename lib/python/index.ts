@@ -178,6 +178,29 @@ export function importPythonModules(names: readonly string[]): void {
   }
 }
 
+/** Numbers of the handler sets (as JSON) this thread's interpreter has met; see bake_bridge.set_handlers. */
+const handlerSets = new Map<string, number>();
+let handlerSetCount = 0;
+
+/**
+ * As JSON: a recipe fires half a dozen events at one or two sets of handlers, and most recipes have
+ * the same ones, which cross into Python once each.
+ */
+function installHandlers(specs: string): void {
+  const known = handlerSets.get(specs);
+  if (known !== undefined) {
+    call((b) => b.set_handlers(known, undefined, false));
+    return;
+  }
+  // Bounded: a build of many layers' variants could meet many sets; Python forgets them with us.
+  const forget = handlerSets.size >= 256;
+  if (forget) handlerSets.clear();
+  const number = ++handlerSetCount;
+  call((b) => b.set_handlers(number, specs, forget));
+  // Only once Python has it: a handler that does not compile is reported again by the next recipe.
+  handlerSets.set(specs, number);
+}
+
 /** The python handlers of `store` (addhandler names), as [name, body, eventmask, file, line]. */
 function handlerSpecs(store: DataStore, names: readonly string[]): [string, string, string, string, number][] {
   return names
@@ -207,9 +230,7 @@ export function firePythonEvent(eventName: string, args: readonly unknown[], sto
   });
   if (!reached) return;
   const py = python();
-  // As JSON: a recipe fires half a dozen events at the same handlers, and most recipes have the
-  // same ones, which Python then recognises without converting anything.
-  call((b) => b.set_handlers(JSON.stringify(specs)));
+  installHandlers(JSON.stringify(specs));
   const pyArgs = py.toPy([...args]);
   try {
     call((b) => b.fire(eventName, pyArgs, pythonFacade(store)));
