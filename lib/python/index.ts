@@ -121,18 +121,21 @@ interface Analysis {
   expandLiterals: string[];
 }
 
-const analyses = new Map<string, Analysis>();
+// One map per mode, keyed by the code itself: every `${@...}` expansion asks (a few hundred
+// thousand times in a parse of oe-core), and a key joined from mode and code was a new string to
+// build and hash each time.
+const analyses = { eval: new Map<string, Analysis>(), exec: new Map<string, Analysis>() };
 
 function analyse(code: string, mode: "eval" | "exec"): Analysis {
-  const key = mode + "\0" + code;
-  let a = analyses.get(key);
+  const kept = analyses[mode];
+  let a = kept.get(code);
   if (a === undefined) {
     const r = call((b) => b.analyse(code, mode)) as PyProxy & { toJs(): unknown };
     const [references, execs, contains, expandLiterals] = r.toJs() as [string[], string[], [string, string[]][], string[]];
     r.destroy();
     a = { references, execs, contains, expandLiterals };
-    if (analyses.size > 50000) analyses.clear();
-    analyses.set(key, a);
+    if (kept.size > 50000) kept.clear();
+    kept.set(code, a);
   }
   return a;
 }
