@@ -5,7 +5,8 @@
 //   noexec   every task `[noexec]`: nothing runs, each is stamped
 //   shell    every task a shell function `true`, run as a build runs one (script, isolation, log)
 //
-// A generated layer of RECIPES recipes with TASKS chained tasks each; the build runs those tasks
+// A generated layer of RECIPES recipes (BAKE_BENCH_SCHED_RECIPES, 50) with TASKS chained tasks each
+// (BAKE_BENCH_SCHED_TASKS, 20); BAKE_BENCH_SCHED_ONLY=shell (or noexec) runs that one alone; the build runs those tasks
 // (what they would depend on in meta-core counts as done), with BB_NUMBER_THREADS = 2, through a
 // listener that formats every event as the plain UI does and records buildstats, as `bake` does
 // (the HTML report bake writes once at the end of a build is left out).
@@ -21,6 +22,8 @@ import { createUi } from "../lib/ui/index.js";
 
 const RECIPES = Number(process.env.BAKE_BENCH_SCHED_RECIPES ?? 50);
 const TASKS = Number(process.env.BAKE_BENCH_SCHED_TASKS ?? 20);
+/** `noexec` or `shell`: that run alone (to profile one); default both. */
+const ONLY = process.env.BAKE_BENCH_SCHED_ONLY ?? "";
 
 function write(path: string, text: string): void {
   mkdirSync(join(path, ".."), { recursive: true });
@@ -89,9 +92,9 @@ export async function benchScheduler(): Promise<void> {
     const wanted = (g: TaskGraph) => [...g.nodes.values()].filter((n) => n.task.name.startsWith("do_sched")).map((n) => n.id);
     const noexec = mine.map((r): RecipeInfo => ({ ...r, tasks: r.tasks.map((t) => (t.name.startsWith("do_sched") ? { ...t, flags: { ...t.flags, noexec: "1" } } : t)) }));
     const gNoexec = buildTaskGraph(new RecipeIndex(noexec), prefs, targets);
-    await measure(build, gNoexec, wanted(gNoexec), "noexec", 2);
+    if (ONLY !== "shell") await measure(build, gNoexec, wanted(gNoexec), "noexec", 2);
     const gShell = buildTaskGraph(new RecipeIndex(parsed.infos), prefs, targets);
-    await measure(build, gShell, wanted(gShell), "shell `true`", 2);
+    if (ONLY !== "noexec") await measure(build, gShell, wanted(gShell), "shell `true`", 2);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
