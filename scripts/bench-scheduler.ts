@@ -61,16 +61,20 @@ async function measure(build: string, graph: TaskGraph, tasks: readonly TaskId[]
   rmSync(join(build, "tmp/stamps"), { recursive: true, force: true });
   const t0 = process.hrtime.bigint();
   const c0 = cpuSeconds();
+  const own0 = process.cpuUsage();
   const stats = buildStats(build);
   const summary = await runBuild(graph, { topdir: build, threads, tasks, stampBase: (r) => r.stamp ?? undefined, listener: stats.listener }).finally(() => stats.close());
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = cpuSeconds() - c0;
+  const ownUsage = process.cpuUsage(own0);
+  const own = (ownUsage.user + ownUsage.system) / 1e6;
   if (summary.ran !== tasks.length) throw new Error(`${label}: ${summary.ran} of ${tasks.length} tasks ran (${summary.failures.map((f) => JSON.stringify(f.failure)).join("; ")})`);
   // On a loaded machine the wall clock mostly measures the other users; processor time (bake's
   // threads and the task processes) over the cores the build may use bounds what a quiet one gives.
   console.log(
     `scheduler: ${tasks.length} ${label} tasks, ${threads} threads: ${s.toFixed(2)} s, ${(tasks.length / s).toFixed(0)} tasks/s; ` +
-      `${cpu.toFixed(2)} s processor time, ${(tasks.length / cpu).toFixed(0)} tasks per processor-second`,
+      `${cpu.toFixed(2)} s processor time, ${(tasks.length / cpu).toFixed(0)} tasks per processor-second ` +
+      `(per task: bake's threads ${((own * 1000) / tasks.length).toFixed(2)} ms, task processes ${(((cpu - own) * 1000) / tasks.length).toFixed(2)} ms)`,
   );
 }
 
