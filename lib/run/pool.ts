@@ -10,9 +10,9 @@ import { WorkerPool } from "../common/worker-pool.js";
 import type { FetchEvent } from "../fetch/index.js";
 import type { TaskOutcome } from "./events.js";
 import type { RecipeRequest } from "../config/index.js";
-import { KILLS_CHANNEL, type TaskMessage, type TaskRequest, type TaskResult } from "./worker.js";
+import { KILLS_CHANNEL, type TaskMessage, type TaskRequest, type TaskResult } from "./task-protocol.js";
 
-export type { TaskRequest } from "./worker.js";
+export type { TaskRequest } from "./task-protocol.js";
 
 /** How long a task may ignore a kill request (a busy `js` task cannot hear it) before its thread goes. */
 const ABORT_FALLBACK_MS = 5000;

@@ -7,41 +7,17 @@ import { BroadcastChannel, parentPort } from "node:worker_threads";
 import { withLock } from "../common/lock.js";
 import { WorkerCache, type RecipeRequest } from "../config/index.js";
 import { withPython } from "../python/index.js";
-import type { FetchEvent } from "../fetch/index.js";
 import type { TaskOutcome } from "./events.js";
 import { executeTask } from "./execute.js";
+import { KILLS_CHANNEL, type TaskMessage, type TaskRequest, type TaskResult } from "./task-protocol.js";
 
-export interface TaskRequest extends RecipeRequest {
-  readonly task: string;
-  readonly taskhash: string;
-  /** BB_TASKDEPDATA: JSON of the tasks this one depends on, transitively (what staging reads). */
-  readonly taskdepdata?: string;
-  /** The task's number in this process: its messages carry it, a kill names it. */
-  readonly id: number;
-  /** Killed before it was sent: nothing of it is to run. */
-  readonly killed?: boolean;
-}
-
-/** What a worker posts on its parentPort while a task runs. */
-export type TaskMessage =
-  | { readonly id: number; readonly type: "spawned"; readonly pgid: number; readonly runfile: string }
-  /** The fetcher of a `js` function reported something (progress is sent at most every 200 ms per file). */
-  | { readonly id: number; readonly type: "fetch"; readonly event: FetchEvent };
-
-/** A task's outcome, and how many messages it posted (the pool waits for them all). */
-export interface TaskResult {
-  readonly outcome: TaskOutcome;
-  readonly posted: number;
-}
-
-/** Where the main thread posts the number of a task to kill (every worker hears it). */
-export const KILLS_CHANNEL = "bake-task-kills";
+export type { TaskRequest } from "./task-protocol.js";
 
 const aborts = new Map<number, AbortController>();
 /** Kills heard before their task started here (or for another worker's tasks: never started here). */
 const killedEarly = new Set<number>();
-// Made as the module loads, before piscina says this worker is ready: no kill of a task sent
-// here can come before the channel exists.
+// Made as the module loads, before piscina says this worker is ready (a kill broadcast before
+// then is not heard: the pool says it again until the task ends).
 const kills = new BroadcastChannel(KILLS_CHANNEL);
 kills.unref();
 kills.onmessage = (e) => {
