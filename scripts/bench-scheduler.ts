@@ -6,10 +6,11 @@
 //   shell    every task a shell function `true`, run as a build runs one (script, isolation, log)
 //
 // A generated layer of RECIPES recipes (BAKE_BENCH_SCHED_RECIPES, 50) with TASKS chained tasks each
-// (BAKE_BENCH_SCHED_TASKS, 20); BAKE_BENCH_SCHED_ONLY=shell (or noexec) runs that one alone; the build runs those tasks
-// (what they would depend on in meta-core counts as done), with BB_NUMBER_THREADS = 2, through a
-// listener that formats every event as the plain UI does and records buildstats, as `bake` does
-// (the HTML report bake writes once at the end of a build is left out).
+// (BAKE_BENCH_SCHED_TASKS, 20); the build runs those tasks (what they would depend on in meta-core
+// counts as done), with BB_NUMBER_THREADS = 2, through a listener that formats every event as the
+// plain UI does and records buildstats, as `bake` does (the HTML report bake writes once at the
+// end of a build is left out). BAKE_BENCH_SCHED_ONLY=shell (or noexec) runs that one alone, to
+// profile it. Processor time counts the task processes; bake's own threads are also shown apart.
 import { cpuSeconds } from "./cpu-time.js";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
