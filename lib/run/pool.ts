@@ -118,10 +118,12 @@ export class TaskPool {
         hard.abort();
       }, ABORT_FALLBACK_MS);
     };
-    if (opts.signal?.aborted) onAbort();
-    else opts.signal?.addEventListener("abort", onAbort, { once: true });
+    // A task killed before it is sent says so in its request and starts nothing: there is nothing
+    // to kill, and no fallback to arm (a first worker starting under load may take longer than it).
+    const killedBeforeSent = opts.signal?.aborted === true;
+    if (!killedBeforeSent) opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const sent: TaskRequest = { ...req, id, ...(opts.signal?.aborted ? { killed: true } : {}) };
+      const sent: TaskRequest = { ...req, id, ...(killedBeforeSent ? { killed: true } : {}) };
       const result = (await this.pool.run(sent, { signal: hard.signal })) as TaskResult;
       await drained(result.posted);
       return result.outcome;
