@@ -16,10 +16,12 @@ export function functionKind(d: DataStore, name: string): FunctionKind | null {
   return "shell";
 }
 
-// Unexpanded, as BitBake's exported_keys reads [export] and [unexport] (and cheaper: these two
-// flags are looked at for every variable of every task).
+// Expanded, as BitBake's exported_keys reads [export] and [unexport]. These two flags are looked
+// at for every variable of every task and are nearly always "1": only a value with a reference
+// is expanded, which gives the same answer as expanding every one.
 function flagTrue(d: DataStore, name: string, flag: string): boolean {
-  const v = d.getVarFlag(name, flag, false);
+  const raw = d.getVarFlag(name, flag, false);
+  const v = raw !== null && raw.includes("${") ? d.getVarFlag(name, flag) : raw;
   try {
     return toBoolean(v, false) === true;
   } catch {
