@@ -5,10 +5,12 @@
 //   noexec   every task `[noexec]`: nothing runs, each is stamped
 //   shell    every task a shell function `true`, run as a build runs one (script, isolation, log)
 //
-// A generated layer of RECIPES recipes with TASKS chained tasks each; the build runs those tasks
-// (what they would depend on in meta-core counts as done), with BB_NUMBER_THREADS = 2, through a
-// listener that formats every event as the plain UI does and records buildstats, as `bake` does
-// (the HTML report bake writes once at the end of a build is left out).
+// A generated layer of RECIPES recipes (BAKE_BENCH_SCHED_RECIPES, 50) with TASKS chained tasks each
+// (BAKE_BENCH_SCHED_TASKS, 20); the build runs those tasks (what they would depend on in meta-core
+// counts as done), with BB_NUMBER_THREADS = 2, through a listener that formats every event as the
+// plain UI does and records buildstats, as `bake` does (the HTML report bake writes once at the
+// end of a build is left out). BAKE_BENCH_SCHED_ONLY=shell (or noexec) runs that one alone, to
+// profile it. Processor time counts the task processes; bake's own threads are also shown apart.
 import { cpuSeconds } from "./cpu-time.js";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +23,8 @@ import { createUi } from "../lib/ui/index.js";
 
 const RECIPES = Number(process.env.BAKE_BENCH_SCHED_RECIPES ?? 50);
 const TASKS = Number(process.env.BAKE_BENCH_SCHED_TASKS ?? 20);
+/** `noexec` or `shell`: that run alone (to profile one); default both. */
+const ONLY = process.env.BAKE_BENCH_SCHED_ONLY ?? "";
 
 function write(path: string, text: string): void {
   mkdirSync(join(path, ".."), { recursive: true });
@@ -58,16 +62,20 @@ async function measure(build: string, graph: TaskGraph, tasks: readonly TaskId[]
   rmSync(join(build, "tmp/stamps"), { recursive: true, force: true });
   const t0 = process.hrtime.bigint();
   const c0 = cpuSeconds();
+  const own0 = process.cpuUsage();
   const stats = buildStats(build);
   const summary = await runBuild(graph, { topdir: build, threads, tasks, stampBase: (r) => r.stamp ?? undefined, listener: stats.listener }).finally(() => stats.close());
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = cpuSeconds() - c0;
+  const ownUsage = process.cpuUsage(own0);
+  const own = (ownUsage.user + ownUsage.system) / 1e6;
   if (summary.ran !== tasks.length) throw new Error(`${label}: ${summary.ran} of ${tasks.length} tasks ran (${summary.failures.map((f) => JSON.stringify(f.failure)).join("; ")})`);
   // On a loaded machine the wall clock mostly measures the other users; processor time (bake's
   // threads and the task processes) over the cores the build may use bounds what a quiet one gives.
   console.log(
     `scheduler: ${tasks.length} ${label} tasks, ${threads} threads: ${s.toFixed(2)} s, ${(tasks.length / s).toFixed(0)} tasks/s; ` +
-      `${cpu.toFixed(2)} s processor time, ${(tasks.length / cpu).toFixed(0)} tasks per processor-second`,
+      `${cpu.toFixed(2)} s processor time, ${(tasks.length / cpu).toFixed(0)} tasks per processor-second ` +
+      `(per task: bake's threads ${((own * 1000) / tasks.length).toFixed(2)} ms, task processes ${(((cpu - own) * 1000) / tasks.length).toFixed(2)} ms)`,
   );
 }
 
@@ -89,9 +97,9 @@ export async function benchScheduler(): Promise<void> {
     const wanted = (g: TaskGraph) => [...g.nodes.values()].filter((n) => n.task.name.startsWith("do_sched")).map((n) => n.id);
     const noexec = mine.map((r): RecipeInfo => ({ ...r, tasks: r.tasks.map((t) => (t.name.startsWith("do_sched") ? { ...t, flags: { ...t.flags, noexec: "1" } } : t)) }));
     const gNoexec = buildTaskGraph(new RecipeIndex(noexec), prefs, targets);
-    await measure(build, gNoexec, wanted(gNoexec), "noexec", 2);
+    if (ONLY !== "shell") await measure(build, gNoexec, wanted(gNoexec), "noexec", 2);
     const gShell = buildTaskGraph(new RecipeIndex(parsed.infos), prefs, targets);
-    await measure(build, gShell, wanted(gShell), "shell `true`", 2);
+    if (ONLY !== "noexec") await measure(build, gShell, wanted(gShell), "shell `true`", 2);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

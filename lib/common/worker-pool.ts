@@ -8,10 +8,18 @@ type RunOptions = NonNullable<Parameters<Piscina["run"]>[1]>;
 export class WorkerPool {
   private pool: Promise<Piscina> | null = null;
 
-  constructor(private readonly options: PoolOptions) {}
+  /** `onMessage`: what a worker posts on its parentPort (besides results), from any worker. */
+  constructor(
+    private readonly options: PoolOptions,
+    private readonly onMessage?: (message: unknown) => void,
+  ) {}
 
   run(task: unknown, options?: RunOptions): Promise<unknown> {
-    this.pool ??= import("piscina").then(({ Piscina }) => new Piscina(this.options));
+    this.pool ??= import("piscina").then(({ Piscina }) => {
+      const pool = new Piscina(this.options);
+      if (this.onMessage) pool.on("message", this.onMessage);
+      return pool;
+    });
     return this.pool.then((pool) => pool.run(task, options));
   }
 

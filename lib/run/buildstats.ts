@@ -6,14 +6,13 @@
 //   proc_stat.jsonl the machine's CPU counters (/proc/stat), sampled every second;
 //   build.json      when, how many threads and CPUs, and at the end the build's summary.
 // `bake report` and `npm run buildstats` read them (lib/report).
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
 import type { BuildEvent, BuildListener, BuildSummary } from "./events.js";
 import type { SetsceneResult } from "../setscene/index.js";
 import { displayName, type TaskId, type TaskNode } from "../graph/types.js";
 import { readCpuCounters, type CpuCounters } from "./proc-stat.js";
-import { parseTimes } from "./script.js";
 
 export interface TaskStat {
   /** `busybox:do_compile`: unique in a build (one version of a PN is built). */
@@ -163,8 +162,7 @@ export class BuildStats {
         if (r) {
           r.unihash = event.unihash;
           r.log = event.log;
-          const written = event.log === null ? null : takeCpuTimes(event.log);
-          r.cpu = event.cpu === undefined ? written : Math.round((event.cpu + (written ?? 0)) * 1000) / 1000;
+          r.cpu = event.cpu ?? null;
         }
         return;
       }
@@ -254,21 +252,4 @@ export class BuildStats {
     };
     writeFileSync(join(this.dir, "build.json"), JSON.stringify(info, null, 2) + "\n");
   }
-}
-
-/**
- * The CPU seconds the task's shells wrote beside its log (`cpu.<task>.<pid>` for
- * `log.<task>.<pid>`, see cpuTimesFile), read once and removed; null when there is none.
- */
-function takeCpuTimes(log: string): number | null {
-  const file = join(dirname(log), basename(log).replace(/^log\./, "cpu."));
-  if (file === log) return null;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    return null;
-  }
-  rmSync(file, { force: true });
-  return parseTimes(text);
 }

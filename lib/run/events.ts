@@ -17,8 +17,8 @@ export type TaskFailure =
 
 /**
  * `log`: the task's log file, when it wrote one (the build report shows its tail). `cpu`: seconds
- * of processor time of the task's shells that the task launcher accounted for (a shell bake
- * spawned itself writes its own beside the log instead, see cpuTimesFile).
+ * of processor time of the task's shells and all they waited for: the task launcher's account of
+ * each it reaped, and what each shell bake spawned itself wrote at its exit (see cpuTimesFile).
  */
 export type TaskOutcome =
   | { readonly ok: true; readonly log?: string; readonly cpu?: number }

@@ -7,6 +7,7 @@ import {
   closeSync,
   mkdirSync,
   openSync,
+  readFileSync,
   readSync,
   renameSync,
   rmSync,
@@ -23,7 +24,7 @@ import type { TaskFailure, TaskOutcome } from "./events.js";
 import { constants } from "node:os";
 import { launchable, threadLauncher, type Launcher } from "./launcher.js";
 import { isolationCommand, mayUseNetwork, shellCommand } from "./network.js";
-import { exportedVariables, functionKind, shellScript } from "./script.js";
+import { cpuTimesFile, exportedVariables, functionKind, parseTimes, shellScript } from "./script.js";
 import { taskGlobals } from "./task-api.js";
 import { logTail } from "./log-tail.js";
 
@@ -101,7 +102,7 @@ export async function executeTask(d: DataStore, run: TaskRun): Promise<TaskOutco
   const logbase = `log.${task}.${process.pid}`;
   const logfile = join(tempdir, logbase);
   const fd = openMakingDir(logfile, tempdir);
-  const launched: LaunchedCpu = { seconds: 0, shells: 0 };
+  const launched: ShellCpu = { seconds: 0, shells: 0 };
   try {
     pointLink(join(tempdir, `log.${task}`), logbase);
     appendFileSync(join(tempdir, "log.task_order"), `${task} (${process.pid}): ${logbase}\n`);
@@ -135,16 +136,16 @@ interface FunctionRun extends TaskRun {
   readonly tempdir: string;
   readonly umask: string | null;
   readonly isTask: boolean;
-  /** The processor time of the task's shells the launcher reported, summed as they end. */
-  readonly launched: LaunchedCpu;
+  /** The processor time of the task's shells (the launcher's account, or their `times`), summed as they end. */
+  readonly launched: ShellCpu;
 }
 
-interface LaunchedCpu {
+interface ShellCpu {
   seconds: number;
   shells: number;
 }
 
-function cpuOf(launched: LaunchedCpu): { cpu?: number } {
+function cpuOf(launched: ShellCpu): { cpu?: number } {
   return launched.shells > 0 ? { cpu: Math.round(launched.seconds * 1e6) / 1e6 } : {};
 }
 
@@ -208,7 +209,7 @@ async function runShellFunction(d: DataStore, func: string, cwd: string, run: Fu
   writeFileSync(runfile, shellScript(d, func, { cwd, umask: run.umask, exported, cpuTimes: launcher === null }), { mode: 0o755 });
   if (run.isTask) pointLink(join(run.tempdir, `run.${func}`), runbase);
   writeSync(run.fd, `DEBUG: Executing shell function ${func}\n`);
-  const result = launcher !== null ? await launchedShell(launcher, runfile, run) : await spawnedShell(runfile, isolate, cwd, exported.vars, run, interactive);
+  const result = launcher !== null ? await launchedShell(launcher, runfile, run) : { ...(await spawnedShell(runfile, isolate, cwd, exported.vars, run, interactive)), ...takeCpuTimes(d) };
   if (result.cpu !== undefined) {
     run.launched.seconds += result.cpu;
     run.launched.shells++;
@@ -225,7 +226,25 @@ async function runShellFunction(d: DataStore, func: string, cwd: string, run: Fu
   writeSync(run.fd, `DEBUG: Shell function ${func} finished\n`);
 }
 
-/** How a shell ended; `cpu`: its processor time, when the launcher ran it (and it was not killed). */
+/**
+ * What a shell bake spawned itself wrote at its exit (its `times`, see shellScript), read here, in
+ * the task's thread, and removed: the task's outcome carries it, so the main thread looks for no
+ * file per task. Nothing when the shell wrote none (killed before its exit trap).
+ */
+function takeCpuTimes(d: DataStore): { cpu?: number } {
+  const file = cpuTimesFile(d);
+  if (file === null) return {};
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return {};
+  }
+  rmSync(file, { force: true });
+  return { cpu: parseTimes(text) };
+}
+
+/** How a shell ended; `cpu`: its processor time, when known (the launcher ran it, or its `times` was read). */
 interface ShellEnd {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;

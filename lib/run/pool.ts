@@ -1,19 +1,25 @@
 // The worker pool tasks run in (piscina threads, each keeping the configuration and a few recipes
-// parsed). A task's shell runs in its own process group; the pool learns that group through a
-// message port, to kill it on a second interrupt and to record it in the build lock.
-import { MessageChannel } from "node:worker_threads";
+// parsed). A task's shell runs in its own process group; the pool learns that group from what the
+// worker posts, to kill it on a second interrupt and to record it in the build lock.
+//
+// What a worker says of a task (a shell started, fetch progress) comes on the worker's own
+// parentPort, tagged with the task's number, and a kill goes to every worker on one broadcast
+// channel: no message channel is made, sent and closed per task.
+import { BroadcastChannel } from "node:worker_threads";
 import { WorkerPool } from "../common/worker-pool.js";
 import type { FetchEvent } from "../fetch/index.js";
 import type { TaskOutcome } from "./events.js";
 import type { RecipeRequest } from "../config/index.js";
-import type { PortMessage, TaskRequest } from "./worker.js";
+import { KILLS_CHANNEL, type TaskMessage, type TaskRequest, type TaskResult } from "./task-protocol.js";
 
-export type { TaskRequest } from "./worker.js";
+export type { TaskRequest } from "./task-protocol.js";
 
 /** How long a task may ignore a kill request (a busy `js` task cannot hear it) before its thread goes. */
 const ABORT_FALLBACK_MS = 5000;
-/** Longest wait for a task's last port messages after its result (normally none: they come first). */
-const PORT_DRAIN_MS = 1000;
+/** How often a kill is said again until the task ends. */
+const KILL_REPEAT_MS = 100;
+/** Longest wait for a task's last messages after its result (normally none: they come first). */
+const MESSAGES_DRAIN_MS = 1000;
 
 export interface RunTaskOptions {
   readonly signal?: AbortSignal;
@@ -22,53 +28,87 @@ export interface RunTaskOptions {
   readonly onFetch?: (event: FetchEvent) => void;
 }
 
+/** A running task, as its messages find it. */
+interface Listening {
+  readonly opts: RunTaskOptions;
+  readonly groups: number[];
+  heard: number;
+  /** Called at each message once the result said how many to expect. */
+  onHeard: (() => void) | null;
+}
+
+// Task numbers are unique in the process (the kill channel is the process's, whatever the pool).
+let nextId = 0;
+
 export class TaskPool {
   private readonly pool: WorkerPool;
+  private readonly running = new Map<number, Listening>();
+  private kills: BroadcastChannel | null = null;
 
   constructor(threads: number) {
-    this.pool = new WorkerPool({
-      filename: new URL("./worker.js", import.meta.url).href,
-      minThreads: 1,
-      maxThreads: Math.max(1, threads),
-      idleTimeout: 60_000,
-      // Workers await child processes: their event loops must keep turning between tasks too.
-      atomics: "disabled",
-    });
+    this.pool = new WorkerPool(
+      {
+        filename: new URL("./worker.js", import.meta.url).href,
+        minThreads: 1,
+        maxThreads: Math.max(1, threads),
+        idleTimeout: 60_000,
+        // Workers await child processes: their event loops must keep turning between tasks too.
+        atomics: "disabled",
+      },
+      (m) => this.heard(m as TaskMessage),
+    );
   }
 
-  async runTask(req: Omit<TaskRequest, "port">, opts: RunTaskOptions = {}): Promise<TaskOutcome> {
-    const { port1, port2 } = new MessageChannel();
-    const groups: number[] = [];
-    port1.on("message", (m: PortMessage) => {
-      switch (m.type) {
-        case "spawned":
-          groups.push(m.pgid);
-          opts.onSpawn?.(m.pgid, m.runfile);
-          return;
-        case "fetch":
-          opts.onFetch?.(m.event);
-          return;
-      }
-    });
-    // The worker closes its end after its last message; the result comes on piscina's own
-    // channel, which may overtake them, so the port is drained before it is closed.
-    let closed = false;
-    port1.once("close", () => (closed = true));
-    const drained = () =>
+  private heard(m: TaskMessage): void {
+    const task = this.running.get(m.id);
+    if (task === undefined) return;
+    task.heard++;
+    switch (m.type) {
+      case "spawned":
+        task.groups.push(m.pgid);
+        task.opts.onSpawn?.(m.pgid, m.runfile);
+        break;
+      case "fetch":
+        task.opts.onFetch?.(m.event);
+        break;
+    }
+    task.onHeard?.();
+  }
+
+  private kill(id: number): void {
+    if (this.kills === null) {
+      this.kills = new BroadcastChannel(KILLS_CHANNEL);
+      this.kills.unref();
+    }
+    this.kills.postMessage(id);
+  }
+
+  async runTask(req: Omit<TaskRequest, "id" | "killed">, opts: RunTaskOptions = {}): Promise<TaskOutcome> {
+    const id = nextId++;
+    const task: Listening = { opts, groups: [], heard: 0, onHeard: null };
+    this.running.set(id, task);
+    // The result comes on piscina's own channel, which may overtake the task's messages: it
+    // says how many there were, and they are waited for.
+    const drained = (posted: number) =>
       new Promise<void>((resolve) => {
-        if (closed) return resolve();
-        const timer = setTimeout(resolve, PORT_DRAIN_MS);
-        port1.once("close", () => {
+        if (task.heard >= posted) return resolve();
+        const timer = setTimeout(resolve, MESSAGES_DRAIN_MS);
+        task.onHeard = () => {
+          if (task.heard < posted) return;
           clearTimeout(timer);
           resolve();
-        });
+        };
       });
     const hard = new AbortController();
     let fallback: NodeJS.Timeout | undefined;
+    let repeat: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      port1.postMessage("kill");
+      // Said again until the task ends: a worker still starting (the pool's first) has no
+      // channel yet to hear it, and a broadcast is not queued for listeners to come.
+      this.kill(id);
+      repeat = setInterval(() => this.kill(id), KILL_REPEAT_MS);
       fallback = setTimeout(() => {
-        for (const g of groups) {
+        for (const g of task.groups) {
           try {
             process.kill(-g, "SIGKILL");
           } catch {
@@ -78,20 +118,24 @@ export class TaskPool {
         hard.abort();
       }, ABORT_FALLBACK_MS);
     };
-    if (opts.signal?.aborted) onAbort();
-    else opts.signal?.addEventListener("abort", onAbort, { once: true });
+    // A task killed before it is sent says so in its request and starts nothing: there is nothing
+    // to kill, and no fallback to arm (a first worker starting under load may take longer than it).
+    const killedBeforeSent = opts.signal?.aborted === true;
+    if (!killedBeforeSent) opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const outcome = (await this.pool.run({ ...req, port: port2 }, { transferList: [port2], signal: hard.signal })) as TaskOutcome;
-      await drained();
-      return outcome;
+      const sent: TaskRequest = { ...req, id, ...(killedBeforeSent ? { killed: true } : {}) };
+      const result = (await this.pool.run(sent, { signal: hard.signal })) as TaskResult;
+      await drained(result.posted);
+      return result.outcome;
     } catch (err) {
       if (hard.signal.aborted) return { ok: false, failure: { reason: "killed", signal: "SIGKILL", log: "", tail: [] } };
       const message = err instanceof Error ? err.message : String(err);
       return { ok: false, failure: { reason: "error", message: `the task's worker failed: ${message}`, log: null } };
     } finally {
       clearTimeout(fallback);
+      clearInterval(repeat);
       opts.signal?.removeEventListener("abort", onAbort);
-      port1.close();
+      this.running.delete(id);
     }
   }
 
@@ -100,6 +144,8 @@ export class TaskPool {
   }
 
   async close(): Promise<void> {
+    this.kills?.close();
+    this.kills = null;
     await this.pool.destroy();
   }
 }

@@ -16,8 +16,10 @@ export function functionKind(d: DataStore, name: string): FunctionKind | null {
   return "shell";
 }
 
+// Unexpanded, as BitBake's exported_keys reads [export] and [unexport] (and cheaper: these two
+// flags are looked at for every variable of every task).
 function flagTrue(d: DataStore, name: string, flag: string): boolean {
-  const v = d.getVarFlag(name, flag);
+  const v = d.getVarFlag(name, flag, false);
   try {
     return toBoolean(v, false) === true;
   } catch {

@@ -3,27 +3,29 @@
 // not leak into the next task (BitBake forks a process per task for the same reason).
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { MessagePort } from "node:worker_threads";
+import { BroadcastChannel, parentPort } from "node:worker_threads";
 import { withLock } from "../common/lock.js";
 import { WorkerCache, type RecipeRequest } from "../config/index.js";
 import { withPython } from "../python/index.js";
-import type { FetchEvent } from "../fetch/index.js";
 import type { TaskOutcome } from "./events.js";
 import { executeTask } from "./execute.js";
+import { KILLS_CHANNEL, type TaskMessage, type TaskRequest, type TaskResult } from "./task-protocol.js";
 
-export interface TaskRequest extends RecipeRequest {
-  readonly task: string;
-  readonly taskhash: string;
-  /** BB_TASKDEPDATA: JSON of the tasks this one depends on, transitively (what staging reads). */
-  readonly taskdepdata?: string;
-  /** Messages to the main thread (PortMessage); from it: `"kill"`. */
-  readonly port?: MessagePort;
-}
+export type { TaskRequest } from "./task-protocol.js";
 
-export type PortMessage =
-  | { readonly type: "spawned"; readonly pgid: number; readonly runfile: string }
-  /** The fetcher of a `js` function reported something (progress is sent at most every 200 ms per file). */
-  | { readonly type: "fetch"; readonly event: FetchEvent };
+const aborts = new Map<number, AbortController>();
+/** Kills heard before their task started here (or for another worker's tasks: never started here). */
+const killedEarly = new Set<number>();
+// Made as the module loads, before piscina says this worker is ready (a kill broadcast before
+// then is not heard: the pool says it again until the task ends).
+const kills = new BroadcastChannel(KILLS_CHANNEL);
+kills.unref();
+kills.onmessage = (e) => {
+  const id = (e as { data: number }).data;
+  const abort = aborts.get(id);
+  if (abort) abort.abort();
+  else killedEarly.add(id);
+};
 
 /** A task waits this long for its [lockfiles] before failing. */
 const LOCKFILE_TIMEOUT_MS = 6 * 3600 * 1000;
@@ -33,11 +35,15 @@ const LOCKFILE_TIMEOUT_MS = 6 * 3600 * 1000;
 const cache = new WorkerCache(64);
 
 /** Run one task (piscina's default entry). */
-export default async function runTask(req: TaskRequest): Promise<TaskOutcome> {
+export default async function runTask(req: TaskRequest): Promise<TaskResult> {
   const abort = new AbortController();
-  req.port?.on("message", (m) => {
-    if (m === "kill") abort.abort();
-  });
+  aborts.set(req.id, abort);
+  if (killedEarly.delete(req.id) || req.killed) abort.abort();
+  let posted = 0;
+  const post = (m: TaskMessage) => {
+    posted++;
+    parentPort?.postMessage(m);
+  };
   try {
     let d;
     try {
@@ -45,15 +51,15 @@ export default async function runTask(req: TaskRequest): Promise<TaskOutcome> {
       if (req.taskdepdata !== undefined) d.setVar("BB_TASKDEPDATA", req.taskdepdata);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      return { ok: false, failure: { reason: "error", message: `cannot parse ${req.recipeFile}: ${message}`, log: null } };
+      return { outcome: { ok: false, failure: { reason: "error", message: `cannot parse ${req.recipeFile}: ${message}`, log: null } }, posted };
     }
     const run = () =>
       executeTask(d, {
         task: req.task,
         taskhash: req.taskhash,
         signal: abort.signal,
-        onSpawn: (pgid, runfile) => req.port?.postMessage({ type: "spawned", pgid, runfile } satisfies PortMessage),
-        onFetch: (event) => req.port?.postMessage({ type: "fetch", event } satisfies PortMessage),
+        onSpawn: (pgid, runfile) => post({ id: req.id, type: "spawned", pgid, runfile }),
+        onFetch: (event) => post({ id: req.id, type: "fetch", event }),
       });
     // [lockfiles]: held for the whole task, across processes (two builds sharing a directory);
     // taken in sorted order so that two tasks never wait for each other.
@@ -65,9 +71,9 @@ export default async function runTask(req: TaskRequest): Promise<TaskOutcome> {
       },
       run,
     );
-    return await locked();
+    return { outcome: await locked(), posted };
   } finally {
-    req.port?.close();
+    aborts.delete(req.id);
   }
 }
 

@@ -1,9 +1,10 @@
-// Stamps: an empty-ish file `${STAMP}.${task}.${taskhash}` says "this task is done for this
-// signature" (BitBake's bb.build.make_stamp / stampfile). Written only after the task succeeded,
-// under a temporary name then renamed, so a build killed at any moment never leaves a stamp for
-// work that did not finish.
+// Stamps: an empty file `${STAMP}.${task}.${taskhash}` says "this task is done for this
+// signature" (BitBake's bb.build.make_stamp / stampfile). Everything a stamp says is in its name,
+// so it is made by one open that creates it: it appears whole or not at all, and only after the
+// task succeeded, so a build killed at any moment never leaves a stamp for work that did not
+// finish (nothing half-written to guard with a temporary name and a rename).
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { isSet, type TaskId, type TaskNode } from "../graph/types.js";
 import type { UniHash } from "../common/hashes.js";
@@ -54,12 +55,18 @@ export function removeStamps(base: string, task: string, keep: string | null): v
   }
 }
 
-function writeAtomically(path: string, content: string, makeDir = true): void {
-  if (makeDir) mkdirSync(dirname(path), { recursive: true });
-  // A dot name that no stamp lookup matches: a half-written file is never taken for a stamp.
+/** A taint has content (the forced run's mark): written under a temporary name, then renamed. */
+function writeAtomically(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  // A dot name that no stamp lookup matches: a half-written file is never taken for a taint.
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomUUID()}.tmp`);
   writeFileSync(temp, content);
   renameSync(temp, path);
+}
+
+/** An empty stamp made by one open (as BitBake's `open(stamp, "w")`; one already there is emptied). */
+function touch(path: string): void {
+  closeSync(openSync(path, "w"));
 }
 
 /**
@@ -79,13 +86,13 @@ export class StampSet {
 
   /**
    * The names in each stamp directory this build wrote to, listed once: a build holds the lock
-   * of its directory, so it knows what it adds and removes, and a stamp costs one write and one
-   * rename instead of a mkdir, a write, a rename and a directory listing.
+   * of its directory, so it knows what it adds and removes, and a stamp costs one open instead of
+   * a mkdir, an open and a directory listing.
    */
   private readonly listed = new Map<string, Set<string>>();
 
-  /** Write the stamp `path` of `task`, removing the task's stamps for other signatures. */
-  private replace(base: string, task: string, path: string, content: string): void {
+  /** Make the stamp `path` of `task`, removing the task's stamps for other signatures. */
+  private replace(base: string, task: string, path: string): void {
     const dir = dirname(path);
     let names = this.listed.get(dir);
     if (names === undefined) {
@@ -93,7 +100,7 @@ export class StampSet {
       names = new Set(readdirSync(dir));
       this.listed.set(dir, names);
     }
-    writeAtomically(path, content, false);
+    touch(path);
     const prefix = `${basename(base)}.${task}.`;
     const own = basename(path);
     for (const name of names) {
@@ -144,11 +151,11 @@ export class StampSet {
   /** Record success; older stamps of the task (other signatures) are removed, as make_stamp does. */
   write(node: TaskNode): void {
     if (isSet(node.task.flags.nostamp)) return;
-    this.replace(this.base(node), node.task.name, this.path(node), `${this.hash(node)}\n`);
+    this.replace(this.base(node), node.task.name, this.path(node));
   }
 
   /** Record a restore from shared state. */
   writeSetscene(node: TaskNode): void {
-    this.replace(this.base(node), `${node.task.name}_setscene`, this.setscenePath(node), `${this.hash(node)}\n`);
+    this.replace(this.base(node), `${node.task.name}_setscene`, this.setscenePath(node));
   }
 }

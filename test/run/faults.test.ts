@@ -1,7 +1,7 @@
 // Faults: the build lock, interrupts (through an injected source) and a bake killed with -9.
 import test from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { acquireBuildLock, BuildLockHeld, runBuild, type BuildEvent, type InterruptSource } from "../../lib/run/index.js";
@@ -132,7 +132,15 @@ test("kill -9 of bake mid-task: the task's shell and its children die with it an
   const after = size(ticks);
   await new Promise((r) => setTimeout(r, 300));
   t.is(size(ticks), after, "nothing writes into the work directory any more");
+  // No stamp for the task that was killed; its script, log and their links stay, as BitBake leaves them.
   t.deepEqual(stampsOf(f, "writer"), ["do_configure", "do_fetch"]);
+  const temp = join(f.topdir, "tmp/work/writer/temp");
+  for (const kind of ["run", "log"]) {
+    const link = readlinkSync(join(temp, `${kind}.do_compile`));
+    t.regex(link, new RegExp(`^${kind}\\.do_compile\\.\\d+$`));
+    t.true(statSync(join(temp, link)).isFile());
+  }
+  t.regex(readFileSync(join(temp, "log.task_order"), "utf8"), /^do_compile \(\d+\): log\.do_compile\.\d+$/m);
 });
 
 test("the next bake sweeps a group a dead bake left (its leader gone, a child still running) before it goes on", (t) => {
