@@ -119,7 +119,8 @@ export function pythonFacade(d: DataStore): object {
     ),
     expandKeys: writing(() => d.expandKeys()),
     setVarFilter: writing((name: string, expression: string | null | undefined) => d.setVarFilter(name, expression ?? null)),
-    keys: writing(() => d.keys()),
+    // As one string, NUL-separated (no name holds a NUL): see bake_bridge.DataSmart.keys.
+    keys: writing(() => d.keys().join("\0")),
     createCopy: writing(() => {
       const copy = d.createCopy();
       const owner = owners.get(d);

@@ -33,6 +33,8 @@ function looseRealpath(filename: string): string {
       // A dangling link or an unreadable component: Python's walk defines the answer.
     }
   }
+  const beyond = exists ? null : missingTail(filename);
+  if (beyond !== null) return beyond;
   // The parts still to resolve, last first; null marks the end of a link's target, after which the
   // link's own path is on the stack, to record what it resolved to.
   const rest: (string | null)[] = filename.split("/").reverse();
@@ -82,6 +84,44 @@ function looseRealpath(filename: string): string {
     count += parts.length;
   }
   return path;
+}
+
+/**
+ * realpath of a missing absolute path without `.` or `..` components, as the walk below finds it
+ * with one lstat per component: the deepest ancestor that exists, resolved by the kernel, and the
+ * rest as written (nothing below a missing component exists, so the walk takes each as written).
+ * The ancestor is found by bisection: that a path exists implies its ancestors do. Null where the
+ * walk must decide (a `..` could climb back into existing directories; a dangling link).
+ */
+function missingTail(filename: string): string | null {
+  if (!filename.startsWith("/")) return null;
+  const parts = filename.split("/").filter((p) => p !== "");
+  if (parts.some((p) => p === "." || p === "..")) return null;
+  const exists = (k: number): boolean => {
+    if (k === 0) return true;
+    try {
+      return lstatSync("/" + parts.slice(0, k).join("/"), { throwIfNoEntry: false }) !== undefined;
+    } catch {
+      // ENOTDIR, EACCES: a component that cannot be looked at, which the walk takes as written.
+      return false;
+    }
+  };
+  // The whole path is known to be missing: the deepest existing prefix has lo components.
+  let lo = 0;
+  let hi = parts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (exists(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  let real: string;
+  try {
+    real = lo === 0 ? "/" : realpathSync.native("/" + parts.slice(0, lo).join("/"));
+  } catch {
+    return null;
+  }
+  const rest = parts.slice(lo).join("/");
+  return real === "/" ? "/" + rest : `${real}/${rest}`;
 }
 
 /** The questions, unrecorded: each answer depends only on the path, the second argument and the host. */

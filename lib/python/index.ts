@@ -121,18 +121,21 @@ interface Analysis {
   expandLiterals: string[];
 }
 
-const analyses = new Map<string, Analysis>();
+// One map per mode, keyed by the code itself: every `${@...}` expansion asks (a few hundred
+// thousand times in a parse of oe-core), and a key joined from mode and code was a new string to
+// build and hash each time.
+const analyses = { eval: new Map<string, Analysis>(), exec: new Map<string, Analysis>() };
 
 function analyse(code: string, mode: "eval" | "exec"): Analysis {
-  const key = mode + "\0" + code;
-  let a = analyses.get(key);
+  const kept = analyses[mode];
+  let a = kept.get(code);
   if (a === undefined) {
     const r = call((b) => b.analyse(code, mode)) as PyProxy & { toJs(): unknown };
     const [references, execs, contains, expandLiterals] = r.toJs() as [string[], string[], [string, string[]][], string[]];
     r.destroy();
     a = { references, execs, contains, expandLiterals };
-    if (analyses.size > 50000) analyses.clear();
-    analyses.set(key, a);
+    if (kept.size > 50000) kept.clear();
+    kept.set(code, a);
   }
   return a;
 }
@@ -178,8 +181,57 @@ export function importPythonModules(names: readonly string[]): void {
   }
 }
 
+/** Numbers of the handler sets this thread's interpreter has met, by `handlerSetKey`; see bake_bridge.set_handlers. */
+const handlerSets = new Map<string, number>();
+let handlerSetCount = 0;
+
+/** Numbers of handler bodies, so that a set's key is short: never reused, so a forgotten body only costs a miss. */
+const handlerBodies = new Map<string, number>();
+let handlerBodyCount = 0;
+
+/**
+ * What tells one handler set from another, without its bodies: a recipe's events carry the same
+ * few kilobytes of handler code each time (the same strings), and joining or hashing them for each
+ * event cost more than the events' Python (JSON.stringify alone 0.8 ms an event on oe-core).
+ */
+function handlerSetKey(specs: readonly HandlerSpec[]): string {
+  return specs
+    .map(([name, body, mask, file, line]) => {
+      let n = handlerBodies.get(body);
+      if (n === undefined) {
+        if (handlerBodies.size >= 4096) handlerBodies.clear();
+        n = ++handlerBodyCount;
+        handlerBodies.set(body, n);
+      }
+      return `${name}\0${n}\0${mask}\0${file}\0${line}`;
+    })
+    .join("\n");
+}
+
+/**
+ * A recipe fires half a dozen events at one or two sets of handlers, and most recipes have the
+ * same ones: each set crosses into Python once (as JSON) and is installed by its number after.
+ */
+function installHandlers(specs: readonly HandlerSpec[]): void {
+  const key = handlerSetKey(specs);
+  const known = handlerSets.get(key);
+  if (known !== undefined) {
+    call((b) => b.set_handlers(known, undefined, false));
+    return;
+  }
+  // Bounded: a build of many layers' variants could meet many sets; Python forgets them with us.
+  const forget = handlerSets.size >= 256;
+  if (forget) handlerSets.clear();
+  const number = ++handlerSetCount;
+  call((b) => b.set_handlers(number, JSON.stringify(specs), forget));
+  // Only once Python has it: a handler that does not compile is reported again by the next recipe.
+  handlerSets.set(key, number);
+}
+
+type HandlerSpec = [name: string, body: string, mask: string, file: string, line: number];
+
 /** The python handlers of `store` (addhandler names), as [name, body, eventmask, file, line]. */
-function handlerSpecs(store: DataStore, names: readonly string[]): [string, string, string, string, number][] {
+function handlerSpecs(store: DataStore, names: readonly string[]): HandlerSpec[] {
   return names
     .filter((n) => store.getVarFlag(n, "python", false))
     .map((n) => [
@@ -207,9 +259,7 @@ export function firePythonEvent(eventName: string, args: readonly unknown[], sto
   });
   if (!reached) return;
   const py = python();
-  // As JSON: a recipe fires half a dozen events at the same handlers, and most recipes have the
-  // same ones, which Python then recognises without converting anything.
-  call((b) => b.set_handlers(JSON.stringify(specs)));
+  installHandlers(specs);
   const pyArgs = py.toPy([...args]);
   try {
     call((b) => b.fire(eventName, pyArgs, pythonFacade(store)));

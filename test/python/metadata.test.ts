@@ -269,3 +269,38 @@ test("bb.fetch2.get_autorev marks the recipe BB_DONT_CACHE unless BB_SRCREV_POLI
     t.is(d.getVar("BB_DONT_CACHE"), expected, pn);
   }
 });
+
+test("each recipe's events reach its own handlers as its classes stand at each event, recipes with other handler sets parsed in between", async (t) => {
+  // A deferred inherit adds a handler part-way through a recipe's events, so consecutive events
+  // (and consecutive recipes) switch between handler sets that Python keeps once built.
+  const f = pythonLayers({
+    "classes/late.bbclass": [
+      "addhandler late_handler",
+      "python late_handler() {",
+      "    d.appendVar('LATE_EVENTS', ' ' + type(e).__name__)",
+      "}",
+      "",
+    ].join("\n"),
+    "classes/other.bbclass": [
+      "addhandler other_handler",
+      'other_handler[eventmask] = "bb.event.RecipeParsed"',
+      "python other_handler() {",
+      "    d.appendVar('OTHER_EVENTS', ' ' + type(e).__name__)",
+      "}",
+      "",
+    ].join("\n"),
+    "recipes-x/deferred/deferred_1.0.bb": ['LICENSE = "MIT"', "inherit_defer late", ""].join("\n"),
+    "recipes-x/bare/bare_1.0.bb": ['LICENSE = "MIT"', ""].join("\n"),
+    "recipes-x/another/another_1.0.bb": ['LICENSE = "MIT"', "inherit other", ""].join("\n"),
+  });
+  t.teardown(f.cleanup);
+  const after = " RecipePreFinalise RecipePostKeyExpansion RecipeTaskPreProcess RecipeParsed";
+  for (let round = 0; round < 2; round++) {
+    for (const pn of ["deferred", "bare", "another", "deferred"]) {
+      const d = await f.recipe(pn);
+      t.is(d.getVar("LATE_EVENTS"), pn === "deferred" ? after : null, `${pn}, round ${round}`);
+      t.is(d.getVar("OTHER_EVENTS"), pn === "another" ? " RecipeParsed" : null, `${pn}, round ${round}`);
+      t.is(d.getVar("EVERY_EVENT"), " ConfigParsed RecipePreDeferredInherits" + after, `${pn}, round ${round}`);
+    }
+  }
+});

@@ -132,7 +132,9 @@ class DataSmart(object):
         self._js.expandKeys()
 
     def keys(self):
-        return list(_py(self._js.keys()))
+        # Thousands of names: one string split here costs a fraction of converting an array.
+        names = self._js.keys()
+        return names.split("\0") if names else []
 
     def __iter__(self):
         return iter(self.keys())
@@ -500,8 +502,13 @@ def del_task(task, d):
 handlers = {}
 
 
-# The JSON of the specs set_handlers last installed; None once metadata code changed the handlers.
+# The handler set set_handlers last installed (its number); None once metadata code changed the handlers.
 _installed = None
+
+# Every handler set met in this interpreter, by the number the JavaScript side gave its specs: a
+# recipe's events reach different sets (deferred inherits add handlers), so consecutive events
+# switched between two sets and each switch decoded and registered every handler again.
+_handler_sets = {}
 
 
 def register_handler(name, handler, mask, filename, lineno):
@@ -520,16 +527,24 @@ def remove_handler(name):
     handlers.pop(name, None)
 
 
-def set_handlers(specs):
-    """The handlers of one datastore, as the JSON of [[name, body, mask, filename, lineno], ...]."""
+def set_handlers(number, specs, forget):
+    """Installs handler set `number`: the JSON of [[name, body, mask, filename, lineno], ...] the
+    first time it is met (`specs`), None after. `forget`: the numbers met before are given up."""
     global _installed
-    if specs == _installed:
+    if forget:
+        _handler_sets.clear()
+    if number == _installed:
         return
-    import json
+    kept = _handler_sets.get(number)
     handlers.clear()
-    for name, body, mask, filename, lineno in json.loads(specs):
-        register_handler(name, body, mask.split(), filename, lineno)
-    _installed = specs
+    if kept is None:
+        import json
+        for name, body, mask, filename, lineno in json.loads(specs):
+            register_handler(name, body, mask.split(), filename, lineno)
+        kept = _handler_sets[number] = dict(handlers)
+    else:
+        handlers.update(kept)
+    _installed = number
 
 
 def fire_event(event, d):
