@@ -16,7 +16,7 @@ import { basename, dirname } from "node:path";
 import type { Level } from "level";
 import { dropManifest, readManifest, readSummaries, summariesPart, writeManifest, writeSummaries, type Manifest } from "./parse-manifest.js";
 import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
-import type { RecipeParseResult } from "./parse-recipe.js";
+import type { ParseInputs, RecipeParseResult } from "./parse-recipe.js";
 
 /** Bump when RecipeInfo or the parse semantics change shape, so old entries are ignored. */
 const CACHE_FORMAT = 8;
@@ -63,6 +63,31 @@ export interface CachedRecipe<R extends CachedRecords> {
   readonly targets: number;
   readonly skipped: number;
   readonly records: readonly RecordOf[R][];
+}
+
+/**
+ * A parsed recipe as an entry keeps it, its records and their summaries already JSON: made in the
+ * thread that parsed the recipe (entryOf), so the thread that writes the cache neither serialises
+ * them nor receives them as objects (a structured clone of every record) when it has no use for them.
+ */
+export interface RecipeEntry {
+  readonly inputs: ParseInputs;
+  readonly targets: number;
+  readonly skipped: number;
+  /** JSON of the records (RecipeInfo[]): the `b` entry. */
+  readonly records: string;
+  /** JSON of their summaries: the `s` entry. */
+  readonly summaries: string;
+}
+
+export function entryOf(result: RecipeParseResult): RecipeEntry {
+  return {
+    inputs: result.inputs,
+    targets: result.infos.length,
+    skipped: result.infos.filter((r) => r.skipped !== null).length,
+    records: JSON.stringify(result.infos),
+    summaries: JSON.stringify(result.infos.map(summaryOf)),
+  };
 }
 
 /** Stamps and content hashes of files, each looked at once per run however many recipes use it. */
@@ -341,25 +366,24 @@ export class ParseCache {
   }
 
   /** Records a parse result; written with the next batch (at the latest on close), header, records and summaries in one. */
-  async put(result: RecipeParseResult, appends: readonly string[]): Promise<void> {
+  async put(file: string, appends: readonly string[], entry: RecipeEntry): Promise<void> {
     const header: Header = {
       format: CACHE_FORMAT,
       generation: this.generation,
       inputs: [
-        ...result.inputs.read.map((p) => this.hashes.input(p)),
-        ...result.inputs.absent.map((p) => this.hashes.absence(p)),
-        ...result.inputs.present.map((p) => this.hashes.presence(p)),
+        ...entry.inputs.read.map((p) => this.hashes.input(p)),
+        ...entry.inputs.absent.map((p) => this.hashes.absence(p)),
+        ...entry.inputs.present.map((p) => this.hashes.presence(p)),
       ],
-      targets: result.infos.length,
-      skipped: result.infos.filter((r) => r.skipped !== null).length,
+      targets: entry.targets,
+      skipped: entry.skipped,
     };
-    const key = ParseCache.key(result.file, appends);
-    const summaries = JSON.stringify(result.infos.map(summaryOf));
+    const key = ParseCache.key(file, appends);
     this.current.set(key, header);
-    this.summaryTexts.set(key, summaries);
+    this.summaryTexts.set(key, entry.summaries);
     this.pending.push(
-      { key: `b${key}`, value: JSON.stringify(result.infos) },
-      { key: `s${key}`, value: summaries },
+      { key: `b${key}`, value: entry.records },
+      { key: `s${key}`, value: entry.summaries },
       { key: `h${key}`, value: JSON.stringify(header) },
     );
     if (this.pending.length >= BATCH) await this.flush();

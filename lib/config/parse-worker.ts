@@ -7,7 +7,9 @@ import { MetadataError, SyntaxTreeStore } from "../parse/index.js";
 import { codeGeneration } from "./code-generation.js";
 import { loadBuildConfiguration, type BuildConfiguration } from "./configuration.js";
 import { seedPython, withPython, type PythonSeed } from "../python/index.js";
-import { parseRecipeFile, type RecipeParseResult } from "./parse-recipe.js";
+import { parseRecipeFile } from "./parse-recipe.js";
+import { entryOf, type CachedRecords, type RecipeEntry } from "./parse-cache.js";
+import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
 
 export interface ParseRequest {
   readonly file: string;
@@ -15,8 +17,32 @@ export interface ParseRequest {
   readonly layerPriority: number;
 }
 
+/**
+ * What the thread that settles responses (the main thread) needs of a parsed recipe: its records,
+ * their summaries or only their counts (as ParseAllOptions.records says), and whether an entry for
+ * the parse cache. Nothing else crosses the thread boundary.
+ */
+export interface ResponseNeeds {
+  readonly records: CachedRecords;
+  readonly entry: boolean;
+}
+
+/** A parsed recipe file, as ResponseNeeds asks for it. */
+export interface ParsedFile {
+  /** Its records (the recipe and its BBCLASSEXTEND variants) when asked for ("infos"), else empty. */
+  readonly infos: readonly RecipeInfo[];
+  /** Their summaries when asked for ("summaries"), else empty. */
+  readonly summaries: readonly RecipeSummary[];
+  readonly targets: number;
+  readonly skipped: number;
+  /** What its records warned about. */
+  readonly warnings: readonly string[];
+  /** Its parse-cache entry when asked for and the recipe can be cached (see RecipeParseResult.cacheable). */
+  readonly entry: RecipeEntry | null;
+}
+
 export type ParseResponse =
-  | { readonly ok: true; readonly result: RecipeParseResult }
+  | { readonly ok: true; readonly parsed: ParsedFile }
   | { readonly ok: false; readonly file: string; readonly message: string; readonly kind: string };
 
 /** What a parse worker is started with. */
@@ -30,6 +56,7 @@ export interface ParseWorkerData {
   readonly syntaxDir: string | null;
   /** The Python module compiled by the main thread (or its boot snapshot), so this worker need not. */
   readonly python?: PythonSeed;
+  readonly needs: ResponseNeeds;
 }
 
 /** A worker's messages: results by request index, then "done" (or a failure to start at all). */
@@ -48,10 +75,21 @@ export function takeRequest(next: Int32Array, total: number): number | null {
 }
 
 /** One recipe on a configuration; failures become a response, as they must cross threads. */
-export async function parseWith(config: BuildConfiguration, req: ParseRequest): Promise<ParseResponse> {
+export async function parseWith(config: BuildConfiguration, req: ParseRequest, needs: ResponseNeeds): Promise<ParseResponse> {
   try {
     const result = await withPython(() => parseRecipeFile(config.metadata, config.files, req.file, req.appends, req.layerPriority));
-    return { ok: true, result };
+    const infos = result.infos;
+    return {
+      ok: true,
+      parsed: {
+        infos: needs.records === "infos" ? infos : [],
+        summaries: needs.records === "summaries" ? infos.map(summaryOf) : [],
+        targets: infos.length,
+        skipped: infos.filter((r) => r.skipped !== null).length,
+        warnings: infos.flatMap((info) => info.warnings ?? []),
+        entry: needs.entry && result.cacheable ? entryOf(result) : null,
+      },
+    };
   } catch (err) {
     // Errors cross the thread boundary as text; MetadataError keeps its file:line:col and caret.
     const cause = err instanceof MetadataError ? err.format() : err instanceof Error ? err.message : String(err);
@@ -73,7 +111,7 @@ async function work(data: ParseWorkerData, post: (m: ParseWorkerMessage) => void
   const next = new Int32Array(data.next);
   let batch: [number, ParseResponse][] = [];
   for (let i = takeRequest(next, data.requests.length); i !== null; i = takeRequest(next, data.requests.length)) {
-    batch.push([i, await parseWith(config, data.requests[i]!)]);
+    batch.push([i, await parseWith(config, data.requests[i]!, data.needs)]);
     if (batch.length >= BATCH) {
       post({ kind: "results", results: batch });
       batch = [];

@@ -6,8 +6,8 @@ import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
 import { ParseCache, type CachedRecords } from "./parse-cache.js";
-import type { ParseRequest, ParseResponse, ParseWorkerData, ParseWorkerMessage } from "./parse-worker.js";
-import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
+import type { ParseRequest, ParseResponse, ParseWorkerData, ParseWorkerMessage, ResponseNeeds } from "./parse-worker.js";
+import type { RecipeInfo, RecipeSummary } from "./recipe-info.js";
 import { RecipeParseFailures } from "./errors.js";
 
 export interface ParseProgress {
@@ -104,12 +104,13 @@ export async function parseAllRecipes(
     const failures: string[] = [];
     const settle = async (i: number, res: ParseResponse) => {
       if (res.ok) {
-        infos[i] = records === "infos" ? [...res.result.infos] : [];
-        summaries[i] = records === "infos" ? infos[i]! : records === "summaries" ? res.result.infos.map(summaryOf) : [];
-        warningsOf.set(i, res.result.infos.flatMap((info) => info.warnings ?? []));
-        targets += res.result.infos.length;
-        skipped += res.result.infos.filter((r) => r.skipped !== null).length;
-        if (res.result.cacheable) await cache?.put(res.result, appendsOf(i));
+        const parsed = res.parsed;
+        infos[i] = [...parsed.infos];
+        summaries[i] = records === "infos" ? infos[i]! : [...parsed.summaries];
+        warningsOf.set(i, [...parsed.warnings]);
+        targets += parsed.targets;
+        skipped += parsed.skipped;
+        if (parsed.entry !== null) await cache?.put(collection.recipes[i]!.path, appendsOf(i), parsed.entry);
       } else {
         failures.push(res.message);
       }
@@ -127,7 +128,8 @@ export async function parseAllRecipes(
       const { SyntaxTreeStore } = await import("../parse/syntax-store.js");
       config.files.keepTreesIn(new SyntaxTreeStore(syntaxDir, codeGeneration(), true), false);
     }
-    await parseShared(config, requests, { here, workers, vars: opts.vars, syntaxDir }, (k, res) => settle(todo[k]!, res));
+    const needs: ResponseNeeds = { records, entry: cache !== null };
+    await parseShared(config, requests, { here, workers, vars: opts.vars, syntaxDir, needs }, (k, res) => settle(todo[k]!, res));
     if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
     return { infos: infos.flat(), summaries: summaries.flat(), parsed: todo.length, cached, targets, skipped, parseWarnings: [...new Set(todo.flatMap((i) => warningsOf.get(i) ?? []))] };
   } finally {
@@ -142,7 +144,13 @@ export async function parseAllRecipes(
 async function parseShared(
   config: BuildConfiguration,
   requests: readonly ParseRequest[],
-  how: { readonly here: boolean; readonly workers: number; readonly vars: Readonly<Record<string, string>>; readonly syntaxDir: string | null },
+  how: {
+    readonly here: boolean;
+    readonly workers: number;
+    readonly vars: Readonly<Record<string, string>>;
+    readonly syntaxDir: string | null;
+    readonly needs: ResponseNeeds;
+  },
   settle: (index: number, res: ParseResponse) => Promise<void>,
 ): Promise<void> {
   if (requests.length === 0) return;
@@ -164,13 +172,14 @@ async function parseShared(
     requests,
     next,
     syntaxDir: how.syntaxDir,
+    needs: how.needs,
     ...(python ? { python } : {}),
   };
   const finished = Array.from({ length: how.workers }, () => runWorker(Worker, data, deliver));
   if (how.here) {
     let since = 0;
     for (let i = takeRequest(queue, requests.length); i !== null; i = takeRequest(queue, requests.length)) {
-      deliver(i, await parseWith(config, requests[i]!));
+      deliver(i, await parseWith(config, requests[i]!, how.needs));
       if (++since >= YIELD_EVERY) {
         since = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));

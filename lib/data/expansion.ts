@@ -32,7 +32,7 @@ export interface VarRefs extends ExpansionRefs {
   /** The value before expansion, appends/prepends applied (null when unset). */
   unexpanded: string | null;
   /** :remove values that did remove words (BitBake's parser.removes), for handle_remove. */
-  removes: Set<string>;
+  removes: ReadonlySet<string>;
 }
 
 /** The result of expanding one text: BitBake's VariableParse. */

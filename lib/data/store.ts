@@ -45,11 +45,17 @@ export interface DataSnapshot {
 }
 
 interface LookupOptions {
-  expand: boolean;
-  noweakdefault?: boolean;
-  parsing?: boolean;
-  retparser?: boolean;
+  readonly expand: boolean;
+  readonly noweakdefault?: boolean;
+  readonly parsing?: boolean;
+  readonly retparser?: boolean;
 }
+
+// The options of the common lookups, made once: a lookup is the datastore's hottest call, and an
+// options object per call was garbage for every one.
+const EXPANDED: LookupOptions = { expand: true };
+const RAW: LookupOptions = { expand: false };
+const WITH_PARSER: LookupOptions = { expand: false, retparser: true };
 
 export class DataStore {
   private vars: LayeredMap<VarRecord>;
@@ -131,12 +137,12 @@ export class DataStore {
   // ---------------------------------------------------------------- reading
 
   getVar(name: string, expand: boolean = true): string | null {
-    return asText(this.lookup(name, "_content", { expand }).value);
+    return asText(this.lookup(name, "_content", expand ? EXPANDED : RAW).value);
   }
 
   getVarFlag(name: string, flag: string, expand: boolean = true): string | null {
     if (!flag) return null;
-    return asText(this.lookup(name, flag, { expand }).value);
+    return asText(this.lookup(name, flag, expand ? EXPANDED : RAW).value);
   }
 
   /** The raw value with BitBake's `noweakdefault`/`parsing` switches (what `?=` and `+=` read). */
@@ -184,7 +190,7 @@ export class DataStore {
    * pair BitBake's signature code gets from getVarFlag(key, flag, False, retparser=True).
    */
   getVarFlagWithRefs(name: string, flag: string = "_content"): VarRefs {
-    const { value, parser } = this.lookup(name, flag, { expand: false, retparser: true });
+    const { value, parser } = this.lookup(name, flag, WITH_PARSER);
     const vp = parser!;
     return {
       unexpanded: asText(value),
@@ -192,7 +198,7 @@ export class DataStore {
       references: vp.references,
       execs: vp.execs,
       contains: vp.contains,
-      removes: vp.removes ?? new Set(),
+      removes: vp.removes ?? NO_REMOVES,
     };
   }
 
@@ -516,7 +522,7 @@ export class DataStore {
 
   private host(): ExpansionHost {
     this.expansionHost ??= {
-      readVar: (name) => asText(this.lookup(name, "_content", { expand: true }).value),
+      readVar: (name) => asText(this.lookup(name, "_content", EXPANDED).value),
       facade: () => this.facade(),
       error: (varname, expression, cause) => new ExpansionError(varname, expression, cause, this.whereSet(varname)),
       language: () => this.inlineLanguage,
@@ -582,7 +588,7 @@ export class DataStore {
       this.needOverrides();
       const match = this.overrides.select(links);
       if (match !== null) {
-        const sub = this.lookup(match, "_content", { expand: false, retparser: true });
+        const sub = this.lookup(match, "_content", WITH_PARSER);
         value = sub.value;
         // The override's own removes still apply to the final value.
         if (sub.parser?.removes) removes = new Set(sub.parser.removes);
@@ -625,6 +631,9 @@ export class DataStore {
   }
 
 }
+
+/** What most values remove: one set for all (signature analysis asks every name it meets). */
+const NO_REMOVES: ReadonlySet<string> = new Set();
 
 function asText(v: FlagValue | undefined): string | null {
   return typeof v === "string" ? v : null;

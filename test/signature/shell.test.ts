@@ -60,6 +60,25 @@ test("the tree keeps structure, words and here-document bodies", (t) => {
   t.is(script[1]!.kind, "if");
 });
 
+test("IO numbers, parameters and comments as the lexer scans them", (t) => {
+  // Digits right before `<` or `>` are a descriptor when the operator comes within 12 characters.
+  const redirects = (text: string) => (parseShell(text)[0] as Extract<Command, { kind: "simple" }>).redirects.map((r) => [r.fd, r.op, r.target.raw]);
+  t.deepEqual(redirects("c 12345678901>x\n"), [[12345678901, ">", "x"]]);
+  t.deepEqual(redirects("c 123456789012>x\n"), [[null, ">", "x"]]);
+  t.deepEqual(redirects("c 2>>log 0<in 3<&0\n"), [[2, ">>", "log"], [0, "<", "in"], [3, "<&", "0"]]);
+  const words = (text: string) => (parseShell(text)[0] as Extract<Command, { kind: "simple" }>).words.map((w) => w.parts);
+  t.deepEqual(words("e $1$@ $_x9 $- $%\n").slice(1), [
+    [{ kind: "parameter", text: "$1" }, { kind: "parameter", text: "$@" }],
+    [{ kind: "parameter", text: "$_x9" }],
+    [{ kind: "parameter", text: "$-" }],
+    [{ kind: "literal", text: "$%" }],
+  ]);
+  // A name is read up to 199 characters after `$`; the rest is literal.
+  const long = "a".repeat(250);
+  t.deepEqual(words(`e $${long}\n`)[1], [{ kind: "parameter", text: `$${long.slice(0, 199)}` }, { kind: "literal", text: long.slice(199) }]);
+  t.deepEqual([...shellCommands("# c1\nc2 # c3\n  \\\n c4\n")], ["c2", "c4"]);
+});
+
 test("syntax errors carry line and column", (t) => {
   const err = t.throws(() => parseShell("echo a\nif true; then\n  b\n"), { instanceOf: ShellSyntaxError });
   t.is(err!.line, 4);

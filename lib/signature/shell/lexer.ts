@@ -23,12 +23,42 @@ const OPERATORS = [
   "&&", "||", ";;", ";&", "<<", ">>", "<&", ">&", "<>", ">|", "&>", "|&",
   ";", "&", "|", "<", ">", "(", ")",
 ];
+/** OPERATORS by their first character, in the order above (longest first). */
+const OPERATORS_BY_FIRST = new Map<number, string[]>();
+for (const op of OPERATORS) {
+  const first = op.charCodeAt(0);
+  const list = OPERATORS_BY_FIRST.get(first);
+  if (list) list.push(op);
+  else OPERATORS_BY_FIRST.set(first, [op]);
+}
 export const REDIRECT_OPS = new Set(["<", ">", ">>", "<<", "<<-", "<<<", "<&", ">&", "<>", ">|", "&>", "&>>"]);
-const METACHARS = new Set([" ", "\t", "\n", ";", "&", "|", "<", ">", "(", ")"]);
+
+// Character classes by code unit (all of them ASCII): the lexer looks at every character of every
+// shell function of every recipe, and a table read costs less than a one-character string and a
+// Set lookup per character.
+const METACHAR = 1;
 /** Where a plain run of a word's characters ends: a metacharacter, or what starts quoting or an expansion. */
-const WORD_STOPS = new Set([...METACHARS, "\\", "'", '"', "$", "`"]);
+const WORD_STOP = 2;
 /** The same inside double quotes. */
-const QUOTED_STOPS = new Set(['"', "\\", "$", "`"]);
+const QUOTED_STOP = 4;
+const CLASS = new Uint8Array(128);
+for (const c of " \t\n;&|<>()") CLASS[c.charCodeAt(0)]! |= METACHAR | WORD_STOP;
+for (const c of "\\'\"$`") CLASS[c.charCodeAt(0)]! |= WORD_STOP;
+for (const c of '"\\$`') CLASS[c.charCodeAt(0)]! |= QUOTED_STOP;
+
+function isClass(code: number, cls: number): boolean {
+  return code < 128 && (CLASS[code]! & cls) !== 0;
+}
+
+/** [A-Za-z_] */
+function isNameStart(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95;
+}
+
+/** [A-Za-z0-9_] */
+function isNameChar(code: number): boolean {
+  return isNameStart(code) || (code >= 48 && code <= 57);
+}
 
 interface PendingHeredoc {
   readonly delimiter: string;
@@ -53,11 +83,12 @@ export class ShellLexer {
   next(): Token {
     const src = this.src;
     for (;;) {
-      const c = src[this.pos];
-      if (c === " " || c === "\t" || c === "\r") this.pos++;
-      else if (c === "\\" && src[this.pos + 1] === "\n") this.pos += 2;
-      else if (c === "#") {
-        while (this.pos < src.length && src[this.pos] !== "\n") this.pos++;
+      const c = src.charCodeAt(this.pos);
+      if (c === 32 /* space */ || c === 9 /* tab */ || c === 13 /* \r */) this.pos++;
+      else if (c === 92 /* \\ */ && src.charCodeAt(this.pos + 1) === 10) this.pos += 2;
+      else if (c === 35 /* # */) {
+        const eol = src.indexOf("\n", this.pos);
+        this.pos = eol < 0 ? src.length : eol;
       } else break;
     }
     const start = this.pos;
@@ -73,19 +104,26 @@ export class ShellLexer {
     }
     if ((c === "<" || c === ">") && src[this.pos + 1] === "(") return { t: "word", word: this.lexWord(), start };
     // Every operator starts with a metacharacter, and most tokens are words: only those look further.
-    if (METACHARS.has(c)) {
-      for (const op of OPERATORS) {
+    const code = src.charCodeAt(this.pos);
+    const ops = OPERATORS_BY_FIRST.get(code);
+    if (ops !== undefined) {
+      for (const op of ops) {
         if (src.startsWith(op, this.pos)) {
           this.pos += op.length;
           return { t: "op", op, start };
         }
       }
     }
-    if (c >= "0" && c <= "9") {
-      const digits = /^[0-9]+(?=[<>])/.exec(src.slice(this.pos, this.pos + 12));
-      if (digits) {
-        this.pos += digits[0].length;
-        return { t: "io-number", fd: Number(digits[0]), start };
+    if (code >= 48 && code <= 57) {
+      // An IO number: digits right before `<` or `>`, looked for within the next 12 characters.
+      let end = this.pos + 1;
+      const limit = Math.min(this.pos + 12, src.length);
+      while (end < limit && src.charCodeAt(end) >= 48 && src.charCodeAt(end) <= 57) end++;
+      const after = end < limit ? src.charCodeAt(end) : -1;
+      if (after === 60 || after === 62) {
+        const digits = src.slice(this.pos, end);
+        this.pos = end;
+        return { t: "io-number", fd: Number(digits), start };
       }
     }
     return { t: "word", word: this.lexWord(), start };
@@ -139,14 +177,11 @@ export class ShellLexer {
     const start = this.pos;
     const parts: WordPart[] = [];
     let literal = "";
-    const flush = (): void => {
-      if (literal) parts.push({ kind: "literal", text: literal });
-      literal = "";
-    };
     const src = this.src;
     while (this.pos < src.length) {
+      const code = src.charCodeAt(this.pos);
       const c = src[this.pos]!;
-      if (METACHARS.has(c)) {
+      if (isClass(code, METACHAR)) {
         // `<(…)` and `>(…)` at the start of a word are process substitutions (bash).
         if ((c === "<" || c === ">") && this.pos === start && src[this.pos + 1] === "(") {
           this.pos += 2;
@@ -165,7 +200,8 @@ export class ShellLexer {
         continue;
       }
       if (c === "'") {
-        flush();
+        if (literal) parts.push({ kind: "literal", text: literal });
+        literal = "";
         const end = src.indexOf("'", this.pos + 1);
         if (end < 0) this.fail("unterminated single quote", this.pos);
         parts.push({ kind: "single-quoted", text: src.slice(this.pos + 1, end) });
@@ -173,14 +209,16 @@ export class ShellLexer {
         continue;
       }
       if (c === '"') {
-        flush();
+        if (literal) parts.push({ kind: "literal", text: literal });
+        literal = "";
         parts.push(this.lexDoubleQuoted());
         continue;
       }
       if (c === "$" || c === "`") {
         const part = this.lexExpansion(false);
         if (part) {
-          flush();
+          if (literal) parts.push({ kind: "literal", text: literal });
+          literal = "";
           parts.push(part);
           continue;
         }
@@ -188,11 +226,11 @@ export class ShellLexer {
       // A run of plain characters is taken as one slice: adding them one at a time made a
       // string per character, much of what signature analysis allocated.
       let end = this.pos + 1;
-      while (end < src.length && !WORD_STOPS.has(src[end]!)) end++;
+      while (end < src.length && !isClass(src.charCodeAt(end), WORD_STOP)) end++;
       literal += src.slice(this.pos, end);
       this.pos = end;
     }
-    flush();
+    if (literal) parts.push({ kind: "literal", text: literal });
     return { raw: src.slice(start, this.pos), parts };
   }
 
@@ -229,7 +267,7 @@ export class ShellLexer {
         }
       }
       let end = this.pos + 1;
-      while (end < src.length && !QUOTED_STOPS.has(src[end]!)) end++;
+      while (end < src.length && !isClass(src.charCodeAt(end), QUOTED_STOP)) end++;
       literal += src.slice(this.pos, end);
       this.pos = end;
     }
@@ -269,9 +307,17 @@ export class ShellLexer {
       this.pos = i + 1;
       return { kind: "single-quoted", text: src.slice(start + 2, i) };
     }
-    const name = /^(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])/.exec(src.slice(start + 1, start + 200));
-    if (name) {
-      this.pos = start + 1 + name[0].length;
+    // $NAME (a name read up to 199 characters) or a special parameter.
+    const first = src.charCodeAt(start + 1);
+    if (isNameStart(first)) {
+      let end = start + 2;
+      const limit = Math.min(start + 200, src.length);
+      while (end < limit && isNameChar(src.charCodeAt(end))) end++;
+      this.pos = end;
+      return { kind: "parameter", text: src.slice(start, this.pos) };
+    }
+    if (n !== undefined && "0123456789@*#?$!-".includes(n)) {
+      this.pos = start + 2;
       return { kind: "parameter", text: src.slice(start, this.pos) };
     }
     return null;
