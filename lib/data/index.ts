@@ -14,7 +14,7 @@ export { ExpansionError, FatalError, SkipRecipe } from "./errors.js";
 export type { HistoryLoc } from "./errors.js";
 export { describeVariable } from "./describe.js";
 export { gitHead } from "./git-revision.js";
-export { bindInheritedClasses } from "./inherited.js";
+export { bindInheritedClasses, inheritedClasses } from "./inherited.js";
 export { logMetadataMessage, metadataMessageShown, takeJsMessages, toBoolean, withJsMessageHandler, type JsMessageHandler } from "./bb-api.js";
 export { inlineLanguageOf, markInline, registerPythonInline, registerVarFilter, type InlineLanguage, type InlineResult } from "./inline-engines.js";
 export type { JsMessage, JsMessageLevel } from "./bb-api.js";

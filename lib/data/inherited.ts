@@ -13,3 +13,12 @@ export function bindInheritedClasses(d: DataStore, list: () => readonly string[]
 export function inheritedClasses(d: DataStore): readonly string[] {
   return lists.get(d)?.() ?? [];
 }
+
+/**
+ * A copy answers with the list of the datastore it was copied from until it is bound to one of its
+ * own: BitBake keeps the list in the datastore, so every copy has it.
+ */
+export function carryInheritedClasses(from: DataStore, to: DataStore): void {
+  const list = lists.get(from);
+  if (list !== undefined) lists.set(to, list);
+}

@@ -10,6 +10,7 @@ import { ExpansionError, type HistoryLoc } from "./errors.js";
 import { expandWithRefs, VarParse, type ExpansionHost, type ExpansionRefs, type FlagValue, type OpList, type VarRefs } from "./expansion.js";
 import { JsDataFacade } from "./facade.js";
 import { logInfo, VariableHistory, type HistoryEntry, type HistorySnapshot, type LogInfo } from "./history.js";
+import { carryInheritedClasses } from "./inherited.js";
 import { applyVarFilter, type InlineLanguage } from "./inline-engines.js";
 import { LayeredMap } from "./layered-map.js";
 import { Overrides, type OverridesSnapshot } from "./overrides.js";
@@ -75,8 +76,17 @@ export class DataStore {
   // Variable filters (setVarFilter): an expression applied to the expanded value; rare, so null until one is set.
   private filters: Map<string, string> | null = null;
 
+  /**
+   * Values metadata code set as objects (BitBake keeps any Python object in a variable; oe-core
+   * keeps a tuple in __CACHED_SOURCE_DATE_EPOCH): the variable holds their text, and code reading
+   * it gets the object back while that text is still its value (see objectOf).
+   */
+  private objects: Map<string, { readonly text: string; readonly value: unknown }> | null = null;
+
   constructor(parent?: DataStore) {
     if (parent) {
+      carryInheritedClasses(parent, this);
+      this.objects = parent.objects === null ? null : new Map(parent.objects);
       this.inlineLanguage = parent.inlineLanguage;
       this.filters = parent.filters === null ? null : new Map(parent.filters);
       this.vars = parent.vars.fork();
@@ -143,6 +153,19 @@ export class DataStore {
   getVarFlag(name: string, flag: string, expand: boolean = true): string | null {
     if (!flag) return null;
     return asText(this.lookup(name, flag, expand ? EXPANDED : RAW).value);
+  }
+
+  /** Set NAME to an object's text, keeping the object for code that reads NAME (objectOf). */
+  setVarObject(name: string, text: string, value: unknown, opts: SetOptions = {}): void {
+    this.setVar(name, text, opts);
+    (this.objects ??= new Map()).set(name, { text, value });
+  }
+
+  /** The object set into NAME, if `value` (what NAME reads as now) is still its text. */
+  objectOf(name: string, value: string | null): unknown {
+    if (this.objects === null || value === null) return undefined;
+    const o = this.objects.get(name);
+    return o !== undefined && o.text === value ? o.value : undefined;
   }
 
   /** The raw value with BitBake's `noweakdefault`/`parsing` switches (what `?=` and `+=` read). */

@@ -3,6 +3,7 @@
 // classes, tasks) for bb.data.inherits_class and bb.build.addtask. Reads are recorded and
 // anything else is reported to inline-memo.ts, which reuses `${@...}` results that read alone.
 import type { DataStore } from "../data/index.js";
+import { inheritedClasses } from "../data/index.js";
 import { recordExpand, recordFlag, recordHas, recordInherits, recordList, recordOutsideWorld, recordVar, type ReplayTarget } from "./inline-memo.js";
 
 /** The evaluator's state beside a datastore (evaluate's Metadata). */
@@ -32,7 +33,12 @@ function has(d: DataStore, name: string): boolean {
 /** Whether `d`'s recipe inherits `klass` (BitBake's bb.data.inherits_class: a class file of that name). */
 function inherits(d: DataStore, klass: string): boolean {
   const needle = `/${klass}.bbclass`;
-  return (owners.get(d)?.inherited ?? []).some((path) => path.endsWith(needle));
+  return inheritedOf(d).some((path) => path.endsWith(needle));
+}
+
+/** The classes `d` inherited: its owner's, or for a copy made outside Python, its origin's. */
+function inheritedOf(d: DataStore): readonly string[] {
+  return owners.get(d)?.inherited ?? inheritedClasses(d);
 }
 
 /** `d` as inline-memo.ts replays reads on it. */
@@ -41,7 +47,7 @@ export function replayTarget(d: DataStore): ReplayTarget {
   if (t === undefined) {
     t = {
       store: d,
-      inherited: () => (owners.get(d)?.inherited ?? []).join("\n"),
+      inherited: () => inheritedOf(d).join("\n"),
       tasks: () => (owners.get(d)?.tasks ?? []).join("\n"),
       has: (name) => has(d, name),
       inherits: (klass) => inherits(d, klass),
@@ -67,7 +73,7 @@ export function pythonFacade(d: DataStore): object {
     getVar: (name: string, expand: boolean) => {
       const v = d.getVar(name, expand);
       recordVar(name, expand, v);
-      return v ?? undefined;
+      return d.objectOf(name, v) ?? v ?? undefined;
     },
     getVarFlag: (name: string, flag: string, expand: boolean) => {
       const v = d.getVarFlag(name, flag, expand);
@@ -96,7 +102,7 @@ export function pythonFacade(d: DataStore): object {
     },
     // Lists cross as lines of text: cheaper than converting an array, and compared as one value.
     inherited: () => {
-      const v = (owners.get(d)?.inherited ?? []).join("\n");
+      const v = inheritedOf(d).join("\n");
       recordList("inherited", v);
       return v;
     },
@@ -106,6 +112,11 @@ export function pythonFacade(d: DataStore): object {
       return v;
     },
     setVar: writing((name: string, value: unknown, parsing: boolean) => d.setVar(name, text(value), { parsing })),
+    // An object Python set (a tuple, a dict…): its text for the datastore, the object kept for
+    // Python reading it back. An argument's proxy ends with the call: a copy is kept.
+    setVarObject: writing((name: string, value: string, object: { copy(): unknown }, parsing: boolean) =>
+      d.setVarObject(name, value, object.copy(), { parsing }),
+    ),
     appendVar: writing((name: string, value: unknown) => d.appendVar(name, text(value) ?? "")),
     prependVar: writing((name: string, value: unknown) => d.prependVar(name, text(value) ?? "")),
     delVar: writing((name: string) => d.delVar(name)),

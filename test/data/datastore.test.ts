@@ -1,6 +1,8 @@
 import test from "ava";
 import {
   DataStore,
+  bindInheritedClasses,
+  inheritedClasses,
   applyAssignment,
   ExpansionError,
   FatalError,
@@ -499,4 +501,15 @@ test("helpers used by bake's own metadata: vars_from_file, prune_suffix, cpu_cou
   t.is(d.getVar("ENV"), "undefined", "metadata cannot read the environment");
   d.setVar("FILE", "/x/a_b_c_d.bb");
   t.throws(() => d.getVar("PN"), { instanceOf: ExpansionError, message: /too many underscores/ });
+});
+
+test("a copy answers bb.data.inherits_class with the classes of the datastore it was copied from", (t) => {
+  const d = new DataStore();
+  const inherited = ["/layer/classes/base.bbclass"];
+  bindInheritedClasses(d, () => inherited);
+  const copy = d.createCopy();
+  t.deepEqual(inheritedClasses(copy), ["/layer/classes/base.bbclass"]);
+  inherited.push("/layer/classes/autotools.bbclass");
+  t.deepEqual(inheritedClasses(copy.createCopy()), inherited);
+  t.deepEqual(inheritedClasses(new DataStore()), []);
 });

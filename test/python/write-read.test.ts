@@ -68,3 +68,20 @@ test("a variable filter set after a value was read applies at the next read", (t
   d.setVarFilter("B", null);
   t.is(d.getVar("A"), "[c b a b]");
 });
+
+test("an object Python sets into d (a tuple, as oe-core's __CACHED_SOURCE_DATE_EPOCH) reads back as that object, in copies too, until its text is replaced", (t) => {
+  const d = pythonStore();
+  d.setVar("SET", "${@d.setVar('CACHED', ('1700000000', '/w/sde.txt')) or ''}");
+  t.is(d.getVar("SET"), "");
+  // JavaScript and the datastore see its text; Python unpacks the tuple as BitBake's would.
+  t.is(d.getVar("CACHED"), "1700000000 /w/sde.txt");
+  d.setVar("READ", "${@'%s|%s' % d.getVar('CACHED')}");
+  t.is(d.getVar("READ"), "1700000000|/w/sde.txt");
+  const copy = d.createCopy();
+  copy.setVar("READ2", "${@'%s|%s' % d.getVar('CACHED')}");
+  t.is(copy.getVar("READ2"), "1700000000|/w/sde.txt");
+  copy.setVar("CACHED", "replaced");
+  copy.setVar("READ3", "${@d.getVar('CACHED')}");
+  t.is(copy.getVar("READ3"), "replaced");
+  t.is(d.getVar("READ"), "1700000000|/w/sde.txt", "the original keeps its object");
+});

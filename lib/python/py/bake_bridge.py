@@ -76,7 +76,13 @@ class DataSmart(object):
         return self._js.getVar(var, bool(expand))
 
     def setVar(self, var, value, **loginfo):
-        self._js.setVar(var, _js_value(value), bool(loginfo.get("parsing", False)))
+        parsing = bool(loginfo.get("parsing", False))
+        if value is None or isinstance(value, (str, bool, int, float)):
+            self._js.setVar(var, _js_value(value), parsing)
+        else:
+            # BitBake keeps any object (oe-core: a tuple in __CACHED_SOURCE_DATE_EPOCH); bake keeps
+            # its text, and the object for Python reading the variable back.
+            self._js.setVarObject(var, _js_value(value), value, parsing)
 
     def appendVar(self, var, value, **loginfo):
         self._js.appendVar(var, _js_value(value))
