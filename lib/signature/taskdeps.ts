@@ -66,6 +66,9 @@ export interface DependencySource {
   hasFlag(name: string, flag: string): boolean;
   /** Every name that was ever given an `export` or `unexport` flag (a superset of the exported ones). */
   exportFlagged(): Iterable<string>;
+  /** An independent copy, and setting a variable in it: where BB_HASH_CODEPARSER_VALS are set. */
+  createCopy(): DependencySource;
+  setVar(name: string, value: string): void;
 }
 
 export interface TaskDependencies {
@@ -109,6 +112,17 @@ interface DirectDeps {
   /** The other dependencies, in the order found; those also in `exported` count there. */
   readonly deps: ReadonlySet<string>;
   readonly value: string | null;
+}
+
+/** BB_HASH_CODEPARSER_VALS's NAME=VALUE words; null when there are none. */
+function codeparserValues(text: string | null): ReadonlyMap<string, string> | null {
+  const values = new Map<string, string>();
+  for (const word of words(text)) {
+    const eq = word.indexOf("=");
+    if (eq <= 0) throw new DependencyError("BB_HASH_CODEPARSER_VALS", new Error(`"${word}" is not NAME=VALUE`));
+    values.set(word.slice(0, eq), word.slice(eq + 1));
+  }
+  return values.size > 0 ? values : null;
 }
 
 /** Flags BitBake reads expanded when computing a name's dependencies. */
@@ -176,6 +190,9 @@ class RecipeAnalysis {
   /** Their ids, once asked for. */
   private exportedKeptIds: readonly number[] | null = null;
   private readonly flagsExcluded: readonly string[] | null;
+  /** NAME → VALUE of BB_HASH_CODEPARSER_VALS; null when it sets none. */
+  private readonly codeparserValues: ReadonlyMap<string, string> | null;
+  private codeparserSource: DependencySource | null = null;
   private readonly direct = new Map<string, DirectDeps>();
   private readonly ids = new Map<string, number>();
   private readonly names: string[] = [];
@@ -206,6 +223,24 @@ class RecipeAnalysis {
     this.exportedKept = [...this.exported].filter((k) => !this.ignored.has(k));
     const excl = words(source.getVar("BB_SIGNATURE_EXCLUDE_FLAGS", true));
     this.flagsExcluded = excl.length > 0 ? excl : null;
+    this.codeparserValues = codeparserValues(source.getVar("BB_HASH_CODEPARSER_VALS", true));
+  }
+
+  /**
+   * What a shell function's code is expanded in to find its references and commands: the recipe
+   * with BB_HASH_CODEPARSER_VALS set, as BitBake's generate_dependencies does. oe-core sets
+   * WORKDIR, T, PN… there so that a reference made of a path (`${OPENSSL_CONF:-${libdir}/…}`, one
+   * name once `${libdir}` is expanded) is the same in every build directory: otherwise the
+   * basehash, and shared state, would depend on where the build directory is.
+   */
+  private codeSource(): DependencySource {
+    if (this.codeparserValues === null) return this.source;
+    if (this.codeparserSource === null) {
+      const copy = this.source.createCopy();
+      for (const [name, value] of this.codeparserValues) copy.setVar(name, value);
+      this.codeparserSource = copy;
+    }
+    return this.codeparserSource;
   }
 
   private idOf(name: string): number {
@@ -343,10 +378,11 @@ class RecipeAnalysis {
     if (vardepvalue !== null) {
       value = vardepvalue;
     } else if (raw("func")) {
-      const stored = src.getVarFlagWithRefs(key, "_content");
-      const code = stored.unexpanded;
       const isJs = Boolean(raw("js"));
-      if (isJs || raw("python")) {
+      const isShell = !isJs && !raw("python");
+      const stored = (isShell ? this.codeSource() : src).getVarFlagWithRefs(key, "_content");
+      const code = stored.unexpanded;
+      if (!isShell) {
         // Code that is not shell is not expanded when it runs, so its ${} are not references.
         const analysis: CodeAnalysis = isJs ? analyzeJsBody(code ?? "") : analyzePythonBody(code ?? "");
         for (const r of analysis.references) deps.add(r);

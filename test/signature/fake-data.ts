@@ -24,7 +24,21 @@ interface MutableRefs {
 }
 
 export class FakeData implements DependencySource {
-  constructor(private readonly vars: Readonly<Record<string, FakeVar>>) {}
+  private readonly vars: Record<string, FakeVar>;
+
+  constructor(vars: Readonly<Record<string, FakeVar>>) {
+    this.vars = { ...vars };
+  }
+
+  createCopy(): FakeData {
+    return new FakeData(this.vars);
+  }
+
+  /** A plain assignment: the value replaces the old one and its removals; flags stay. */
+  setVar(name: string, value: string): void {
+    const flags = this.vars[name]?.flags;
+    this.vars[name] = flags ? { value, flags } : { value };
+  }
 
   keys(): string[] {
     return Object.keys(this.vars);

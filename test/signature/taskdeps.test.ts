@@ -377,3 +377,39 @@ test("a task reached again through its own dependencies is listed, like BitBake"
   };
   t.deepEqual(depsOf(vars, "do_loop"), ["do_loop", "helper"]);
 });
+
+test("shell code is expanded with BB_HASH_CODEPARSER_VALS set: a reference made of a path is the same in every build directory", (t) => {
+  // oe-core's openssl (native): `OPENSSL_CONF=\${OPENSSL_CONF:-${libdir}/ssl-3/openssl.cnf}` is,
+  // once ${libdir} is expanded, a reference to one variable whose name holds the path.
+  const recipe = (workdir: string, codeparser?: string): Record<string, FakeVar> => ({
+    ...baseConf(),
+    ...(codeparser === undefined ? {} : { BB_HASH_CODEPARSER_VALS: { value: codeparser } }),
+    WORKDIR: { value: workdir },
+    libdir: { value: "${WORKDIR}/recipe-sysroot-native/usr/lib" },
+    do_install: shellTask("\tcreate_wrapper openssl OPENSSL_CONF=\\${OPENSSL_CONF:-${libdir}/ssl-3/openssl.cnf}\n"),
+    py: { value: "    bb.note('${libdir}')\n", flags: { func: "1", python: "1" } },
+  });
+  const ofTask = (vars: Record<string, FakeVar>) => taskDependencies(new FakeData(vars), ["do_install"]).get("do_install")!;
+
+  const here = ofTask(recipe("/home/a/build/tmp/work/x/1.0", "T=/ WORKDIR=/"));
+  const there = ofTask(recipe("/srv/b/tmp/work/x/1.0", "T=/ WORKDIR=/"));
+  t.deepEqual(here.deps, ["OPENSSL_CONF:-//recipe-sysroot-native/usr/lib/ssl-3/openssl.cnf", "WORKDIR", "libdir"]);
+  t.deepEqual(there.deps, here.deps);
+  // What is hashed of each name is its own unexpanded value, from the recipe (not the forced one).
+  t.is(here.values.get("WORKDIR"), "/home/a/build/tmp/work/x/1.0");
+  t.is(there.values.get("WORKDIR"), "/srv/b/tmp/work/x/1.0");
+
+  // Without it, the name (and so the basehash) holds the build directory.
+  t.deepEqual(ofTask(recipe("/home/a/build/tmp/work/x/1.0")).deps, [
+    "OPENSSL_CONF:-/home/a/build/tmp/work/x/1.0/recipe-sysroot-native/usr/lib/ssl-3/openssl.cnf",
+    "WORKDIR",
+    "libdir",
+  ]);
+
+  // Python code is not expanded, so it is read as it is either way.
+  const py = (vars: Record<string, FakeVar>) => taskDependencies(new FakeData(vars), ["py"]).get("py")!;
+  t.deepEqual(py(recipe("/a", "WORKDIR=/")).deps, py(recipe("/a")).deps);
+
+  const err = t.throws(() => ofTask(recipe("/a", "WORKDIR")), { instanceOf: DependencyError });
+  t.regex(err!.message, /BB_HASH_CODEPARSER_VALS.*"WORKDIR" is not NAME=VALUE/);
+});
