@@ -46,7 +46,10 @@ export function exportedVariables(d: DataStore): ExportedVariables {
   const vars = new Map<string, string>();
   const unexported: string[] = [];
   const failed: { name: string; message: string }[] = [];
-  for (const name of d.keys().sort()) {
+  // Only a name flagged `export` or `unexport` at some point can have either flag (flags are set
+  // through setVarFlag alone, which lists the name): those few are looked at, not every one of
+  // the recipe's thousands of names (d.keys()), for each shell function of each task.
+  for (const name of d.exportFlagged().sort()) {
     if (name.startsWith("__") || !SHELL_NAME.test(name) || d.getVarFlag(name, "func", false)) continue;
     if (flagTrue(d, name, "unexport")) {
       unexported.push(name);
