@@ -13,7 +13,7 @@
 // Breaking a stale lock is serialised through a second O_EXCL file (`.break`), and only the very
 // content found stale is removed, so two waiters can never both break a lock and one of them
 // delete a fresh one.
-import { appendFileSync, closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -152,14 +152,21 @@ function breakStale(path: string, seen: string): boolean {
 
 function holding(path: string, token: string): HeldLock {
   let released = false;
+  // Opened at the first append and kept: a build appends a line per task it starts, and opening
+  // the lock again for each was a path lookup and an open and close per task.
+  let appending: number | null = null;
   return {
     path,
     append(line) {
-      if (!released) appendFileSync(path, `${line}\n`);
+      if (released) return;
+      appending ??= openSync(path, "a");
+      writeSync(appending, `${line}\n`);
     },
     release() {
       if (released) return;
       released = true;
+      if (appending !== null) closeSync(appending);
+      appending = null;
       heldHere.delete(path);
       const now = read(path);
       if (now !== "gone" && now.holder !== "unreadable" && now.holder.token === token) rmSync(path, { force: true });

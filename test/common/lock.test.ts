@@ -31,8 +31,13 @@ test("a live holder keeps the lock; the same pid started at another time is a re
   t.regex(readFileSync(path, "utf8"), new RegExp(`^${process.pid} ${hostname()} [0-9a-f]{16}`));
   got.lock.append("task 7 /w/run.do_install.7");
   t.regex(readFileSync(path, "utf8"), /\ntask 7 \/w\/run\.do_install\.7\n$/);
+  // Each line is in the file as soon as append returns (the file is kept open between them).
+  got.lock.append("task 8 /w/run.do_deploy.8");
+  t.regex(readFileSync(path, "utf8"), /\ntask 7 \/w\/run\.do_install\.7\ntask 8 \/w\/run\.do_deploy\.8\n$/);
   got.lock.release();
   t.false(existsSync(path));
+  got.lock.append("task 9 /w/run.do_package.9");
+  t.false(existsSync(path), "nothing is written once released");
 });
 
 test("a lock of another host holds (its process cannot be seen); a pid alone is this host's", (t) => {
