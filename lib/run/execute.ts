@@ -18,14 +18,15 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { runJs, withJsMessageHandler, type DataStore, type JsMessage } from "../data/index.js";
-import { supervised, SUPERVISED_STDIN, type FetchEvent } from "../fetch/index.js";
+import type { FetchEvent } from "../fetch/index.js";
+// The supervisor alone, not the fetchers: a worker whose tasks are all shell functions loads none of them.
+import { supervised, SUPERVISED_STDIN } from "../fetch/supervise.js";
 import { isSet } from "../graph/types.js";
 import type { TaskFailure, TaskOutcome } from "./events.js";
 import { constants } from "node:os";
 import { launchable, threadLauncher, type Launcher } from "./launcher.js";
 import { isolationCommand, mayUseNetwork, shellCommand } from "./network.js";
 import { cpuTimesFile, exportedVariables, functionKind, parseTimes, shellScript } from "./script.js";
-import { taskGlobals } from "./task-api.js";
 import { logTail } from "./log-tail.js";
 
 export interface TaskRun {
@@ -175,6 +176,9 @@ async function runFunction(d: DataStore, func: string, run: FunctionRun): Promis
 async function runJsFunction(d: DataStore, func: string, run: FunctionRun): Promise<void> {
   writeSync(run.fd, `DEBUG: Executing js function ${func}\n`);
   try {
+    // Loaded with the first js function a worker runs: it brings the fetchers and shared state,
+    // which shell tasks never use (a worker's start-up is part of every build's time).
+    const { taskGlobals } = await import("./task-api.js");
     const globals = taskGlobals(d, {
       execFunc: (name) => runFunction(d, name, { ...run, isTask: false }),
       log: (text) => writeSync(run.fd, `${text}\n`),

@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { SUPERVISED_STDIN } from "../fetch/index.js";
+import { SUPERVISED_STDIN } from "../fetch/supervise.js";
 
 /** A task the launcher started: its pid (= process group), and its exit status when it ends. */
 export interface LaunchedTask {
