@@ -5,7 +5,7 @@ import { isSet, type TaskGraph, type TaskId, type TaskNode } from "../graph/type
 import type { SafeRecipeDeps } from "../signature/index.js";
 import type { BuildListener, BuildSummary, TaskOutcome } from "./events.js";
 import { acquireBuildLock } from "./build-lock.js";
-import { mayUseNetwork, networkIsolationAvailable } from "./network.js";
+import { isolationCommand, mayUseNetwork, networkIsolationAvailable } from "./network.js";
 import { TaskPool } from "./pool.js";
 import { runQueue, type InterruptSource } from "./scheduler.js";
 import { invalidateTask, readTaint, SstateSession, type SstateSettings } from "../setscene/index.js";
@@ -247,6 +247,8 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
             task: node.task.name,
             taskhash: sstate.signatures.taskhashOf(node.id),
             taskdepdata: JSON.stringify(taskDepData(graph, node)),
+            // Asked just above (sayIfNotIsolated) for a task without the network: told to the worker.
+            ...(isolationAsked ? { unshare: isolationCommand() } : {}),
           },
           {
             signal,

@@ -27,6 +27,15 @@ export function isolationCommand(): string | null {
   return unshareCommand();
 }
 
+/**
+ * What another thread of this process found isolationCommand to be (the main thread tells each
+ * task's worker): the same kernel and user give the same answer, and asking costs a process
+ * started from this thread (a fork of all of bake's memory) per worker and per build.
+ */
+export function knownIsolationCommand(answer: string | null): void {
+  unshare ??= answer;
+}
+
 export function networkIsolationAvailable(): boolean {
   return unshareCommand() !== null;
 }

@@ -13,6 +13,8 @@ export interface TaskRequest extends RecipeRequest {
   readonly id: number;
   /** Killed before it was sent: nothing of it is to run. */
   readonly killed?: boolean;
+  /** The main thread's isolationCommand() (network.ts), when it asked: the worker need not ask again. */
+  readonly unshare?: string | null;
 }
 
 /** What a worker posts on its parentPort while a task runs. */

@@ -9,6 +9,7 @@ import { WorkerCache, type RecipeRequest } from "../config/index.js";
 import { withPython } from "../python/index.js";
 import type { TaskOutcome } from "./events.js";
 import { executeTask } from "./execute.js";
+import { knownIsolationCommand } from "./network.js";
 import { KILLS_CHANNEL, type TaskMessage, type TaskRequest, type TaskResult } from "./task-protocol.js";
 
 export type { TaskRequest } from "./task-protocol.js";
@@ -39,6 +40,7 @@ export default async function runTask(req: TaskRequest): Promise<TaskResult> {
   const abort = new AbortController();
   aborts.set(req.id, abort);
   if (killedEarly.delete(req.id) || req.killed) abort.abort();
+  if (req.unshare !== undefined) knownIsolationCommand(req.unshare);
   let posted = 0;
   const post = (m: TaskMessage) => {
     posted++;
