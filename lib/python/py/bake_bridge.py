@@ -43,6 +43,18 @@ def _py(value):
     return to_py() if to_py is not None else value
 
 
+try:
+    from pyodide.ffi import JsBuffer as _JsBuffer
+except ImportError:
+    _JsBuffer = ()
+
+
+def _long(value):
+    """A string the datastore handed over as UTF-8 bytes because it is long (datastore.ts, crossing);
+    anything else as it is."""
+    return value.to_bytes().decode() if isinstance(value, _JsBuffer) else value
+
+
 def _lines(text):
     return text.split("\n") if text else []
 
@@ -73,7 +85,8 @@ class DataSmart(object):
         if var == "__BBTASKS":
             # A list in BitBake; bake keeps the task list beside the datastore.
             return _lines(self._js.tasks())
-        return self._js.getVar(var, bool(expand))
+        value = self._js.getVar(var, bool(expand))
+        return value if value is None or value.__class__ is str else _long(value)
 
     def setVar(self, var, value, **loginfo):
         parsing = bool(loginfo.get("parsing", False))
@@ -98,6 +111,8 @@ class DataSmart(object):
 
     def getVarFlag(self, var, flag, expand=True, noweakdefault=False, retparser=False):
         value = self._js.getVarFlag(var, flag, bool(expand))
+        if value is not None and value.__class__ is not str:
+            value = _long(value)
         if flag == "deps" and value is not None:
             # A task's [deps] is a list in BitBake (bb.build.addtask); bake keeps it as words.
             return value.split()
@@ -132,14 +147,15 @@ class DataSmart(object):
     def expand(self, s, varname=None):
         if s is None:
             return None
-        return self._js.expand(str(s), varname)
+        value = self._js.expand(str(s), varname)
+        return value if value.__class__ is str else _long(value)
 
     def expandKeys(self):
         self._js.expandKeys()
 
     def keys(self):
         # Thousands of names: one string split here costs a fraction of converting an array.
-        names = self._js.keys()
+        names = _long(self._js.keys())
         return names.split("\0") if names else []
 
     def __iter__(self):
