@@ -39,6 +39,21 @@ export function syntaxDirOf(config: BuildConfiguration): string | null {
 }
 
 /**
+ * `read()`, which reads the configuration's values. A kept configuration whose values may run
+ * Python (configuration-cache.ts) has started no interpreter in this thread: when they needed one,
+ * `read()` fails (with nothing done: it only reads) and runs again once one is started. The Python
+ * modules are loaded only then: a warm `bake -p` loads none.
+ */
+async function readingValues<T>(config: BuildConfiguration, read: () => T): Promise<T> {
+  if (config.keptPython !== true) return read();
+  try {
+    return read();
+  } catch {
+    return (await import("../python/index.js")).withPython(read);
+  }
+}
+
+/**
  * Everything of `prepare` but the recipe index; `records` says what is read of cached recipes (`bake -p` needs only their counts).
  * `python`: "lazy" for a caller that reads the configuration's values only inside `withPython` after this.
  */
@@ -56,9 +71,7 @@ export async function parseRecipes(
     const cacheRoot = d.getVar("CACHE");
     return { collection, warnings, cacheRoot, threads: threadsOf(config, "BB_NUMBER_PARSE_THREADS"), syntaxDir: syntaxDirOf(config) };
   };
-  // A kept configuration whose values may run Python, before this thread has an interpreter: the
-  // values are read again once one is started if they needed it.
-  const { collection, warnings, cacheRoot, threads, syntaxDir } = config.keptPython === true ? await (await import("../python/index.js")).withPython(settings) : settings();
+  const { collection, warnings, cacheRoot, threads, syntaxDir } = await readingValues(config, settings);
   const recipes = await parseAllRecipes(config, collection, {
     vars: common.vars,
     threads,
@@ -83,8 +96,7 @@ export async function providerOf(common: CommonOptions, name: string): Promise<{
   const [prepared, { RecipeIndex, buildProvider, NothingProvides }] = await Promise.all([parseRecipes(common, undefined, "summaries", "lazy"), import("../graph/index.js")]);
   const index = new RecipeIndex(prepared.recipes.summaries);
   // The preferences are the configuration's values (PREFERRED_PROVIDER_…), which may run Python.
-  const choose = () => buildProvider(index, name, prepared.prefs);
-  const info = prepared.config.keptPython === true ? await (await import("../python/index.js")).withPython(choose) : choose();
+  const info = await readingValues(prepared.config, () => buildProvider(index, name, prepared.prefs));
   if (info === null) throw new NothingProvides(name, false, [], index.skipReasons(name), index.closeMatches(name));
   return { prepared, info };
 }
