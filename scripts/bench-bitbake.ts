@@ -3,6 +3,11 @@
 //   npm run bench -- --against-bitbake DIR   DIR is a BitBake checkout (bin/bitbake); both tools
 //   npm run bench -- compare                 bake's figures only
 //
+// Two comparisons, each beside the same BitBake runs: bake in its own build directory (meta-core,
+// bake's core layer, with meta-bench), and bake on the very files BitBake reads (meta-bitbake-min,
+// a BitBake-style core whose `${@...}` are Python, with meta-bench), in a copy of BitBake's build
+// directory's conf/.
+//
 // Measured: a cold parse (`-p` with the parse cache removed), a warm parse (`-p` again, cache kept)
 // and `-e RECIPE`. Each measurement runs RUNS times, the tools interleaved (A B A B) so that load from
 // other work on the machine falls on both alike; the ratio is taken pair by pair, on wall-clock time
@@ -11,7 +16,7 @@
 //
 // BitBake refuses to run as root: as root, the corpus is handed to `nobody` and BitBake run as that user.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -94,66 +99,89 @@ export function show(s: Spread, unit: string, digits: number): string {
   return `${s.min.toFixed(digits)} / ${s.median.toFixed(digits)} / ${s.max.toFixed(digits)}${unit}`;
 }
 
+/** Rows of one comparison: bake in a build directory, beside BitBake's run (when there is one). */
+interface Comparison {
+  readonly title: string;
+  readonly bake: Tool;
+}
+
 export async function benchCompare(bitbakeDir: string | null): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bake-bench-compare-"));
   try {
     const corpus = generateCorpus(dir, RECIPES, { bitbake: true });
     const repo = resolve(fileURLToPath(import.meta.url), "../../..");
+    // bake on the files BitBake reads (meta-bitbake-min + meta-bench, its Python run in Pyodide), in a
+    // build directory of its own with build-bitbake's conf/: both tools keep their parse cache in
+    // ${TOPDIR}/tmp/cache, and a cold run of one must not remove the other's (nor, as root, leave
+    // directories in BitBake's that the user BitBake runs as cannot write).
+    const sameFiles = join(dir, "build-bitbake-bake");
+    cpSync(join(corpus.bitbakeBuild!, "conf"), join(sameFiles, "conf"), { recursive: true });
     const asRoot = process.getuid?.() === 0;
     if (asRoot && bitbakeDir !== null) {
       chmodSync(dir, 0o755);
       const chown = spawnSync("chown", ["-R", `${UNPRIVILEGED}:`, dir], { encoding: "utf8" });
       if (chown.status !== 0) throw new Error(`chown -R ${UNPRIVILEGED} ${dir}: ${chown.stderr}`);
     }
-    const tools: Tool[] = [
-      {
-        name: "bake",
-        cwd: corpus.build,
-        command: [process.execPath, join(repo, "bin/bake.js")],
-        env: { ...process.env },
-        caches: [join(corpus.build, "tmp/cache"), join(corpus.build, "cache")],
-        cpu: true,
-      },
+    const bakeIn = (name: string, build: string): Tool => ({
+      name,
+      cwd: build,
+      command: [process.execPath, join(repo, "bin/bake.js")],
+      env: { ...process.env },
+      caches: [join(build, "tmp/cache"), join(build, "cache")],
+      cpu: true,
+    });
+    const comparisons: Comparison[] = [
+      { title: "meta-core: bake's own core layer (JavaScript ${@}) and meta-bench; BitBake on meta-bitbake-min and meta-bench", bake: bakeIn("bake", corpus.build) },
+      { title: "same files: bake and BitBake both on meta-bitbake-min and meta-bench (bake runs its Python in Pyodide)", bake: bakeIn("bake-same", sameFiles) },
     ];
+    let bitbake: Tool | null = null;
     if (bitbakeDir !== null) {
       const exe = join(resolve(bitbakeDir), "bin/bitbake");
       if (!existsSync(exe)) throw new Error(`${bitbakeDir}: no bin/bitbake (give the path of a BitBake checkout)`);
       const locale = utf8Locale();
-      tools.push({
+      bitbake = {
         name: "bitbake",
         cwd: corpus.bitbakeBuild!,
         command: asRoot ? ["runuser", "-u", UNPRIVILEGED, "--", "env", `HOME=${dir}`, `LANG=${locale}`, `LC_ALL=${locale}`, exe] : [exe],
         env: { ...process.env, LANG: locale, LC_ALL: locale },
         caches: [join(corpus.bitbakeBuild!, "tmp/cache")],
         cpu: false,
-      });
+      };
     }
+    const tools = [...comparisons.map((c) => c.bake), ...(bitbake !== null ? [bitbake] : [])];
     console.log(
       `compare: ${RECIPES} generated recipes (classes, includes, appends, overrides), ${RUNS} runs of each, ` +
-        `${tools.map((t) => t.name).join(" and ")} interleaved; -e shows ${SHOWN}`,
+        `${tools.map((t) => t.name).join(", ")} interleaved; -e shows ${SHOWN}`,
     );
     const times = new Map<string, number[]>();
-    const cpuTimes = new Map<Step, number[]>();
+    const cpuTimes = new Map<string, number[]>();
     for (let round = 0; round < RUNS; round++) {
       for (const step of STEPS) {
         for (const tool of tools) {
           const key = `${tool.name}/${step}`;
           const t = run(tool, step, dir);
           times.set(key, [...(times.get(key) ?? []), t.wall]);
-          if (t.cpu !== null) cpuTimes.set(step, [...(cpuTimes.get(step) ?? []), t.cpu]);
+          if (t.cpu !== null) cpuTimes.set(key, [...(cpuTimes.get(key) ?? []), t.cpu]);
         }
       }
     }
-    const header = tools.length === 2 ? "   bitbake/bake (above 1: bake is faster), pair by pair" : "";
-    console.log(`compare: ${"".padEnd(11)}${tools.map((t) => `${t.name} s (min / median / max)`.padEnd(32)).join("")}${header}`);
-    for (const step of STEPS) {
-      const per = tools.map((t) => times.get(`${t.name}/${step}`)!);
-      const cells = per.map((ts) => show(spread(ts), "", 2).padEnd(32)).join("");
-      const ratio = per.length === 2 ? `   ${show(spread(per[1]!.map((b, i) => b / per[0]![i]!)), "x", 1)}` : "";
-      console.log(`compare: ${step.padEnd(11)}${cells}${ratio}`);
+    for (const c of comparisons) {
+      const pair = bitbake !== null ? [c.bake, bitbake] : [c.bake];
+      console.log(`compare: ${c.title}`);
+      const header = pair.length === 2 ? "   bitbake/bake (above 1: bake is faster), pair by pair" : "";
+      console.log(`compare: ${"".padEnd(11)}${pair.map((t) => `${t.name} s (min / median / max)`.padEnd(36)).join("")}${header}`);
+      for (const step of STEPS) {
+        const per = pair.map((t) => times.get(`${t.name}/${step}`)!);
+        const cells = per.map((ts) => show(spread(ts), "", 2).padEnd(36)).join("");
+        const ratio = per.length === 2 ? `   ${show(spread(per[1]!.map((b, i) => b / per[0]![i]!)), "x", 1)}` : "";
+        console.log(`compare: ${step.padEnd(11)}${cells}${ratio}`);
+      }
     }
     console.log(`compare: bake's processor time (user+sys), s (min / median / max)`);
-    for (const step of STEPS) console.log(`compare: ${step.padEnd(11)}${show(spread(cpuTimes.get(step)!), "", 2)}`);
+    console.log(`compare: ${"".padEnd(11)}${comparisons.map((c) => c.bake.name.padEnd(36)).join("")}`);
+    for (const step of STEPS) {
+      console.log(`compare: ${step.padEnd(11)}${comparisons.map((c) => show(spread(cpuTimes.get(`${c.bake.name}/${step}`)!), "", 2).padEnd(36)).join("")}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

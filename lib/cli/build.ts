@@ -82,7 +82,8 @@ type Recipes = Pick<Prepared, "config" | "prefs" | "collection"> & { standalone:
 
 async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): Promise<Recipes> {
   if (args.buildfile === null) {
-    const prepared = await parseRecipes(common, parseFeedback(ui), args.parseOnly ? "counts" : "infos");
+    // `-p` reads no value of the configuration after the parse: a warm one starts no Python.
+    const prepared = await parseRecipes(common, parseFeedback(ui), args.parseOnly ? "counts" : "infos", args.parseOnly ? "lazy" : "eager");
     const { recipes } = prepared;
     ui.parse.finish(
       `Parsing of ${prepared.collection.recipes.length} .bb files complete (${recipes.cached} cached, ${recipes.parsed} parsed). ` +

@@ -23,12 +23,23 @@ export function buildDirectory(cwd: string): string {
   return topdir;
 }
 
+/**
+ * When a kept configuration whose values may run Python (configuration-cache.ts) starts this
+ * thread's interpreter: "eager", before it is returned, for a command that may expand its values
+ * anywhere; "lazy", for one that expands them only inside `withPython` (`-p`, `-e RECIPE`: their
+ * warm runs then start no interpreter at all).
+ */
+export type PythonStart = "eager" | "lazy";
+
 /** The configuration; loads the Python engine first if its layers need it (then parsing in this thread can use it). */
-export async function loadConfiguration(opts: CommonOptions, layersOnly = false): Promise<BuildConfiguration> {
+export async function loadConfiguration(opts: CommonOptions, layersOnly = false, python: PythonStart = "eager"): Promise<BuildConfiguration> {
   const topdir = buildDirectory(opts.cwd);
-  // Kept only when it ran no Python (configuration-cache.ts): no engine is wanted for it.
+  // Kept only when its Python touched nothing but the namespace and the datastore's values (configuration-cache.ts).
   const kept = layersOnly ? null : keptConfiguration(topdir, opts.vars, true);
-  if (kept !== null) return kept;
+  if (kept !== null) {
+    if (kept.keptPython === true && python === "eager") await (await import("../python/index.js")).loadPython();
+    return kept;
+  }
   const [{ evaluateBuildConfiguration }, { withPython }] = await Promise.all([import("../config/configuration.js"), import("../python/index.js")]);
   return withPython(() => evaluateBuildConfiguration({ topdir, vars: opts.vars, layersOnly, prune: true }));
 }

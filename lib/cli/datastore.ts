@@ -2,7 +2,7 @@
 // recipe that provides a name, chosen as a build would choose it (all recipes parsed, from the cache).
 import { resolve } from "node:path";
 import { parseRecipe, parseRecipeVariants, type Metadata } from "../evaluate/index.js";
-import { withPython } from "../python/index.js";
+import { loadPython, withPython } from "../python/index.js";
 import { loadConfiguration, type CommonOptions } from "./context.js";
 import { providerOf, syntaxDirOf } from "./prepare.js";
 import { codeGeneration, type BuildConfiguration } from "../config/index.js";
@@ -35,5 +35,8 @@ export async function datastoreFor(common: CommonOptions, recipe: string | null,
   const [parsed] = await withPython(() =>
     parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]),
   );
+  // Its values are shown expanded, outside withPython: an interpreter is there when they may need one
+  // (a recipe parsed without Python on a kept BitBake-style configuration, whose interpreter is started lazily).
+  if (prepared.config.keptPython === true) await loadPython();
   return parsed!.metadata;
 }

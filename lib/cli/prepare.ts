@@ -7,7 +7,7 @@ import type { BuildConfiguration, CachedRecords, ParsedRecipes, ParseProgress, R
 import { checkDanglingAppends, collectRecipes } from "../config/collection.js";
 import { parseAllRecipes } from "../config/recipes.js";
 import type { ProviderPreferences, RecipeIndex } from "../graph/index.js";
-import { loadConfiguration, type CommonOptions } from "./context.js";
+import { loadConfiguration, type CommonOptions, type PythonStart } from "./context.js";
 
 export interface Prepared {
   readonly config: BuildConfiguration;
@@ -38,18 +38,45 @@ export function syntaxDirOf(config: BuildConfiguration): string | null {
   return cacheRoot ? join(cacheRoot, "syntax") : null;
 }
 
-/** Everything of `prepare` but the recipe index; `records` says what is read of cached recipes (`bake -p` needs only their counts). */
-export async function parseRecipes(common: CommonOptions, onProgress?: (p: ParseProgress) => void, records: CachedRecords = "infos"): Promise<Omit<Prepared, "index">> {
-  const config = await loadConfiguration(common);
+/**
+ * `read()`, which reads the configuration's values. A kept configuration whose values may run
+ * Python (configuration-cache.ts) has started no interpreter in this thread: when they needed one,
+ * `read()` fails (with nothing done: it only reads) and runs again once one is started. The Python
+ * modules are loaded only then: a warm `bake -p` loads none.
+ */
+async function readingValues<T>(config: BuildConfiguration, read: () => T): Promise<T> {
+  if (config.keptPython !== true) return read();
+  try {
+    return read();
+  } catch {
+    return (await import("../python/index.js")).withPython(read);
+  }
+}
+
+/**
+ * Everything of `prepare` but the recipe index; `records` says what is read of cached recipes (`bake -p` needs only their counts).
+ * `python`: "lazy" for a caller that reads the configuration's values only inside `withPython` after this.
+ */
+export async function parseRecipes(
+  common: CommonOptions,
+  onProgress?: (p: ParseProgress) => void,
+  records: CachedRecords = "infos",
+  python: PythonStart = "eager",
+): Promise<Omit<Prepared, "index">> {
+  const config = await loadConfiguration(common, false, python);
   const d = config.metadata.d;
-  const collection = collectRecipes(d, config.layers);
-  const warnings = [...config.warnings, ...checkDanglingAppends(d, collection)];
-  const cacheRoot = d.getVar("CACHE");
+  const settings = () => {
+    const collection = collectRecipes(d, config.layers);
+    const warnings = [...config.warnings, ...checkDanglingAppends(d, collection)];
+    const cacheRoot = d.getVar("CACHE");
+    return { collection, warnings, cacheRoot, threads: threadsOf(config, "BB_NUMBER_PARSE_THREADS"), syntaxDir: syntaxDirOf(config) };
+  };
+  const { collection, warnings, cacheRoot, threads, syntaxDir } = await readingValues(config, settings);
   const recipes = await parseAllRecipes(config, collection, {
     vars: common.vars,
-    threads: threadsOf(config, "BB_NUMBER_PARSE_THREADS"),
+    threads,
     cacheDir: cacheRoot ? join(cacheRoot, "parse") : null,
-    syntaxDir: syntaxDirOf(config),
+    syntaxDir,
     records,
     ...(onProgress ? { onProgress } : {}),
   });
@@ -66,9 +93,10 @@ export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgr
  * records alone: no task of any recipe is read.
  */
 export async function providerOf(common: CommonOptions, name: string): Promise<{ prepared: Omit<Prepared, "index">; info: RecipeSummary }> {
-  const [prepared, { RecipeIndex, buildProvider, NothingProvides }] = await Promise.all([parseRecipes(common, undefined, "summaries"), import("../graph/index.js")]);
+  const [prepared, { RecipeIndex, buildProvider, NothingProvides }] = await Promise.all([parseRecipes(common, undefined, "summaries", "lazy"), import("../graph/index.js")]);
   const index = new RecipeIndex(prepared.recipes.summaries);
-  const info = buildProvider(index, name, prepared.prefs);
+  // The preferences are the configuration's values (PREFERRED_PROVIDER_…), which may run Python.
+  const info = await readingValues(prepared.config, () => buildProvider(index, name, prepared.prefs));
   if (info === null) throw new NothingProvides(name, false, [], index.skipReasons(name), index.closeMatches(name));
   return { prepared, info };
 }

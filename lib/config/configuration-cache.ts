@@ -5,9 +5,18 @@
 // stamp (or, stamp changed, the same content) and bake's code is the same build. The history of
 // every variable is a file of its own, read only when -e or getvar asks for one.
 //
-// Only a configuration that is data alone is kept: one that ran Python (a BitBake-style core
-// layer, `def`, `addpylib`, event handlers) left state in the Python engine that a snapshot
-// cannot carry, and is evaluated every time.
+// Only a configuration that is data, and the Python namespace, alone is kept. Python that could
+// have written to the datastore or reached the world (a `${@...}` expanded, a python function or
+// event handler run, a message shown: oe-core's configuration) is evaluated every time: what it
+// read (the environment, the host, the clock) is not in the key. The namespace steps (`addpylib`,
+// `def` blocks: a BitBake-style core layer such as the benchmark's meta-bitbake-min) touch no
+// datastore; they are kept with the configuration and taken again in a thread's interpreter
+// before its first Python crossing, so a run that needs no Python starts no interpreter. A
+// `${@...}` whose result read the datastore alone (inline-memo.ts: no host file, no clock, no
+// message, no write; the benchmark's PN from bb.parse.vars_from_file, expanded with OVERRIDES)
+// does not stop it either: its inputs are the configuration's, and what the interpreter shows of
+// the host besides (os.uname, the working directory, PATH, Pyodide's version: python/world.ts)
+// is kept with it and compared.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -17,13 +26,15 @@ import { deserialize, serialize } from "node:v8";
 import { MetadataFiles } from "../evaluate/files.js";
 import { Metadata, type MetadataSnapshot } from "../evaluate/state.js";
 import type { HistorySnapshot } from "../data/index.js";
+import { requirePythonNamespace, type PythonNamespaceStep } from "../data/inline-engines.js";
+import { pythonWorld } from "../python/world.js";
 import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { Layer } from "./layers.js";
 import { FileHashes, type FileInput } from "./parse-cache.js";
 
 /** Bump when what is stored changes shape. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 interface Stored {
   readonly format: number;
@@ -32,6 +43,15 @@ interface Stored {
   readonly layers: readonly Layer[];
   readonly warnings: readonly string[];
   readonly metadata: MetadataSnapshot;
+  readonly python: KeptPython;
+}
+
+/** What a kept configuration's Python did (see the header). */
+export interface KeptPython {
+  /** What it left in the interpreter. */
+  readonly namespace: readonly PythonNamespaceStep[];
+  /** What its interpreter showed of the host (python/world.ts), when a `${@...}` result was kept; null if none ran. */
+  readonly world: string | null;
 }
 
 /** What a loaded (or evaluated) configuration is made of, besides its datastore. */
@@ -69,7 +89,11 @@ export function keptConfiguration(
 ): BuildConfiguration | null {
   const dir = resolve(topdir);
   const kept = readConfiguration(dir, vars, record, hashes);
-  return kept === null ? null : { topdir: dir, files, ...kept, kept: true };
+  if (kept === null) return null;
+  const { python, ...parts } = kept;
+  const m = parts.metadata;
+  const keptPython = python.namespace.length > 0 || python.world !== null || m.d.inlineLanguage === "python" || m.layerLanguages.some((l) => l.language === "python");
+  return { topdir: dir, files, ...parts, kept: true, keptPython };
 }
 
 function readConfiguration(
@@ -77,7 +101,7 @@ function readConfiguration(
   vars: Readonly<Record<string, string>>,
   record: boolean,
   hashes: FileHashes,
-): ConfigurationParts | null {
+): (ConfigurationParts & { readonly python: KeptPython }) | null {
   const { dir, base } = names(topdir, vars);
   let stored: Stored;
   try {
@@ -86,6 +110,7 @@ function readConfiguration(
     return null;
   }
   if (stored.format !== FORMAT) return null;
+  if (stored.python.world !== null && stored.python.world !== pythonWorld()) return null;
   let restamped = false;
   hashes.learnAbsences(stored.inputs);
   for (const input of stored.inputs) {
@@ -93,9 +118,11 @@ function readConfiguration(
     if (state === "changed") return null;
     if (state === "moved") restamped = true;
   }
+  requirePythonNamespace(stored.python.namespace);
   const historyFile = join(dir, `${base}.history.v8`);
   const history = (): HistorySnapshot => deserialize(readFileSync(historyFile)) as HistorySnapshot;
-  const parts: ConfigurationParts = {
+  const parts = {
+    python: stored.python,
     metadata: Metadata.restore(stored.metadata, history, record),
     layerDirs: stored.layerDirs,
     layers: stored.layers,
@@ -113,13 +140,18 @@ function readConfiguration(
   return parts;
 }
 
-/** Whether a configuration is data alone (see the header): only such a one is kept. */
-export function keepable(m: Metadata, pythonUsed: boolean): boolean {
-  return !pythonUsed && m.handlers.length === 0 && m.d.inlineLanguage === "js" && m.layerLanguages.every((l) => l.language === "js");
+/** Whether a configuration is data and Python namespace alone (see the header): only such a one is kept. */
+export function keepable(m: Metadata, ranPython: boolean): boolean {
+  return !ranPython && m.handlers.length === 0;
 }
 
 /** Keeps a configuration evaluated with full history; failing to write it only costs the next run an evaluation. */
-export function writeConfiguration(topdir: string, vars: Readonly<Record<string, string>>, parts: ConfigurationParts): void {
+export function writeConfiguration(
+  topdir: string,
+  vars: Readonly<Record<string, string>>,
+  parts: ConfigurationParts,
+  python: KeptPython = { namespace: [], world: null },
+): void {
   const { dir, generation, base } = names(topdir, vars);
   try {
     mkdirSync(dir, { recursive: true });
@@ -132,6 +164,7 @@ export function writeConfiguration(topdir: string, vars: Readonly<Record<string,
       layers: parts.layers,
       warnings: parts.warnings,
       metadata: parts.metadata.snapshot(),
+      python,
     };
     writeStored(dir, base, stored, parts.metadata.d.historySnapshot());
   } catch {

@@ -6,7 +6,8 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { DataStore } from "../data/index.js";
 import { evaluateFile, inheritConfigurationClasses, layerLanguages, Metadata, MetadataFiles, which } from "../evaluate/index.js";
 import { SyntaxTreeStore } from "../parse/syntax-store.js";
-import { firePythonEvent, pythonLoaded } from "../python/index.js";
+import { firePythonEvent, pythonDataOnlyResults, pythonEffects, pythonNamespaceSteps } from "../python/index.js";
+import { interpreterWorld } from "../python/world.js";
 import { codeGeneration } from "./code-generation.js";
 import { keepable, keptConfiguration, writeConfiguration } from "./configuration-cache.js";
 import { ConfigurationError } from "./errors.js";
@@ -25,6 +26,11 @@ export interface BuildConfiguration {
   readonly inputs: readonly FileInput[];
   /** Loaded as an earlier run kept it (configuration-cache.ts), not evaluated. */
   readonly kept: boolean;
+  /**
+   * Kept, and its values may run Python when expanded (a BitBake-style configuration): the thread
+   * has no interpreter yet, and one is started by `withPython` (or `loadPython`) when needed.
+   */
+  readonly keptPython?: boolean;
 }
 
 export interface LoadOptions {
@@ -106,12 +112,19 @@ export function evaluateBuildConfiguration(opts: LoadOptions, files = opts.files
   // the configurations of the parse threads: their files' syntax trees are kept, so that the ANTLR
   // runtime is neither loaded nor run for bitbake.conf, base.bbclass and the like when unchanged.
   if (cache) files.keepTreesIn(new SyntaxTreeStore(join(topdir, "cache", "syntax"), codeGeneration(), opts.prune === true), false);
-  const pythonBefore = pythonLoaded();
+  const effectsBefore = pythonEffects();
+  const dataOnlyBefore = pythonDataOnlyResults();
+  const stepsBefore = pythonNamespaceSteps().length;
   const config = evaluateConfiguration(topdir, opts, files);
+  const ranPython = pythonEffects() !== effectsBefore;
+  // `${@...}` results that read the datastore alone still read what the interpreter shows of the host.
+  const world = pythonDataOnlyResults() !== dataOnlyBefore ? interpreterWorld() : null;
   // Looked for and not found as the evaluation saw it, whatever is there now.
   const inputs = [...config.metadata.files].sort().map((path) => (files.exists(path) ? hashes.input(path) : hashes.absence(path)));
   const parts = { ...config, inputs };
-  if (cache && opts.history !== false && keepable(config.metadata, pythonBefore || pythonLoaded())) writeConfiguration(topdir, vars, parts);
+  if (cache && opts.history !== false && keepable(config.metadata, ranPython)) {
+    writeConfiguration(topdir, vars, parts, { namespace: pythonNamespaceSteps().slice(stepsBefore), world });
+  }
   return { topdir, files, ...parts, kept: false };
 }
 

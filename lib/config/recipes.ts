@@ -155,7 +155,11 @@ async function parseShared(
 ): Promise<void> {
   if (requests.length === 0) return;
   // Only now: the parsing half (signature analysis and its parsers, Python) is of no use to a run served by the cache.
-  const [{ parseWith, takeRequest }, { Worker }, { pythonSeed }] = await Promise.all([import("./parse-worker.js"), import("node:worker_threads"), import("../python/index.js")]);
+  const [{ parseWith, takeRequest }, { Worker }, { loadPython, pythonSeed }] = await Promise.all([import("./parse-worker.js"), import("node:worker_threads"), import("../python/index.js")]);
+  // A kept configuration whose values run Python has not started this thread's interpreter: started
+  // now, before the workers, so that they start theirs from its compiled module and boot snapshot
+  // (each would compile CPython's WebAssembly itself).
+  if (config.keptPython === true && how.workers > 0) await loadPython();
   const next = new SharedArrayBuffer(4);
   const queue = new Int32Array(next);
   // Responses are settled one at a time, in arrival order, whoever produced them.

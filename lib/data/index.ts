@@ -16,7 +16,7 @@ export { describeVariable } from "./describe.js";
 export { gitHead } from "./git-revision.js";
 export { bindInheritedClasses, inheritedClasses } from "./inherited.js";
 export { logMetadataMessage, metadataMessageShown, takeJsMessages, toBoolean, withJsMessageHandler, type JsMessageHandler } from "./bb-api.js";
-export { inlineLanguageOf, markInline, registerPythonInline, registerVarFilter, type InlineLanguage, type InlineResult } from "./inline-engines.js";
+export { inlineLanguageOf, markInline, pythonNamespacePending, registerPythonInline, registerVarFilter, requirePythonNamespace, takePendingPythonNamespace, type InlineLanguage, type InlineResult, type PythonNamespaceStep } from "./inline-engines.js";
 export type { JsMessage, JsMessageLevel } from "./bb-api.js";
 export { pythonText } from "./js-sandbox.js";
 export { javascriptParser } from "./javascript-parser.js";

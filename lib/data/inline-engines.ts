@@ -55,3 +55,37 @@ export function markInline(text: string, language: InlineLanguage): string {
   if (!text.includes("${@")) return text;
   return text.replace(/\$\{@(?!\s*(?:js|python)\s)/g, `\${@${language} `);
 }
+
+/**
+ * What a configuration's Python left in the interpreter without writing to the datastore: a layer
+ * library imported (`addpylib`, with BB_GLOBAL_PYMODULES as it was then), a `def` block, modules
+ * imported by name. A configuration whose Python did nothing else is kept between runs
+ * (config/configuration-cache.ts) with these steps, and they are taken again in this thread's
+ * interpreter before its first Python crossing (lib/python), so a run that needs no Python
+ * (a warm `-p`) starts no interpreter.
+ */
+export type PythonNamespaceStep =
+  | { readonly kind: "pylib"; readonly dir: string; readonly namespace: string; readonly globalModules: string | null }
+  | { readonly kind: "def"; readonly text: string; readonly file: string; readonly line: number }
+  | { readonly kind: "import"; readonly names: readonly string[] };
+
+let pendingNamespace: readonly PythonNamespaceStep[] = [];
+
+/** Steps this thread's interpreter must have taken before its next Python crossing (those it has taken already are skipped). */
+export function requirePythonNamespace(steps: readonly PythonNamespaceStep[]): void {
+  if (steps.length === 0) return;
+  // The same configuration loaded again before any Python ran: its steps are pending already.
+  if (JSON.stringify(pendingNamespace.slice(-steps.length)) === JSON.stringify(steps)) return;
+  pendingNamespace = [...pendingNamespace, ...steps];
+}
+
+/** The steps required and not yet taken; the caller takes them (and gives them back with requirePythonNamespace if that fails). */
+export function takePendingPythonNamespace(): readonly PythonNamespaceStep[] {
+  const steps = pendingNamespace;
+  pendingNamespace = [];
+  return steps;
+}
+
+export function pythonNamespacePending(): boolean {
+  return pendingNamespace.length !== 0;
+}

@@ -18,6 +18,7 @@ import type { PyodideInterface } from "pyodide";
 import { packagePath } from "../common/install.js";
 import { sweepBytecode } from "./bytecode-cache.js";
 import { hostFileSystem } from "./host.js";
+import { noteInterpreterStarted } from "./world.js";
 
 /** Python was needed before the engine was loaded in this thread. */
 export class PythonNotLoaded extends Error {
@@ -256,6 +257,7 @@ async function start(): Promise<PyodideInterface> {
       // A directory the emscripten file system will not mount over (its own /home): skipped.
     }
   }
+  noteInterpreterStarted();
   py.globals.set("_bake_uname", [ "Linux", hostname(), release(), osVersion(), MACHINE[arch()] ?? arch() ]);
   py.globals.set("_bake_cwd", process.cwd());
   py.globals.set("_bake_cpus", availableParallelism());

@@ -4,11 +4,25 @@
 // FatalError (bb.fatal), PythonMetadataError (any other exception, with the metadata line).
 import { createRequire } from "node:module";
 import type { PyProxy } from "pyodide/ffi";
-import { DataStore, FatalError, logMetadataMessage, metadataMessageShown, registerPythonInline, registerVarFilter, SkipRecipe, type InlineResult, type JsMessageLevel } from "../data/index.js";
+import {
+  DataStore,
+  FatalError,
+  logMetadataMessage,
+  metadataMessageShown,
+  pythonNamespacePending,
+  registerPythonInline,
+  registerVarFilter,
+  requirePythonNamespace,
+  SkipRecipe,
+  takePendingPythonNamespace,
+  type InlineResult,
+  type JsMessageLevel,
+  type PythonNamespaceStep,
+} from "../data/index.js";
 import { BakeError } from "../common/errors.js";
 import { pythonFacade, replayTarget } from "./datastore.js";
 import { python } from "./engine.js";
-import { memoized, namespaceChanged, recordOutsideWorld } from "./inline-memo.js";
+import { lastResultReadDataOnly, memoized, namespaceChanged, recordOutsideWorld } from "./inline-memo.js";
 
 export { bindMetadata, type MetadataOwner } from "./datastore.js";
 export { loadPython, pythonLoaded, PythonNotLoaded, PYTHON_SOURCES, pythonSeed, seedPython, withPython, type PythonSeed } from "./engine.js";
@@ -60,12 +74,16 @@ function theBridge(): Bridge {
     log: (level: string, text: string) => {
       // A message nobody sees (bb.debug while parsing: siteinfo's for every recipe) does not stop
       // the result being reused; one that is shown would not be shown again.
-      if (metadataMessageShown(level as JsMessageLevel)) recordOutsideWorld();
+      if (metadataMessageShown(level as JsMessageLevel)) {
+        recordOutsideWorld();
+        effects++;
+      }
       logMetadataMessage(level as JsMessageLevel, text);
     },
     newDatastore: () => pythonFacade(new DataStore()),
     run: (...args: Parameters<typeof runOnHost>) => {
       recordOutsideWorld();
+      effects++;
       return runOnHost(...args);
     },
   });
@@ -97,9 +115,56 @@ function runOnHost(
   return [r.status ?? 128, r.stdout ?? "", r.stderr ?? ""];
 }
 
+/**
+ * Crossings into Python that could have written to a datastore or shown something (every one
+ * but code analysis and the namespace steps below): a configuration evaluated without any is kept
+ * between runs (config/configuration.ts).
+ */
+let effects = 0;
+
+export function pythonEffects(): number {
+  return effects;
+}
+
+/** `${@...}` results that read the datastore alone (and what the interpreter shows of the world, world.ts). */
+let dataOnlyResults = 0;
+
+export function pythonDataOnlyResults(): number {
+  return dataOnlyResults;
+}
+
+/** The namespace steps this thread's interpreter took, in order (see PythonNamespaceStep). */
+const namespaceSteps: PythonNamespaceStep[] = [];
+
+export function pythonNamespaceSteps(): readonly PythonNamespaceStep[] {
+  return namespaceSteps;
+}
+
+/** Takes the steps a configuration kept without Python requires (data/inline-engines.ts), before anything else crosses. */
+function takeRequiredSteps(): void {
+  const steps = takePendingPythonNamespace();
+  let i = 0;
+  try {
+    for (; i < steps.length; i++) {
+      const step = steps[i]!;
+      if (step.kind === "pylib") {
+        const d = new DataStore();
+        if (step.globalModules !== null) d.setVar("BB_GLOBAL_PYMODULES", step.globalModules);
+        addPythonLibrary(step.dir, step.namespace, d);
+      } else if (step.kind === "def") insertPythonMethod(step.text, step.file, step.line);
+      else importPythonModules(step.names);
+    }
+  } catch (err) {
+    // Taken again (and failing again, with the same error) by the next crossing.
+    requirePythonNamespace(steps.slice(i));
+    throw err;
+  }
+}
+
 /** Calls into Python, turning the exception that leaves it into bake's error. */
 function call<T>(fn: (b: Bridge) => T): T {
   const b = theBridge();
+  if (pythonNamespacePending()) takeRequiredSteps();
   try {
     return fn(b);
   } catch (err) {
@@ -142,12 +207,23 @@ function analyse(code: string, mode: "eval" | "exec"): Analysis {
 
 /** `${@code}` in Python with `store` as d (or the result of an earlier evaluation that read the same, see inline-memo.ts). */
 export function evalPythonInline(code: string, store: DataStore): InlineResult {
-  const value = memoized(code, replayTarget(store), () => call((b) => b.eval_inline(code, pythonFacade(store))) as string);
+  let value: string;
+  let dataOnly = false;
+  try {
+    value = memoized(code, replayTarget(store), () => call((b) => b.eval_inline(code, pythonFacade(store))) as string);
+    dataOnly = lastResultReadDataOnly();
+  } finally {
+    if (dataOnly) dataOnlyResults++;
+    else effects++;
+  }
   return { value, ...analyse(code, "eval") };
 }
 
 registerPythonInline((code, store) => evalPythonInline(code, store as DataStore));
-registerVarFilter((expression, value) => call((b) => b.apply_filter(expression, value)) as string);
+registerVarFilter((expression, value) => {
+  effects++;
+  return call((b) => b.apply_filter(expression, value)) as string;
+});
 
 /** What a python function body reads (literal getVar names, contains words, calls). */
 export function analysePythonFunction(body: string): Analysis {
@@ -157,16 +233,20 @@ export function analysePythonFunction(body: string): Analysis {
 /** A `def` block: its functions join the namespace every piece of metadata Python sees. */
 export function insertPythonMethod(text: string, file: string, line: number): void {
   namespaceChanged(call((b) => b.insert_method(text, file, line)) as number);
+  namespaceSteps.push({ kind: "def", text, file, line });
 }
 
 /** Calls the python function `name` (body `body`, first body line `line` of `file`) with `store` as d. */
 export function runPythonFunction(name: string, body: string, file: string, line: number, store: DataStore): void {
+  effects++;
   call((b) => b.run_function(name, body, file, line, pythonFacade(store)));
 }
 
 /** `addpylib DIR NAMESPACE`: DIR joins sys.path and NAMESPACE (and its BBIMPORTS) is imported into the metadata namespace. */
 export function addPythonLibrary(libdir: string, namespace: string, store: DataStore): void {
   namespaceChanged(call((b) => b.add_pylib(libdir, namespace, pythonFacade(store))) as number);
+  // What add_pylib read of d, so that the step can be taken again without this datastore.
+  namespaceSteps.push({ kind: "pylib", dir: libdir, namespace, globalModules: store.getVar("BB_GLOBAL_PYMODULES") });
 }
 
 /** OE_IMPORTS and the like: modules imported into the metadata namespace by name. */
@@ -176,6 +256,7 @@ export function importPythonModules(names: readonly string[]): void {
   const list = py.toPy([...names]);
   try {
     namespaceChanged(call((b) => b.import_modules(list)) as number);
+    namespaceSteps.push({ kind: "import", names: [...names] });
   } finally {
     list.destroy();
   }
@@ -258,6 +339,7 @@ export function firePythonEvent(eventName: string, args: readonly unknown[], sto
     return names.length === 0 || names.includes(qualified) || names.includes(eventName);
   });
   if (!reached) return;
+  effects++;
   const py = python();
   installHandlers(specs);
   const pyArgs = py.toPy([...args]);

@@ -144,12 +144,33 @@ function replays(t: ReplayTarget, reads: readonly unknown[]): boolean {
   }
 }
 
+let dataOnly = false;
+
+/**
+ * Whether the result `memoized` gave last read nothing but `d`: no host file, nothing else outside
+ * (so the same datastore gives it again in any run whose interpreter sees the same world, world.ts).
+ */
+export function lastResultReadDataOnly(): boolean {
+  return dataOnly;
+}
+
+function readsHost(reads: readonly unknown[]): boolean {
+  for (let i = 0; i < reads.length; i += STRIDE) if (reads[i] === Read.Host) return true;
+  return false;
+}
+
 /** `code`'s result on `target`: a kept one whose reads all answer the same, else `evaluate()`'s. */
 export function memoized(code: string, target: ReplayTarget, evaluate: () => string): string {
   const entry = memo.get(code);
   if (entry !== undefined && entry.generation === generation) {
-    for (const v of entry.variants) if (replays(target, v.reads)) return v.value;
+    for (const v of entry.variants) {
+      if (replays(target, v.reads)) {
+        dataOnly = !readsHost(v.reads);
+        return v.value;
+      }
+    }
   }
+  dataOnly = false;
   const frame: Frame = { reads: [], pure: true };
   frames.push(frame);
   let value: string;
@@ -159,6 +180,7 @@ export function memoized(code: string, target: ReplayTarget, evaluate: () => str
     frames.pop();
   }
   if (frame.pure) keep(code, { reads: frame.reads, value });
+  dataOnly = frame.pure && !readsHost(frame.reads);
   return value;
 }
 

@@ -1,6 +1,6 @@
 // The configuration kept between runs: a second load is served from it with the same values and
-// history, a changed or newly created input is evaluated again, and a configuration that needs
-// Python is never kept.
+// history, a changed or newly created input is evaluated again (configurations whose Python ran:
+// configuration-cache-python.test.ts).
 import test from "ava";
 import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,6 +29,7 @@ test("a second load is served from the kept configuration: same values, same his
   t.true(readdirSync(join(f.build, "cache/configuration")).some((n) => n.endsWith(".history.v8")));
   const warm = loadBuildConfiguration({ topdir: f.build });
   t.true(warm.kept);
+  t.false(warm.keptPython, "meta-core's values run no Python");
   for (const name of ["K_CLASS", "K_LOCAL", "MACHINE", "OVERRIDES", "BBFILES"]) {
     t.is(warm.metadata.d.getVar(name), cold.metadata.d.getVar(name), name);
     t.deepEqual(warm.metadata.d.history(name), cold.metadata.d.history(name), `history of ${name}`);
@@ -81,13 +82,15 @@ test("a configuration evaluated without history is not kept (-e would lack it)",
   t.false(existsSync(join(f.build, "cache/configuration")));
 });
 
-test("a configuration with a layer written in Python is never kept (the Python engine's state cannot be)", (t) => {
+test("a configuration with a layer written in Python that ran no Python is kept, marked as one whose values may need it", (t) => {
   const f = fixture();
   t.teardown(f.cleanup);
   write(join(f.layer, "conf/layer.conf"), layerConf("k") + 'LAYERLANGUAGE_k = "python"\n');
-  t.false(loadBuildConfiguration({ topdir: f.build }).kept);
-  t.false(loadBuildConfiguration({ topdir: f.build }).kept);
-  t.false(existsSync(join(f.build, "cache/configuration")));
+  const cold = loadBuildConfiguration({ topdir: f.build });
+  t.false(cold.kept);
+  const warm = loadBuildConfiguration({ topdir: f.build });
+  t.true(warm.kept);
+  t.true(warm.keptPython);
 });
 
 test("a configuration evaluated again reads its files' syntax trees kept by the first evaluation; an edit or a syntax error is seen", (t) => {
