@@ -1,9 +1,9 @@
 // The build configuration, as BitBake's cookerdata.parseConfigurationFiles: conf/bblayers.conf, each
 // layer's conf/layer.conf, then conf/bake.conf along BBPATH, then the base class and INHERIT.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { DataStore } from "../data/index.js";
+import { DataStore, type PythonNamespaceStep } from "../data/index.js";
 import { evaluateFile, inheritConfigurationClasses, layerLanguages, Metadata, MetadataFiles, which } from "../evaluate/index.js";
 import { SyntaxTreeStore } from "../parse/syntax-store.js";
 import { firePythonEvent, pythonDataOnlyResults, pythonEffects, pythonNamespaceSteps } from "../python/index.js";
@@ -119,13 +119,49 @@ export function evaluateBuildConfiguration(opts: LoadOptions, files = opts.files
   const ranPython = pythonEffects() !== effectsBefore;
   // `${@...}` results that read the datastore alone still read what the interpreter shows of the host.
   const world = pythonDataOnlyResults() !== dataOnlyBefore ? interpreterWorld() : null;
+  const namespace = pythonNamespaceSteps().slice(stepsBefore);
   // Looked for and not found as the evaluation saw it, whatever is there now.
-  const inputs = [...config.metadata.files].sort().map((path) => (files.exists(path) ? hashes.input(path) : hashes.absence(path)));
+  const inputs = [
+    ...[...config.metadata.files].sort().map((path) => (files.exists(path) ? hashes.input(path) : hashes.absence(path))),
+    ...pythonLibraryFiles(namespace).map((path) => hashes.input(path)),
+  ];
   const parts = { ...config, inputs };
   if (cache && opts.history !== false && keepable(config.metadata, ranPython)) {
-    writeConfiguration(topdir, vars, parts, { namespace: pythonNamespaceSteps().slice(stepsBefore), world });
+    writeConfiguration(topdir, vars, parts, { namespace, world });
   }
   return { topdir, files, ...parts, kept: false };
+}
+
+/**
+ * The Python files of the libraries `addpylib` imported while the configuration was read: values
+ * computed then (an immediate `:=`, PN for OVERRIDES) and every recipe's parse ran their code, so an
+ * edit of one must be seen as an edit of bitbake.conf is, by a kept configuration and by the parse
+ * cache (BitBake's cache does not look at them, and keeps values an older library computed). The
+ * namespace's own package (DIR/NAMESPACE, or DIR/NAMESPACE.py), whose modules a layer imports.
+ */
+function pythonLibraryFiles(steps: readonly PythonNamespaceStep[]): string[] {
+  const found = new Set<string>();
+  const walk = (dir: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== "__pycache__") walk(path);
+      } else if (e.name.endsWith(".py")) found.add(path);
+    }
+  };
+  for (const step of steps) {
+    if (step.kind !== "pylib") continue;
+    const root = join(step.dir, step.namespace);
+    walk(root);
+    if (existsSync(`${root}.py`)) found.add(`${root}.py`);
+  }
+  return [...found].sort();
 }
 
 /** BitBake's parseConfigurationFiles, into a new datastore. */

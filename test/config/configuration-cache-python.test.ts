@@ -120,3 +120,23 @@ test("a configuration with event handlers is evaluated every time", async (t) =>
   t.is(config.metadata.d.getVar("SEEN"), "1");
   t.false((await withPython(() => loadBuildConfiguration({ topdir: f.build }))).kept);
 });
+
+test("an edited layer library is an edited input: a value the configuration computed with it is computed again, and the recipes are parsed again", async (t) => {
+  const f = fixture(['CACHE = "${TMPDIR}/cache"', 'LOUD := "${@pylib.util.shout(\'tiny\')}"']);
+  t.teardown(f.cleanup);
+  const first = bakeIn(f.build, "-e", "hello");
+  t.is(first.status, 0, first.stderr);
+  t.regex(first.stdout, /^LOUD="TINY!"$/m);
+  t.true(kept(f.build));
+  t.is(bakeIn(f.build, "-p").status, 0);
+  const cached = bakeIn(f.build, "-p");
+  t.regex(cached.stdout + cached.stderr, /1 cached, 0 parsed/);
+  write(join(f.core, "lib/pylib/util.py"), "def greet(pn):\n    return 'hi ' + pn\n\ndef shout(text):\n    return text + '?'\n");
+  const parse = bakeIn(f.build, "-p");
+  t.is(parse.status, 0, parse.stderr);
+  t.regex(parse.stdout + parse.stderr, /0 cached, 1 parsed/);
+  const second = bakeIn(f.build, "-e", "hello");
+  t.is(second.status, 0, second.stderr);
+  t.regex(second.stdout, /^LOUD="tiny\?"$/m);
+  t.regex(second.stdout, /^SHOUT="2\.5\?"$/m);
+});
