@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { write } from "../helpers/layer.js";
 import { loadBuildConfiguration, type BuildConfiguration } from "../../lib/config/index.js";
-import type { DataStore } from "../../lib/data/index.js";
+import { DataStore } from "../../lib/data/index.js";
 import { parseRecipe } from "../../lib/evaluate/index.js";
 import { withPython } from "../../lib/python/index.js";
 
@@ -146,4 +146,11 @@ export function pythonLayers(extra: Record<string, string> = {}): PythonFixture 
     return (await withPython(() => parseRecipe(loaded.metadata, join(core, `recipes-x/${pn}/${pn}_1.0.bb`), [], loaded.files))).metadata.d;
   };
   return { root, core, build, recipe, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** An empty datastore whose `${@...}` are Python, as a layer written for BitBake has them. */
+export function pythonStore(): DataStore {
+  const d = new DataStore();
+  d.inlineLanguage = "python";
+  return d;
 }

@@ -1,15 +1,9 @@
 // Long strings cross from the datastore into Python as UTF-8 bytes (lib/python/datastore.ts,
 // crossing); Python must see exactly the text it would have seen as a string.
 import test from "ava";
-import { DataStore } from "../../lib/data/index.js";
 import { loadPython } from "../../lib/python/index.js";
+import { pythonStore } from "./fixture.js";
 import { crossing, LONG_STRING } from "../../lib/python/datastore.js";
-
-function pythonStore(): DataStore {
-  const d = new DataStore();
-  d.inlineLanguage = "python";
-  return d;
-}
 
 test.before(async () => {
   await loadPython();

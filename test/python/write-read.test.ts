@@ -1,14 +1,8 @@
 // Values expanded through Python (`${@...}` reading d, a variable filter) follow the writes of what
 // they read, as JavaScript ones do (test/data/write-read.test.ts).
 import test from "ava";
-import { DataStore } from "../../lib/data/index.js";
 import { loadPython } from "../../lib/python/index.js";
-
-function pythonStore(): DataStore {
-  const d = new DataStore();
-  d.inlineLanguage = "python";
-  return d;
-}
+import { pythonStore } from "./fixture.js";
 
 test.before(async () => {
   await loadPython();
