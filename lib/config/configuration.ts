@@ -6,7 +6,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { DataStore, type PythonNamespaceStep } from "../data/index.js";
 import { evaluateFile, inheritConfigurationClasses, layerLanguages, Metadata, MetadataFiles, which } from "../evaluate/index.js";
 import { SyntaxTreeStore } from "../parse/syntax-store.js";
-import { firePythonEvent, pythonDataOnlyResults, pythonEffects, pythonNamespaceSteps } from "../python/index.js";
+import { firePythonEvent, pythonDataOnlyResults, pythonEffects, recordingNamespaceSteps } from "../python/index.js";
 import { interpreterWorld } from "../python/world.js";
 import { codeGeneration } from "./code-generation.js";
 import { keepable, keptConfiguration, writeConfiguration } from "./configuration-cache.js";
@@ -114,12 +114,10 @@ export function evaluateBuildConfiguration(opts: LoadOptions, files = opts.files
   if (cache) files.keepTreesIn(new SyntaxTreeStore(join(topdir, "cache", "syntax"), codeGeneration(), opts.prune === true), false);
   const effectsBefore = pythonEffects();
   const dataOnlyBefore = pythonDataOnlyResults();
-  const stepsBefore = pythonNamespaceSteps().length;
-  const config = evaluateConfiguration(topdir, opts, files);
+  const { result: config, steps: namespace } = recordingNamespaceSteps(() => evaluateConfiguration(topdir, opts, files));
   const ranPython = pythonEffects() !== effectsBefore;
   // `${@...}` results that read the datastore alone still read what the interpreter shows of the host.
   const world = pythonDataOnlyResults() !== dataOnlyBefore ? interpreterWorld() : null;
-  const namespace = pythonNamespaceSteps().slice(stepsBefore);
   // Looked for and not found as the evaluation saw it, whatever is there now.
   const inputs = [
     ...[...config.metadata.files].sort().map((path) => (files.exists(path) ? hashes.input(path) : hashes.absence(path))),

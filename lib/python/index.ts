@@ -133,11 +133,23 @@ export function pythonDataOnlyResults(): number {
   return dataOnlyResults;
 }
 
-/** The namespace steps this thread's interpreter took, in order (see PythonNamespaceStep). */
-const namespaceSteps: PythonNamespaceStep[] = [];
+/**
+ * The namespace steps taken while a configuration is evaluated (see PythonNamespaceStep), null
+ * otherwise: a recipe's `def` blocks are taken again for every recipe, and nobody needs them listed.
+ */
+let namespaceSteps: PythonNamespaceStep[] | null = null;
 
-export function pythonNamespaceSteps(): readonly PythonNamespaceStep[] {
-  return namespaceSteps;
+/** `fn()`, and the namespace steps this thread's interpreter took while it ran, in order. */
+export function recordingNamespaceSteps<T>(fn: () => T): { readonly result: T; readonly steps: readonly PythonNamespaceStep[] } {
+  const outer = namespaceSteps;
+  const steps: PythonNamespaceStep[] = [];
+  namespaceSteps = steps;
+  try {
+    return { result: fn(), steps };
+  } finally {
+    namespaceSteps = outer;
+    outer?.push(...steps);
+  }
 }
 
 /** Takes the steps a configuration kept without Python requires (data/inline-engines.ts), before anything else crosses. */
@@ -233,7 +245,7 @@ export function analysePythonFunction(body: string): Analysis {
 /** A `def` block: its functions join the namespace every piece of metadata Python sees. */
 export function insertPythonMethod(text: string, file: string, line: number): void {
   namespaceChanged(call((b) => b.insert_method(text, file, line)) as number);
-  namespaceSteps.push({ kind: "def", text, file, line });
+  namespaceSteps?.push({ kind: "def", text, file, line });
 }
 
 /** Calls the python function `name` (body `body`, first body line `line` of `file`) with `store` as d. */
@@ -246,7 +258,7 @@ export function runPythonFunction(name: string, body: string, file: string, line
 export function addPythonLibrary(libdir: string, namespace: string, store: DataStore): void {
   namespaceChanged(call((b) => b.add_pylib(libdir, namespace, pythonFacade(store))) as number);
   // What add_pylib read of d, so that the step can be taken again without this datastore.
-  namespaceSteps.push({ kind: "pylib", dir: libdir, namespace, globalModules: store.getVar("BB_GLOBAL_PYMODULES") });
+  namespaceSteps?.push({ kind: "pylib", dir: libdir, namespace, globalModules: store.getVar("BB_GLOBAL_PYMODULES") });
 }
 
 /** OE_IMPORTS and the like: modules imported into the metadata namespace by name. */
@@ -256,7 +268,7 @@ export function importPythonModules(names: readonly string[]): void {
   const list = py.toPy([...names]);
   try {
     namespaceChanged(call((b) => b.import_modules(list)) as number);
-    namespaceSteps.push({ kind: "import", names: [...names] });
+    namespaceSteps?.push({ kind: "import", names: [...names] });
   } finally {
     list.destroy();
   }
