@@ -10,7 +10,7 @@
 // later one, in this process or the next, starts from that snapshot. Within a process the
 // compiled WebAssembly module is shared too: parse workers get the main thread's module and
 // snapshot (`pythonSeed`, `seedPython`), so V8 compiles CPython once per process, not per thread.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { arch, availableParallelism, homedir, hostname, release, version as osVersion } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,7 @@ import type { PyodideInterface } from "pyodide";
 import { packagePath } from "../common/install.js";
 import { sweepBytecode } from "./bytecode-cache.js";
 import { hostFileSystem } from "./host.js";
+import { encodeSnapshot, readFully, readPrelude, restoreMemory, sparseSnapshot, type SnapshotPrelude, type SparseSnapshot } from "./snapshot.js";
 import { noteInterpreterStarted } from "./world.js";
 
 /** Python was needed before the engine was loaded in this thread. */
@@ -28,13 +29,20 @@ export class PythonNotLoaded extends Error {
 /** What a thread needs to start an interpreter without compiling or booting CPython again. */
 export interface PythonSeed {
   readonly module: WebAssembly.Module;
-  readonly snapshot: Uint8Array;
+  readonly snapshot: SparseSnapshot;
 }
 
 let engine: PyodideInterface | null = null;
 let loading: Promise<PyodideInterface> | null = null;
 let wanted = false;
 let seed: PythonSeed | null = null;
+let compiled: WebAssembly.Module | null = null;
+/**
+ * The snapshot file this thread's interpreter was restored from, kept open: its runs were read
+ * straight into the interpreter's memory, and workers are only seeded (from the same file, which
+ * a sweep may have removed meanwhile) when a parse needs them.
+ */
+let snapshotFile: { readonly fd: number; readonly prelude: SnapshotPrelude } | null = null;
 
 /** bake's Python sources (the `bb` module and the bridge): lib/python/py of the repository. */
 export const PYTHON_SOURCES = packagePath("lib", "python", "py");
@@ -58,7 +66,7 @@ const PRELOADED = ["argparse", "datetime", "decimal", "gettext", "hashlib", "ipa
 const HASH_SEED = "0";
 
 /** Names what the snapshot holds besides Pyodide's boot, so a snapshot from before a change is not reused. */
-const SNAPSHOT_CONTENT = `p${PRELOADED.length}-h${HASH_SEED}`;
+const SNAPSHOT_CONTENT = `p${PRELOADED.length}-h${HASH_SEED}-s1`;
 
 const MACHINE: Record<string, string> = { x64: "x86_64", arm64: "aarch64", ia32: "i686", arm: "armv7l", riscv64: "riscv64", ppc64: "ppc64le", s390x: "s390x" };
 
@@ -83,7 +91,15 @@ export async function loadPython(): Promise<PyodideInterface> {
 
 /** The compiled module and boot snapshot of this thread's interpreter, once it is loaded: for workers. */
 export function pythonSeed(): PythonSeed | null {
-  return engine === null ? null : seed;
+  if (engine === null) return null;
+  if (seed === null && snapshotFile !== null && compiled !== null) {
+    // In shared memory: a worker's copy of the seed is a view of the same bytes, not a 15 MB copy.
+    const { fd, prelude } = snapshotFile;
+    const data = new Uint8Array(new SharedArrayBuffer(prelude.dataLength));
+    readFully(fd, data, 0, prelude.dataLength, prelude.dataStart);
+    seed = { module: compiled, snapshot: { header: prelude.header, memoryLength: prelude.memoryLength, runs: prelude.runs, data } };
+  }
+  return seed;
 }
 
 /** Starts this thread's interpreter (when it is needed) from another thread's module and snapshot. */
@@ -138,22 +154,37 @@ function bytecodeCache(mounted: readonly string[]): string | null {
   return dir.startsWith("/") && mounted.includes(dir.split("/")[1]!) ? dir : null;
 }
 
-function readSnapshot(path: string | null): Uint8Array | null {
+/** The snapshot file at `path`, open, when it is a whole one of this format. */
+function openSnapshot(path: string | null): { readonly fd: number; readonly prelude: SnapshotPrelude } | null {
   if (path === null) return null;
+  let fd: number;
   try {
-    return readFileSync(path);
+    fd = openSync(path, "r");
   } catch {
     return null;
   }
+  try {
+    const prelude = readPrelude(fd);
+    if (prelude !== null) return { fd, prelude };
+  } catch {
+    // Unreadable: booted from scratch and written again.
+  }
+  closeSync(fd);
+  return null;
 }
 
 /** Kept for the next process; written under a temporary name and renamed, so a reader never sees half of it. */
-function writeSnapshot(path: string | null, snapshot: Uint8Array): void {
+function writeSnapshot(path: string | null, snapshot: SparseSnapshot): void {
   if (path === null) return;
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, snapshot);
+    const fd = openSync(tmp, "w");
+    try {
+      for (const part of encodeSnapshot(snapshot)) for (let done = 0; done < part.length; ) done += writeSync(fd, part, done);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch {
     // A cache that cannot be written only costs the next process the boot.
@@ -187,16 +218,24 @@ export function sweepSnapshots(kept: string, now = Date.now()): void {
   }
 }
 
-type Settings = { instantiateWasm?: unknown } & Record<string, unknown>;
+type Settings = { instantiateWasm?: unknown; INITIAL_MEMORY?: number } & Record<string, unknown>;
+type PyodideModule = { HEAP8: Int8Array; HEAPU32: Uint32Array; _emscripten_get_sbrk_ptr(): number };
+
+/** Where a snapshot's runs come from: the file they are read from, or memory (a worker's seed). */
+type SnapshotSource =
+  | { readonly kind: "file"; readonly fd: number; readonly prelude: SnapshotPrelude }
+  | { readonly kind: "memory"; readonly snapshot: SparseSnapshot };
 
 /**
  * Pyodide's module factory, instantiating `module` rather than compiling the wasm file again.
  * The two imports Pyodide's own instantiation adds are its JS fallbacks (used where the engine
  * lacks wasm exception references): they only mark and recognise a JavaScript error crossing.
+ * With a snapshot, the new memory is given its contents here, between instantiation and Pyodide's
+ * restore, which is handed the header alone (and so copies nothing but reads the header).
  */
-async function factoryFor(module: WebAssembly.Module): Promise<(settings: Settings) => Promise<unknown>> {
+async function factoryFor(module: WebAssembly.Module, from: SnapshotSource | null): Promise<(settings: Settings) => Promise<unknown>> {
   const create = ((await import(join(pyodideDir(), "pyodide.asm.mjs"))) as { default: (s: Settings) => Promise<unknown> }).default;
-  return (settings) => {
+  return async (settings) => {
     settings.instantiateWasm = (imports: { env: Record<string, unknown> }, done: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) => {
       const marker = Symbol("error marker");
       imports.env.Jsv_GetError_import = () => marker;
@@ -204,11 +243,20 @@ async function factoryFor(module: WebAssembly.Module): Promise<(settings: Settin
       void WebAssembly.instantiate(module, imports as WebAssembly.Imports).then((instance) => done(instance, module));
       return {};
     };
-    return create(settings);
+    if (from === null) return create(settings);
+    const s = from.kind === "file" ? from.prelude : from.snapshot;
+    // The memory Pyodide gives a snapshot's interpreter: as long as its whole snapshot.
+    settings.INITIAL_MEMORY = s.header.length + s.memoryLength;
+    const m = (await create(settings)) as PyodideModule;
+    const memory = new Uint8Array(m.HEAP8.buffer);
+    const used = m.HEAPU32[m._emscripten_get_sbrk_ptr() >>> 2]!;
+    if (from.kind === "file") restoreMemory(memory, used, s, (off, len, at) => readFully(from.fd, memory, off, len, from.prelude.dataStart + at));
+    else restoreMemory(memory, used, s, (off, len, at) => memory.set(from.snapshot.data.subarray(at, at + len), off));
+    return m;
   };
 }
 
-async function boot(module: WebAssembly.Module, snapshot: Uint8Array | null): Promise<{ py: PyodideInterface; snapshot: Uint8Array }> {
+async function boot(module: WebAssembly.Module, from: SnapshotSource | null): Promise<{ py: PyodideInterface; made: SparseSnapshot | null }> {
   const { loadPyodide } = await import("pyodide");
   const options = {
     // The package's own directory, given explicitly: Pyodide otherwise works it out from a stack
@@ -217,34 +265,45 @@ async function boot(module: WebAssembly.Module, snapshot: Uint8Array | null): Pr
     stdout: () => {},
     stderr: () => {},
     env: { HOME: "/home", PYTHONHASHSEED: HASH_SEED },
-    createPyodideModule: (await factoryFor(module)) as never,
+    createPyodideModule: (await factoryFor(module, from)) as never,
   };
-  if (snapshot !== null) return { py: await loadPyodide({ ...options, _loadSnapshot: snapshot }), snapshot };
+  if (from !== null) {
+    const header = from.kind === "file" ? from.prelude.header : from.snapshot.header;
+    return { py: await loadPyodide({ ...options, _loadSnapshot: header }), made: null };
+  }
   const py = await loadPyodide({ ...options, _makeSnapshot: true });
   // Imported once here, they are part of every interpreter started from the snapshot: the standard
   // library in the package has no bytecode, so each interpreter would compile them again (~0.4 s).
   py.runPython(`import ${PRELOADED.join(", ")}`);
-  return { py, snapshot: py.makeMemorySnapshot() };
+  return { py, made: sparseSnapshot(py.makeMemorySnapshot()) };
 }
 
 async function start(): Promise<PyodideInterface> {
-  const module = seed?.module ?? (await WebAssembly.compile(readFileSync(join(pyodideDir(), "pyodide.asm.wasm"))));
-  const cached = seed === null ? snapshotPath() : null;
-  const stored = seed === null ? readSnapshot(cached) : null;
-  let snapshot = seed?.snapshot ?? stored;
+  const given = seed;
+  const module = given?.module ?? (await WebAssembly.compile(readFileSync(join(pyodideDir(), "pyodide.asm.wasm"))));
+  compiled = module;
+  const cached = given === null ? snapshotPath() : null;
+  const file = given === null ? openSnapshot(cached) : null;
+  const from: SnapshotSource | null = given !== null ? { kind: "memory", snapshot: given.snapshot } : file !== null ? { kind: "file", ...file } : null;
   let py: PyodideInterface;
+  let made: SparseSnapshot | null;
   try {
-    ({ py, snapshot } = await boot(module, snapshot));
+    ({ py, made } = await boot(module, from));
   } catch (err) {
     // A snapshot from a damaged or foreign file: boot from scratch and replace it.
-    if (snapshot === null || seed !== null) throw err;
-    ({ py, snapshot } = await boot(module, null));
-    writeSnapshot(cached, snapshot);
+    if (file === null) throw err;
+    closeSync(file.fd);
+    ({ py, made } = await boot(module, null));
   }
-  if (seed === null && stored === null) writeSnapshot(cached, snapshot);
+  if (made !== null) {
+    writeSnapshot(cached, made);
+    seed = { module, snapshot: made };
+  } else if (given === null) {
+    // Workers are seeded from the file, read again only if a parse starts them (pythonSeed).
+    snapshotFile = file;
+  }
   // The first interpreter of a run (workers are seeded by it) looks after the bytecode cache.
-  const first = seed === null;
-  seed = { module, snapshot };
+  const first = given === null;
   const mounted: string[] = [];
   for (const entry of readdirSync("/")) {
     if (KEEP.has(entry)) continue;
