@@ -10,12 +10,14 @@
 // later one, in this process or the next, starts from that snapshot. Within a process the
 // compiled WebAssembly module is shared too: parse workers get the main thread's module and
 // snapshot (`pythonSeed`, `seedPython`), so V8 compiles CPython once per process, not per thread.
+import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { arch, availableParallelism, homedir, hostname, release, version as osVersion } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PyodideInterface } from "pyodide";
 import { packagePath } from "../common/install.js";
+import { codeDigest } from "../config/code-generation.js";
 import { sweepBytecode } from "./bytecode-cache.js";
 import { hostFileSystem } from "./host.js";
 import { encodeSnapshot, readFully, readPrelude, restoreMemory, sparseSnapshot, type SnapshotPrelude, type SparseSnapshot } from "./snapshot.js";
@@ -66,7 +68,58 @@ const PRELOADED = ["argparse", "datetime", "decimal", "gettext", "hashlib", "ipa
 const HASH_SEED = "0";
 
 /** Names what the snapshot holds besides Pyodide's boot, so a snapshot from before a change is not reused. */
-const SNAPSHOT_CONTENT = `p${PRELOADED.length}-h${HASH_SEED}-s1`;
+const SNAPSHOT_CONTENT = `p${PRELOADED.length}-h${HASH_SEED}-s1-b`;
+
+/**
+ * What every interpreter is told of this process, restored from a snapshot or not (the JavaScript
+ * values are globals set by `start`).
+ */
+const THIS_PROCESS = `
+import os, sys
+# Metadata asks the build host (BUILD_ARCH = "\${@os.uname()[4]}"), not the WebAssembly machine.
+os.uname = (lambda u: lambda: os.uname_result(u))(tuple(_bake_uname.to_py()))
+os.sched_getaffinity = (lambda n: lambda pid: set(range(n)))(_bake_cpus)
+try:
+    os.chdir(_bake_cwd)
+except OSError:
+    pass
+# The host's PATH only: classes look programs up in it (HOSTTOOLS); nothing else of the environment.
+os.environ.clear()
+os.environ["PATH"] = _bake_path
+if _bake_bytecode is None:
+    sys.dont_write_bytecode = True
+else:
+    sys.pycache_prefix = _bake_bytecode
+    sys.dont_write_bytecode = False
+`;
+
+/**
+ * bake's modules (lib/python/py), imported into the interpreter a snapshot is made of: the file
+ * system wrappers installed (without this process's host, which ATTACH gives), then the bridge,
+ * which imports \`bb\` (about 0.2 s of processor time in each interpreter when they were imported
+ * after every start).
+ */
+const BAKE_MODULES = `
+import sys
+sys.path.insert(0, _bake_sources)
+import bake_host
+bake_host.install(None, ())
+import bake_bridge
+`;
+
+/**
+ * This process's host file system for the wrappers. Pyodide puts "" first in sys.path again when it
+ * restores a snapshot; bake's sources stay first, as where they were inserted after a start.
+ */
+const ATTACH = `
+import sys, bake_host
+if sys.path[0] != _bake_sources:
+    sys.path.remove(_bake_sources)
+    sys.path.insert(0, _bake_sources)
+bake_host.attach(_bake_host, _bake_mounted.to_py())
+`;
+
+const GLOBALS = ["_bake_uname", "_bake_cwd", "_bake_cpus", "_bake_path", "_bake_sources", "_bake_mounted", "_bake_host", "_bake_bytecode"];
 
 const MACHINE: Record<string, string> = { x64: "x86_64", arm64: "aarch64", ia32: "i686", arm: "armv7l", riscv64: "riscv64", ppc64: "ppc64le", s390x: "s390x" };
 
@@ -134,13 +187,22 @@ function pyodideDir(): string {
   return packageDir;
 }
 
-/** Where the boot snapshot is kept: one per Pyodide build, shared by every build directory of the user. */
-function snapshotPath(): string | null {
+/**
+ * Where the boot snapshot is kept: one per Pyodide build and bake's Python sources (their directory
+ * and content: the snapshot has them imported, and an edited one makes another snapshot), shared by
+ * every build directory of the user.
+ */
+export function snapshotPath(): string | null {
   if (process.env.BAKE_PYTHON_SNAPSHOT === "0") return null;
   const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
   const version = (JSON.parse(readFileSync(join(pyodideDir(), "package.json"), "utf8")) as { version: string }).version;
   const wasm = statSync(join(pyodideDir(), "pyodide.asm.wasm"));
-  return join(base, "bake", `pyodide-${version}-${wasm.size}-${SNAPSHOT_CONTENT}.snapshot`);
+  return join(base, "bake", `pyodide-${version}-${wasm.size}-${SNAPSHOT_CONTENT}-${bakeModulesKey(PYTHON_SOURCES)}.snapshot`);
+}
+
+/** Names bake's Python sources in `dir` as a snapshot holds them: the directory and each file's path and content. */
+export function bakeModulesKey(dir: string): string {
+  return createHash("sha256").update(`${dir}\0${codeDigest([["py", dir]], null)}`).digest("hex").slice(0, 16);
 }
 
 /**
@@ -256,7 +318,8 @@ async function factoryFor(module: WebAssembly.Module, from: SnapshotSource | nul
   };
 }
 
-async function boot(module: WebAssembly.Module, from: SnapshotSource | null): Promise<{ py: PyodideInterface; made: SparseSnapshot | null }> {
+/** An interpreter from `from`, or booted from nothing (`made` true: its snapshot is still to be made). */
+async function boot(module: WebAssembly.Module, from: SnapshotSource | null): Promise<{ py: PyodideInterface; made: boolean }> {
   const { loadPyodide } = await import("pyodide");
   const options = {
     // The package's own directory, given explicitly: Pyodide otherwise works it out from a stack
@@ -269,13 +332,13 @@ async function boot(module: WebAssembly.Module, from: SnapshotSource | null): Pr
   };
   if (from !== null) {
     const header = from.kind === "file" ? from.prelude.header : from.snapshot.header;
-    return { py: await loadPyodide({ ...options, _loadSnapshot: header }), made: null };
+    return { py: await loadPyodide({ ...options, _loadSnapshot: header }), made: false };
   }
   const py = await loadPyodide({ ...options, _makeSnapshot: true });
   // Imported once here, they are part of every interpreter started from the snapshot: the standard
   // library in the package has no bytecode, so each interpreter would compile them again (~0.4 s).
   py.runPython(`import ${PRELOADED.join(", ")}`);
-  return { py, made: sparseSnapshot(py.makeMemorySnapshot()) };
+  return { py, made: true };
 }
 
 async function start(): Promise<PyodideInterface> {
@@ -286,19 +349,17 @@ async function start(): Promise<PyodideInterface> {
   const file = given === null ? openSnapshot(cached) : null;
   const from: SnapshotSource | null = given !== null ? { kind: "memory", snapshot: given.snapshot } : file !== null ? { kind: "file", ...file } : null;
   let py: PyodideInterface;
-  let made: SparseSnapshot | null;
+  let fresh: boolean;
+  let made: SparseSnapshot | null = null;
   try {
-    ({ py, made } = await boot(module, from));
+    ({ py, made: fresh } = await boot(module, from));
   } catch (err) {
     // A snapshot from a damaged or foreign file: boot from scratch and replace it.
     if (file === null) throw err;
     closeSync(file.fd);
-    ({ py, made } = await boot(module, null));
+    ({ py, made: fresh } = await boot(module, null));
   }
-  if (made !== null) {
-    writeSnapshot(cached, made);
-    seed = { module, snapshot: made };
-  } else if (given === null) {
+  if (!fresh && given === null) {
     // Workers are seeded from the file, read again only if a parse starts them (pythonSeed).
     snapshotFile = file;
   }
@@ -317,36 +378,31 @@ async function start(): Promise<PyodideInterface> {
     }
   }
   noteInterpreterStarted();
-  py.globals.set("_bake_uname", [ "Linux", hostname(), release(), osVersion(), MACHINE[arch()] ?? arch() ]);
-  py.globals.set("_bake_cwd", process.cwd());
-  py.globals.set("_bake_cpus", availableParallelism());
-  py.globals.set("_bake_path", process.env.PATH ?? "/usr/bin:/bin");
-  py.globals.set("_bake_sources", PYTHON_SOURCES);
-  py.globals.set("_bake_mounted", mounted);
-  py.globals.set("_bake_host", hostFileSystem);
   const bytecode = bytecodeCache(mounted);
-  py.globals.set("_bake_bytecode", bytecode ?? undefined);
-  py.runPython(`
-import os, sys
-# Metadata asks the build host (BUILD_ARCH = "\${@os.uname()[4]}"), not the WebAssembly machine.
-os.uname = (lambda u: lambda: os.uname_result(u))(tuple(_bake_uname.to_py()))
-os.sched_getaffinity = (lambda n: lambda pid: set(range(n)))(_bake_cpus)
-try:
-    os.chdir(_bake_cwd)
-except OSError:
-    pass
-sys.path.insert(0, _bake_sources)
-# The host's PATH only: classes look programs up in it (HOSTTOOLS); nothing else of the environment.
-os.environ.clear()
-os.environ["PATH"] = _bake_path
-if _bake_bytecode is None:
-    sys.dont_write_bytecode = True
-else:
-    sys.pycache_prefix = _bake_bytecode
-    sys.dont_write_bytecode = False
-import bake_host
-bake_host.install(_bake_host, _bake_mounted.to_py())
-`);
+  const setGlobals = () => {
+    py.globals.set("_bake_uname", ["Linux", hostname(), release(), osVersion(), MACHINE[arch()] ?? arch()]);
+    py.globals.set("_bake_cwd", process.cwd());
+    py.globals.set("_bake_cpus", availableParallelism());
+    py.globals.set("_bake_path", process.env.PATH ?? "/usr/bin:/bin");
+    py.globals.set("_bake_sources", PYTHON_SOURCES);
+    py.globals.set("_bake_mounted", mounted);
+    py.globals.set("_bake_host", hostFileSystem);
+    py.globals.set("_bake_bytecode", bytecode ?? undefined);
+  };
+  setGlobals();
+  py.runPython(THIS_PROCESS);
+  if (fresh) {
+    // bake's own modules, imported as every interpreter imported them after the lines above, are
+    // part of the snapshot: its name carries their content (snapshotPath). What refers to this
+    // process's JavaScript objects is let go first, as a snapshot cannot hold it, and set again.
+    py.runPython(BAKE_MODULES);
+    for (const name of GLOBALS) py.globals.delete(name);
+    made = sparseSnapshot(py.makeMemorySnapshot());
+    writeSnapshot(cached, made);
+    seed = { module, snapshot: made };
+    setGlobals();
+  }
+  py.runPython(ATTACH);
   if (first && bytecode !== null) sweepBytecode(bytecode, py.runPython("sys.implementation.cache_tag") as string);
   return py;
 }

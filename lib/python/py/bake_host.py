@@ -179,10 +179,16 @@ def _reporting(original):
     return wrapped
 
 
-def install(host, mounted):
+def attach(host, mounted):
+    """This process's host and the top-level directories it mounted: an interpreter restored from a
+    snapshot has the wrappers below already, installed without either."""
     global _host, _mounted
     _host = host
     _mounted = frozenset(mounted)
+
+
+def install(host, mounted):
+    attach(host, mounted)
     for module in (os, posix):
         module.stat = _stat_with(posix.stat)
         module.lstat = _lstat_with(posix.lstat)
