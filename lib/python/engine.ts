@@ -260,7 +260,7 @@ function writeSnapshot(path: string | null, snapshot: SparseSnapshot): void {
 const SNAPSHOT_KEPT_MS = 24 * 3600 * 1000;
 
 /**
- * Each snapshot is about 30 MB, and another Pyodide or another boot content (an upgrade of bake)
+ * Each snapshot is about 15 MB, and another Pyodide, boot content or lib/python/py (an upgrade of bake)
  * names a new one: when one is written, the others not written for a day go, with temporary files
  * a killed process left. A bake that still uses a removed one boots once more and writes it again.
  */
