@@ -21,7 +21,7 @@ import { codeDigest } from "../config/code-generation.js";
 import { sweepBytecode } from "./bytecode-cache.js";
 import { hostFileSystem } from "./host.js";
 import { encodeSnapshot, readFully, readPrelude, restoreMemory, sparseSnapshot, type SnapshotPrelude, type SparseSnapshot } from "./snapshot.js";
-import { noteInterpreterStarted } from "./world.js";
+import { hostPython, noteInterpreterStarted } from "./world.js";
 
 /** Python was needed before the engine was loaded in this thread. */
 export class PythonNotLoaded extends Error {
@@ -86,6 +86,7 @@ except OSError:
 # The host's PATH only: classes look programs up in it (HOSTTOOLS); nothing else of the environment.
 os.environ.clear()
 os.environ["PATH"] = _bake_path
+sys.executable = _bake_python
 if _bake_bytecode is None:
     sys.dont_write_bytecode = True
 else:
@@ -119,7 +120,7 @@ if sys.path[0] != _bake_sources:
 bake_host.attach(_bake_host, _bake_mounted.to_py())
 `;
 
-const GLOBALS = ["_bake_uname", "_bake_cwd", "_bake_cpus", "_bake_path", "_bake_sources", "_bake_mounted", "_bake_host", "_bake_bytecode"];
+const GLOBALS = ["_bake_uname", "_bake_cwd", "_bake_cpus", "_bake_path", "_bake_python", "_bake_sources", "_bake_mounted", "_bake_host", "_bake_bytecode"];
 
 const MACHINE: Record<string, string> = { x64: "x86_64", arm64: "aarch64", ia32: "i686", arm: "armv7l", riscv64: "riscv64", ppc64: "ppc64le", s390x: "s390x" };
 
@@ -384,6 +385,7 @@ async function start(): Promise<PyodideInterface> {
     py.globals.set("_bake_cwd", process.cwd());
     py.globals.set("_bake_cpus", availableParallelism());
     py.globals.set("_bake_path", process.env.PATH ?? "/usr/bin:/bin");
+    py.globals.set("_bake_python", hostPython());
     py.globals.set("_bake_sources", PYTHON_SOURCES);
     py.globals.set("_bake_mounted", mounted);
     py.globals.set("_bake_host", hostFileSystem);

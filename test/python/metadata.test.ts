@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { loadBuildConfiguration } from "../../lib/config/index.js";
 import { parseRecipe } from "../../lib/evaluate/index.js";
 import { loadPython, withPython } from "../../lib/python/index.js";
+import { hostPython } from "../../lib/python/world.js";
 import { write } from "../helpers/layer.js";
 import { repo } from "../sstate-build/fixture.js";
 import { pythonLayers } from "./fixture.js";
@@ -34,6 +35,17 @@ test("a BitBake-style configuration (conf/bitbake.conf) reads its Python: layer.
   t.false(existsSync(join(f.core, "lib", "tinylib", "__pycache__")));
   // So are the metadata's compiled functions (the configuration's ConfigParsed handler), by digest.
   t.true(readdirSync(join(cache, "bake-metadata")).some((n) => /^[0-9a-f]{64}$/.test(n)));
+});
+
+test("sys.executable is the host's python3 on PATH, as BitBake's is the Python running it, not the process that made the interpreter's snapshot", async (t) => {
+  const f = pythonLayers({ "recipes-x/pyexe/pyexe_1.0.bb": 'LICENSE = "MIT"\nINHIBIT_DEFAULT_DEPS = "1"\nPYTHON = "${@sys.executable}"\n' });
+  t.teardown(f.cleanup);
+  const d = await f.recipe("pyexe");
+  t.is(d.getVar("PYTHON"), hostPython());
+  const path = process.env.PATH ?? "";
+  const found = path.split(":").map((dir) => join(dir, "python3")).find((p) => p.startsWith("/") && existsSync(p));
+  t.is(hostPython(), found ?? "");
+  t.is(hostPython("/nonexistent-dir"), "");
 });
 
 test("a recipe's ${@...}, def functions, anonymous python, named python functions and events run in Python", async (t) => {
