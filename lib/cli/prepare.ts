@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { BuildConfiguration, CachedRecords, ParsedRecipes, ParseProgress, RecipeCollection, RecipeSummary } from "../config/index.js";
 // The modules, not config/index.js, which loads the evaluator (see context.ts).
 import { checkDanglingAppends, collectRecipes } from "../config/collection.js";
+import { FileHashes } from "../config/parse-cache.js";
 import { parseAllRecipes, signRecipes, type Signatures } from "../config/recipes.js";
 import type { ProviderPreferences, RecipeIndex } from "../graph/index.js";
 import { loadConfiguration, type CommonOptions, type PythonStart } from "./context.js";
@@ -77,7 +78,7 @@ export async function parseRecipes(
     return { collection, warnings, cacheRoot, threads: threadsOf(config, "BB_NUMBER_PARSE_THREADS"), syntaxDir: syntaxDirOf(config) };
   };
   const { collection, warnings, cacheRoot, threads, syntaxDir } = await readingValues(config, settings);
-  const options = { vars: common.vars, threads, cacheDir: cacheRoot ? join(cacheRoot, "parse") : null, syntaxDir };
+  const options = { vars: common.vars, threads, cacheDir: cacheRoot ? join(cacheRoot, "parse") : null, syntaxDir, hashes: new FileHashes() };
   const recipes = await parseAllRecipes(config, collection, { ...options, records, signatures, ...(onProgress ? { onProgress } : {}) });
   const sign: SignRecipes = (parsed, files, progress) => signRecipes(config, collection, parsed, files, { ...options, ...(progress ? { onProgress: progress } : {}) });
   return { config, collection, recipes, prefs: providerPreferences(config), warnings, sign };

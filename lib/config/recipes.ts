@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
-import { ParseCache, type CachedRecords } from "./parse-cache.js";
+import { FileHashes, ParseCache, type CachedRecords } from "./parse-cache.js";
 import type { ParsedFile, ParseRequest, ParseResponse, ParseWorkerData, ParseWorkerMessage, ResponseNeeds } from "./parse-worker.js";
 import type { RecipeInfo, RecipeSummary } from "./recipe-info.js";
 import { RecipeParseFailures } from "./errors.js";
@@ -39,6 +39,11 @@ export interface ParseAllOptions {
    * are signed, a cached record is taken either way, and signRecipes signs those the build uses).
    */
   readonly signatures?: Signatures;
+  /**
+   * The stamps and hashes of files as this run saw them, shared by the parse and a later
+   * signRecipes: the signing pass checks the manifest again without a stat of every input.
+   */
+  readonly hashes?: FileHashes;
 }
 
 export type Signatures = "all" | "parsed" | "none";
@@ -81,7 +86,7 @@ export async function parseAllRecipes(
   collection: RecipeCollection,
   opts: ParseAllOptions,
 ): Promise<ParsedRecipes> {
-  const cache = opts.cacheDir === null ? null : ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs);
+  const cache = opts.cacheDir === null ? null : ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs, opts.hashes ?? new FileHashes());
   const total = collection.recipes.length;
   const records = opts.records ?? "infos";
   const signatures = opts.signatures ?? "all";
@@ -157,7 +162,7 @@ export async function signRecipes(
 ): Promise<ParsedRecipes> {
   const todo = collection.recipes.flatMap((r, i) => (files.has(r.path) && parsed.unsigned.has(r.path) ? [i] : []));
   if (todo.length === 0) return parsed;
-  const cache = opts.cacheDir === null ? null : ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs);
+  const cache = opts.cacheDir === null ? null : ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs, opts.hashes ?? new FileHashes());
   const appendsOf = (i: number) => collection.appends.get(collection.recipes[i]!.path) ?? [];
   const signedOf = new Map<string, RecipeInfo[]>();
   const warnings: string[] = [];
