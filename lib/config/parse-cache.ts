@@ -355,6 +355,8 @@ export class ParseCache {
         const inputs = held.manifest.inputs.map((input) => this.hashes.restamp(input));
         return { restamped: { ...held.manifest, inputs } };
       }
+      const updated = this.updatedManifest(held.manifest, keys);
+      if (updated !== null) return updated;
       // The entries not written now are those the manifest vouched for: their headers as they are.
       const missing = keys.filter((key) => !this.current.has(key));
       const texts = missing.length > 0 ? await (await this.db()).getMany(missing.map((key) => `h${key}`)) : [];
@@ -388,6 +390,41 @@ export class ParseCache {
     return {
       manifest: { format: CACHE_FORMAT, generation: this.generation, recipes: this.asked.digest, counts, unsigned, inputs: [...inputs.values()] },
       summaries: summariesPart(keys.map((key) => this.summaryTexts.get(key)!)),
+    };
+  }
+
+  /**
+   * Entries rewritten over a manifest that held (a build signing its graph's recipes): the
+   * manifest again with those recipes' counts, signedness and summaries, and their inputs added to
+   * its own, without reading the other entries' headers. An input a rewritten entry no longer has
+   * stays listed: its change only sends the next run to the entries' headers. Null when the
+   * summaries it names are not there whole.
+   */
+  private updatedManifest(held: Manifest, keys: readonly string[]): { manifest: Omit<Manifest, "summaries">; summaries: Buffer } | null {
+    const summaries = readSummaries(this.dir, held.summaries);
+    if (summaries === null || summaries.length !== keys.length || held.counts.length !== keys.length) return null;
+    const counts = [...held.counts];
+    const unsigned = new Set(held.unsigned);
+    // The rewritten entries' inputs first: they are the newer view of a path both name.
+    const inputs = new Map<string, Input>();
+    const add = (input: Input) => {
+      const kind = `${input.length}${input[0]}`;
+      if (!inputs.has(kind)) inputs.set(kind, this.hashes.restamp(input));
+    };
+    // Each recipe's summaries as the file holds them (JSON.stringify gives back the text it was made from).
+    const texts = keys.map((key, i) => {
+      const h = this.current.get(key);
+      if (h === undefined) return JSON.stringify(summaries[i]);
+      counts[i] = [h.targets, h.skipped];
+      if (h.signed) unsigned.delete(i);
+      else unsigned.add(i);
+      h.inputs.forEach(add);
+      return this.summaryTexts.get(key)!;
+    });
+    held.inputs.forEach(add);
+    return {
+      manifest: { format: CACHE_FORMAT, generation: this.generation, recipes: held.recipes, counts, unsigned: [...unsigned].sort((a, b) => a - b), inputs: [...inputs.values()] },
+      summaries: summariesPart(texts),
     };
   }
 

@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bakeIn, buildDir, layerConf, write } from "../helpers/layer.js";
 import { collectRecipes, loadBuildConfiguration, parseAllRecipes, signRecipes, type CachedRecords, type RecipeInfo, type Signatures } from "../../lib/config/index.js";
-import { MANIFEST_FILE } from "../../lib/config/parse-manifest.js";
+import { MANIFEST_FILE, SUMMARIES_FILE } from "../../lib/config/parse-manifest.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -101,16 +101,21 @@ test("signRecipes signs only the recipes asked for, with the signatures of a col
   // The same order of records as the parse (recipe by recipe, variants together).
   t.deepEqual(after.infos.map((r) => `${r.variant}:${r.pn}`), before.infos.map((r) => `${r.variant}:${r.pn}`));
   // The next run finds r1 and r2 signed, r3 not: from the manifest, and from the entries.
-  const manifest = JSON.parse(readFileSync(join(f.cache, MANIFEST_FILE), "utf8")) as { unsigned: number[] };
+  const manifest = JSON.parse(readFileSync(join(f.cache, MANIFEST_FILE), "utf8")) as { counts: unknown; unsigned: number[] };
   t.is(manifest.unsigned.length, 1);
+  const summaries = readFileSync(join(f.cache, SUMMARIES_FILE));
   for (const records of ["counts", "infos"] as const) {
     const warm = await parseAll(f.build, f.cache, "parsed", records);
     t.deepEqual([warm.parsed, warm.cached], [0, 3]);
     t.deepEqual(unsignedPns(warm), ["r3"]);
     if (records === "infos") t.deepEqual(byPn(warm.infos, "r1"), byPn(cold.infos, "r1"));
   }
+  // The manifest updated in place says what one made from every entry's header says.
   rmSync(join(f.cache, MANIFEST_FILE));
   t.deepEqual(unsignedPns(await parseAll(f.build, f.cache, "parsed")), ["r3"]);
+  const remade = JSON.parse(readFileSync(join(f.cache, MANIFEST_FILE), "utf8")) as { counts: unknown; unsigned: number[] };
+  t.deepEqual([remade.counts, remade.unsigned], [manifest.counts, manifest.unsigned]);
+  t.deepEqual(readFileSync(join(f.cache, SUMMARIES_FILE)), summaries);
   // A parse that must sign everything parses only r3 again.
   const all = await parseAll(f.build, f.cache, "all");
   t.is(all.parsed, 1);
