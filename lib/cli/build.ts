@@ -81,7 +81,7 @@ function listTasks(graph: TaskGraph, ui: BuildUi): void {
 type Recipes = Pick<Prepared, "config" | "prefs" | "collection"> & {
   standalone: boolean;
   infos: readonly RecipeInfo[];
-  /** The task graph's recipes with their signatures: the records `graph` read, those it names signed (see signing). */
+  /** Signs the recipes of `graph` whose records have none: every record again, those signed; null when none needed it. */
   signed: (graph: TaskGraph) => Promise<readonly RecipeInfo[] | null>;
 };
 
