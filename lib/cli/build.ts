@@ -8,7 +8,7 @@ import type { RecipeIndex, TaskGraph, Target } from "../graph/index.js";
 import type { InterruptSource } from "../run/index.js";
 import { createUi, type BuildUi } from "../ui/index.js";
 import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
-import { parseRecipes, providerPreferences, threadsOf, type Prepared } from "./prepare.js";
+import { parseRecipes, providerPreferences, threadsOf, type Prepared, type SignRecipes } from "./prepare.js";
 import { bakeVersion, type BuildOptionArgs } from "./build-options.js";
 
 export interface BuildArgs {
@@ -41,11 +41,11 @@ function parseTarget(text: string, defaultTask: string): Target {
   return m ? { name: m[1]!, task: m[2]! } : { name: text, task: defaultTask };
 }
 
-function parseFeedback(ui: BuildUi): (p: ParseCounts) => void {
+function parseFeedback(ui: BuildUi, title = "Parsing recipes"): (p: ParseCounts) => void {
   let started = false;
   return (p) => {
     if (!started) {
-      ui.parse.start(p.total, "Parsing recipes");
+      ui.parse.start(p.total, title);
       started = true;
     }
     ui.parse.update(p.done);
@@ -78,12 +78,40 @@ function listTasks(graph: TaskGraph, ui: BuildUi): void {
   }
 }
 
-type Recipes = Pick<Prepared, "config" | "prefs" | "collection"> & { standalone: boolean; infos: readonly RecipeInfo[] };
+type Recipes = Pick<Prepared, "config" | "prefs" | "collection"> & {
+  standalone: boolean;
+  infos: readonly RecipeInfo[];
+  /** Signs the recipes of `graph` whose records have none: every record again, those signed; null when none needed it. */
+  signed: (graph: TaskGraph) => Promise<readonly RecipeInfo[] | null>;
+};
 
-async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): Promise<Recipes> {
+/**
+ * Whether the command reads task signatures: a build, `-n`, `-S`. `-p`, `-s`, `-g`, listtasks and
+ * `-u taskexp` read the records' names, dependencies and flags only, and their parse skips the
+ * signature analysis (a third of a recipe's parse).
+ */
+function needsSignatures(args: BuildCommandArgs): boolean {
+  return !args.parseOnly && !args.showVersions && !args.graphviz && args.cmd !== "listtasks" && args.ui !== "taskexp";
+}
+
+/** What a graph's recipes need from `recipes`: those of its recipes whose records carry no basehashes, parsed again signed. */
+function signing(recipes: Prepared["recipes"], sign: SignRecipes, ui: BuildUi): Recipes["signed"] {
+  let current = recipes;
+  return async (graph) => {
+    const files = new Set<string>();
+    for (const node of graph.nodes.values()) if (current.unsigned.has(node.recipe.file)) files.add(node.recipe.file);
+    if (files.size === 0) return null;
+    current = await sign(current, files, parseFeedback(ui, "Computing signatures"));
+    ui.parse.finish(`Signatures of ${files.size} recipes computed (parsed again: their cached records had none).`);
+    return current.infos;
+  };
+}
+
+async function recipesFor(args: BuildCommandArgs, common: CommonOptions, ui: BuildUi): Promise<Recipes> {
   if (args.buildfile === null) {
     // `-p` reads no value of the configuration after the parse: a warm one starts no Python.
-    const prepared = await parseRecipes(common, parseFeedback(ui), args.parseOnly ? "counts" : "infos", args.parseOnly ? "lazy" : "eager");
+    const signatures = needsSignatures(args) ? "parsed" : "none";
+    const prepared = await parseRecipes(common, parseFeedback(ui), args.parseOnly ? "counts" : "infos", args.parseOnly ? "lazy" : "eager", signatures);
     const { recipes } = prepared;
     ui.parse.finish(
       `Parsing of ${prepared.collection.recipes.length} .bb files complete (${recipes.cached} cached, ${recipes.parsed} parsed). ` +
@@ -92,14 +120,14 @@ async function recipesFor(args: BuildArgs, common: CommonOptions, ui: BuildUi): 
     for (const w of prepared.warnings) ui.message("warning", w);
     // A build says the warnings of the recipes it uses; -p, as BitBake's parse, those of the recipes it parsed.
     if (args.parseOnly) for (const w of recipes.parseWarnings) ui.message("warning", w);
-    return { ...prepared, standalone: false, infos: recipes.infos };
+    return { ...prepared, standalone: false, infos: recipes.infos, signed: signing(recipes, prepared.sign, ui) };
   }
   const config = await loadConfiguration(common);
   const file = resolve(common.cwd, args.buildfile);
   const [{ parseRecipeFile }, { withPython }] = await Promise.all([import("../config/parsing.js"), import("../python/index.js")]);
-  const result = await withPython(() => parseRecipeFile(config.metadata, config.files, file, [], 0));
+  const result = await withPython(() => parseRecipeFile(config.metadata, config.files, file, [], 0, true));
   const empty = { recipes: [], appends: new Map(), dangling: [], masked: [] };
-  return { config, prefs: providerPreferences(config), collection: empty, standalone: true, infos: result.infos };
+  return { config, prefs: providerPreferences(config), collection: empty, standalone: true, infos: result.infos, signed: async () => null };
 }
 
 /** BB_DEFAULT_UMASK as a mode, null when unset; a value that is not octal is an error naming it. */
@@ -119,7 +147,7 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
   }
   let ui = createUi({ out: process.stdout, env: process.env, quiet: args.quiet, debug: args.debug });
   try {
-    const { config, prefs, collection, standalone, infos } = await recipesFor(args, common, ui);
+    const { config, prefs, collection, standalone, infos, signed } = await recipesFor(args, common, ui);
     if (args.parseOnly) return 0;
     if (args.showVersions) {
       const { showVersions } = await import("./show-versions.js");
@@ -131,19 +159,27 @@ export async function buildCommand(args: BuildCommandArgs, common: CommonOptions
       import("../run/index.js"),
       import("../setscene/index.js"),
     ]);
-    const index: RecipeIndex = new RecipeIndex(infos);
     const d = config.metadata.d;
     const cmd = args.cmd ?? d.getVar("BB_DEFAULT_TASK") ?? "build";
     const listing = cmd === "listtasks";
     const defaultTask = withTaskPrefix(listing ? "build" : cmd);
-    const names = args.buildfile !== null ? [...index.byId.values()].filter((r) => r.variant === "").map((r) => r.pn) : args.targets;
-    const targets = names.map((t) => parseTarget(t, defaultTask));
-    const graph = buildTaskGraph(index, prefs, targets, {
-      runall: args.runall.map(withTaskPrefix),
-      runonly: args.runonly.map(withTaskPrefix),
-      standalone,
-      assumeProvided: [...(d.getVar("ASSUME_PROVIDED") ?? "").split(/\s+/).filter(Boolean), ...(args.ignoreDeps ?? [])],
-    });
+    const graphOf = (records: readonly RecipeInfo[]) => {
+      const index: RecipeIndex = new RecipeIndex(records);
+      const names = args.buildfile !== null ? [...index.byId.values()].filter((r) => r.variant === "").map((r) => r.pn) : args.targets;
+      return buildTaskGraph(index, prefs, names.map((t) => parseTarget(t, defaultTask)), {
+        runall: args.runall.map(withTaskPrefix),
+        runonly: args.runonly.map(withTaskPrefix),
+        standalone,
+        assumeProvided: [...(d.getVar("ASSUME_PROVIDED") ?? "").split(/\s+/).filter(Boolean), ...(args.ignoreDeps ?? [])],
+      });
+    };
+    let graph = graphOf(infos);
+    if (needsSignatures(args) && !listing) {
+      // The graph is made from the records at hand, signed or not; the recipes it uses whose
+      // records are not are parsed again with signatures, and the graph made again from those
+      // (a record made with signature analysis names the same dependencies, but is the one to trust).
+      for (let records = await signed(graph); records !== null; records = await signed(graph)) graph = graphOf(records);
+    }
     // Parse-time warnings of the recipes this build uses (kept in the parse cache, so said every time).
     const warned = new Set<string>();
     for (const node of graph.nodes.values()) for (const w of node.recipe.warnings ?? []) warned.add(w);

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import type { BuildConfiguration, CachedRecords, ParsedRecipes, ParseProgress, RecipeCollection, RecipeSummary } from "../config/index.js";
 // The modules, not config/index.js, which loads the evaluator (see context.ts).
 import { checkDanglingAppends, collectRecipes } from "../config/collection.js";
-import { parseAllRecipes } from "../config/recipes.js";
+import { FileHashes } from "../config/parse-cache.js";
+import { parseAllRecipes, signRecipes, type Signatures } from "../config/recipes.js";
 import type { ProviderPreferences, RecipeIndex } from "../graph/index.js";
 import { loadConfiguration, type CommonOptions, type PythonStart } from "./context.js";
 
@@ -53,16 +54,21 @@ async function readingValues<T>(config: BuildConfiguration, read: () => T): Prom
   }
 }
 
+/** Parses the recipes of `files` again with signature analysis where their records have none (see signRecipes). */
+export type SignRecipes = (recipes: ParsedRecipes, files: ReadonlySet<string>, onProgress?: (p: ParseProgress) => void) => Promise<ParsedRecipes>;
+
 /**
  * Everything of `prepare` but the recipe index; `records` says what is read of cached recipes (`bake -p` needs only their counts).
  * `python`: "lazy" for a caller that reads the configuration's values only inside `withPython` after this.
+ * `signatures`: which records must carry basehashes (see ParseAllOptions); "none" for a command that reads none.
  */
 export async function parseRecipes(
   common: CommonOptions,
   onProgress?: (p: ParseProgress) => void,
   records: CachedRecords = "infos",
   python: PythonStart = "eager",
-): Promise<Omit<Prepared, "index">> {
+  signatures: Signatures = "none",
+): Promise<Omit<Prepared, "index"> & { readonly sign: SignRecipes }> {
   const config = await loadConfiguration(common, false, python);
   const d = config.metadata.d;
   const settings = () => {
@@ -72,15 +78,10 @@ export async function parseRecipes(
     return { collection, warnings, cacheRoot, threads: threadsOf(config, "BB_NUMBER_PARSE_THREADS"), syntaxDir: syntaxDirOf(config) };
   };
   const { collection, warnings, cacheRoot, threads, syntaxDir } = await readingValues(config, settings);
-  const recipes = await parseAllRecipes(config, collection, {
-    vars: common.vars,
-    threads,
-    cacheDir: cacheRoot ? join(cacheRoot, "parse") : null,
-    syntaxDir,
-    records,
-    ...(onProgress ? { onProgress } : {}),
-  });
-  return { config, collection, recipes, prefs: providerPreferences(config), warnings };
+  const options = { vars: common.vars, threads, cacheDir: cacheRoot ? join(cacheRoot, "parse") : null, syntaxDir, hashes: new FileHashes() };
+  const recipes = await parseAllRecipes(config, collection, { ...options, records, signatures, ...(onProgress ? { onProgress } : {}) });
+  const sign: SignRecipes = (parsed, files, progress) => signRecipes(config, collection, parsed, files, { ...options, ...(progress ? { onProgress: progress } : {}) });
+  return { config, collection, recipes, prefs: providerPreferences(config), warnings, sign };
 }
 
 export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgress) => void): Promise<Prepared> {

@@ -15,5 +15,5 @@ export { explodeDeps, recipeId, TASK_FLAGS, type RecipeInfo, type RecipeSummary,
 export type { RecipeParseResult } from "./parse-recipe.js";
 export { FileHashes, ParseCache, type CachedRecords } from "./parse-cache.js";
 export { codeGeneration } from "./code-generation.js";
-export { parseAllRecipes, type ParseAllOptions, type ParsedRecipes, type ParseProgress } from "./recipes.js";
+export { parseAllRecipes, signRecipes, type ParseAllOptions, type ParsedRecipes, type ParseProgress, type Signatures } from "./recipes.js";
 export { WorkerCache, type ConfigurationRequest, type RecipeRequest } from "./worker-cache.js";

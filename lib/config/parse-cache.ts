@@ -19,7 +19,7 @@ import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js
 import type { ParseInputs, RecipeParseResult } from "./parse-recipe.js";
 
 /** Bump when RecipeInfo or the parse semantics change shape, so old entries are ignored. */
-const CACHE_FORMAT = 8;
+const CACHE_FORMAT = 9;
 
 /**
  * One file a parse depended on, as BitBake's `__depends` and file-checksums record them:
@@ -46,6 +46,12 @@ interface Header {
   /** Records (the recipe and its BBCLASSEXTEND variants), and how many of them are skipped. */
   readonly targets: number;
   readonly skipped: number;
+  /**
+   * Whether the records carry basehashes. A parse for a command that reads none (`-p`, `-e`,
+   * `-g`…) skips the signature analysis; its entry serves such commands, and a build parses the
+   * recipes of its graph again, signed.
+   */
+  readonly signed: boolean;
 }
 
 /** What of a cached recipe is read besides its counts: nothing, its records' summaries, or its records. */
@@ -62,6 +68,8 @@ interface RecordOf {
 export interface CachedRecipe<R extends CachedRecords> {
   readonly targets: number;
   readonly skipped: number;
+  /** Whether its records carry basehashes (see Header.signed). */
+  readonly signed: boolean;
   readonly records: readonly RecordOf[R][];
 }
 
@@ -74,6 +82,7 @@ export interface RecipeEntry {
   readonly inputs: ParseInputs;
   readonly targets: number;
   readonly skipped: number;
+  readonly signed: boolean;
   /** JSON of the records (RecipeInfo[]): the `b` entry. */
   readonly records: string;
   /** JSON of their summaries: the `s` entry. */
@@ -85,6 +94,7 @@ export function entryOf(result: RecipeParseResult): RecipeEntry {
     inputs: result.inputs,
     targets: result.infos.length,
     skipped: result.infos.filter((r) => r.skipped !== null).length,
+    signed: result.signed,
     records: JSON.stringify(result.infos),
     summaries: JSON.stringify(result.infos.map(summaryOf)),
   };
@@ -254,16 +264,20 @@ export class ParseCache {
     let keysMemo: string[] | null = null;
     const keysOf = () => (keysMemo ??= recipes.map(([file, appends]) => ParseCache.key(file, appends)));
     let held = this.manifest(digest);
+    const fromManifest = (m: Manifest) => {
+      const unsigned = new Set(m.unsigned);
+      return m.counts.map(([targets, skipped], i) => ({ targets, skipped, signed: !unsigned.has(i) }));
+    };
     if (held !== null && records === "summaries") {
       const summaries = readSummaries(this.dir, held.manifest.summaries);
       if (summaries !== null && summaries.length === recipes.length) {
         this.asked = { keys: keysOf, digest, held };
-        return held.manifest.counts.map(([targets, skipped], i) => ({ targets, skipped, records: summaries[i] as RecordOf[R][] }));
+        return fromManifest(held.manifest).map((counts, i) => ({ ...counts, records: summaries[i] as RecordOf[R][] }));
       }
       // Not the summaries it names: the manifest is not trusted at all, each recipe's header decides.
       held = null;
     }
-    let valid: ({ targets: number; skipped: number } | null)[] = held !== null ? held.manifest.counts.map(([targets, skipped]) => ({ targets, skipped })) : await this.headers(keysOf());
+    let valid: ({ targets: number; skipped: number; signed: boolean } | null)[] = held !== null ? fromManifest(held.manifest) : await this.headers(keysOf());
     let texts = await this.bodies(keysOf, valid, records);
     if (held !== null && [...texts.values()].some((text) => !text)) {
       // An entry the manifest vouched for is gone (the database removed or damaged): each recipe's header decides.
@@ -274,14 +288,14 @@ export class ParseCache {
     this.asked = { keys: keysOf, digest, held };
     return valid.map((h, i): CachedRecipe<R> | null => {
       if (h === null) return null;
-      if (records === "counts") return { targets: h.targets, skipped: h.skipped, records: [] };
+      if (records === "counts") return { targets: h.targets, skipped: h.skipped, signed: h.signed, records: [] };
       const text = texts.get(i);
       // All are written in one batch; should one still be missing, the recipe is parsed again.
       if (!text) return null;
       // `b` entries hold RecipeInfo records, `s` entries their summaries: what R names.
       const parsed = JSON.parse(text) as RecordOf[R][];
       this.summaryTexts.set(keysOf()[i]!, records === "infos" ? JSON.stringify((parsed as RecipeInfo[]).map(summaryOf)) : text);
-      return { targets: h.targets, skipped: h.skipped, records: parsed };
+      return { targets: h.targets, skipped: h.skipped, signed: h.signed, records: parsed };
     });
   }
 
@@ -324,28 +338,42 @@ export class ParseCache {
   }
 
   /**
-   * After a parse that did not find the manifest holding: a new one, when every recipe asked for
-   * has an entry that holds (none failed to parse). Inputs are taken with their stamps now, so a
-   * file touched but unchanged is read once more, not on every run (a manifest that held with
-   * such a file is written again for that).
+   * After a parse that did not find the manifest holding, or rewrote entries it vouched for (a
+   * recipe parsed again for its signatures): a new one, when every recipe asked for has an entry
+   * that holds (none failed to parse). Inputs are taken with their stamps now, so a file touched
+   * but unchanged is read once more, not on every run (a manifest that held with such a file is
+   * written again for that).
    */
   private async newManifest(): Promise<{ restamped: Manifest } | { manifest: Omit<Manifest, "summaries">; summaries: Buffer } | null> {
     if (this.asked === null) return null;
     const held = this.asked.held;
+    const keys = this.asked.keys();
     if (held !== null) {
-      if (!held.moved || this.wrote) return null;
-      // The same summaries file, whatever state it is in: the header vouches for the one it named.
-      const inputs = held.manifest.inputs.map((input) => this.hashes.restamp(input));
-      return { restamped: { ...held.manifest, inputs } };
+      if (!this.wrote) {
+        if (!held.moved) return null;
+        // The same summaries file, whatever state it is in: the header vouches for the one it named.
+        const inputs = held.manifest.inputs.map((input) => this.hashes.restamp(input));
+        return { restamped: { ...held.manifest, inputs } };
+      }
+      const updated = this.updatedManifest(held.manifest, keys);
+      if (updated !== null) return updated;
+      // The entries not written now are those the manifest vouched for: their headers as they are.
+      const missing = keys.filter((key) => !this.current.has(key));
+      const texts = missing.length > 0 ? await (await this.db()).getMany(missing.map((key) => `h${key}`)) : [];
+      for (let i = 0; i < missing.length; i++) {
+        if (!texts[i]) return null;
+        this.current.set(missing[i]!, JSON.parse(texts[i]!) as Header);
+      }
     }
     const counts: [number, number][] = [];
+    const unsigned: number[] = [];
     // By path and kind: one recipe may read a file whose existence alone counts for another.
     const inputs = new Map<string, Input>();
-    const keys = this.asked.keys();
-    for (const key of keys) {
+    for (const [i, key] of keys.entries()) {
       const h = this.current.get(key);
       if (h === undefined) return null;
       counts.push([h.targets, h.skipped]);
+      if (!h.signed) unsigned.push(i);
       for (const input of h.inputs) {
         const kind = `${input.length}${input[0]}`;
         if (!inputs.has(kind)) inputs.set(kind, this.hashes.restamp(input));
@@ -360,8 +388,43 @@ export class ParseCache {
       }
     }
     return {
-      manifest: { format: CACHE_FORMAT, generation: this.generation, recipes: this.asked.digest, counts, inputs: [...inputs.values()] },
+      manifest: { format: CACHE_FORMAT, generation: this.generation, recipes: this.asked.digest, counts, unsigned, inputs: [...inputs.values()] },
       summaries: summariesPart(keys.map((key) => this.summaryTexts.get(key)!)),
+    };
+  }
+
+  /**
+   * Entries rewritten over a manifest that held (a build signing its graph's recipes): the
+   * manifest again with those recipes' counts, signedness and summaries, and their inputs added to
+   * its own, without reading the other entries' headers. An input a rewritten entry no longer has
+   * stays listed: its change only sends the next run to the entries' headers. Null when the
+   * summaries it names are not there whole.
+   */
+  private updatedManifest(held: Manifest, keys: readonly string[]): { manifest: Omit<Manifest, "summaries">; summaries: Buffer } | null {
+    const summaries = readSummaries(this.dir, held.summaries);
+    if (summaries === null || summaries.length !== keys.length || held.counts.length !== keys.length) return null;
+    const counts = [...held.counts];
+    const unsigned = new Set(held.unsigned);
+    // The rewritten entries' inputs first: they are the newer view of a path both name.
+    const inputs = new Map<string, Input>();
+    const add = (input: Input) => {
+      const kind = `${input.length}${input[0]}`;
+      if (!inputs.has(kind)) inputs.set(kind, this.hashes.restamp(input));
+    };
+    // Each recipe's summaries as the file holds them (JSON.stringify gives back the text it was made from).
+    const texts = keys.map((key, i) => {
+      const h = this.current.get(key);
+      if (h === undefined) return JSON.stringify(summaries[i]);
+      counts[i] = [h.targets, h.skipped];
+      if (h.signed) unsigned.delete(i);
+      else unsigned.add(i);
+      h.inputs.forEach(add);
+      return this.summaryTexts.get(key)!;
+    });
+    held.inputs.forEach(add);
+    return {
+      manifest: { format: CACHE_FORMAT, generation: this.generation, recipes: held.recipes, counts, unsigned: [...unsigned].sort((a, b) => a - b), inputs: [...inputs.values()] },
+      summaries: summariesPart(texts),
     };
   }
 
@@ -377,6 +440,7 @@ export class ParseCache {
       ],
       targets: entry.targets,
       skipped: entry.skipped,
+      signed: entry.signed,
     };
     const key = ParseCache.key(file, appends);
     this.current.set(key, header);

@@ -39,6 +39,8 @@ export interface Manifest {
   /** sha256 of the recipe files and their bbappends, in order. */
   readonly recipes: string;
   readonly counts: readonly (readonly [targets: number, skipped: number])[];
+  /** The recipes (indexes, ascending) whose records carry no basehashes (see the parse cache's Header.signed). */
+  readonly unsigned: readonly number[];
   readonly inputs: readonly FileInput[];
   readonly summaries: SummariesRef;
 }

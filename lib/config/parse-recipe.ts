@@ -30,6 +30,8 @@ export interface RecipeParseResult {
    * again every run, as BitBake does, since what it read is not all the parse cache can see.
    */
   readonly cacheable: boolean;
+  /** Whether the records carry their tasks' basehashes (see recipeInfo): what a build needs, and nothing else. */
+  readonly signed: boolean;
 }
 
 export function parseRecipeFile(
@@ -38,11 +40,19 @@ export function parseRecipeFile(
   file: string,
   appends: readonly string[],
   layerPriority: number,
+  signed: boolean,
 ): RecipeParseResult {
   takeJsMessages();
   const variants = parseRecipeVariants(config, file, appends, files, null, { history: false });
-  // Records first: computing basehashes expands values, and an inline function may read a file then.
-  const records = variants.map((v) => recipeInfo(v, file, layerPriority));
+  // Records first: computing basehashes expands values, and an inline function may read a file
+  // then; what an unsigned parse read is its own (the same entry made signed may have read more).
+  // A variable filter (setVarFilter: oe-core's ClassExtender for native and nativesdk variants)
+  // makes the analysis change what the record reads: it expands variables unfiltered and keeps
+  // those expansions, which a later getVar returns (as BitBake's expand_cache does, whose RecipeInfo
+  // is made after its signature analysis). Such a variant is analysed whatever was asked, so that
+  // its record is the same either way.
+  const signs = variants.map((v) => signed || v.metadata.d.hasVarFilters());
+  const records = variants.map((v, i) => recipeInfo(v, file, layerPriority, signs[i]!));
   const said = [...new Set(takeJsMessages().filter((m) => m.level === "warn" || m.level === "error").map((m) => m.text))];
   const infos = said.length > 0 ? records.map((info) => ({ ...info, warnings: said })) : records;
   const read = new Set<string>(appends);
@@ -64,5 +74,5 @@ export function parseRecipeFile(
   const sorted = (set: Set<string>) => [...set].sort();
   // BitBake's cache reads the flag of the recipe itself (the first variant), skipped or not.
   const cacheable = !variants[0]?.metadata.d.getVar("BB_DONT_CACHE");
-  return { file, infos, inputs: { read: sorted(read), absent: sorted(absent), present: sorted(present) }, cacheable };
+  return { file, infos, inputs: { read: sorted(read), absent: sorted(absent), present: sorted(present) }, cacheable, signed: signs.every(Boolean) };
 }

@@ -15,6 +15,8 @@ export interface ParseRequest {
   readonly file: string;
   readonly appends: readonly string[];
   readonly layerPriority: number;
+  /** With signature analysis (each task's basehash), which only builds read. */
+  readonly signed: boolean;
 }
 
 /**
@@ -37,6 +39,8 @@ export interface ParsedFile {
   readonly skipped: number;
   /** What its records warned about. */
   readonly warnings: readonly string[];
+  /** Whether its records carry basehashes (the request's `signed`). */
+  readonly signed: boolean;
   /** Its parse-cache entry when asked for and the recipe can be cached (see RecipeParseResult.cacheable). */
   readonly entry: RecipeEntry | null;
 }
@@ -77,7 +81,7 @@ export function takeRequest(next: Int32Array, total: number): number | null {
 /** One recipe on a configuration; failures become a response, as they must cross threads. */
 export async function parseWith(config: BuildConfiguration, req: ParseRequest, needs: ResponseNeeds): Promise<ParseResponse> {
   try {
-    const result = await withPython(() => parseRecipeFile(config.metadata, config.files, req.file, req.appends, req.layerPriority));
+    const result = await withPython(() => parseRecipeFile(config.metadata, config.files, req.file, req.appends, req.layerPriority, req.signed));
     const infos = result.infos;
     return {
       ok: true,
@@ -87,6 +91,7 @@ export async function parseWith(config: BuildConfiguration, req: ParseRequest, n
         targets: infos.length,
         skipped: infos.filter((r) => r.skipped !== null).length,
         warnings: infos.flatMap((info) => info.warnings ?? []),
+        signed: result.signed,
         entry: needs.entry && result.cacheable ? entryOf(result) : null,
       },
     };

@@ -1,6 +1,9 @@
 // A parsed recipe's RecipeInfo record: names and versions, what it provides and depends on, its
 // packages, and each task's flags and basehash (signature analysis). Loaded only where recipes are
 // parsed (parse-recipe.ts, in parse threads), not by a run whose recipes all come from the cache.
+//
+// The signature analysis (taskDependencies, computeBaseHash) is about a third of a recipe's parse
+// and only builds read it: a record made without it (`signed` false) has an empty basehash.
 import type { DataStore } from "../data/index.js";
 import type { ParsedRecipe } from "../evaluate/index.js";
 // Not signature/index.js: that also loads the signature-data reader and zod (about 150 ms), which
@@ -13,7 +16,7 @@ function words(d: DataStore, name: string): string[] {
   return (d.getVar(name) ?? "").split(/\s+/).filter(Boolean);
 }
 
-export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: number): RecipeInfo {
+export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: number, signed: boolean): RecipeInfo {
   const d = parsed.metadata.d;
   const pn = d.getVar("PN") ?? "";
   const base = {
@@ -43,8 +46,8 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
     const wide = explodeDeps(d.getVar(name));
     return Object.fromEntries(packages.map((p) => [p, [...wide, ...explodeDeps(d.getVar(`${name}:${p}`))]] as const));
   };
-  const names = parsed.tasks.map((t) => t.name);
-  const deps = taskDependencies(d, names);
+  // Before the flags, as always: the analysis expands values, which may run inline code.
+  const deps = signed ? taskDependencies(d, parsed.tasks.map((t) => t.name)) : null;
   const tasks: TaskInfo[] = parsed.tasks.map((t) => {
     const flags: Partial<Record<(typeof TASK_FLAGS)[number], string>> = {};
     // Only the flags the task has are expanded (a task sets a few of the two dozen), found from
@@ -59,7 +62,7 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
     }
     const funcs = [...(flagOf(t.name, "prefuncs") ?? "").split(/\s+/), t.name, ...(flagOf(t.name, "postfuncs") ?? "").split(/\s+/)];
     const pythonFuncs = funcs.filter((f) => f !== "" && Boolean(flagOf(f, "python", false)));
-    return { name: t.name, after: t.after, flags, basehash: computeBaseHash(deps.get(t.name)!), ...(pythonFuncs.length > 0 ? { pythonFuncs } : {}) };
+    return { name: t.name, after: t.after, flags, basehash: deps === null ? "" : computeBaseHash(deps.get(t.name)!), ...(pythonFuncs.length > 0 ? { pythonFuncs } : {}) };
   });
   const provides = [pn, ...words(d, "PROVIDES").filter((p) => p !== pn)];
   return {

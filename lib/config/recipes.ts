@@ -5,8 +5,8 @@ import { createHash } from "node:crypto";
 import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
-import { ParseCache, type CachedRecords } from "./parse-cache.js";
-import type { ParseRequest, ParseResponse, ParseWorkerData, ParseWorkerMessage, ResponseNeeds } from "./parse-worker.js";
+import { FileHashes, ParseCache, type CachedRecords } from "./parse-cache.js";
+import type { ParsedFile, ParseRequest, ParseResponse, ParseWorkerData, ParseWorkerMessage, ResponseNeeds } from "./parse-worker.js";
 import type { RecipeInfo, RecipeSummary } from "./recipe-info.js";
 import { RecipeParseFailures } from "./errors.js";
 
@@ -32,7 +32,21 @@ export interface ParseAllOptions {
    * to choose a provider: `-e RECIPE`) or only their counts (`bake -p`).
    */
   readonly records?: CachedRecords;
+  /**
+   * Which records must carry their tasks' basehashes (signature analysis, a third of a parse):
+   * "all" (the default), "none" (commands that read no signature: a cached record is taken signed
+   * or not, a recipe parsed now is parsed without), or "parsed" (a build: the recipes parsed now
+   * are signed, a cached record is taken either way, and signRecipes signs those the build uses).
+   */
+  readonly signatures?: Signatures;
+  /**
+   * The stamps and hashes of files as this run saw them, shared by the parse and a later
+   * signRecipes: the signing pass checks the manifest again without a stat of every input.
+   */
+  readonly hashes?: FileHashes;
 }
+
+export type Signatures = "all" | "parsed" | "none";
 
 export interface ParsedRecipes {
   /** Every record (empty unless `records` is "infos"). */
@@ -46,6 +60,8 @@ export interface ParsedRecipes {
   /** Records (recipes and their BBCLASSEXTEND variants), and how many are skipped. */
   readonly targets: number;
   readonly skipped: number;
+  /** The recipe files whose records carry no basehashes (always empty with `signatures` "all"). */
+  readonly unsigned: ReadonlySet<string>;
 }
 
 /** Identifies what produced cache entries: bake's code and the environment variables of the configuration. */
@@ -70,11 +86,13 @@ export async function parseAllRecipes(
   collection: RecipeCollection,
   opts: ParseAllOptions,
 ): Promise<ParsedRecipes> {
-  const cache = opts.cacheDir === null ? null : ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs);
+  const cache = opts.cacheDir === null ? null : ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs, opts.hashes ?? new FileHashes());
   const total = collection.recipes.length;
   const records = opts.records ?? "infos";
+  const signatures = opts.signatures ?? "all";
   const infos: RecipeInfo[][] = new Array(total);
   const summaries: RecipeSummary[][] = new Array(total);
+  const unsigned = new Set<string>();
   let done = 0;
   let cached = 0;
   let targets = 0;
@@ -88,10 +106,12 @@ export async function parseAllRecipes(
     const hits = cache ? await cache.getMany(collection.recipes.map((r, i) => [r.path, appendsOf(i)] as const), records) : [];
     for (let i = 0; i < total; i++) {
       const hit = hits[i];
-      if (hit) {
+      // An unsigned entry serves all but a parse that must sign everything.
+      if (hit && (hit.signed || signatures !== "all")) {
         // With "infos" the records are RecipeInfo, and serve as their own summaries.
         infos[i] = records === "infos" ? [...(hit.records as readonly RecipeInfo[])] : [];
         summaries[i] = [...hit.records];
+        if (!hit.signed) unsigned.add(collection.recipes[i]!.path);
         targets += hit.targets;
         skipped += hit.skipped;
         done++;
@@ -101,40 +121,116 @@ export async function parseAllRecipes(
       }
     }
     report();
-    const failures: string[] = [];
-    const settle = async (i: number, res: ParseResponse) => {
-      if (res.ok) {
-        const parsed = res.parsed;
-        infos[i] = [...parsed.infos];
-        summaries[i] = records === "infos" ? infos[i]! : [...parsed.summaries];
-        warningsOf.set(i, [...parsed.warnings]);
-        targets += parsed.targets;
-        skipped += parsed.skipped;
-        if (parsed.entry !== null) await cache?.put(collection.recipes[i]!.path, appendsOf(i), parsed.entry);
-      } else {
-        failures.push(res.message);
-      }
+    const signed = signatures !== "none";
+    await parseSome(config, collection, todo, signed, cache, opts, (i, parsed) => {
+      infos[i] = [...parsed.infos];
+      summaries[i] = records === "infos" ? infos[i]! : [...parsed.summaries];
+      if (!parsed.signed) unsigned.add(collection.recipes[i]!.path);
+      warningsOf.set(i, [...parsed.warnings]);
+      targets += parsed.targets;
+      skipped += parsed.skipped;
       done++;
       report();
+    });
+    return {
+      infos: infos.flat(),
+      summaries: summaries.flat(),
+      parsed: todo.length,
+      cached,
+      targets,
+      skipped,
+      parseWarnings: [...new Set(todo.flatMap((i) => warningsOf.get(i) ?? []))],
+      unsigned,
     };
-    const requests = todo.map(
-      (i): ParseRequest => ({ file: collection.recipes[i]!.path, appends: appendsOf(i), layerPriority: collection.recipes[i]!.priority }),
-    );
-    const limit = opts.inProcessLimit ?? IN_PROCESS_LIMIT;
-    const here = limit > 0;
-    const workers = requests.length <= limit ? 0 : Math.max(here ? 0 : 1, Math.min(opts.threads - (here ? 1 : 0), Math.floor(requests.length / RECIPES_PER_WORKER)));
-    const syntaxDir = opts.syntaxDir ?? null;
-    if (syntaxDir !== null && requests.length > 0) {
-      const { SyntaxTreeStore } = await import("../parse/syntax-store.js");
-      config.files.keepTreesIn(new SyntaxTreeStore(syntaxDir, codeGeneration(), true), false);
-    }
-    const needs: ResponseNeeds = { records, entry: cache !== null };
-    await parseShared(config, requests, { here, workers, vars: opts.vars, syntaxDir, needs }, (k, res) => settle(todo[k]!, res));
-    if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
-    return { infos: infos.flat(), summaries: summaries.flat(), parsed: todo.length, cached, targets, skipped, parseWarnings: [...new Set(todo.flatMap((i) => warningsOf.get(i) ?? []))] };
   } finally {
     await cache?.close();
   }
+}
+
+/**
+ * `parsed` (a parse with `signatures` "parsed", `records` "infos") with the recipes of `files`
+ * parsed again with signature analysis, in place: a build calls this with the recipes of its task
+ * graph whose cached records were made without (by `bake -p`, `-g`…). Their parse-cache entries
+ * and the manifest are updated; the other recipes are neither parsed nor read.
+ */
+export async function signRecipes(
+  config: BuildConfiguration,
+  collection: RecipeCollection,
+  parsed: ParsedRecipes,
+  files: ReadonlySet<string>,
+  opts: ParseAllOptions,
+): Promise<ParsedRecipes> {
+  const todo = collection.recipes.flatMap((r, i) => (files.has(r.path) && parsed.unsigned.has(r.path) ? [i] : []));
+  if (todo.length === 0) return parsed;
+  const cache = opts.cacheDir === null ? null : ParseCache.open(opts.cacheDir, cacheGeneration(opts.vars), config.inputs, opts.hashes ?? new FileHashes());
+  const appendsOf = (i: number) => collection.appends.get(collection.recipes[i]!.path) ?? [];
+  const signedOf = new Map<string, RecipeInfo[]>();
+  const warnings: string[] = [];
+  let done = 0;
+  try {
+    // Only what the manifest needs to be written again once these entries change (the entries' counts).
+    await cache?.getMany(collection.recipes.map((r, i) => [r.path, appendsOf(i)] as const), "counts");
+    opts.onProgress?.({ total: todo.length, done, cached: 0 });
+    await parseSome(config, collection, todo, true, cache, { ...opts, records: "infos" }, (i, res) => {
+      signedOf.set(collection.recipes[i]!.path, [...res.infos]);
+      warnings.push(...res.warnings);
+      opts.onProgress?.({ total: todo.length, done: ++done, cached: 0 });
+    });
+  } finally {
+    await cache?.close();
+  }
+  // In the same order (which recipe comes first decides ties between providers).
+  const infos: RecipeInfo[] = [];
+  for (const info of parsed.infos) {
+    const signed = signedOf.get(info.file);
+    if (signed === undefined) infos.push(info);
+    else if (signed.length > 0) {
+      infos.push(...signed);
+      signed.length = 0;
+    }
+  }
+  const unsigned = new Set([...parsed.unsigned].filter((f) => !signedOf.has(f)));
+  return { ...parsed, infos, summaries: infos, unsigned, parseWarnings: [...new Set([...parsed.parseWarnings, ...warnings])] };
+}
+
+/**
+ * Parses the recipes `todo` (indexes into the collection), `signed` or not, in this thread and in
+ * workers as their number warrants; each result goes to `settle` and, when it can be cached, to
+ * the cache. Failures are thrown together once all are parsed.
+ */
+async function parseSome(
+  config: BuildConfiguration,
+  collection: RecipeCollection,
+  todo: readonly number[],
+  signed: boolean,
+  cache: ParseCache | null,
+  opts: ParseAllOptions,
+  settle: (index: number, parsed: ParsedFile) => void,
+): Promise<void> {
+  const appendsOf = (i: number) => collection.appends.get(collection.recipes[i]!.path) ?? [];
+  const failures: string[] = [];
+  const settleResponse = async (i: number, res: ParseResponse) => {
+    if (res.ok) {
+      settle(i, res.parsed);
+      if (res.parsed.entry !== null) await cache?.put(collection.recipes[i]!.path, appendsOf(i), res.parsed.entry);
+    } else {
+      failures.push(res.message);
+    }
+  };
+  const requests = todo.map(
+    (i): ParseRequest => ({ file: collection.recipes[i]!.path, appends: appendsOf(i), layerPriority: collection.recipes[i]!.priority, signed }),
+  );
+  const limit = opts.inProcessLimit ?? IN_PROCESS_LIMIT;
+  const here = limit > 0;
+  const workers = requests.length <= limit ? 0 : Math.max(here ? 0 : 1, Math.min(opts.threads - (here ? 1 : 0), Math.floor(requests.length / RECIPES_PER_WORKER)));
+  const syntaxDir = opts.syntaxDir ?? null;
+  if (syntaxDir !== null && requests.length > 0) {
+    const { SyntaxTreeStore } = await import("../parse/syntax-store.js");
+    config.files.keepTreesIn(new SyntaxTreeStore(syntaxDir, codeGeneration(), true), false);
+  }
+  const needs: ResponseNeeds = { records: opts.records ?? "infos", entry: cache !== null };
+  await parseShared(config, requests, { here, workers, vars: opts.vars, syntaxDir, needs }, (k, res) => settleResponse(todo[k]!, res));
+  if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
 }
 
 /**

@@ -265,6 +265,11 @@ export class DataStore {
     return rec !== undefined && hasOwnFlag(rec, flag);
   }
 
+  /** Whether any variable has a filter (setVarFilter). */
+  hasVarFilters(): boolean {
+    return this.filters !== null && this.filters.size > 0;
+  }
+
   /** data_smart.setVarFilter: `expression` (Python, with `val`) rewrites NAME's expanded value; null removes it. */
   setVarFilter(name: string, expression: string | null): void {
     this.filters ??= new Map();

@@ -207,7 +207,7 @@ export function buildGraph(
   const byName = new Map<string, string>();
   for (const file of collection.recipes) {
     const parsed = parseRecipeVariants(config.metadata, file.path, [], config.files, [""])[0]!;
-    const recipe = recipeInfo(parsed, file.path, file.priority);
+    const recipe = recipeInfo(parsed, file.path, file.priority, true);
     const rid = recipeId(file.path, "");
     byName.set(recipe.pn, rid);
     for (const task of recipe.tasks) {
