@@ -48,7 +48,10 @@ for (const top of ["lib", "scripts", "test"]) {
 // beside main.js, so the `new URL("./parse-worker.js", import.meta.url)` and `require("./antlr-parser.js")`
 // of the bundled code find them, sharing the chunks, and so the module instances, of the main
 // bundle. Packages stay in node_modules. Tests import dist/lib/ as tsc wrote it.
+// The bundle's code is this build's: the compiled stages' part of the code generation
+// (config/code-generation.ts) is taken now, and its runs digest only the Python sources.
 const { build } = await import("esbuild");
+const { bundledStages } = await import("../dist/lib/config/code-generation.js");
 const generated = join(root, "dist", "generated", "cli");
 rmSync(generated, { recursive: true, force: true });
 await build({
@@ -62,5 +65,6 @@ await build({
   platform: "node",
   target: "node20",
   packages: "external",
+  define: { BAKE_BUNDLED_STAGES: JSON.stringify(bundledStages()) },
   logLevel: "warning",
 });
