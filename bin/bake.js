@@ -20,6 +20,8 @@ if (argv.length === 1 && ["--help", "-h", "help", "--version"].includes(argv[0])
   // package.json beside bin/, as main's bakeVersion finds it.
   process.stdout.write(argv[0] === "--version" ? versionText(module.createRequire(import.meta.url)("../package.json").version) : MAIN_HELP);
 } else {
-  const { main } = await import("../dist/lib/cli/main.js");
+  // The command line as `npm run build` bundles it (scripts/build.mjs): the same code as
+  // dist/lib/cli/main.js in a few files.
+  const { main } = await import("../dist/generated/cli/main.js");
   process.exitCode = await main(argv);
 }

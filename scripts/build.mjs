@@ -1,6 +1,6 @@
-// npm run build: regenerate the ANTLR parser from the grammar, then compile TypeScript to dist/.
-// Generated code lives in lib/parse/generated/ (git-ignored) and is rebuilt here every time, so
-// the grammar is the only source of truth.
+// npm run build: regenerate the ANTLR parser from the grammar, compile TypeScript to dist/, then
+// bundle the command line into dist/generated/cli/. Generated code lives in lib/parse/generated/
+// (git-ignored) and is rebuilt here every time, so the grammar is the only source of truth.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -39,3 +39,32 @@ for (const top of ["lib", "scripts", "test"]) {
     if (!existsSync(source)) rmSync(join(entry.parentPath, entry.name));
   }
 }
+
+// bin/bake.js runs the command line from a bundle of dist/: Node 20 keeps no compiled code between
+// runs, and each ES module it loads costs a resolution, a read and a link of its own (a warm
+// `bake -p` loaded 56 of bake's modules). esbuild joins them into a few files, split where an
+// import is dynamic so that what a command does not use is still not loaded. The worker threads'
+// modules and antlr-parser.js (loaded with require() when a file is first parsed) are entry points
+// beside main.js, so the `new URL("./parse-worker.js", import.meta.url)` and `require("./antlr-parser.js")`
+// of the bundled code find them, sharing the chunks, and so the module instances, of the main
+// bundle. Packages stay in node_modules. Tests import dist/lib/ as tsc wrote it.
+// The bundle's code is this build's: the compiled stages' part of the code generation
+// (config/code-generation.ts) is taken now, and its runs digest only the Python sources.
+const { build } = await import("esbuild");
+const { bundledStages } = await import("../dist/lib/config/code-generation.js");
+const generated = join(root, "dist", "generated", "cli");
+rmSync(generated, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: ["cli/main.js", "config/parse-worker.js", "run/worker.js", "setscene/sstate-worker.js", "parse/antlr-parser.js"].map((e) => join("dist", "lib", e)),
+  outdir: generated,
+  entryNames: "[name]",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  packages: "external",
+  define: { BAKE_BUNDLED_STAGES: JSON.stringify(bundledStages()) },
+  logLevel: "warning",
+});

@@ -8,11 +8,18 @@ import { loadConfiguration, type CommonOptions } from "./context.js";
 import { providerOf, syntaxDirOf } from "./prepare.js";
 import { codeGeneration, type BuildConfiguration } from "../config/index.js";
 import { SyntaxTreeStore } from "../parse/index.js";
+import { keepInlineAnalysesIn } from "../data/js-sandbox.js";
 
-/** The recipe shown is parsed with the trees a parse kept: no ANTLR parse when its files are unchanged. */
+/**
+ * The recipe shown is parsed with the trees a parse kept: no ANTLR parse when its files are
+ * unchanged; and its inline expressions are analysed as they were before: no acorn parse.
+ */
 function keepTrees(config: BuildConfiguration): void {
   const dir = syntaxDirOf(config);
-  if (dir !== null) config.files.keepTreesIn(new SyntaxTreeStore(dir, codeGeneration()), true);
+  if (dir === null) return;
+  const store = new SyntaxTreeStore(dir, codeGeneration());
+  config.files.keepTreesIn(store, true);
+  keepInlineAnalysesIn(store.beside("inline-analyses.v8"));
 }
 
 /**

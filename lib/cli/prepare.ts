@@ -72,7 +72,8 @@ export async function parseRecipes(
   const config = await loadConfiguration(common, false, python);
   const d = config.metadata.d;
   const settings = () => {
-    const collection = collectRecipes(d, config.layers);
+    // Kept beside the configuration (see collectRecipes): a warm run lists no recipe directory.
+    const collection = collectRecipes(d, config.layers, join(config.topdir, "cache", "collection.json"));
     const warnings = [...config.warnings, ...checkDanglingAppends(d, collection)];
     const cacheRoot = d.getVar("CACHE");
     return { collection, warnings, cacheRoot, threads: threadsOf(config, "BB_NUMBER_PARSE_THREADS"), syntaxDir: syntaxDirOf(config) };

@@ -4,6 +4,7 @@
 // matching a recipe pattern is not a recipe). Each directory is read once per Globber.
 import { readdirSync, statSync, type Dirent } from "node:fs";
 import { isAbsolute, join, normalize, sep } from "node:path";
+import { FileHashes } from "./parse-cache.js";
 
 const MAGIC = /[*?[]/;
 
@@ -18,8 +19,23 @@ export function globFiles(pattern: string, cwd: string): string[] {
  * Nothing is kept beyond the Globber, so every run sees the directories as they are now.
  */
 export class Globber {
-  private readonly reader = new DirectoryReader();
-  constructor(private readonly cwd: string) {}
+  private readonly reader: DirectoryReader;
+  /** `observe`: keep what the file system answered, for observed() (see collection.ts). */
+  constructor(
+    private readonly cwd: string,
+    observe = false,
+  ) {
+    this.reader = new DirectoryReader(observe);
+  }
+
+  /**
+   * What the expansions so far depended on: each directory listed with its stamp taken before it
+   * was listed (null when it did not exist), and each path whose kind was asked of the file system.
+   * While each directory has that stamp and each path that kind, the same patterns give the same files.
+   */
+  observed(): { dirs: [string, string | null][]; kinds: [string, Kind][] } {
+    return { dirs: [...this.reader.stamps], kinds: [...this.reader.kinds] };
+  }
 
   /** Absolute paths of the files matching `pattern`, in no particular order. */
   files(pattern: string): string[] {
@@ -85,16 +101,28 @@ function fnmatch(pattern: string): RegExp {
   return new RegExp(`^(?:${re})$`);
 }
 
-type Kind = "file" | "directory" | "other" | null;
+export type Kind = "file" | "directory" | "other" | null;
+
+/** What a path is, symbolic links followed; null when nothing is there. */
+export function pathKind(path: string): Kind {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st === undefined ? null : st.isFile() ? "file" : st.isDirectory() ? "directory" : "other";
+}
 
 /** Directory listings and path kinds (symbolic links followed), each asked of the file system once. */
 class DirectoryReader {
   private readonly listings = new Map<string, Dirent[]>();
-  private readonly kinds = new Map<string, Kind>();
+  readonly kinds = new Map<string, Kind>();
+  /** Each directory listed, with its stamp before the listing (when observing). */
+  readonly stamps = new Map<string, string | null>();
+
+  constructor(private readonly observe: boolean) {}
 
   list(dir: string): Dirent[] {
     let entries = this.listings.get(dir);
     if (entries === undefined) {
+      // Before the listing: a directory changed after it has another stamp when next looked at.
+      if (this.observe) this.stamps.set(dir, new FileHashes().stamp(dir));
       try {
         entries = readdirSync(dir, { withFileTypes: true });
       } catch {
@@ -108,8 +136,7 @@ class DirectoryReader {
   kind(path: string): Kind {
     let k = this.kinds.get(path);
     if (k === undefined) {
-      const st = statSync(path, { throwIfNoEntry: false });
-      k = st === undefined ? null : st.isFile() ? "file" : st.isDirectory() ? "directory" : "other";
+      k = pathKind(path);
       this.kinds.set(path, k);
     }
     return k;

@@ -3,8 +3,10 @@
 // never mutated per call (re-entrant: an expression may read a variable whose value holds
 // another expression) and 5,000 recipes reuse the same compiled functions.
 
-import { posix as posixPath } from "node:path";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, posix as posixPath } from "node:path";
 import vm from "node:vm";
+import { deserialize, serialize } from "node:v8";
 import { javascriptParser } from "./javascript-parser.js";
 import { bb, oe } from "./bb-api.js";
 import { analyseInline, type InlineRefs } from "./inline-refs.js";
@@ -37,11 +39,69 @@ export class UnterminatedLiteral extends Error {}
 const inlineCache = new Map<string, CompiledInline>();
 const MAX_CACHE = 20000;
 
+/**
+ * What acorn found of the expressions it accepted (their references), kept in a file between runs
+ * (keepInlineAnalysesIn), by text: a warm `bake -e RECIPE` expands a few dozen expressions, and
+ * loading acorn and running its first parses cost it 25-35 ms of processor time for the 17 of the
+ * generated corpus' recipe, as much as compiling them into functions costs without it. An
+ * expression acorn rejects is not kept: it is parsed, and its error raised, every time.
+ */
+let kept: { readonly file: string; readonly analyses: Map<string, InlineRefs>; added: boolean } | null = null;
+
+/**
+ * Keeps what compileInline finds in `file` (beside the syntax trees of the same code generation:
+ * what is kept depends on the parser and the analysis), written when the process exits if it found
+ * anything new. Failing to read it or write it only costs the next run the parses.
+ */
+export function keepInlineAnalysesIn(file: string): void {
+  if (kept?.file === file) return;
+  let analyses = new Map<string, InlineRefs>();
+  try {
+    const read = deserialize(readFileSync(file)) as unknown;
+    if (read instanceof Map) analyses = read as Map<string, InlineRefs>;
+  } catch {
+    // None yet, or unreadable.
+  }
+  if (kept === null) process.once("exit", saveInlineAnalyses);
+  kept = { file, analyses, added: false };
+}
+
+/** Writes what compileInline found since the file was read or last written (on exit, and for tests). */
+export function saveInlineAnalyses(): void {
+  if (kept === null || !kept.added) return;
+  try {
+    mkdirSync(dirname(kept.file), { recursive: true });
+    const tmp = `${kept.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, serialize(kept.analyses));
+    renameSync(tmp, kept.file);
+    kept.added = false;
+  } catch {
+    // A read-only build directory: parsed again next time.
+  }
+}
+
 /** Compile `${@code}` (syntax check, reference analysis, function); throws SyntaxError or UnterminatedLiteral. */
 export function compileInline(code: string): CompiledInline {
   const cached = inlineCache.get(code);
   if (cached) return cached;
   const text = code.trim();
+  const known = kept?.analyses.get(code);
+  const analysis = known ?? analyse(text);
+  const script = new vm.Script(`(function (d) { return (\n${text}\n); })`, { filename: "inline expression" });
+  const run = script.runInContext(sandbox()) as (d: unknown) => unknown;
+  const compiled: CompiledInline = { ...analysis, run };
+  if (inlineCache.size >= MAX_CACHE) inlineCache.clear();
+  inlineCache.set(code, compiled);
+  if (kept !== null && known === undefined) {
+    if (kept.analyses.size >= MAX_CACHE) kept.analyses.clear();
+    kept.analyses.set(code, analysis);
+    kept.added = true;
+  }
+  return compiled;
+}
+
+/** acorn's syntax check of an expression (trimmed), and its references. */
+function analyse(text: string): InlineRefs {
   let tree;
   try {
     tree = javascriptParser().parseExpressionAt(text, 0, { ecmaVersion: "latest" });
@@ -55,12 +115,7 @@ export function compileInline(code: string): CompiledInline {
   if (text.slice(tree.end).trim() !== "") {
     throw new SyntaxError(`Unexpected token after expression (1:${tree.end}) in: ${text}`);
   }
-  const script = new vm.Script(`(function (d) { return (\n${text}\n); })`, { filename: "inline expression" });
-  const run = script.runInContext(sandbox()) as (d: unknown) => unknown;
-  const compiled: CompiledInline = { ...analyseInline(tree), run };
-  if (inlineCache.size >= MAX_CACHE) inlineCache.clear();
-  inlineCache.set(code, compiled);
-  return compiled;
+  return analyseInline(tree);
 }
 
 export interface RunJsOptions {

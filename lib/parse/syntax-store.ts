@@ -41,6 +41,11 @@ export class SyntaxTreeStore {
     }
   }
 
+  /** A file of this generation's store besides the trees (gone with them when the code changes). */
+  beside(name: string): string {
+    return join(this.dir, name);
+  }
+
   parse(path: string, kind: FileKind = fileKindOf(path)): ParsedFile {
     let text: string;
     try {

@@ -28,8 +28,19 @@ function parseLoading(build: string, log: string): { stdout: string; modules: st
   });
   if (run.status !== 0) throw new Error(`bake -p failed (${run.status}): ${run.stderr}`);
   const root = `file://${packagePath()}/`;
-  const modules = readFileSync(log, "utf8").split("\n").filter(Boolean).map((url) => (url.startsWith(root) ? url.slice(root.length) : url));
+  const urls = readFileSync(log, "utf8").split("\n").filter(Boolean);
+  const modules = urls.flatMap((url) => (url.startsWith(`${root}dist/generated/`) ? bundled(url) : [url.startsWith(root) ? url.slice(root.length) : url]));
   return { stdout: run.stdout, modules };
+}
+
+/**
+ * The modules of dist/lib that a file of the bundle bin/bake.js runs holds (scripts/build.mjs),
+ * from the comment esbuild writes before each: a chunk holds the modules that the same set of
+ * entry points and dynamic imports reach, so the bundle loads the very modules dist/lib would.
+ */
+function bundled(url: string): string[] {
+  const text = readFileSync(new URL(url), "utf8");
+  return [...new Set(text.match(/^\/\/ dist\/lib\/\S+\.js$/gm) ?? [])].map((line) => line.slice(3));
 }
 
 test("a warm bake -p imports none of the evaluator, the parser, Python, LevelDB or chalk", (t) => {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { write } from "../helpers/layer.js";
-import { codeDigest } from "../../lib/config/code-generation.js";
+import { bundledStages, bundleGeneration, codeDigest, codeGeneration } from "../../lib/config/code-generation.js";
 
 function fixture() {
   const root = mkdtempSync(join(tmpdir(), "bake-code-generation-"));
@@ -66,4 +66,10 @@ test("kept hashes that cannot be read are ignored", (t) => {
   writeFileSync(f.hashes, "not json");
   t.is(codeDigest(f.dirs, f.hashes), digest);
   t.is(codeDigest(f.dirs, f.hashes), digest);
+});
+
+test("the bundle's code generation (its compiled stages taken when it was built) is the one dist/lib's modules give", (t) => {
+  // scripts/build.mjs puts bundledStages() into the bundle: the command line and the tests, which
+  // run dist/lib, then make and use the same cached results.
+  t.is(bundleGeneration(bundledStages()), codeGeneration());
 });
