@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PyodideInterface } from "pyodide";
 import { packagePath } from "../common/install.js";
-import { codeDigest } from "../config/code-generation.js";
+import { codeDigest } from "../common/code-digest.js";
 import { sweepBytecode } from "./bytecode-cache.js";
 import { hostFileSystem } from "./host.js";
 import { encodeSnapshot, readFully, readPrelude, restoreMemory, sparseSnapshot, type SnapshotPrelude, type SparseSnapshot } from "./snapshot.js";

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { write } from "../helpers/layer.js";
-import { bundledStages, bundleGeneration, codeDigest, codeGeneration } from "../../lib/config/code-generation.js";
+import { codeDigest } from "../../lib/common/code-digest.js";
+import { bundledStages, bundleGeneration, codeGeneration } from "../../lib/config/code-generation.js";
 
 function fixture() {
   const root = mkdtempSync(join(tmpdir(), "bake-code-generation-"));
