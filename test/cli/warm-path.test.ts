@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { keptPythonLayer } from "../helpers/kept-python-layer.js";
 import { buildDir, layerConf, write } from "../helpers/layer.js";
 import { packagePath } from "../../lib/common/install.js";
 
@@ -74,43 +75,9 @@ test("a warm bake -p imports none of the evaluator, the parser, Python, LevelDB 
 });
 
 test("a warm bake -p on a BitBake-style configuration (Python ${@...}, addpylib) starts no Python", (t) => {
-  const root = mkdtempSync(join(tmpdir(), "bake-warm-path-python-"));
-  t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const core = join(root, "meta-py");
-  write(
-    join(core, "conf/layer.conf"),
-    [
-      'BBPATH .= ":${LAYERDIR}"',
-      'BBFILES += "${LAYERDIR}/recipes-*/*/*.bb"',
-      'BBFILE_COLLECTIONS += "py"',
-      'BBFILE_PATTERN_py = "^${LAYERDIR}/"',
-      'BBFILE_PRIORITY_py = "5"',
-      'LAYERSERIES_CORENAMES = "tiny"',
-      'LAYERSERIES_COMPAT_py = "tiny"',
-      "addpylib ${LAYERDIR}/lib pylib",
-      "",
-    ].join("\n"),
-  );
-  write(
-    join(core, "conf/bitbake.conf"),
-    [
-      "PN = \"${@bb.parse.vars_from_file(d.getVar('FILE', False), d)[0] or 'defaultpkgname'}\"",
-      "PV = \"${@bb.parse.vars_from_file(d.getVar('FILE', False), d)[1] or '1.0'}\"",
-      'OVERRIDES = "linux:pn-${PN}"',
-      'TMPDIR = "${TOPDIR}/tmp"',
-      'CACHE = "${TMPDIR}/cache"',
-      'STAMP = "${TMPDIR}/stamps/${PN}"',
-      'T = "${TMPDIR}/work/${PN}/temp"',
-      'WORKDIR = "${TMPDIR}/work/${PN}"',
-      "",
-    ].join("\n"),
-  );
-  write(join(core, "classes/base.bbclass"), "GREETING = \"${@pylib.greet(d.getVar('PN'))}\"\n");
-  write(join(core, "lib/pylib/__init__.py"), "def greet(pn):\n    return 'hello ' + pn\n");
-  write(join(core, "recipes-x/r1/r1_1.0.bb"), 'DESCRIPTION = "${GREETING}"\n');
-  write(join(core, "recipes-x/r2/r2_2.0.bb"), 'DESCRIPTION = "${GREETING}"\n');
-  const build = join(root, "build");
-  write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${core}"\n`);
+  const f = keptPythonLayer(['CACHE = "${TMPDIR}/cache"'], [], { "recipes-x/r2/r2_2.0.bb": 'DESCRIPTION = "${GREETING}"\n' });
+  t.teardown(f.cleanup);
+  const { root, build } = f;
   const log = join(root, "modules.log");
 
   const cold = parseLoading(build, log);

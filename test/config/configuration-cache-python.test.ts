@@ -4,59 +4,14 @@
 // before its first Python crossing. Python that read the host or the clock keeps it from being
 // kept, and what the interpreter shows of the host (PATH, os.uname…) is compared.
 import test from "ava";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { keptPythonLayer } from "../helpers/kept-python-layer.js";
 import { bakeIn, write } from "../helpers/layer.js";
 import { loadBuildConfiguration } from "../../lib/config/index.js";
 import { withPython } from "../../lib/python/index.js";
 
-function fixture(bitbakeConf: readonly string[] = [], baseClass: readonly string[] = []) {
-  const root = mkdtempSync(join(tmpdir(), "bake-configuration-cache-python-"));
-  const core = join(root, "meta-py");
-  const files: Record<string, string> = {
-    "conf/layer.conf": [
-      'BBPATH .= ":${LAYERDIR}"',
-      'BBFILES += "${LAYERDIR}/recipes-*/*/*.bb"',
-      'BBFILE_COLLECTIONS += "py"',
-      'BBFILE_PATTERN_py = "^${LAYERDIR}/"',
-      'BBFILE_PRIORITY_py = "5"',
-      'LAYERSERIES_CORENAMES = "tiny"',
-      'LAYERSERIES_COMPAT_py = "tiny"',
-      "addpylib ${LAYERDIR}/lib pylib",
-      "",
-    ].join("\n"),
-    "conf/bitbake.conf": [
-      'PN = "${@bb.parse.vars_from_file(d.getVar(\'FILE\', False), d)[0] or \'defaultpkgname\'}"',
-      'PV = "${@bb.parse.vars_from_file(d.getVar(\'FILE\', False), d)[1] or \'1.0\'}"',
-      // Expanded while the configuration is read (its PN from the file name): a result that read d alone.
-      'OVERRIDES = "linux:pn-${PN}:${MACHINE}"',
-      'MACHINE ??= "qemux86-64"',
-      'TMPDIR = "${TOPDIR}/tmp"',
-      'STAMP = "${TMPDIR}/stamps/${PN}"',
-      'T = "${TMPDIR}/work/${PN}/temp"',
-      'WORKDIR = "${TMPDIR}/work/${PN}"',
-      ...bitbakeConf,
-      "",
-    ].join("\n"),
-    "classes/base.bbclass": [
-      "def greeting_of(d):",
-      "    return pylib.util.greet(d.getVar('PN'))",
-      "",
-      'GREETING = "${@greeting_of(d)}"',
-      'SHOUT = "${@pylib.util.shout(d.getVar(\'PV\'))}"',
-      ...baseClass,
-      "",
-    ].join("\n"),
-    "lib/pylib/__init__.py": 'BBIMPORTS = ["util"]\n',
-    "lib/pylib/util.py": "def greet(pn):\n    return 'hello ' + pn\n\ndef shout(text):\n    return text.upper() + '!'\n",
-    "recipes-x/hello/hello_2.5.bb": 'DESCRIPTION = "${PN} ${PV}"\n',
-  };
-  for (const [path, text] of Object.entries(files)) write(join(core, path), text);
-  const build = join(root, "build");
-  write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${core}"\n`);
-  return { root, core, build, cleanup: () => rmSync(root, { recursive: true, force: true }) };
-}
+const fixture = keptPythonLayer;
 
 const kept = (build: string) => existsSync(join(build, "cache/configuration")) && readdirSync(join(build, "cache/configuration")).some((n) => n.endsWith(".v8"));
 
