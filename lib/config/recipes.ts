@@ -25,7 +25,10 @@ export interface ParseAllOptions {
   /** Where the files parsed now keep their syntax trees for later runs (see SyntaxTreeStore), or null. */
   readonly syntaxDir?: string | null;
   readonly onProgress?: (p: ParseProgress) => void;
-  /** Parse in this thread only when at most this many recipes need parsing (default 24); 0: only in workers. */
+  /**
+   * Parse in this thread only when at most this many recipes need parsing (default 24, and
+   * SIGN_IN_PROCESS_LIMIT for signRecipes); 0: only in workers.
+   */
   readonly inProcessLimit?: number;
   /**
    * What is read of cached recipes: their records ("infos", the default), their summaries (enough
@@ -74,6 +77,15 @@ function cacheGeneration(vars: Readonly<Record<string, string>>): string {
  * start and for loading the configuration again (about 0.3 s), which a few recipes do not repay.
  */
 const IN_PROCESS_LIMIT = 24;
+
+/**
+ * The signing pass of a build after `-p` (signRecipes) parses in this thread only up to this many
+ * recipes: this thread has read the cache and parsed nothing, so a worker would be as cold as it
+ * and pay for its start and configuration too (about 1 s of processor time on the corpus). On the
+ * 2,000-recipe corpus a cold thread's first 80 signed recipes cost about 15 ms each and the next
+ * ones about 5 ms; a worker's start and warm-up are repaid in wall time only by a few hundred more.
+ */
+export const SIGN_IN_PROCESS_LIMIT = 256;
 
 /** A worker is started for every this many recipes to parse, up to the thread count. */
 const RECIPES_PER_WORKER = 64;
@@ -171,7 +183,8 @@ export async function signRecipes(
     // Only what the manifest needs to be written again once these entries change (the entries' counts).
     await cache?.getMany(collection.recipes.map((r, i) => [r.path, appendsOf(i)] as const), "counts");
     opts.onProgress?.({ total: todo.length, done, cached: 0 });
-    await parseSome(config, collection, todo, true, cache, { ...opts, records: "infos" }, (i, res) => {
+    const inProcessLimit = opts.inProcessLimit ?? SIGN_IN_PROCESS_LIMIT;
+    await parseSome(config, collection, todo, true, cache, { ...opts, records: "infos", inProcessLimit }, (i, res) => {
       signedOf.set(collection.recipes[i]!.path, [...res.infos]);
       warnings.push(...res.warnings);
       opts.onProgress?.({ total: todo.length, done: ++done, cached: 0 });
@@ -220,9 +233,7 @@ async function parseSome(
   const requests = todo.map(
     (i): ParseRequest => ({ file: collection.recipes[i]!.path, appends: appendsOf(i), layerPriority: collection.recipes[i]!.priority, signed }),
   );
-  const limit = opts.inProcessLimit ?? IN_PROCESS_LIMIT;
-  const here = limit > 0;
-  const workers = requests.length <= limit ? 0 : Math.max(here ? 0 : 1, Math.min(opts.threads - (here ? 1 : 0), Math.floor(requests.length / RECIPES_PER_WORKER)));
+  const { here, workers } = parseThreads(requests.length, opts.threads, opts.inProcessLimit ?? IN_PROCESS_LIMIT);
   const syntaxDir = opts.syntaxDir ?? null;
   if (syntaxDir !== null && requests.length > 0) {
     const { SyntaxTreeStore } = await import("../parse/syntax-store.js");
@@ -231,6 +242,17 @@ async function parseSome(
   const needs: ResponseNeeds = { records: opts.records ?? "infos", entry: cache !== null };
   await parseShared(config, requests, { here, workers, vars: opts.vars, syntaxDir, needs }, (k, res) => settleResponse(todo[k]!, res));
   if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
+}
+
+/**
+ * Where `count` recipes are parsed: in this thread (`here`, unless `inProcessLimit` is 0) and in
+ * how many workers (none up to `inProcessLimit` recipes, else one per RECIPES_PER_WORKER up to
+ * the thread count). The signing pass's limit is SIGN_IN_PROCESS_LIMIT.
+ */
+export function parseThreads(count: number, threads: number, inProcessLimit: number = IN_PROCESS_LIMIT): { readonly here: boolean; readonly workers: number } {
+  const here = inProcessLimit > 0;
+  const workers = count <= inProcessLimit ? 0 : Math.max(here ? 0 : 1, Math.min(threads - (here ? 1 : 0), Math.floor(count / RECIPES_PER_WORKER)));
+  return { here, workers };
 }
 
 /**

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { bakeIn, buildDir, layerConf, write } from "../helpers/layer.js";
 import { collectRecipes, loadBuildConfiguration, parseAllRecipes, signRecipes, type CachedRecords, type RecipeInfo, type Signatures } from "../../lib/config/index.js";
 import { MANIFEST_FILE, SUMMARIES_FILE } from "../../lib/config/parse-manifest.js";
+import { parseThreads, SIGN_IN_PROCESS_LIMIT } from "../../lib/config/recipes.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -120,6 +121,36 @@ test("signRecipes signs only the recipes asked for, with the signatures of a col
   const all = await parseAll(f.build, f.cache, "all");
   t.is(all.parsed, 1);
   t.deepEqual(all.infos, cold.infos);
+});
+
+test("the signing pass parses a graph's few hundred recipes in the command's own thread; a parse of as many starts workers", (t) => {
+  // The command's thread is as cold as a new worker would be, without its start-up.
+  t.deepEqual(parseThreads(82, 8, SIGN_IN_PROCESS_LIMIT), { here: true, workers: 0 });
+  t.deepEqual(parseThreads(SIGN_IN_PROCESS_LIMIT, 8, SIGN_IN_PROCESS_LIMIT), { here: true, workers: 0 });
+  t.deepEqual(parseThreads(SIGN_IN_PROCESS_LIMIT + 1, 8, SIGN_IN_PROCESS_LIMIT), { here: true, workers: 4 });
+  t.deepEqual(parseThreads(82, 8), { here: true, workers: 1 });
+  t.deepEqual(parseThreads(82, 1, SIGN_IN_PROCESS_LIMIT), { here: true, workers: 0 });
+});
+
+test("signRecipes in the command's thread and in workers write the same entries and records as a cold parse", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const cold = await parseAll(f.build, join(f.root, "cold"), "all");
+  const results = [];
+  for (const [name, extra] of [["here", {}], ["workers", { threads: 2, inProcessLimit: 0 }]] as const) {
+    const cache = join(f.root, name);
+    await parseAll(f.build, cache, "none", "counts");
+    const s = setup(f.build, cache, "parsed");
+    const before = await s.parse();
+    const after = await signRecipes(s.config, s.collection, before, new Set(before.unsigned), { ...s.opts, ...extra });
+    t.deepEqual(unsignedPns(after), [], name);
+    t.deepEqual(after.infos, cold.infos, name);
+    // What the entries hold: a parse that must sign everything takes them all.
+    const all = await parseAll(f.build, cache, "all");
+    t.deepEqual([all.parsed, all.cached], [0, 3], name);
+    results.push(all.infos);
+  }
+  t.deepEqual(results[0], results[1]);
 });
 
 test("each parse records its own inputs: a file only the signature analysis read re-parses the signed entry, not the unsigned one", async (t) => {
