@@ -25,11 +25,13 @@ export interface ParseAllOptions {
   /** Where the files parsed now keep their syntax trees for later runs (see SyntaxTreeStore), or null. */
   readonly syntaxDir?: string | null;
   readonly onProgress?: (p: ParseProgress) => void;
-  /**
-   * Parse in this thread only when at most this many recipes need parsing (default 24, and
-   * SIGN_IN_PROCESS_LIMIT for signRecipes); 0: only in workers.
-   */
+  /** Parse in this thread only when at most this many recipes need parsing (default 24); 0: only in workers. */
   readonly inProcessLimit?: number;
+  /**
+   * When this thread parses too, start the workers only once what is left would cost it more than
+   * this many milliseconds alone (see LATE_WORKER_MS, signRecipes' default); unset: at once.
+   */
+  readonly lateWorkers?: number;
   /**
    * What is read of cached recipes: their records ("infos", the default), their summaries (enough
    * to choose a provider: `-e RECIPE`) or only their counts (`bake -p`).
@@ -79,13 +81,30 @@ function cacheGeneration(vars: Readonly<Record<string, string>>): string {
 const IN_PROCESS_LIMIT = 24;
 
 /**
- * The signing pass of a build after `-p` (signRecipes) parses in this thread only up to this many
- * recipes: this thread has read the cache and parsed nothing, so a worker would be as cold as it
- * and pay for its start and configuration too (about 1 s of processor time on the corpus). On the
- * 2,000-recipe corpus a cold thread's first 80 signed recipes cost about 15 ms each and the next
- * ones about 5 ms; a worker's start and warm-up are repaid in wall time only by a few hundred more.
+ * The signing pass of a build after `-p` (signRecipes) parses in this thread alone at first, and
+ * starts its workers only once this thread has spent LATE_MIN_MS of processor time on it and what
+ * is left would cost it more than this many milliseconds at the pace of its last LATE_WINDOW
+ * recipes. This thread has read the cache and parsed nothing, so a worker is as cold as it (its
+ * first recipes cost several times its later ones) and pays for its start and configuration too
+ * (about 1 s of processor time on the corpus). On the 2,000-recipe corpus a graph of 82 recipes
+ * (about 1.2 s here) is signed in this thread alone; oe-core's recipes cost about 60 ms each, and
+ * its core-image-minimal (259 recipes) gets its worker about a second later than a parse would.
  */
-export const SIGN_IN_PROCESS_LIMIT = 256;
+export const LATE_WORKER_MS = 2000;
+
+/** What this thread spends alone before it may start the workers (see LATE_WORKER_MS). */
+const LATE_MIN_MS = 1000;
+
+/** How many of this thread's last recipes give the pace LATE_WORKER_MS is measured at. */
+const LATE_WINDOW = 8;
+
+/**
+ * Whether to start the workers now (see LATE_WORKER_MS): `spentMs` of processor time spent by
+ * this thread so far, `msPerRecipe` at its recent pace, `remaining` recipes not yet taken.
+ */
+export function lateWorkersPay(spentMs: number, msPerRecipe: number, remaining: number, budgetMs: number = LATE_WORKER_MS): boolean {
+  return spentMs >= LATE_MIN_MS && msPerRecipe * remaining > budgetMs;
+}
 
 /** A worker is started for every this many recipes to parse, up to the thread count. */
 const RECIPES_PER_WORKER = 64;
@@ -183,8 +202,7 @@ export async function signRecipes(
     // Only what the manifest needs to be written again once these entries change (the entries' counts).
     await cache?.getMany(collection.recipes.map((r, i) => [r.path, appendsOf(i)] as const), "counts");
     opts.onProgress?.({ total: todo.length, done, cached: 0 });
-    const inProcessLimit = opts.inProcessLimit ?? SIGN_IN_PROCESS_LIMIT;
-    await parseSome(config, collection, todo, true, cache, { ...opts, records: "infos", inProcessLimit }, (i, res) => {
+    await parseSome(config, collection, todo, true, cache, { ...opts, records: "infos", lateWorkers: opts.lateWorkers ?? LATE_WORKER_MS }, (i, res) => {
       signedOf.set(collection.recipes[i]!.path, [...res.infos]);
       warnings.push(...res.warnings);
       opts.onProgress?.({ total: todo.length, done: ++done, cached: 0 });
@@ -240,14 +258,15 @@ async function parseSome(
     config.files.keepTreesIn(new SyntaxTreeStore(syntaxDir, codeGeneration(), true), false);
   }
   const needs: ResponseNeeds = { records: opts.records ?? "infos", entry: cache !== null };
-  await parseShared(config, requests, { here, workers, vars: opts.vars, syntaxDir, needs }, (k, res) => settleResponse(todo[k]!, res));
+  const late = here && workers > 0 && opts.lateWorkers !== undefined ? opts.lateWorkers : null;
+  await parseShared(config, requests, { here, workers, late, vars: opts.vars, syntaxDir, needs }, (k, res) => settleResponse(todo[k]!, res));
   if (failures.length > 0) throw new RecipeParseFailures(failures.sort());
 }
 
 /**
  * Where `count` recipes are parsed: in this thread (`here`, unless `inProcessLimit` is 0) and in
  * how many workers (none up to `inProcessLimit` recipes, else one per RECIPES_PER_WORKER up to
- * the thread count). The signing pass's limit is SIGN_IN_PROCESS_LIMIT.
+ * the thread count); the workers may start late (ParseAllOptions.lateWorkers).
  */
 export function parseThreads(count: number, threads: number, inProcessLimit: number = IN_PROCESS_LIMIT): { readonly here: boolean; readonly workers: number } {
   const here = inProcessLimit > 0;
@@ -265,6 +284,8 @@ async function parseShared(
   how: {
     readonly here: boolean;
     readonly workers: number;
+    /** Start the workers only once this thread's work left exceeds this many ms (see LATE_WORKER_MS); null: at once. */
+    readonly late: number | null;
     readonly vars: Readonly<Record<string, string>>;
     readonly syntaxDir: string | null;
     readonly needs: ResponseNeeds;
@@ -277,7 +298,7 @@ async function parseShared(
   // A kept configuration whose values run Python has not started this thread's interpreter: started
   // now, before the workers, so that they start theirs from its compiled module and boot snapshot
   // (each would compile CPython's WebAssembly itself).
-  if (config.keptPython === true && how.workers > 0) await loadPython();
+  if (config.keptPython === true && how.workers > 0 && how.late === null) await loadPython();
   const next = new SharedArrayBuffer(4);
   const queue = new Int32Array(next);
   // Responses are settled one at a time, in arrival order, whoever produced them.
@@ -285,23 +306,46 @@ async function parseShared(
   const deliver = (index: number, res: ParseResponse) => {
     settling = settling.then(() => settle(index, res));
   };
-  // Workers start their Python (when the layers need it) from this thread's compiled module and boot snapshot.
-  const python = pythonSeed();
-  const data: ParseWorkerData & { parseWorker: true } = {
-    parseWorker: true,
-    topdir: config.topdir,
-    vars: how.vars,
-    requests,
-    next,
-    syntaxDir: how.syntaxDir,
-    needs: how.needs,
-    ...(python ? { python } : {}),
+  const finished: Promise<void>[] = [];
+  const startWorkers = async () => {
+    if (how.late !== null && config.keptPython === true) await loadPython();
+    // Workers start their Python (when the layers need it) from this thread's compiled module and boot snapshot.
+    const python = pythonSeed();
+    const data: ParseWorkerData & { parseWorker: true } = {
+      parseWorker: true,
+      topdir: config.topdir,
+      vars: how.vars,
+      requests,
+      next,
+      syntaxDir: how.syntaxDir,
+      needs: how.needs,
+      ...(python ? { python } : {}),
+    };
+    for (let k = 0; k < how.workers; k++) finished.push(runWorker(Worker, data, deliver));
   };
-  const finished = Array.from({ length: how.workers }, () => runWorker(Worker, data, deliver));
+  // Late workers: this thread's processor time for each of its last LATE_WINDOW recipes, and in all.
+  let pace: number[] | null = null;
+  let spent = 0;
+  if (how.late === null) await startWorkers();
+  else pace = [];
   if (how.here) {
     let since = 0;
     for (let i = takeRequest(queue, requests.length); i !== null; i = takeRequest(queue, requests.length)) {
+      const before = pace === null ? null : process.cpuUsage();
       deliver(i, await parseWith(config, requests[i]!, how.needs));
+      if (pace !== null && before !== null) {
+        const used = process.cpuUsage(before);
+        const ms = (used.user + used.system) / 1000;
+        spent += ms;
+        pace.push(ms);
+        if (pace.length > LATE_WINDOW) pace.shift();
+        const remaining = requests.length - Math.min(requests.length, Atomics.load(queue, 0));
+        if (remaining === 0) pace = null;
+        else if (pace.length === LATE_WINDOW && lateWorkersPay(spent, pace.reduce((a, b) => a + b, 0) / LATE_WINDOW, remaining, how.late!)) {
+          pace = null;
+          await startWorkers();
+        }
+      }
       if (++since >= YIELD_EVERY) {
         since = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));

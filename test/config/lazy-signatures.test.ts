@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { bakeIn, buildDir, layerConf, write } from "../helpers/layer.js";
 import { collectRecipes, loadBuildConfiguration, parseAllRecipes, signRecipes, type CachedRecords, type RecipeInfo, type Signatures } from "../../lib/config/index.js";
 import { MANIFEST_FILE, SUMMARIES_FILE } from "../../lib/config/parse-manifest.js";
-import { parseThreads, SIGN_IN_PROCESS_LIMIT } from "../../lib/config/recipes.js";
+import { LATE_WORKER_MS, lateWorkersPay, parseThreads } from "../../lib/config/recipes.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -123,13 +123,17 @@ test("signRecipes signs only the recipes asked for, with the signatures of a col
   t.deepEqual(all.infos, cold.infos);
 });
 
-test("the signing pass parses a graph's few hundred recipes in the command's own thread; a parse of as many starts workers", (t) => {
-  // The command's thread is as cold as a new worker would be, without its start-up.
-  t.deepEqual(parseThreads(82, 8, SIGN_IN_PROCESS_LIMIT), { here: true, workers: 0 });
-  t.deepEqual(parseThreads(SIGN_IN_PROCESS_LIMIT, 8, SIGN_IN_PROCESS_LIMIT), { here: true, workers: 0 });
-  t.deepEqual(parseThreads(SIGN_IN_PROCESS_LIMIT + 1, 8, SIGN_IN_PROCESS_LIMIT), { here: true, workers: 4 });
-  t.deepEqual(parseThreads(82, 8), { here: true, workers: 1 });
-  t.deepEqual(parseThreads(82, 1, SIGN_IN_PROCESS_LIMIT), { here: true, workers: 0 });
+test("the signing pass starts its workers only when this thread alone would take longer than LATE_WORKER_MS", (t) => {
+  // A plan with a worker (82 recipes, 2 threads), which the signing pass starts late or never.
+  t.deepEqual(parseThreads(82, 2), { here: true, workers: 1 });
+  // Not while this thread is warming up, however slow its first recipes.
+  t.false(lateWorkersPay(900, 100, 70));
+  // The corpus's 82-recipe graph: this thread is done before it has spent a second, or nearly.
+  t.false(lateWorkersPay(1000, 15, 20));
+  // oe-core's core-image-minimal, 259 recipes at about 60 ms.
+  t.true(lateWorkersPay(1000, 60, 259 - 16));
+  t.false(lateWorkersPay(1000, 60, 259 - 16, 60 * 259));
+  t.is(LATE_WORKER_MS, 2000);
 });
 
 test("signRecipes in the command's thread and in workers write the same entries and records as a cold parse", async (t) => {
