@@ -1,6 +1,7 @@
 // A parser for the plainest metadata files without ANTLR: files made only of blank lines, comments,
-// assignments (`NAME op "value"`, `NAME[flag] op "value"`), the common keyword statements and
-// shell, js or python functions, none continued with a backslash. It gives the statements the ANTLR
+// assignments (`NAME op "value"`, `NAME[flag] op "value"`, the value possibly continued over
+// backslash-ended lines), the common keyword statements and shell, js or python functions, without
+// a carriage return. It gives the statements the ANTLR
 // parser gives (antlr-parser.ts, the grammar in grammar/), or null for any file holding anything
 // else, which the ANTLR parser then reads, errors and all.
 //
@@ -34,7 +35,26 @@ export function parsePlainText(source: string, path: string, kind: FileKind): Pa
       continue;
     }
     if (first === 0x20 || first === 0x09) return null; // indented: an error
-    if (text.endsWith("\\") || /\\[ \t]*$/.test(text)) return null; // a continued line
+    if (CONTINUED.test(text)) {
+      // An assignment whose quoted value goes on over backslash-continued lines (the lexer's
+      // LINE_JOIN): its logical line, read as one. Anything else continued is ANTLR's.
+      let logical = text;
+      let last = text;
+      while (CONTINUED.test(last)) {
+        const e = source.indexOf("\n", pos);
+        if (e < 0) return null;
+        last = source.slice(pos, e);
+        line++;
+        pos = e + 1;
+        // A comment line inside a continued statement: refused in recipes and classes (the builder's check).
+        if (kind === "recipe" && last.startsWith("#")) return null;
+        logical += "\n" + last;
+      }
+      const st = keywordOrAssignment(logical, loc);
+      if (st === null || st.kind !== "assignment") return null;
+      statements.push(st);
+      continue;
+    }
     if (FUNC_HEADER.test(text)) {
       // Body lines up to a line that is exactly "}" (blanks after it allowed).
       const body: string[] = [];
@@ -63,6 +83,10 @@ export function parsePlainText(source: string, path: string, kind: FileKind): Pa
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;
+/** A physical line that the next one continues (a backslash, blanks after it allowed). */
+const CONTINUED = /\\[ \t]*$/;
+/** The lexer's LINE_JOIN, removed from values (as antlr-parser.ts). */
+const CONTINUATION = /\\[ \t]*\r?\n/g;
 const BLANK = /^[ \t]*$/;
 const TRAILING_SPACE = /\s+$/;
 // The lexer's FUNC_HEADER, a whole line: `(prefix blanks)* (name blanks* | python/js blanks*)? ( ) {`.
@@ -123,8 +147,9 @@ function keywordOrAssignment(text: string, loc: Location): Statement | null {
 
 /**
  * The value of a quoted string starting after blanks at `from`: to the last quote of its kind on
- * the line (the lexer's greedy DQ_VALUE/SQ_VALUE), nothing but blanks after it; null otherwise, or
- * for the three quotes BitBake's pattern refuses.
+ * the (logical) line (the lexer's greedy DQ_VALUE/SQ_VALUE), nothing but blanks after it; null
+ * otherwise, or for the three quotes BitBake's pattern refuses. `text` holds the physical lines of
+ * a continued line joined with "\n", each but the last ending in a backslash (and blanks).
  */
 function quotedValue(text: string, from: number): string | null {
   let start = from;
@@ -137,7 +162,7 @@ function quotedValue(text: string, from: number): string | null {
   let quotes = 0;
   for (const c of raw) if (c === quote) quotes++;
   if (quotes === 3) return null;
-  return raw.slice(1, -1);
+  return raw.slice(1, -1).replace(CONTINUATION, "");
 }
 
 function keywordStatement(keyword: Keyword, restText: string, loc: Location): Statement | null {

@@ -59,13 +59,17 @@ test("the plain forms are taken without ANTLR, as ANTLR reads them", (t) => {
     "include_all conf/x.conf\nEXPORT_FUNCTIONS do_a do_b\naddtask x after y before z\naddtask a after b before c after d # why\n",
     "do_compile() {\n\techo ${B} \\\n\t  more   \n}\npython () {\n    d.setVar('A', '1')\n}  \njs do_x() {\n}\nfakeroot python do_y ( ) {\n  x\n}\n",
     'include = "assigned"\ninherit ?= "assigned too"\nexport = "named export"\n',
+    'SRC_URI = "file://a.patch \\\n           file://b \\  \n  file://c"\nX[doc] = \'one \\\n"two"\'\nY = "a\\\n"\n',
   ];
   for (const text of plain) t.true(sameAsAntlr(t, text), text);
 });
 
 test("anything else is left to ANTLR, errors included", (t) => {
   const others = [
-    'A = "x \\\n  y"\n', // a continued value
+    'A = \\\n  "y"\n', // continued before the value
+    'A = "x" \\\n  y\n', // continued after it
+    'A = "x \\\n# not a comment"\n', // a comment line inside a continued value, in a recipe
+    "inherit a \\\n  b\n",
     'export A = "x"\n',
     "export A\n",
     "unset A\n",
@@ -87,6 +91,7 @@ test("anything else is left to ANTLR, errors included", (t) => {
   t.false(sameAsAntlr(t, "do_x() {\n}\n", "conf"), "a function in a configuration file");
   t.false(sameAsAntlr(t, "inherit a\n", "conf"));
   t.true(sameAsAntlr(t, 'A = "x"\ninclude b.conf\n', "conf"));
+  t.true(sameAsAntlr(t, 'A = "x \\\n# in the value"\n', "conf"), "a configuration file's continued value may hold a line starting with #");
 });
 
 test("random lines of the language's pieces parse as ANTLR parses them", (t) => {
@@ -98,7 +103,7 @@ test("random lines of the language's pieces parse as ANTLR parses them", (t) => 
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)]!;
   const names = ["A", "RDEPENDS:${PN}", "A+", "A.", "A:", "${X}", "~z/", "inherit", "include", "export", "unset", "addtask", "def", "python", "}"];
   const ops = ["=", "?=", "??=", ":=", "+=", "=+", ".=", "=.", "==", "+.=", " = ", "\t=\t", "", "+ =", ". ="];
-  const values = ['"x"', "'y'", '"q"q"', '"a"b"c"', '""', '"x" ', '"x" #c', "x", '"un', '"a\\\\b"', '"x\\'];
+  const values = ['"a \\\n  b"', '"a \\ \n#c"', '"x" \\\n', '\\\n"x"', '"a\\\n"b"', '"x"', "'y'", '"q"q"', '"a"b"c"', '""', '"x" ', '"x" #c', "x", '"un', '"a\\\\b"', '"x\\'];
   const flags = ["", "", "[doc]", "[a-b]", "[x y]", "[]", "[a@b]"];
   const alphabet = [...'A=+.:?"\' #\t{}()$[]\\_-@/x'];
   const lines = [
