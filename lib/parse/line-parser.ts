@@ -1,9 +1,9 @@
 // A parser for the plainest metadata files without ANTLR: files made only of blank lines, comments,
-// assignments (`NAME op "value"`, `NAME[flag] op "value"`, the value possibly continued over
-// backslash-ended lines), the common keyword statements and shell, js or python functions, without
-// a carriage return. It gives the statements the ANTLR
-// parser gives (antlr-parser.ts, the grammar in grammar/), or null for any file holding anything
-// else, which the ANTLR parser then reads, errors and all.
+// assignments (`[export] NAME op "value"`, `[export] NAME[flag] op "value"`, the value possibly
+// continued over backslash-ended lines), `export NAME`, the keyword statements and shell, js or
+// python functions, without a carriage return (no `unset`, no python `def` block). It gives the
+// statements the ANTLR parser gives (antlr-parser.ts, the grammar in grammar/), or null for any
+// file holding anything else, which the ANTLR parser then reads, errors and all.
 //
 // Why: a parse thread starts cold, and ANTLR's runtime (loading it, its JIT warm-up, the lexer's
 // DFA built a character at a time) and its per-character lexing were a tenth of the processor
@@ -95,7 +95,9 @@ const FUNC_END = /^\}[ \t]*$/;
 const CONF_STATEMENTS: ReadonlySet<Statement["kind"]> = new Set(["assignment", "export", "unset", "include", "addpylib", "addfragments"]);
 
 /** The keywords taken here (their token is the keyword and the blanks after it), and what they make. */
-const KEYWORDS = ["include_all", "include", "require", "inherit_defer", "inherit", "EXPORT_FUNCTIONS", "addtask"] as const;
+const KEYWORDS = [
+  "include_all", "include", "require", "inherit_defer", "inherit", "EXPORT_FUNCTIONS", "addtask", "deltask", "addhandler", "addpylib", "addfragments",
+] as const;
 type Keyword = (typeof KEYWORDS)[number];
 // Every keyword of the lexer, for telling a keyword statement from one this parser does not take.
 const ALL_KEYWORDS = /^(?:include_all|include|require|inherit_defer|inherit|EXPORT_FUNCTIONS|addtask|deltask|addhandler|addpylib|addfragments|export|unset)[ \t]/;
@@ -108,41 +110,68 @@ const KEY_OP_PARTS = /^([a-zA-Z0-9\-_+.${}/~:]+?)[ \t]*(:=|\?\?=|\?=|\+=|=\+|=\.
 // before STMT_KEY_OP and win the ties).
 const FLAG_ASSIGNMENT = /^([a-zA-Z0-9\-_+.${}/~:]+)\[([a-zA-Z0-9\-_+.@/]+)\][ \t]*(\?\?=|:=|\?=|\+=|=\+|=\.|\.=|=)[ \t]*(["'])/;
 const OPS: ReadonlySet<string> = new Set(["=", "?=", "??=", ":=", "+=", "=+", ".=", "=."]);
+const EXPORT_NAME_START = /[a-zA-Z0-9\-_${}/~]/;
+const EXPORT_ONLY = /^([a-zA-Z0-9\-_+.${}/~:]+)[ \t]*$/;
 
 function keywordOrAssignment(text: string, loc: Location): Statement | null {
-  // The longest KEY_OP token at the start of the line (the lexer takes the longest match).
-  let keyOp: string | null = null;
-  let run = 0;
-  while (run < text.length && KEY_CHAR.test(text[run]!)) run++;
-  if (run > 0) {
-    let blanks = run;
-    while (blanks < text.length && (text[blanks] === " " || text[blanks] === "\t")) blanks++;
-    // An operator may start inside the name's run (`A+=`, `A.=`) or after the blanks; at most 3 characters.
-    for (let end = Math.min(text.length, blanks + 3); end > 0 && keyOp === null; end--) {
-      const candidate = text.slice(0, end);
-      if (KEY_OP_TOKEN.test(candidate)) keyOp = candidate;
-    }
-  }
+  const keyOp = longestKeyOp(text, 0);
   const keyword = ALL_KEYWORDS.exec(text);
   if (keyword !== null) {
     const token = /^\S+[ \t]+/.exec(text)![0];
     if (keyOp === null || keyOp.length <= token.length) {
       const word = token.trimEnd();
+      // `export` is the lexer's EXPORT token, then its STMT mode: a name, an operator, a value.
+      if (word === "export") return exported(text, token.length, loc);
       if (!(KEYWORDS as readonly string[]).includes(word)) return null;
       return keywordStatement(word as Keyword, text.slice(token.length), loc);
     }
   }
+  return assignment(text, 0, keyOp, false, loc);
+}
+
+/**
+ * The longest KEY_OP token at `at` (the lexer takes the longest match): a name, blanks and an
+ * operator, which may start inside the name's run (`A+=`, `A.=`); null when there is none.
+ */
+function longestKeyOp(text: string, at: number): string | null {
+  let run = at;
+  while (run < text.length && KEY_CHAR.test(text[run]!)) run++;
+  if (run === at) return null;
+  let blanks = run;
+  while (blanks < text.length && (text[blanks] === " " || text[blanks] === "\t")) blanks++;
+  for (let end = Math.min(text.length, blanks + 3); end > at; end--) {
+    const candidate = text.slice(at, end);
+    if (KEY_OP_TOKEN.test(candidate)) return candidate;
+  }
+  return null;
+}
+
+/** `NAME op "value"` (the KEY_OP token `keyOp`) or `NAME[flag] op "value"` from `at`. */
+function assignment(text: string, at: number, keyOp: string | null, isExported: boolean, loc: Location): Statement | null {
   if (keyOp !== null) {
     const [, name, op] = KEY_OP_PARTS.exec(keyOp)!;
-    const value = quotedValue(text, keyOp.length);
+    const value = quotedValue(text, at + keyOp.length);
     if (value === null) return null;
-    return { kind: "assignment", loc, exported: false, name: name!, flag: null, op: op as AssignOp, value };
+    return { kind: "assignment", loc, exported: isExported, name: name!, flag: null, op: op as AssignOp, value };
   }
-  const m = FLAG_ASSIGNMENT.exec(text);
+  const m = FLAG_ASSIGNMENT.exec(at === 0 ? text : text.slice(at));
   if (m === null || !OPS.has(m[3]!)) return null;
-  const value = quotedValue(text, m[0].length - 1);
+  const value = quotedValue(text, at + m[0].length - 1);
   if (value === null) return null;
-  return { kind: "assignment", loc, exported: false, name: m[1]!, flag: m[2]!, op: m[3] as AssignOp, value };
+  return { kind: "assignment", loc, exported: isExported, name: m[1]!, flag: m[2]!, op: m[3] as AssignOp, value };
+}
+
+/** After `export` and its blanks (`at`): an exported assignment, or `export NAME`. */
+function exported(text: string, at: number, loc: Location): Statement | null {
+  // In the lexer's STMT mode an operator token starting here would win a tie with a name that
+  // starts with one of its characters (`+`, `.`, `:`): those are ANTLR's.
+  if (!EXPORT_NAME_START.test(text[at] ?? "")) return null;
+  const keyOp = longestKeyOp(text, at);
+  if (keyOp === null) {
+    const m = EXPORT_ONLY.exec(text.slice(at));
+    if (m !== null) return { kind: "export", loc, name: m[1]! };
+  }
+  return assignment(text, at, keyOp, true, loc);
 }
 
 /**
@@ -183,13 +212,24 @@ function keywordStatement(keyword: Keyword, restText: string, loc: Location): St
       return { kind: "exportFunctions", loc, functions: rest.split(/\s+/) };
     case "addtask":
       return addTask(rest, loc);
+    case "deltask":
+      return { kind: "deltask", loc, tasks: words(withoutComment(rest)) };
+    case "addhandler":
+      return { kind: "addhandler", loc, handlers: rest.split(/\s+/) };
+    case "addpylib": {
+      const args = rest.split(/\s+/);
+      return args.length === 2 ? { kind: "addpylib", loc, dir: args[0]!, namespace: args[1]! } : null;
+    }
+    case "addfragments": {
+      const args = rest.split(/\s+/);
+      return args.length === 4 ? { kind: "addfragments", loc, args } : null;
+    }
   }
 }
 
 /** As antlr-parser.ts's StatementBuilder.addTask; null where it would raise an error. */
 function addTask(rest: string, loc: Location): Statement | null {
-  const hash = rest.indexOf("#");
-  const text = (hash >= 0 ? rest.slice(0, hash) : rest).trim();
+  const text = withoutComment(rest);
   const tasks = text.split(" before ")[0]!.split(" after ")[0]!;
   let after = "";
   let before = "";
@@ -218,6 +258,11 @@ function functionDef(header: string, body: string, loc: Location, bodyLine: numb
   }
   if (name === null && language === "shell") return null;
   return { kind: "function", loc, name, language, fakeroot, body, bodyLine };
+}
+
+function withoutComment(text: string): string {
+  const hash = text.indexOf("#");
+  return (hash >= 0 ? text.slice(0, hash) : text).trim();
 }
 
 function words(text: string): string[] {

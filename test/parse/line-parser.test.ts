@@ -59,6 +59,8 @@ test("the plain forms are taken without ANTLR, as ANTLR reads them", (t) => {
     "include_all conf/x.conf\nEXPORT_FUNCTIONS do_a do_b\naddtask x after y before z\naddtask a after b before c after d # why\n",
     "do_compile() {\n\techo ${B} \\\n\t  more   \n}\npython () {\n    d.setVar('A', '1')\n}  \njs do_x() {\n}\nfakeroot python do_y ( ) {\n  x\n}\n",
     'include = "assigned"\ninherit ?= "assigned too"\nexport = "named export"\n',
+    'export A = "x"\nexport B[doc] ?= "y"\nexport  C+="z"\nexport D\nexport E  \n',
+    "deltask do_a do_b # gone\naddhandler h1 h2\naddpylib ${LAYERDIR}/lib oe\naddfragments conf/fragments OE_FRAGMENTS OE_FRAGMENTS_METADATA_VARS OE_FRAGMENTS_BUILTIN\n",
     'SRC_URI = "file://a.patch \\\n           file://b \\  \n  file://c"\nX[doc] = \'one \\\n"two"\'\nY = "a\\\n"\n',
   ];
   for (const text of plain) t.true(sameAsAntlr(t, text), text);
@@ -70,10 +72,11 @@ test("anything else is left to ANTLR, errors included", (t) => {
     'A = "x" \\\n  y\n', // continued after it
     'A = "x \\\n# not a comment"\n', // a comment line inside a continued value, in a recipe
     "inherit a \\\n  b\n",
-    'export A = "x"\n',
-    "export A\n",
+    'export :A = "x"\n',
+    "export A B\n",
+    "export\t\n",
+    "addpylib onlyone\n",
     "unset A\n",
-    "deltask do_x\n",
     "def f():\n    return 1\n",
     'A = "x" # comment\n',
     'A = "un"balanced"\n',
