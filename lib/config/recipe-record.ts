@@ -53,9 +53,10 @@ export function recipeInfo(parsed: ParsedRecipe, file: string, layerPriority: nu
     // Only the flags the task has are expanded (a task sets a few of the two dozen), found from
     // one look at its flags rather than two dozen lookups through the datastore's layers.
     const flagOf = (name: string, flag: string, expand = true) => (d.hasFlag(name, flag) ? d.getVarFlag(name, flag, expand) : null);
-    const present = d.getVarFlags(t.name) ?? {};
+    // Their names only (getVarFlags made an object of every flag's value, function bodies and all).
+    const present = new Set(d.flagNames(t.name));
     for (const flag of TASK_FLAGS) {
-      if (Object.hasOwn(present, flag)) {
+      if (present.has(flag)) {
         const value = d.getVarFlag(t.name, flag, true);
         if (value !== null) flags[flag] = value;
       }

@@ -5,6 +5,7 @@ import { runInSandbox, type RunJsOptions } from "./js-sandbox.js";
 import type { DataStore } from "./store.js";
 
 export { DataStore } from "./store.js";
+export { Attachment } from "./attachment.js";
 export { JsDataFacade } from "./facade.js";
 export type { DataMessage, DataSnapshot, SetOptions } from "./store.js";
 export type { ExpansionRefs, VarRefs } from "./expansion.js";

@@ -1,8 +1,9 @@
 // Which classes the metadata of a datastore inherited. The evaluator knows (BitBake keeps the list
 // in __inherit_cache); metadata code asks through bb.data.inherits_class, in JavaScript as in Python.
+import { Attachment } from "./attachment.js";
 import type { DataStore } from "./store.js";
 
-const lists = new WeakMap<DataStore, () => readonly string[]>();
+const lists = new Attachment<() => readonly string[]>();
 
 /** `list` gives the paths of the class files inherited so far into `d`. */
 export function bindInheritedClasses(d: DataStore, list: () => readonly string[]): void {

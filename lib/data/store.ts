@@ -10,6 +10,7 @@ import { ExpansionError, type HistoryLoc } from "./errors.js";
 import { expandWithRefs, VarParse, type ExpansionHost, type ExpansionRefs, type FlagValue, type OpList, type VarRefs } from "./expansion.js";
 import { JsDataFacade } from "./facade.js";
 import { logInfo, VariableHistory, type HistoryEntry, type HistorySnapshot, type LogInfo } from "./history.js";
+import type { Attachment } from "./attachment.js";
 import { carryInheritedClasses } from "./inherited.js";
 import { applyVarFilter, type InlineLanguage } from "./inline-engines.js";
 import { LayeredMap } from "./layered-map.js";
@@ -59,6 +60,8 @@ const RAW: LookupOptions = { expand: false };
 const WITH_PARSER: LookupOptions = { expand: false, retparser: true };
 
 export class DataStore {
+  /** What Attachments keep beside this datastore, made on the first. */
+  attachments: Map<Attachment<unknown>, unknown> | null = null;
   private vars: LayeredMap<VarRecord>;
   private overrides: Overrides;
   private historyLog: VariableHistory;

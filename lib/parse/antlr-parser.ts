@@ -52,14 +52,19 @@ export function parseText(text: string, path: string, kind: FileKind = fileKindO
   // The lexer's line rules need every line, the last included, to end in a newline.
   const source = text.endsWith("\n") || text === "" ? text : text + "\n";
   const lines = source.split("\n");
-  const lexer = new BitBakeLexer(SURROGATE.test(source) ? CharStream.fromString(source) : new Utf16Text(source));
+  const input = SURROGATE.test(source) ? CharStream.fromString(source) : new Utf16Text(source);
   const errors = new FirstSyntaxError(path, lines);
+  const lexer = recognizers().lexer;
+  // The setter resets the lexer (its modes, line and column) for the new text.
+  lexer.inputStream = input;
   lexer.removeErrorListeners();
   lexer.addErrorListener(errors);
   const tokens = new CommonTokenStream(lexer);
   tokens.fill();
   checkUnclosedFunction(lexer, tokens, path, lines);
-  const parser = new BitBakeParser(tokens);
+  const parser = recognizers().parser;
+  // The setter resets the parser (its context and error recovery) for the new tokens.
+  parser.tokenStream = tokens;
   parser.removeErrorListeners();
   parser.addErrorListener(errors);
   const tree = parser.file();
@@ -82,6 +87,22 @@ export function parseText(text: string, path: string, kind: FileKind = fileKindO
 }
 
 const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * One lexer and one parser for every file this thread parses, each given the next text: a new pair
+ * per file (a recipe, its bbappend) cost a parse thread of the generated corpus about 0.1 ms a file
+ * in constructors (the lexer's ATN simulator and context cache, the parser's), a twentieth of
+ * parsing it. Parsing is synchronous and never re-entered, so one pair serves every call.
+ */
+let kept: { readonly lexer: BitBakeLexer; readonly parser: BitBakeParser } | null = null;
+
+function recognizers(): { readonly lexer: BitBakeLexer; readonly parser: BitBakeParser } {
+  if (kept === null) {
+    const lexer = new BitBakeLexer(new Utf16Text(""));
+    kept = { lexer, parser: new BitBakeParser(new CommonTokenStream(lexer)) };
+  }
+  return kept;
+}
 
 /**
  * The lexer's input for a text without surrogate pairs, where a code point is a UTF-16 unit: token

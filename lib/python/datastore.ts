@@ -3,7 +3,7 @@
 // classes, tasks) for bb.data.inherits_class and bb.build.addtask. Reads are recorded and
 // anything else is reported to inline-memo.ts, which reuses `${@...}` results that read alone.
 import type { DataStore } from "../data/index.js";
-import { inheritedClasses } from "../data/index.js";
+import { Attachment, inheritedClasses } from "../data/index.js";
 import { recordExpand, recordFlag, recordHas, recordInherits, recordList, recordOutsideWorld, recordVar, type ReplayTarget } from "./inline-memo.js";
 
 /** The evaluator's state beside a datastore (evaluate's Metadata). */
@@ -14,9 +14,10 @@ export interface MetadataOwner {
   delTask(task: string): void;
 }
 
-const owners = new WeakMap<DataStore, MetadataOwner>();
-const facades = new WeakMap<DataStore, object>();
-const targets = new WeakMap<DataStore, ReplayTarget>();
+// Kept on each datastore, not in WeakMaps keyed by it (see Attachment): each of these reaches its datastore.
+const owners = new Attachment<MetadataOwner>();
+const facades = new Attachment<object>();
+const targets = new Attachment<ReplayTarget>();
 
 export function bindMetadata(d: DataStore, owner: MetadataOwner): void {
   owners.set(d, owner);
