@@ -30,12 +30,12 @@ import {
   fileKindOf,
   type AssignOp,
   type FileKind,
-  type FunctionLanguage,
   type Location,
   type ParsedFile,
   type Statement,
 } from "./ast.js";
 import { FatalError, ParseError } from "./errors.js";
+import { addTaskText, functionHeader, withoutComment } from "./statement-text.js";
 
 export function parseFile(path: string, kind: FileKind = fileKindOf(path)): ParsedFile {
   let text: string;
@@ -328,40 +328,15 @@ class StatementBuilder {
 
   /** `addtask A B after X Y before Z`: BitBake splits on " after "/" before " and allows a trailing comment. */
   private addTask(rest: string, loc: Location, ctx: KeywordStatementContext): Statement {
-    const text = withoutComment(rest);
-    const tasks = text.split(" before ")[0]!.split(" after ")[0]!;
-    // BitBake concatenates the pieces without a separator: "after b before c after d" means after "bd".
-    let after = "";
-    let before = "";
-    for (const part of text.split(" before ")) {
-      const pieces = part.split(" after ");
-      if (pieces.length > 1) after += pieces.slice(1).join(" ");
+    const { tasks, after, before, badWord } = addTaskText(rest);
+    if (badWord !== null) {
+      throw this.parseError(`task name '${badWord}' contains a keyword (_append, _prepend, _remove); rename the task`, ctx.start!);
     }
-    for (const part of text.split(" after ")) {
-      const pieces = part.split(" before ");
-      if (pieces.length > 1) before += pieces.slice(1).join(" ");
-    }
-    const taskNames = tasks.split(/\s+/).filter(Boolean);
-    for (const word of text.split(/\s+/)) {
-      if (/_(append|prepend|remove)/.test(word)) {
-        throw this.parseError(`task name '${word}' contains a keyword (_append, _prepend, _remove); rename the task`, ctx.start!);
-      }
-    }
-    return { kind: "addtask", loc, tasks: taskNames, after: words(after), before: words(before) };
+    return { kind: "addtask", loc, tasks, after, before };
   }
 
   private functionDef(ctx: FunctionDefContext, loc: Location): Statement {
-    const header = ctx.FUNC_HEADER().getText();
-    const words = header.slice(0, header.indexOf("(")).trim().split(/\s+/).filter(Boolean);
-    let language: FunctionLanguage = "shell";
-    let fakeroot = false;
-    let name: string | null = null;
-    for (const word of words) {
-      if (word === "python") language = "python";
-      else if (word === "js") language = "js";
-      else if (word === "fakeroot") fakeroot = true;
-      else name = word;
-    }
+    const { language, fakeroot, name } = functionHeader(ctx.FUNC_HEADER().getText());
     // A body line keeps its text but loses trailing whitespace, as BitBake right-strips every line.
     const body = ctx.FUNC_LINE().map((t) => t.getText().replace(/\s+$/, "") + "\n").join("");
     if (name === null && language === "shell") {
@@ -415,15 +390,6 @@ class StatementBuilder {
   private parseError(message: string, token: Token): ParseError {
     return new ParseError(message, this.locOf(token), this.lines[token.line - 1] ?? null);
   }
-}
-
-function words(text: string): string[] {
-  return text.split(/\s+/).filter(Boolean);
-}
-
-function withoutComment(text: string): string {
-  const hash = text.indexOf("#");
-  return (hash >= 0 ? text.slice(0, hash) : text).trim();
 }
 
 function countOf(text: string, ch: string): number {

@@ -10,7 +10,8 @@
 // time of a cold `bake -p` of the generated corpus, whose recipes, classes and includes are all
 // this plain. Every metadata file of openembedded-core, BitBake, meta-core, the tests and the
 // corpus parses to the same statements either way (see test/parse/line-parser.test.ts).
-import type { AssignOp, FileKind, FunctionLanguage, Location, ParsedFile, Statement } from "./ast.js";
+import type { AssignOp, FileKind, Location, ParsedFile, Statement } from "./ast.js";
+import { addTaskText, functionHeader, withoutComment, words } from "./statement-text.js";
 
 /** The statements of `source` (every line ending in "\n"), or null when it is not that plain. */
 export function parsePlainText(source: string, path: string, kind: FileKind): ParsedFile | null {
@@ -229,42 +230,13 @@ function keywordStatement(keyword: Keyword, restText: string, loc: Location): St
 
 /** As antlr-parser.ts's StatementBuilder.addTask; null where it would raise an error. */
 function addTask(rest: string, loc: Location): Statement | null {
-  const text = withoutComment(rest);
-  const tasks = text.split(" before ")[0]!.split(" after ")[0]!;
-  let after = "";
-  let before = "";
-  for (const part of text.split(" before ")) {
-    const pieces = part.split(" after ");
-    if (pieces.length > 1) after += pieces.slice(1).join(" ");
-  }
-  for (const part of text.split(" after ")) {
-    const pieces = part.split(" before ");
-    if (pieces.length > 1) before += pieces.slice(1).join(" ");
-  }
-  for (const word of text.split(/\s+/)) if (/_(append|prepend|remove)/.test(word)) return null;
-  return { kind: "addtask", loc, tasks: tasks.split(/\s+/).filter(Boolean), after: words(after), before: words(before) };
+  const { tasks, after, before, badWord } = addTaskText(rest);
+  return badWord === null ? { kind: "addtask", loc, tasks, after, before } : null;
 }
 
 /** As antlr-parser.ts's StatementBuilder.functionDef; null where it would raise an error. */
 function functionDef(header: string, body: string, loc: Location, bodyLine: number): Statement | null {
-  let language: FunctionLanguage = "shell";
-  let fakeroot = false;
-  let name: string | null = null;
-  for (const word of header.slice(0, header.indexOf("(")).trim().split(/\s+/).filter(Boolean)) {
-    if (word === "python") language = "python";
-    else if (word === "js") language = "js";
-    else if (word === "fakeroot") fakeroot = true;
-    else name = word;
-  }
+  const { language, fakeroot, name } = functionHeader(header);
   if (name === null && language === "shell") return null;
   return { kind: "function", loc, name, language, fakeroot, body, bodyLine };
-}
-
-function withoutComment(text: string): string {
-  const hash = text.indexOf("#");
-  return (hash >= 0 ? text.slice(0, hash) : text).trim();
-}
-
-function words(text: string): string[] {
-  return text.split(/\s+/).filter(Boolean);
 }
