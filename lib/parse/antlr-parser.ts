@@ -35,7 +35,7 @@ import {
   type Statement,
 } from "./ast.js";
 import { FatalError, ParseError } from "./errors.js";
-import { addTaskText, functionHeader, withoutComment } from "./statement-text.js";
+import { functionHeader, keywordStatement } from "./statement-text.js";
 
 export function parseFile(path: string, kind: FileKind = fileKindOf(path)): ParsedFile {
   let text: string;
@@ -296,43 +296,9 @@ class StatementBuilder {
     const keyword = ctx.keyword().getText().trimEnd();
     const restToken = ctx.REST_TEXT();
     const rest = (restToken?.getText() ?? "").replace(CONTINUATION, "").trim();
-    if (rest === "") throw this.parseError(`${keyword} needs an argument`, ctx.start!);
-    const words = rest.split(/\s+/);
-    switch (keyword) {
-      case "include":
-      case "require":
-      case "include_all":
-        return { kind: "include", loc, mode: keyword, path: rest };
-      case "inherit":
-        return { kind: "inherit", loc, deferred: false, classes: rest };
-      case "inherit_defer":
-        return { kind: "inherit", loc, deferred: true, classes: rest };
-      case "EXPORT_FUNCTIONS":
-        return { kind: "exportFunctions", loc, functions: words };
-      case "addtask":
-        return this.addTask(rest, loc, ctx);
-      case "deltask":
-        return { kind: "deltask", loc, tasks: withoutComment(rest).split(/\s+/).filter(Boolean) };
-      case "addhandler":
-        return { kind: "addhandler", loc, handlers: words };
-      case "addpylib":
-        if (words.length !== 2) throw this.parseError("addpylib needs a directory and a namespace", ctx.start!);
-        return { kind: "addpylib", loc, dir: words[0]!, namespace: words[1]! };
-      case "addfragments":
-        if (words.length !== 4) throw this.parseError("addfragments needs four arguments", ctx.start!);
-        return { kind: "addfragments", loc, args: words };
-      default:
-        throw this.parseError(`unknown keyword ${keyword}`, ctx.start!);
-    }
-  }
-
-  /** `addtask A B after X Y before Z`: BitBake splits on " after "/" before " and allows a trailing comment. */
-  private addTask(rest: string, loc: Location, ctx: KeywordStatementContext): Statement {
-    const { tasks, after, before, badWord } = addTaskText(rest);
-    if (badWord !== null) {
-      throw this.parseError(`task name '${badWord}' contains a keyword (_append, _prepend, _remove); rename the task`, ctx.start!);
-    }
-    return { kind: "addtask", loc, tasks, after, before };
+    const r = keywordStatement(keyword, rest, loc);
+    if ("error" in r) throw this.parseError(r.error, ctx.start!);
+    return r.statement;
   }
 
   private functionDef(ctx: FunctionDefContext, loc: Location): Statement {

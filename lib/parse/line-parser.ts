@@ -11,7 +11,7 @@
 // this plain. Every metadata file of openembedded-core, BitBake, meta-core, the tests and the
 // corpus parses to the same statements either way (see test/parse/line-parser.test.ts).
 import type { AssignOp, FileKind, Location, ParsedFile, Statement } from "./ast.js";
-import { addTaskText, functionHeader, withoutComment, words } from "./statement-text.js";
+import { functionHeader, keywordStatement } from "./statement-text.js";
 
 /** The statements of `source` (every line ending in "\n"), or null when it is not that plain. */
 export function parsePlainText(source: string, path: string, kind: FileKind): ParsedFile | null {
@@ -124,7 +124,7 @@ function keywordOrAssignment(text: string, loc: Location): Statement | null {
       // `export` is the lexer's EXPORT token, then its STMT mode: a name, an operator, a value.
       if (word === "export") return exported(text, token.length, loc);
       if (!(KEYWORDS as readonly string[]).includes(word)) return null;
-      return keywordStatement(word as Keyword, text.slice(token.length), loc);
+      return keywordOf(word as Keyword, text.slice(token.length), loc);
     }
   }
   return assignment(text, 0, keyOp, false, loc);
@@ -195,43 +195,11 @@ function quotedValue(text: string, from: number): string | null {
   return raw.slice(1, -1).replace(CONTINUATION, "");
 }
 
-function keywordStatement(keyword: Keyword, restText: string, loc: Location): Statement | null {
+function keywordOf(keyword: Keyword, restText: string, loc: Location): Statement | null {
   // REST_TEXT with a backslash is ANTLR's (an escaped character, a continuation).
   if (restText.includes("\\")) return null;
-  const rest = restText.trim();
-  if (rest === "") return null;
-  switch (keyword) {
-    case "include":
-    case "require":
-    case "include_all":
-      return { kind: "include", loc, mode: keyword, path: rest };
-    case "inherit":
-      return { kind: "inherit", loc, deferred: false, classes: rest };
-    case "inherit_defer":
-      return { kind: "inherit", loc, deferred: true, classes: rest };
-    case "EXPORT_FUNCTIONS":
-      return { kind: "exportFunctions", loc, functions: rest.split(/\s+/) };
-    case "addtask":
-      return addTask(rest, loc);
-    case "deltask":
-      return { kind: "deltask", loc, tasks: words(withoutComment(rest)) };
-    case "addhandler":
-      return { kind: "addhandler", loc, handlers: rest.split(/\s+/) };
-    case "addpylib": {
-      const args = rest.split(/\s+/);
-      return args.length === 2 ? { kind: "addpylib", loc, dir: args[0]!, namespace: args[1]! } : null;
-    }
-    case "addfragments": {
-      const args = rest.split(/\s+/);
-      return args.length === 4 ? { kind: "addfragments", loc, args } : null;
-    }
-  }
-}
-
-/** As antlr-parser.ts's StatementBuilder.addTask; null where it would raise an error. */
-function addTask(rest: string, loc: Location): Statement | null {
-  const { tasks, after, before, badWord } = addTaskText(rest);
-  return badWord === null ? { kind: "addtask", loc, tasks, after, before } : null;
+  const r = keywordStatement(keyword, restText.trim(), loc);
+  return "error" in r ? null : r.statement;
 }
 
 /** As antlr-parser.ts's StatementBuilder.functionDef; null where it would raise an error. */
