@@ -282,6 +282,35 @@ test("bb.fetch2.get_autorev marks the recipe BB_DONT_CACHE unless BB_SRCREV_POLI
   }
 });
 
+test("bb.fetch2.Fetch(...).ud gives each URL one .name (default \"default\"), and a list of names is a ParameterError, as BitBake 2.19's FetchData", async (t) => {
+  // meta-oe's gitpkgv.bbclass reads url.name of every git entry while the recipe is parsed.
+  const f = pythonLayers({
+    "recipes-x/named/named_1.0.bb": [
+      'LICENSE = "MIT"',
+      'SRC_URI = "git://example.com/a.git;protocol=https;branch=main;name=first git://example.com/b.git;protocol=https;branch=main"',
+      "NAMES = \"${@' '.join(u.name for u in bb.fetch2.Fetch(d.getVar('SRC_URI').split(), d).ud.values())}\"",
+      "",
+    ].join("\n"),
+    "recipes-x/listed/listed_1.0.bb": [
+      'LICENSE = "MIT"',
+      'SRC_URI = "git://example.com/a.git;protocol=https;branch=main;name=one,two"',
+      "python () {",
+      "    try:",
+      "        bb.fetch2.Fetch(d.getVar('SRC_URI').split(), d)",
+      "    except bb.fetch2.ParameterError as e:",
+      "        d.setVar('REFUSED', str(e))",
+      "}",
+      "",
+    ].join("\n"),
+  });
+  t.teardown(f.cleanup);
+  t.is((await f.recipe("named")).getVar("NAMES"), "first default");
+  t.is(
+    (await f.recipe("listed")).getVar("REFUSED"),
+    "URL: 'git://example.com/a.git;protocol=https;branch=main;name=one,two' has invalid parameters. The fetcher no longer supports multiple name parameters in a single url",
+  );
+});
+
 test("each recipe's events reach its own handlers as its classes stand at each event, recipes with other handler sets parsed in between", async (t) => {
   // A deferred inherit adds a handler part-way through a recipe's events, so consecutive events
   // (and consecutive recipes) switch between handler sets that Python keeps once built.

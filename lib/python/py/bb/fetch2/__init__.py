@@ -25,7 +25,11 @@ class FetchError(BBFetchException):
 
 
 class ParameterError(BBFetchException):
-    pass
+    """Exception raised when a url cannot be processed due to invalid parameters."""
+
+    def __init__(self, message, url):
+        super().__init__("URL: '%s' has invalid parameters. %s" % (url, message))
+        self.url = url
 
 
 class UnpackError(BBFetchException):
@@ -133,7 +137,15 @@ class FetchData(object):
             self.localpath = self.path
         else:
             self.localpath = "%s/%s" % (d.getVar("DL_DIR") or "", self.parm.get("downloadfilename", self.basename))
-        self.names = self.parm.get("name", "default").split(",")
+        # BitBake 2.19: one name per URL (SRCREV_<name>, <name>.sha256sum); a list is refused.
+        self.name = _url_name(self.parm, url)
+
+
+def _url_name(parm, url):
+    name = parm.get("name", "default")
+    if "," in name:
+        raise ParameterError("The fetcher no longer supports multiple name parameters in a single url", url)
+    return name
 
 
 class URI(object):
@@ -217,10 +229,9 @@ def get_hashvalue(d, method_name="sortable_revision"):
         scheme = url.split("://", 1)[0]
         if scheme not in _SCM:
             continue
-        _, _, _, _, _, parm = decodeurl(url)
-        for name in parm.get("name", "default").split(","):
-            rev = d.getVar("SRCREV_%s" % name) if name != "default" else None
-            revs.append(rev or d.getVar("SRCREV") or "")
+        name = _url_name(decodeurl(url)[5], url)
+        rev = d.getVar("SRCREV_%s" % name) if name != "default" else None
+        revs.append(rev or d.getVar("SRCREV") or "")
     return " ".join(revs)
 
 
