@@ -228,6 +228,7 @@ function evaluateConfiguration(
   d.setVar("LAYERSERIES_CORENAMES", coreSeries.join(" "), here);
   d.delVar("LAYERDIR_RE");
   d.delVar("LAYERDIR");
+  addDynamicFiles(d, collectionsNow(), bblayers);
   const all = collectionsNow();
   const duplicate = all.find((c, i) => all.indexOf(c) !== i);
   if (duplicate !== undefined) {
@@ -257,4 +258,31 @@ function evaluateConfiguration(
 function configurationFlavour(layerDirs: readonly string[]): "bake" | "bitbake" {
   if (layerDirs.some((l) => existsSync(join(l, "conf", "bake.conf")))) return "bake";
   return layerDirs.some((l) => existsSync(join(l, "conf", "bitbake.conf"))) ? "bitbake" : "bake";
+}
+
+/**
+ * BBFILES_DYNAMIC (BitBake's cookerdata, after every layer.conf): each `collection:pattern` whose
+ * collection is in BBFILE_COLLECTIONS (`!collection:pattern`: is not) appends its pattern to
+ * BBFILES, as an append applied when BBFILES is read; an entry of another form is an error.
+ */
+function addDynamicFiles(d: DataStore, collections: readonly string[], bblayers: string): void {
+  const invalid: string[] = [];
+  const here = { file: "bake (BBFILES_DYNAMIC)", line: 0 };
+  for (const entry of (d.getVar("BBFILES_DYNAMIC") ?? "").split(/\s+/).filter(Boolean)) {
+    const colon = entry.indexOf(":");
+    if (colon < 0) {
+      invalid.push(entry);
+      continue;
+    }
+    const invert = entry.startsWith("!");
+    const collection = entry.slice(invert ? 1 : 0, colon);
+    if (collections.includes(collection) !== invert) d.appendVar("BBFILES", " " + entry.slice(colon + 1), here);
+  }
+  if (invalid.length > 0) {
+    throw new ConfigurationError(
+      `BBFILES_DYNAMIC entries must be of the form {!}<collection name>:<filename pattern>, not:\n    ${invalid.join("\n    ")}`,
+      null,
+      { file: bblayers },
+    );
+  }
 }
