@@ -3,6 +3,9 @@
 # directory with BitBake's lib/ on sys.path (argv[1]); every further argument is a recipe file.
 # Prints one JSON object per recipe: the compared variables, the task list, each task's [depends],
 # or the reason it is skipped or the error it fails with. Uses BitBake's public tinfoil API.
+# With BAKE_CONFORMANCE_APPENDS=1 in the environment each recipe gets its bbappends, as BitBake's
+# collection of BBFILES finds them (tinfoil is prepared with the recipes, from BitBake's parse cache
+# when the build directory has a warm one).
 import json
 import os
 import sys
@@ -24,12 +27,14 @@ def dump(d):
     return out
 
 
+appends = os.environ.get("BAKE_CONFORMANCE_APPENDS") == "1"
+
 with bb.tinfoil.Tinfoil(output=sys.stderr) as tinfoil:
-    tinfoil.prepare(config_only=True)
+    tinfoil.prepare(config_only=not appends)
     for fn in sys.argv[2:]:
         record = {"file": fn}
         try:
-            d = tinfoil.parse_recipe_file(fn, appends=False)
+            d = tinfoil.parse_recipe_file(fn, appends=appends)
             if d.getVar("__SKIPPED"):
                 record["skipped"] = d.getVar("__SKIPPED")
             else:
