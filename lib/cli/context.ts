@@ -31,8 +31,12 @@ export function buildDirectory(cwd: string): string {
  */
 export type PythonStart = "eager" | "lazy";
 
-/** The configuration; loads the Python engine first if its layers need it (then parsing in this thread can use it). */
-export async function loadConfiguration(opts: CommonOptions, layersOnly = false, python: PythonStart = "eager"): Promise<BuildConfiguration> {
+/**
+ * The configuration; loads the Python engine first if its layers need it (then parsing in this thread can use it).
+ * `parsing`: the caller parses the recipes next; when the configuration is evaluated (so every
+ * recipe is parsed again) a parse worker is started now, to load its modules meanwhile (config/parse-prestart.ts).
+ */
+export async function loadConfiguration(opts: CommonOptions, layersOnly = false, python: PythonStart = "eager", parsing = false): Promise<BuildConfiguration> {
   const topdir = buildDirectory(opts.cwd);
   // Kept only when its Python touched nothing but the namespace and the datastore's values (configuration-cache.ts).
   const kept = layersOnly ? null : keptConfiguration(topdir, opts.vars, true);
@@ -40,6 +44,7 @@ export async function loadConfiguration(opts: CommonOptions, layersOnly = false,
     if (kept.keptPython === true && python === "eager") await (await import("../python/index.js")).loadPython();
     return kept;
   }
+  if (parsing && !layersOnly) (await import("../config/parse-prestart.js")).prestartParseWorker();
   const [{ evaluateBuildConfiguration }, { withPython }] = await Promise.all([import("../config/configuration.js"), import("../python/index.js")]);
   return withPython(() => evaluateBuildConfiguration({ topdir, vars: opts.vars, layersOnly, prune: true }));
 }

@@ -69,7 +69,7 @@ export async function parseRecipes(
   python: PythonStart = "eager",
   signatures: Signatures = "none",
 ): Promise<Omit<Prepared, "index"> & { readonly sign: SignRecipes }> {
-  const config = await loadConfiguration(common, false, python);
+  const config = await loadConfiguration(common, false, python, true);
   const d = config.metadata.d;
   const settings = () => {
     // Kept beside the configuration (see collectRecipes): a warm run lists no recipe directory.
