@@ -22,7 +22,7 @@ export class MetadataFiles {
    * the same few paths (resolving each candidate path again cost a recipe about 0.1 ms). They
    * follow from `existing`, so they hold until a path said to be missing turns out to exist.
    */
-  private readonly found = new Map<string, Lookup>();
+  private readonly found = new Map<string, Map<string, Lookup>>();
   private trees: SyntaxTreeStore | null = null;
   private treesOfRecipes = false;
 
@@ -60,11 +60,17 @@ export class MetadataFiles {
 
   /** `which` with this cache's view of which paths exist. */
   which(searchPath: string, name: string): Lookup {
-    const key = `${searchPath}\0${name}`;
-    let lookup = this.found.get(key);
+    // By search path, then name: a search path read from the datastore is the same string each
+    // time, whose hash V8 keeps (a key joined from both would be a new string to hash every call).
+    let byName = this.found.get(searchPath);
+    if (byName === undefined) {
+      byName = new Map();
+      this.found.set(searchPath, byName);
+    }
+    let lookup = byName.get(name);
     if (lookup === undefined) {
       lookup = which(searchPath, name, (p) => this.exists(p));
-      this.found.set(key, lookup);
+      byName.set(name, lookup);
     }
     return lookup;
   }
