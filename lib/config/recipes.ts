@@ -176,7 +176,7 @@ export async function parseAllRecipes(
     };
   } finally {
     await cache?.close();
-    await endPrestartedWorkers();
+    endPrestartedWorkers();
   }
 }
 
