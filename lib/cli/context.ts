@@ -8,6 +8,8 @@ import { join, resolve } from "node:path";
 import type { BuildConfiguration } from "../config/configuration.js";
 import { keptConfiguration } from "../config/configuration-cache.js";
 import { ConfigurationError } from "../config/errors.js";
+// Small, and node:worker_threads only when it starts a worker: static, so that it is not a file of its own on the warm path.
+import { prestartParseWorker } from "../config/parse-prestart.js";
 import { findTopdir } from "../config/topdir.js";
 import type { CommonOptions } from "./options.js";
 
@@ -53,7 +55,7 @@ export async function loadConfiguration(opts: CommonOptions, layersOnly = false,
     if (kept.keptPython === true && python === "eager") await (await import("../python/index.js")).loadPython();
     return kept;
   }
-  if (parsing && !layersOnly && !existsSync(keptCollectionFile(topdir))) (await import("../config/parse-prestart.js")).prestartParseWorker();
+  if (parsing && !layersOnly && !existsSync(keptCollectionFile(topdir))) prestartParseWorker();
   const [{ evaluateBuildConfiguration }, { withPython }] = await Promise.all([import("../config/configuration.js"), import("../python/index.js")]);
   return withPython(() => evaluateBuildConfiguration({ topdir, vars: opts.vars, layersOnly, prune: true }));
 }

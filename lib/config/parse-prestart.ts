@@ -7,8 +7,13 @@
 // under the configuration kept before, cannot hold and every recipe is parsed again. A worker not
 // asked for (a parse too small for workers, BB_NUMBER_PARSE_THREADS = "1", a parse cache that still
 // held) is ended when the parse is over; it never keeps the process alive.
+import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+
+// Loaded only when a worker is started: node:worker_threads brings seven of Node's own modules that
+// a warm run (which imports this module with the parse) has no use for.
+const require = createRequire(import.meta.url);
 
 /** What a started worker is given until its work comes (see parse-worker.ts). */
 export interface WaitingWorkerData {
@@ -28,6 +33,7 @@ export function prestartParseWorker(): void {
   let worker: Worker;
   try {
     const data: WaitingWorkerData = { parseWorkerWaiting: true };
+    const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
     worker = new Worker(new URL("./parse-worker.js", import.meta.url), { workerData: data });
   } catch {
     return; // Started the usual way when needed.
