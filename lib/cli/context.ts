@@ -3,13 +3,10 @@
 // Modules of config/ rather than its index.js, and the evaluator and Python only when the
 // configuration is evaluated: a command whose configuration an earlier run kept (a warm `bake -p`,
 // `-e`, a no-op build) loads neither (about a fifth of the modules of a warm `bake -p`).
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { BuildConfiguration } from "../config/configuration.js";
 import { keptConfiguration } from "../config/configuration-cache.js";
 import { ConfigurationError } from "../config/errors.js";
-// Small, and node:worker_threads only when it starts a worker: static, so that it is not a file of its own on the warm path.
-import { prestartParseWorker } from "../config/parse-prestart.js";
 import { findTopdir } from "../config/topdir.js";
 import type { CommonOptions } from "./options.js";
 
@@ -34,20 +31,8 @@ export function buildDirectory(cwd: string): string {
  */
 export type PythonStart = "eager" | "lazy";
 
-/** Where the recipe collection is kept between runs (see collectRecipes' `keptIn`). */
-export function keptCollectionFile(topdir: string): string {
-  return join(topdir, "cache", "collection.json");
-}
-
-/**
- * The configuration; loads the Python engine first if its layers need it (then parsing in this thread can use it).
- * `parsing`: the caller parses the recipes next. When the configuration is evaluated in a build
- * directory without its kept collection (a new one, or its caches removed: every recipe is parsed),
- * a parse worker is started now, to load its modules meanwhile (config/parse-prestart.ts). Not
- * for a configuration evaluated on every run (one whose Python did more than read `d`, as
- * oe-core's): its warm runs parse nothing.
- */
-export async function loadConfiguration(opts: CommonOptions, layersOnly = false, python: PythonStart = "eager", parsing = false): Promise<BuildConfiguration> {
+/** The configuration; loads the Python engine first if its layers need it (then parsing in this thread can use it). */
+export async function loadConfiguration(opts: CommonOptions, layersOnly = false, python: PythonStart = "eager"): Promise<BuildConfiguration> {
   const topdir = buildDirectory(opts.cwd);
   // Kept only when its Python touched nothing but the namespace and the datastore's values (configuration-cache.ts).
   const kept = layersOnly ? null : keptConfiguration(topdir, opts.vars, true);
@@ -55,7 +40,6 @@ export async function loadConfiguration(opts: CommonOptions, layersOnly = false,
     if (kept.keptPython === true && python === "eager") await (await import("../python/index.js")).loadPython();
     return kept;
   }
-  if (parsing && !layersOnly && !existsSync(keptCollectionFile(topdir))) prestartParseWorker();
   const [{ evaluateBuildConfiguration }, { withPython }] = await Promise.all([import("../config/configuration.js"), import("../python/index.js")]);
   return withPython(() => evaluateBuildConfiguration({ topdir, vars: opts.vars, layersOnly, prune: true }));
 }

@@ -8,7 +8,7 @@ import { checkDanglingAppends, collectRecipes } from "../config/collection.js";
 import { FileHashes } from "../config/parse-cache.js";
 import { parseAllRecipes, signRecipes, type Signatures } from "../config/recipes.js";
 import type { ProviderPreferences, RecipeIndex } from "../graph/index.js";
-import { keptCollectionFile, loadConfiguration, type CommonOptions, type PythonStart } from "./context.js";
+import { loadConfiguration, type CommonOptions, type PythonStart } from "./context.js";
 
 export interface Prepared {
   readonly config: BuildConfiguration;
@@ -69,11 +69,11 @@ export async function parseRecipes(
   python: PythonStart = "eager",
   signatures: Signatures = "none",
 ): Promise<Omit<Prepared, "index"> & { readonly sign: SignRecipes }> {
-  const config = await loadConfiguration(common, false, python, true);
+  const config = await loadConfiguration(common, false, python);
   const d = config.metadata.d;
   const settings = () => {
     // Kept beside the configuration (see collectRecipes): a warm run lists no recipe directory.
-    const collection = collectRecipes(d, config.layers, keptCollectionFile(config.topdir));
+    const collection = collectRecipes(d, config.layers, join(config.topdir, "cache", "collection.json"));
     const warnings = [...config.warnings, ...checkDanglingAppends(d, collection)];
     const cacheRoot = d.getVar("CACHE");
     return { collection, warnings, cacheRoot, threads: threadsOf(config, "BB_NUMBER_PARSE_THREADS"), syntaxDir: syntaxDirOf(config) };

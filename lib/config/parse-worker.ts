@@ -9,7 +9,6 @@ import { loadBuildConfiguration, type BuildConfiguration } from "./configuration
 import { seedPython, withPython, type PythonSeed } from "../python/index.js";
 import { parseRecipeFile } from "./parse-recipe.js";
 import { entryOf, type CachedRecords, type RecipeEntry } from "./parse-cache.js";
-import type { WaitingWorkerData } from "./parse-prestart.js";
 import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
 
 export interface ParseRequest {
@@ -130,8 +129,4 @@ async function work(data: ParseWorkerData, post: (m: ParseWorkerMessage) => void
 if (!isMainThread && parentPort !== null && (workerData as { parseWorker?: unknown } | null)?.parseWorker === true) {
   const port = parentPort;
   await work(workerData as ParseWorkerData, (m) => port.postMessage(m));
-} else if (!isMainThread && parentPort !== null && (workerData as Partial<WaitingWorkerData> | null)?.parseWorkerWaiting === true) {
-  // Started ahead (parse-prestart.ts): its modules are loaded; the work comes as the first message.
-  const port = parentPort;
-  port.once("message", (data: ParseWorkerData) => void work(data, (m) => port.postMessage(m)));
 }

@@ -6,7 +6,6 @@ import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
 import { FileHashes, ParseCache, type CachedRecords } from "./parse-cache.js";
-import { endPrestartedWorkers, takePrestartedWorker } from "./parse-prestart.js";
 import type { ParsedFile, ParseRequest, ParseResponse, ParseWorkerData, ParseWorkerMessage, ResponseNeeds } from "./parse-worker.js";
 import type { RecipeInfo, RecipeSummary } from "./recipe-info.js";
 import { RecipeParseFailures } from "./errors.js";
@@ -176,7 +175,6 @@ export async function parseAllRecipes(
     };
   } finally {
     await cache?.close();
-    endPrestartedWorkers();
   }
 }
 
@@ -361,9 +359,7 @@ async function parseShared(
 /** One parse worker, to its end; its results go to `deliver` as they come. */
 function runWorker(Worker: typeof import("node:worker_threads").Worker, data: ParseWorkerData, deliver: (index: number, res: ParseResponse) => void): Promise<void> {
   return new Promise((resolve, reject) => {
-    const prestarted = takePrestartedWorker();
-    const worker = prestarted ?? new Worker(new URL("./parse-worker.js", import.meta.url), { workerData: data });
-    if (prestarted !== null) prestarted.postMessage(data);
+    const worker = new Worker(new URL("./parse-worker.js", import.meta.url), { workerData: data });
     let failure: Error | null = null;
     let done = false;
     worker.on("message", (m: ParseWorkerMessage) => {

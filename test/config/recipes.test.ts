@@ -17,7 +17,6 @@ import {
   type CachedRecords,
   type RecipeInfo,
 } from "../../lib/config/index.js";
-import { prestartParseWorker, takePrestartedWorker } from "../../lib/config/parse-prestart.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -122,26 +121,6 @@ test("recipes parsed in workers and in this thread give the same records", async
   const here = await parseAll(f.build, null, 100);
   t.is(workers.parsed, 5);
   t.deepEqual(here.infos, workers.infos);
-});
-
-test("a parse worker started ahead is given the parse: the same records as a worker started for it, and none is left waiting", async (t) => {
-  const f = fixture();
-  t.teardown(f.cleanup);
-  const fresh = await parseAll(f.build, null, 0);
-  prestartParseWorker();
-  const ahead = await parseAll(f.build, null, 0);
-  t.is(ahead.parsed, 5);
-  t.deepEqual(ahead.infos, fresh.infos);
-  t.is(takePrestartedWorker(), null);
-});
-
-test("a parse worker started ahead and not needed (a parse in this thread alone) is ended with the parse", async (t) => {
-  const f = fixture();
-  t.teardown(f.cleanup);
-  prestartParseWorker();
-  const here = await parseAll(f.build, null, 100);
-  t.is(here.parsed, 5);
-  t.is(takePrestartedWorker(), null);
 });
 
 test("a cold parse cache is not made before the first entry is written (no database, no entries to read)", async (t) => {
