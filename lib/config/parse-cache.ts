@@ -11,8 +11,8 @@
 // configuration's inputs, common to every recipe, are checked once per run (they are part of
 // the generation), and entries are read and written in batches.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { Level } from "level";
 import { dropManifest, readManifest, readSummaries, summariesPart, writeManifest, writeSummaries, type Manifest } from "./parse-manifest.js";
 import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
@@ -326,6 +326,9 @@ export class ParseCache {
 
   /** Each recipe's header when it holds, else null. */
   private async headers(keys: readonly string[]): Promise<(Header | null)[]> {
+    // No database (a cold run: the cache removed): no entries, and LevelDB is loaded and made at
+    // the first write, while the recipes are parsed, not before the first one is.
+    if (this.opened === null && !existsSync(join(this.dir, "CURRENT"))) return keys.map(() => null);
     const headers = (await (await this.db()).getMany(keys.map((k) => `h${k}`))).map((text) => (text ? (JSON.parse(text) as Header) : null));
     this.hashes.learnAbsences(headers.flatMap((h) => h?.inputs ?? []));
     return headers.map((h, i): Header | null => {

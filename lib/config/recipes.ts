@@ -361,12 +361,21 @@ function runWorker(Worker: typeof import("node:worker_threads").Worker, data: Pa
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./parse-worker.js", import.meta.url), { workerData: data });
     let failure: Error | null = null;
+    let done = false;
     worker.on("message", (m: ParseWorkerMessage) => {
       if (m.kind === "results") for (const [i, res] of m.results) deliver(i, res);
       else if (m.kind === "failed") failure = new Error(`a parse worker could not load the configuration: ${m.message}`);
-      else void worker.terminate();
+      else {
+        // Every result came before "done" (one port, in order): the thread's end (its heap freed,
+        // tens of milliseconds) is not waited for, so the parse cache is written meanwhile.
+        done = true;
+        void worker.terminate();
+        resolve();
+      }
     });
     worker.on("error", (err) => (failure ??= err));
-    worker.on("exit", () => (failure ? reject(failure) : resolve()));
+    worker.on("exit", () => {
+      if (!done) (failure ? reject(failure) : resolve());
+    });
   });
 }

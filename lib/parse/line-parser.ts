@@ -141,6 +141,9 @@ function longestKeyOp(text: string, at: number): string | null {
   let blanks = run;
   while (blanks < text.length && (text[blanks] === " " || text[blanks] === "\t")) blanks++;
   for (let end = Math.min(text.length, blanks + 3); end > at; end--) {
+    // Every operator has "=" as its last or (`=+`, `=.`) second-last character: other candidates
+    // need no regular expression (which backtracks through the whole name for each one).
+    if (text.charCodeAt(end - 1) !== 0x3d /* = */ && text.charCodeAt(end - 2) !== 0x3d) continue;
     const candidate = text.slice(at, end);
     if (KEY_OP_TOKEN.test(candidate)) return candidate;
   }

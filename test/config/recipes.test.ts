@@ -2,7 +2,7 @@
 // recipes with their reasons, BBCLASSEXTEND variants, layer checks.
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -121,6 +121,23 @@ test("recipes parsed in workers and in this thread give the same records", async
   const here = await parseAll(f.build, null, 100);
   t.is(workers.parsed, 5);
   t.deepEqual(here.infos, workers.infos);
+});
+
+test("a cold parse cache is not made before the first entry is written (no database, no entries to read)", async (t) => {
+  const f = fixture();
+  t.teardown(f.cleanup);
+  const cache = join(f.root, "cache");
+  const config = loadBuildConfiguration({ topdir: f.build });
+  const collection = collectRecipes(config.metadata.d, config.layers);
+  // Every recipe fails to parse, so nothing is written: the lookup alone made no database.
+  write(join(f.layer, "recipes-x/r1/r1_1.0.bb"), "this is not metadata\n");
+  const failing = collectRecipes(config.metadata.d, config.layers);
+  await t.throwsAsync(parseAllRecipes(config, { ...failing, recipes: failing.recipes.filter((r) => r.pn === "r1") }, { vars: {}, threads: 1, cacheDir: cache }), { instanceOf: RecipeParseFailures });
+  t.false(existsSync(cache));
+  write(join(f.layer, "recipes-x/r1/r1_1.0.bb"), 'inherit alpha\nLICENSE = "MIT"\n');
+  const cold = await parseAllRecipes(config, collection, { vars: {}, threads: 1, cacheDir: cache });
+  t.deepEqual([cold.parsed, cold.cached], [5, 0]);
+  t.true(existsSync(join(cache, "CURRENT")));
 });
 
 test("the parse cache looks at stamps: a touched, unchanged file keeps its entries; a changed one re-parses", async (t) => {
