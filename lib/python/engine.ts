@@ -15,6 +15,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, 
 import { arch, availableParallelism, homedir, hostname, release, version as osVersion } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
 import type { PyodideInterface } from "pyodide";
 import { packagePath } from "../common/install.js";
 import { codeDigest } from "../common/code-digest.js";
@@ -342,8 +343,23 @@ async function boot(module: WebAssembly.Module, from: SnapshotSource | null): Pr
   return { py, made: true };
 }
 
+/**
+ * V8's baseline WebAssembly code only (Liftoff), for every interpreter of the process. By default V8
+ * compiles the functions that have run for a while again with its optimising compiler (TurboFan,
+ * dynamic tiering) in background threads, and for CPython that costs more processor time than the
+ * faster code gives back in a parse: 3,000 `${@...}` calls in a new interpreter (the BitBake-style
+ * corpus' PN) took 0.55-0.65 s of the process's processor time with it, 0.25 s without; a cold `-p`
+ * of that corpus 0.91 of the processor time (6 interleaved pairs), of oe-core 1.01 (3 pairs), all
+ * results the same. `-e` and `getvar`, which run one recipe's Python, set this before too. A process
+ * flag, set before the module is compiled (the tiers are chosen then); workers are given that module.
+ */
+function baselineCodeOnly(): void {
+  setFlagsFromString("--liftoff-only");
+}
+
 async function start(): Promise<PyodideInterface> {
   const given = seed;
+  if (given === null) baselineCodeOnly();
   const module = given?.module ?? (await WebAssembly.compile(readFileSync(join(pyodideDir(), "pyodide.asm.wasm"))));
   compiled = module;
   const cached = given === null ? snapshotPath() : null;
