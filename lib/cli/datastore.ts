@@ -35,7 +35,8 @@ export async function datastoreFor(common: CommonOptions, recipe: string | null,
     if (parsed.skipped !== null) warn(`NOTE: ${buildfile} is skipped: ${parsed.skipped}`);
     return parsed.metadata;
   }
-  const { prepared, info } = await providerOf(common, recipe!);
+  // The recipe's parse and the values shown need the interpreter of a configuration that runs Python.
+  const { prepared, info } = await providerOf(common, recipe!, "background");
   for (const w of prepared.warnings) warn(`WARNING: ${w}`);
   const appends = prepared.collection.appends.get(info.file) ?? [];
   keepTrees(prepared.config);
