@@ -350,23 +350,28 @@ async function boot(module: WebAssembly.Module, from: SnapshotSource | null): Pr
 }
 
 /**
- * V8's baseline WebAssembly code only (Liftoff), for every interpreter of the process. By default V8
- * compiles the functions that have run for a while again with its optimising compiler (TurboFan,
- * dynamic tiering) in background threads, and for CPython that costs more processor time than the
- * faster code gives back in a parse: 3,000 `${@...}` calls in a new interpreter (the BitBake-style
- * corpus' PN) took 0.55-0.65 s of the process's processor time with it, 0.25 s without; a cold `-p`
- * of that corpus 0.91 of the processor time (6 interleaved pairs), of oe-core 1.01 (3 pairs), all
- * results the same. `-e` and `getvar`, which run one recipe's Python, set this before too. A process
- * flag, set before the module is compiled (the tiers are chosen then); workers are given that module.
+ * CPython's module compiled for V8's baseline code only (Liftoff). By default V8 compiles the
+ * functions that have run for a while again with its optimising compiler (TurboFan, dynamic tiering)
+ * in background threads, and for CPython that costs more processor time than the faster code gives
+ * back in a parse: 3,000 `${@...}` calls in a new interpreter (the BitBake-style corpus' PN) took
+ * 0.55-0.65 s of the process's processor time with it, 0.25 s without; a cold `-p` of that corpus
+ * 0.90 of the processor time with the changes beside it (8 interleaved pairs), of oe-core 1.01 alone
+ * (3 pairs), all results the same. The tiers are chosen when a module is compiled, so the flag is
+ * the process's only meanwhile: other WebAssembly (undici's HTTP parser) keeps the optimising
+ * compiler. Workers are given this module (pythonSeed).
  */
-function baselineCodeOnly(): void {
+async function compileBaselineOnly(bytes: Uint8Array): Promise<WebAssembly.Module> {
   setFlagsFromString("--liftoff-only");
+  try {
+    return await WebAssembly.compile(bytes);
+  } finally {
+    setFlagsFromString("--no-liftoff-only");
+  }
 }
 
 async function start(): Promise<PyodideInterface> {
   const given = seed;
-  if (given === null) baselineCodeOnly();
-  const module = given?.module ?? (await WebAssembly.compile(readFileSync(join(pyodideDir(), "pyodide.asm.wasm"))));
+  const module = given?.module ?? (await compileBaselineOnly(readFileSync(join(pyodideDir(), "pyodide.asm.wasm"))));
   compiled = module;
   const cached = given === null ? snapshotPath() : null;
   const file = given === null ? openSnapshot(cached) : null;
