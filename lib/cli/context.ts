@@ -26,10 +26,12 @@ export function buildDirectory(cwd: string): string {
 /**
  * When a kept configuration whose values may run Python (configuration-cache.ts) starts this
  * thread's interpreter: "eager", before it is returned, for a command that may expand its values
- * anywhere; "lazy", for one that expands them only inside `withPython` (`-p`, `-e RECIPE`: their
- * warm runs then start no interpreter at all).
+ * anywhere; "lazy", for one that expands them only inside `withPython` (a warm `-p` then starts no
+ * interpreter at all); "background", started now and not waited for, for a command that will need
+ * it after work of its own (`-e RECIPE`: its recipe's parse and the values it shows): compiling
+ * CPython's WebAssembly runs in V8's threads and the rest while this one waits for the parse cache.
  */
-export type PythonStart = "eager" | "lazy";
+export type PythonStart = "eager" | "lazy" | "background";
 
 /** The configuration; loads the Python engine first if its layers need it (then parsing in this thread can use it). */
 export async function loadConfiguration(opts: CommonOptions, layersOnly = false, python: PythonStart = "eager"): Promise<BuildConfiguration> {
@@ -38,6 +40,8 @@ export async function loadConfiguration(opts: CommonOptions, layersOnly = false,
   const kept = layersOnly ? null : keptConfiguration(topdir, opts.vars, true);
   if (kept !== null) {
     if (kept.keptPython === true && python === "eager") await (await import("../python/index.js")).loadPython();
+    // A failure is not lost: whoever waits for the interpreter later is given it.
+    if (kept.keptPython === true && python === "background") void import("../python/index.js").then((p) => p.loadPython()).catch(() => {});
     return kept;
   }
   const [{ evaluateBuildConfiguration }, { withPython }] = await Promise.all([import("../config/configuration.js"), import("../python/index.js")]);

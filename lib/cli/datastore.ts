@@ -1,9 +1,8 @@
 // The datastore that `-e` and `getvar` show: the configuration's, a recipe file's (-b), or the
 // recipe that provides a name, chosen as a build would choose it (all recipes parsed, from the cache).
 import { resolve } from "node:path";
-import { setFlagsFromString } from "node:v8";
 import { parseRecipe, parseRecipeVariants, type Metadata } from "../evaluate/index.js";
-import { loadPython, pythonLoaded, withPython } from "../python/index.js";
+import { loadPython, withPython } from "../python/index.js";
 import { loadConfiguration, type CommonOptions } from "./context.js";
 import { providerOf, syntaxDirOf } from "./prepare.js";
 import { codeGeneration, type BuildConfiguration } from "../config/index.js";
@@ -22,39 +21,25 @@ function keepTrees(config: BuildConfiguration): void {
   keepInlineAnalysesIn(store.beside("inline-analyses.v8"));
 }
 
-/**
- * The interpreter this process starts from here (when the layers need one) runs one configuration's
- * or one recipe's Python and the process ends. V8 compiles the WebAssembly functions that have run
- * for a while a second time with its optimising compiler (TurboFan, dynamic tiering): for CPython
- * that is about 0.45 s of processor time, which a parse of many recipes earns back and one recipe
- * does not, so this interpreter keeps V8's baseline code (Liftoff). Only when none is loaded yet:
- * a parse of the whole build (a cold cache) has started one, with the optimising compiler.
- */
-function briefPython(): void {
-  if (!pythonLoaded()) setFlagsFromString("--liftoff-only");
-}
-
 export async function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet = false): Promise<Metadata> {
   const warn = (text: string) => quiet || console.error(text);
   if (recipe === null && buildfile === null) {
-    briefPython();
     const config = await loadConfiguration(common);
     for (const w of config.warnings) warn(`WARNING: ${w}`);
     return config.metadata;
   }
   if (buildfile !== null) {
-    briefPython();
     const config = await loadConfiguration(common);
     keepTrees(config);
     const parsed = await withPython(() => parseRecipe(config.metadata, resolve(common.cwd, buildfile), [], config.files));
     if (parsed.skipped !== null) warn(`NOTE: ${buildfile} is skipped: ${parsed.skipped}`);
     return parsed.metadata;
   }
-  const { prepared, info } = await providerOf(common, recipe!);
+  // The recipe's parse and the values shown need the interpreter of a configuration that runs Python.
+  const { prepared, info } = await providerOf(common, recipe!, "background");
   for (const w of prepared.warnings) warn(`WARNING: ${w}`);
   const appends = prepared.collection.appends.get(info.file) ?? [];
   keepTrees(prepared.config);
-  briefPython();
   const [parsed] = await withPython(() =>
     parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]),
   );

@@ -92,10 +92,11 @@ export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgr
 
 /**
  * The recipe that provides `name`, chosen as a build would choose it, from the summaries of the
- * records alone: no task of any recipe is read.
+ * records alone: no task of any recipe is read. `python`: as for loadConfiguration (`-e` starts the
+ * interpreter in the background: it parses the recipe next).
  */
-export async function providerOf(common: CommonOptions, name: string): Promise<{ prepared: Omit<Prepared, "index">; info: RecipeSummary }> {
-  const [prepared, { RecipeIndex, buildProvider, NothingProvides }] = await Promise.all([parseRecipes(common, undefined, "summaries", "lazy"), import("../graph/index.js")]);
+export async function providerOf(common: CommonOptions, name: string, python: PythonStart = "lazy"): Promise<{ prepared: Omit<Prepared, "index">; info: RecipeSummary }> {
+  const [prepared, { RecipeIndex, buildProvider, NothingProvides }] = await Promise.all([parseRecipes(common, undefined, "summaries", python), import("../graph/index.js")]);
   const index = new RecipeIndex(prepared.recipes.summaries);
   // The preferences are the configuration's values (PREFERRED_PROVIDER_…), which may run Python.
   const info = await readingValues(prepared.config, () => buildProvider(index, name, prepared.prefs));

@@ -15,6 +15,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, 
 import { arch, availableParallelism, homedir, hostname, release, version as osVersion } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { setFlagsFromString } from "node:v8";
 import type { PyodideInterface } from "pyodide";
 import { packagePath } from "../common/install.js";
 import { codeDigest } from "../common/code-digest.js";
@@ -31,7 +32,17 @@ export class PythonNotLoaded extends Error {
 /** What a thread needs to start an interpreter without compiling or booting CPython again. */
 export interface PythonSeed {
   readonly module: WebAssembly.Module;
-  readonly snapshot: SparseSnapshot;
+  /**
+   * The boot snapshot: in shared memory when this process made it, else the file the first
+   * interpreter was restored from, open (a descriptor is the process's, so any thread reads it).
+   */
+  readonly snapshot: SparseSnapshot | SnapshotFile;
+}
+
+/** A snapshot file, open as `fd`, and its description of itself. */
+interface SnapshotFile {
+  readonly fd: number;
+  readonly prelude: SnapshotPrelude;
 }
 
 let engine: PyodideInterface | null = null;
@@ -40,11 +51,11 @@ let wanted = false;
 let seed: PythonSeed | null = null;
 let compiled: WebAssembly.Module | null = null;
 /**
- * The snapshot file this thread's interpreter was restored from, kept open: its runs were read
- * straight into the interpreter's memory, and workers are only seeded (from the same file, which
- * a sweep may have removed meanwhile) when a parse needs them.
+ * The snapshot file this thread's interpreter was restored from, kept open for the process's life:
+ * its runs were read straight into the interpreter's memory, and workers read theirs from it too
+ * (the same file, which a sweep or a new snapshot may have removed or replaced by name meanwhile).
  */
-let snapshotFile: { readonly fd: number; readonly prelude: SnapshotPrelude } | null = null;
+let snapshotFile: SnapshotFile | null = null;
 
 /** bake's Python sources (the `bb` module and the bridge): lib/python/py of the repository. */
 export const PYTHON_SOURCES = packagePath("lib", "python", "py");
@@ -146,13 +157,9 @@ export async function loadPython(): Promise<PyodideInterface> {
 /** The compiled module and boot snapshot of this thread's interpreter, once it is loaded: for workers. */
 export function pythonSeed(): PythonSeed | null {
   if (engine === null) return null;
-  if (seed === null && snapshotFile !== null && compiled !== null) {
-    // In shared memory: a worker's copy of the seed is a view of the same bytes, not a 15 MB copy.
-    const { fd, prelude } = snapshotFile;
-    const data = new Uint8Array(new SharedArrayBuffer(prelude.dataLength));
-    readFully(fd, data, 0, prelude.dataLength, prelude.dataStart);
-    seed = { module: compiled, snapshot: { header: prelude.header, memoryLength: prelude.memoryLength, runs: prelude.runs, data } };
-  }
+  // The open file, not its 15 MB read into shared memory here (50-60 ms of this thread's processor
+  // time in a cold -p): each worker reads the runs into its interpreter's memory, as this thread did.
+  if (seed === null && snapshotFile !== null && compiled !== null) seed = { module: compiled, snapshot: snapshotFile };
   return seed;
 }
 
@@ -342,13 +349,40 @@ async function boot(module: WebAssembly.Module, from: SnapshotSource | null): Pr
   return { py, made: true };
 }
 
+/**
+ * CPython's module compiled for V8's baseline code only (Liftoff). By default V8 compiles the
+ * functions that have run for a while again with its optimising compiler (TurboFan, dynamic tiering)
+ * in background threads, and for CPython that costs more processor time than the faster code gives
+ * back in a parse: 3,000 `${@...}` calls in a new interpreter (the BitBake-style corpus' PN) took
+ * 0.55-0.65 s of the process's processor time with it, 0.25 s without; a cold `-p` of that corpus
+ * 0.90 of the processor time with the changes beside it (8 interleaved pairs), of oe-core 1.01 alone
+ * (3 pairs), all results the same. The tiers are chosen when a module is compiled, so the flag is
+ * the process's only meanwhile: other WebAssembly (undici's HTTP parser) keeps the optimising
+ * compiler. Workers are given this module (pythonSeed).
+ */
+async function compileBaselineOnly(bytes: Uint8Array): Promise<WebAssembly.Module> {
+  setFlagsFromString("--liftoff-only");
+  try {
+    return await WebAssembly.compile(bytes);
+  } finally {
+    setFlagsFromString("--no-liftoff-only");
+  }
+}
+
 async function start(): Promise<PyodideInterface> {
   const given = seed;
-  const module = given?.module ?? (await WebAssembly.compile(readFileSync(join(pyodideDir(), "pyodide.asm.wasm"))));
+  const module = given?.module ?? (await compileBaselineOnly(readFileSync(join(pyodideDir(), "pyodide.asm.wasm"))));
   compiled = module;
   const cached = given === null ? snapshotPath() : null;
   const file = given === null ? openSnapshot(cached) : null;
-  const from: SnapshotSource | null = given !== null ? { kind: "memory", snapshot: given.snapshot } : file !== null ? { kind: "file", ...file } : null;
+  const from: SnapshotSource | null =
+    given !== null
+      ? "fd" in given.snapshot
+        ? { kind: "file", ...given.snapshot }
+        : { kind: "memory", snapshot: given.snapshot }
+      : file !== null
+        ? { kind: "file", ...file }
+        : null;
   let py: PyodideInterface;
   let fresh: boolean;
   let made: SparseSnapshot | null = null;
