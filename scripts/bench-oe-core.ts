@@ -1,9 +1,9 @@
 // The `oe-core` section of `npm run bench`: bake and BitBake on openembedded-core itself.
 //
-//   npm run bench -- --oe-core DIR [--against-bitbake DIR] [--as-user USER]
+//   npm run bench -- --oe-core DIR [--oe-layer LAYER …] [--against-bitbake DIR] [--as-user USER]
 //
 // DIR is an openembedded-core checkout. Two build directories are made with the same configuration
-// (its `meta` layer, MACHINE = "qemux86-64", DISTRO = "nodistro", BB_NO_NETWORK = "1"), one per
+// (its `meta` layer and each LAYER after it, meta-openembedded's meta-oe for example, MACHINE = "qemux86-64", DISTRO = "nodistro", BB_NO_NETWORK = "1"), one per
 // tool, and each tool runs `-p` cold (parse cache and persistent caches removed), `-p` warm (after
 // one untimed `-p`, see below), and `-g core-image-minimal` (warm). With --against-bitbake, BitBake runs the same steps, interleaved
 // with bake's (A B A B) so that load from other work falls on both alike; BitBake refuses to run as
@@ -125,10 +125,10 @@ function measure(tool: Tool, args: readonly string[]): Measure {
   return { real, cpu, load };
 }
 
-function buildDirectory(root: string, name: string, oeCore: string, owner: string | null): string {
+function buildDirectory(root: string, name: string, layers: readonly string[], owner: string | null): string {
   const build = join(root, name);
   mkdirSync(join(build, "conf"), { recursive: true });
-  writeFileSync(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${join(oeCore, "meta")}"\n`);
+  writeFileSync(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${layers.join(" ")}"\n`);
   writeFileSync(join(build, "conf/local.conf"), 'MACHINE = "qemux86-64"\nDISTRO = "nodistro"\nBB_NO_NETWORK = "1"\n');
   if (owner !== null) {
     const id = spawnSync("id", ["-u", owner], { encoding: "utf8" });
@@ -175,14 +175,16 @@ function show(m: Measure): string {
   return `${m.real.toFixed(1)} s real, ${m.cpu === null ? "cpu n/a" : `${m.cpu.toFixed(1)} s cpu`}`;
 }
 
-export async function benchOeCore(oeCoreDir: string, bitbakeDir: string | null, asUser: string | null): Promise<void> {
+export async function benchOeCore(oeCoreDir: string, bitbakeDir: string | null, asUser: string | null, extraLayers: readonly string[] = []): Promise<void> {
   const oeCore = resolve(oeCoreDir);
   if (!existsSync(join(oeCore, "meta/conf/bitbake.conf"))) throw new Error(`${oeCoreDir}: not an openembedded-core checkout (no meta/conf/bitbake.conf)`);
+  const layers = [join(oeCore, "meta"), ...extraLayers.map((l) => resolve(l))];
+  for (const l of layers.slice(1)) if (!existsSync(join(l, "conf/layer.conf"))) throw new Error(`--oe-layer ${l}: not a layer (no conf/layer.conf)`);
   const root = mkdtempSync(join(tmpdir(), "bake-bench-oe-"));
   try {
     const repo = resolve(fileURLToPath(import.meta.url), "../../..");
     const locale = { LANG: "en_US.UTF-8", LC_ALL: "en_US.UTF-8" };
-    const bakeBuild = buildDirectory(root, "build-bake", oeCore, null);
+    const bakeBuild = buildDirectory(root, "build-bake", layers, null);
     const tools: Tool[] = [
       {
         name: "bake",
@@ -197,7 +199,7 @@ export async function benchOeCore(oeCoreDir: string, bitbakeDir: string | null, 
       const bitbake = resolve(bitbakeDir);
       if (!existsSync(join(bitbake, "bin/bitbake"))) throw new Error(`${bitbakeDir}: no bin/bitbake (give the path of a BitBake checkout)`);
       if (process.getuid?.() === 0 && asUser === null) throw new Error("BitBake refuses to run as root: give --as-user USER");
-      const bbBuild = buildDirectory(root, "build-bitbake", oeCore, asUser);
+      const bbBuild = buildDirectory(root, "build-bitbake", layers, asUser);
       tools.push({
         name: "bitbake",
         build: bbBuild,
@@ -221,7 +223,7 @@ export async function benchOeCore(oeCoreDir: string, bitbakeDir: string | null, 
     }
     const commit = (dir: string) => spawnSync("git", ["-C", dir, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim() || "?";
     console.log(
-      `oe-core: ${oeCore} at ${commit(oeCore)}${bitbakeDir !== null ? `, BitBake at ${commit(resolve(bitbakeDir))}` : ""}; ` +
+      `oe-core: ${oeCore} at ${commit(oeCore)}${layers.length > 1 ? ` with ${layers.slice(1).join(", ")}` : ""}${bitbakeDir !== null ? `, BitBake at ${commit(resolve(bitbakeDir))}` : ""}; ` +
         `${RUNS} run(s) of each step, ${tools.map((t) => t.name).join(" and ")} interleaved`,
     );
     const results = new Map<string, Measure[]>();

@@ -10,7 +10,8 @@
 //   startup  `bake --help` and `bake --version` against `node -e 0`, 10 interleaved runs
 //   oe-core  only with `--oe-core DIR` (an openembedded-core checkout): bake's cold and warm `-p` and
 //            `-g core-image-minimal` on it, against BitBake's with --against-bitbake DIR (BitBake
-//            runs as --as-user USER when bake's caller is root); see bench-oe-core.ts
+//            runs as --as-user USER when bake's caller is root); `--oe-layer DIR` (repeatable) adds
+//            a layer on top of oe-core's meta, such as meta-openembedded's; see bench-oe-core.ts
 //   noop    `bake TARGET` with every task current, 5 runs: `noop BUILDDIR [TARGET]` in a built
 //           build directory (default core-image-minimal), bare `noop` on a generated layer it
 //           builds first (see bench-noop.ts)
@@ -135,6 +136,18 @@ function option(argv: readonly string[], name: string, what: string): [string | 
   return [value, [...argv.slice(0, at), ...argv.slice(at + 2)]];
 }
 
+/** Every `--NAME VALUE` taken out of argv: [the values, the rest]. */
+function options(argv: readonly string[], name: string, what: string): [string[], string[]] {
+  const values: string[] = [];
+  let rest = [...argv];
+  for (;;) {
+    const [value, after] = option(rest, name, what);
+    if (value === null) return [values, rest];
+    values.push(value);
+    rest = after;
+  }
+}
+
 class UsageError extends Error {}
 
 async function main(args: string[]): Promise<number> {
@@ -142,10 +155,12 @@ async function main(args: string[]): Promise<number> {
   let bitbakeDir: string | null;
   let oeCore: string | null;
   let asUser: string | null;
+  let oeLayers: string[];
   try {
     [bitbakeDir, argv] = option(args, "--against-bitbake", "the path of a BitBake checkout");
     [oeCore, argv] = option(argv, "--oe-core", "the path of an openembedded-core checkout");
     [asUser, argv] = option(argv, "--as-user", "an unprivileged user to run BitBake as");
+    [oeLayers, argv] = options(argv, "--oe-layer", "the path of a layer to add on top of oe-core's meta");
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     console.error(err.message);
@@ -174,7 +189,7 @@ async function main(args: string[]): Promise<number> {
       return 2;
     }
     argv = argv.filter((a) => a !== "oe-core");
-    await benchOeCore(oeCore, bitbakeDir, asUser);
+    await benchOeCore(oeCore, bitbakeDir, asUser, oeLayers);
     if (argv.length === 0) return 0;
   }
   const wanted = argv.length > 0 ? argv : [...Object.keys(sections), ...Object.keys(selfContained)];
