@@ -13,7 +13,6 @@ import {
   rmSync,
   statSync,
   symlinkSync,
-  writeFileSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -61,6 +60,24 @@ function makeLink(target: string, path: string): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw err;
+  }
+}
+
+/**
+ * The run file, as writeFileSync(path, text, { mode: 0o755 }) writes it (made 0755 less the
+ * umask, or emptied), but written from the string: no Buffer is made for it first.
+ */
+function writeRunFile(path: string, text: string): void {
+  const fd = openSync(path, "w", 0o755);
+  try {
+    const written = writeSync(fd, text);
+    // A file takes the whole text in one write; should one stop short, the rest goes as bytes.
+    if (written < Buffer.byteLength(text)) {
+      const rest = Buffer.from(text).subarray(written);
+      for (let at = 0; at < rest.length; ) at += writeSync(fd, rest, at, rest.length - at);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -210,7 +227,7 @@ async function runShellFunction(d: DataStore, func: string, cwd: string, run: Fu
   const launcher = !interactive && unshare !== null && launchable(runfile, run.logfile) ? threadLauncher(unshare) : null;
   // The launcher accounts for a shell's processor time as it reaps it; a shell bake spawns
   // itself has to write its own (`times`, into a file beside the log).
-  writeFileSync(runfile, shellScript(d, func, { cwd, umask: run.umask, exported, cpuTimes: launcher === null }), { mode: 0o755 });
+  writeRunFile(runfile, shellScript(d, func, { cwd, umask: run.umask, exported, cpuTimes: launcher === null }));
   if (run.isTask) pointLink(join(run.tempdir, `run.${func}`), runbase);
   writeSync(run.fd, `DEBUG: Executing shell function ${func}\n`);
   const result = launcher !== null ? await launchedShell(launcher, runfile, run) : { ...(await spawnedShell(runfile, isolate, cwd, exported.vars, run, interactive)), ...takeCpuTimes(d) };

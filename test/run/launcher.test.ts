@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { threadLauncher } from "../../lib/run/launcher.js";
+import { lineSplitter, threadLauncher } from "../../lib/run/launcher.js";
 import { isolationCommand } from "../../lib/run/network.js";
 import { runBuild, type InterruptSource } from "../../lib/run/index.js";
 import { buildGraph, makeFixture } from "./fixture.js";
@@ -203,4 +203,32 @@ test("the launcher killed while bake lives: the task fails and its group does no
   writeFileSync(join(f.topdir, "go"), "");
   await new Promise((r) => setTimeout(r, 300));
   t.false(f.trace().includes("slow:do_compile-end"));
+});
+
+test("the launcher's answers are read line by line however the pipe cuts them", (t) => {
+  const text = "pid 12\nexit 0 0.001000\nerror No such file or directory\n\npid 3\nexit 130 1.250000\n";
+  const want = text.split("\n").slice(0, -1);
+  // Every way of cutting the text in two or three chunks, and one character at a time.
+  const cuts: number[][] = [];
+  for (let i = 0; i <= text.length; i++) for (let j = i; j <= text.length; j += 7) cuts.push([i, j]);
+  cuts.push([...Array(text.length).keys()]);
+  for (const at of cuts) {
+    const lines: string[] = [];
+    const feed = lineSplitter((line) => lines.push(line));
+    let from = 0;
+    for (const to of [...at, text.length]) {
+      if (to > from) feed(text.slice(from, to));
+      from = Math.max(from, to);
+    }
+    t.deepEqual(lines, want, `cut at ${at.join(",")}`);
+  }
+  // A line is given as soon as its newline comes, not when the next chunk does; an unended one waits.
+  const lines: string[] = [];
+  const feed = lineSplitter((line) => lines.push(line));
+  feed("pid 7\nexi");
+  t.deepEqual(lines, ["pid 7"]);
+  feed("t 0 0.0");
+  t.deepEqual(lines, ["pid 7"]);
+  feed("00000\n");
+  t.deepEqual(lines, ["pid 7", "exit 0 0.000000"]);
 });

@@ -1,7 +1,7 @@
 // Real tasks through the real worker pool, on the tiny layer of fixture.ts: the script, the
 // environment, logs, stamps, -f/-C, failures, js and python tasks.
 import test from "ava";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { networkIsolationAvailable, runBuild, type BuildEvent, type BuildOptions, type BuildSummary } from "../../lib/run/index.js";
 import { createUi } from "../../lib/ui/index.js";
@@ -45,12 +45,21 @@ test("log and run links of an earlier run (and a temporary link a killed bake le
   const temp = join(workdir(f, "alpha"), "temp");
   mkdirSync(temp, { recursive: true });
   for (const name of ["log.do_compile", "run.do_compile"]) symlinkSync(`${name}.1`, join(temp, name));
+  // A run file of the same name, longer than this run's: emptied and written again, as BitBake writes it.
+  writeFileSync(join(temp, `run.do_compile.${process.pid}`), "stale\n".repeat(10_000));
   symlinkSync("log.do_compile.1", join(temp, `log.do_compile.${process.pid}.tmp`));
   const { summary } = await build(f, buildGraph(f.topdir, ["alpha"]));
   t.like(summary, { failed: 0 });
   t.is(readlinkSync(join(temp, "run.do_compile")), `run.do_compile.${process.pid}`);
   t.is(readlinkSync(join(temp, "log.do_compile")), `log.do_compile.${process.pid}`);
   t.deepEqual(readdirSync(temp).filter((n) => n.endsWith(".tmp")), []);
+  const runfile = readFileSync(join(temp, `run.do_compile.${process.pid}`), "utf8");
+  t.true(runfile.startsWith("#!/bin/sh\n"));
+  t.true(runfile.endsWith("\ndo_compile\n"));
+  t.false(runfile.includes("stale"));
+  // A new run file: executable, as BitBake makes it (0755 less the umask).
+  const umask = process.umask();
+  t.is(statSync(join(temp, `run.do_configure.${process.pid}`)).mode & 0o777, 0o755 & ~umask);
 });
 
 test("a shell task runs the script written to ${T}: exported variables, the functions it calls, a clean environment, log links", async (t) => {
