@@ -37,6 +37,33 @@ interface Listening {
   onHeard: (() => void) | null;
 }
 
+/**
+ * What piscina is given to end a task's thread (the pool's last resort): the part of an
+ * AbortSignal it uses. An AbortController per task (an EventTarget made for its signal) cost the
+ * main thread more than the rest of sending the task, and is almost never aborted.
+ */
+class LastResort {
+  aborted = false;
+  readonly reason = undefined;
+  private listener: (() => void) | null = null;
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    this.listener = listener;
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    if (this.listener === listener) this.listener = null;
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listener = this.listener;
+    this.listener = null;
+    listener?.();
+  }
+}
+
 // Task numbers are unique in the process (the kill channel is the process's, whatever the pool).
 let nextId = 0;
 
@@ -99,7 +126,7 @@ export class TaskPool {
           resolve();
         };
       });
-    const hard = new AbortController();
+    const hard = new LastResort();
     let fallback: NodeJS.Timeout | undefined;
     let repeat: NodeJS.Timeout | undefined;
     const onAbort = () => {
@@ -124,11 +151,11 @@ export class TaskPool {
     if (!killedBeforeSent) opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const sent: TaskRequest = { ...req, id, ...(killedBeforeSent ? { killed: true } : {}) };
-      const result = (await this.pool.run(sent, { signal: hard.signal })) as TaskResult;
+      const result = (await this.pool.run(sent, { signal: hard })) as TaskResult;
       await drained(result.posted);
       return result.outcome;
     } catch (err) {
-      if (hard.signal.aborted) return { ok: false, failure: { reason: "killed", signal: "SIGKILL", log: "", tail: [] } };
+      if (hard.aborted) return { ok: false, failure: { reason: "killed", signal: "SIGKILL", log: "", tail: [] } };
       const message = err instanceof Error ? err.message : String(err);
       return { ok: false, failure: { reason: "error", message: `the task's worker failed: ${message}`, log: null } };
     } finally {

@@ -153,6 +153,14 @@ const FILES: Record<string, string> = {
     "}",
     "",
   ].join("\n"),
+  // A js task that never yields its thread once started: only the pool's last resort ends it.
+  "meta-test/recipes/stuck_1.0.bb": [
+    "js do_compile() {",
+    `\tbb.note("stuck from here")`,
+    "\tfor (;;) {}",
+    "}",
+    "",
+  ].join("\n"),
   "meta-test/recipes/scripted_1.0.bb": [
     "js do_compile() {",
     `\tbb.note("hello from js in " + d.getVar("PN"))`,

@@ -2,7 +2,7 @@
 // worker that runs it (a running one: test/run/faults.test.ts), even one asked for before the
 // pool's first worker has started.
 import test from "ava";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TaskPool } from "../../lib/run/index.js";
 import { buildGraph, makeFixture } from "./fixture.js";
@@ -43,4 +43,22 @@ test("a task killed before it was sent (the pool's first, its worker not started
   t.true(existsSync(log!));
   t.deepEqual(f.trace(), [], "nothing of the task ran");
   t.false(existsSync(join(f.topdir, "tmp/work/alpha/temp/run.do_configure")));
+});
+
+test("a task whose thread does not hear the kill (a js loop that never yields) is ended with its thread; the pool goes on", async (t) => {
+  const f = makeFixture();
+  t.teardown(() => f.cleanup());
+  const pool = new TaskPool(1);
+  t.teardown(() => pool.close());
+  const abort = new AbortController();
+  const running = pool.runTask(request(f.topdir, "stuck", "do_compile"), { signal: abort.signal });
+  const log = join(f.topdir, `tmp/work/stuck/temp/log.do_compile.${process.pid}`);
+  // Killed once it runs (its message in its log), not before it was sent.
+  while (!(existsSync(log) && readFileSync(log, "utf8").includes("stuck from here"))) await new Promise((r) => setTimeout(r, 50));
+  abort.abort();
+  t.like(await running, { ok: false, failure: { reason: "killed", signal: "SIGKILL" } });
+  // A new thread takes the next task.
+  const next = await pool.runTask(request(f.topdir, "alpha", "do_configure"));
+  t.true(next.ok, JSON.stringify(next));
+  t.deepEqual(f.trace(), ["alpha:do_configure"]);
 });
