@@ -107,33 +107,6 @@ export function taskDepData(graph: TaskGraph, node: TaskNode): Record<string, [s
   return out;
 }
 
-/**
- * taskDepData's JSON, as `JSON.stringify(taskDepData(graph, node))` gives it, made from one text
- * per task kept across calls (`fragments`: `"<id>":[pn,task,[deps],file,variant]`): each task a
- * build runs carries every task it depends on, transitively, and formatting those again for each
- * was most of the main thread's work per task after the run queue's own.
- */
-export function taskDepDataJson(graph: TaskGraph, node: TaskNode, fragments: Map<TaskId, string>): string {
-  const parts: string[] = [];
-  const seen = new Set<TaskId>();
-  const stack = [...node.deps];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    const dep = graph.nodes.get(id);
-    if (!dep) continue;
-    seen.add(id);
-    let text = fragments.get(id);
-    if (text === undefined) {
-      text = `${JSON.stringify(id)}:${JSON.stringify([dep.recipe.pn, dep.task.name, dep.deps, dep.recipe.file, dep.recipe.variant])}`;
-      fragments.set(id, text);
-    }
-    parts.push(text);
-    for (const d of dep.deps) stack.push(d);
-  }
-  return `{${parts.join(",")}}`;
-}
-
 export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<BuildSummary> {
   const set = new Set(opts.tasks ?? tasksToRun(graph));
   const nodes = [...set].map((id) => graph.nodes.get(id)).filter((n): n is TaskNode => n !== undefined);
@@ -253,7 +226,6 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
     // --setscene-only: what was restored (and what that made unnecessary) or is current, nothing else.
     const queued = setscene === "only" ? new Set([...set].filter((id) => sstate.covers(graph.nodes.get(id)!))) : set;
 
-    const depFragments = new Map<TaskId, string>();
     const execute = async (node: TaskNode, signal: AbortSignal): Promise<TaskOutcome> => {
       if (opts.dryRun) {
         // What would fail at once when run fails the dry run too, naming the task.
@@ -274,7 +246,7 @@ export async function runBuild(graph: TaskGraph, opts: BuildOptions): Promise<Bu
             ...request(node.recipe),
             task: node.task.name,
             taskhash: sstate.signatures.taskhashOf(node.id),
-            taskdepdata: taskDepDataJson(graph, node, depFragments),
+            taskdepdata: JSON.stringify(taskDepData(graph, node)),
             // Asked just above (sayIfNotIsolated) for a task without the network: told to the worker.
             ...(isolationAsked ? { unshare: isolationCommand() } : {}),
           },

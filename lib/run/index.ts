@@ -10,7 +10,7 @@ export {
   type BuildInfo,
 } from "./buildstats.js";
 export { parseProcStat, readCpuCounters, type CpuCounters } from "./proc-stat.js";
-export { runBuild, taskDepData, taskDepDataJson, tasksToRun, StampBaseMissing, type BuildOptions, type SetsceneMode } from "./build.js";
+export { runBuild, taskDepData, tasksToRun, StampBaseMissing, type BuildOptions, type SetsceneMode } from "./build.js";
 export {
   attempted,
   succeeded,

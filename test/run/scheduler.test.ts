@@ -6,8 +6,6 @@ import { DependencyLoop } from "../../lib/graph/index.js";
 import {
   longestPathPriorities,
   runQueue,
-  taskDepData,
-  taskDepDataJson,
   type BuildEvent,
   type InterruptSource,
   type TaskOutcome,
@@ -242,34 +240,3 @@ test("a cycle is reported with the tasks on it, each depending on the next", (t)
 async function waitFor(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setTimeout(r, 5));
 }
-
-test("BB_TASKDEPDATA from kept per-task texts is JSON.stringify(taskDepData) byte for byte, task after task", (t) => {
-  const rnd = random(7);
-  const spec: Record<string, string[]> = {};
-  const names: string[] = [];
-  for (let i = 0; i < 120; i++) {
-    const name = `r${i % 9}:do_t${i}`;
-    const deps = names.filter(() => rnd() < 5 / Math.max(1, names.length));
-    // A dependency listed twice, and one on a task outside the graph: both as taskDepData takes them.
-    if (deps.length > 0 && rnd() < 0.2) deps.push(deps[0]!);
-    if (rnd() < 0.1) deps.push("gone:do_missing");
-    spec[name] = deps;
-    names.push(name);
-  }
-  // A recipe whose name and file need JSON escapes.
-  spec['q"uote\\x:do_a'] = ["r1:do_t1"];
-  spec["r0:do_last"] = ['q"uote\\x:do_a', ...names.slice(-3)];
-  const g = graph(spec);
-  const fragments = new Map<TaskId, string>();
-  let compared = 0;
-  // Every node, twice: the second time from the texts the first made.
-  for (const round of [1, 2]) {
-    for (const node of g.nodes.values()) {
-      const text = taskDepDataJson(g, node, fragments);
-      t.is(text, JSON.stringify(taskDepData(g, node)), `${short(node)}, round ${round}`);
-      t.deepEqual(JSON.parse(text), taskDepData(g, node));
-      compared++;
-    }
-  }
-  t.is(compared, 2 * g.nodes.size);
-});
