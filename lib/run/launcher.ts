@@ -149,7 +149,7 @@ export class Launcher {
     (this.child.stdin as unknown as { unref?: () => void }).unref?.();
     (this.child.stdout as unknown as { unref?: () => void }).unref?.();
     (this.child.stdio[3] as unknown as { unref?: () => void } | null)?.unref?.();
-    // Its lines, split here (readline's interface cost more than the rest of a task's reading).
+    // Its lines, split here rather than by readline's interface (a few microseconds a task less).
     this.child.stdout!.setEncoding("utf8");
     this.child.stdout!.on("data", lineSplitter((line) => this.waiting.shift()?.(line)));
     const gone = (why: string) => {
