@@ -781,6 +781,10 @@ class URI(object):
         return out
 
 
+def _src_uris(d):
+    return (d.getVar("SRC_URI") or "").split()
+
+
 def get_checksum_file_list(d):
     """Local files of SRC_URI as "path:exists" (the file-checksums of do_fetch): every place searched
     along FILESPATH up to the one found, as BitBake writes them; a parse cache entry holds while each
