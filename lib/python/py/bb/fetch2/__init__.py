@@ -661,9 +661,10 @@ class Fetch(object):
         # As BitBake, the URL data of one datastore is made once and shared by every Fetch on it
         # (a revision is resolved once; URLs of earlier calls stay in .ud).
         fn = d.getVar("FILE")
+        serial = getattr(getattr(d, "_js", None), "serial", None)
         key = None
-        if cache and fn:
-            key = (d.getVar("__BBMULTICONFIG") or "") + fn + str(d._js.serial)
+        if cache and fn and serial is not None:
+            key = (d.getVar("__BBMULTICONFIG") or "") + fn + str(serial)
             if key in urldata_cache:
                 # What this call gives now depends on earlier calls, not on d alone.
                 bake_host.outside_world()
