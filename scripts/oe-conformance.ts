@@ -1,5 +1,5 @@
 // npm run oe-conformance -- --bitbake DIR --build DIR [--bake-build DIR] [--recipes DIR …] [--limit N] [--every K]
-//   [--as-user USER] [--appends] [--out FILE] [RECIPE.bb …]
+//   [--as-user USER] [--appends] [--var NAME …] [--out FILE] [RECIPE.bb …]
 // BitBake itself against bake on the recipes of one or more layers (openembedded-core's meta,
 // meta-openembedded's ten): the recipe files are those the build directory's BBFILES and
 // BBFILES_DYNAMIC collect from its BBLAYERS, less BBMASK, as `bake -p` parses them, kept to those
@@ -11,7 +11,9 @@
 // layer when there are several); --out keeps every difference. With --appends each recipe has its
 // bbappends (BitBake finds its own: its tinfoil then loads every recipe first, from its parse
 // cache when the build directory has a warm one); without, neither tool applies any. Values are compared with runs of
-// whitespace collapsed; task lists and [depends] as sets of words.
+// whitespace collapsed; task lists and [depends] as sets of words. --var adds a compared value
+// (repeatable): a variable, or a flag as VAR[flag] (fetcher_hashes_dummyfunc[vardepvalue] is what
+// bb.fetch2.get_hashvalue gives do_fetch's signature); one that fails to expand reads "!error".
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
@@ -19,10 +21,22 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { collectRecipes } from "../lib/config/collection.js";
 import { loadBuildConfiguration } from "../lib/config/index.js";
+import type { DataStore } from "../lib/data/index.js";
 import { parseRecipe } from "../lib/evaluate/index.js";
 import { withPython } from "../lib/python/index.js";
 
-const VARIABLES = ["PN", "PV", "PR", "SRC_URI", "DEPENDS", "RDEPENDS:${PN}", "PROVIDES", "PACKAGES", "FILES:${PN}", "LICENSE"];
+const BASE_VARIABLES = ["PN", "PV", "PR", "SRC_URI", "DEPENDS", "RDEPENDS:${PN}", "PROVIDES", "PACKAGES", "FILES:${PN}", "LICENSE"];
+let VARIABLES = BASE_VARIABLES;
+
+/** A compared value: a variable, or VAR[flag]; "!error" when it cannot be expanded. */
+function valueOf(d: DataStore, name: string): string | null {
+  try {
+    const flag = /^(.*)\[(.*)\]$/.exec(name);
+    return flag ? d.getVarFlag(flag[1]!, flag[2]!) : d.getVar(d.expand(name));
+  } catch {
+    return "!error";
+  }
+}
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 interface Dump {
@@ -55,7 +69,13 @@ async function recipeFiles(
 function bitbakeDumps(bitbake: string, build: string, files: readonly string[], user: string | null, appends: boolean): Map<string, Dump> {
   const script = join(repo, "scripts", "oe-conformance", "bitbake-dump.py");
   const command = ["python3", script, bitbake, ...files];
-  const env = { ...process.env, LANG: "en_US.UTF-8", PATH: `${join(bitbake, "bin")}:${process.env.PATH}`, BAKE_CONFORMANCE_APPENDS: appends ? "1" : "0" };
+  const env = {
+    ...process.env,
+    LANG: "en_US.UTF-8",
+    PATH: `${join(bitbake, "bin")}:${process.env.PATH}`,
+    BAKE_CONFORMANCE_APPENDS: appends ? "1" : "0",
+    BAKE_CONFORMANCE_VARS: VARIABLES.join("\n"),
+  };
   // runuser rather than su: the unprivileged users BitBake is run as (nobody) have no login shell.
   const r = user
     ? spawnSync("runuser", ["-u", user, "--", ...command], { cwd: build, env: { ...env, HOME: build }, encoding: "utf8", maxBuffer: 1 << 30 })
@@ -82,7 +102,7 @@ async function bakeDumps(build: string, files: readonly string[], appends: Reado
       }
       const d = r.metadata.d;
       const vars: Record<string, string | null> = {};
-      for (const v of VARIABLES) vars[v] = d.getVar(d.expand(v));
+      for (const v of VARIABLES) vars[v] = valueOf(d, v);
       const tasks = r.metadata.tasks.map((t) => d.expand(t));
       const depends: Record<string, string | null> = {};
       for (const t of tasks) depends[t] = d.getVarFlag(t, "depends");
@@ -113,18 +133,21 @@ async function main(): Promise<number> {
       "as-user": { type: "string" },
       appends: { type: "boolean" },
       out: { type: "string" },
+      var: { type: "string", multiple: true },
     },
   });
   if (!values.bitbake || !values.build) {
-    process.stderr.write("usage: oe-conformance --bitbake DIR --build DIR [--bake-build DIR] [--recipes DIR …] [--limit N] [--every K] [--as-user U] [--appends] [--out F] [FILES]\n");
+    process.stderr.write("usage: oe-conformance --bitbake DIR --build DIR [--bake-build DIR] [--recipes DIR …] [--limit N] [--every K] [--as-user U] [--appends] [--var NAME …] [--out F] [FILES]\n");
     return 2;
   }
+  VARIABLES = [...BASE_VARIABLES, ...(values.var ?? [])];
   const collected = await recipeFiles(resolve(values["bake-build"] ?? values.build), values.recipes ?? []);
   let files = positionals.length > 0 ? positionals.map((f) => resolve(f)) : collected.files;
   const every = Number(values.every ?? 1);
   files = files.filter((_, i) => i % every === 0);
   if (values.limit) files = files.slice(0, Number(values.limit));
-  topdirs = [resolve(values.build), resolve(values["bake-build"] ?? values.build)];
+  // Longest first: one build directory's path can begin with the other's (moe, moe-bake).
+  topdirs = [resolve(values.build), resolve(values["bake-build"] ?? values.build)].sort((a, b) => b.length - a.length);
   const t0 = performance.now();
   const theirs = bitbakeDumps(resolve(values.bitbake), resolve(values.build), files, values["as-user"] ?? null, values.appends === true);
   const t1 = performance.now();

@@ -17,6 +17,7 @@ export interface MetadataOwner {
 // Kept on each datastore, not in WeakMaps keyed by it (see Attachment): each of these reaches its datastore.
 const owners = new Attachment<MetadataOwner>();
 const facades = new Attachment<object>();
+let facadeSerial = 0;
 const targets = new Attachment<ReplayTarget>();
 
 export function bindMetadata(d: DataStore, owner: MetadataOwner): void {
@@ -86,6 +87,9 @@ export function pythonFacade(d: DataStore): object {
   let f = facades.get(d);
   if (f !== undefined) return f;
   f = {
+    // Which datastore this is, for Python keeping something per datastore (bb.fetch2's URL data,
+    // which BitBake keys by id(d)): a Python object wrapping the facade lives one call.
+    serial: ++facadeSerial,
     // JavaScript null reaches Python as pyodide's jsnull; undefined reaches it as None.
     getVar: (name: string, expand: boolean) => {
       const v = d.getVar(name, expand);

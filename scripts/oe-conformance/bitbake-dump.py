@@ -13,13 +13,26 @@ import sys
 sys.path.insert(0, os.path.join(sys.argv[1], "lib"))
 import bb.tinfoil  # noqa: E402
 
-VARIABLES = ["PN", "PV", "PR", "SRC_URI", "DEPENDS", "RDEPENDS:${PN}", "PROVIDES", "PACKAGES", "FILES:${PN}", "LICENSE"]
+# The compared values (scripts/oe-conformance.ts gives them, --var ones included): a variable, or a
+# flag as VAR[flag]; one that fails to expand reads "!error".
+VARIABLES = [v for v in os.environ.get("BAKE_CONFORMANCE_VARS", "").split("\n") if v] or [
+    "PN", "PV", "PR", "SRC_URI", "DEPENDS", "RDEPENDS:${PN}", "PROVIDES", "PACKAGES", "FILES:${PN}", "LICENSE"]
+
+
+def value_of(d, name):
+    try:
+        if name.endswith("]") and "[" in name:
+            var, flag = name[:-1].split("[", 1)
+            return d.getVarFlag(var, flag)
+        return d.getVar(d.expand(name))
+    except Exception:
+        return "!error"
 
 
 def dump(d):
     out = {"vars": {}, "tasks": [], "depends": {}}
     for v in VARIABLES:
-        out["vars"][v] = d.getVar(d.expand(v))
+        out["vars"][v] = value_of(d, v)
     tasks = d.getVar("__BBTASKS", False) or []
     out["tasks"] = list(tasks)
     for t in tasks:

@@ -16,6 +16,7 @@ import {
   recrdeptaskLayers,
   sharedLayers,
 } from "../helpers/bitbake-layers.js";
+import { expectedSrcrevValues, SRCREV_EXPECTED, srcrevBuild, srcrevValues } from "../helpers/srcrev.js";
 
 const bitbake = process.env["BITBAKE_DIR"] ?? "/work/ext/bitbake";
 const user = process.env["BITBAKE_USER"] ?? "nobody";
@@ -67,4 +68,18 @@ function answer(stdout: string): string {
     if (record) writeFileSync(join(RECRDEPTASK_EXPECTED_DIR, file), text);
     else t.is(text, readFileSync(join(RECRDEPTASK_EXPECTED_DIR, file), "utf8"), file);
   }
+});
+
+(existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -e values on test/data/srcrev (bb.fetch2 revisions) are the recorded ones", (t) => {
+  const f = srcrevBuild();
+  t.teardown(f.cleanup);
+  if (process.getuid?.() === 0) spawnSync("chown", ["-R", `${user}:`, f.root]);
+  let out = "";
+  for (const recipe of f.recipes) {
+    const r = runBitbake(f.build, "bitbake", ["-e", recipe]);
+    t.is(r.code, 0, r.stdout + r.stderr);
+    out += srcrevValues(recipe, r.stdout.split("\n"), f.build);
+  }
+  if (record) writeFileSync(SRCREV_EXPECTED, out);
+  else t.is(out, expectedSrcrevValues());
 });

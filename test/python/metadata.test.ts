@@ -288,6 +288,8 @@ test("bb.fetch2.Fetch(...).ud gives each URL one .name (default \"default\"), an
     "recipes-x/named/named_1.0.bb": [
       'LICENSE = "MIT"',
       'SRC_URI = "git://example.com/a.git;protocol=https;branch=main;name=first git://example.com/b.git;protocol=https;branch=main"',
+      'SRCREV_first = "0123456789abcdef0123456789abcdef01234567"',
+      'SRCREV = "89abcdef0123456789abcdef0123456789abcdef"',
       "NAMES = \"${@' '.join(u.name for u in bb.fetch2.Fetch(d.getVar('SRC_URI').split(), d).ud.values())}\"",
       "",
     ].join("\n"),

@@ -1,8 +1,10 @@
 # bb.fetch2 at parse time: URL decoding and encoding (bake's own fetcher does the fetching).
 import os
 import re
+import shlex
 import urllib.parse
 
+import bake_host
 import bb
 
 
@@ -10,6 +12,9 @@ class BBFetchException(Exception):
     def __init__(self, message=""):
         super().__init__(message)
         self.msg = message
+
+    def __str__(self):
+        return self.msg
 
 
 class MalformedUrl(BBFetchException):
@@ -20,8 +25,12 @@ class MalformedUrl(BBFetchException):
 
 class FetchError(BBFetchException):
     def __init__(self, message, url=None):
-        super().__init__(message)
+        if url:
+            super().__init__("Fetcher failure for URL: '%s'. %s" % (url, message))
+        else:
+            super().__init__("Fetcher failure: %s" % message)
         self.url = url
+        self.args = (message, url)
 
 
 class ParameterError(BBFetchException):
@@ -100,16 +109,546 @@ class MissingParameterError(BBFetchException):
         super().__init__("URL: '%s' is missing the required parameter '%s'" % (url, missing))
 
 
-def get_srcrev(d, method_name="sortable_revision"):
-    return d.getVar("SRCREV") or ""
+class NoMethodError(BBFetchException):
+    """No fetcher of BitBake 2.19 takes the URL's scheme."""
+
+    def __init__(self, url):
+        super().__init__("Could not find a fetcher which supports the URL: '%s'" % url)
+        self.url = url
+        self.args = (url,)
+
+
+class NetworkAccess(BBFetchException):
+    """The network is needed (an AUTOREV or a branch name to resolve) and BB_NO_NETWORK forbids it."""
+
+    def __init__(self, url, cmd):
+        super().__init__("Network access disabled through BB_NO_NETWORK (or set indirectly due to use of "
+                         "BB_FETCH_PREMIRRORONLY) but access requested with command %s (for url %s)" % (cmd, url))
+        self.url = url
+        self.cmd = cmd
+        self.args = (url, cmd)
+
+
+class UntrustedUrl(BBFetchException):
+    def __init__(self, url, message=""):
+        super().__init__(str(message) if message else "The URL: '%s' is not trusted and cannot be used" % url)
+        self.url = url
+        self.args = (url,)
+
+
+# The environment a fetch command gets from the datastore (or from the one bake started in).
+FETCH_EXPORT_VARS = ["HOME", "PATH", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
+                     "FTP_PROXY", "ftp_proxy", "FTPS_PROXY", "ftps_proxy", "NO_PROXY", "no_proxy",
+                     "ALL_PROXY", "all_proxy", "GIT_CONFIG_GLOBAL", "GIT_PROXY_COMMAND", "GIT_SSH",
+                     "GIT_SSH_COMMAND", "GIT_SSL_CAINFO", "GIT_SMART_HTTP", "SSH_AUTH_SOCK", "SSH_AGENT_PID",
+                     "SOCKS5_USER", "SOCKS5_PASSWD", "DBUS_SESSION_BUS_ADDRESS", "P4CONFIG",
+                     "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "AWS_PROFILE", "AWS_ACCESS_KEY_ID",
+                     "AWS_SECRET_ACCESS_KEY", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+                     "AWS_DEFAULT_REGION", "AWS_SESSION_TOKEN", "GIT_CACHE_PATH", "REMOTE_CONTAINERS_IPC",
+                     "GITHUB_TOKEN", "SSL_CERT_DIR"]
+
+
+def get_fetcher_environment(d):
+    origenv = d.getVar("BB_ORIGENV")
+    env = {}
+    for name in FETCH_EXPORT_VARS:
+        value = d.getVar(name) or (origenv.getVar(name) if origenv else None)
+        if value:
+            env[name] = value
+    return env
+
+
+def runfetchcmd(cmd, d, quiet=False, cleanup=None, log=None, workdir=None, extraenv=None):
+    """Runs a fetch command on the build host (through bake: WebAssembly starts no programs) and
+    returns its output; a failure is a FetchError, as in BitBake."""
+    try:
+        d.getVar("PV")
+        d.getVar("PR")
+    except Exception:
+        # PV reaching back here (SRCPV in PV, PV in a PATH entry): a copy breaks the loop.
+        d = bb.data.createCopy(d)
+        d.setVar("PV", "fetcheravoidrecurse")
+        d.setVar("PR", "fetcheravoidrecurse")
+    origenv = d.getVar("BB_ORIGENV", False)
+    env = dict(os.environ)
+    for var in FETCH_EXPORT_VARS:
+        val = d.getVar(var) or (origenv and origenv.getVar(var))
+        if val:
+            env[var] = val
+    env.update(extraenv or {})
+    env["PSEUDO_DISABLED"] = "1"
+    try:
+        output, _ = bb.process.run(cmd, log=log, stderr=-1, cwd=workdir, env=env)
+        return output
+    except bb.process.NotFoundError as e:
+        message = "Fetch command %s not found" % e.command
+    except bb.process.ExecutionError as e:
+        if e.stdout:
+            output = "output:\n%s\n%s" % (e.stdout, e.stderr)
+        elif e.stderr:
+            output = "output:\n%s" % e.stderr
+        else:
+            output = "see logfile for output" if log else "no output"
+        message = "Fetch command %s failed with exit code %s, %s" % (e.command, e.exitcode, output)
+    except bb.process.CmdError as e:
+        message = "Fetch command %s could not be run:\n%s" % (e.command, e.msg)
+    for f in cleanup or []:
+        try:
+            bb.utils.remove(f, True)
+        except OSError:
+            pass
+    raise FetchError(message)
+
+
+def trusted_network(d, url):
+    """Whether BB_ALLOWED_NETWORKS (the recipe's flag, else the variable) lets `url`'s host be used."""
+    if bb.utils.to_boolean(d.getVar("BB_NO_NETWORK")):
+        return True
+    pn = d.getVar("PN")
+    trusted = d.getVarFlag("BB_ALLOWED_NETWORKS", pn, False) if pn else None
+    trusted = trusted or d.getVar("BB_ALLOWED_NETWORKS")
+    if not trusted:
+        return True
+    network = decodeurl(url)[1]
+    if not network:
+        return True
+    network = network.split(":")[0].lower()
+    for host in trusted.split(" "):
+        host = host.lower()
+        if host == network or (host.startswith("*.") and ("." + network).endswith(host[1:])):
+            return True
+    return False
+
+
+def check_network_access(d, info, url):
+    if bb.utils.to_boolean(d.getVar("BB_NO_NETWORK")):
+        raise NetworkAccess(url, info)
+    if not trusted_network(d, url):
+        raise UntrustedUrl(url, info)
+
+
+def mark_recipe_nocache(d):
+    if d.getVar("BB_SRCREV_POLICY") != "cache":
+        d.setVar("BB_DONT_CACHE", "1")
 
 
 def get_autorev(d):
     # The revision is looked up when the recipe is parsed: not cached unless the policy says so.
-    if d.getVar("BB_SRCREV_POLICY") != "cache":
-        d.setVar("BB_DONT_CACHE", "1")
+    mark_recipe_nocache(d)
     d.setVar("__BBAUTOREV_SEEN", True)
     return "AUTOINC"
+
+
+# Upstream heads looked up in this interpreter (BitBake's revisions cache, which its default
+# BB_SRCREV_POLICY "clear" empties at the start of each run; one bake run is one interpreter life).
+_revisions = {}
+urldata_cache = {}
+
+
+def _get_srcrev(d, method_name="sortable_revision"):
+    """(the version string of the recipe's SCM revisions, [each SCM's revision]): one SCM gives its
+    revision cut to 10 characters, several SRCREV_FORMAT with each name replaced by its revision;
+    "AUTOINC+" in front when a fetcher's revisions do not sort (git's)."""
+    d.setVar("__BBSRCREV_SEEN", "1")
+    if d.getVar("__BBINSRCREV"):
+        raise FetchError("There are recursive references in fetcher variables, likely through SRC_URI")
+    d.setVar("__BBINSRCREV", True)
+    # As in BitBake, an exception leaves __BBINSRCREV set: the recipe's next call raises the above.
+    fetcher = Fetch((d.getVar("SRC_URI") or "").split(), d)
+    urldata = fetcher.ud
+    scms = [u for u in urldata if urldata[u].method.supports_srcrev()]
+    revs = []
+    if not scms:
+        d.delVar("__BBINSRCREV")
+        return "", revs
+    if len(scms) == 1:
+        ud = urldata[scms[0]]
+        autoinc, rev = getattr(ud.method, method_name)(ud, d, ud.name)
+        revs.append(rev)
+        rev = rev[:10]
+        d.delVar("__BBINSRCREV")
+        return ("AUTOINC+" + rev if autoinc else rev), revs
+    fmt = d.getVar("SRCREV_FORMAT")
+    if not fmt:
+        raise FetchError("The SRCREV_FORMAT variable must be set when multiple SCMs are used.\n"
+                         "The SCMs are:\n%s" % "\n".join(scms))
+    by_name = {}
+    anyautoinc = False
+    for u in scms:
+        ud = urldata[u]
+        autoinc, rev = getattr(ud.method, method_name)(ud, d, ud.name)
+        revs.append(rev)
+        anyautoinc = anyautoinc or autoinc
+        by_name[ud.name] = rev[:10]
+    # One pass over the format, longest names tried first: a name that is a prefix of another,
+    # or text inside a revision already put in, is not replaced.
+    pattern = "|".join(re.escape(n) for n in sorted(by_name, key=len, reverse=True))
+    fmt = re.sub(pattern, lambda m: by_name[m.group(0)], fmt)
+    d.delVar("__BBINSRCREV")
+    return ("AUTOINC+" + fmt if anyautoinc else fmt), revs
+
+
+def get_hashvalue(d, method_name="sortable_revision"):
+    """The revisions of the recipe's SCM sources (what a signature of do_fetch must follow)."""
+    return " ".join(_get_srcrev(d, method_name=method_name)[1])
+
+
+def get_pkgv_string(d, method_name="sortable_revision"):
+    return _get_srcrev(d, method_name=method_name)[0]
+
+
+def get_srcrev(d, method_name="sortable_revision"):
+    pkgv = _get_srcrev(d, method_name=method_name)[0]
+    if not pkgv:
+        raise FetchError("SRCREV was used yet no valid SCM was found in SRC_URI")
+    return pkgv
+
+
+def get_srcrev_values(d):
+    return get_hashvalue(d).split()
+
+
+def srcrev_internal_helper(ud, d, name):
+    """The revision a URL names: SRCREV_<name>:pn-<PN>, SRCREV_<name>, SRCREV:pn-<PN>, SRCREV (the
+    first set and not "INVALID"), else its rev= or tag= parameter; AUTOINC asks upstream."""
+    pn = d.getVar("PN")
+    attempts = []
+    if name != "" and pn:
+        attempts.append("SRCREV_%s:pn-%s" % (name, pn))
+    if name != "":
+        attempts.append("SRCREV_%s" % name)
+    if pn:
+        attempts.append("SRCREV:pn-%s" % pn)
+    attempts.append("SRCREV")
+    srcrev = None
+    for a in attempts:
+        srcrev = d.getVar(a)
+        if srcrev and srcrev != "INVALID":
+            break
+    unset = not srcrev or srcrev == "INVALID"
+    if "rev" in ud.parm:
+        parmrev = ud.parm["rev"]
+        if not unset and srcrev != parmrev:
+            raise FetchError("Conflicting revisions (%s from SRCREV and %s from the url) found, please specify one valid value" % (srcrev, parmrev))
+        return parmrev
+    if "tag" in ud.parm and unset:
+        return ud.parm["tag"]
+    if unset:
+        raise FetchError("Please set a valid SRCREV for url %s (possible key names are %s, or use a ;rev=X URL parameter)" % (str(attempts), ud.url), ud.url)
+    if srcrev == "AUTOINC":
+        d.setVar("__BBAUTOREV_ACTED_UPON", True)
+        srcrev = ud.method.latest_revision(ud, d, name)
+    return srcrev
+
+
+class FetchMethod(object):
+    """What bake's parse-time Python knows of a BitBake fetcher: the URL types it takes and how it
+    names a revision. Downloading is bake's own (lib/fetch)."""
+
+    types = ()
+
+    def supports(self, ud, d):
+        return ud.type in self.types
+
+    def supports_srcrev(self):
+        return False
+
+    def urldata_init(self, ud, d):
+        pass
+
+    def localpath(self, ud, d):
+        return "%s/%s" % (d.getVar("DL_DIR") or "", ud.parm.get("downloadfilename", ud.basename))
+
+    def latest_revision(self, ud, d, name):
+        if not hasattr(self, "_latest_revision"):
+            raise ParameterError("The fetcher for this URL does not support _latest_revision", ud.url)
+        key = self.generate_revision_key(ud, d, name)
+        rev = _revisions.get(key)
+        if rev is None:
+            rev = _revisions[key] = self._latest_revision(ud, d, name)
+        return rev
+
+    def sortable_revision(self, ud, d, name):
+        return True, str(self._build_revision(ud, d, name))
+
+    def _build_revision(self, ud, d, name):
+        return ud.revision
+
+    def generate_revision_key(self, ud, d, name):
+        return self._revision_key(ud, d, name)
+
+
+class Local(FetchMethod):
+    types = ("file",)
+
+    def localpath(self, ud, d):
+        return ud.path
+
+
+class Wget(FetchMethod):
+    types = ("http", "https", "ftp", "ftps")
+
+
+class _Plain(FetchMethod):
+    def __init__(self, *types):
+        self.types = types
+
+
+class SSH(FetchMethod):
+    _pattern = re.compile(r"\s*ssh://((?P<user>\S+)(:(?P<pass>\S+))?(?P<cparam>(;[^;]+)*)?@)?(?P<host>\S+?)"
+                          r"(:(?P<port>[0-9]+))?/(?P<path>[^;]+)(?P<sparam>(;[^;]+)*)?$")
+
+    def supports(self, ud, d):
+        return self._pattern.match(ud.url) is not None
+
+
+class _Disabled(FetchMethod):
+    """npm and npmsw: BitBake 2.19 skips a recipe that uses them."""
+
+    def supports(self, ud, d):
+        if ud.type in self.types:
+            raise bb.parse.SkipRecipe("The %s fetcher has been disabled due to security issues and there is no maintainer to address them" % ud.type)
+        return False
+
+    def __init__(self, type_):
+        self.types = (type_,)
+
+
+_git_hash_re = re.compile(r"^[0-9a-f]{40,64}$")
+
+
+class Git(FetchMethod):
+    types = ("git",)
+
+    def supports_srcrev(self):
+        return True
+
+    def urldata_init(self, ud, d):
+        if "protocol" in ud.parm:
+            ud.proto = ud.parm["protocol"]
+        elif not ud.host:
+            ud.proto = "file"
+        else:
+            ud.proto = "git"
+        if ud.host == "github.com" and ud.proto == "git":
+            ud.proto = "https"
+            bb.warn("URL: %s uses git protocol which is no longer supported by github. Please change to ;protocol=https in the url." % ud.url)
+        if ud.proto not in ("git", "file", "ssh", "http", "https", "rsync"):
+            raise ParameterError("Invalid protocol type: '%s'" % ud.proto, ud.url)
+        ud.nocheckout = ud.parm.get("nocheckout", "0") == "1"
+        ud.nobranch = ud.parm.get("nobranch", "0") == "1"
+        ud.usehead = ud.parm.get("usehead", "0") == "1"
+        if ud.usehead:
+            if ud.proto != "file":
+                raise ParameterError("The usehead option is only for use with local ('protocol=file') git repositories", ud.url)
+            ud.nobranch = 1
+        ud.bareclone = ud.parm.get("bareclone", "0") == "1"
+        if ud.bareclone:
+            ud.nocheckout = 1
+        ud.branch = ud.parm.get("branch", "")
+        if not ud.branch and not ud.nobranch:
+            raise ParameterError("The url does not set any branch parameter or set nobranch=1.", ud.url)
+        ud.unresolvedrev = "HEAD" if ud.usehead else ud.branch
+        ud.basecmd = shlex.split(d.getVar("FETCHCMD_git") or "git -c gc.autoDetach=false -c core.pager=cat "
+                                 "-c safe.bareRepository=all -c clone.defaultRemoteName=origin")
+        ud.setup_revisions(d)
+        # A revision that is no commit hash (a tag, a branch, AUTOINC) is what upstream has now.
+        if not _git_hash_re.match(ud.revision or ""):
+            if ud.revision:
+                ud.unresolvedrev = ud.revision
+            ud.revision = self.latest_revision(ud, d, ud.name)
+        name = "%s%s" % (ud.host.replace(":", "."), ud.path.replace("/", ".").replace("*", ".").replace(" ", "_")
+                         .replace("(", "_").replace(")", "_"))
+        if name.startswith("."):
+            name = name[1:]
+        if ud.parm.get("rebaseable", "0") == "1":
+            name = name + "_" + ud.revision
+        ud.clonedir = os.path.join(d.getVar("GITDIR") or ((d.getVar("DL_DIR") or "") + "/git2"), name)
+
+    def localpath(self, ud, d):
+        return ud.clonedir
+
+    def _revision_key(self, ud, d, name):
+        return "git:" + ud.host + re.sub(r"/+", ".", ud.path) + ud.unresolvedrev
+
+    def _repo_url(self, ud):
+        if ud.proto.lower() == "file":
+            return ud.path
+        user = ud.user + "@" if ud.user else ""
+        return "%s://%s%s%s" % (ud.proto, user, ud.host, urllib.parse.quote(ud.path))
+
+    def _lsremote(self, ud, d, search):
+        if d.getVar("_BB_GIT_IN_LSREMOTE", False):
+            return ""
+        d.setVar("_BB_GIT_IN_LSREMOTE", "1")
+        try:
+            repourl = self._repo_url(ud)
+            cmd = ud.basecmd + ["ls-remote", repourl] + ([search] if search else [])
+            if ud.proto.lower() != "file":
+                check_network_access(d, cmd, repourl)
+            output = runfetchcmd(cmd, d, True)
+            if not output:
+                raise FetchError("The command %s gave empty output unexpectedly" % cmd, ud.url)
+        finally:
+            d.delVar("_BB_GIT_IN_LSREMOTE")
+        return output
+
+    def _latest_revision(self, ud, d, name):
+        if not d.getVar("__BBSRCREV_SEEN"):
+            raise FetchError("Recipe uses a floating tag/branch '%s' for repo '%s' without a fixed SRCREV yet doesn't call bb.fetch2.get_srcrev() (use SRCPV in PV for OE)." % (ud.unresolvedrev, ud.host + ud.path))
+        mark_recipe_nocache(d)
+        output = self._lsremote(ud, d, "")
+        if ud.unresolvedrev[:5] == "refs/" or ud.usehead:
+            head = tag = ud.unresolvedrev
+        else:
+            head = "refs/heads/%s" % ud.unresolvedrev
+            tag = "refs/tags/%s" % ud.unresolvedrev
+        for s in (head, tag + "^{}", tag):
+            for line in output.strip().split("\n"):
+                sha1, ref = line.split()
+                if s == ref:
+                    return sha1
+        raise FetchError("Unable to resolve '%s' in upstream git repository in git ls-remote output for %s" % (ud.unresolvedrev, ud.host + ud.path))
+
+    def gitpkgv_revision(self, ud, d, name):
+        """COUNT+HASH7 from the commits up to the revision in the clone, as meta-oe's gitpkgv
+        counts them; the revision itself (AUTOINC) without a clone."""
+        rev = ud.revision
+        localpath = ud.localpath
+        rev_file = os.path.join(localpath, "oe-gitpkgv_" + rev)
+        commits = None
+        if os.path.exists(localpath):
+            if not os.path.exists(rev_file) or not os.path.getsize(rev_file):
+                commits = len(runfetchcmd(["git", "rev-list", rev, "--"], d).splitlines())
+                if commits:
+                    with open(rev_file, "w") as f:
+                        f.write("%d\n" % commits)
+            else:
+                with open(rev_file) as f:
+                    commits = f.readline(128).strip()
+        if commits:
+            return False, "%s+%s" % (commits, rev[:7])
+        return True, str(rev)
+
+
+class GitSM(Git):
+    types = ("gitsm",)
+
+
+class GitANNEX(Git):
+    types = ("gitannex",)
+
+
+class GoModGit(Git):
+    types = ("gomodgit",)
+
+    def urldata_init(self, ud, d):
+        if "version" not in ud.parm:
+            raise MissingParameterError("version", ud.url)
+        module = ud.host + (ud.path if ud.path != "/" else "")
+        ud.parm["module"] = module
+        if "repo" in ud.parm:
+            repo = ud.parm["repo"]
+            ud.host, _, path = repo.partition("/")
+            ud.path = "/" + path if path else ""
+        ud.parm.setdefault("protocol", "https")
+        ud.name = "%s@%s" % (module, ud.parm["version"])
+        srcrev = d.getVar("SRCREV_" + ud.name)
+        if srcrev:
+            ud.parm.setdefault("srcrev", srcrev)
+        elif "srcrev" in ud.parm:
+            d.setVar("SRCREV_" + ud.name, ud.parm["srcrev"])
+        if "branch" not in ud.parm:
+            ud.parm["nobranch"] = "1"
+        ud.parm["bareclone"] = "1"
+        super().urldata_init(ud, d)
+
+
+class Svn(FetchMethod):
+    types = ("svn",)
+
+    def supports_srcrev(self):
+        return True
+
+    def urldata_init(self, ud, d):
+        if "module" not in ud.parm:
+            raise MissingParameterError("module", ud.url)
+        ud.module = ud.parm["module"]
+        ud.path_spec = ud.parm.get("path_spec", ud.module)
+        ud.moddir = os.path.join(d.getVar("SVNDIR") or ((d.getVar("DL_DIR") or "") + "/svn"), ud.host,
+                                 ud.path.lstrip("/"), ud.path_spec)
+        ud.setup_revisions(d)
+        if "rev" in ud.parm:
+            ud.revision = ud.parm["rev"]
+
+    def _revision_key(self, ud, d, name):
+        return "svn:" + ud.moddir
+
+    def sortable_revision(self, ud, d, name):
+        return False, ud.revision
+
+
+class Hg(FetchMethod):
+    types = ("hg",)
+
+    def supports_srcrev(self):
+        return True
+
+    def urldata_init(self, ud, d):
+        if "module" not in ud.parm:
+            raise MissingParameterError("module", ud.url)
+        ud.module = ud.parm["module"]
+        name = "%s_%s_%s" % (ud.module.replace("/", "."), ud.host, ud.path.replace("/", "."))
+        ud.moddir = os.path.join(d.getVar("HGDIR") or ((d.getVar("DL_DIR") or "") + "/hg"), name, ud.module)
+        ud.setup_revisions(d)
+        if "rev" in ud.parm:
+            ud.revision = ud.parm["rev"]
+        elif not ud.revision:
+            ud.revision = self.latest_revision(ud, d, ud.name)
+
+    def _revision_key(self, ud, d, name):
+        return "hg:" + ud.moddir
+
+
+class Perforce(FetchMethod):
+    types = ("p4",)
+
+    def supports_srcrev(self):
+        return True
+
+    def urldata_init(self, ud, d):
+        ud.setup_revisions(d)
+
+    def sortable_revision(self, ud, d, name):
+        return False, ud.revision
+
+
+class ClearCase(FetchMethod):
+    types = ("ccrc",)
+
+    def supports_srcrev(self):
+        return True
+
+    def urldata_init(self, ud, d):
+        ud.proto = ud.parm.get("protocol", "https")
+        if ud.proto not in ("http", "https"):
+            raise ParameterError("Invalid protocol type", ud.url)
+        if "vob" not in ud.parm:
+            raise MissingParameterError("vob", ud.url + ": vob must be defined so the fetcher knows what to get.")
+        if d.getVar("SRCREV") == "INVALID":
+            raise FetchError("Set a valid SRCREV for the clearcase fetcher in your recipe, e.g. SRCREV = \"/main/LATEST\" or any other label of your choice.")
+        label = d.getVar("SRCREV", False)
+        ud.identifier = "clearcase-%s%s-%s" % (ud.parm["vob"].replace("/", ""), ud.parm.get("module", "").replace("/", "."),
+                                               label.replace("/", "."))
+
+    def sortable_revision(self, ud, d, name):
+        return False, ud.identifier
+
+
+# BitBake 2.19's fetchers, in its order (the first that takes a URL fetches it).
+methods = [Local(), Wget(), Svn(), Git(), GitSM(), GitANNEX(), SSH(), _Plain("sftp"), _Plain("s3"), Perforce(),
+           Hg(), _Plain("repo"), ClearCase(), _Disabled("npm"), _Disabled("npmsw"), _Plain("az"), _Plain("crate"),
+           _Plain("gs"), _Plain("gomod"), GoModGit()]
 
 
 class Fetch(object):
@@ -118,34 +657,62 @@ class Fetch(object):
             urls = (d.getVar("SRC_URI") or "").split()
         self.urls = urls
         self.d = d
-        self.ud = {u: FetchData(u, d) for u in urls}
+        self.ud = {}
+        # As BitBake, the URL data of one datastore is made once and shared by every Fetch on it
+        # (a revision is resolved once; URLs of earlier calls stay in .ud).
+        fn = d.getVar("FILE")
+        serial = getattr(getattr(d, "_js", None), "serial", None)
+        key = None
+        if cache and fn and serial is not None:
+            key = (d.getVar("__BBMULTICONFIG") or "") + fn + str(serial)
+            if key in urldata_cache:
+                # What this call gives now depends on earlier calls, not on d alone.
+                bake_host.outside_world()
+                self.ud = urldata_cache[key]
+        for url in urls:
+            if url not in self.ud:
+                self.ud[url] = FetchData(url, d, localonly)
+        if key:
+            urldata_cache[key] = self.ud
 
     def localpaths(self):
         return [self.localpath(u) for u in self.urls]
 
     def localpath(self, url):
-        ud = self.ud[url]
-        return ud.localpath
+        if url not in self.ud:
+            self.ud[url] = FetchData(url, self.d)
+        return self.ud[url].localpath
 
 
 class FetchData(object):
-    def __init__(self, url, d):
+    def __init__(self, url, d, localonly=False):
         self.url = url
+        self.localpath = None
         (self.type, self.host, self.path, self.user, self.pswd, self.parm) = decodeurl(d.expand(url))
+        if not self.user and "user" in self.parm:
+            self.user = self.parm["user"]
+        if not self.pswd and "pswd" in self.parm:
+            self.pswd = self.parm["pswd"]
         self.basename = self.path.rsplit("/", 1)[-1]
-        if self.type == "file":
-            self.localpath = self.path
-        else:
-            self.localpath = "%s/%s" % (d.getVar("DL_DIR") or "", self.parm.get("downloadfilename", self.basename))
         # BitBake 2.19: one name per URL (SRCREV_<name>, <name>.sha256sum); a list is refused.
-        self.name = _url_name(self.parm, url)
+        self.name = self.parm.get("name", "default")
+        if "," in self.name:
+            raise ParameterError("The fetcher no longer supports multiple name parameters in a single url", url)
+        self.method = next((m for m in methods if m.supports(self, d)), None)
+        if not self.method:
+            raise NoMethodError(url)
+        if self.parm.get("proto", None) and "protocol" not in self.parm:
+            bb.warn('Consider updating %s recipe to use "protocol" not "proto" in SRC_URI.' % d.getVar("PN"))
+            self.parm["protocol"] = self.parm.get("proto", None)
+        self.method.urldata_init(self, d)
+        self.localpath = self.method.localpath(self, d)
 
+    def setup_revisions(self, d):
+        self.revision = srcrev_internal_helper(self, d, self.name)
 
-def _url_name(parm, url):
-    name = parm.get("name", "default")
-    if "," in name:
-        raise ParameterError("The fetcher no longer supports multiple name parameters in a single url", url)
-    return name
+    def setup_localpath(self, d):
+        if not self.localpath:
+            self.localpath = self.method.localpath(self, d)
 
 
 class URI(object):
@@ -215,24 +782,8 @@ class URI(object):
         return out
 
 
-_SCM = ("git", "gitsm", "svn", "hg", "bzr", "cvs", "repo", "p4", "osc", "gitannex")
-
-
 def _src_uris(d):
     return (d.getVar("SRC_URI") or "").split()
-
-
-def get_hashvalue(d, method_name="sortable_revision"):
-    """The revisions of the recipe's SCM sources (what a signature of do_fetch must follow)."""
-    revs = []
-    for url in _src_uris(d):
-        scheme = url.split("://", 1)[0]
-        if scheme not in _SCM:
-            continue
-        name = _url_name(decodeurl(url)[5], url)
-        rev = d.getVar("SRCREV_%s" % name) if name != "default" else None
-        revs.append(rev or d.getVar("SRCREV") or "")
-    return " ".join(revs)
 
 
 def get_checksum_file_list(d):
@@ -254,7 +805,3 @@ def get_checksum_file_list(d):
         if found:
             out.append("%s:True" % found)
     return " ".join(out)
-
-
-def get_srcrev_values(d):
-    return get_hashvalue(d).split()
