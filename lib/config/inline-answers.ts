@@ -4,7 +4,8 @@
 //
 // A parse thread notes every Python result that read the datastore alone while its interpreter had
 // done nothing but what the configuration does (python/index.ts, interpreterAsConfigured): the code,
-// each read with its answer, the value (inline-memo.ts). Such a result is a fact about the code, not
+// each read with its answer, the value (inline-memo.ts); a recipe's values that hold `${@` are
+// expanded for this once its records are made (parse-recipe.ts), as `-e` shows them. Such a result is a fact about the code, not
 // about the recipe: the same reads give the same value in any run whose configuration, bake's code
 // and interpreter's world are the same, so the file names the parse cache's generation (bake's code,
 // the environment variables, every file the configuration read, the Python libraries it added among
@@ -13,6 +14,8 @@
 // same; anything else (a code never seen, a read that answers otherwise, a python function or a
 // `def` block of the recipe) needs the interpreter, which is then started and the recipe parsed
 // and shown again. What such a run evaluated is added to the file, so the next one need not.
+// As within a thread (inline-memo.ts), a result that only read is taken to depend on its reads alone:
+// a module's global that an earlier call filled (a cache in a layer's library) is not seen.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
