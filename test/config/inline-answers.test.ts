@@ -7,7 +7,6 @@ import test from "ava";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { deserialize, serialize } from "node:v8";
 import { keptPythonLayer } from "../helpers/kept-python-layer.js";
 import { bakeIn } from "../helpers/layer.js";
 import { packagePath } from "../../lib/common/install.js";
@@ -37,7 +36,7 @@ function layer(extra: Record<string, string> = {}) {
   );
 }
 
-const answersFile = (build: string) => join(build, "tmp/cache/parse/inline-answers.v8");
+const answersFile = (build: string) => join(build, "tmp/cache/parse/inline-answers.json");
 
 interface Shown {
   readonly loaded: boolean;
@@ -64,12 +63,13 @@ function shownIn(build: string, recipe: string): Shown {
   return JSON.parse(run.stdout.trim().split("\n").pop()!) as Shown;
 }
 
-type Stored = { answers: [string, unknown[], string][]; analyses: unknown[] } & Record<string, unknown>;
+type Stored = { codes: [string, [unknown[], string][]][] } & Record<string, unknown>;
 
-function editAnswers(build: string, edit: (stored: Stored) => void): void {
-  const stored = deserialize(readFileSync(answersFile(build))) as Stored;
-  edit(stored);
-  writeFileSync(answersFile(build), serialize(stored));
+/** Edits the results kept for `code` (each: what it read, flattened, and its value). */
+function editAnswers(build: string, code: string, edit: (results: [unknown[], string][]) => void): void {
+  const stored = JSON.parse(readFileSync(answersFile(build), "utf8")) as Stored;
+  edit(stored.codes.find(([c]) => c === code)![1]);
+  writeFileSync(answersFile(build), JSON.stringify(stored));
 }
 
 test("after a parse, -e RECIPE of a kept BitBake-style configuration starts no interpreter and shows what the interpreter shows", (t) => {
@@ -105,19 +105,20 @@ test("a kept result is taken only while every read answers the same: a read that
   t.is(bakeIn(f.build, "-p").status, 0);
   const code = "bb.utils.contains('DISTRO_FEATURES', 'ipv6', 'v6', 'v4', d)";
   // A kept value that no interpreter gave is shown: proof that the kept result is what -e used.
-  editAnswers(f.build, (s) => {
-    for (const a of s.answers) if (a[0] === code) a[2] = "kept";
+  editAnswers(f.build, code, (results) => {
+    for (const r of results) r[1] = "kept";
   });
   const used = shownIn(f.build, "hello");
   t.false(used.loaded);
   t.regex(used.text, /^FEATURES="kept base"$/m);
   // The same value recorded as read from another DISTRO_FEATURES: it does not hold for this
   // datastore, and the interpreter gives the value.
-  editAnswers(f.build, (s) => {
-    const a = s.answers.find((x) => x[0] === code)!;
-    const at = a[1].indexOf("acl ipv6");
+  editAnswers(f.build, code, (results) => {
+    t.is(results.length, 1);
+    const reads = results[0]![0];
+    const at = reads.indexOf("acl ipv6");
     t.true(at > 0);
-    a[1][at] = "acl";
+    reads[at] = "acl";
   });
   const evaluated = shownIn(f.build, "hello");
   t.true(evaluated.loaded);
