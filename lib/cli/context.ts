@@ -34,11 +34,16 @@ export function buildDirectory(cwd: string): string {
 export type PythonStart = "eager" | "lazy" | "background";
 
 /** The configuration; loads the Python engine first if its layers need it (then parsing in this thread can use it). */
-export async function loadConfiguration(opts: CommonOptions, layersOnly = false, python: PythonStart = "eager"): Promise<BuildConfiguration> {
+export async function loadConfiguration(
+  opts: CommonOptions,
+  layersOnly = false,
+  start: PythonStart | ((kept: BuildConfiguration) => PythonStart) = "eager",
+): Promise<BuildConfiguration> {
   const topdir = buildDirectory(opts.cwd);
   // Kept only when its Python touched nothing but the namespace and the datastore's values (configuration-cache.ts).
   const kept = layersOnly ? null : keptConfiguration(topdir, opts.vars, true);
   if (kept !== null) {
+    const python = typeof start === "function" ? start(kept) : start;
     if (kept.keptPython === true && python === "eager") await (await import("../python/index.js")).loadPython();
     // A failure is not lost: whoever waits for the interpreter later is given it.
     if (kept.keptPython === true && python === "background") void import("../python/index.js").then((p) => p.loadPython()).catch(() => {});

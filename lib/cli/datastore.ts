@@ -2,10 +2,12 @@
 // recipe that provides a name, chosen as a build would choose it (all recipes parsed, from the cache).
 import { resolve } from "node:path";
 import { parseRecipe, parseRecipeVariants, type Metadata } from "../evaluate/index.js";
-import { loadPython, withPython } from "../python/index.js";
+import { journalAnswers, pythonLoaded, takeAnswers, useKeptAnswers, withPython } from "../python/index.js";
 import { loadConfiguration, type CommonOptions } from "./context.js";
 import { providerOf, syntaxDirOf } from "./prepare.js";
 import { codeGeneration, type BuildConfiguration } from "../config/index.js";
+import { InlineAnswerNotes, keptInlineAnswers, type InlineAnswers } from "../config/inline-answers.js";
+import { parseCacheOf } from "../config/recipes.js";
 import { SyntaxTreeStore } from "../parse/index.js";
 import { keepInlineAnalysesIn } from "../data/js-sandbox.js";
 
@@ -21,30 +23,76 @@ function keepTrees(config: BuildConfiguration): void {
   keepInlineAnalysesIn(store.beside("inline-analyses.v8"));
 }
 
-export async function datastoreFor(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet = false): Promise<Metadata> {
+/**
+ * `${@...}` results an earlier run kept beside the parse cache (config/inline-answers.ts) for a
+ * configuration kept between runs, or null: looked up once per process.
+ */
+let answers: { readonly config: BuildConfiguration; readonly kept: InlineAnswers | null; readonly cache: { dir: string; generation: string } | null } | null = null;
+
+function answersFor(config: BuildConfiguration, vars: Readonly<Record<string, string>>): InlineAnswers | null {
+  if (answers?.config !== config) answers = { config, ...lookUpAnswers(config, vars) };
+  return answers.kept;
+}
+
+function lookUpAnswers(config: BuildConfiguration, vars: Readonly<Record<string, string>>): { kept: InlineAnswers | null; cache: { dir: string; generation: string } | null } {
+  // A configuration evaluated in this run has started the interpreter already.
+  if (config.kept !== true || config.keptPython !== true) return { kept: null, cache: null };
+  let cacheRoot: string | null;
+  try {
+    cacheRoot = config.metadata.d.getVar("CACHE");
+  } catch {
+    // Its value needs the interpreter: so be it.
+    return { kept: null, cache: null };
+  }
+  if (!cacheRoot) return { kept: null, cache: null };
+  const cache = parseCacheOf(config, cacheRoot, vars);
+  return { kept: keptInlineAnswers(cache.dir, cache.generation), cache };
+}
+
+/**
+ * What `show` makes of the datastore `-e` and `getvar` show: the configuration's, a recipe file's
+ * (`buildfile`), or that of the recipe providing `recipe`. `show` may run again (with the
+ * interpreter, when it needed one that was not started): it must only read the datastore.
+ */
+export async function datastoreFor<T>(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet: boolean, show: (m: Metadata) => T): Promise<T> {
   const warn = (text: string) => quiet || console.error(text);
   if (recipe === null && buildfile === null) {
     const config = await loadConfiguration(common);
     for (const w of config.warnings) warn(`WARNING: ${w}`);
-    return config.metadata;
+    return show(config.metadata);
   }
   if (buildfile !== null) {
     const config = await loadConfiguration(common);
     keepTrees(config);
     const parsed = await withPython(() => parseRecipe(config.metadata, resolve(common.cwd, buildfile), [], config.files));
     if (parsed.skipped !== null) warn(`NOTE: ${buildfile} is skipped: ${parsed.skipped}`);
-    return parsed.metadata;
+    return show(parsed.metadata);
   }
-  // The recipe's parse and the values shown need the interpreter of a configuration that runs Python.
-  const { prepared, info } = await providerOf(common, recipe!, "background");
+  // The recipe's parse and the values shown need the interpreter of a configuration that runs Python,
+  // unless results kept by an earlier run answer every `${@...}` of them: it is started in the
+  // background (while the parse cache is read) only when there are none.
+  const { prepared, info } = await providerOf(common, recipe!, (kept) => (answersFor(kept, common.vars) !== null ? "lazy" : "background"));
   for (const w of prepared.warnings) warn(`WARNING: ${w}`);
   const appends = prepared.collection.appends.get(info.file) ?? [];
   keepTrees(prepared.config);
-  const [parsed] = await withPython(() =>
-    parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]),
-  );
-  // Its values are shown expanded, outside withPython: an interpreter is there when they may need one
-  // (a recipe parsed without Python on a kept BitBake-style configuration, whose interpreter is started lazily).
-  if (prepared.config.keptPython === true) await loadPython();
-  return parsed!.metadata;
+  const kept = answersFor(prepared.config, common.vars);
+  if (kept !== null) useKeptAnswers(kept.answers, kept.analyses);
+  journalAnswers(true);
+  try {
+    // Shown inside withPython: a value may need the interpreter where the parse did not (a recipe
+    // parsed with kept results, or on a kept configuration whose interpreter is started lazily).
+    const shown = await withPython(() => {
+      const [parsed] = parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]);
+      return show(parsed!.metadata);
+    });
+    // What the interpreter answered now, kept for the next run.
+    if (pythonLoaded() && answers?.config === prepared.config && answers.cache !== null) {
+      const notes = new InlineAnswerNotes();
+      notes.add(takeAnswers());
+      notes.write(answers.cache.dir, answers.cache.generation);
+    }
+    return shown;
+  } finally {
+    journalAnswers(false);
+  }
 }

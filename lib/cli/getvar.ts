@@ -45,12 +45,14 @@ export async function getvarCommand(argv: string[], cwd: string): Promise<number
     if (values.flag !== undefined) return fail("--flag only makes sense with --value");
   }
   const name = positionals[0]!;
-  const m = await datastoreFor({ cwd, vars: passthroughVariables(process.env) }, values.recipe ?? null, null, (values.quiet ?? false) || (values.value ?? false));
   const expand = !values.unexpand;
-  const value = values.flag !== undefined ? m.d.getVarFlag(name, values.flag, expand) : m.d.getVar(name, expand);
-  if (value === null && !values["ignore-undefined"]) {
+  const shown = await datastoreFor({ cwd, vars: passthroughVariables(process.env) }, values.recipe ?? null, null, (values.quiet ?? false) || (values.value ?? false), (m) => {
+    const value = values.flag !== undefined ? m.d.getVarFlag(name, values.flag, expand) : m.d.getVar(name, expand);
+    return { text: value === null && !values["ignore-undefined"] ? null : values.value ? `${value ?? ""}\n` : describeVariable(m.d, name) };
+  });
+  if (shown.text === null) {
     return fail(values.flag !== undefined ? `The flag '${values.flag}' is not defined for variable '${name}'` : `The variable '${name}' is not defined`);
   }
-  process.stdout.write(values.value ? `${value ?? ""}\n` : describeVariable(m.d, name));
+  process.stdout.write(shown.text);
   return 0;
 }

@@ -63,10 +63,8 @@ async function bake(argv: string[], cwd: string): Promise<number> {
   const common = { cwd, vars: values.verbose ? { ...vars, BB_VERBOSE_LOGS: "1" } : vars };
   if (values.environment) {
     if (positionals.length > 1) throw new UsageError("-e shows one recipe at a time");
-    const { datastoreFor } = await import("./datastore.js");
-    const m = await datastoreFor(common, positionals[0] ?? null, values.buildfile ?? null);
-    const { formatEnvironment } = await import("./environment.js");
-    process.stdout.write(formatEnvironment(m));
+    const [{ datastoreFor }, { formatEnvironment }] = await Promise.all([import("./datastore.js"), import("./environment.js")]);
+    process.stdout.write(await datastoreFor(common, positionals[0] ?? null, values.buildfile ?? null, false, formatEnvironment));
     return 0;
   }
   const { buildCommand } = await import("./build.js");

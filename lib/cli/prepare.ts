@@ -66,7 +66,7 @@ export async function parseRecipes(
   common: CommonOptions,
   onProgress?: (p: ParseProgress) => void,
   records: CachedRecords = "infos",
-  python: PythonStart = "eager",
+  python: PythonStart | ((kept: BuildConfiguration) => PythonStart) = "eager",
   signatures: Signatures = "none",
 ): Promise<Omit<Prepared, "index"> & { readonly sign: SignRecipes }> {
   const config = await loadConfiguration(common, false, python);
@@ -95,7 +95,11 @@ export async function prepare(common: CommonOptions, onProgress?: (p: ParseProgr
  * records alone: no task of any recipe is read. `python`: as for loadConfiguration (`-e` starts the
  * interpreter in the background: it parses the recipe next).
  */
-export async function providerOf(common: CommonOptions, name: string, python: PythonStart = "lazy"): Promise<{ prepared: Omit<Prepared, "index">; info: RecipeSummary }> {
+export async function providerOf(
+  common: CommonOptions,
+  name: string,
+  python: PythonStart | ((kept: BuildConfiguration) => PythonStart) = "lazy",
+): Promise<{ prepared: Omit<Prepared, "index">; info: RecipeSummary }> {
   const [prepared, { RecipeIndex, buildProvider, NothingProvides }] = await Promise.all([parseRecipes(common, undefined, "summaries", python), import("../graph/index.js")]);
   const index = new RecipeIndex(prepared.recipes.summaries);
   // The preferences are the configuration's values (PREFERRED_PROVIDER_…), which may run Python.

@@ -17,6 +17,7 @@ import type { Level } from "level";
 import { dropManifest, readManifest, readSummaries, summariesPart, writeManifest, writeSummaries, type Manifest } from "./parse-manifest.js";
 import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
 import type { ParseInputs, RecipeParseResult } from "./parse-recipe.js";
+import { InlineAnswerNotes, type InlineAnswers } from "./inline-answers.js";
 
 /** Bump when RecipeInfo or the parse semantics change shape, so old entries are ignored. */
 const CACHE_FORMAT = 9;
@@ -214,6 +215,7 @@ export class ParseCache {
   private wrote = false;
   /** The recipe keys of the last getMany (made on demand), their digest, and the manifest when it held for them. */
   private asked: { keys: () => readonly string[]; digest: string; held: { manifest: Manifest; moved: boolean } | null } | null = null;
+  private readonly answers = new InlineAnswerNotes();
   /** The headers that held or were written in this run, by key: what a new manifest is made of. */
   private readonly current = new Map<string, Header>();
   /** Each recipe's summaries as JSON, by key, where this run has them: the new manifest's summaries part. */
@@ -232,9 +234,19 @@ export class ParseCache {
    * configuration.
    */
   static open(dir: string, generation: string, configInputs: readonly FileInput[], hashes = new FileHashes()): ParseCache {
+    return new ParseCache(dir, ParseCache.generationOf(generation, configInputs), hashes);
+  }
+
+  /** The generation of entries made with `generation` (bake's code, the variables) on a configuration of `configInputs`. */
+  static generationOf(generation: string, configInputs: readonly FileInput[]): string {
     const h = createHash("sha256").update(generation);
     for (const input of [...configInputs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) h.update(`\0${input[0]}\0${input[1] === true ? "+" : (input[2] ?? "-")}`);
-    return new ParseCache(dir, h.digest("hex"), hashes);
+    return h.digest("hex");
+  }
+
+  /** `${@...}` results of the recipes parsed now that may be kept between runs (inline-answers.ts). */
+  noteAnswers(noted: InlineAnswers): void {
+    this.answers.add(noted);
   }
 
   private db(): Promise<Level<string, string>> {
@@ -487,6 +499,7 @@ export class ParseCache {
       const next = await this.newManifest();
       if (next !== null && "restamped" in next) writeManifest(this.dir, next.restamped);
       else if (next !== null) this.writeNewManifest(next.manifest, next.summaries);
+      this.answers.write(this.dir, this.generation);
     } finally {
       if (this.opened !== null) await (await this.opened).close();
     }

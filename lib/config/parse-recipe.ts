@@ -2,9 +2,10 @@
 // configuration. This runs in parse workers; the configuration is loaded once per worker.
 import type { MetadataFiles } from "../evaluate/index.js";
 import { parseRecipeVariants, type Metadata } from "../evaluate/index.js";
-import { takeJsMessages } from "../data/index.js";
+import { takeJsMessages, type DataStore } from "../data/index.js";
 import type { RecipeInfo } from "./recipe-info.js";
 import { recipeInfo } from "./recipe-record.js";
+import { interpreterAsConfigured } from "../python/index.js";
 // The module itself, not signature/index.js (see recipe-record.ts).
 import { checksumFileStates } from "../signature/file-checksums.js";
 
@@ -41,6 +42,7 @@ export function parseRecipeFile(
   appends: readonly string[],
   layerPriority: number,
   signed: boolean,
+  answerAhead = false,
 ): RecipeParseResult {
   takeJsMessages();
   const variants = parseRecipeVariants(config, file, appends, files, null, { history: false });
@@ -74,5 +76,38 @@ export function parseRecipeFile(
   const sorted = (set: Set<string>) => [...set].sort();
   // BitBake's cache reads the flag of the recipe itself (the first variant), skipped or not.
   const cacheable = !variants[0]?.metadata.d.getVar("BB_DONT_CACHE");
+  // Last: nothing of it goes into the records or the inputs.
+  if (answerAhead) for (const v of variants) if (v.skipped === null) answerValuesAhead(v.metadata.d);
   return { file, infos, inputs: { read: sorted(read), absent: sorted(absent), present: sorted(present) }, cacheable, signed: signs.every(Boolean) };
+}
+
+/**
+ * Expands each value of a parsed recipe whose text holds `${@`, as `-e` shows it, and forgets the
+ * result: the parse expands what its records need, not a task's body (`-e` shows every value), and
+ * the `${@...}` results noted meanwhile are kept (inline-answers.ts). Only while the interpreter is as
+ * configured (what it evaluates now is noted only then): a value whose Python did more than read
+ * ends it for the thread. Its own failures are not the parse's: `-e` shows them.
+ */
+export function answerValuesAhead(d: DataStore): void {
+  if (!interpreterAsConfigured()) return;
+  const names = new Set<string>();
+  for (const name of d.namesWithInlineCode()) {
+    names.add(name);
+    // `NAME:override` is NAME's value where the override is active.
+    const colon = name.indexOf(":");
+    if (colon > 0) names.add(name.slice(0, colon));
+  }
+  for (const name of names) {
+    if (!interpreterAsConfigured()) break;
+    if (name.startsWith("__")) continue;
+    try {
+      // A python function is shown as it is written.
+      if (d.getVarFlag(name, "python", false)) continue;
+      d.getVar(name);
+    } catch {
+      // Shown by `-e` as it fails; without an interpreter, withPython starts one and parses again.
+    }
+  }
+  // What such a value said is not the parse's.
+  takeJsMessages();
 }

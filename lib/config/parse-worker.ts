@@ -6,7 +6,8 @@ import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { MetadataError, SyntaxTreeStore } from "../parse/index.js";
 import { codeGeneration } from "./code-generation.js";
 import { loadBuildConfiguration, type BuildConfiguration } from "./configuration.js";
-import { seedPython, withPython, type PythonSeed } from "../python/index.js";
+import { journalAnswers, seedPython, takeAnswers, withPython, type PythonSeed } from "../python/index.js";
+import type { InlineAnswers } from "./inline-answers.js";
 import { parseRecipeFile } from "./parse-recipe.js";
 import { entryOf, type CachedRecords, type RecipeEntry } from "./parse-cache.js";
 import { summaryOf, type RecipeInfo, type RecipeSummary } from "./recipe-info.js";
@@ -43,6 +44,8 @@ export interface ParsedFile {
   readonly signed: boolean;
   /** Its parse-cache entry when asked for and the recipe can be cached (see RecipeParseResult.cacheable). */
   readonly entry: RecipeEntry | null;
+  /** With an entry: its `${@...}` results that may be kept between runs (inline-answers.ts), if any. */
+  readonly answers: InlineAnswers | null;
 }
 
 export type ParseResponse =
@@ -81,7 +84,16 @@ export function takeRequest(next: Int32Array, total: number): number | null {
 /** One recipe on a configuration; failures become a response, as they must cross threads. */
 export async function parseWith(config: BuildConfiguration, req: ParseRequest, needs: ResponseNeeds): Promise<ParseResponse> {
   try {
-    const result = await withPython(() => parseRecipeFile(config.metadata, config.files, req.file, req.appends, req.layerPriority, req.signed));
+    // Noted only for a parse cache: they are kept beside it (inline-answers.ts).
+    journalAnswers(needs.entry);
+    let result;
+    let noted;
+    try {
+      result = await withPython(() => parseRecipeFile(config.metadata, config.files, req.file, req.appends, req.layerPriority, req.signed, needs.entry));
+    } finally {
+      noted = takeAnswers();
+      journalAnswers(false);
+    }
     const infos = result.infos;
     return {
       ok: true,
@@ -93,6 +105,7 @@ export async function parseWith(config: BuildConfiguration, req: ParseRequest, n
         warnings: infos.flatMap((info) => info.warnings ?? []),
         signed: result.signed,
         entry: needs.entry && result.cacheable ? entryOf(result) : null,
+        answers: needs.entry && noted.answers.length > 0 ? noted : null,
       },
     };
   } catch (err) {

@@ -2,6 +2,7 @@
 // parallel (BitBake's cooker parser): this thread and worker threads take recipes from one shared
 // queue, the workers post their results in batches.
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import { codeGeneration } from "./code-generation.js";
 import type { BuildConfiguration } from "./configuration.js";
 import type { RecipeCollection } from "./collection.js";
@@ -72,6 +73,15 @@ export interface ParsedRecipes {
 /** Identifies what produced cache entries: bake's code and the environment variables of the configuration. */
 function cacheGeneration(vars: Readonly<Record<string, string>>): string {
   return createHash("sha256").update(codeGeneration()).update(JSON.stringify(Object.entries(vars).sort())).digest("hex");
+}
+
+/**
+ * The parse cache's directory (`cacheRoot`/parse, cacheRoot being the configuration's CACHE) and
+ * the generation of its entries for `config` and `vars`: what the `${@...}` results kept beside it
+ * (inline-answers.ts) are read and written with.
+ */
+export function parseCacheOf(config: BuildConfiguration, cacheRoot: string, vars: Readonly<Record<string, string>>): { readonly dir: string; readonly generation: string } {
+  return { dir: join(cacheRoot, "parse"), generation: ParseCache.generationOf(cacheGeneration(vars), config.inputs) };
 }
 
 /**
@@ -244,6 +254,7 @@ async function parseSome(
     if (res.ok) {
       settle(i, res.parsed);
       if (res.parsed.entry !== null) await cache?.put(collection.recipes[i]!.path, appendsOf(i), res.parsed.entry);
+      if (res.parsed.answers !== null) cache?.noteAnswers(res.parsed.answers);
     } else {
       failures.push(res.message);
     }

@@ -15,6 +15,7 @@ const MAX_DEPTH = 8;
 
 class FrozenLayer<V> {
   private containingCache: Map<string, string[]> | undefined;
+  private whereCache: Map<(value: V) => boolean, string[]> | undefined;
   constructor(
     readonly map: ReadonlyMap<string, Slot<V>>,
     readonly parent: FrozenLayer<V> | null,
@@ -31,6 +32,18 @@ class FrozenLayer<V> {
       keys = [];
       for (const k of this.map.keys()) if (k.includes(needle)) keys.push(k);
       this.containingCache.set(needle, keys);
+    }
+    return keys;
+  }
+
+  /** Keys of this layer whose value passes `test`, computed once per test: frozen layers never change. */
+  keysWhere(test: (value: V) => boolean): readonly string[] {
+    this.whereCache ??= new Map();
+    let keys = this.whereCache.get(test);
+    if (!keys) {
+      keys = [];
+      for (const [k, v] of this.map) if (v !== TOMBSTONE && test(v)) keys.push(k);
+      this.whereCache.set(test, keys);
     }
     return keys;
   }
@@ -126,6 +139,20 @@ export class LayeredMap<V> {
   /** A map whose entries are `entries`, frozen: copies and forks share them. */
   static frozen<V>(entries: ReadonlyMap<string, V>): LayeredMap<V> {
     return new LayeredMap<V>(new FrozenLayer<V>(entries, null));
+  }
+
+  /**
+   * Visible keys whose value passes `test` (one function for the life of the process: frozen layers
+   * cache their answer by it); cheap on frozen layers, which a recipe shares with the configuration.
+   */
+  keysWhere(test: (value: V) => boolean): string[] {
+    const out = new Set<string>();
+    for (const [k, v] of this.own) if (v !== TOMBSTONE && test(v)) out.add(k);
+    for (let l = this.base; l; l = l.parent) for (const k of l.keysWhere(test)) out.add(k);
+    return [...out].filter((k) => {
+      const v = this.get(k);
+      return v !== undefined && test(v);
+    });
   }
 
   /** Visible keys containing `needle`; cheap on frozen layers (cached per layer). */

@@ -59,6 +59,20 @@ const EXPANDED: LookupOptions = { expand: true };
 const RAW: LookupOptions = { expand: false };
 const WITH_PARSER: LookupOptions = { expand: false, retparser: true };
 
+const VALUE_FLAGS = ["_content", "_defaultval", ":append", ":prepend", ":remove"] as const;
+
+function holdsInlineCode(rec: VarRecord): boolean {
+  for (const flag of VALUE_FLAGS) {
+    const v = rec.get(flag);
+    if (typeof v === "string") {
+      if (v.includes("${@")) return true;
+    } else if (v) {
+      for (const [text] of v) if (text?.includes("${@")) return true;
+    }
+  }
+  return false;
+}
+
 export class DataStore {
   /** What Attachments keep beside this datastore, made on the first. */
   attachments: Map<Attachment<unknown>, unknown> | null = null;
@@ -241,6 +255,15 @@ export class DataStore {
       if (links.some(([, o]) => this.overrides.isActive(o))) out.add(v);
     }
     return [...out];
+  }
+
+  /**
+   * Names whose value, a default, an append, prepend or remove holds inline code (`${@`): the
+   * names whose expansion may run it (inline code a value only gets from another's expansion is
+   * that other's). Cheap for a recipe: the configuration's are found once.
+   */
+  namesWithInlineCode(): string[] {
+    return this.vars.keysWhere(holdsInlineCode);
   }
 
   /**

@@ -170,13 +170,16 @@ export function seedPython(from: PythonSeed | null | undefined): void {
 
 /**
  * Runs `fn`; if it needed Python before the engine was loaded, loads it and runs `fn` again
- * (parsing is deterministic, so the second run sees exactly what the first would have).
+ * (parsing is deterministic, so the second run sees exactly what the first would have). Also when
+ * `fn` returned: something in it may have caught the PythonNotLoaded and gone on (`-e` shows an
+ * expansion that failed as a comment, data/describe.ts).
  */
 export async function withPython<T>(fn: () => T): Promise<T> {
   if (engine !== null) return fn();
   wanted = false;
   try {
-    return fn();
+    const result = fn();
+    if (!wanted) return result;
   } catch (err) {
     if (!wanted) throw err;
   }

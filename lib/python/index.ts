@@ -21,8 +21,8 @@ import {
 } from "../data/index.js";
 import { BakeError } from "../common/errors.js";
 import { pythonFacade, replayTarget } from "./datastore.js";
-import { python } from "./engine.js";
-import { lastResultReadDataOnly, memoized, namespaceChanged, recordOutsideWorld } from "./inline-memo.js";
+import { python, PythonNotLoaded } from "./engine.js";
+import { lastEvaluation, lastResultPure, lastResultReadDataOnly, memoized, namespaceChanged, outsideEvaluations, recordOutsideWorld, useEarlierAnswers } from "./inline-memo.js";
 
 export { bindMetadata, type MetadataOwner } from "./datastore.js";
 export { loadPython, pythonLoaded, PythonNotLoaded, PYTHON_SOURCES, pythonSeed, seedPython, withPython, type PythonSeed } from "./engine.js";
@@ -126,6 +126,72 @@ export function pythonEffects(): number {
   return effects;
 }
 
+/**
+ * Whether a recipe's parse changed the metadata namespace in this thread (a `def` block of a class
+ * or recipe, an import): the configuration's own steps, and those it left to take, do not count.
+ */
+let recipeNamespace = false;
+let takingSteps = false;
+
+/**
+ * Whether something that may leave state in the interpreter ran in this thread: a python function,
+ * an event handler, a variable filter, a `${@...}` that did more than read.
+ */
+let stateChanged = false;
+
+function namespaceStep(): void {
+  if (namespaceSteps === null && !takingSteps) recipeNamespace = true;
+}
+
+/**
+ * Whether this thread's interpreter has done nothing but what a configuration kept between runs
+ * does (the namespace steps, `${@...}` that read the datastore alone): then a result that read the
+ * datastore alone is what any run of the same configuration would get from the same reads
+ * (inline-answers.ts keeps such results between runs). A python function run, an event handled, a
+ * message shown, a `def` block of a recipe end it for the thread's life: what they left in the
+ * interpreter (a module's global, a function) may change later results.
+ */
+export function interpreterAsConfigured(): boolean {
+  return !stateChanged && !recipeNamespace;
+}
+
+/** A `${@...}` result an earlier run kept: its code, what it read (flattened, see inline-memo.ts), its value. */
+export type KeptAnswer = readonly [code: string, reads: readonly unknown[], value: string];
+
+/** A code's analysis (what it references), kept with its answers: reused, it needs no interpreter either. */
+export type KeptAnalysis = readonly [code: string, references: readonly string[], execs: readonly string[], contains: readonly (readonly [string, readonly string[]])[], expandLiterals: readonly string[]];
+
+/** Results of this thread that may be kept between runs, since `journalAnswers`; null when not asked for. */
+let journal: KeptAnswer[] | null = null;
+
+/** Whether this thread's results that may be kept between runs are noted for `takeAnswers` from now on. */
+export function journalAnswers(on: boolean): void {
+  journal = on ? (journal ?? []) : null;
+}
+
+/** The results noted since the last call (see journalAnswers), with their codes' analyses. */
+export function takeAnswers(): { readonly answers: readonly KeptAnswer[]; readonly analyses: readonly KeptAnalysis[] } {
+  const answers = journal ?? [];
+  if (journal !== null) journal = [];
+  const kept = [...new Set(answers.map(([code]) => code))].flatMap((code): KeptAnalysis[] => {
+    const a = analyses.eval.get(code);
+    return a === undefined ? [] : [[code, a.references, a.execs, a.contains, a.expandLiterals]];
+  });
+  return { answers, analyses: kept };
+}
+
+/**
+ * Results and analyses an earlier run kept (inline-answers.ts), used while this thread's
+ * interpreter is as configured: a recipe whose every `${@...}` they answer is parsed and shown
+ * without starting one.
+ */
+export function useKeptAnswers(answers: readonly KeptAnswer[], kept: readonly KeptAnalysis[]): void {
+  useEarlierAnswers(answers, interpreterAsConfigured);
+  for (const [code, references, execs, contains, expandLiterals] of kept) {
+    if (!analyses.eval.has(code)) analyses.eval.set(code, { references: [...references], execs: [...execs], contains: contains.map(([v, w]) => [v, [...w]]), expandLiterals: [...expandLiterals] });
+  }
+}
+
 /** `${@...}` results that read the datastore alone (and what the interpreter shows of the world, world.ts). */
 let dataOnlyResults = 0;
 
@@ -156,6 +222,7 @@ export function recordingNamespaceSteps<T>(fn: () => T): { readonly result: T; r
 function takeRequiredSteps(): void {
   const steps = takePendingPythonNamespace();
   let i = 0;
+  takingSteps = true;
   try {
     for (; i < steps.length; i++) {
       const step = steps[i]!;
@@ -170,13 +237,17 @@ function takeRequiredSteps(): void {
     // Taken again (and failing again, with the same error) by the next crossing.
     requirePythonNamespace(steps.slice(i));
     throw err;
+  } finally {
+    takingSteps = false;
   }
 }
 
 /** Calls into Python, turning the exception that leaves it into bake's error. */
 function call<T>(fn: (b: Bridge) => T): T {
-  const b = theBridge();
-  if (pythonNamespacePending()) takeRequiredSteps();
+  // Outside any evaluation under way: what installing the bridge reads (its bytecode cache's
+  // directory) is the interpreter's, not the first `${@...}`'s to cross.
+  const b = bridge ?? outsideEvaluations(theBridge);
+  if (pythonNamespacePending()) outsideEvaluations(takeRequiredSteps);
   try {
     return fn(b);
   } catch (err) {
@@ -220,20 +291,32 @@ function analyse(code: string, mode: "eval" | "exec"): Analysis {
 /** `${@code}` in Python with `store` as d (or the result of an earlier evaluation that read the same, see inline-memo.ts). */
 export function evalPythonInline(code: string, store: DataStore): InlineResult {
   let value: string;
-  let dataOnly = false;
   try {
     value = memoized(code, replayTarget(store), () => call((b) => b.eval_inline(code, pythonFacade(store))) as string);
-    dataOnly = lastResultReadDataOnly();
-  } finally {
-    if (dataOnly) dataOnlyResults++;
-    else effects++;
+  } catch (err) {
+    // Without an interpreter nothing ran: the evaluation is made again once there is one (withPython).
+    if (!(err instanceof PythonNotLoaded)) {
+      effects++;
+      stateChanged = true;
+    }
+    throw err;
   }
-  return { value, ...analyse(code, "eval") };
+  const dataOnly = lastResultReadDataOnly();
+  if (dataOnly) dataOnlyResults++;
+  else effects++;
+  if (!lastResultPure()) stateChanged = true;
+  const analysis = analyse(code, "eval");
+  if (journal !== null && dataOnly && interpreterAsConfigured()) {
+    const evaluated = lastEvaluation();
+    if (evaluated !== null) journal.push([code, evaluated.reads, evaluated.value]);
+  }
+  return { value, ...analysis };
 }
 
 registerPythonInline((code, store) => evalPythonInline(code, store as DataStore));
 registerVarFilter((expression, value) => {
   effects++;
+  stateChanged = true;
   return call((b) => b.apply_filter(expression, value)) as string;
 });
 
@@ -244,6 +327,7 @@ export function analysePythonFunction(body: string): Analysis {
 
 /** A `def` block: its functions join the namespace every piece of metadata Python sees. */
 export function insertPythonMethod(text: string, file: string, line: number): void {
+  namespaceStep();
   namespaceChanged(call((b) => b.insert_method(text, file, line)) as number);
   namespaceSteps?.push({ kind: "def", text, file, line });
 }
@@ -251,11 +335,13 @@ export function insertPythonMethod(text: string, file: string, line: number): vo
 /** Calls the python function `name` (body `body`, first body line `line` of `file`) with `store` as d. */
 export function runPythonFunction(name: string, body: string, file: string, line: number, store: DataStore): void {
   effects++;
+  stateChanged = true;
   call((b) => b.run_function(name, body, file, line, pythonFacade(store)));
 }
 
 /** `addpylib DIR NAMESPACE`: DIR joins sys.path and NAMESPACE (and its BBIMPORTS) is imported into the metadata namespace. */
 export function addPythonLibrary(libdir: string, namespace: string, store: DataStore): void {
+  namespaceStep();
   namespaceChanged(call((b) => b.add_pylib(libdir, namespace, pythonFacade(store))) as number);
   // What add_pylib read of d, so that the step can be taken again without this datastore.
   namespaceSteps?.push({ kind: "pylib", dir: libdir, namespace, globalModules: store.getVar("BB_GLOBAL_PYMODULES") });
@@ -264,6 +350,7 @@ export function addPythonLibrary(libdir: string, namespace: string, store: DataS
 /** OE_IMPORTS and the like: modules imported into the metadata namespace by name. */
 export function importPythonModules(names: readonly string[]): void {
   if (names.length === 0) return;
+  namespaceStep();
   const py = python();
   const list = py.toPy([...names]);
   try {
@@ -352,6 +439,7 @@ export function firePythonEvent(eventName: string, args: readonly unknown[], sto
   });
   if (!reached) return;
   effects++;
+  stateChanged = true;
   const py = python();
   installHandlers(specs);
   const pyArgs = py.toPy([...args]);

@@ -94,6 +94,21 @@ export function recordHost(question: (path: string, arg: never) => HostAnswer, p
   if (frames.length !== 0) frames[frames.length - 1]!.reads.push(Read.Host, question, path, arg, answer);
 }
 
+/**
+ * `fn()`, what it reads and does recorded in none of the evaluations under way: the configuration's
+ * namespace steps, taken at the first crossing into the interpreter (python/index.ts), are the
+ * configuration's work, not the `${@...}` that happened to cross first (their files are inputs of
+ * the configuration).
+ */
+export function outsideEvaluations<T>(fn: () => T): T {
+  const under = frames.splice(0);
+  try {
+    return fn();
+  } finally {
+    frames.push(...under);
+  }
+}
+
 /** The evaluation under way did something other than read `d`: its result is not kept. */
 export function recordOutsideWorld(): void {
   if (frames.length !== 0) frames[frames.length - 1]!.pure = false;
@@ -145,6 +160,12 @@ function replays(t: ReplayTarget, reads: readonly unknown[]): boolean {
 }
 
 let dataOnly = false;
+let pure = false;
+
+/** Whether the result `memoized` gave last did nothing but read: `d`, or the host's files (a kept one, or one evaluated now). */
+export function lastResultPure(): boolean {
+  return pure;
+}
 
 /**
  * Whether the result `memoized` gave last read nothing but `d`: no host file, nothing else outside
@@ -159,18 +180,62 @@ function readsHost(reads: readonly unknown[]): boolean {
   return false;
 }
 
+/**
+ * Results an earlier run kept (inline-answers.ts), by code: each read the datastore alone, in an
+ * interpreter that had done nothing but what the configuration does (see `useEarlierAnswers`).
+ * Not bounded as `memo` is: a code such as PN's has one per recipe.
+ */
+const earlier = new Map<string, Variant[]>();
+let earlierHold: () => boolean = () => false;
+
+/**
+ * Results of earlier runs, consulted after this thread's own, while `hold()` says they hold (the
+ * interpreter's namespace is still the configuration's): `-e RECIPE` shows a recipe whose every
+ * `${@...}` an earlier run answered without starting the interpreter.
+ */
+export function useEarlierAnswers(answers: Iterable<readonly [code: string, reads: readonly unknown[], value: string]>, hold: () => boolean): void {
+  for (const [code, reads, value] of answers) {
+    let variants = earlier.get(code);
+    if (variants === undefined) earlier.set(code, (variants = []));
+    variants.push({ reads, value });
+  }
+  earlierHold = hold;
+}
+
+/** The variant `memoized` evaluated last (null when it gave a kept one): what it read, flattened, and its value. */
+let evaluated: Variant | null = null;
+
+/** What the last `memoized` that evaluated its code read and gave (null when it gave a kept result). */
+export function lastEvaluation(): { readonly reads: readonly unknown[]; readonly value: string } | null {
+  return evaluated;
+}
+
 /** `code`'s result on `target`: a kept one whose reads all answer the same, else `evaluate()`'s. */
 export function memoized(code: string, target: ReplayTarget, evaluate: () => string): string {
+  evaluated = null;
   const entry = memo.get(code);
   if (entry !== undefined && entry.generation === generation) {
     for (const v of entry.variants) {
       if (replays(target, v.reads)) {
         dataOnly = !readsHost(v.reads);
+        pure = true;
+        return v.value;
+      }
+    }
+  }
+  const before = earlier.get(code);
+  if (before !== undefined && earlierHold()) {
+    for (const v of before) {
+      if (replays(target, v.reads)) {
+        keep(code, v);
+        dataOnly = true;
+        pure = true;
         return v.value;
       }
     }
   }
   dataOnly = false;
+  pure = false;
   const frame: Frame = { reads: [], pure: true };
   frames.push(frame);
   let value: string;
@@ -179,8 +244,15 @@ export function memoized(code: string, target: ReplayTarget, evaluate: () => str
   } finally {
     frames.pop();
   }
-  if (frame.pure) keep(code, { reads: frame.reads, value });
   dataOnly = frame.pure && !readsHost(frame.reads);
+  pure = frame.pure;
+  // Set last: evaluating may have run `memoized` for other code (a value it read).
+  evaluated = null;
+  if (frame.pure) {
+    const variant = { reads: frame.reads, value };
+    keep(code, variant);
+    evaluated = variant;
+  }
   return value;
 }
 
