@@ -48,6 +48,22 @@ test("sys.executable is the host's python3 on PATH, as BitBake's is the Python r
   t.is(hostPython("/nonexistent-dir"), "");
 });
 
+test("bb.__version__ names the BitBake release whose parse-time API bake's bb module follows (2.19), so oe-core's sanity check (BB_MIN_VERSION 2.18.0) accepts it", async (t) => {
+  const f = pythonLayers({
+    "recipes-x/bbversion/bbversion_1.0.bb": [
+      'LICENSE = "MIT"',
+      'INHIBIT_DEFAULT_DEPS = "1"',
+      'BBV = "${@bb.__version__}"',
+      'NEW_ENOUGH = "${@bb.utils.vercmp_string_op(bb.__version__, "2.18.0", ">=")}"',
+      "",
+    ].join("\n"),
+  });
+  t.teardown(f.cleanup);
+  const d = await f.recipe("bbversion");
+  t.is(d.getVar("BBV"), "2.19.0");
+  t.is(d.getVar("NEW_ENOUGH"), "True");
+});
+
 test("a recipe's ${@...}, def functions, anonymous python, named python functions and events run in Python", async (t) => {
   const f = pythonLayers();
   t.teardown(f.cleanup);

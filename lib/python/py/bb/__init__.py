@@ -4,7 +4,9 @@
 
 import sys
 
-__version__ = "2.15.0"
+# The BitBake release whose parse-time behaviour this module follows (layers compare it with
+# BB_MIN_VERSION: oe-core's sanity.conf asks for 2.18.0).
+__version__ = "2.19.0"
 
 
 class BBHandledException(Exception):
