@@ -59,7 +59,9 @@ export async function datastoreFor<T>(common: CommonOptions, recipe: string | nu
   if (recipe === null && buildfile === null) {
     const config = await loadConfiguration(common);
     for (const w of config.warnings) warn(`WARNING: ${w}`);
-    return show(config.metadata);
+    // Inside withPython: a value shown may need the interpreter where reading the configuration
+    // did not (a `${@...}` only a variable's expansion runs), which otherwise failed on a first run.
+    return withPython(() => show(config.metadata));
   }
   if (buildfile !== null) {
     const config = await loadConfiguration(common);

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { DataStore, type PythonNamespaceStep } from "../data/index.js";
-import { evaluateFile, inheritConfigurationClasses, layerLanguages, Metadata, MetadataFiles, which } from "../evaluate/index.js";
+import { evaluateFile, inheritConfigurationClasses, layerLanguages, setConfigurationIncluded, Metadata, MetadataFiles, which } from "../evaluate/index.js";
 import { SyntaxTreeStore } from "../parse/syntax-store.js";
 import { firePythonEvent, pythonDataOnlyResults, pythonEffects, recordingNamespaceSteps } from "../python/index.js";
 import { interpreterWorld } from "../python/world.js";
@@ -81,9 +81,9 @@ function extraConfFile(topdir: string, m: Metadata, file: string, variable: stri
   } else {
     const beside = join(topdir, file);
     if (existsSync(beside)) return beside;
-    m.files.add(beside);
+    m.depend(beside);
     const { found, attempts } = which(m.d.getVar("BBPATH") ?? "", file);
-    for (const a of attempts) m.files.add(a);
+    for (const a of attempts) m.depend(a);
     if (found !== null) return found;
   }
   throw new ConfigurationError(`configuration file ${file} (${variable === "BBPRECONF" ? "-r" : "-R"}, ${variable}) not found`, file);
@@ -242,11 +242,12 @@ function evaluateConfiguration(
     const confName = flavour === "bitbake" ? "conf/bitbake.conf" : "conf/bake.conf";
     const { found: mainConf, attempts } = which(d.getVar("BBPATH")!, confName);
     // One created earlier on BBPATH (say in TOPDIR) would be read instead.
-    for (const a of attempts) m.files.add(a);
+    for (const a of attempts) m.depend(a);
     if (mainConf === null) throw new ConfigurationError(`${confName} not found along BBPATH: is meta-core (or openembedded-core's meta) in BBLAYERS?`);
     evaluateFile(mainConf, m, ev, true);
     for (const f of extraFiles("BBPOSTCONF")) evaluateFile(f, m, ev, true);
     inheritConfigurationClasses(m, files);
+    setConfigurationIncluded(m);
     if (m.handlers.length > 0) firePythonEvent("ConfigParsed", [], d, m.handlers);
   }
   // Where a core configuration was looked for decides the flavour: a bake.conf added later changes it.

@@ -10,7 +10,7 @@ import type { Metadata } from "./state.js";
 /** A `python` block that would have to run: bake runs JavaScript, so this is an error naming it. */
 export class PythonNotSupported extends FatalError {}
 
-export function finalize(m: Metadata, ev: Evaluator): void {
+export function finalize(m: Metadata, ev: Evaluator, included: (() => string) | null = null): void {
   const fn = m.d.getVar("FILE", false) ?? "";
   // BitBake fires these at the recipe's python handlers while it finalises (bb.parse.ast.finalize).
   const fire = (event: string, args: unknown[]) => {
@@ -32,6 +32,8 @@ export function finalize(m: Metadata, ev: Evaluator): void {
   fire("RecipeTaskPreProcess", [fn, [...m.tasks]]);
   remapVirtualProviders(m);
   for (const task of m.tasks) m.d.setVarFlag(m.d.expand(task), "task", "1");
+  // BitBake's BBINCLUDED: what the configuration and this parse included, set last, as ast.finalize does.
+  if (included !== null) m.d.setVar("BBINCLUDED", included());
   fire("RecipeParsed", [fn]);
 }
 

@@ -36,7 +36,57 @@ export function loadConfiguration(opts: ConfigurationOptions): Metadata {
     evaluateFile(found, m, ev, true);
   }
   inheritConfigurationClasses(m, ev.files);
+  setConfigurationIncluded(m);
   return m;
+}
+
+/**
+ * BitBake's BBINCLUDED for the configuration (cookerdata, once its files and INHERITs are read):
+ * every file it included, and every path looked at for one before it, in the order they were
+ * looked at, then any a `${@...}` marked (bb.parse.mark_dependency).
+ */
+export function setConfigurationIncluded(m: Metadata): void {
+  m.d.setVar("BBINCLUDED", includedList([...m.files], m));
+}
+
+function includedList(files: readonly string[], m: Metadata, base = ""): string {
+  const seen = new Set(files);
+  const list = [...files];
+  for (const f of (m.d.getVar("__depends", false) ?? "").split(" ")) {
+    if (f !== "" && !seen.has(f)) {
+      seen.add(f);
+      list.push(f);
+    }
+  }
+  const own = list.join(" ");
+  return base === "" ? own : own === "" ? base : `${base} ${own}`;
+}
+
+/**
+ * BitBake's FILE_LAYERNAME: the collection whose BBFILE_PATTERN matches the recipe file, the
+ * patterns tried longest text first as the cooker's CookerCollectFiles sorts them (reverse string
+ * order); an empty pattern matches nothing. Null when none matches. Compiled once per configuration.
+ */
+const layerPatterns = new WeakMap<DataStore, { name: string; re: RegExp }[]>();
+export function recipeLayerName(config: DataStore, file: string): string | null {
+  let patterns = layerPatterns.get(config);
+  if (patterns === undefined) {
+    patterns = [];
+    for (const name of (config.getVar("BBFILE_COLLECTIONS") ?? "").split(/\s+/).filter(Boolean)) {
+      const pattern = config.getVar(`BBFILE_PATTERN_${name}`) ?? "";
+      if (pattern === "") continue;
+      try {
+        patterns.push({ name, re: new RegExp(pattern) });
+      } catch {
+        // An invalid pattern is reported where the layers are read.
+      }
+    }
+    const text = (p: { re: RegExp }) => p.re.source;
+    patterns.sort((a, b) => (text(a) < text(b) ? 1 : text(a) > text(b) ? -1 : 0));
+    layerPatterns.set(config, patterns);
+  }
+  for (const p of patterns) if (p.re.exec(file)?.index === 0) return p.name;
+  return null;
 }
 
 /** The classes every recipe gets from the configuration: `base`, then each of INHERIT. */
@@ -66,9 +116,9 @@ export function parseRecipe(
   return parseRecipeVariants(config, recipe, appends, files, [""])[0]!;
 }
 
-function finalized(variant: string, m: Metadata, ev: Evaluator): ParsedRecipe {
+function finalized(variant: string, m: Metadata, ev: Evaluator, baseIncluded: string): ParsedRecipe {
   try {
-    finalize(m, ev);
+    finalize(m, ev, () => includedList([...(m.included ?? [])], m, baseIncluded));
   } catch (err) {
     if (err instanceof SkipRecipe) return { variant, metadata: m, skipped: err.message, tasks: [] };
     throw err;
@@ -96,6 +146,13 @@ export function parseRecipeVariants(
   m.classType = "recipe";
   // Parsing for the recipe index keeps no history (only where each variable was last set).
   if (opts.history === false) m.d.disableTracking();
+  // BBINCLUDED is the configuration's list, then what the recipe's own parse included.
+  const baseIncluded = config.d.getVar("BBINCLUDED", false) ?? "";
+  m.included = new Set();
+  // As the cooker's parse does, before the recipe is read: the layer's name, or None (null) for a
+  // file no layer's pattern matches, which hides bitbake.conf's `??= "config"` (`${FILE_LAYERNAME}`
+  // then stays unexpanded, as in BitBake). Variants have their recipe file's, as in a BitBake build.
+  m.d.setVar("FILE_LAYERNAME", recipeLayerName(config.d, recipe), { file: recipe, line: 0, op: "set (the layer whose BBFILE_PATTERN matches)" });
   try {
     evaluateFile(recipe, m, ev, false);
     for (const append of appends) evaluateFile(append, m, ev, true);
@@ -118,8 +175,8 @@ export function parseRecipeVariants(
       v.d.setVar("PN", `${pn}-${ext}`);
     }
     v.deferred.push({ classes: cls, loc: { file: recipe, line: 0, column: 0 } });
-    variants.push(finalized(ext, v, ev));
+    variants.push(finalized(ext, v, ev, baseIncluded));
   }
-  const base = wanted("") ? [finalized("", m, ev)] : [];
+  const base = wanted("") ? [finalized("", m, ev, baseIncluded)] : [];
   return [...base, ...variants];
 }

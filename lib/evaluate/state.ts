@@ -66,6 +66,19 @@ export class Metadata {
   /** Which layers write `${@...}` in which language (set once the layers are known). */
   layerLanguages: readonly LayerLanguage[] = [];
 
+  /**
+   * What a recipe's own parse included, in order (BitBake's per-recipe `__depends`, which starts
+   * empty on top of the configuration's, kept apart as `__base_depends`): files read and paths
+   * looked at before them. Null for the configuration, whose `files` is that list.
+   */
+  included: Set<string> | null = null;
+
+  /** A file read, or a path looked at that did not exist: an input of the parse (BitBake's mark_dependency). */
+  depend(path: string): void {
+    this.files.add(path);
+    this.included?.add(path);
+  }
+
   snapshot(): MetadataSnapshot {
     return {
       data: this.d.snapshot(),
@@ -108,6 +121,7 @@ export class Metadata {
       new Set(this.files),
     );
     m.layerLanguages = this.layerLanguages;
+    if (this.included !== null) m.included = new Set(this.included);
     return m;
   }
 }

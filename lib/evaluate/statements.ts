@@ -25,7 +25,7 @@ export interface Evaluator {
 /** Reads `path` and evaluates it into `m`, as BitBake's `bb.parse.handle(path, d, include)`. */
 export function evaluateFile(path: string, m: Metadata, ev: Evaluator, asInclude: boolean): void {
   const file = ev.files.parse(path);
-  m.files.add(path);
+  m.depend(path);
   const isClass = extname(path) === ".bbclass";
   if (isClass && !m.inherited.includes(path)) m.inherited.push(path);
   // FILE names the recipe or include being read; classes leave it alone.
@@ -118,14 +118,14 @@ function include(st: Include, parent: string, m: Metadata, ev: Evaluator): void 
       for (const dir of (m.d.getVar("BBPATH") ?? "").split(":").filter(Boolean)) {
         const candidate = join(dir, name);
         if (ev.files.exists(candidate)) evaluateFile(candidate, m, ev, true);
-        else m.files.add(candidate);
+        else m.depend(candidate);
       }
       continue;
     }
     if (name === parent) continue;
     const searchPath = `${dirname(parent)}:${m.d.getVar("BBPATH") ?? ""}`;
     const { found, attempts } = isAbsolute(name) ? { found: ev.files.exists(name) ? name : null, attempts: [name] } : ev.files.which(searchPath, name);
-    for (const a of attempts) m.files.add(a);
+    for (const a of attempts) m.depend(a);
     if (found === null) {
       if (st.mode === "require") {
         throw new ParseError(`could not require ${name}: not found next to ${parent} nor along BBPATH`, st.loc);
@@ -166,7 +166,7 @@ function findClass(name: string, m: Metadata, files: MetadataFiles): string | nu
       continue;
     }
     const { found, attempts } = files.which(bbpath, relative);
-    for (const a of attempts) m.files.add(a);
+    for (const a of attempts) m.depend(a);
     if (found !== null) return found;
   }
   return null;
@@ -273,7 +273,7 @@ function addFragments(args: readonly string[], loc: Location, m: Metadata, ev: E
     for (const candidate of layers.map((layer) => join(layer, relative))) {
       if (!ev.files.exists(candidate)) {
         // Created later, it could be the fragment: an input of this parse.
-        m.files.add(candidate);
+        m.depend(candidate);
         continue;
       }
       if (layerCollection(candidate, m) === head) {

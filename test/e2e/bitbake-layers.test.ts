@@ -17,6 +17,7 @@ import {
   sharedLayers,
 } from "../helpers/bitbake-layers.js";
 import { expectedSrcrevValues, SRCREV_EXPECTED, srcrevBuild, srcrevValues } from "../helpers/srcrev.js";
+import { expectedLayernameValues, LAYERNAME_EXPECTED, LAYERNAME_TARGETS, layernameBuild, layernameValues } from "../helpers/layername.js";
 
 const bitbake = process.env["BITBAKE_DIR"] ?? "/work/ext/bitbake";
 const user = process.env["BITBAKE_USER"] ?? "nobody";
@@ -82,4 +83,18 @@ function answer(stdout: string): string {
   }
   if (record) writeFileSync(SRCREV_EXPECTED, out);
   else t.is(out, expectedSrcrevValues());
+});
+
+(existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -e values on test/data/layername (FILE_LAYERNAME, BBINCLUDED) are the recorded ones", (t) => {
+  const f = layernameBuild();
+  t.teardown(f.cleanup);
+  if (process.getuid?.() === 0) spawnSync("chown", ["-R", `${user}:`, f.root]);
+  let out = "";
+  for (const target of LAYERNAME_TARGETS) {
+    const r = runBitbake(f.build, "bitbake", ["-e", ...(target ? [target] : [])]);
+    t.is(r.code, 0, r.stdout + r.stderr);
+    out += layernameValues(target, r.stdout.split("\n"), f.root);
+  }
+  if (record) writeFileSync(LAYERNAME_EXPECTED, out);
+  else t.is(out, expectedLayernameValues());
 });

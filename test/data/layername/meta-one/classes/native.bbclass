@@ -1,0 +1,2 @@
+CLASSOVERRIDE = "class-native"
+R_NATIVE = "yes"

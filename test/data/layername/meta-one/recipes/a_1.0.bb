@@ -1,0 +1,3 @@
+require a.inc
+inherit extra
+BBCLASSEXTEND = "native"

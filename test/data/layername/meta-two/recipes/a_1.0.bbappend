@@ -1,0 +1,2 @@
+R_APPEND_LAYER := "${FILE_LAYERNAME}"
+inherit two

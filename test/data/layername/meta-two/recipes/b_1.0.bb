@@ -1,0 +1,3 @@
+include b.inc
+R_Y = "plain"
+R_Y:layer-two = "two"
