@@ -1,5 +1,5 @@
 // npm run oe-conformance -- --bitbake DIR --build DIR [--bake-build DIR] [--recipes DIR …] [--limit N] [--every K]
-//   [--as-user USER] [--appends] [--var NAME …] [--out FILE] [RECIPE.bb …]
+//   [--as-user USER] [--appends] [--variants] [--var NAME …] [--out FILE] [RECIPE.bb …]
 // BitBake itself against bake on the recipes of one or more layers (openembedded-core's meta,
 // meta-openembedded's ten): the recipe files are those the build directory's BBFILES and
 // BBFILES_DYNAMIC collect from its BBLAYERS, less BBMASK, as `bake -p` parses them, kept to those
@@ -14,6 +14,10 @@
 // whitespace collapsed; task lists and [depends] as sets of words. --var adds a compared value
 // (repeatable): a variable, or a flag as VAR[flag] (fetcher_hashes_dummyfunc[vardepvalue] is what
 // bb.fetch2.get_hashvalue gives do_fetch's signature); one that fails to expand reads "!error".
+// With --variants every BBCLASSEXTEND variant of each file is compared too (BitBake's are those its
+// finalised recipe's BBCLASSEXTEND names, each parsed as `virtual:VARIANT:FILE`; bake's those
+// parseRecipeVariants makes), paired by that name (scripts/oe-conformance/compare.ts), each with its
+// own skip decision; the output adds a table per variant kind (default, native, nativesdk, …).
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
@@ -21,9 +25,11 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { collectRecipes } from "../lib/config/collection.js";
 import { loadBuildConfiguration } from "../lib/config/index.js";
+import { recipeId } from "../lib/config/recipe-info.js";
 import type { DataStore } from "../lib/data/index.js";
-import { parseRecipe } from "../lib/evaluate/index.js";
+import { parseRecipeVariants } from "../lib/evaluate/index.js";
 import { withPython } from "../lib/python/index.js";
+import { comparePair, emptyTally, pairDumps, type Difference, type Dump, type Tally } from "./oe-conformance/compare.js";
 
 const BASE_VARIABLES = ["PN", "PV", "PR", "SRC_URI", "DEPENDS", "RDEPENDS:${PN}", "PROVIDES", "PACKAGES", "FILES:${PN}", "LICENSE"];
 let VARIABLES = BASE_VARIABLES;
@@ -38,15 +44,6 @@ function valueOf(d: DataStore, name: string): string | null {
   }
 }
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-interface Dump {
-  file: string;
-  vars?: Record<string, string | null>;
-  tasks?: string[];
-  depends?: Record<string, string | null>;
-  skipped?: string;
-  error?: string;
-}
 
 /** The recipe files the build directory collects (BBLAYERS, BBFILES, BBFILES_DYNAMIC, BBMASK), under one of `dirs` (all when none). */
 async function recipeFiles(
@@ -66,7 +63,7 @@ async function recipeFiles(
   return { files: files.sort(), layerOf, appends: collection.appends };
 }
 
-function bitbakeDumps(bitbake: string, build: string, files: readonly string[], user: string | null, appends: boolean): Map<string, Dump> {
+function bitbakeDumps(bitbake: string, build: string, files: readonly string[], user: string | null, appends: boolean, variants: boolean): Dump[] {
   const script = join(repo, "scripts", "oe-conformance", "bitbake-dump.py");
   const command = ["python3", script, bitbake, ...files];
   const env = {
@@ -75,50 +72,58 @@ function bitbakeDumps(bitbake: string, build: string, files: readonly string[], 
     PATH: `${join(bitbake, "bin")}:${process.env.PATH}`,
     BAKE_CONFORMANCE_APPENDS: appends ? "1" : "0",
     BAKE_CONFORMANCE_VARS: VARIABLES.join("\n"),
+    BAKE_CONFORMANCE_VARIANTS: variants ? "1" : "0",
   };
   // runuser rather than su: the unprivileged users BitBake is run as (nobody) have no login shell.
   const r = user
     ? spawnSync("runuser", ["-u", user, "--", ...command], { cwd: build, env: { ...env, HOME: build }, encoding: "utf8", maxBuffer: 1 << 30 })
     : spawnSync(command[0]!, command.slice(1), { cwd: build, env, encoding: "utf8", maxBuffer: 1 << 30 });
-  const dumps = new Map<string, Dump>();
+  const dumps: Dump[] = [];
   for (const line of r.stdout.split("\n")) {
     if (!line.startsWith("{")) continue;
-    const d = JSON.parse(line) as Dump;
-    dumps.set(d.file, d);
+    dumps.push(JSON.parse(line) as Dump);
   }
-  if (dumps.size === 0) throw new Error(`BitBake produced nothing (exit ${r.status}):\n${r.stderr.slice(-3000)}`);
+  if (dumps.length === 0) throw new Error(`BitBake produced nothing (exit ${r.status}):\n${r.stderr.slice(-3000)}`);
   return dumps;
 }
 
-async function bakeDumps(build: string, files: readonly string[], appends: ReadonlyMap<string, readonly string[]> | null): Promise<Map<string, Dump>> {
+async function bakeDumps(
+  build: string,
+  files: readonly string[],
+  appends: ReadonlyMap<string, readonly string[]> | null,
+  variants: boolean,
+): Promise<Dump[]> {
   const config = await withPython(() => loadBuildConfiguration({ topdir: build }));
-  const dumps = new Map<string, Dump>();
+  const dumps: Dump[] = [];
   for (const file of files) {
     try {
-      const r = await withPython(() => parseRecipe(config.metadata, file, appends?.get(file) ?? [], config.files));
-      if (r.skipped !== null) {
-        dumps.set(file, { file, skipped: r.skipped });
-        continue;
+      const parsed = await withPython(() => parseRecipeVariants(config.metadata, file, appends?.get(file) ?? [], config.files, variants ? null : [""]));
+      for (const r of parsed) {
+        const id = recipeId(file, r.variant);
+        if (r.skipped !== null) {
+          dumps.push({ file, id, variant: r.variant, skipped: r.skipped });
+          continue;
+        }
+        try {
+          const d = r.metadata.d;
+          const vars: Record<string, string | null> = {};
+          for (const v of VARIABLES) vars[v] = valueOf(d, v);
+          const tasks = r.metadata.tasks.map((t) => d.expand(t));
+          const depends: Record<string, string | null> = {};
+          for (const t of tasks) depends[t] = d.getVarFlag(t, "depends");
+          dumps.push({ file, id, variant: r.variant, vars, tasks, depends });
+        } catch (err) {
+          dumps.push({ file, id, variant: r.variant, error: errorText(err) });
+        }
       }
-      const d = r.metadata.d;
-      const vars: Record<string, string | null> = {};
-      for (const v of VARIABLES) vars[v] = valueOf(d, v);
-      const tasks = r.metadata.tasks.map((t) => d.expand(t));
-      const depends: Record<string, string | null> = {};
-      for (const t of tasks) depends[t] = d.getVarFlag(t, "depends");
-      dumps.set(file, { file, vars, tasks, depends });
     } catch (err) {
-      dumps.set(file, { file, error: err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 600) : String(err) });
+      dumps.push({ file, id: file, variant: "", error: errorText(err) });
     }
   }
   return dumps;
 }
 
-// The two build directories differ; paths under them are compared as ${TOPDIR}.
-let topdirs: string[] = [];
-const untop = (v: string) => topdirs.reduce((s, t) => s.split(t).join("${TOPDIR}"), v);
-const norm = (v: string | null | undefined) => untop((v ?? "").split(/\s+/).filter(Boolean).join(" "));
-const wordSet = (v: string | null | undefined) => untop([...new Set((v ?? "").split(/\s+/).filter(Boolean))].sort().join(" "));
+const errorText = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 600) : String(err));
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -132,12 +137,13 @@ async function main(): Promise<number> {
       every: { type: "string" },
       "as-user": { type: "string" },
       appends: { type: "boolean" },
+      variants: { type: "boolean" },
       out: { type: "string" },
       var: { type: "string", multiple: true },
     },
   });
   if (!values.bitbake || !values.build) {
-    process.stderr.write("usage: oe-conformance --bitbake DIR --build DIR [--bake-build DIR] [--recipes DIR …] [--limit N] [--every K] [--as-user U] [--appends] [--var NAME …] [--out F] [FILES]\n");
+    process.stderr.write("usage: oe-conformance --bitbake DIR --build DIR [--bake-build DIR] [--recipes DIR …] [--limit N] [--every K] [--as-user U] [--appends] [--variants] [--var NAME …] [--out F] [FILES]\n");
     return 2;
   }
   VARIABLES = [...BASE_VARIABLES, ...(values.var ?? [])];
@@ -147,72 +153,56 @@ async function main(): Promise<number> {
   files = files.filter((_, i) => i % every === 0);
   if (values.limit) files = files.slice(0, Number(values.limit));
   // Longest first: one build directory's path can begin with the other's (moe, moe-bake).
-  topdirs = [resolve(values.build), resolve(values["bake-build"] ?? values.build)].sort((a, b) => b.length - a.length);
+  const topdirs = [resolve(values.build), resolve(values["bake-build"] ?? values.build)].sort((a, b) => b.length - a.length);
   const t0 = performance.now();
-  const theirs = bitbakeDumps(resolve(values.bitbake), resolve(values.build), files, values["as-user"] ?? null, values.appends === true);
+  const theirs = bitbakeDumps(resolve(values.bitbake), resolve(values.build), files, values["as-user"] ?? null, values.appends === true, values.variants === true);
   const t1 = performance.now();
-  const ours = await bakeDumps(resolve(values["bake-build"] ?? values.build), files, values.appends === true ? collected.appends : null);
+  const ours = await bakeDumps(resolve(values["bake-build"] ?? values.build), files, values.appends === true ? collected.appends : null, values.variants === true);
   const t2 = performance.now();
 
   const columns = [...VARIABLES, "tasks", "[depends]"];
-  const matched = new Map(columns.map((c) => [c, 0]));
-  const differences: { file: string; what: string; bitbake: unknown; bake: unknown }[] = [];
-  let bothParsed = 0;
-  let bitbakeParsed = 0;
-  let bakeParsed = 0;
-  let skippedBoth = 0;
-  let skipDisagree = 0;
-  let bitbakeErrors = 0;
-  const bakeErrors: { file: string; error: string }[] = [];
-  // Per layer (BBFILE_COLLECTIONS name): files, parsed by both, and of those how many match on every column.
-  const perLayer = new Map<string, { files: number; both: number; all: number }>();
-  for (const file of files) {
-    const b = theirs.get(file);
-    const o = ours.get(file)!;
-    const layer = collected.layerOf.get(file) ?? "-";
-    const stats = perLayer.get(layer) ?? { files: 0, both: 0, all: 0 };
-    perLayer.set(layer, stats);
-    stats.files++;
-    if (b === undefined || b.error) bitbakeErrors++;
-    if (o.error) bakeErrors.push({ file, error: o.error });
-    const bOk = b !== undefined && b.vars !== undefined;
-    const oOk = o.vars !== undefined;
-    if (bOk) bitbakeParsed++;
-    if (oOk) bakeParsed++;
-    if (b?.skipped && o.skipped) skippedBoth++;
-    else if ((b?.skipped !== undefined) !== (o.skipped !== undefined) && !o.error) {
-      skipDisagree++;
-      differences.push({ file, what: "skipped", bitbake: b?.skipped ?? null, bake: o.skipped ?? null });
-    }
-    if (!bOk || !oOk) continue;
-    bothParsed++;
-    stats.both++;
-    const before = differences.length;
-    for (const v of VARIABLES) {
-      if (norm(b.vars![v]) === norm(o.vars![v])) matched.set(v, matched.get(v)! + 1);
-      else differences.push({ file, what: v, bitbake: b.vars![v], bake: o.vars![v] });
-    }
-    if (wordSet(b.tasks!.join(" ")) === wordSet(o.tasks!.join(" "))) matched.set("tasks", matched.get("tasks")! + 1);
-    else differences.push({ file, what: "tasks", bitbake: b.tasks, bake: o.tasks });
-    const taskDiffs = b.tasks!.filter((t) => wordSet(b.depends![t]) !== wordSet(o.depends?.[t]));
-    if (taskDiffs.length === 0) matched.set("[depends]", matched.get("[depends]")! + 1);
-    else for (const t of taskDiffs) differences.push({ file, what: `${t}[depends]`, bitbake: b.depends![t], bake: o.depends?.[t] ?? null });
-    if (differences.length === before) stats.all++;
+  const differences: Difference[] = [];
+  const bakeErrors: { file: string; id: string; error: string }[] = [];
+  const all = emptyTally(columns);
+  // Per layer (BBFILE_COLLECTIONS name) and per variant kind (default, native, nativesdk…).
+  const perLayer = new Map<string, Tally>();
+  const perKind = new Map<string, Tally>();
+  const tally = (m: Map<string, Tally>, k: string) => m.get(k) ?? (m.set(k, emptyTally(columns)), m.get(k)!);
+  for (const p of pairDumps(files, theirs, ours)) {
+    const layer = collected.layerOf.get(p.file) ?? "-";
+    if (p.bake?.error) bakeErrors.push({ file: p.file, id: p.id, error: p.bake.error });
+    differences.push(...comparePair(p, VARIABLES, topdirs, [all, tally(perLayer, layer), tally(perKind, p.kind)]));
   }
+  const bothParsed = all.both;
   const pct = (n: number, of: number) => (of === 0 ? "-" : `${((100 * n) / of).toFixed(1)}%`);
   const lines = [
     `recipes compared: ${files.length}${values.appends === true ? `, with their bbappends (${files.filter((f) => collected.appends.has(f)).length} have any)` : ", without bbappends"}`,
-    `parsed (not skipped) by BitBake: ${bitbakeParsed}; by bake: ${bakeParsed}; skipped by both: ${skippedBoth}; ` +
-      `skip decision differs: ${skipDisagree}; BitBake errors: ${bitbakeErrors}; bake errors: ${bakeErrors.length}`,
+    ...(values.variants === true ? [`recipes and variants compared: ${all.entries}; made by BitBake only: ${all.onlyBitbake}; by bake only: ${all.onlyBake}`] : []),
+    `parsed (not skipped) by BitBake: ${all.bitbakeParsed}; by bake: ${all.bakeParsed}; skipped by both: ${all.skippedBoth}; ` +
+      `skip decision differs: ${all.skipDiffers}; BitBake errors: ${all.bitbakeErrors}; bake errors: ${bakeErrors.length}`,
     `time: BitBake ${((t1 - t0) / 1000).toFixed(1)} s, bake ${((t2 - t1) / 1000).toFixed(1)} s (one process each, configuration included)`,
     "",
     `| value | matches (of ${bothParsed} parsed by both) |`,
     "| --- | --- |",
-    ...columns.map((c) => `| ${c} | ${matched.get(c)} (${pct(matched.get(c)!, bothParsed)}) |`),
+    ...columns.map((c) => `| ${c} | ${all.matched.get(c)} (${pct(all.matched.get(c)!, bothParsed)}) |`),
   ];
   if (perLayer.size > 1) {
-    lines.push("", "| layer | recipe files | parsed by both | all columns match |", "| --- | --- | --- | --- |");
-    for (const [layer, n] of perLayer) lines.push(`| ${layer} | ${n.files} | ${n.both} | ${n.all} (${pct(n.all, n.both)}) |`);
+    lines.push("", `| layer | ${values.variants === true ? "recipes and variants" : "recipe files"} | parsed by both | all columns match |`, "| --- | --- | --- | --- |");
+    for (const [layer, n] of perLayer) lines.push(`| ${layer} | ${n.entries} | ${n.both} | ${n.allMatch} (${pct(n.allMatch, n.both)}) |`);
+  }
+  if (values.variants === true) {
+    const kinds = [...perKind.keys()].sort((a, b) => (a === "default" ? -1 : b === "default" ? 1 : perKind.get(b)!.entries - perKind.get(a)!.entries));
+    lines.push(
+      "",
+      "| variant kind | compared | BitBake only | bake only | parsed by both | skipped by both | skip differs | bake errors | all columns match |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    );
+    for (const k of kinds) {
+      const n = perKind.get(k)!;
+      lines.push(`| ${k} | ${n.entries} | ${n.onlyBitbake} | ${n.onlyBake} | ${n.both} | ${n.skippedBoth} | ${n.skipDiffers} | ${n.bakeErrors} | ${n.allMatch} (${pct(n.allMatch, n.both)}) |`);
+    }
+    lines.push("", `| value | ${kinds.join(" | ")} |`, `| --- |${kinds.map(() => " --- |").join("")}`);
+    for (const c of columns) lines.push(`| ${c} | ${kinds.map((k) => `${perKind.get(k)!.matched.get(c)}/${perKind.get(k)!.both}`).join(" | ")} |`);
   }
   process.stdout.write(lines.join("\n") + "\n");
   const errorKinds = new Map<string, number>();

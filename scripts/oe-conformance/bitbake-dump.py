@@ -6,6 +6,9 @@
 # With BAKE_CONFORMANCE_APPENDS=1 in the environment each recipe gets its bbappends, as BitBake's
 # collection of BBFILES finds them (tinfoil is prepared with the recipes, from BitBake's parse cache
 # when the build directory has a warm one).
+# With BAKE_CONFORMANCE_VARIANTS=1 each recipe's BBCLASSEXTEND variants follow it, one object each
+# (with "id", BitBake's virtual:VARIANT:FILE name, and "variant"): the variants are those the
+# finalised recipe's BBCLASSEXTEND names (multi_finalize's list), each parsed by that name.
 import json
 import os
 import sys
@@ -41,18 +44,30 @@ def dump(d):
 
 
 appends = os.environ.get("BAKE_CONFORMANCE_APPENDS") == "1"
+variants = os.environ.get("BAKE_CONFORMANCE_VARIANTS") == "1"
+
+
+def parse(tinfoil, fn, vfn, variant):
+    """One record for vfn (fn itself, or virtual:VARIANT:fn); with the datastore when parsed."""
+    record = {"file": fn, "id": vfn, "variant": variant}
+    d = None
+    try:
+        d = tinfoil.parse_recipe_file(vfn, appends=appends)
+        if d.getVar("__SKIPPED"):
+            record["skipped"] = d.getVar("__SKIPPED")
+        else:
+            record.update(dump(d))
+    except Exception as e:  # SkipRecipe arrives as a failed command naming it
+        text = str(e)
+        record["skipped" if "SkipRecipe" in text or "skipped" in text.lower() else "error"] = text[-600:]
+    print(json.dumps(record), flush=True)
+    return d
+
 
 with bb.tinfoil.Tinfoil(output=sys.stderr) as tinfoil:
     tinfoil.prepare(config_only=not appends)
     for fn in sys.argv[2:]:
-        record = {"file": fn}
-        try:
-            d = tinfoil.parse_recipe_file(fn, appends=appends)
-            if d.getVar("__SKIPPED"):
-                record["skipped"] = d.getVar("__SKIPPED")
-            else:
-                record.update(dump(d))
-        except Exception as e:  # SkipRecipe arrives as a failed command naming it
-            text = str(e)
-            record["skipped" if "SkipRecipe" in text or "skipped" in text.lower() else "error"] = text[-600:]
-        print(json.dumps(record), flush=True)
+        d = parse(tinfoil, fn, fn, "")
+        if variants and d is not None:
+            for ext in (d.getVar("BBCLASSEXTEND") or "").split():
+                parse(tinfoil, fn, "virtual:%s:%s" % (ext, fn), ext)
