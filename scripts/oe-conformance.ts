@@ -146,7 +146,7 @@ async function main(): Promise<number> {
     process.stderr.write("usage: oe-conformance --bitbake DIR --build DIR [--bake-build DIR] [--recipes DIR …] [--limit N] [--every K] [--as-user U] [--appends] [--variants] [--var NAME …] [--out F] [FILES]\n");
     return 2;
   }
-  VARIABLES = [...BASE_VARIABLES, ...(values.var ?? [])];
+  VARIABLES = [...new Set([...BASE_VARIABLES, ...(values.var ?? [])])];
   const collected = await recipeFiles(resolve(values["bake-build"] ?? values.build), values.recipes ?? []);
   let files = positionals.length > 0 ? positionals.map((f) => resolve(f)) : collected.files;
   const every = Number(values.every ?? 1);
