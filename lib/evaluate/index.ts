@@ -139,7 +139,7 @@ export function parseRecipeVariants(
   appends: readonly string[],
   files: MetadataFiles = new MetadataFiles(),
   only: readonly string[] | null = null,
-  opts: { readonly history?: boolean } = {},
+  opts: { readonly history?: boolean; readonly exact?: boolean } = {},
 ): ParsedRecipe[] {
   const ev: Evaluator = { files };
   const m = config.copy();
@@ -160,13 +160,17 @@ export function parseRecipeVariants(
     if (err instanceof SkipRecipe) return [{ variant: "", metadata: m, skipped: err.message, tasks: [] }];
     throw err;
   }
-  const extended = (m.d.getVar("BBCLASSEXTEND") ?? "").split(/\s+/).filter(Boolean);
+  // BitBake takes the variants from the finalised recipe's BBCLASSEXTEND (a deferred inherit or an
+  // anonymous function can set it) and gives the variants that value. It is almost always the value
+  // as read: the variants are made from that, then the recipe is finalised as they were (what it costs
+  // is unchanged); when finalising changed it, the file is parsed again the exact way (`exact`): the
+  // recipe finalised on a copy first, the variants from its value. A parse of some variants only
+  // (`only`: a build's, -e's) finalises the recipe only when one is not in BBCLASSEXTEND as read.
+  const before = m.d.getVar("BBCLASSEXTEND") ?? "";
+  const wantedVariants = only?.filter((v) => v !== "") ?? null;
+  const baseWanted = only === null || only.includes("");
   const pn = m.d.getVar("PN") ?? "";
-  const variants: ParsedRecipe[] = [];
-  const wanted = (v: string) => only === null || only.includes(v);
-  for (const ext of extended) {
-    if (!wanted(ext)) continue;
-    const v = m.copy();
+  const variant = (ext: string, v: Metadata): ParsedRecipe => {
     const [cls, variantName] = ext.split(":", 2) as [string, string | undefined];
     if (variantName !== undefined) {
       v.d.setVar("BBEXTENDCURR", cls);
@@ -175,8 +179,24 @@ export function parseRecipeVariants(
       v.d.setVar("PN", `${pn}-${ext}`);
     }
     v.deferred.push({ classes: cls, loc: { file: recipe, line: 0, column: 0 } });
-    variants.push(finalized(ext, v, ev, baseIncluded));
+    return finalized(ext, v, ev, baseIncluded);
+  };
+  if (opts.exact !== true && (wantedVariants ?? []).every((v) => words(before).includes(v))) {
+    const variants = (wantedVariants ?? words(before)).map((ext) => variant(ext, m.copy()));
+    if (!baseWanted) return variants;
+    const base = finalized("", m, ev, baseIncluded);
+    if ((base.metadata.d.getVar("BBCLASSEXTEND") ?? "") === before || wantedVariants?.length === 0) return [base, ...variants];
+    return parseRecipeVariants(config, recipe, appends, files, only, { ...opts, exact: true });
   }
-  const base = wanted("") ? [finalized("", m, ev, baseIncluded)] : [];
-  return [...base, ...variants];
+  const base = finalized("", m.copy(), ev, baseIncluded);
+  const after = base.metadata.d.getVar("BBCLASSEXTEND") ?? "";
+  const extended = wantedVariants ?? words(after);
+  if (extended.length > 0 && after !== before) m.d.setVar("BBCLASSEXTEND", after, { file: "ast.py", line: 625, parsing: false });
+  // The last variant takes the recipe as read itself rather than a copy.
+  const variants = extended.map((ext, i) => variant(ext, i === extended.length - 1 ? m : m.copy()));
+  return [...(baseWanted ? [base] : []), ...variants];
+}
+
+function words(s: string): string[] {
+  return s.split(/\s+/).filter(Boolean);
 }

@@ -17,6 +17,7 @@ import {
   type CachedRecords,
   type RecipeInfo,
 } from "../../lib/config/index.js";
+import { parseRecipeVariants } from "../../lib/evaluate/index.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -252,4 +253,33 @@ test("METADATA_REVISION is the layer checkout's commit; a commit re-parses exact
   git("pack-refs", "--all");
   const packed = await parseAll(f.build, cache);
   t.is(rev(packed.infos), rev(second.infos));
+});
+
+test("the variants are those the finalised recipe's BBCLASSEXTEND names (a deferred inherit, an anonymous function), as BitBake's multi_finalize", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), "bake-recipes-"));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const layer = join(root, "meta-v");
+  const build = join(root, "build");
+  write(join(layer, "conf/layer.conf"), layerConf("v", 6));
+  write(join(layer, "classes-recipe/setext.bbclass"), 'BBCLASSEXTEND = "native"\n');
+  write(join(layer, "classes-recipe/nativesdk.bbclass"), 'PN := "nativesdk-${@d.getVar(\'PN\').replace(\'-nativesdk\', \'\')}"\n');
+  write(join(layer, "recipes-x/deferext/deferext_1.0.bb"), 'LICENSE = "MIT"\ninherit_defer setext\n');
+  write(
+    join(layer, "recipes-x/anonext/anonext_1.0.bb"),
+    'LICENSE = "MIT"\nBBCLASSEXTEND = "native"\npython __anonymous() {\n    if not bb.data.inherits_class("native", d) and not bb.data.inherits_class("nativesdk", d):\n        d.appendVar("BBCLASSEXTEND", " nativesdk")\n}\n',
+  );
+  write(join(build, "conf/bblayers.conf"), `BBPATH = "\${TOPDIR}"\nBBFILES ?= ""\nBBLAYERS = "${join(repo, "meta-core")} ${layer}"\n`);
+  write(join(build, "conf/local.conf"), 'MACHINE = "qemux86-64"\nBBMASK = "/meta-core/recipes-"\n');
+  const { infos } = await parseAll(build, null);
+  t.deepEqual(infos.map((r) => r.pn).sort(), ["anonext", "anonext-native", "deferext", "deferext-native", "nativesdk-anonext"]);
+  // Each variant starts from the recipe as read with BBCLASSEXTEND as the finalised recipe has it.
+  const config = loadBuildConfiguration({ topdir: build });
+  const file = join(layer, "recipes-x/anonext/anonext_1.0.bb");
+  const all = parseRecipeVariants(config.metadata, file, [], config.files);
+  t.deepEqual(all.map((r) => [r.variant, r.metadata.d.getVar("BBCLASSEXTEND")]), [["", "native nativesdk"], ["native", "native nativesdk"], ["nativesdk", "native nativesdk"]]);
+  // A parse of one variant (a build's, -e's) makes it even when BBCLASSEXTEND as read lacks it.
+  const [sdk] = parseRecipeVariants(config.metadata, file, [], config.files, ["nativesdk"]);
+  t.is(sdk!.metadata.d.getVar("PN"), "nativesdk-anonext");
+  const [deferred] = parseRecipeVariants(config.metadata, join(layer, "recipes-x/deferext/deferext_1.0.bb"), [], config.files, ["native"]);
+  t.is(deferred!.metadata.d.getVar("PN"), "deferext-native");
 });
