@@ -5,7 +5,7 @@ import { parseRecipeVariants, type Metadata } from "../evaluate/index.js";
 import { takeJsMessages, type DataStore } from "../data/index.js";
 import type { RecipeInfo } from "./recipe-info.js";
 import { recipeInfo } from "./recipe-record.js";
-import { interpreterAsConfigured } from "../python/index.js";
+import { interpreterAsConfigured, pythonLoaded } from "../python/index.js";
 // The module itself, not signature/index.js (see recipe-record.ts).
 import { checksumFileStates } from "../signature/file-checksums.js";
 
@@ -86,10 +86,13 @@ export function parseRecipeFile(
  * result: the parse expands what its records need, not a task's body (`-e` shows every value), and
  * the `${@...}` results noted meanwhile are kept (inline-answers.ts). Only while the interpreter is as
  * configured (what it evaluates now is noted only then): a value whose Python did more than read
- * ends it for the thread. Its own failures are not the parse's: `-e` shows them.
+ * ends it for the thread. Its own failures are not the parse's: `-e` shows them. Not in a thread
+ * that has no interpreter: only Python's results are kept, and a recipe whose `${@...}` are
+ * JavaScript (bake's own layers) would pay for expansions nobody keeps (16% of a cold `-p` of the
+ * meta-core corpus).
  */
 export function answerValuesAhead(d: DataStore): void {
-  if (!interpreterAsConfigured()) return;
+  if (!pythonLoaded() || !interpreterAsConfigured()) return;
   const names = new Set<string>();
   for (const name of d.namesWithInlineCode()) {
     names.add(name);
