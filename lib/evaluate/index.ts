@@ -6,6 +6,7 @@ import { finalize } from "./finalize.js";
 import { evaluateFile, inherit, type Evaluator } from "./statements.js";
 import { Metadata } from "./state.js";
 import { finalTasks, type TaskEntry } from "./tasks.js";
+import { firstMatching, orderedPatterns, type LayerPattern, type OrderedPattern } from "./layer-patterns.js";
 
 export { Metadata, type ClassType, type MetadataSnapshot } from "./state.js";
 export { MetadataFiles, which } from "./files.js";
@@ -64,29 +65,18 @@ function includedList(files: readonly string[], m: Metadata, base = ""): string 
 
 /**
  * BitBake's FILE_LAYERNAME: the collection whose BBFILE_PATTERN matches the recipe file, the
- * patterns tried longest text first as the cooker's CookerCollectFiles sorts them (reverse string
- * order); an empty pattern matches nothing. Null when none matches. Compiled once per configuration.
+ * patterns tried in the cooker's order (see orderedPatterns; the layer priority comes from the same
+ * match). Null when none matches. Ordered once per configuration.
  */
-const layerPatterns = new WeakMap<DataStore, { name: string; re: RegExp }[]>();
+const layerPatterns = new WeakMap<DataStore, OrderedPattern<LayerPattern>[]>();
 export function recipeLayerName(config: DataStore, file: string): string | null {
   let patterns = layerPatterns.get(config);
   if (patterns === undefined) {
-    patterns = [];
-    for (const name of (config.getVar("BBFILE_COLLECTIONS") ?? "").split(/\s+/).filter(Boolean)) {
-      const pattern = config.getVar(`BBFILE_PATTERN_${name}`) ?? "";
-      if (pattern === "") continue;
-      try {
-        patterns.push({ name, re: new RegExp(pattern) });
-      } catch {
-        // An invalid pattern is reported where the layers are read.
-      }
-    }
-    const text = (p: { re: RegExp }) => p.re.source;
-    patterns.sort((a, b) => (text(a) < text(b) ? 1 : text(a) > text(b) ? -1 : 0));
+    const names = (config.getVar("BBFILE_COLLECTIONS") ?? "").split(/\s+/).filter(Boolean);
+    patterns = orderedPatterns(names.map((name) => ({ name, pattern: config.getVar(`BBFILE_PATTERN_${name}`) ?? "" })));
     layerPatterns.set(config, patterns);
   }
-  for (const p of patterns) if (p.re.exec(file)?.index === 0) return p.name;
-  return null;
+  return firstMatching(patterns, file)?.layer.name ?? null;
 }
 
 /** The classes every recipe gets from the configuration: `base`, then each of INHERIT. */
