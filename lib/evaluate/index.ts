@@ -154,8 +154,10 @@ export function parseRecipeVariants(
   // anonymous function can set it) and gives the variants that value. It is almost always the value
   // as read: the variants are made from that, then the recipe is finalised as they were (what it costs
   // is unchanged); when finalising changed it, the file is parsed again the exact way (`exact`): the
-  // recipe finalised on a copy first, the variants from its value. A parse of some variants only
-  // (`only`: a build's, -e's) finalises the recipe only when one is not in BBCLASSEXTEND as read.
+  // recipe finalised on a copy first, the variants from its value. A parse of variants without the
+  // recipe itself (`only`: a build worker's, -e's of a variant) has no finalised recipe to check the
+  // value against, so it is always the exact way, as BitBake's (which finalises the recipe whatever
+  // __ONLYFINALISE asks for): a variant the finalised value does not name is not made.
   const before = m.d.getVar("BBCLASSEXTEND") ?? "";
   const wantedVariants = only?.filter((v) => v !== "") ?? null;
   const baseWanted = only === null || only.includes("");
@@ -171,16 +173,15 @@ export function parseRecipeVariants(
     v.deferred.push({ classes: cls, loc: { file: recipe, line: 0, column: 0 } });
     return finalized(ext, v, ev, baseIncluded);
   };
-  if (opts.exact !== true && (wantedVariants ?? []).every((v) => words(before).includes(v))) {
+  if (opts.exact !== true && baseWanted && (wantedVariants ?? []).every((v) => words(before).includes(v))) {
     const variants = (wantedVariants ?? words(before)).map((ext) => variant(ext, m.copy()));
-    if (!baseWanted) return variants;
     const base = finalized("", m, ev, baseIncluded);
     if ((base.metadata.d.getVar("BBCLASSEXTEND") ?? "") === before || wantedVariants?.length === 0) return [base, ...variants];
     return parseRecipeVariants(config, recipe, appends, files, only, { ...opts, exact: true });
   }
   const base = finalized("", m.copy(), ev, baseIncluded);
   const after = base.metadata.d.getVar("BBCLASSEXTEND") ?? "";
-  const extended = wantedVariants ?? words(after);
+  const extended = wantedVariants === null ? words(after) : wantedVariants.filter((v) => words(after).includes(v));
   if (extended.length > 0 && after !== before) m.d.setVar("BBCLASSEXTEND", after, { file: "ast.py", line: 625, parsing: false });
   // The last variant takes the recipe as read itself rather than a copy.
   const variants = extended.map((ext, i) => variant(ext, i === extended.length - 1 ? m : m.copy()));
