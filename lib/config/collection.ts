@@ -6,7 +6,7 @@ import { FileHashes } from "./parse-cache.js";
 import type { DataStore } from "../data/index.js";
 import { ConfigurationError } from "./errors.js";
 import { layerMatcher, type Layer } from "./layers.js";
-import { firstMatching, matchesStart, orderedPatterns } from "../evaluate/layer-patterns.js";
+import { matchesStart, orderedPatterns } from "../evaluate/layer-patterns.js";
 
 export interface RecipeFile {
   readonly path: string;
@@ -252,13 +252,14 @@ export function checkDanglingAppends(d: DataStore, collection: RecipeCollection)
  */
 export function unmatchedPatternWarnings(d: DataStore, layers: readonly Layer[], collection: RecipeCollection, targetFiles: ReadonlySet<string>): string[] {
   const ordered = orderedPatterns(layers);
+  // A recipe's layer is the first of `ordered` to match it (layerMatcher): its pattern is that layer's.
+  const patternOf = new Map(ordered.map((p) => [p.layer, p]));
   const unmatched = new Set(ordered.map((p) => p.key));
   const matchedPatterns: RegExp[] = [];
   const matched = new Set<string>();
   for (const recipe of collection.recipes) {
-    if (!targetFiles.has(recipe.path)) continue;
-    const p = firstMatching(ordered, recipe.path);
-    if (p === null) continue;
+    const p = recipe.layer === null || !targetFiles.has(recipe.path) ? undefined : patternOf.get(recipe.layer);
+    if (p === undefined) continue;
     if (unmatched.delete(p.key)) matchedPatterns.push(p.re!);
     matched.add(recipe.path);
   }
