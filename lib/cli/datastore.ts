@@ -85,7 +85,8 @@ export async function datastoreFor<T>(common: CommonOptions, recipe: string | nu
     // parsed with kept results, or on a kept configuration whose interpreter is started lazily).
     const shown = await withPython(() => {
       const [parsed] = parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]);
-      return show(parsed!.metadata);
+      if (parsed === undefined) throw new Error(`${info.file} has no variant "${info.variant}" (its finalised BBCLASSEXTEND does not name it)`);
+      return show(parsed.metadata);
     });
     // What the interpreter answered now, kept for the next run.
     if (pythonLoaded() && answers?.config === prepared.config && answers.cache !== null) {

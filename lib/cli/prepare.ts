@@ -4,7 +4,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { BuildConfiguration, CachedRecords, ParsedRecipes, ParseProgress, RecipeCollection, RecipeSummary } from "../config/index.js";
 // The modules, not config/index.js, which loads the evaluator (see context.ts).
-import { checkDanglingAppends, collectRecipes } from "../config/collection.js";
+import { checkDanglingAppends, collectRecipes, unmatchedPatternWarnings } from "../config/collection.js";
 import { FileHashes } from "../config/parse-cache.js";
 import { parseAllRecipes, signRecipes, type Signatures } from "../config/recipes.js";
 import type { ProviderPreferences, RecipeIndex } from "../graph/index.js";
@@ -81,6 +81,8 @@ export async function parseRecipes(
   const { collection, warnings, cacheRoot, threads, syntaxDir } = await readingValues(config, settings);
   const options = { vars: common.vars, threads, cacheDir: cacheRoot ? join(cacheRoot, "parse") : null, syntaxDir, hashes: new FileHashes() };
   const recipes = await parseAllRecipes(config, collection, { ...options, records, signatures, ...(onProgress ? { onProgress } : {}) });
+  // As the cooker once the recipes are parsed (collection_priorities).
+  warnings.push(...(await readingValues(config, () => unmatchedPatternWarnings(d, config.layers, collection, recipes.targetFiles))));
   const sign: SignRecipes = (parsed, files, progress) => signRecipes(config, collection, parsed, files, { ...options, ...(progress ? { onProgress: progress } : {}) });
   return { config, collection, recipes, prefs: providerPreferences(config), warnings, sign };
 }

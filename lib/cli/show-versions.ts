@@ -11,11 +11,18 @@ function row(a: string, b: string, c: string, d: string): string {
   return `${pad(a, 35, true)} ${pad(b, 25, false)} ${pad(c, 25, false)} ${pad(d, 25, false)}`;
 }
 
-/** BitBake's findLatestProvider: the highest DEFAULT_PREFERENCE, then the highest version (first wins a tie). */
+/**
+ * BitBake's findLatestProvider over the recipes of the highest layer priority (findBestProvider
+ * hands it the first of sortPriorities' groups): the highest DEFAULT_PREFERENCE, then the highest
+ * version (first wins a tie).
+ */
 function latestOf(recipes: readonly RecipeInfo[]): RecipeInfo {
   const version = (r: RecipeInfo) => ({ epoch: Number(r.pe || 0) || 0, version: r.pv, revision: r.pr });
-  let latest = recipes[0]!;
-  for (const r of recipes.slice(1)) {
+  const top = Math.max(...recipes.map((r) => r.layerPriority));
+  // sortPriorities lists a group's recipes by DEFAULT_PREFERENCE, lowest first (a stable sort).
+  const group = recipes.filter((r) => r.layerPriority === top).sort((a, b) => a.defaultPreference - b.defaultPreference);
+  let latest = group[0]!;
+  for (const r of group.slice(1)) {
     if (r.defaultPreference > latest.defaultPreference) latest = r;
     else if (r.defaultPreference === latest.defaultPreference && compareVersions(version(latest), version(r)) < 0) latest = r;
   }

@@ -6,6 +6,7 @@ import { FileHashes } from "./parse-cache.js";
 import type { DataStore } from "../data/index.js";
 import { ConfigurationError } from "./errors.js";
 import { layerMatcher, type Layer } from "./layers.js";
+import { matchesStart, orderedPatterns } from "../evaluate/layer-patterns.js";
 
 export interface RecipeFile {
   readonly path: string;
@@ -76,8 +77,8 @@ function masks(d: DataStore): RegExp[] {
     });
 }
 
-/** Bump when what keptIn holds changes shape. */
-const KEPT_FORMAT = 1;
+/** Bump when what keptIn holds changes shape, or the rule that gives a recipe its layer (2: BitBake's pattern order). */
+const KEPT_FORMAT = 2;
 
 /** A collection as collectRecipes keeps it between runs (see `keptIn`). */
 interface KeptCollection {
@@ -125,7 +126,11 @@ export function collectRecipes(d: DataStore, layers: readonly Layer[], keptIn: s
   const masked: string[] = [];
   const globber = new Globber(cwd, keptIn !== null);
   const layerOf = layerMatcher(layers);
-  for (const pattern of patterns) {
+  // As the cooker's collect_bbfiles: BBFILES sorted by the priority of the layer whose pattern
+  // matches each entry's text, lowest first (a stable sort), which is the order bbappends apply in.
+  const priorityOf = (pattern: string) => layerOf(pattern)?.priority ?? 0;
+  const prioritized = patterns.map((p) => [p, priorityOf(p)] as const).sort((a, b) => a[1] - b[1]);
+  for (const [pattern] of prioritized) {
     for (const path of globber.files(pattern).sort()) {
       if (seen.has(path)) continue;
       seen.add(path);
@@ -236,4 +241,45 @@ export function checkDanglingAppends(d: DataStore, collection: RecipeCollection)
   const message = `no recipe matches these bbappend files:\n${list}`;
   if (!warnOnly) throw new ConfigurationError(`${message}\n(set BB_DANGLINGAPPENDS_WARNONLY = "1" to only warn)`);
   return [message];
+}
+
+/**
+ * BitBake's collection_priorities check: a layer whose BBFILE_PATTERN gave its layer to no recipe
+ * with a target (`targetFiles`: not every record skipped) is warned about, unless it matches a
+ * bbappend, or a recipe file no other such pattern matches (a skipped recipe, one whose layer a
+ * pattern tried earlier took), or BBFILE_PATTERN_IGNORE_EMPTY_<name> is "1". Of nested layers, the
+ * inner one is warned about when the outer pattern takes all its files.
+ */
+export function unmatchedPatternWarnings(d: DataStore, layers: readonly Layer[], collection: RecipeCollection, targetFiles: ReadonlySet<string>): string[] {
+  const ordered = orderedPatterns(layers);
+  // A recipe's layer is the first of `ordered` to match it (layerMatcher): its pattern is that layer's.
+  const patternOf = new Map(ordered.map((p) => [p.layer, p]));
+  const unmatched = new Set(ordered.map((p) => p.key));
+  const matchedPatterns: RegExp[] = [];
+  const matched = new Set<string>();
+  for (const recipe of collection.recipes) {
+    const p = recipe.layer === null || !targetFiles.has(recipe.path) ? undefined : patternOf.get(recipe.layer);
+    if (p === undefined) continue;
+    if (unmatched.delete(p.key)) matchedPatterns.push(p.re!);
+    matched.add(recipe.path);
+  }
+  if (unmatched.size > 0) {
+    const seen = new Set<string>();
+    for (const list of collection.appends.values()) for (const a of list) seen.add(a);
+    for (const a of collection.dangling) seen.add(a);
+    for (const recipe of collection.recipes) seen.add(recipe.path);
+    for (const path of matched) seen.delete(path);
+    for (const p of ordered) {
+      if (p.re === null || !unmatched.has(p.key)) continue;
+      for (const path of seen) {
+        if (matchesStart(p.re, path) && !matchedPatterns.some((re) => matchesStart(re, path))) {
+          unmatched.delete(p.key);
+          break;
+        }
+      }
+    }
+  }
+  return ordered
+    .filter((p) => unmatched.has(p.key) && d.getVar(`BBFILE_PATTERN_IGNORE_EMPTY_${p.layer.name}`) !== "1")
+    .map((p) => `No bb files in default matched BBFILE_PATTERN_${p.layer.name} '${p.layer.pattern}'`);
 }

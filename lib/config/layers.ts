@@ -1,6 +1,8 @@
 // Layers as BitBake's cooker sees them after bblayers.conf and every layer.conf are read.
 import type { DataStore } from "../data/index.js";
 import { ConfigurationError } from "./errors.js";
+// The module alone, not evaluate/index.js, which loads the evaluator.
+import { firstMatching, orderedPatterns } from "../evaluate/layer-patterns.js";
 import { parseVersionedList, versionSatisfies, type VersionedName } from "./version.js";
 
 export interface Layer {
@@ -24,9 +26,15 @@ export function readLayers(d: DataStore): Layer[] {
     if (priority !== null && !/^-?\d+$/.test(priority.trim())) {
       throw new ConfigurationError(`BBFILE_PRIORITY_${name} must be a number, not "${priority}"`, name);
     }
+    const pattern = d.getVar(`BBFILE_PATTERN_${name}`) ?? "";
+    try {
+      new RegExp(pattern);
+    } catch {
+      throw new ConfigurationError(`BBFILE_PATTERN_${name} "${pattern}" is not a valid regular expression`, name);
+    }
     return {
       name,
-      pattern: d.getVar(`BBFILE_PATTERN_${name}`) ?? "",
+      pattern,
       priority: priority === null ? 0 : Number(priority),
       version: d.getVar(`LAYERVERSION_${name}`),
       depends: parseVersionedList(d.getVar(`LAYERDEPENDS_${name}`) ?? ""),
@@ -93,22 +101,16 @@ function formatList(list: readonly VersionedName[]): string {
   return list.map((v) => (v.constraint ? `${v.name} (${v.constraint.op} ${v.constraint.version})` : v.name)).join(" ");
 }
 
-/** The layer whose BBFILE_PATTERN matches `path`, the longest pattern winning (nested layers). */
+/**
+ * The layer whose BBFILE_PATTERN matches `path`, the patterns tried in BitBake's cooker's order
+ * (orderedPatterns: greatest text first, not the longest), as for FILE_LAYERNAME.
+ */
 export function layerOf(path: string, layers: readonly Layer[]): Layer | null {
   return layerMatcher(layers)(path);
 }
 
-/** layerOf for many paths: each layer's pattern is compiled once, when first needed. */
+/** layerOf for many paths: the patterns are ordered and compiled once. */
 export function layerMatcher(layers: readonly Layer[]): (path: string) => Layer | null {
-  const compiled = new Map<Layer, RegExp>();
-  return (path) => {
-    let best: Layer | null = null;
-    for (const layer of layers) {
-      if (layer.pattern === "" || (best && best.pattern.length >= layer.pattern.length)) continue;
-      let re = compiled.get(layer);
-      if (re === undefined) compiled.set(layer, (re = new RegExp(layer.pattern)));
-      if (re.exec(path)?.index === 0) best = layer;
-    }
-    return best;
-  };
+  const ordered = orderedPatterns(layers);
+  return (path) => firstMatching(ordered, path)?.layer ?? null;
 }

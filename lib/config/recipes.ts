@@ -66,6 +66,8 @@ export interface ParsedRecipes {
   /** Records (recipes and their BBCLASSEXTEND variants), and how many are skipped. */
   readonly targets: number;
   readonly skipped: number;
+  /** The recipe files at least one of whose records (the recipe or a variant) is not skipped: BitBake's pkg_fn, as files. */
+  readonly targetFiles: ReadonlySet<string>;
   /** The recipe files whose records carry no basehashes (always empty with `signatures` "all"). */
   readonly unsigned: ReadonlySet<string>;
 }
@@ -134,6 +136,7 @@ export async function parseAllRecipes(
   const infos: RecipeInfo[][] = new Array(total);
   const summaries: RecipeSummary[][] = new Array(total);
   const unsigned = new Set<string>();
+  const targetFiles = new Set<string>();
   let done = 0;
   let cached = 0;
   let targets = 0;
@@ -155,6 +158,7 @@ export async function parseAllRecipes(
         if (!hit.signed) unsigned.add(collection.recipes[i]!.path);
         targets += hit.targets;
         skipped += hit.skipped;
+        if (hit.skipped < hit.targets) targetFiles.add(collection.recipes[i]!.path);
         done++;
         cached++;
       } else {
@@ -170,6 +174,7 @@ export async function parseAllRecipes(
       warningsOf.set(i, [...parsed.warnings]);
       targets += parsed.targets;
       skipped += parsed.skipped;
+      if (parsed.skipped < parsed.targets) targetFiles.add(collection.recipes[i]!.path);
       done++;
       report();
     });
@@ -180,6 +185,7 @@ export async function parseAllRecipes(
       cached,
       targets,
       skipped,
+      targetFiles,
       parseWarnings: [...new Set(todo.flatMap((i) => warningsOf.get(i) ?? []))],
       unsigned,
     };

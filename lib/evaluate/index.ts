@@ -6,6 +6,7 @@ import { finalize } from "./finalize.js";
 import { evaluateFile, inherit, type Evaluator } from "./statements.js";
 import { Metadata } from "./state.js";
 import { finalTasks, type TaskEntry } from "./tasks.js";
+import { firstMatching, orderedPatterns, type LayerPattern, type OrderedPattern } from "./layer-patterns.js";
 
 export { Metadata, type ClassType, type MetadataSnapshot } from "./state.js";
 export { MetadataFiles, which } from "./files.js";
@@ -64,29 +65,18 @@ function includedList(files: readonly string[], m: Metadata, base = ""): string 
 
 /**
  * BitBake's FILE_LAYERNAME: the collection whose BBFILE_PATTERN matches the recipe file, the
- * patterns tried longest text first as the cooker's CookerCollectFiles sorts them (reverse string
- * order); an empty pattern matches nothing. Null when none matches. Compiled once per configuration.
+ * patterns tried in the cooker's order (see orderedPatterns; the layer priority comes from the same
+ * match). Null when none matches. Ordered once per configuration.
  */
-const layerPatterns = new WeakMap<DataStore, { name: string; re: RegExp }[]>();
+const layerPatterns = new WeakMap<DataStore, OrderedPattern<LayerPattern>[]>();
 export function recipeLayerName(config: DataStore, file: string): string | null {
   let patterns = layerPatterns.get(config);
   if (patterns === undefined) {
-    patterns = [];
-    for (const name of (config.getVar("BBFILE_COLLECTIONS") ?? "").split(/\s+/).filter(Boolean)) {
-      const pattern = config.getVar(`BBFILE_PATTERN_${name}`) ?? "";
-      if (pattern === "") continue;
-      try {
-        patterns.push({ name, re: new RegExp(pattern) });
-      } catch {
-        // An invalid pattern is reported where the layers are read.
-      }
-    }
-    const text = (p: { re: RegExp }) => p.re.source;
-    patterns.sort((a, b) => (text(a) < text(b) ? 1 : text(a) > text(b) ? -1 : 0));
+    const names = (config.getVar("BBFILE_COLLECTIONS") ?? "").split(/\s+/).filter(Boolean);
+    patterns = orderedPatterns(names.map((name) => ({ name, pattern: config.getVar(`BBFILE_PATTERN_${name}`) ?? "" })));
     layerPatterns.set(config, patterns);
   }
-  for (const p of patterns) if (p.re.exec(file)?.index === 0) return p.name;
-  return null;
+  return firstMatching(patterns, file)?.layer.name ?? null;
 }
 
 /** The classes every recipe gets from the configuration: `base`, then each of INHERIT. */
@@ -164,8 +154,10 @@ export function parseRecipeVariants(
   // anonymous function can set it) and gives the variants that value. It is almost always the value
   // as read: the variants are made from that, then the recipe is finalised as they were (what it costs
   // is unchanged); when finalising changed it, the file is parsed again the exact way (`exact`): the
-  // recipe finalised on a copy first, the variants from its value. A parse of some variants only
-  // (`only`: a build's, -e's) finalises the recipe only when one is not in BBCLASSEXTEND as read.
+  // recipe finalised on a copy first, the variants from its value. A parse of variants without the
+  // recipe itself (`only`: a build worker's, -e's of a variant) has no finalised recipe to check the
+  // value against, so it is always the exact way, as BitBake's (which finalises the recipe whatever
+  // __ONLYFINALISE asks for): a variant the finalised value does not name is not made.
   const before = m.d.getVar("BBCLASSEXTEND") ?? "";
   const wantedVariants = only?.filter((v) => v !== "") ?? null;
   const baseWanted = only === null || only.includes("");
@@ -181,16 +173,15 @@ export function parseRecipeVariants(
     v.deferred.push({ classes: cls, loc: { file: recipe, line: 0, column: 0 } });
     return finalized(ext, v, ev, baseIncluded);
   };
-  if (opts.exact !== true && (wantedVariants ?? []).every((v) => words(before).includes(v))) {
+  if (opts.exact !== true && baseWanted && (wantedVariants ?? []).every((v) => words(before).includes(v))) {
     const variants = (wantedVariants ?? words(before)).map((ext) => variant(ext, m.copy()));
-    if (!baseWanted) return variants;
     const base = finalized("", m, ev, baseIncluded);
     if ((base.metadata.d.getVar("BBCLASSEXTEND") ?? "") === before || wantedVariants?.length === 0) return [base, ...variants];
     return parseRecipeVariants(config, recipe, appends, files, only, { ...opts, exact: true });
   }
   const base = finalized("", m.copy(), ev, baseIncluded);
   const after = base.metadata.d.getVar("BBCLASSEXTEND") ?? "";
-  const extended = wantedVariants ?? words(after);
+  const extended = wantedVariants === null ? words(after) : wantedVariants.filter((v) => words(after).includes(v));
   if (extended.length > 0 && after !== before) m.d.setVar("BBCLASSEXTEND", after, { file: "ast.py", line: 625, parsing: false });
   // The last variant takes the recipe as read itself rather than a copy.
   const variants = extended.map((ext, i) => variant(ext, i === extended.length - 1 ? m : m.copy()));

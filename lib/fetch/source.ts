@@ -33,6 +33,10 @@ export function resolveSource(ctx: FetchContext, uri: SourceUri): Source {
     case "http":
     case "https":
     case "apt": {
+      // As BitBake's wget fetcher, which refuses the entry rather than fetch a repository's URL as a file.
+      if (uri.scheme !== "apt" && uri.protocol === "git") {
+        throw new MalformedUrl(uri.url, `protocol=git on an ${uri.scheme} URL: to fetch a git repository over ${uri.scheme}, write git://…;protocol=${uri.scheme}`);
+      }
       const name = uri.downloadfilename ?? basename(uri.path);
       if (!name || (uri.scheme === "apt" && uri.path.endsWith("/") && !uri.downloadfilename)) {
         throw new MalformedUrl(uri.url, "cannot tell the file name in DL_DIR; add ;downloadfilename=<name>");

@@ -280,6 +280,9 @@ test("the variants are those the finalised recipe's BBCLASSEXTEND names (a defer
   // A parse of one variant (a build's, -e's) makes it even when BBCLASSEXTEND as read lacks it.
   const [sdk] = parseRecipeVariants(config.metadata, file, [], config.files, ["nativesdk"]);
   t.is(sdk!.metadata.d.getVar("PN"), "nativesdk-anonext");
+  // One that BBCLASSEXTEND as read names starts from the finalised value too, as in the full parse.
+  const [native] = parseRecipeVariants(config.metadata, file, [], config.files, ["native"]);
+  t.is(native!.metadata.d.getVar("BBCLASSEXTEND"), "native nativesdk");
   const [deferred] = parseRecipeVariants(config.metadata, join(layer, "recipes-x/deferext/deferext_1.0.bb"), [], config.files, ["native"]);
   t.is(deferred!.metadata.d.getVar("PN"), "deferext-native");
 });

@@ -17,6 +17,8 @@ import {
   sharedLayers,
 } from "../helpers/bitbake-layers.js";
 import { expectedSrcrevValues, SRCREV_EXPECTED, srcrevBuild, srcrevValues } from "../helpers/srcrev.js";
+import { BBCLASSEXTEND_COMMANDS, BBCLASSEXTEND_EXPECTED, bbclassextendBuild, bbclassextendValues, expectedBbclassextendValues } from "../helpers/bbclassextend.js";
+import { expectedNestedValues, NESTED_COMMANDS, NESTED_EXPECTED, nestedBuild, nestedValues } from "../helpers/nested.js";
 import { expectedLayernameValues, LAYERNAME_EXPECTED, LAYERNAME_TARGETS, layernameBuild, layernameValues } from "../helpers/layername.js";
 
 const bitbake = process.env["BITBAKE_DIR"] ?? "/work/ext/bitbake";
@@ -97,4 +99,32 @@ function answer(stdout: string): string {
   }
   if (record) writeFileSync(LAYERNAME_EXPECTED, out);
   else t.is(out, expectedLayernameValues());
+});
+
+(existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -s and -e on test/data/nested (nested layers' priorities) are the recorded ones", (t) => {
+  const f = nestedBuild();
+  t.teardown(f.cleanup);
+  if (process.getuid?.() === 0) spawnSync("chown", ["-R", `${user}:`, f.root]);
+  let out = "";
+  for (const command of NESTED_COMMANDS) {
+    const r = runBitbake(f.build, "bitbake", command);
+    t.is(r.code, 0, r.stdout + r.stderr);
+    out += nestedValues(command, r.stdout + r.stderr, f.root);
+  }
+  if (record) writeFileSync(NESTED_EXPECTED, out);
+  else t.is(out, expectedNestedValues());
+});
+
+(existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -s and -e on test/data/bbclassextend (BBCLASSEXTEND set while finalising) are the recorded ones", (t) => {
+  const f = bbclassextendBuild();
+  t.teardown(f.cleanup);
+  if (process.getuid?.() === 0) spawnSync("chown", ["-R", `${user}:`, f.root]);
+  let out = "";
+  for (const command of BBCLASSEXTEND_COMMANDS) {
+    const r = runBitbake(f.build, "bitbake", command);
+    t.is(r.code, 0, r.stdout + r.stderr);
+    out += bbclassextendValues(command, r.stdout + r.stderr, f.root);
+  }
+  if (record) writeFileSync(BBCLASSEXTEND_EXPECTED, out);
+  else t.is(out, expectedBbclassextendValues());
 });

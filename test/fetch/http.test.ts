@@ -1,7 +1,7 @@
 import test from "ava";
 import { existsSync, promises as fs } from "node:fs";
 import { join } from "node:path";
-import { ChecksumMismatch, FetchFailed, MissingChecksum, fetchAll, verify } from "../../lib/fetch/index.js";
+import { ChecksumMismatch, FetchFailed, MalformedUrl, MissingChecksum, fetchAll, verify } from "../../lib/fetch/index.js";
 import { collectEvents, fastHttp, makeCtx, serveBody, sha256, startServer, tempDir } from "./helpers.js";
 
 const BODY = Buffer.from("hello from upstream\n".repeat(5000));
@@ -223,4 +223,21 @@ test("a full disk while writing the download is not retried: the error names the
   t.regex(err!.message, /cannot write .*foo-1\.0\.tar\.gz\.part .*ENOSPC/);
   t.is(server.hits("/pub/foo-1.0.tar.gz"), 1, "no retry");
   t.false(existsSync(join(dl.path, "foo-1.0.tar.gz.done")));
+});
+
+test("an http(s) entry with protocol=git is refused before any request, as BitBake's wget fetcher refuses it", async (t) => {
+  const server = await startServer({ "/a.git": serveBody(BODY) });
+  const dl = await tempDir();
+  t.teardown(async () => {
+    await server.close();
+    await dl.cleanup();
+  });
+  const ctx = makeCtx({ DL_DIR: dl.path }, { "SRC_URI[sha256sum]": SUM });
+  const url = `${server.base}/a.git;protocol=git`;
+  const err = await t.throwsAsync(fetchAll(ctx, [url], { http: fastHttp }), { instanceOf: MalformedUrl });
+  t.is(err!.message, `Malformed SRC_URI entry '${url}': protocol=git on an http URL: to fetch a git repository over http, write git://…;protocol=http`);
+  t.is(server.hits("/a.git"), 0);
+  // Another protocol= is no concern of the http fetcher.
+  const [res] = await fetchAll(ctx, [`${server.base}/a.git;protocol=https;downloadfilename=foo-1.0.tar.gz`], { http: fastHttp });
+  t.is(res!.origin, "upstream");
 });

@@ -381,12 +381,22 @@ class FetchMethod(object):
 class Local(FetchMethod):
     types = ("file",)
 
+    def urldata_init(self, ud, d):
+        # As BitBake 2.19's local.py.
+        if "*" in ud.path:
+            raise ParameterError("file:// urls using globbing are no longer supported. Please place the files in a directory and reference that instead.", ud.url)
+
     def localpath(self, ud, d):
         return ud.path
 
 
 class Wget(FetchMethod):
     types = ("http", "https", "ftp", "ftps")
+
+    def urldata_init(self, ud, d):
+        # As BitBake 2.19's wget.py (after FetchData has turned a proto= into protocol=).
+        if ud.parm.get("protocol") == "git":
+            raise ParameterError("Invalid protocol - if you wish to fetch from a git repository using http, you need to instead use the git:// prefix with protocol=http", ud.url)
 
 
 class _Plain(FetchMethod):

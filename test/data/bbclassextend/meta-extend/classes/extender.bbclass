@@ -1,0 +1,2 @@
+# Inherited deferred: the recipe has no BBCLASSEXTEND until it is finalised.
+BBCLASSEXTEND = "native"

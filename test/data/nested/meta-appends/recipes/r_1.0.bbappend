@@ -1,0 +1,2 @@
+R_APPENDED = "yes"
+R_ORDER .= " extra"

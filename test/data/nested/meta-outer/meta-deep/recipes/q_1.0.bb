@@ -1,0 +1,1 @@
+R_FROM = "deep"

@@ -1,0 +1,2 @@
+R_FROM = "outer"
+R_ORDER = "outer"
