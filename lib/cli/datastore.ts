@@ -10,6 +10,7 @@ import { InlineAnswerNotes, keptInlineAnswers, type InlineAnswers } from "../con
 import { parseCacheOf } from "../config/recipes.js";
 import { SyntaxTreeStore } from "../parse/index.js";
 import { keepInlineAnalysesIn } from "../data/js-sandbox.js";
+import { keepBaselineJavaScript, optimiseJavaScript } from "../common/js-tiers.js";
 
 /**
  * The recipe shown is parsed with the trees a parse kept: no ANTLR parse when its files are
@@ -55,6 +56,17 @@ function lookUpAnswers(config: BuildConfiguration, vars: Readonly<Record<string,
  * interpreter, when it needed one that was not started): it must only read the datastore.
  */
 export async function datastoreFor<T>(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet: boolean, show: (m: Metadata) => T): Promise<T> {
+  // A query of a second or two: V8's optimising compiler would cost more than it gives back
+  // (common/js-tiers.ts); a parse of recipes on the way asks for it again.
+  keepBaselineJavaScript();
+  try {
+    return await datastoreOf(common, recipe, buildfile, quiet, show);
+  } finally {
+    optimiseJavaScript();
+  }
+}
+
+async function datastoreOf<T>(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet: boolean, show: (m: Metadata) => T): Promise<T> {
   const warn = (text: string) => quiet || console.error(text);
   if (recipe === null && buildfile === null) {
     const config = await loadConfiguration(common);

@@ -10,6 +10,7 @@ import { FileHashes, ParseCache, type CachedRecords } from "./parse-cache.js";
 import type { ParsedFile, ParseRequest, ParseResponse, ParseWorkerData, ParseWorkerMessage, ResponseNeeds } from "./parse-worker.js";
 import type { RecipeInfo, RecipeSummary } from "./recipe-info.js";
 import { RecipeParseFailures } from "./errors.js";
+import { optimiseJavaScript } from "../common/js-tiers.js";
 
 export interface ParseProgress {
   readonly total: number;
@@ -268,6 +269,9 @@ async function parseSome(
   const requests = todo.map(
     (i): ParseRequest => ({ file: collection.recipes[i]!.path, appends: appendsOf(i), layerPriority: collection.recipes[i]!.priority, signed }),
   );
+  // Recipes to parse (a cold or stale cache under `-e`, say): V8's optimising compiler pays for
+  // itself here, in this thread and in the workers, which take the process's flags.
+  if (requests.length > 0) optimiseJavaScript();
   const { here, workers } = parseThreads(requests.length, opts.threads, opts.inProcessLimit ?? IN_PROCESS_LIMIT);
   const syntaxDir = opts.syntaxDir ?? null;
   if (syntaxDir !== null && requests.length > 0) {
