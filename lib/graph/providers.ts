@@ -71,7 +71,10 @@ export class RecipeIndex<R extends RecipeSummary = RecipeInfo> {
   private readonly skippedByPn = new Map<string, R[]>();
   /** PACKAGES_DYNAMIC patterns, each with the recipes that declare it. */
   private readonly dynamic = new Map<string, R[]>();
-  private readonly patterns = new Map<string, RegExp | null>();
+  /** The same patterns by the first character of their literal prefix ("" for none), in declaration order. */
+  private dynamicByStart: Map<string, DynamicPattern<R>[]> | null = null;
+  /** What a name no package provides matched among PACKAGES_DYNAMIC (the index does not change). */
+  private readonly dynamicFound = new Map<string, readonly R[]>();
   readonly byId = new Map<string, R>();
 
   constructor(recipes: readonly R[]) {
@@ -101,29 +104,33 @@ export class RecipeIndex<R extends RecipeSummary = RecipeInfo> {
   rprovidersOf(name: string): readonly R[] {
     const known = this.byRprovide.get(name);
     if (known !== undefined) return known;
-    const found: R[] = [];
-    for (const [pattern, recipes] of this.dynamic) {
-      if (this.patternOf(pattern)?.test(name)) for (const r of recipes) if (!found.includes(r)) found.push(r);
+    let found = this.dynamicFound.get(name);
+    if (found === undefined) {
+      found = this.matchDynamic(name);
+      this.dynamicFound.set(name, found);
     }
     return found;
   }
 
   /**
-   * A PACKAGES_DYNAMIC entry as BitBake matches it: a Python regular expression (with `+` taken
-   * literally, as in package names like `libstdc++`) anchored at the start. One that is not valid
-   * here matches nothing.
+   * The recipes of every PACKAGES_DYNAMIC pattern that matches `name`, in the order the patterns
+   * were declared. oe-core declares about 2,000 (`^${PN}-locale-.*` in every recipe): only those
+   * whose literal prefix `name` starts with can match, so only those are tried.
    */
-  private patternOf(pattern: string): RegExp | null {
-    let re = this.patterns.get(pattern);
-    if (re === undefined) {
-      try {
-        re = new RegExp(`^(?:${pattern.replaceAll("+", "\\+")})`);
-      } catch {
-        re = null;
+  private matchDynamic(name: string): R[] {
+    if (this.dynamicByStart === null) {
+      this.dynamicByStart = new Map();
+      let order = 0;
+      for (const [pattern, recipes] of this.dynamic) {
+        const entry: DynamicPattern<R> = { order: order++, prefix: literalPrefix(pattern), re: dynamicPattern(pattern), recipes };
+        push(this.dynamicByStart, entry.prefix.slice(0, 1), entry);
       }
-      this.patterns.set(pattern, re);
     }
-    return re;
+    const candidates = [...(this.dynamicByStart.get("") ?? []), ...(this.dynamicByStart.get(name.slice(0, 1)) ?? [])];
+    const matching = candidates.filter((p) => name.startsWith(p.prefix) && p.re !== null && p.re.test(name)).sort((a, b) => a.order - b.order);
+    const found: R[] = [];
+    for (const p of matching) for (const r of p.recipes) if (!found.includes(r)) found.push(r);
+    return found;
   }
 
   /** Names like `item` among what is provided and the skipped recipes (BitBake's close matches). */
@@ -222,4 +229,43 @@ export function runtimeProvider<R extends RecipeSummary>(index: RecipeIndex<R>, 
   }
   const best = [...groups.values()].map((g) => bestOfPn(g, prefs)!);
   return best.sort((a, b) => b.layerPriority - a.layerPriority || a.pn.localeCompare(b.pn))[0]!;
+}
+
+interface DynamicPattern<R> {
+  /** Its place among the patterns as declared. */
+  readonly order: number;
+  /** What every name it matches starts with. */
+  readonly prefix: string;
+  readonly re: RegExp | null;
+  readonly recipes: readonly R[];
+}
+
+/**
+ * A PACKAGES_DYNAMIC entry as BitBake matches it: a Python regular expression (with `+` taken
+ * literally, as in package names like `libstdc++`) anchored at the start. One that is not valid
+ * here matches nothing.
+ */
+function dynamicPattern(pattern: string): RegExp | null {
+  try {
+    return new RegExp(`^(?:${pattern.replaceAll("+", "\\+")})`);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The text every match of a PACKAGES_DYNAMIC pattern starts with: its leading plain characters,
+ * less the last one when a quantifier follows it (`ab?c` promises only `a`). A pattern with an
+ * alternative anywhere promises nothing (`a.*|b.*`), nor does one led by an escape. A leading `^`
+ * (oe-core writes `^${PN}-locale-.*`) anchors where the match starts anyway.
+ */
+export function literalPrefix(pattern: string): string {
+  if (pattern.includes("|")) return "";
+  let start = 0;
+  while (pattern[start] === "^") start++;
+  let end = start;
+  while (end < pattern.length && !"\\^$.|?*()[]{}".includes(pattern[end]!)) end++;
+  const next = pattern[end];
+  if (next === "?" || next === "*" || next === "{") end = Math.max(start, end - 1);
+  return pattern.slice(start, end);
 }

@@ -1,6 +1,7 @@
 import test from "ava";
 import type { RecipeInfo, TaskInfo } from "../../lib/config/index.js";
 import { closeMatches, similarity } from "../../lib/graph/close-matches.js";
+import { literalPrefix } from "../../lib/graph/providers.js";
 import {
   buildTaskGraph,
   DependencyLoop,
@@ -184,6 +185,43 @@ test("PACKAGES_DYNAMIC provides a runtime name only when no package or RPROVIDES
   t.deepEqual(pns("libstdc++-dev"), ["gcc-runtime"]);
   t.deepEqual(pns("libstdcc-dev"), [], "'+' is not a quantifier");
   t.deepEqual(pns("x-glibc-gconv-utf-16"), [], "patterns match from the start");
+});
+
+test("PACKAGES_DYNAMIC: every pattern that matches, in the order declared, whatever its literal prefix", (t) => {
+  // The index tries only patterns whose literal prefix the name starts with: these patterns are
+  // ones where a prefix read wrongly would leave a match out.
+  const index = new RecipeIndex([
+    recipe("z-any", { packagesDynamic: [".*-dbg"] }),
+    recipe("alt", { packagesDynamic: ["kernel-x-.*|perl-module-.*"] }),
+    recipe("opt", { packagesDynamic: ["perlx?-.*"] }),
+    recipe("perl", { packagesDynamic: ["^perl-module-.*"] }),
+    recipe("count", { packagesDynamic: ["pe{1,2}rl-.*"] }),
+    recipe("class", { packagesDynamic: ["[pq]erl-module-a.*"] }),
+    recipe("esc", { packagesDynamic: ["\\wer[l]-.*"] }),
+  ]);
+  const pns = (name: string) => index.rprovidersOf(name).map((r) => r.pn);
+  t.deepEqual(pns("perl-module-abc"), ["alt", "opt", "perl", "count", "class", "esc"]);
+  t.deepEqual(pns("perl-module-abc-dbg"), ["z-any", "alt", "opt", "perl", "count", "class", "esc"]);
+  t.deepEqual(pns("perl-module-abc"), ["alt", "opt", "perl", "count", "class", "esc"], "the same answer asked again");
+  t.deepEqual(pns("perl-x"), ["opt", "count", "esc"]);
+  t.deepEqual(pns("peerl-x"), ["count"]);
+  t.deepEqual(pns("kernel-x-1"), ["alt"]);
+  t.deepEqual(pns("Perl-x"), ["esc"], "an escape is no literal prefix");
+  t.deepEqual(pns("perL-x"), [], "case counts");
+});
+
+test("a PACKAGES_DYNAMIC pattern's literal prefix promises only what every match starts with", (t) => {
+  t.is(literalPrefix("^perl-module-.*"), "perl-module-");
+  t.is(literalPrefix("^^glibc-gconv-.*"), "glibc-gconv-");
+  t.is(literalPrefix("libstdc++-.*"), "libstdc++-");
+  t.is(literalPrefix("perlx?-.*"), "perl");
+  t.is(literalPrefix("perl*"), "per");
+  t.is(literalPrefix("pe{1,2}rl"), "p");
+  t.is(literalPrefix("a.*|b.*"), "");
+  t.is(literalPrefix("\\wx"), "");
+  t.is(literalPrefix("[pq]erl"), "");
+  t.is(literalPrefix("(kernel)-.*"), "");
+  t.is(literalPrefix("x$"), "x");
 });
 
 test("a missing provider names what required it; skipped recipes give their reason", (t) => {
