@@ -1,7 +1,7 @@
 // bb.fetch2.decodeurl, encodeurl and URI as BitBake 2.19 has them (built on urllib's urlsplit: '?'
 // starts a query that decodeurl drops, the host is lower-cased, a port that is not a number raises,
 // 'file://x' is the relative file:x, a parameter without '=' has the value None): every record of
-// test/data/fetch2-url/bitbake-2.19.json was written by BitBake itself (its README says how).
+// test/data/fetch2-url/bitbake-2.19.json was written by BitBake itself (test/e2e/bitbake-layers.test.ts checks it against BitBake again, BAKE_RECORD=1 rewrites it).
 import test from "ava";
 import { readFileSync } from "node:fs";
 import { DataStore } from "../../lib/data/index.js";
