@@ -21,9 +21,10 @@ function words(value: string | null): string[] {
 }
 
 export function readLayers(d: DataStore): Layer[] {
-  return words(d.getVar("BBFILE_COLLECTIONS")).map((name) => {
+  const layers = words(d.getVar("BBFILE_COLLECTIONS")).map((name) => {
     const priority = d.getVar(`BBFILE_PRIORITY_${name}`);
-    if (priority !== null && !/^-?\d+$/.test(priority.trim())) {
+    // As BitBake, an empty value is no value.
+    if (priority !== null && priority !== "" && !/^-?\d+$/.test(priority.trim())) {
       throw new ConfigurationError(`BBFILE_PRIORITY_${name} must be a number, not "${priority}"`, name);
     }
     const pattern = d.getVar(`BBFILE_PATTERN_${name}`) ?? "";
@@ -35,13 +36,68 @@ export function readLayers(d: DataStore): Layer[] {
     return {
       name,
       pattern,
-      priority: priority === null ? 0 : Number(priority),
+      priority: priority === null || priority === "" ? null : Number(priority),
       version: d.getVar(`LAYERVERSION_${name}`),
       depends: parseVersionedList(d.getVar(`LAYERDEPENDS_${name}`) ?? ""),
       recommends: parseVersionedList(d.getVar(`LAYERRECOMMENDS_${name}`) ?? ""),
       seriesCompat: words(d.getVar(`LAYERSERIES_COMPAT_${name}`)),
     };
   });
+  const priorities = layerPriorities(layers);
+  return layers.map((l) => ({ ...l, priority: priorities.get(l.name)! }));
+}
+
+type ReadLayer = Omit<Layer, "priority"> & { readonly priority: number | null };
+
+/**
+ * Every layer's priority as BitBake 2.19's cooker (handleCollections) works it out: a layer whose
+ * BBFILE_PRIORITY is unset, empty or 0 gets one more than the highest priority among the layers it
+ * depends on (LAYERDEPENDS, and the LAYERRECOMMENDS that are enabled at a version they accept),
+ * those worked out first the same way, and never less than one more than the base: the lowest
+ * priority set, where a 0 set makes the next value set the base again (BitBake's `min_prio == 0`
+ * test). A layer that depends on itself through layers without priorities has none (BitBake
+ * recurses without end).
+ */
+function layerPriorities(layers: readonly ReadLayer[]): Map<string, number> {
+  let base = 0;
+  for (const l of layers) {
+    if (l.priority !== null && (base === 0 || l.priority < base)) base = l.priority;
+  }
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const deps = new Map<string, string[]>();
+  for (const l of layers) {
+    const list = l.depends.map((v) => v.name);
+    for (const rec of l.recommends) {
+      const other = byName.get(rec.name);
+      if (!other) continue;
+      if (rec.constraint && (other.version === null || !versionSatisfies(other.version, rec.constraint.op, rec.constraint.version))) continue;
+      list.push(rec.name);
+    }
+    deps.set(l.name, list);
+  }
+  const out = new Map<string, number>();
+  const working = new Set<string>();
+  const priorityOf = (name: string): number => {
+    const known = out.get(name);
+    if (known !== undefined) return known;
+    const layer = byName.get(name)!;
+    if (layer.priority) {
+      out.set(name, layer.priority);
+      return layer.priority;
+    }
+    if (working.has(name)) {
+      throw new ConfigurationError(`layer ${name} has no BBFILE_PRIORITY_${name} and depends on itself through LAYERDEPENDS or LAYERRECOMMENDS`, name);
+    }
+    working.add(name);
+    let highest = base;
+    // A dependency that is not in BBLAYERS is checkLayers' error.
+    for (const dep of deps.get(name)!) if (byName.has(dep)) highest = Math.max(highest, priorityOf(dep));
+    working.delete(name);
+    out.set(name, highest + 1);
+    return highest + 1;
+  };
+  for (const l of layers) priorityOf(l.name);
+  return out;
 }
 
 /**

@@ -6,6 +6,7 @@ import test from "ava";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { packagePath } from "../../lib/common/install.js";
 import {
   COMPARISONS,
   EXPECTED_DIR,
@@ -19,6 +20,7 @@ import {
 import { expectedSrcrevValues, SRCREV_EXPECTED, srcrevBuild, srcrevValues } from "../helpers/srcrev.js";
 import { BBCLASSEXTEND_COMMANDS, BBCLASSEXTEND_EXPECTED, bbclassextendBuild, bbclassextendValues, expectedBbclassextendValues } from "../helpers/bbclassextend.js";
 import { expectedNestedValues, NESTED_COMMANDS, NESTED_EXPECTED, nestedBuild, nestedValues } from "../helpers/nested.js";
+import { expectedPriorityShowLayers, LAYER_PRIORITY_DIR, priorityLayers } from "../helpers/layer-priority.js";
 import { expectedLayernameValues, LAYERNAME_EXPECTED, LAYERNAME_TARGETS, layernameBuild, layernameValues } from "../helpers/layername.js";
 
 const bitbake = process.env["BITBAKE_DIR"] ?? "/work/ext/bitbake";
@@ -58,6 +60,33 @@ function answer(stdout: string): string {
     if (record) writeFileSync(join(EXPECTED_DIR, c.name), text);
     else t.is(text, expected(c.name), c.name);
   }
+});
+
+(existsSync(join(bitbake, "bin/bitbake-layers")) ? test : test.skip)("bitbake-layers show-layers on test/data/layer-priority (priorities from LAYERDEPENDS) is the recorded one", (t) => {
+  const f = priorityLayers();
+  t.teardown(f.cleanup);
+  if (process.getuid?.() === 0) spawnSync("chown", ["-R", `${user}:`, f.root]);
+  const r = runBitbake(f.build, "bitbake-layers", ["show-layers"]);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  const text = normalize(answer(r.stdout), f.root, false, true);
+  if (record) writeFileSync(join(LAYER_PRIORITY_DIR, "show-layers"), text);
+  else t.is(text, expectedPriorityShowLayers());
+});
+
+(existsSync(join(bitbake, "lib/bb/fetch2/__init__.py")) ? test : test.skip)("BitBake's decodeurl, encodeurl and URI on test/data/fetch2-url are the recorded ones", (t) => {
+  const data = packagePath("test/data/fetch2-url");
+  const file = join(data, "bitbake-2.19.json");
+  const recorded = JSON.parse(readFileSync(file, "utf8")) as { url: string }[];
+  const program = "import json, sys\nexec(open(sys.argv[1]).read())\nurls = json.load(sys.stdin)\nprint(json.dumps([dict(url=u, **r) for u, r in zip(urls, json.loads(run(json.dumps(urls))))]))";
+  const r = spawnSync("python3", ["-c", program, join(data, "probe.py")], {
+    encoding: "utf8",
+    input: JSON.stringify(recorded.map((u) => u.url)),
+    env: { ...process.env, PYTHONPATH: join(bitbake, "lib") },
+  });
+  t.is(r.status, 0, r.stderr);
+  const theirs = JSON.parse(r.stdout) as object[];
+  if (record) writeFileSync(file, `[\n${theirs.map((o) => JSON.stringify(o)).join(",\n")}\n]\n`);
+  else t.deepEqual(theirs, recorded);
 });
 
 (existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -g files on test/data/recrdeptask are the recorded ones", (t) => {

@@ -1,4 +1,5 @@
 # bb.fetch2 at parse time: URL decoding and encoding (bake's own fetcher does the fetching).
+import collections
 import os
 import re
 import shlex
@@ -45,63 +46,150 @@ class UnpackError(BBFetchException):
     pass
 
 
+def _split_pairs(text, sep):
+    """'k=v' items of text split on sep (empty items dropped; an item without '=' has the value None)."""
+    pairs = collections.OrderedDict()
+    for item in text.split(sep):
+        if item:
+            key, eq, value = item.partition("=")
+            pairs[key] = value if eq else None
+    return pairs
+
+
+def _drop_file_netloc(url):
+    """'file://foo.diff' read as 'file:foo.diff': the first '//' that follows a ':' and is not the
+    start of '///' is removed (file: URLs have no host; 'file:///abs' keeps its slashes)."""
+    start = 0
+    while True:
+        i = url.find("//", start)
+        if i < 0:
+            return url
+        if i > 0 and url[i - 1] == ":" and url[i + 2:i + 3] != "/":
+            return url[:i] + url[i + 2:]
+        start = i + 1
+
+
+class URI(object):
+    """A SRC_URI entry as BitBake 2.19's bb.fetch2.URI reads it: ';k=v' parameters are cut off
+    first, the rest goes through urllib.parse.urlsplit (so '?' starts a query, '#' a fragment,
+    the host is lower-cased and a port that is not a number raises ValueError); 'file://x' is the
+    relative 'file:x', and file: and git: URLs without '//' after the scheme are relative."""
+
+    def __init__(self, uri=None):
+        self.scheme = ""
+        self.userinfo = ""
+        self.hostname = ""
+        self.port = None
+        self._path = ""
+        self.params = collections.OrderedDict()
+        self.query = collections.OrderedDict()
+        self.relative = False
+        if not uri:
+            return
+        head, semicolon, params = uri.partition(";")
+        parts = urllib.parse.urlsplit(head)
+        self.scheme = parts.scheme
+        if parts.scheme == "file":
+            head = _drop_file_netloc(head)
+            parts = urllib.parse.urlsplit(head)
+        if parts.scheme in ("file", "git") and re.match(r"\w+:(?!//)", head):
+            self.relative = True
+        if not self.relative:
+            self.hostname = parts.hostname or ""
+            self.port = parts.port
+            self.userinfo = parts.username or ""
+            if parts.password:
+                self.userinfo += ":" + parts.password
+        self.path = urllib.parse.unquote(parts.path)
+        if params:
+            self.params = _split_pairs(params, ";")
+        if parts.query:
+            self.query = _split_pairs(parts.query, "&")
+
+    @property
+    def path(self):
+        return self._path
+
+    @path.setter
+    def path(self, path):
+        # Setting the path decides relative again: a non-empty path not starting with '/'.
+        self._path = path
+        self.relative = bool(path) and not path.startswith("/")
+
+    @property
+    def path_quoted(self):
+        return urllib.parse.quote(self.path)
+
+    @path_quoted.setter
+    def path_quoted(self, path):
+        self.path = urllib.parse.unquote(path)
+
+    @property
+    def username(self):
+        return self.userinfo.split(":", 1)[0] if self.userinfo else ""
+
+    @username.setter
+    def username(self, username):
+        password = self.password
+        self.userinfo = username + (":" + password if password else "")
+
+    @property
+    def password(self):
+        return self.userinfo.split(":", 1)[1] if ":" in self.userinfo else ""
+
+    @password.setter
+    def password(self, password):
+        self.userinfo = "%s:%s" % (self.username, password)
+
+    @property
+    def hostport(self):
+        return "%s:%d" % (self.hostname, self.port) if self.port else self.hostname
+
+    def __str__(self):
+        out = [self.scheme, ":" if self.relative else "://"]
+        if self.userinfo:
+            out.append(self.userinfo + "@")
+        out.append(self.hostport)
+        out.append(self.path_quoted)
+        if self.query:
+            # A query item without a value is written bare.
+            out.append("?" + "&".join(k + "=" + v if v else k for k, v in self.query.items()))
+        if self.params:
+            # As BitBake, a parameter without a value (None) cannot be written: TypeError.
+            out.append(";" + ";".join("=".join((k, v)) for k, v in self.params.items()))
+        return "".join(out)
+
+
 def decodeurl(url):
-    m = re.compile(r"(?P<type>[^:]*)://((?P<user>[^/;]+)@)?(?P<location>[^;]+)(;(?P<parm>.*))?").match(url)
-    if not m:
-        raise MalformedUrl(url)
-    type_ = m.group("type")
-    location = m.group("location")
-    if not location:
-        raise MalformedUrl(url)
-    user = m.group("user")
-    parm = m.group("parm")
-    locidx = location.find("/")
-    if locidx != -1 and type_.lower() != "file":
-        host = location[:locidx]
-        path = location[locidx:]
-    elif type_.lower() == "file":
-        host = ""
-        path = location
-        if user:
-            path = user + "@" + path
-            user = ""
-    else:
-        host = location
-        path = "/"
-    if user:
-        m = re.compile(r"(?P<user>[^:]+)(:?(?P<pswd>.*))").match(user)
-        user, pswd = m.group("user"), m.group("pswd")
-    else:
-        user, pswd = "", ""
-    p = {}
-    if parm:
-        for s in parm.split(";"):
-            if s:
-                if "=" not in s:
-                    raise MalformedUrl(url, "The URL: '%s' is invalid: parameter %s does not specify a value (missing '=')" % (url, s))
-                s1, s2 = s.split("=", 1)
-                p[s1] = s2
-    return type_, host, urllib.parse.unquote(path), user, pswd, p
+    """(type, host[:port], path, user, password, params) of a URL, as BitBake 2.19 gives them
+    (from URI: no query, path '/' when empty)."""
+    uri = URI(url)
+    return uri.scheme, uri.hostport, uri.path or "/", uri.username, uri.password, uri.params
 
 
 def encodeurl(decoded):
+    """The URL of (type, host, path, user, password, params), as BitBake 2.19 writes it through URI
+    ('//' in the path collapsed, file: always with '//', no user or host for file:)."""
     type_, host, path, user, pswd, p = decoded
     if not type_:
         raise MissingParameterError("type", "encoded from the data %s" % str(decoded))
-    url = ["%s://" % type_]
+    uri = URI()
+    uri.scheme = type_
     if user and type_ != "file":
-        url.append("%s" % user)
+        uri.username = user
         if pswd:
-            url.append(":%s" % pswd)
-        url.append("@")
+            uri.password = pswd
     if host and type_ != "file":
-        url.append("%s" % host)
+        uri.hostname = host
     if path:
-        url.append("%s" % urllib.parse.quote(path))
+        while "//" in path:
+            path = path.replace("//", "/")
+        uri.path = path
+        if type_ == "file":
+            uri.relative = False
     if p:
-        for parm in p:
-            url.append(";%s=%s" % (parm, p[parm]))
-    return "".join(url)
+        uri.params = p
+    return str(uri)
 
 
 class MissingParameterError(BBFetchException):
@@ -723,73 +811,6 @@ class FetchData(object):
     def setup_localpath(self, d):
         if not self.localpath:
             self.localpath = self.method.localpath(self, d)
-
-
-class URI(object):
-    """A SRC_URI entry split into scheme, user, host, path, ;params and ?query."""
-
-    def __init__(self, uri=None):
-        self.scheme = ""
-        self.userinfo = ""
-        self.hostname = ""
-        self.port = None
-        self.path = ""
-        self.params = {}
-        self.query = {}
-        self.relative = False
-        if not uri:
-            return
-        rest = uri
-        if "://" in rest:
-            self.scheme, rest = rest.split("://", 1)
-        if ";" in rest:
-            rest, params = rest.split(";", 1)
-            for p in params.split(";"):
-                if p:
-                    k, _, v = p.partition("=")
-                    self.params[k] = v
-        if "?" in rest and self.scheme not in ("file",):
-            rest, query = rest.split("?", 1)
-            for q in query.split("&"):
-                if q:
-                    k, _, v = q.partition("=")
-                    self.query[k] = v
-        if self.scheme == "file":
-            self.path = urllib.parse.unquote(rest)
-            self.relative = not self.path.startswith("/")
-            return
-        netloc, slash, path = rest.partition("/")
-        if "@" in netloc:
-            self.userinfo, netloc = netloc.rsplit("@", 1)
-        if ":" in netloc and not netloc.startswith("["):
-            host, _, port = netloc.partition(":")
-            self.hostname, self.port = host, int(port) if port.isdigit() else None
-        else:
-            self.hostname = netloc
-        self.path = urllib.parse.unquote(slash + path)
-
-    @property
-    def username(self):
-        return self.userinfo.split(":", 1)[0] if self.userinfo else None
-
-    @property
-    def password(self):
-        return self.userinfo.split(":", 1)[1] if ":" in self.userinfo else None
-
-    @property
-    def hostport(self):
-        return "%s:%s" % (self.hostname, self.port) if self.port else self.hostname
-
-    def __str__(self):
-        out = self.scheme + "://"
-        if self.userinfo:
-            out += self.userinfo + "@"
-        out += self.hostport + urllib.parse.quote(self.path)
-        if self.query:
-            out += "?" + "&".join("%s=%s" % kv for kv in self.query.items())
-        if self.params:
-            out += ";" + ";".join("%s=%s" % kv for kv in self.params.items())
-        return out
 
 
 def _src_uris(d):
