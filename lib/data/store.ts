@@ -304,6 +304,17 @@ export class DataStore {
     this.clearCache();
   }
 
+  /**
+   * data_smart's overridedata: for each NAME, the `NAME:ovr` variables linked to it with their
+   * override (`[["NAME:a", "a"], ["NAME:a:b", "a:b"]…]`), active or not. A layer's RecipeParsed
+   * handler walks it (meta-freescale's machine-overrides-extender.bbclass).
+   */
+  overrideData(): [string, readonly (readonly [string, string])[]][] {
+    const out: [string, readonly (readonly [string, string])[]][] = [];
+    for (const [v, links] of this.overrides.links.entries()) out.push([v, links]);
+    return out;
+  }
+
   /** Whether NAME has active overrides linked (data_smart.hasOverrides). */
   hasOverrides(name: string): boolean {
     return this.overrides.links.has(name);

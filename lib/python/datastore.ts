@@ -151,6 +151,16 @@ export function pythonFacade(d: DataStore): object {
     ),
     expandKeys: writing(() => d.expandKeys()),
     setVarFilter: writing((name: string, expression: string | null | undefined) => d.setVarFilter(name, expression ?? null)),
+    // data_smart.overridedata as one string: a record per name, \x01-separated, each the name and
+    // its linked variables and overrides, NUL-separated (see bake_bridge.DataSmart.overridedata).
+    overrideData: writing(() =>
+      crossing(
+        d
+          .overrideData()
+          .map(([v, links]) => [v, ...links.flat()].join("\0"))
+          .join("\x01"),
+      ),
+    ),
     // As one string, NUL-separated (no name holds a NUL), as bytes when long: see bake_bridge.DataSmart.keys.
     keys: writing(() => crossing(d.keys().join("\0"))),
     createCopy: writing(() => {

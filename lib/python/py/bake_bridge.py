@@ -158,6 +158,18 @@ class DataSmart(object):
         names = _long(self._js.keys())
         return names.split("\0") if names else []
 
+    @property
+    def overridedata(self):
+        """data_smart.overridedata: {NAME: [["NAME:ovr", "ovr"], ...]}, a copy made when read
+        (BitBake's own code is the only writer of the real one)."""
+        text = _long(self._js.overrideData())
+        out = {}
+        if text:
+            for record in text.split("\x01"):
+                parts = record.split("\0")
+                out[parts[0]] = [[parts[i], parts[i + 1]] for i in range(1, len(parts) - 1, 2)]
+        return out
+
     def __iter__(self):
         return iter(self.keys())
 
