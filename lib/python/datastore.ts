@@ -153,6 +153,7 @@ export function pythonFacade(d: DataStore): object {
     setVarFilter: writing((name: string, expression: string | null | undefined) => d.setVarFilter(name, expression ?? null)),
     // data_smart.overridedata as one string: a record per name, \x01-separated, each the name and
     // its linked variables and overrides, NUL-separated (see bake_bridge.DataSmart.overridedata).
+    overrideDataVersion: writing(() => d.overrideDataVersion()),
     overrideData: writing(() =>
       crossing(
         d

@@ -1,8 +1,9 @@
 // d.overridedata (data_smart's map from a variable to its linked `VAR:override` variables) as
 // event handlers read it, on test/data/overridedata: a ConfigParsed handler that renames
 // MACHINEOVERRIDES and a RecipeParsed handler that skips recipes carrying a filtered-out override
-// and records what it saw, as meta-freescale's machine-overrides-extender.bbclass does. The
-// expected values are what BitBake 2.19 showed for `bitbake -e`, `bitbake -e kept` and the skip
+// and records what it saw, as meta-freescale's machine-overrides-extender.bbclass does, and the
+// mapping methods of BitBake's DataSmart (d.get, d[VAR]: meta-freescale's libubootenv bbappend). The
+// expected values are what BitBake 2.19 showed for `bitbake -e`, `-e kept`, `-e mapping` and the skip
 // reasons (test/data/overridedata/README).
 import test from "ava";
 import { spawnSync } from "node:child_process";
@@ -21,7 +22,7 @@ function run(build: string, target: string): string {
   return r.stdout + r.stderr;
 }
 
-test("d.overridedata reads as BitBake 2.19's in ConfigParsed and RecipeParsed handlers", (t) => {
+test("d.overridedata and d.get/d[VAR] read as BitBake 2.19's in ConfigParsed and RecipeParsed handlers", (t) => {
   const root = mkdtempSync(join(tmpdir(), "bake-overridedata-"));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   cpSync(join(data, "meta-ovr"), join(root, "meta-ovr"), { recursive: true });
@@ -39,6 +40,8 @@ test("d.overridedata reads as BitBake 2.19's in ConfigParsed and RecipeParsed ha
     ...values(""),
     "## kept",
     ...values("kept"),
+    "## mapping",
+    ...values("mapping"),
     "## skipped",
     ...skip("skipped"),
     "## combined",
