@@ -44,8 +44,13 @@ function text(v: unknown): string | null {
   return v === null || v === undefined ? null : String(v);
 }
 
+/**
+ * `name in d`: BitBake's DataSmart is a MutableMapping without its own __contains__, so this is
+ * Mapping's, `d[name]` not raising: the unexpanded value is not None. A variable with only flags
+ * (`VAR[doc] = …`) is not in d.
+ */
 function has(d: DataStore, name: string): boolean {
-  return d.getVar(name, false) !== null || d.getVarFlags(name) !== null;
+  return d.getVar(name, false) !== null;
 }
 
 /** Whether `d`'s recipe inherits `klass` (BitBake's bb.data.inherits_class: a class file of that name). */

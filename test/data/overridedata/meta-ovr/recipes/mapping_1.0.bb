@@ -1,4 +1,4 @@
-# BitBake's DataSmart is a MutableMapping: d.get, d[VAR], d[VAR] = v and del d[VAR].
+# BitBake's DataSmart is a MutableMapping: d.get, d[VAR], d[VAR] = v, del d[VAR] and VAR in d.
 R_N = "n"
 R_M = "${R_N}-m"
 R_DEL = "gone"
@@ -15,4 +15,11 @@ python __anonymous () {
     d["R_SET"] = "${R_N}-set"
     del d["R_DEL"]
     d.setVar("R_DELETED", str(d.getVar("R_DEL")))
+}
+R_FLAGONLY[doc] = "flag"
+R_WEAK ??= "weak"
+R_OVONLY:board = "ov"
+R_OVINACTIVE:other = "x"
+python __anonymous () {
+    d.setVar("R_IN", " ".join("%s=%s" % (v, v in d) for v in ["R_FLAGONLY", "R_WEAK", "R_OVONLY", "R_OVINACTIVE", "R_NONE", "do_fetch"]))
 }
