@@ -20,6 +20,8 @@ const MAX_OVERRIDE_PASSES = 5;
 export class Overrides {
   /** NAME -> the `NAME:ovr` variables linked to it, with their override. */
   readonly links: LayeredMap<readonly OverrideLink[]>;
+  /** Bumped on every change of `links` (see DataStore.overrideDataVersion). */
+  version = 0;
   // Variables whose change can change OVERRIDES (OVERRIDES, FILE and what they reference).
   private readonly affecting: Set<string>;
   private active: string[] | null = null;
@@ -29,6 +31,7 @@ export class Overrides {
   constructor(parent?: Overrides | OverridesSnapshot) {
     if (parent instanceof Overrides) {
       this.links = parent.links.fork();
+      this.version = parent.version;
       this.affecting = new Set(parent.affecting);
     } else {
       this.links = parent ? LayeredMap.frozen(parent.links) : new LayeredMap();
@@ -169,7 +172,10 @@ export class Overrides {
     while (override && OVERRIDE_START.test(override)) {
       const links = this.links.get(shortvar) ?? [];
       const o = override;
-      if (!links.some(([v, lo]) => v === name && lo === o)) this.links.set(shortvar, [...links, [name, o]]);
+      if (!links.some(([v, lo]) => v === name && lo === o)) {
+        this.links.set(shortvar, [...links, [name, o]]);
+        this.version++;
+      }
       override = null;
       if (shortvar.includes(":")) {
         override = name.slice(shortvar.lastIndexOf(":") + 1);
@@ -182,6 +188,7 @@ export class Overrides {
   /** NAME was deleted: drop its own links and its place in the links of the names it overrides. */
   unlink(name: string): void {
     this.links.delete(name);
+    this.version++;
     if (!name.includes(":")) return;
     let override: string | null = name.slice(name.lastIndexOf(":") + 1);
     let shortvar = name.slice(0, name.lastIndexOf(":"));

@@ -304,6 +304,22 @@ export class DataStore {
     this.clearCache();
   }
 
+  /**
+   * data_smart's overridedata: for each NAME, the `NAME:ovr` variables linked to it with their
+   * override (`[["NAME:a", "a"], ["NAME:a:b", "a:b"]…]`), active or not. A layer's RecipeParsed
+   * handler walks it (meta-freescale's machine-overrides-extender.bbclass).
+   */
+  /** A number that changes whenever overrideData() may (a copy starts from its origin's). */
+  overrideDataVersion(): number {
+    return this.overrides.version;
+  }
+
+  overrideData(): [string, readonly (readonly [string, string])[]][] {
+    const out: [string, readonly (readonly [string, string])[]][] = [];
+    for (const [v, links] of this.overrides.links.entries()) out.push([v, links]);
+    return out;
+  }
+
   /** Whether NAME has active overrides linked (data_smart.hasOverrides). */
   hasOverrides(name: string): boolean {
     return this.overrides.links.has(name);
@@ -394,6 +410,7 @@ export class DataStore {
       found = true;
       const moved = links.map(([v, o]) => [v.replaceAll(from, to), o] as const);
       this.overrides.links.set(to, moved);
+      this.overrides.version++;
       for (const [v] of links) this.renameVar(v, v.replaceAll(from, to), opts);
     }
     if (!found) return;
@@ -504,6 +521,7 @@ export class DataStore {
         const active = links.filter(([, o]) => this.overrides.isActive(o)).map(([r]) => r);
         for (const a of active) this.delVarInternal(a, { variable: a, op: "del", detail: "" });
         this.overrides.links.delete(name);
+        this.overrides.version++;
       }
     }
     if (colon >= 0) this.overrides.link(name);

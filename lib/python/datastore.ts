@@ -44,8 +44,13 @@ function text(v: unknown): string | null {
   return v === null || v === undefined ? null : String(v);
 }
 
+/**
+ * `name in d`: BitBake's DataSmart is a MutableMapping without its own __contains__, so this is
+ * Mapping's, `d[name]` not raising: the unexpanded value is not None. A variable with only flags
+ * (`VAR[doc] = …`) is not in d.
+ */
 function has(d: DataStore, name: string): boolean {
-  return d.getVar(name, false) !== null || d.getVarFlags(name) !== null;
+  return d.getVar(name, false) !== null;
 }
 
 /** Whether `d`'s recipe inherits `klass` (BitBake's bb.data.inherits_class: a class file of that name). */
@@ -151,6 +156,17 @@ export function pythonFacade(d: DataStore): object {
     ),
     expandKeys: writing(() => d.expandKeys()),
     setVarFilter: writing((name: string, expression: string | null | undefined) => d.setVarFilter(name, expression ?? null)),
+    // data_smart.overridedata as one string: a record per name, \x01-separated, each the name and
+    // its linked variables and overrides, NUL-separated (see bake_bridge.DataSmart.overridedata).
+    overrideDataVersion: writing(() => d.overrideDataVersion()),
+    overrideData: writing(() =>
+      crossing(
+        d
+          .overrideData()
+          .map(([v, links]) => [v, ...links.flat()].join("\0"))
+          .join("\x01"),
+      ),
+    ),
     // As one string, NUL-separated (no name holds a NUL), as bytes when long: see bake_bridge.DataSmart.keys.
     keys: writing(() => crossing(d.keys().join("\0"))),
     createCopy: writing(() => {

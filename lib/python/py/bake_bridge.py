@@ -74,10 +74,11 @@ class DataSmart(object):
     """bake's DataStore, seen from Python with BitBake's method names. Nothing is copied:
     every call reads or writes the JavaScript datastore."""
 
-    __slots__ = ("_js",)
+    __slots__ = ("_js", "_overridedata")
 
     def __init__(self, js):
         self._js = js
+        self._overridedata = None
 
     def getVar(self, var, expand=True, noweakdefault=False, parsing=False):
         if var == "BB_ORIGENV":
@@ -157,6 +158,44 @@ class DataSmart(object):
         # Thousands of names: one string split here costs a fraction of converting an array.
         names = _long(self._js.keys())
         return names.split("\0") if names else []
+
+    @property
+    def overridedata(self):
+        """data_smart.overridedata: {NAME: [["NAME:ovr", "ovr"], ...]}, a copy made when read
+        (BitBake's own code is the only writer of the real one). Made again only when the links
+        changed: handlers read it in a loop (`for var in d.overridedata: … d.overridedata[var]`)."""
+        version = self._js.overrideDataVersion()
+        cached = self._overridedata
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        text = _long(self._js.overrideData())
+        out = {}
+        if text:
+            for record in text.split("\x01"):
+                parts = record.split("\0")
+                out[parts[0]] = [[parts[i], parts[i + 1]] for i in range(1, len(parts) - 1, 2)]
+        self._overridedata = (version, out)
+        return out
+
+    # BitBake's DataSmart is a MutableMapping: d[VAR] and d.get(VAR) read the unexpanded value
+    # (meta-freescale's libubootenv bbappend calls d.get), d[VAR] = v sets it, del d[VAR] deletes it.
+    def __getitem__(self, var):
+        value = self.getVar(var, False)
+        if value is None:
+            raise KeyError(var)
+        return value
+
+    def get(self, var, default=None):
+        try:
+            return self[var]
+        except KeyError:
+            return default
+
+    def __setitem__(self, var, value):
+        self.setVar(var, value)
+
+    def __delitem__(self, var):
+        self.delVar(var)
 
     def __iter__(self):
         return iter(self.keys())
