@@ -6,7 +6,8 @@ import test from "ava";
 import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BBCLASSEXTEND_COMMANDS, bbclassextendBuild, bbclassextendValues, expectedBbclassextendValues } from "../helpers/bbclassextend.js";
+import { BBCLASSEXTEND } from "../helpers/bbclassextend.js";
+import { expectedValues, fixtureBuild, fixtureValues } from "../helpers/recorded-fixture.js";
 
 const bake = join(resolve(dirname(fileURLToPath(import.meta.url)), "../../.."), "bin/bake.js");
 
@@ -17,9 +18,9 @@ function run(build: string, args: readonly string[]): string {
 }
 
 test("BBCLASSEXTEND set by an anonymous function or a deferred inherit: -s and each variant's -e are BitBake 2.19's", (t) => {
-  const f = bbclassextendBuild();
+  const f = fixtureBuild(BBCLASSEXTEND);
   t.teardown(f.cleanup);
   let out = "";
-  for (const command of BBCLASSEXTEND_COMMANDS) out += bbclassextendValues(command, run(f.build, command), f.root);
-  t.is(out, expectedBbclassextendValues());
+  for (const command of BBCLASSEXTEND.commands) out += fixtureValues(BBCLASSEXTEND, command, run(f.build, command), f.root);
+  t.is(out, expectedValues(BBCLASSEXTEND));
 });

@@ -6,7 +6,8 @@ import test from "ava";
 import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expectedNestedValues, nestedBuild, nestedValues, NESTED_COMMANDS } from "../helpers/nested.js";
+import { NESTED } from "../helpers/nested.js";
+import { expectedValues, fixtureBuild, fixtureValues } from "../helpers/recorded-fixture.js";
 
 const bake = join(resolve(dirname(fileURLToPath(import.meta.url)), "../../.."), "bin/bake.js");
 
@@ -17,9 +18,9 @@ function run(build: string, args: readonly string[]): string {
 }
 
 test("nested layers: the preferred versions, each recipe's layer, its bbappends' order and the unmatched-pattern warning are BitBake 2.19's", (t) => {
-  const f = nestedBuild();
+  const f = fixtureBuild(NESTED);
   t.teardown(f.cleanup);
   let out = "";
-  for (const command of NESTED_COMMANDS) out += nestedValues(command, run(f.build, command), f.root);
-  t.is(out, expectedNestedValues());
+  for (const command of NESTED.commands) out += fixtureValues(NESTED, command, run(f.build, command), f.root);
+  t.is(out, expectedValues(NESTED));
 });

@@ -2,7 +2,7 @@
 // (BITBAKE_DIR, default /work/ext/bitbake) runs bitbake -g and bitbake-layers on the same layers,
 // and its answers must equal test/data/bitbake-layers/expected. BitBake refuses to run as root: as
 // root it runs as BITBAKE_USER (default nobody). BAKE_RECORD=1 writes the expected files instead.
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,8 +18,9 @@ import {
   sharedLayers,
 } from "../helpers/bitbake-layers.js";
 import { expectedSrcrevValues, SRCREV_EXPECTED, srcrevBuild, srcrevValues } from "../helpers/srcrev.js";
-import { BBCLASSEXTEND_COMMANDS, BBCLASSEXTEND_EXPECTED, bbclassextendBuild, bbclassextendValues, expectedBbclassextendValues } from "../helpers/bbclassextend.js";
-import { expectedNestedValues, NESTED_COMMANDS, NESTED_EXPECTED, nestedBuild, nestedValues } from "../helpers/nested.js";
+import { BBCLASSEXTEND } from "../helpers/bbclassextend.js";
+import { NESTED } from "../helpers/nested.js";
+import { expectedValues, fixtureBuild, fixtureValues, type RecordedFixture } from "../helpers/recorded-fixture.js";
 import { expectedPriorityShowLayers, LAYER_PRIORITY_DIR, priorityLayers } from "../helpers/layer-priority.js";
 import { expectedLayernameValues, LAYERNAME_EXPECTED, LAYERNAME_TARGETS, layernameBuild, layernameValues } from "../helpers/layername.js";
 
@@ -130,30 +131,21 @@ function answer(stdout: string): string {
   else t.is(out, expectedLayernameValues());
 });
 
-(existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -s and -e on test/data/nested (nested layers' priorities) are the recorded ones", (t) => {
-  const f = nestedBuild();
+/** BitBake's output for a recorded fixture's commands, against the record (rewritten with BAKE_RECORD=1). */
+function checkRecorded(t: ExecutionContext, fixture: RecordedFixture): void {
+  const f = fixtureBuild(fixture);
   t.teardown(f.cleanup);
   if (process.getuid?.() === 0) spawnSync("chown", ["-R", `${user}:`, f.root]);
   let out = "";
-  for (const command of NESTED_COMMANDS) {
+  for (const command of fixture.commands) {
     const r = runBitbake(f.build, "bitbake", command);
     t.is(r.code, 0, r.stdout + r.stderr);
-    out += nestedValues(command, r.stdout + r.stderr, f.root);
+    out += fixtureValues(fixture, command, r.stdout + r.stderr, f.root);
   }
-  if (record) writeFileSync(NESTED_EXPECTED, out);
-  else t.is(out, expectedNestedValues());
-});
+  if (record) writeFileSync(fixture.expected, out);
+  else t.is(out, expectedValues(fixture));
+}
 
-(existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -s and -e on test/data/bbclassextend (BBCLASSEXTEND set while finalising) are the recorded ones", (t) => {
-  const f = bbclassextendBuild();
-  t.teardown(f.cleanup);
-  if (process.getuid?.() === 0) spawnSync("chown", ["-R", `${user}:`, f.root]);
-  let out = "";
-  for (const command of BBCLASSEXTEND_COMMANDS) {
-    const r = runBitbake(f.build, "bitbake", command);
-    t.is(r.code, 0, r.stdout + r.stderr);
-    out += bbclassextendValues(command, r.stdout + r.stderr, f.root);
-  }
-  if (record) writeFileSync(BBCLASSEXTEND_EXPECTED, out);
-  else t.is(out, expectedBbclassextendValues());
-});
+(existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -s and -e on test/data/nested (nested layers' priorities) are the recorded ones", (t) => checkRecorded(t, NESTED));
+
+(existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -s and -e on test/data/bbclassextend (BBCLASSEXTEND set while finalising) are the recorded ones", (t) => checkRecorded(t, BBCLASSEXTEND));
