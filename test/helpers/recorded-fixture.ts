@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bakeIn } from "./layer.js";
 
 export interface RecordedFixture {
   /** test/data/<name>. */
@@ -57,4 +58,20 @@ export function fixtureValues(f: RecordedFixture, command: readonly string[], ou
 
 export function expectedValues(f: RecordedFixture): string {
   return readFileSync(f.expected, "utf8");
+}
+
+/** What bake prints for the fixture's commands, as fixtureValues renders it (a command that fails throws). */
+export function bakeValues(f: RecordedFixture): string {
+  const b = fixtureBuild(f);
+  try {
+    let out = "";
+    for (const command of f.commands) {
+      const r = bakeIn(b.build, ...command);
+      if (r.status !== 0) throw new Error(`bake ${command.join(" ")}: ${r.stdout}${r.stderr}`);
+      out += fixtureValues(f, command, r.stdout + r.stderr, b.root);
+    }
+    return out;
+  } finally {
+    b.cleanup();
+  }
 }

@@ -434,12 +434,14 @@ class FetchMethod(object):
     names a revision. Downloading is bake's own (lib/fetch)."""
 
     types = ()
+    # Whether URLs of this kind name a revision (SRCREV): BitBake's supports_srcrev().
+    srcrev = False
 
     def supports(self, ud, d):
         return ud.type in self.types
 
     def supports_srcrev(self):
-        return False
+        return self.srcrev
 
     def urldata_init(self, ud, d):
         pass
@@ -517,9 +519,7 @@ _git_hash_re = re.compile(r"^[0-9a-f]{40,64}$")
 
 class Git(FetchMethod):
     types = ("git",)
-
-    def supports_srcrev(self):
-        return True
+    srcrev = True
 
     def urldata_init(self, ud, d):
         if "protocol" in ud.parm:
@@ -664,9 +664,7 @@ class GoModGit(Git):
 
 class Svn(FetchMethod):
     types = ("svn",)
-
-    def supports_srcrev(self):
-        return True
+    srcrev = True
 
     def urldata_init(self, ud, d):
         if "module" not in ud.parm:
@@ -688,9 +686,7 @@ class Svn(FetchMethod):
 
 class Hg(FetchMethod):
     types = ("hg",)
-
-    def supports_srcrev(self):
-        return True
+    srcrev = True
 
     def urldata_init(self, ud, d):
         if "module" not in ud.parm:
@@ -710,9 +706,7 @@ class Hg(FetchMethod):
 
 class Perforce(FetchMethod):
     types = ("p4",)
-
-    def supports_srcrev(self):
-        return True
+    srcrev = True
 
     def urldata_init(self, ud, d):
         ud.setup_revisions(d)
@@ -723,9 +717,7 @@ class Perforce(FetchMethod):
 
 class ClearCase(FetchMethod):
     types = ("ccrc",)
-
-    def supports_srcrev(self):
-        return True
+    srcrev = True
 
     def urldata_init(self, ud, d):
         ud.proto = ud.parm.get("protocol", "https")
