@@ -9,7 +9,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { layerConf, write } from "../helpers/layer.js";
 
@@ -344,8 +344,10 @@ export function damage(r: Rig): string[] {
     else if (file.endsWith("libfa-1.0.tar.gz") && recorded !== r.source.sha256) problems.push(`download ${file} is not upstream's`);
   }
   // Shared state: each object's metadata (.siginfo) names its archive's size and sha256; the
-  // archive is a sound zstd stream. (An archive without metadata is uncommitted: never used.)
-  for (const name of files(r.sstateDir).filter((f) => f.endsWith(".siginfo"))) {
+  // archive is a sound zstd stream. (An archive without metadata is uncommitted: never used; so is
+  // anything under a writer's ".tmp-" name, which no reader opens and prune sweeps.)
+  const temporary = (f: string) => basename(f).startsWith(".tmp-");
+  for (const name of files(r.sstateDir).filter((f) => f.endsWith(".siginfo") && !temporary(f))) {
     let meta: { archive?: { sha256?: string; size?: number } };
     try {
       meta = JSON.parse(readFileSync(join(r.sstateDir, name), "utf8")) as typeof meta;
