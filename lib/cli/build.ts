@@ -6,7 +6,7 @@ import { basename, join, resolve } from "node:path";
 import type { ParseProgress as ParseCounts, RecipeInfo } from "../config/index.js";
 import type { RecipeIndex, TaskGraph, Target } from "../graph/index.js";
 import type { InterruptSource } from "../run/index.js";
-import { createUi, type BuildUi } from "../ui/index.js";
+import { createUi, messageCountLines, type BuildUi } from "../ui/index.js";
 import { loadConfiguration, UsageError, type CommonOptions } from "./context.js";
 import { parseRecipes, providerPreferences, threadsOf, type Prepared, type SignRecipes } from "./prepare.js";
 import { bakeVersion, type BuildOptionArgs } from "./build-options.js";
@@ -119,7 +119,11 @@ async function recipesFor(args: BuildCommandArgs, common: CommonOptions, ui: Bui
     );
     for (const w of prepared.warnings) ui.message("warning", w);
     // A build says the warnings of the recipes it uses; -p, as BitBake's parse, those of the recipes it parsed.
-    if (args.parseOnly) for (const w of recipes.parseWarnings) ui.message("warning", w);
+    if (args.parseOnly) {
+      for (const w of recipes.parseWarnings) ui.message("warning", w);
+      // BitBake's closing count of what was said, each line after a blank one (knotty's "\nSummary: …").
+      for (const line of messageCountLines(ui.counts.warnings, ui.counts.errors)) ui.message("plain", `\n${line}`);
+    }
     return { ...prepared, standalone: false, infos: recipes.infos, signed: signing(recipes, prepared.sign, ui) };
   }
   const config = await loadConfiguration(common);

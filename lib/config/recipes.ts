@@ -62,7 +62,10 @@ export interface ParsedRecipes {
   readonly summaries: readonly RecipeSummary[];
   readonly parsed: number;
   readonly cached: number;
-  /** What the recipes parsed in this run (not taken from the cache) warned about, each once: BitBake says these while parsing. */
+  /**
+   * What the recipes parsed in this run (not taken from the cache) warned about, as `FILE: text`,
+   * each once per file: BitBake says these while parsing, its UI naming the file a parser process read.
+   */
   readonly parseWarnings: readonly string[];
   /** Records (recipes and their BBCLASSEXTEND variants), and how many are skipped. */
   readonly targets: number;
@@ -187,7 +190,7 @@ export async function parseAllRecipes(
       targets,
       skipped,
       targetFiles,
-      parseWarnings: [...new Set(todo.flatMap((i) => warningsOf.get(i) ?? []))],
+      parseWarnings: [...new Set(todo.flatMap((i) => (warningsOf.get(i) ?? []).map((w) => `${collection.recipes[i]!.path}: ${w}`)))],
       unsigned,
     };
   } finally {
@@ -221,7 +224,7 @@ export async function signRecipes(
     opts.onProgress?.({ total: todo.length, done, cached: 0 });
     await parseSome(config, collection, todo, true, cache, { ...opts, records: "infos", lateWorkers: opts.lateWorkers ?? LATE_WORKER_MS }, (i, res) => {
       signedOf.set(collection.recipes[i]!.path, [...res.infos]);
-      warnings.push(...res.warnings);
+      warnings.push(...res.warnings.map((w) => `${collection.recipes[i]!.path}: ${w}`));
       opts.onProgress?.({ total: todo.length, done: ++done, cached: 0 });
     });
   } finally {

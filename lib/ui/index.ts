@@ -18,6 +18,7 @@ export {
   elapsed,
   failureLines,
   fetchedText,
+  messageCountLines,
   progressBar,
   summaryLines,
   taskStartedText,

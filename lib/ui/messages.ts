@@ -109,6 +109,13 @@ export function summaryLines(style: MessageStyle, s: BuildSummary, warnings: num
       if (log) out.push(`    log: ${log}`);
     }
   }
+  out.push(...messageCountLines(warnings, errors));
+  return out;
+}
+
+/** BitBake's count of the warnings and errors said, at the end of a command (none when there were none). */
+export function messageCountLines(warnings: number, errors: number): string[] {
+  const out: string[] = [];
   if (warnings > 0) out.push(`Summary: There ${warnings === 1 ? "was 1 WARNING message" : `were ${warnings} WARNING messages`}.`);
   if (errors > 0) {
     out.push(

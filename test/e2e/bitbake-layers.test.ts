@@ -20,6 +20,7 @@ import {
 import { expectedSrcrevValues, SRCREV_EXPECTED, srcrevBuild, srcrevValues } from "../helpers/srcrev.js";
 import { BBCLASSEXTEND } from "../helpers/bbclassextend.js";
 import { NESTED } from "../helpers/nested.js";
+import { DYNAMIC_WARNINGS } from "../helpers/dynamic-warnings.js";
 import { expectedValues, fixtureBuild, fixtureValues, type RecordedFixture } from "../helpers/recorded-fixture.js";
 import { expectedPriorityShowLayers, LAYER_PRIORITY_DIR, priorityLayers } from "../helpers/layer-priority.js";
 import { expectedLayernameValues, LAYERNAME_EXPECTED, LAYERNAME_TARGETS, layernameBuild, layernameValues } from "../helpers/layername.js";
@@ -149,3 +150,7 @@ function checkRecorded(t: ExecutionContext, fixture: RecordedFixture): void {
 (existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -s and -e on test/data/nested (nested layers' priorities) are the recorded ones", (t) => checkRecorded(t, NESTED));
 
 (existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -s and -e on test/data/bbclassextend (BBCLASSEXTEND set while finalising) are the recorded ones", (t) => checkRecorded(t, BBCLASSEXTEND));
+
+(existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -p and -s on test/data/dynamic-warnings (dynamic layers, parse warnings) are the recorded ones", (t) =>
+  checkRecorded(t, DYNAMIC_WARNINGS),
+);

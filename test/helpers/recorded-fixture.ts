@@ -44,7 +44,8 @@ export function fixtureBuild(f: RecordedFixture): FixtureBuild {
  * compared values, sorted; the fixture's root as @ROOT@. `output` is stdout and stderr.
  */
 export function fixtureValues(f: RecordedFixture, command: readonly string[], output: string, root: string): string {
-  const lines = output.split("\n");
+  // BitBake's first message while parsing follows its progress on the same line ("Parsing recipes...WARNING: …").
+  const lines = output.replace(/^(Parsing recipes\.\.\.)(?=(WARNING|ERROR): )/gm, "$1\n").split("\n");
   const warnings = lines.filter((l) => l.startsWith("WARNING: ")).sort();
   let shown: string[];
   if (command[0] === "-s") {

@@ -1,0 +1,1 @@
+R_APPENDED = "absent"

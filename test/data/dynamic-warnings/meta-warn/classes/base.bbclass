@@ -1,0 +1,8 @@
+do_fetch() {
+	:
+}
+addtask fetch
+do_build() {
+	:
+}
+addtask build after do_fetch
