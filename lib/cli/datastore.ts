@@ -10,6 +10,7 @@ import { InlineAnswerNotes, keptInlineAnswers, type InlineAnswers } from "../con
 import { parseCacheOf } from "../config/recipes.js";
 import { SyntaxTreeStore } from "../parse/index.js";
 import { keepInlineAnalysesIn } from "../data/js-sandbox.js";
+import { takeJsMessages } from "../data/index.js";
 import { keepBaselineJavaScript, optimiseJavaScript } from "../common/js-tiers.js";
 
 /**
@@ -66,8 +67,17 @@ export async function datastoreFor<T>(common: CommonOptions, recipe: string | nu
   }
 }
 
+/** How many warnings the last datastoreFor said: BitBake's `-e` ends with their count. */
+let warningsSaid = 0;
+export const datastoreWarnings = (): number => warningsSaid;
+
 async function datastoreOf<T>(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet: boolean, show: (m: Metadata) => T): Promise<T> {
-  const warn = (text: string) => quiet || console.error(text);
+  warningsSaid = 0;
+  const warn = (text: string) => {
+    if (quiet) return;
+    if (text.startsWith("WARNING: ")) warningsSaid++;
+    console.error(text);
+  };
   if (recipe === null && buildfile === null) {
     const config = await loadConfiguration(common);
     for (const w of config.warnings) warn(`WARNING: ${w}`);
@@ -87,6 +97,9 @@ async function datastoreOf<T>(common: CommonOptions, recipe: string | null, buil
   // background (while the parse cache is read) only when there are none.
   const { prepared, info } = await providerOf(common, recipe!, (kept) => (answersFor(kept, common.vars) !== null ? "lazy" : "background"));
   for (const w of prepared.warnings) warn(`WARNING: ${w}`);
+  // As BitBake's: the warnings of the recipes parsed now (not from the cache), then those of the
+  // recipe shown, parsed again (said without its file: BitBake's server parses it itself).
+  for (const w of prepared.recipes.parseWarnings) warn(`WARNING: ${w}`);
   const appends = prepared.collection.appends.get(info.file) ?? [];
   keepTrees(prepared.config);
   const kept = answersFor(prepared.config, common.vars);
@@ -96,7 +109,12 @@ async function datastoreOf<T>(common: CommonOptions, recipe: string | null, buil
     // Shown inside withPython: a value may need the interpreter where the parse did not (a recipe
     // parsed with kept results, or on a kept configuration whose interpreter is started lazily).
     const shown = await withPython(() => {
+      takeJsMessages();
       const [parsed] = parseRecipeVariants(prepared.config.metadata, info.file, appends, prepared.config.files, [info.variant]);
+      const said = takeJsMessages();
+      for (const level of ["warn", "error"] as const) {
+        for (const text of new Set(said.filter((m) => m.level === level).map((m) => m.text))) warn(`${level === "warn" ? "WARNING" : "ERROR"}: ${text}`);
+      }
       if (parsed === undefined) throw new Error(`${info.file} has no variant "${info.variant}" (its finalised BBCLASSEXTEND does not name it)`);
       return show(parsed.metadata);
     });
