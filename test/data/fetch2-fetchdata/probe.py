@@ -1,5 +1,5 @@
 # What metadata reads of bb.fetch2.FetchData and Fetch(...).localpaths(), for each case of
-# cases.json (a URL list and the variables set in a fresh datastore), run in BitBake 2.19 and in bake.
+# cases.json (a URL list and the variables, VAR[flag] a flag, set in a fresh datastore), run in BitBake 2.19 and in bake.
 # The directory of this file reads "<DATA>" in FILESPATH and in the answers.
 import json
 
@@ -9,7 +9,8 @@ def _err(e):
 
 
 ATTRS = ("type", "host", "path", "user", "pswd", "basename", "basepath", "localfile", "localpath", "lockfile",
-         "donestamp", "needdonestamp", "mirrortarballs", "name", "url", "revision")
+         "donestamp", "needdonestamp", "mirrortarballs", "name", "url", "revision", "date", "sha256_name",
+         "sha256_expected", "md5_name", "md5_expected", "goh1_expected")
 
 
 def _fetchdata(f, url, d):
@@ -26,7 +27,11 @@ def _fetchdata(f, url, d):
 def _case(f, d, case, data):
     d = d.createCopy()
     for k, v in case.get("vars", {}).items():
-        d.setVar(k, v.replace("<DATA>", data))
+        v = v.replace("<DATA>", data)
+        if k.endswith("]") and "[" in k:
+            d.setVarFlag(k[:k.index("[")], k[k.index("[") + 1:-1], v)
+        else:
+            d.setVar(k, v)
     urls = case["urls"]
     out = {"fetchdata": [_fetchdata(f, u, d) for u in urls]}
     try:

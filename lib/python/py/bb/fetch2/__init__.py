@@ -1083,6 +1083,7 @@ class FetchData(object):
     """A SRC_URI entry as BitBake 2.19's FetchData has it once its fetcher's urldata_init ran."""
 
     def __init__(self, url, d, localonly=False):
+        self._d = d
         self.donestamp = None
         self.needdonestamp = True
         self.localfile = ""
@@ -1092,8 +1093,7 @@ class FetchData(object):
         self.basename = None
         self.basepath = None
         (self.type, self.host, self.path, self.user, self.pswd, self.parm) = decodeurl(d.expand(url))
-        # .date (SRCDATE, DATE: the clock) is read when asked for, not here: see the property.
-        self._date_d = d
+        # .date (SRCDATE, DATE: the clock) is read when asked for, not here: see __getattr__.
         self.url = url
         if not self.user and "user" in self.parm:
             self.user = self.parm["user"]
@@ -1113,8 +1113,9 @@ class FetchData(object):
             bb.warn('Consider updating %s recipe to use "protocol" not "proto" in SRC_URI.' % d.getVar("PN"))
             self.parm["protocol"] = self.parm.get("proto", None)
         self.method.urldata_init(self, d)
-        for checksum_id in CHECKSUM_LIST:
-            self._configure_checksum(checksum_id, d)
+        # <id>_name and <id>_expected (sha256_expected…) are worked out when first read (see
+        # __getattr__): BitBake sets them here, but each is a SRC_URI flag lookup, six per URL, and a
+        # recipe of a thousand crates reads none of them while it is parsed.
         self.ignore_checksums = False
         if "localpath" in self.parm:
             self.localpath = self.parm["localpath"]
@@ -1158,15 +1159,17 @@ class FetchData(object):
         if not self.localpath:
             self.localpath = self.method.localpath(self, d)
 
-    @property
-    def date(self):
-        if "_date" not in self.__dict__:
-            self._date = self.getSRCDate(self._date_d)
-        return self._date
-
-    @date.setter
-    def date(self, value):
-        self._date = value
+    def __getattr__(self, name):
+        # Only for attributes not set yet: BitBake's values of .date and the checksum names,
+        # from the datastore the URL was set up with.
+        if name == "date":
+            self.date = self.getSRCDate(self.__dict__["_d"])
+            return self.date
+        checksum_id, _, kind = name.rpartition("_")
+        if kind in ("name", "expected") and checksum_id in CHECKSUM_LIST and "_d" in self.__dict__:
+            self._configure_checksum(checksum_id, self._d)
+            return self.__dict__[name]
+        raise AttributeError("'FetchData' object has no attribute '%s'" % name)
 
     def getSRCDate(self, d):
         if "srcdate" in self.parm:
