@@ -1035,7 +1035,9 @@ class Fetch(object):
         if localonly and cache:
             raise Exception("bb.fetch2.Fetch.__init__: cannot set cache and localonly at same time")
         if not urls:
-            urls = d.getVar("SRC_URI").split()
+            # BitBake raises AttributeError when SRC_URI is unset; bake's datastores without one
+            # (fixtures, a recipe whose SRC_URI was deleted) have always got no URLs here.
+            urls = (d.getVar("SRC_URI") or "").split()
         self.urls = urls
         self.d = d
         self.ud = {}
