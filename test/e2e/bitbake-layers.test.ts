@@ -91,6 +91,22 @@ function answer(stdout: string): string {
   else t.deepEqual(theirs, recorded);
 });
 
+(existsSync(join(bitbake, "lib/bb/fetch2/__init__.py")) ? test : test.skip)("BitBake's FetchData attributes and Fetch.localpaths() on test/data/fetch2-fetchdata are the recorded ones", (t) => {
+  const data = packagePath("test/data/fetch2-fetchdata");
+  const file = join(data, "bitbake-2.19.json");
+  const program = [
+    "import json, sys, bb.data",
+    "exec(open(sys.argv[1] + '/probe.py').read())",
+    "cases = json.load(open(sys.argv[1] + '/cases.json'))",
+    "res = json.loads(run(bb.data.init(), json.dumps(cases), sys.argv[1]))",
+    "print('[\\n' + ',\\n'.join(json.dumps(dict(case=c, **r)) for c, r in zip(cases, res)) + '\\n]')",
+  ].join("\n");
+  const r = spawnSync("python3", ["-c", program, data], { encoding: "utf8", env: { ...process.env, PYTHONPATH: join(bitbake, "lib") } });
+  t.is(r.status, 0, r.stderr);
+  if (record) writeFileSync(file, r.stdout);
+  else t.deepEqual(JSON.parse(r.stdout), JSON.parse(readFileSync(file, "utf8")));
+});
+
 (existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -g files on test/data/recrdeptask are the recorded ones", (t) => {
   const f = recrdeptaskLayers();
   t.teardown(f.cleanup);

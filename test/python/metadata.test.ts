@@ -306,6 +306,8 @@ test("bb.fetch2.Fetch(...).ud gives each URL one .name (default \"default\"), an
       'SRC_URI = "git://example.com/a.git;protocol=https;branch=main;name=first git://example.com/b.git;protocol=https;branch=main"',
       'SRCREV_first = "0123456789abcdef0123456789abcdef01234567"',
       'SRCREV = "89abcdef0123456789abcdef0123456789abcdef"',
+      // BitBake's git fetcher names the clone under DL_DIR (a TypeError without one, as in BitBake).
+      'DL_DIR = "/downloads"',
       "NAMES = \"${@' '.join(u.name for u in bb.fetch2.Fetch(d.getVar('SRC_URI').split(), d).ud.values())}\"",
       "",
     ].join("\n"),

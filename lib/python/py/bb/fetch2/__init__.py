@@ -1,4 +1,4 @@
-# bb.fetch2 at parse time: URL decoding and encoding (bake's own fetcher does the fetching).
+# bb.fetch2 at parse time: URLs, FetchData and revisions as BitBake 2.19 has them (bake's own fetcher does the fetching).
 import collections
 import os
 import re
@@ -430,8 +430,9 @@ def srcrev_internal_helper(ud, d, name):
 
 
 class FetchMethod(object):
-    """What bake's parse-time Python knows of a BitBake fetcher: the URL types it takes and how it
-    names a revision. Downloading is bake's own (lib/fetch)."""
+    """What bake's parse-time Python knows of a BitBake fetcher: the URL types it takes, the names
+    it gives a download (localfile, localpath, mirror tarballs) and how it names a revision, as
+    BitBake 2.19's urldata_init sets them. Downloading is bake's own (lib/fetch)."""
 
     types = ()
     # Whether URLs of this kind name a revision (SRCREV): BitBake's supports_srcrev().
@@ -447,7 +448,12 @@ class FetchMethod(object):
         pass
 
     def localpath(self, ud, d):
-        return "%s/%s" % (d.getVar("DL_DIR") or "", ud.parm.get("downloadfilename", ud.basename))
+        return os.path.join(d.getVar("DL_DIR"), ud.localfile)
+
+    def _strip_leading_slashes(self, relpath):
+        while os.path.isabs(relpath):
+            relpath = relpath[1:]
+        return relpath
 
     def latest_revision(self, ud, d, name):
         if not hasattr(self, "_latest_revision"):
@@ -472,12 +478,29 @@ class Local(FetchMethod):
     types = ("file",)
 
     def urldata_init(self, ud, d):
-        # As BitBake 2.19's local.py.
+        # As BitBake 2.19's local.py: no localfile (the file is already local), so localpath stays
+        # None until Fetch.localpath()/localpaths() searches FILESPATH.
+        ud.basename = os.path.basename(ud.path)
+        ud.basepath = ud.path
+        ud.needdonestamp = False
         if "*" in ud.path:
             raise ParameterError("file:// urls using globbing are no longer supported. Please place the files in a directory and reference that instead.", ud.url)
 
     def localpath(self, ud, d):
-        return ud.path
+        return self.localfile_searchpaths(ud, d)[-1]
+
+    def localfile_searchpaths(self, ud, d):
+        """Every place looked at along FILESPATH up to the one found (the last), as BitBake's: when
+        none has the file, the last place looked at is the answer."""
+        path = ud.path
+        if path[0] == "/":
+            return [path]
+        searched = []
+        filespath = d.getVar("FILESPATH")
+        if filespath:
+            _, hist = bb.utils.which(filespath, path, history=True)
+            searched.extend(hist)
+        return searched
 
 
 class Wget(FetchMethod):
@@ -487,11 +510,98 @@ class Wget(FetchMethod):
         # As BitBake 2.19's wget.py (after FetchData has turned a proto= into protocol=).
         if ud.parm.get("protocol") == "git":
             raise ParameterError("Invalid protocol - if you wish to fetch from a git repository using http, you need to instead use the git:// prefix with protocol=http", ud.url)
+        ud.basename = ud.parm["downloadfilename"] if "downloadfilename" in ud.parm else os.path.basename(ud.path)
+        ud.localfile = ud.basename
+        if not ud.localfile:
+            ud.localfile = ud.host + ud.path.replace("/", ".")
 
 
-class _Plain(FetchMethod):
-    def __init__(self, *types):
-        self.types = types
+class Az(Wget):
+    types = ("az",)
+
+
+def _go_escape(path):
+    """Capital letters escaped with '!' (Go's module paths)."""
+    return re.sub(r"([A-Z])", lambda m: "!" + m.group(1).lower(), path)
+
+
+class GoMod(Wget):
+    types = ("gomod",)
+
+    def urldata_init(self, ud, d):
+        proxy = d.getVar("GO_MOD_PROXY") or "proxy.golang.org"
+        moddir = d.getVar("GO_MOD_CACHE_DIR") or "pkg/mod"
+        if "version" not in ud.parm:
+            raise MissingParameterError("version", ud.url)
+        module = ud.host
+        if ud.path != "/":
+            module += ud.path
+        ud.parm["module"] = module
+        version = ud.parm["version"]
+        ext = ".mod" if ud.parm.get("mod", "0") == "1" else ".zip"
+        path = _go_escape(f"{module}/@v/{version}{ext}")
+        ud.url = encodeurl(("https", proxy, "/" + path, None, None, None))
+        ud.parm["downloadfilename"] = f"{module.replace('/', '.')}@{version}{ext}"
+        ud.parm["name"] = f"{module}@{version}"
+        ud.parm["unpackpath"] = os.path.join(moddir, "cache/download", path)
+        super().urldata_init(ud, d)
+
+
+class Crate(Wget):
+    types = ("crate",)
+
+    def urldata_init(self, ud, d):
+        # As BitBake 2.19's crate.py: crate://HOST/NAME/VERSION is fetched from HOST's download URL.
+        parts = ud.url.split("/")
+        if len(parts) < 5:
+            raise ParameterError("Invalid URL: Must be crate://HOST/NAME/VERSION", ud.url)
+        version = parts[-1].split(";")[0]
+        name = parts[-2]
+        host = "/".join(parts[2:-2])
+        proto = ud.parm.get("protocol", "https")
+        if host == "crates.io":
+            if proto != "https":
+                bb.warn("URL: %s does the %s protocol which is not supported by crates.io. Please change to ;protocol=https in the url." % (ud.url, proto))
+            ud.url = "https://static.crates.io/crates/%s/%s/download" % (name, version)
+            if len(name) in (1, 2):
+                index = "%d/%s" % (len(name), name)
+            elif len(name) == 3:
+                index = "3/%s/%s" % (name[0], name)
+            else:
+                index = "%s/%s/%s" % (name[:2], name[2:4], name)
+            ud.versionsurl = "https://index.crates.io/" + index
+        else:
+            ud.url = "%s://%s/%s/%s/download" % (proto, host, name, version)
+            ud.versionsurl = "%s://%s/%s/versions" % (proto, host, name)
+        ud.parm["downloadfilename"] = "%s-%s.crate" % (name, version)
+        if "name" not in ud.parm:
+            ud.parm["name"] = "%s-%s" % (name, version)
+        super().urldata_init(ud, d)
+
+
+class _NamedDownload(FetchMethod):
+    """sftp, s3 and gs: the download is named by downloadfilename=, else the path's last part."""
+
+    def urldata_init(self, ud, d):
+        ud.basename = ud.parm["downloadfilename"] if "downloadfilename" in ud.parm else os.path.basename(ud.path)
+        ud.localfile = ud.basename
+
+
+class SFTP(_NamedDownload):
+    types = ("sftp",)
+
+    def urldata_init(self, ud, d):
+        if ud.parm.get("protocol") == "git":
+            raise ParameterError("Invalid protocol - if you wish to fetch from a git repository using ssh, you need to use the git:// prefix with protocol=ssh", ud.url)
+        super().urldata_init(ud, d)
+
+
+class S3(_NamedDownload):
+    types = ("s3",)
+
+
+class GCP(_NamedDownload):
+    types = ("gs",)
 
 
 class SSH(FetchMethod):
@@ -500,6 +610,24 @@ class SSH(FetchMethod):
 
     def supports(self, ud, d):
         return self._pattern.match(ud.url) is not None
+
+    def urldata_init(self, ud, d):
+        if ud.parm.get("protocol") == "git":
+            raise ParameterError("Invalid protocol - if you wish to fetch from a git repository using ssh, you need to use git:// prefix with protocol=ssh", ud.url)
+        path = urllib.parse.unquote(self._pattern.match(ud.url).group("path"))
+        ud.localfile = os.path.basename(os.path.normpath(path))
+
+
+class Repo(FetchMethod):
+    types = ("repo",)
+
+    def urldata_init(self, ud, d):
+        ud.proto = ud.parm.get("protocol", "git")
+        ud.branch = ud.parm.get("branch", "master")
+        ud.manifest = ud.parm.get("manifest", "default.xml")
+        if not ud.manifest.endswith(".xml"):
+            ud.manifest += ".xml"
+        ud.localfile = d.expand("repo_%s%s_%s_%s.tar.gz" % (ud.host, ud.path.replace("/", "."), ud.manifest, ud.branch))
 
 
 class _Disabled(FetchMethod):
@@ -510,11 +638,26 @@ class _Disabled(FetchMethod):
             raise bb.parse.SkipRecipe("The %s fetcher has been disabled due to security issues and there is no maintainer to address them" % ud.type)
         return False
 
-    def __init__(self, type_):
-        self.types = (type_,)
+
+class Npm(_Disabled):
+    types = ("npm",)
+
+
+class NpmShrinkWrap(_Disabled):
+    types = ("npmsw",)
 
 
 _git_hash_re = re.compile(r"^[0-9a-f]{40,64}$")
+
+
+def _git_depth(value, var):
+    try:
+        depth = int(value or 0)
+    except ValueError:
+        raise FetchError("Invalid depth for %s: %s" % (var, value))
+    if depth < 0:
+        raise FetchError("Invalid depth for %s: %s" % (var, value))
+    return depth
 
 
 class Git(FetchMethod):
@@ -522,6 +665,7 @@ class Git(FetchMethod):
     srcrev = True
 
     def urldata_init(self, ud, d):
+        # As BitBake 2.19's git.py (what it names: clonedir, localfile, mirror and shallow tarballs).
         if "protocol" in ud.parm:
             ud.proto = ud.parm["protocol"]
         elif not ud.host:
@@ -534,6 +678,7 @@ class Git(FetchMethod):
         if ud.proto not in ("git", "file", "ssh", "http", "https", "rsync"):
             raise ParameterError("Invalid protocol type: '%s'" % ud.proto, ud.url)
         ud.nocheckout = ud.parm.get("nocheckout", "0") == "1"
+        ud.rebaseable = ud.parm.get("rebaseable", "0") == "1"
         ud.nobranch = ud.parm.get("nobranch", "0") == "1"
         ud.usehead = ud.parm.get("usehead", "0") == "1"
         if ud.usehead:
@@ -546,9 +691,35 @@ class Git(FetchMethod):
         ud.branch = ud.parm.get("branch", "")
         if not ud.branch and not ud.nobranch:
             raise ParameterError("The url does not set any branch parameter or set nobranch=1.", ud.url)
-        ud.unresolvedrev = "HEAD" if ud.usehead else ud.branch
+        ud.noshared = d.getVar("BB_GIT_NOSHARED") == "1"
+        ud.cloneflags = ["-n"] + ([] if ud.noshared else ["-s"]) + (["--mirror"] if ud.bareclone else [])
+        ud.shallow = d.getVar("BB_GIT_SHALLOW") == "1"
+        ud.shallow_extra_refs = (d.getVar("BB_GIT_SHALLOW_EXTRA_REFS") or "").split()
+        if "tag" in ud.parm:
+            ud.shallow_extra_refs.append("refs/tags/" + ud.parm["tag"])
+        depth_default = d.getVar("BB_GIT_SHALLOW_DEPTH")
+        depth_default = 1 if depth_default is None else _git_depth(depth_default, "BB_GIT_SHALLOW_DEPTH")
+        ud.shallow_depths = collections.defaultdict(lambda: depth_default)
+        revs_default = d.getVar("BB_GIT_SHALLOW_REVS")
+        ud.shallow_revs = []
+        ud.unresolvedrev = ud.branch
+        shallow_depth = d.getVar("BB_GIT_SHALLOW_DEPTH_%s" % ud.name)
+        if shallow_depth is not None:
+            ud.shallow_depths[ud.name] = _git_depth(shallow_depth, "BB_GIT_SHALLOW_DEPTH_%s" % ud.name)
+        revs = d.getVar("BB_GIT_SHALLOW_REVS_%s" % ud.name)
+        if revs is not None:
+            ud.shallow_revs.extend(revs.split())
+        elif revs_default is not None:
+            ud.shallow_revs.extend(revs_default.split())
+        if ud.shallow and not ud.shallow_revs and ud.shallow_depths[ud.name] == 0:
+            ud.shallow = False
+        if ud.usehead:
+            ud.unresolvedrev = "HEAD"
         ud.basecmd = shlex.split(d.getVar("FETCHCMD_git") or "git -c gc.autoDetach=false -c core.pager=cat "
                                  "-c safe.bareRepository=all -c clone.defaultRemoteName=origin")
+        write_tarballs = d.getVar("BB_GENERATE_MIRROR_TARBALLS") or "0"
+        ud.write_tarballs = write_tarballs != "0" or ud.rebaseable
+        ud.write_shallow_tarballs = (d.getVar("BB_GENERATE_SHALLOW_TARBALLS") or write_tarballs) != "0"
         ud.setup_revisions(d)
         # A revision that is no commit hash (a tag, a branch, AUTOINC) is what upstream has now.
         if not _git_hash_re.match(ud.revision or ""):
@@ -559,9 +730,34 @@ class Git(FetchMethod):
                          .replace("(", "_").replace(")", "_"))
         if name.startswith("."):
             name = name[1:]
-        if ud.parm.get("rebaseable", "0") == "1":
+        if ud.rebaseable:
             name = name + "_" + ud.revision
-        ud.clonedir = os.path.join(d.getVar("GITDIR") or ((d.getVar("DL_DIR") or "") + "/git2"), name)
+        dl_dir = d.getVar("DL_DIR")
+        ud.clonedir = os.path.join(d.getVar("GITDIR") or (dl_dir + "/git2"), name)
+        ud.localfile = ud.clonedir
+        mirrortarball = "git2_%s.tar.gz" % name
+        ud.fullmirror = os.path.join(dl_dir, mirrortarball)
+        ud.mirrortarballs = [mirrortarball]
+        if ud.shallow:
+            tarballname = name
+            if ud.bareclone:
+                tarballname = "%s_bare" % tarballname
+            if ud.shallow_revs:
+                tarballname = "%s_%s" % (tarballname, "_".join(sorted(ud.shallow_revs)))
+            tarballname = "%s_%s" % (tarballname, ud.revision[:7])
+            depth = ud.shallow_depths[ud.name]
+            if depth:
+                tarballname = "%s-%s" % (tarballname, depth)
+            shallow_refs = []
+            if not ud.nobranch:
+                shallow_refs.append(ud.branch)
+            if ud.shallow_extra_refs:
+                shallow_refs.extend(r.replace("refs/heads/", "").replace("*", "ALL") for r in ud.shallow_extra_refs)
+            if shallow_refs:
+                tarballname = "%s_%s" % (tarballname, "_".join(sorted(shallow_refs)).replace("/", "."))
+            ud.shallowtarball = "%sshallow_%s.tar.gz" % (self.__class__.__name__.lower(), tarballname)
+            ud.fullshallow = os.path.join(dl_dir, ud.shallowtarball)
+            ud.mirrortarballs.insert(0, ud.shallowtarball)
 
     def localpath(self, ud, d):
         return ud.clonedir
@@ -636,28 +832,49 @@ class GitSM(Git):
 class GitANNEX(Git):
     types = ("gitannex",)
 
+    def urldata_init(self, ud, d):
+        super().urldata_init(ud, d)
+        if ud.shallow:
+            ud.shallow_extra_refs += ["refs/heads/git-annex", "refs/heads/synced/*"]
+
 
 class GoModGit(Git):
     types = ("gomodgit",)
 
     def urldata_init(self, ud, d):
+        import hashlib
+        moddir = d.getVar("GO_MOD_CACHE_DIR") or "pkg/mod"
         if "version" not in ud.parm:
             raise MissingParameterError("version", ud.url)
-        module = ud.host + (ud.path if ud.path != "/" else "")
+        module = ud.host
+        if ud.path != "/":
+            module += ud.path
         ud.parm["module"] = module
         if "repo" in ud.parm:
             repo = ud.parm["repo"]
-            ud.host, _, path = repo.partition("/")
-            ud.path = "/" + path if path else ""
-        ud.parm.setdefault("protocol", "https")
+            idx = repo.find("/")
+            if idx != -1:
+                ud.host = repo[:idx]
+                ud.path = repo[idx:]
+            else:
+                ud.host = repo
+                ud.path = ""
+        if "protocol" not in ud.parm:
+            ud.parm["protocol"] = "https"
         ud.name = "%s@%s" % (module, ud.parm["version"])
         srcrev = d.getVar("SRCREV_" + ud.name)
         if srcrev:
-            ud.parm.setdefault("srcrev", srcrev)
+            if "srcrev" not in ud.parm:
+                ud.parm["srcrev"] = srcrev
         elif "srcrev" in ud.parm:
             d.setVar("SRCREV_" + ud.name, ud.parm["srcrev"])
         if "branch" not in ud.parm:
             ud.parm["nobranch"] = "1"
+        if "subdir" in ud.parm:
+            ud.parm["subpath"] = ud.parm["subdir"]
+        key = f"git3:{ud.parm['protocol']}://{ud.host}{ud.path}".encode()
+        ud.parm["key"] = key
+        ud.parm["subdir"] = os.path.join(moddir, "cache/vcs", hashlib.sha256(key).hexdigest())
         ud.parm["bareclone"] = "1"
         super().urldata_init(ud, d)
 
@@ -669,13 +886,19 @@ class Svn(FetchMethod):
     def urldata_init(self, ud, d):
         if "module" not in ud.parm:
             raise MissingParameterError("module", ud.url)
+        ud.basecmd = shlex.split(d.getVar("FETCHCMD_svn") or "") or ["svn", "--non-interactive"]
         ud.module = ud.parm["module"]
         ud.path_spec = ud.parm.get("path_spec", ud.module)
-        ud.moddir = os.path.join(d.getVar("SVNDIR") or ((d.getVar("DL_DIR") or "") + "/svn"), ud.host,
-                                 ud.path.lstrip("/"), ud.path_spec)
+        svndir = d.getVar("SVNDIR") or (d.getVar("DL_DIR") + "/svn")
+        ud.pkgdir = os.path.join(svndir, ud.host, self._strip_leading_slashes(ud.path))
+        ud.moddir = os.path.join(ud.pkgdir, ud.path_spec)
+        ud.svnlock = os.path.join(ud.pkgdir, "svn.lock")
         ud.setup_revisions(d)
         if "rev" in ud.parm:
             ud.revision = ud.parm["rev"]
+        ud.pegrevision = "nopegrevision" not in ud.parm
+        ud.localfile = d.expand("%s_%s_%s_%s_%s.tar.gz" % (ud.module.replace("/", "."), ud.host, ud.path.replace("/", "."),
+                                                          ud.revision, ["0", "1"][ud.pegrevision]))
 
     def _revision_key(self, ud, d, name):
         return "svn:" + ud.moddir
@@ -692,13 +915,29 @@ class Hg(FetchMethod):
         if "module" not in ud.parm:
             raise MissingParameterError("module", ud.url)
         ud.module = ud.parm["module"]
+        if "protocol" in ud.parm:
+            ud.proto = ud.parm["protocol"]
+        elif not ud.host:
+            ud.proto = "file"
+        else:
+            ud.proto = "hg"
         name = "%s_%s_%s" % (ud.module.replace("/", "."), ud.host, ud.path.replace("/", "."))
-        ud.moddir = os.path.join(d.getVar("HGDIR") or ((d.getVar("DL_DIR") or "") + "/hg"), name, ud.module)
+        mirrortarball = "hg_%s.tar.gz" % name
+        ud.fullmirror = os.path.join(d.getVar("DL_DIR"), mirrortarball)
+        ud.mirrortarballs = [mirrortarball]
+        ud.pkgdir = os.path.join(d.getVar("HGDIR") or (d.getVar("DL_DIR") + "/hg"), name)
+        ud.moddir = os.path.join(ud.pkgdir, ud.module)
+        ud.localfile = ud.moddir
+        ud.basecmd = shlex.split(d.getVar("FETCHCMD_hg") or "") or ["hg"]
         ud.setup_revisions(d)
         if "rev" in ud.parm:
             ud.revision = ud.parm["rev"]
         elif not ud.revision:
             ud.revision = self.latest_revision(ud, d, ud.name)
+        ud.write_tarballs = d.getVar("BB_GENERATE_MIRROR_TARBALLS")
+
+    def localpath(self, ud, d):
+        return ud.pkgdir
 
     def _revision_key(self, ud, d, name):
         return "hg:" + ud.moddir
@@ -709,7 +948,48 @@ class Perforce(FetchMethod):
     srcrev = True
 
     def urldata_init(self, ud, d):
+        ud.basecmd = shlex.split(d.getVar("FETCHCMD_p4") or "") or ["p4"]
+        ud.dldir = d.getVar("P4DIR") or (d.getVar("DL_DIR") + "/p4")
+        path = ud.url.split("://")[1].split(";")[0]
+        delim = path.find("@")
+        if delim != -1:
+            (ud.user, ud.pswd) = path.split("@")[0].split(":")
+            ud.path = path.split("@")[1]
+        else:
+            ud.path = path
+        ud.usingp4config = False
+        p4port = d.getVar("P4PORT")
+        if p4port:
+            ud.host = p4port
+        else:
+            ud.usingp4config = True
+            p4cmd = ud.basecmd + ["info"]
+            check_network_access(d, p4cmd, ud.url)
+            output = runfetchcmd(p4cmd, d, True)
+            ud.host = None
+            for line in output.splitlines():
+                if "Server address" in line:
+                    ud.host = line.split(": ")[1].strip()
+                    break
+            if not ud.host:
+                raise FetchError("Could not determine P4PORT from P4CONFIG")
+        ud.module = ud.parm.get("module")
+        ud.keepremotepath = ud.parm.get("remotepath", "") == "keep"
+        ud.pathisdir = ud.path.find("/...") >= 0
+        if ud.pathisdir and ud.module:
+            raise FetchError("SRC_URI depot path cannot not end in /... when a module value is given")
+        cleanedpath = ud.path.replace("/...", "").replace("/", ".")
+        cleanedhost = ud.host.replace(":", ".")
+        cleanedmodule = ""
+        if ud.module:
+            if ud.module.find("/") == 0:
+                raise FetchError("module cannot begin with /")
+            ud.path = os.path.join(ud.path, ud.module)
+            cleanedmodule = ud.module.replace("/...", "").replace("/", ".")
+            cleanedpath += "--%s" % cleanedmodule
+        ud.pkgdir = os.path.join(ud.dldir, cleanedhost, cleanedpath)
         ud.setup_revisions(d)
+        ud.localfile = d.expand("%s_%s_%s_%s.tar.gz" % (cleanedhost, cleanedpath, cleanedmodule, ud.revision))
 
     def sortable_revision(self, ud, d, name):
         return False, ud.revision
@@ -725,29 +1005,43 @@ class ClearCase(FetchMethod):
             raise ParameterError("Invalid protocol type", ud.url)
         if "vob" not in ud.parm:
             raise MissingParameterError("vob", ud.url + ": vob must be defined so the fetcher knows what to get.")
+        ud.vob = ud.parm["vob"]
+        ud.module = ud.parm.get("module", "")
         if d.getVar("SRCREV") == "INVALID":
             raise FetchError("Set a valid SRCREV for the clearcase fetcher in your recipe, e.g. SRCREV = \"/main/LATEST\" or any other label of your choice.")
-        label = d.getVar("SRCREV", False)
-        ud.identifier = "clearcase-%s%s-%s" % (ud.parm["vob"].replace("/", ""), ud.parm.get("module", "").replace("/", "."),
-                                               label.replace("/", "."))
+        ud.label = d.getVar("SRCREV", False)
+        ud.server = "%s://%s%s" % (ud.proto, ud.host, ud.path)
+        ud.identifier = "clearcase-%s%s-%s" % (ud.vob.replace("/", ""), ud.module.replace("/", "."), ud.label.replace("/", "."))
+        ud.csname = "%s-config-spec" % ud.identifier
+        ud.ccasedir = os.path.join(d.getVar("DL_DIR"), ud.type)
+        ud.configspecfile = os.path.join(ud.ccasedir, ud.csname)
+        ud.localfile = "%s.tar.gz" % ud.identifier
 
     def sortable_revision(self, ud, d, name):
         return False, ud.identifier
 
 
 # BitBake 2.19's fetchers, in its order (the first that takes a URL fetches it).
-methods = [Local(), Wget(), Svn(), Git(), GitSM(), GitANNEX(), SSH(), _Plain("sftp"), _Plain("s3"), Perforce(),
-           Hg(), _Plain("repo"), ClearCase(), _Disabled("npm"), _Disabled("npmsw"), _Plain("az"), _Plain("crate"),
-           _Plain("gs"), _Plain("gomod"), GoModGit()]
+methods = [Local(), Wget(), Svn(), Git(), GitSM(), GitANNEX(), SSH(), SFTP(), S3(), Perforce(), Hg(), Repo(),
+           ClearCase(), Npm(), NpmShrinkWrap(), Az(), Crate(), GCP(), GoMod(), GoModGit()]
+
+
+class NonLocalMethod(Exception):
+    pass
 
 
 class Fetch(object):
     def __init__(self, urls, d, cache=True, localonly=False, connection_cache=None):
+        if localonly and cache:
+            raise Exception("bb.fetch2.Fetch.__init__: cannot set cache and localonly at same time")
         if not urls:
+            # BitBake raises AttributeError when SRC_URI is unset; bake's datastores without one
+            # (fixtures, a recipe whose SRC_URI was deleted) have always got no URLs here.
             urls = (d.getVar("SRC_URI") or "").split()
         self.urls = urls
         self.d = d
         self.ud = {}
+        self.connection_cache = connection_cache
         # As BitBake, the URL data of one datastore is made once and shared by every Fetch on it
         # (a revision is resolved once; URLs of earlier calls stay in .ud).
         fn = d.getVar("FILE")
@@ -761,41 +1055,104 @@ class Fetch(object):
                 self.ud = urldata_cache[key]
         for url in urls:
             if url not in self.ud:
-                self.ud[url] = FetchData(url, d, localonly)
+                try:
+                    self.ud[url] = FetchData(url, d, localonly)
+                except NonLocalMethod:
+                    if localonly:
+                        self.ud[url] = None
         if key:
             urldata_cache[key] = self.ud
 
     def localpaths(self):
-        return [self.localpath(u) for u in self.urls]
+        local = []
+        for u in self.urls:
+            ud = self.ud[u]
+            ud.setup_localpath(self.d)
+            local.append(ud.localpath)
+        return local
 
     def localpath(self, url):
-        if url not in self.ud:
+        if url not in self.urls:
             self.ud[url] = FetchData(url, self.d)
+        self.ud[url].setup_localpath(self.d)
         return self.ud[url].localpath
 
 
+CHECKSUM_LIST = ["goh1", "md5", "sha256", "sha1", "sha384", "sha512"]
+
+
 class FetchData(object):
+    """A SRC_URI entry as BitBake 2.19's FetchData has it once its fetcher's urldata_init ran."""
+
     def __init__(self, url, d, localonly=False):
-        self.url = url
+        self._d = d
+        self.donestamp = None
+        self.needdonestamp = True
+        self.localfile = ""
         self.localpath = None
+        self.lockfile = None
+        self.mirrortarballs = []
+        self.basename = None
+        self.basepath = None
         (self.type, self.host, self.path, self.user, self.pswd, self.parm) = decodeurl(d.expand(url))
+        # .date (SRCDATE, DATE: the clock) is read when asked for, not here: see __getattr__.
+        self.url = url
         if not self.user and "user" in self.parm:
             self.user = self.parm["user"]
         if not self.pswd and "pswd" in self.parm:
             self.pswd = self.parm["pswd"]
-        self.basename = self.path.rsplit("/", 1)[-1]
+        self.setup = False
         # BitBake 2.19: one name per URL (SRCREV_<name>, <name>.sha256sum); a list is refused.
         self.name = self.parm.get("name", "default")
         if "," in self.name:
-            raise ParameterError("The fetcher no longer supports multiple name parameters in a single url", url)
+            raise ParameterError("The fetcher no longer supports multiple name parameters in a single url", self.url)
         self.method = next((m for m in methods if m.supports(self, d)), None)
         if not self.method:
             raise NoMethodError(url)
+        if localonly and not isinstance(self.method, Local):
+            raise NonLocalMethod()
         if self.parm.get("proto", None) and "protocol" not in self.parm:
             bb.warn('Consider updating %s recipe to use "protocol" not "proto" in SRC_URI.' % d.getVar("PN"))
             self.parm["protocol"] = self.parm.get("proto", None)
         self.method.urldata_init(self, d)
-        self.localpath = self.method.localpath(self, d)
+        # <id>_name and <id>_expected (sha256_expected…) are worked out when first read (see
+        # __getattr__): BitBake sets them here, but each is a SRC_URI flag lookup, six per URL, and a
+        # recipe of a thousand crates reads none of them while it is parsed.
+        self.ignore_checksums = False
+        if "localpath" in self.parm:
+            self.localpath = self.parm["localpath"]
+            self.basename = os.path.basename(self.localpath)
+        elif self.localfile:
+            self.localpath = self.method.localpath(self, d)
+        dldir = d.getVar("DL_DIR")
+        if not self.needdonestamp:
+            return
+        # .done and .lock files are in DL_DIR, wherever localpath is.
+        if self.localpath and self.localpath.startswith(dldir):
+            basepath = self.localpath
+        elif self.localpath:
+            basepath = dldir + os.sep + os.path.basename(self.localpath)
+        elif self.basepath or self.basename:
+            basepath = dldir + os.sep + (self.basepath or self.basename)
+        else:
+            bb.fatal("Can't determine lock path for url %s" % url)
+        self.donestamp = basepath + ".done"
+        self.lockfile = basepath + ".lock"
+
+    def _configure_checksum(self, checksum_id, d):
+        plain = "%ssum" % checksum_id
+        name = "%s.%ssum" % (self.parm["name"], checksum_id) if "name" in self.parm else plain
+        if name in self.parm:
+            expected = self.parm[name]
+        elif plain in self.parm:
+            expected = self.parm[plain]
+            name = plain
+        elif self.type not in ["http", "https", "ftp", "ftps", "sftp", "s3", "az", "crate", "gs", "gomod", "npm"]:
+            expected = None
+        else:
+            expected = d.getVarFlag("SRC_URI", name)
+        setattr(self, "%s_name" % checksum_id, name)
+        setattr(self, "%s_expected" % checksum_id, expected)
 
     def setup_revisions(self, d):
         self.revision = srcrev_internal_helper(self, d, self.name)
@@ -803,6 +1160,26 @@ class FetchData(object):
     def setup_localpath(self, d):
         if not self.localpath:
             self.localpath = self.method.localpath(self, d)
+
+    def __getattr__(self, name):
+        # Only for attributes not set yet: BitBake's values of .date and the checksum names,
+        # from the datastore the URL was set up with.
+        if name == "date":
+            self.date = self.getSRCDate(self.__dict__["_d"])
+            return self.date
+        checksum_id, _, kind = name.rpartition("_")
+        if kind in ("name", "expected") and checksum_id in CHECKSUM_LIST and "_d" in self.__dict__:
+            self._configure_checksum(checksum_id, self._d)
+            return self.__dict__[name]
+        raise AttributeError("'FetchData' object has no attribute '%s'" % name)
+
+    def getSRCDate(self, d):
+        if "srcdate" in self.parm:
+            return self.parm["srcdate"]
+        pn = d.getVar("PN")
+        if pn:
+            return d.getVar("SRCDATE_%s" % pn) or d.getVar("SRCDATE") or d.getVar("DATE")
+        return d.getVar("SRCDATE") or d.getVar("DATE")
 
 
 def _src_uris(d):
