@@ -30,9 +30,13 @@ export function evaluateFile(path: string, m: Metadata, ev: Evaluator, asInclude
   if (isClass && !m.inherited.includes(path)) m.inherited.push(path);
   // FILE names the recipe or include being read; classes leave it alone.
   const previous = asInclude ? m.d.getVar("FILE", false) : null;
-  if (!isClass && path !== previous) m.d.setVar("FILE", path);
+  // BitBake's history shows where its handler set FILE (a .conf is ConfHandler's, the rest BBHandler's).
+  const handler = path.endsWith(".conf") ? "ConfHandler.py" : "BBHandler.py";
+  if (!isClass && path !== previous) m.d.setVar("FILE", path, { file: handler, line: 153, func: "handle" });
   evaluateStatements(file, m, ev, isClass ? basename(path, ".bbclass") : null);
-  if (!isClass && asInclude && previous !== null && path !== previous) m.d.setVar("FILE", previous);
+  if (!isClass && asInclude && previous !== null && path !== previous) {
+    m.d.setVar("FILE", previous, { file: handler, line: handler === "ConfHandler.py" ? 156 : 171, func: "handle" });
+  }
 }
 
 export function evaluateStatements(file: ParsedFile, m: Metadata, ev: Evaluator, className: string | null): void {
@@ -52,11 +56,14 @@ function evaluateStatement(
   const d = m.d;
   const at = { file: st.loc.file, line: st.loc.line };
   switch (st.kind) {
-    case "assignment":
-      applyAssignment(d, mark && st.value.includes("${@") ? { ...st, value: mark(st.value) } : st, at);
+    case "assignment": {
+      const where = st.lastLine === undefined ? at : { file: at.file, line: st.lastLine };
+      applyAssignment(d, mark && st.value.includes("${@") ? { ...st, value: mark(st.value) } : st, where);
       return;
+    }
     case "export":
-      d.setVarFlag(st.name, "export", "1", { ...at, op: "exported" });
+      // BitBake's ExportNode names no file: its history shows the caller in BitBake.
+      d.setVarFlag(st.name, "export", "1", { file: "ast.py", line: 67, func: "eval", op: "exported" });
       return;
     case "unset":
       if (st.flag === null) d.delVar(st.name, at);
@@ -181,7 +188,9 @@ function defineFunction(st: FunctionDef, m: Metadata): void {
   let name = st.name;
   // `python __anonymous () {}` is BitBake's long spelling of `python () {}`.
   if (name === null || name === "__anonymous") {
-    name = `__anon_${st.loc.line}_${st.loc.file.replace(ANON_NAME_CHARS, "_")}`;
+    // Named after the line of its closing brace, as BitBake names it.
+    const closing = st.bodyLine + (st.body.match(/\n/g)?.length ?? 0);
+    name = `__anon_${closing}_${st.loc.file.replace(ANON_NAME_CHARS, "_")}`;
     m.anonymous.push({ name, language: st.language === "python" ? "python" : "js", loc: st.loc });
   }
   if (d.getVar(name, false) !== null) {
@@ -195,7 +204,8 @@ function defineFunction(st: FunctionDef, m: Metadata): void {
   d.setVarFlag(name, "func", "1", at);
   d.setVar(name, st.body, { ...at, op: "set" });
   d.setVarFlag(name, "filename", st.loc.file);
-  d.setVarFlag(name, "lineno", String(st.bodyLine));
+  // BitBake's MethodNode: the line of the header (its closing line less the body's lines and "}").
+  d.setVarFlag(name, "lineno", String(st.bodyLine - 1));
 }
 
 const EXPORT_SENTINEL = "    # Export function set\n";

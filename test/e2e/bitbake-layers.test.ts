@@ -19,6 +19,7 @@ import {
 } from "../helpers/bitbake-layers.js";
 import { expectedSrcrevValues, SRCREV_EXPECTED, srcrevBuild, srcrevValues } from "../helpers/srcrev.js";
 import { BBCLASSEXTEND } from "../helpers/bbclassextend.js";
+import { ENVIRONMENT } from "../helpers/environment.js";
 import { NESTED } from "../helpers/nested.js";
 import { expectedValues, fixtureBuild, fixtureValues, type RecordedFixture } from "../helpers/recorded-fixture.js";
 import { expectedPriorityShowLayers, LAYER_PRIORITY_DIR, priorityLayers } from "../helpers/layer-priority.js";
@@ -149,3 +150,5 @@ function checkRecorded(t: ExecutionContext, fixture: RecordedFixture): void {
 (existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -s and -e on test/data/nested (nested layers' priorities) are the recorded ones", (t) => checkRecorded(t, NESTED));
 
 (existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -s and -e on test/data/bbclassextend (BBCLASSEXTEND set while finalising) are the recorded ones", (t) => checkRecorded(t, BBCLASSEXTEND));
+
+(existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -e layout on test/data/environment (history places, functions, anonymous python) is the recorded one", (t) => checkRecorded(t, ENVIRONMENT));

@@ -1,0 +1,12 @@
+do_fetch() {
+	:
+}
+addtask fetch
+do_build() {
+	:
+}
+addtask build after do_fetch
+
+python base_report() {
+    bb.plain("report")
+}
