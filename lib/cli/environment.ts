@@ -20,7 +20,10 @@ export function formatEnvironment(m: Metadata): string {
   const d = m.d;
   const keys = d.keys().sort();
   const names = keys.filter((k) => !k.startsWith("__"));
-  let out = ["#", "# INCLUDE HISTORY:", "#", ...[...m.files].filter(existsHint).map((f) => `# ${f}`)].join("\n") + "\n";
+  // BitBake shows the configuration's include history (the cooker's datastore), not the recipe's.
+  const own = m.included ?? new Set<string>();
+  const files = [...m.files].filter((f) => !own.has(f) && existsHint(f));
+  let out = ["#", "# INCLUDE HISTORY:", "#", ...files.map((f) => `# ${f}`)].join("\n") + "\n";
   for (const name of names) if (!isFunction(d, name)) out += describeVariable(d, name);
   for (const name of names) {
     // emit_var skips a function's name holding characters a shell name cannot (all=False for functions).

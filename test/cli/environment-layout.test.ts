@@ -6,8 +6,21 @@
 // does. test/e2e/bitbake-layers.test.ts checks the record against BitBake again.
 import test from "ava";
 import { ENVIRONMENT } from "../helpers/environment.js";
-import { bakeValues, expectedValues } from "../helpers/recorded-fixture.js";
+import { bakeIn } from "../helpers/layer.js";
+import { bakeValues, expectedValues, fixtureBuild } from "../helpers/recorded-fixture.js";
 
 test("-e on test/data/environment: the compared blocks and the functions are BitBake 2.19's, line for line", (t) => {
   t.is(bakeValues(ENVIRONMENT), expectedValues(ENVIRONMENT));
+});
+
+test("-e RECIPE's include history is the configuration's, as BitBake's (the cooker's datastore): no file of the recipe's own", (t) => {
+  const b = fixtureBuild(ENVIRONMENT);
+  t.teardown(b.cleanup);
+  const r = bakeIn(b.build, "-e", "demo");
+  t.is(r.status, 0, r.stderr);
+  const lines = r.stdout.split("\n");
+  const history = lines.slice(0, lines.findIndex((l) => l.startsWith("# $")));
+  t.true(history.some((l) => l.endsWith("/meta-env/classes/base.bbclass")));
+  t.true(history.some((l) => l.endsWith("/meta-env/conf/extra.inc")));
+  t.false(history.some((l) => l.includes("/meta-env/recipes/")));
 });
