@@ -1,7 +1,7 @@
 // `bake -e` and `bake getvar`: a datastore shown as BitBake shows it, with each variable's history.
 import { existsSync } from "node:fs";
 import { describeVariable, type DataStore } from "../data/index.js";
-import type { Metadata } from "../evaluate/index.js";
+import type { IncludeNode, Metadata } from "../evaluate/index.js";
 
 function isFunction(d: DataStore, name: string): boolean {
   return d.getVarFlag(name, "func", false) !== null;
@@ -20,10 +20,7 @@ export function formatEnvironment(m: Metadata): string {
   const d = m.d;
   const keys = d.keys().sort();
   const names = keys.filter((k) => !k.startsWith("__"));
-  // BitBake shows the configuration's include history (the cooker's datastore), not the recipe's.
-  const own = m.included ?? new Set<string>();
-  const files = [...m.files].filter((f) => !own.has(f) && existsHint(f));
-  let out = ["#", "# INCLUDE HISTORY:", "#", ...files.map((f) => `# ${f}`)].join("\n") + "\n";
+  let out = ["#", "# INCLUDE HISTORY:", "#", ...includeHistory(m)].join("\n") + "\n";
   for (const name of names) if (!isFunction(d, name)) out += describeVariable(d, name);
   for (const name of names) {
     // emit_var skips a function's name holding characters a shell name cannot (all=False for functions).
@@ -40,6 +37,25 @@ export function formatEnvironment(m: Metadata): string {
     else out += `${describeVariable(d, name)}\n`;
   }
   return out;
+}
+
+/**
+ * The configuration's include history as BitBake prints it (the cooker's datastore, for a recipe
+ * too): each file, indented under the one that read it, "includes:" after one that read others.
+ * A Metadata without one (none recorded) lists the files it read, less a recipe's own.
+ */
+function includeHistory(m: Metadata): string[] {
+  const lines: string[] = [];
+  const walk = (nodes: readonly IncludeNode[], level: number): void => {
+    for (const n of nodes) {
+      lines.push(`# ${"  ".repeat(level)}${n.name}${n.children.length > 0 ? " includes:" : ""}`);
+      walk(n.children, level + 1);
+    }
+  };
+  walk(m.includes, 0);
+  if (lines.length > 0) return lines;
+  const own = m.included ?? new Set<string>();
+  return [...m.files].filter((f) => !own.has(f) && existsHint(f)).map((f) => `# ${f}`);
 }
 
 // m.files also records paths that were looked for and not found (for the parse cache); hide those.

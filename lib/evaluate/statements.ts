@@ -23,7 +23,22 @@ export interface Evaluator {
 }
 
 /** Reads `path` and evaluates it into `m`, as BitBake's `bb.parse.handle(path, d, include)`. */
-export function evaluateFile(path: string, m: Metadata, ev: Evaluator, asInclude: boolean): void {
+/** Reads PATH into m; `shownAs` is the name BitBake's include history gives it when not PATH (conf/bitbake.conf). */
+export function evaluateFile(path: string, m: Metadata, ev: Evaluator, asInclude: boolean, shownAs?: string): void {
+  const node = m.includeOpened(shownAs ?? path);
+  if (node === null) {
+    readFile(path, m, ev, asInclude);
+    return;
+  }
+  m.includeStack!.push(node);
+  try {
+    readFile(path, m, ev, asInclude);
+  } finally {
+    m.includeStack!.pop();
+  }
+}
+
+function readFile(path: string, m: Metadata, ev: Evaluator, asInclude: boolean): void {
   const file = ev.files.parse(path);
   m.depend(path);
   const isClass = extname(path) === ".bbclass";
@@ -125,7 +140,10 @@ function include(st: Include, parent: string, m: Metadata, ev: Evaluator): void 
       for (const dir of (m.d.getVar("BBPATH") ?? "").split(":").filter(Boolean)) {
         const candidate = join(dir, name);
         if (ev.files.exists(candidate)) evaluateFile(candidate, m, ev, true);
-        else m.depend(candidate);
+        else {
+          m.depend(candidate);
+          m.includeOpened(candidate);
+        }
       }
       continue;
     }
@@ -137,6 +155,8 @@ function include(st: Include, parent: string, m: Metadata, ev: Evaluator): void 
       if (st.mode === "require") {
         throw new ParseError(`could not require ${name}: not found next to ${parent} nor along BBPATH`, st.loc);
       }
+      // BitBake's handler records the name before it fails to open it.
+      m.includeOpened(name);
       continue;
     }
     evaluateFile(found, m, ev, true);

@@ -1,13 +1,17 @@
 // test/data/environment: the layout of BitBake 2.19's `-e RECIPE` (bb.cooker showEnvironment): the
-// blocks of some variables, whole and in order, and everything from the first shell function on.
+// include history, the blocks of some variables, whole and in order, and everything from the first
+// shell function on.
 import { recordedFixture } from "./recorded-fixture.js";
 
 /** Variables whose whole block (history, value) is compared. */
 const BLOCKS = ["CONF_LIST", "EXPORT_ME", "EXPORTED", "EXTRA_CONF", "FILE", "FILES:demo-extra", "FROM_ANON", "INC_VALUE", "MULTI", "PN"];
 
-/** The blocks of BLOCKS, then every line from the first shell function to the end. */
+/** The include history, the blocks of BLOCKS, then every line from the first shell function to the end. */
 export function environmentLayout(lines: readonly string[]): string[] {
-  const out: string[] = [];
+  // The include history, to the "#" opening the first variable's block.
+  const history = lines.indexOf("# INCLUDE HISTORY:");
+  const first = lines.findIndex((l) => l.startsWith("# $"));
+  const out: string[] = history < 0 || first < 0 ? ["(no include history)"] : lines.slice(history - 1, first - 1);
   for (const name of BLOCKS) {
     const start = lines.findIndex((l) => l === `# $${name}` || l.startsWith(`# $${name} [`));
     if (start < 0) {
