@@ -10,7 +10,7 @@ import { firstMatching, orderedPatterns, type LayerPattern, type OrderedPattern 
 
 export { Metadata, type ClassType, type IncludeNode, type MetadataSnapshot } from "./state.js";
 export { MetadataFiles, which } from "./files.js";
-export { PythonNotSupported } from "./finalize.js";
+export { expandConfiguration, PythonNotSupported } from "./finalize.js";
 export { finalTasks, taskName, type TaskEntry } from "./tasks.js";
 export { evaluateFile, type Evaluator } from "./statements.js";
 export { layerLanguages, type LayerLanguage } from "./language.js";

@@ -4,7 +4,7 @@
 import { recordedFixture } from "./recorded-fixture.js";
 
 /** Variables whose whole block (history, value) is compared. */
-const BLOCKS = ["CONF_LIST", "EXPORT_ME", "EXPORTED", "EXTRA_CONF", "FILE", "FILES:demo-extra", "FROM_ANON", "INC_VALUE", "MULTI", "PN"];
+const BLOCKS = ["CONF_LIST", "EXPORT_ME", "EXPORTED", "EXTRA_CONF", "FILE", "FILES:demo-extra", "FROM_ANON", "FROM_BASE_ANON", "INC_VALUE", "MULTI", "PN", "SUMMARY:defaultpkgname-extra", "SUMMARY:demo-extra"];
 
 /** The include history, the blocks of BLOCKS, then every line from the first shell function to the end. */
 export function environmentLayout(lines: readonly string[]): string[] {
@@ -29,4 +29,4 @@ export function environmentLayout(lines: readonly string[]): string[] {
   return out.map((l) => l.replace(/__anon_(\d+)_\S*?_meta_env_/g, "__anon_$1_@ROOT@_meta_env_"));
 }
 
-export const ENVIRONMENT = recordedFixture("environment", [["-e", "demo"]], environmentLayout);
+export const ENVIRONMENT = recordedFixture("environment", [["-e", "demo"], ["-e"]], environmentLayout);

@@ -10,3 +10,7 @@ addtask build after do_fetch
 python base_report() {
     bb.plain("report")
 }
+
+python () {
+    d.setVar("FROM_BASE_ANON", d.getVar("PN"))
+}
