@@ -34,6 +34,8 @@ export function formatEnvironment(m: Metadata): string {
   for (const name of keys) {
     if (!isPythonFunction(d, name)) continue;
     if (anonymous.has(name)) out += `\npython ${name} () {\ndef ${name}(d):\n${d.getVar(name, false) ?? ""}}\n\n`;
+    // A name with only a python flag and no value (`do_package:prepend` once applied) shows BitBake's str(None).
+    else if (d.getVar(name, false) === null) out += `\npython ${name} () {\nNone}\n\n`;
     else out += `${describeVariable(d, name)}\n`;
   }
   return out;

@@ -18,6 +18,10 @@ python do_report() {
     bb.plain("report")
 }
 
+python do_report:prepend () {
+    bb.plain("first")
+}
+
 python () {
     d.setVar("FROM_ANON", "yes")
 }
