@@ -22,6 +22,8 @@ import { splitWords } from "./bb-api.js";
 export interface SetOptions extends Partial<HistoryLoc> {
   /** BitBake's function that made the operation, `file` and `line` being in BitBake (see HistoryEntry). */
   func?: string;
+  /** With `func`: the metadata statement that made BitBake's code run, where an error names it. */
+  origin?: { readonly file: string; readonly line: number };
   op?: string;
   detail?: string;
   /**

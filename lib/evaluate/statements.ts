@@ -11,7 +11,7 @@ import {
   type Statement,
 } from "../parse/index.js";
 import { FatalError } from "../parse/index.js";
-import { applyAssignment } from "../data/index.js";
+import { applyAssignment, type SetOptions } from "../data/index.js";
 import type { MetadataFiles } from "./files.js";
 import { addPythonLibrary, insertPythonMethod } from "../python/index.js";
 import { fileLanguage, inBuildLanguage } from "./language.js";
@@ -78,7 +78,7 @@ function evaluateStatement(
     }
     case "export":
       // BitBake's ExportNode names no file: its history shows the caller in BitBake.
-      d.setVarFlag(st.name, "export", "1", { file: "ast.py", line: 67, func: "eval", op: "exported" });
+      d.setVarFlag(st.name, "export", "1", { file: "ast.py", line: 67, func: "eval", origin: at, op: "exported" });
       return;
     case "unset":
       if (st.flag === null) d.delVar(st.name, at);
@@ -218,14 +218,18 @@ function defineFunction(st: FunctionDef, m: Metadata): void {
     d.delVarFlag(name, "js");
     d.delVarFlag(name, "fakeroot");
   }
-  if (st.language === "python") d.setVarFlag(name, "python", "1", at);
+  // BitBake's MethodNode names no file: its history shows the lines of ast.py that set each. Without
+  // a history (a parse), the statement's place as before, and nothing made for it.
+  const tracking = d.tracking;
+  const ast = (line: number): SetOptions | undefined => (tracking ? { file: "ast.py", line, func: "eval", origin: at } : undefined);
+  if (st.language === "python") d.setVarFlag(name, "python", "1", ast(197) ?? at);
   if (st.language === "js") d.setVarFlag(name, "js", "1", at);
-  if (st.fakeroot) d.setVarFlag(name, "fakeroot", "1", at);
-  d.setVarFlag(name, "func", "1", at);
-  d.setVar(name, st.body, { ...at, op: "set" });
-  d.setVarFlag(name, "filename", st.loc.file);
+  if (st.fakeroot) d.setVarFlag(name, "fakeroot", "1", ast(199) ?? at);
+  d.setVarFlag(name, "func", "1", ast(200) ?? at);
+  d.setVar(name, st.body, { ...(ast(201) ?? at), op: "set" });
+  d.setVarFlag(name, "filename", st.loc.file, ast(202));
   // BitBake's MethodNode: the line of the header (its closing line less the body's lines and "}").
-  d.setVarFlag(name, "lineno", String(st.bodyLine - 1));
+  d.setVarFlag(name, "lineno", String(st.bodyLine - 1), ast(203));
 }
 
 const EXPORT_SENTINEL = "    # Export function set\n";

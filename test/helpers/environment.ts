@@ -4,7 +4,7 @@
 import { recordedFixture } from "./recorded-fixture.js";
 
 /** Variables whose whole block (history, value) is compared. */
-const BLOCKS = ["CONF_LIST", "EXPORT_ME", "EXPORTED", "EXTRA_CONF", "FILE", "FILES:demo-extra", "FROM_ANON", "FROM_BASE_ANON", "INC_VALUE", "MULTI", "PN", "SUMMARY:defaultpkgname-extra", "SUMMARY:demo-extra"];
+const BLOCKS = ["CONF_LIST", "EXPORT_ME", "EXPORTED", "EXTRA_CONF", "FILE", "FILES:demo-extra", "FROM_ANON", "FROM_BASE_ANON", "INC_VALUE", "MULTI", "PN", "pkg_postinst:demo-extra", "SUMMARY:defaultpkgname-extra", "SUMMARY:demo-extra"];
 
 /** The include history, the blocks of BLOCKS, then every line from the first shell function to the end. */
 export function environmentLayout(lines: readonly string[]): string[] {

@@ -10,6 +10,10 @@ do_compile() {
 }
 addtask compile after do_fetch before do_build
 
+pkg_postinst:${PN}-extra() {
+	echo post
+}
+
 do_odd-name() {
 	echo odd
 }
