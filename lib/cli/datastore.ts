@@ -1,7 +1,7 @@
 // The datastore that `-e` and `getvar` show: the configuration's, a recipe file's (-b), or the
 // recipe that provides a name, chosen as a build would choose it (all recipes parsed, from the cache).
 import { resolve } from "node:path";
-import { parseRecipe, parseRecipeVariants, type Metadata } from "../evaluate/index.js";
+import { expandConfiguration, parseRecipe, parseRecipeVariants, type Metadata } from "../evaluate/index.js";
 import { journalAnswers, pythonLoaded, takeAnswers, useKeptAnswers, withPython } from "../python/index.js";
 import { loadConfiguration, type CommonOptions } from "./context.js";
 import { providerOf, syntaxDirOf } from "./prepare.js";
@@ -83,7 +83,12 @@ async function datastoreOf<T>(common: CommonOptions, recipe: string | null, buil
     for (const w of config.warnings) warn(`WARNING: ${w}`);
     // Inside withPython: a value shown may need the interpreter where reading the configuration
     // did not (a `${@...}` only a variable's expansion runs), which otherwise failed on a first run.
-    return withPython(() => show(config.metadata));
+    return withPython(() => {
+      // On a copy: the configuration may be kept for other runs.
+      const m = config.metadata.copy();
+      expandConfiguration(m);
+      return show(m);
+    });
   }
   if (buildfile !== null) {
     const config = await loadConfiguration(common);

@@ -170,6 +170,7 @@ function evaluateConfiguration(
 ): { metadata: Metadata; layerDirs: string[]; layers: Layer[]; warnings: string[] } {
   const ev = { files };
   const m = new Metadata(new DataStore(), "global");
+  m.includeStack = [];
   const d = m.d;
   if (opts.history === false) d.disableTracking();
   d.setVar("TOPDIR", topdir);
@@ -244,10 +245,12 @@ function evaluateConfiguration(
     // One created earlier on BBPATH (say in TOPDIR) would be read instead.
     for (const a of attempts) m.depend(a);
     if (mainConf === null) throw new ConfigurationError(`${confName} not found along BBPATH: is meta-core (or openembedded-core's meta) in BBLAYERS?`);
-    evaluateFile(mainConf, m, ev, true);
+    // BitBake's cookerdata hands its parser the relative name, which its include history shows.
+    evaluateFile(mainConf, m, ev, true, confName);
     for (const f of extraFiles("BBPOSTCONF")) evaluateFile(f, m, ev, true);
     inheritConfigurationClasses(m, files);
     setConfigurationIncluded(m);
+    m.includeStack = null;
     if (m.handlers.length > 0) firePythonEvent("ConfigParsed", [], d, m.handlers);
   }
   // Where a core configuration was looked for decides the flavour: a bake.conf added later changes it.

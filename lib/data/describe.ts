@@ -2,6 +2,7 @@
 // with its history comment block from VariableHistory.emit), so that users can read it
 // the same way.
 
+import { basename } from "node:path";
 import type { DataStore } from "./store.js";
 
 /** The `bitbake -e` block for NAME: history comments, pre-expansion value, `NAME="value"`. */
@@ -56,7 +57,7 @@ function historyBlock(d: DataStore, name: string, oval: string | null): string {
   let out = history.length === 1 ? `#\n# $${name}\n` : `#\n# $${name} [${history.length} operations]\n`;
   for (const e of history) {
     const flag = e.flag !== undefined ? `[${e.flag}] ` : "";
-    const where = `${e.file ?? "<internal>"}:${e.line ?? 0}`;
+    const where = e.func !== undefined ? `${basename(e.file ?? "")}:${e.line ?? 0} [${e.func}]` : `${e.file ?? "<internal>"}:${e.line ?? 0}`;
     out += `#   ${e.op} ${where}\n#     ${flag}"${e.detail.replace(/\n/g, "\n#     ")}"\n`;
   }
   if (history.length > 1) out += `# pre-expansion value:\n#   "${commentVal}"\n`;

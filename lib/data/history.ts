@@ -20,6 +20,11 @@ export interface HistoryEntry {
   detail: string;
   file?: string;
   line?: number;
+  /**
+   * Set when BitBake's own code made the operation (no metadata line did): `file` and `line` are
+   * then where in BitBake, as its history infers them from the caller (`data.py:97 [expandKeys]`).
+   */
+  func?: string;
 }
 
 /** What a datastore operation tells the history about itself. */
@@ -29,13 +34,21 @@ export interface LogInfo {
   detail?: string;
   file?: string;
   line?: number;
+  func?: string;
+  /** With `func`: the metadata statement that made BitBake's code run, where an error names it. */
+  origin?: { readonly file: string; readonly line: number };
 }
 
 /** What a history entry of an operation on NAME starts from: where it comes from and how to describe it. */
-export function logInfo(name: string, opts: { file?: string; line?: number; op?: string; detail?: string }): LogInfo {
+export function logInfo(
+  name: string,
+  opts: { file?: string; line?: number; func?: string; origin?: { readonly file: string; readonly line: number }; op?: string; detail?: string },
+): LogInfo {
   const info: LogInfo = { variable: name };
   if (opts.file !== undefined) info.file = opts.file;
   if (opts.line !== undefined) info.line = opts.line;
+  if (opts.func !== undefined) info.func = opts.func;
+  if (opts.origin !== undefined) info.origin = opts.origin;
   if (opts.op !== undefined) info.op = opts.op;
   if (opts.detail !== undefined) info.detail = opts.detail;
   return info;
@@ -122,8 +135,10 @@ export class VariableHistory {
   record(key: string, info: LogInfo | null, flag?: string): void {
     if (info === null) return;
     if (!this.enabled) {
-      if (info.file === undefined || info.line === undefined) return;
-      const at: LastSet = { file: info.file, line: info.line, seq: ++historySeq };
+      // A place in BitBake's code (func) is no metadata location to name in an error: its origin is.
+      const where = info.func === undefined ? info : info.origin;
+      if (where?.file === undefined || where.line === undefined) return;
+      const at: LastSet = { file: where.file, line: where.line, seq: ++historySeq };
       if (flag === undefined || flag === "_defaultval") this.last.set(key, at);
       else {
         this.last.set(`${key}[${flag}]`, at);
@@ -135,6 +150,7 @@ export class VariableHistory {
     if (flag !== undefined) e.flag = flag;
     if (info.file !== undefined) e.file = info.file;
     if (info.line !== undefined) e.line = info.line;
+    if (info.func !== undefined) e.func = info.func;
     const list = this.entries.getOwn(key);
     if (list) list.push(e);
     else {

@@ -20,6 +20,10 @@ import { splitWords } from "./bb-api.js";
 
 /** Where an operation comes from, and how history should describe it. */
 export interface SetOptions extends Partial<HistoryLoc> {
+  /** BitBake's function that made the operation, `file` and `line` being in BitBake (see HistoryEntry). */
+  func?: string;
+  /** With `func`: the metadata statement that made BitBake's code run, where an error names it. */
+  origin?: { readonly file: string; readonly line: number };
   op?: string;
   detail?: string;
   /**
@@ -29,6 +33,11 @@ export interface SetOptions extends Partial<HistoryLoc> {
    */
   parsing?: boolean;
 }
+
+// Where BitBake 2.19's history places the renames of key expansion: bb.data.expandKeys, and the
+// renameVar of each NAME:override it moves along.
+const BITBAKE_EXPAND_KEYS: SetOptions = { file: "data.py", line: 97, func: "expandKeys" };
+const BITBAKE_RENAME_VAR: SetOptions = { file: "data_smart.py", line: 701, func: "renameVar" };
 
 export interface DataMessage {
   readonly level: "warn" | "error";
@@ -151,6 +160,11 @@ export class DataStore {
     d.historyLog = new VariableHistory(history, record);
     d.exportList = LayeredMap.frozen(new Map(s.exportFlagged.map((k) => [k, true as const])));
     return d;
+  }
+
+  /** Whether operations are recorded in the history (`-e`, getvar), not only where each was last made. */
+  get tracking(): boolean {
+    return this.historyLog.enabled;
   }
 
   /** History recording (on by default); bulk parsing may turn it off. */
@@ -411,7 +425,7 @@ export class DataStore {
       const moved = links.map(([v, o]) => [v.replaceAll(from, to), o] as const);
       this.overrides.links.set(to, moved);
       this.overrides.version++;
-      for (const [v] of links) this.renameVar(v, v.replaceAll(from, to), opts);
+      for (const [v] of links) this.renameVar(v, v.replaceAll(from, to), BITBAKE_RENAME_VAR);
     }
     if (!found) return;
     if (to.includes(":") && val === null) this.overrides.link(to);
@@ -444,7 +458,7 @@ export class DataStore {
         const val = this.getVar(key, false);
         if (val !== null) this.messages.push({ level: "warn", text: `Variable key ${key} (${val}) replaces original key ${ekey} (${newval}).` });
       }
-      this.renameVar(key, ekey);
+      this.renameVar(key, ekey, BITBAKE_EXPAND_KEYS);
     }
   }
 

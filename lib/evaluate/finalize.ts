@@ -66,6 +66,15 @@ function remapVirtualProviders(m: Metadata): void {
   }
 }
 
+/**
+ * What bitbake -e does to the configuration before it shows it (bb.cooker showEnvironment): key
+ * expansion, then the anonymous functions the configuration's classes define.
+ */
+export function expandConfiguration(m: Metadata): void {
+  m.d.expandKeys();
+  runAnonymousFunctions(m);
+}
+
 function runAnonymousFunctions(m: Metadata): void {
   for (const fn of m.anonymous) {
     if (fn.language === "python") {

@@ -8,9 +8,9 @@ import { Metadata } from "./state.js";
 import { finalTasks, type TaskEntry } from "./tasks.js";
 import { firstMatching, orderedPatterns, type LayerPattern, type OrderedPattern } from "./layer-patterns.js";
 
-export { Metadata, type ClassType, type MetadataSnapshot } from "./state.js";
+export { Metadata, type ClassType, type IncludeNode, type MetadataSnapshot } from "./state.js";
 export { MetadataFiles, which } from "./files.js";
-export { PythonNotSupported } from "./finalize.js";
+export { expandConfiguration, PythonNotSupported } from "./finalize.js";
 export { finalTasks, taskName, type TaskEntry } from "./tasks.js";
 export { evaluateFile, type Evaluator } from "./statements.js";
 export { layerLanguages, type LayerLanguage } from "./language.js";

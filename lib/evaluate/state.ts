@@ -22,6 +22,16 @@ export interface AnonymousFunction {
   readonly loc: Location;
 }
 
+/**
+ * A file in BitBake's include history (bb.data_smart.IncludeHistory): named as the parser was asked
+ * for it (a relative name when it was not found along BBPATH, as conf/site.conf), and what it
+ * read in turn.
+ */
+export interface IncludeNode {
+  readonly name: string;
+  readonly children: IncludeNode[];
+}
+
 /** A Metadata as a configuration snapshot keeps it (the datastore's history apart). */
 export interface MetadataSnapshot {
   readonly data: DataSnapshot;
@@ -32,6 +42,7 @@ export interface MetadataSnapshot {
   readonly tasks: readonly string[];
   readonly handlers: readonly string[];
   readonly files: readonly string[];
+  readonly includes: readonly IncludeNode[];
   readonly layerLanguages: readonly { readonly pattern: string; readonly flags: string; readonly language: LayerLanguage["language"] }[];
 }
 
@@ -73,6 +84,21 @@ export class Metadata {
    */
   included: Set<string> | null = null;
 
+  /** The configuration's include history (what `-e` prints first); recipes share it, unchanged. */
+  includes: IncludeNode[] = [];
+
+  /** The files being read, innermost last, while the configuration's include history is recorded; null otherwise. */
+  includeStack: IncludeNode[] | null = null;
+
+  /** NAME opened, or looked for and not found, by the file being read (while the history is recorded). */
+  includeOpened(name: string): IncludeNode | null {
+    const stack = this.includeStack;
+    if (stack === null) return null;
+    const node: IncludeNode = { name, children: [] };
+    (stack.at(-1)?.children ?? this.includes).push(node);
+    return node;
+  }
+
   /** A file read, or a path looked at that did not exist: an input of the parse (BitBake's mark_dependency). */
   depend(path: string): void {
     this.files.add(path);
@@ -89,6 +115,7 @@ export class Metadata {
       tasks: this.tasks,
       handlers: this.handlers,
       files: [...this.files],
+      includes: this.includes,
       layerLanguages: this.layerLanguages.map((l) => ({ pattern: l.pattern.source, flags: l.pattern.flags, language: l.language })),
     };
   }
@@ -106,6 +133,7 @@ export class Metadata {
       new Set(s.files),
     );
     m.layerLanguages = s.layerLanguages.map((l) => ({ pattern: new RegExp(l.pattern, l.flags), language: l.language }));
+    m.includes = s.includes as IncludeNode[];
     return m;
   }
 
@@ -121,6 +149,7 @@ export class Metadata {
       new Set(this.files),
     );
     m.layerLanguages = this.layerLanguages;
+    m.includes = this.includes;
     if (this.included !== null) m.included = new Set(this.included);
     return m;
   }

@@ -11,7 +11,7 @@ import {
   type Statement,
 } from "../parse/index.js";
 import { FatalError } from "../parse/index.js";
-import { applyAssignment } from "../data/index.js";
+import { applyAssignment, type SetOptions } from "../data/index.js";
 import type { MetadataFiles } from "./files.js";
 import { addPythonLibrary, insertPythonMethod } from "../python/index.js";
 import { fileLanguage, inBuildLanguage } from "./language.js";
@@ -23,16 +23,35 @@ export interface Evaluator {
 }
 
 /** Reads `path` and evaluates it into `m`, as BitBake's `bb.parse.handle(path, d, include)`. */
-export function evaluateFile(path: string, m: Metadata, ev: Evaluator, asInclude: boolean): void {
+/** Reads PATH into m; `shownAs` is the name BitBake's include history gives it when not PATH (conf/bitbake.conf). */
+export function evaluateFile(path: string, m: Metadata, ev: Evaluator, asInclude: boolean, shownAs?: string): void {
+  const node = m.includeOpened(shownAs ?? path);
+  if (node === null) {
+    readFile(path, m, ev, asInclude);
+    return;
+  }
+  m.includeStack!.push(node);
+  try {
+    readFile(path, m, ev, asInclude);
+  } finally {
+    m.includeStack!.pop();
+  }
+}
+
+function readFile(path: string, m: Metadata, ev: Evaluator, asInclude: boolean): void {
   const file = ev.files.parse(path);
   m.depend(path);
   const isClass = extname(path) === ".bbclass";
   if (isClass && !m.inherited.includes(path)) m.inherited.push(path);
   // FILE names the recipe or include being read; classes leave it alone.
   const previous = asInclude ? m.d.getVar("FILE", false) : null;
-  if (!isClass && path !== previous) m.d.setVar("FILE", path);
+  // BitBake's history shows where its handler set FILE (a .conf is ConfHandler's, the rest BBHandler's).
+  const handler = path.endsWith(".conf") ? "ConfHandler.py" : "BBHandler.py";
+  if (!isClass && path !== previous) m.d.setVar("FILE", path, { file: handler, line: 153, func: "handle" });
   evaluateStatements(file, m, ev, isClass ? basename(path, ".bbclass") : null);
-  if (!isClass && asInclude && previous !== null && path !== previous) m.d.setVar("FILE", previous);
+  if (!isClass && asInclude && previous !== null && path !== previous) {
+    m.d.setVar("FILE", previous, { file: handler, line: handler === "ConfHandler.py" ? 156 : 171, func: "handle" });
+  }
 }
 
 export function evaluateStatements(file: ParsedFile, m: Metadata, ev: Evaluator, className: string | null): void {
@@ -52,11 +71,14 @@ function evaluateStatement(
   const d = m.d;
   const at = { file: st.loc.file, line: st.loc.line };
   switch (st.kind) {
-    case "assignment":
-      applyAssignment(d, mark && st.value.includes("${@") ? { ...st, value: mark(st.value) } : st, at);
+    case "assignment": {
+      const where = st.lastLine === undefined ? at : { file: at.file, line: st.lastLine };
+      applyAssignment(d, mark && st.value.includes("${@") ? { ...st, value: mark(st.value) } : st, where);
       return;
+    }
     case "export":
-      d.setVarFlag(st.name, "export", "1", { ...at, op: "exported" });
+      // BitBake's ExportNode names no file: its history shows the caller in BitBake.
+      d.setVarFlag(st.name, "export", "1", { file: "ast.py", line: 67, func: "eval", origin: at, op: "exported" });
       return;
     case "unset":
       if (st.flag === null) d.delVar(st.name, at);
@@ -118,7 +140,10 @@ function include(st: Include, parent: string, m: Metadata, ev: Evaluator): void 
       for (const dir of (m.d.getVar("BBPATH") ?? "").split(":").filter(Boolean)) {
         const candidate = join(dir, name);
         if (ev.files.exists(candidate)) evaluateFile(candidate, m, ev, true);
-        else m.depend(candidate);
+        else {
+          m.depend(candidate);
+          m.includeOpened(candidate);
+        }
       }
       continue;
     }
@@ -130,6 +155,8 @@ function include(st: Include, parent: string, m: Metadata, ev: Evaluator): void 
       if (st.mode === "require") {
         throw new ParseError(`could not require ${name}: not found next to ${parent} nor along BBPATH`, st.loc);
       }
+      // BitBake's handler records the name before it fails to open it.
+      m.includeOpened(name);
       continue;
     }
     evaluateFile(found, m, ev, true);
@@ -181,7 +208,9 @@ function defineFunction(st: FunctionDef, m: Metadata): void {
   let name = st.name;
   // `python __anonymous () {}` is BitBake's long spelling of `python () {}`.
   if (name === null || name === "__anonymous") {
-    name = `__anon_${st.loc.line}_${st.loc.file.replace(ANON_NAME_CHARS, "_")}`;
+    // Named after the line of its closing brace, as BitBake names it.
+    const closing = st.bodyLine + (st.body.match(/\n/g)?.length ?? 0);
+    name = `__anon_${closing}_${st.loc.file.replace(ANON_NAME_CHARS, "_")}`;
     m.anonymous.push({ name, language: st.language === "python" ? "python" : "js", loc: st.loc });
   }
   if (d.getVar(name, false) !== null) {
@@ -189,13 +218,18 @@ function defineFunction(st: FunctionDef, m: Metadata): void {
     d.delVarFlag(name, "js");
     d.delVarFlag(name, "fakeroot");
   }
-  if (st.language === "python") d.setVarFlag(name, "python", "1", at);
+  // BitBake's MethodNode names no file: its history shows the lines of ast.py that set each. Without
+  // a history (a parse), the statement's place as before, and nothing made for it.
+  const tracking = d.tracking;
+  const ast = (line: number): SetOptions | undefined => (tracking ? { file: "ast.py", line, func: "eval", origin: at } : undefined);
+  if (st.language === "python") d.setVarFlag(name, "python", "1", ast(197) ?? at);
   if (st.language === "js") d.setVarFlag(name, "js", "1", at);
-  if (st.fakeroot) d.setVarFlag(name, "fakeroot", "1", at);
-  d.setVarFlag(name, "func", "1", at);
-  d.setVar(name, st.body, { ...at, op: "set" });
-  d.setVarFlag(name, "filename", st.loc.file);
-  d.setVarFlag(name, "lineno", String(st.bodyLine));
+  if (st.fakeroot) d.setVarFlag(name, "fakeroot", "1", ast(199) ?? at);
+  d.setVarFlag(name, "func", "1", ast(200) ?? at);
+  d.setVar(name, st.body, { ...(ast(201) ?? at), op: "set" });
+  d.setVarFlag(name, "filename", st.loc.file, ast(202));
+  // BitBake's MethodNode: the line of the header (its closing line less the body's lines and "}").
+  d.setVarFlag(name, "lineno", String(st.bodyLine - 1), ast(203));
 }
 
 const EXPORT_SENTINEL = "    # Export function set\n";

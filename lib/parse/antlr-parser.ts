@@ -29,6 +29,7 @@ import {
 import {
   fileKindOf,
   type AssignOp,
+  type Assignment,
   type FileKind,
   type Location,
   type ParsedFile,
@@ -288,7 +289,10 @@ class StatementBuilder {
     if (countOf(raw, quote) === 3) {
       throw this.parseError(`unparsed line: unbalanced ${quote === '"' ? "double" : "single"} quotes in the value`, valueToken);
     }
-    return { kind: "assignment", loc, exported: ctx.EXPORT() !== null, name, flag, op, value: raw.slice(1, -1).replace(CONTINUATION, "") };
+    const value = raw.slice(1, -1).replace(CONTINUATION, "");
+    const continued = raw.length - 2 - value.length > 0 ? (raw.match(CONTINUATION)?.length ?? 0) : 0;
+    const st: Assignment = { kind: "assignment", loc, exported: ctx.EXPORT() !== null, name, flag, op, value };
+    return continued > 0 ? { ...st, lastLine: loc.line + continued } : st;
   }
 
   private keywordStatement(ctx: KeywordStatementContext, loc: Location): Statement {

@@ -23,6 +23,11 @@ export interface Assignment {
   readonly op: AssignOp;
   /** Text between the quotes, continuation backslash-newlines removed, not expanded. */
   readonly value: string;
+  /**
+   * The line a value continued over several lines ends on, which BitBake's history names (its
+   * parser reads the joined line at its last); absent for a one-line statement.
+   */
+  readonly lastLine?: number;
 }
 
 /** `export NAME` without a value. */

@@ -53,7 +53,7 @@ export function parsePlainText(source: string, path: string, kind: FileKind): Pa
       }
       const st = keywordOrAssignment(logical, loc);
       if (st === null || st.kind !== "assignment") return null;
-      statements.push(st);
+      statements.push({ ...st, lastLine: line });
       continue;
     }
     if (FUNC_HEADER.test(text)) {

@@ -2,7 +2,7 @@
 // with BitBake's calling conventions, and what the evaluator knows beside it (inherited
 // classes, tasks) for bb.data.inherits_class and bb.build.addtask. Reads are recorded and
 // anything else is reported to inline-memo.ts, which reuses `${@...}` results that read alone.
-import type { DataStore } from "../data/index.js";
+import type { DataStore, SetOptions } from "../data/index.js";
 import { Attachment, inheritedClasses } from "../data/index.js";
 import { recordExpand, recordFlag, recordHas, recordInherits, recordList, recordOutsideWorld, recordVar, type ReplayTarget } from "./inline-memo.js";
 
@@ -19,6 +19,25 @@ const owners = new Attachment<MetadataOwner>();
 const facades = new Attachment<object>();
 let facadeSerial = 0;
 const targets = new Attachment<ReplayTarget>();
+
+// bake_bridge.caller: where the Python writing to d stands ("file\0line\0function", "" if nowhere).
+let pythonCaller: (() => string) | null = null;
+
+export function setPythonCaller(fn: () => string): void {
+  pythonCaller = fn;
+}
+
+/**
+ * Where a write from Python happened, for the history BitBake's infers from its caller's frame
+ * (`python3_3.14.7.bb:466 [__anon_495_…]`): asked of Python only while the history is recorded.
+ */
+function at(d: DataStore): SetOptions {
+  if (pythonCaller === null || !d.tracking) return {};
+  const where = pythonCaller();
+  if (!where) return {};
+  const [file, line, func] = where.split("\0");
+  return { file: file!, line: Number(line), func: func! };
+}
 
 export function bindMetadata(d: DataStore, owner: MetadataOwner): void {
   owners.set(d, owner);
@@ -137,20 +156,20 @@ export function pythonFacade(d: DataStore): object {
       recordList("tasks", v);
       return v;
     },
-    setVar: writing((name: string, value: unknown, parsing: boolean) => d.setVar(name, text(value), { parsing })),
+    setVar: writing((name: string, value: unknown, parsing: boolean) => d.setVar(name, text(value), { parsing, ...at(d) })),
     // An object Python set (a tuple, a dict…): its text for the datastore, the object kept for
     // Python reading it back. An argument's proxy ends with the call: a copy is kept.
     setVarObject: writing((name: string, value: string, object: { copy(): unknown }, parsing: boolean) =>
-      d.setVarObject(name, value, object.copy(), { parsing }),
+      d.setVarObject(name, value, object.copy(), { parsing, ...at(d) }),
     ),
-    appendVar: writing((name: string, value: unknown) => d.appendVar(name, text(value) ?? "")),
-    prependVar: writing((name: string, value: unknown) => d.prependVar(name, text(value) ?? "")),
-    delVar: writing((name: string) => d.delVar(name)),
-    renameVar: writing((from: string, to: string) => d.renameVar(from, to)),
-    setVarFlag: writing((name: string, flag: string, value: unknown) => d.setVarFlag(name, flag, text(value))),
-    appendVarFlag: writing((name: string, flag: string, value: unknown) => d.appendVarFlag(name, flag, text(value) ?? "")),
-    prependVarFlag: writing((name: string, flag: string, value: unknown) => d.prependVarFlag(name, flag, text(value) ?? "")),
-    delVarFlag: writing((name: string, flag: string) => d.delVarFlag(name, flag)),
+    appendVar: writing((name: string, value: unknown) => d.appendVar(name, text(value) ?? "", at(d))),
+    prependVar: writing((name: string, value: unknown) => d.prependVar(name, text(value) ?? "", at(d))),
+    delVar: writing((name: string) => d.delVar(name, at(d))),
+    renameVar: writing((from: string, to: string) => d.renameVar(from, to, at(d))),
+    setVarFlag: writing((name: string, flag: string, value: unknown) => d.setVarFlag(name, flag, text(value), at(d))),
+    appendVarFlag: writing((name: string, flag: string, value: unknown) => d.appendVarFlag(name, flag, text(value) ?? "", at(d))),
+    prependVarFlag: writing((name: string, flag: string, value: unknown) => d.prependVarFlag(name, flag, text(value) ?? "", at(d))),
+    delVarFlag: writing((name: string, flag: string) => d.delVarFlag(name, flag, at(d))),
     getVarFlags: writing((name: string, expand: unknown, internal: boolean) =>
       d.getVarFlags(name, Array.isArray(expand) ? expand : Boolean(expand), internal) ?? undefined,
     ),

@@ -20,7 +20,7 @@ import {
   type PythonNamespaceStep,
 } from "../data/index.js";
 import { BakeError } from "../common/errors.js";
-import { pythonFacade, replayTarget } from "./datastore.js";
+import { pythonFacade, replayTarget, setPythonCaller } from "./datastore.js";
 import { python, PythonNotLoaded } from "./engine.js";
 import { lastEvaluation, lastResultPure, lastResultReadDataOnly, memoized, namespaceChanged, outsideEvaluations, recordOutsideWorld, useEarlierAnswers } from "./inline-memo.js";
 
@@ -87,6 +87,7 @@ function theBridge(): Bridge {
       return runOnHost(...args);
     },
   });
+  setPythonCaller(mod.caller! as unknown as () => string);
   const names = ["eval_inline", "analyse", "insert_method", "run_function", "fire", "set_handlers", "add_pylib", "import_modules", "describe_error", "apply_filter"] as const;
   bridge = Object.fromEntries(names.map((n) => [n, mod[n]!])) as unknown as Bridge;
   return bridge;
@@ -419,7 +420,8 @@ function handlerSpecs(store: DataStore, names: readonly string[]): HandlerSpec[]
       store.getVar(n, false) ?? "",
       store.getVarFlag(n, "eventmask") ?? "",
       store.getVarFlag(n, "filename", false) ?? n,
-      Number(store.getVarFlag(n, "lineno", false) ?? 1),
+      // The lineno flag is the header's line; the body starts on the next one.
+      Number(store.getVarFlag(n, "lineno", false) ?? 1) + 1,
     ]);
 }
 

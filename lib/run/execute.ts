@@ -204,7 +204,8 @@ async function runJsFunction(d: DataStore, func: string, run: FunctionRun): Prom
     });
     await runJs(d.getVar(func, false) ?? "", d, {
       filename: d.getVarFlag(func, "filename", false) ?? func,
-      line: Number(d.getVarFlag(func, "lineno", false) ?? 1) || 1,
+      // The lineno flag is the header's line; the body starts on the next one.
+      line: (Number(d.getVarFlag(func, "lineno", false) ?? 1) || 1) + 1,
       globals,
     });
   } catch (err) {

@@ -19,6 +19,7 @@ import {
 } from "../helpers/bitbake-layers.js";
 import { expectedSrcrevValues, SRCREV_EXPECTED, srcrevBuild, srcrevValues } from "../helpers/srcrev.js";
 import { BBCLASSEXTEND } from "../helpers/bbclassextend.js";
+import { ENVIRONMENT } from "../helpers/environment.js";
 import { NESTED } from "../helpers/nested.js";
 import { DYNAMIC_WARNINGS } from "../helpers/dynamic-warnings.js";
 import { expectedValues, fixtureBuild, fixtureValues, type RecordedFixture } from "../helpers/recorded-fixture.js";
@@ -170,3 +171,4 @@ function checkRecorded(t: ExecutionContext, fixture: RecordedFixture): void {
 (existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -p and -s on test/data/dynamic-warnings (dynamic layers, parse warnings) are the recorded ones", (t) =>
   checkRecorded(t, DYNAMIC_WARNINGS),
 );
+(existsSync(join(bitbake, "bin/bitbake")) ? test : test.skip)("BitBake's -e layout on test/data/environment (history places, functions, anonymous python) is the recorded one", (t) => checkRecorded(t, ENVIRONMENT));

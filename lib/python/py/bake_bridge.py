@@ -538,6 +538,21 @@ def _function(name, body, filename, lineno, params="d"):
     return fn
 
 
+def caller():
+    """Where the Python writing to d stands, as BitBake's history infers it from its caller's
+    frame: file, line and function of the first frame outside this module, NUL-separated ("" if
+    none). Asked by the datastore only while it records history (bake -e)."""
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_filename == _BRIDGE_FILE:
+        f = f.f_back
+    if f is None:
+        return ""
+    return "%s\0%d\0%s" % (f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+
+
+_BRIDGE_FILE = caller.__code__.co_filename
+
+
 def run_function(name, body, filename, lineno, jsd):
     """An anonymous `python () {}` (or any named python function) called with d."""
     _function(name, body, filename, lineno)(DataSmart(jsd))
@@ -546,7 +561,8 @@ def run_function(name, body, filename, lineno, jsd):
 def exec_python_function(func, d):
     body = d.getVar(func, False) or ""
     filename = d.getVarFlag(func, "filename", False) or func
-    lineno = int(d.getVarFlag(func, "lineno", False) or 1)
+    # The lineno flag is the header's line (BitBake's); the body starts on the next one.
+    lineno = int(d.getVarFlag(func, "lineno", False) or 1) + 1
     _function(func, body, filename, lineno)(d)
 
 
