@@ -525,18 +525,24 @@ def _go_escape(path):
     return re.sub(r"([A-Z])", lambda m: "!" + m.group(1).lower(), path)
 
 
+def _go_module(ud):
+    """The Go module a gomod or gomodgit URL names (its host and path), kept as its `module` parameter."""
+    if "version" not in ud.parm:
+        raise MissingParameterError("version", ud.url)
+    module = ud.host
+    if ud.path != "/":
+        module += ud.path
+    ud.parm["module"] = module
+    return module
+
+
 class GoMod(Wget):
     types = ("gomod",)
 
     def urldata_init(self, ud, d):
         proxy = d.getVar("GO_MOD_PROXY") or "proxy.golang.org"
         moddir = d.getVar("GO_MOD_CACHE_DIR") or "pkg/mod"
-        if "version" not in ud.parm:
-            raise MissingParameterError("version", ud.url)
-        module = ud.host
-        if ud.path != "/":
-            module += ud.path
-        ud.parm["module"] = module
+        module = _go_module(ud)
         version = ud.parm["version"]
         ext = ".mod" if ud.parm.get("mod", "0") == "1" else ".zip"
         path = _go_escape(f"{module}/@v/{version}{ext}")
@@ -844,12 +850,7 @@ class GoModGit(Git):
     def urldata_init(self, ud, d):
         import hashlib
         moddir = d.getVar("GO_MOD_CACHE_DIR") or "pkg/mod"
-        if "version" not in ud.parm:
-            raise MissingParameterError("version", ud.url)
-        module = ud.host
-        if ud.path != "/":
-            module += ud.path
-        ud.parm["module"] = module
+        module = _go_module(ud)
         if "repo" in ud.parm:
             repo = ud.parm["repo"]
             idx = repo.find("/")
