@@ -56,7 +56,7 @@ function lookUpAnswers(config: BuildConfiguration, vars: Readonly<Record<string,
  * (`buildfile`), or that of the recipe providing `recipe`. `show` may run again (with the
  * interpreter, when it needed one that was not started): it must only read the datastore.
  */
-export async function datastoreFor<T>(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet: boolean, show: (m: Metadata) => T): Promise<T> {
+export async function datastoreFor<T>(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet: boolean, show: (m: Metadata) => T): Promise<Shown<T>> {
   // A query of a second or two: V8's optimising compiler would cost more than it gives back
   // (common/js-tiers.ts); a parse of recipes on the way asks for it again.
   keepBaselineJavaScript();
@@ -67,15 +67,17 @@ export async function datastoreFor<T>(common: CommonOptions, recipe: string | nu
   }
 }
 
-/** How many warnings the last datastoreFor said: BitBake's `-e` ends with their count. */
-let warningsSaid = 0;
-export const datastoreWarnings = (): number => warningsSaid;
+/** What `show` made, and how many warnings were said on the way: BitBake's `-e` ends with their count. */
+export interface Shown<T> {
+  readonly value: T;
+  readonly warnings: number;
+}
 
-async function datastoreOf<T>(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet: boolean, show: (m: Metadata) => T): Promise<T> {
-  warningsSaid = 0;
+async function datastoreOf<T>(common: CommonOptions, recipe: string | null, buildfile: string | null, quiet: boolean, show: (m: Metadata) => T): Promise<Shown<T>> {
+  let warnings = 0;
   const warn = (text: string) => {
     if (quiet) return;
-    if (text.startsWith("WARNING: ")) warningsSaid++;
+    if (text.startsWith("WARNING: ")) warnings++;
     console.error(text);
   };
   if (recipe === null && buildfile === null) {
@@ -83,19 +85,20 @@ async function datastoreOf<T>(common: CommonOptions, recipe: string | null, buil
     for (const w of config.warnings) warn(`WARNING: ${w}`);
     // Inside withPython: a value shown may need the interpreter where reading the configuration
     // did not (a `${@...}` only a variable's expansion runs), which otherwise failed on a first run.
-    return withPython(() => {
+    const value = await withPython(() => {
       // On a copy: the configuration may be kept for other runs.
       const m = config.metadata.copy();
       expandConfiguration(m);
       return show(m);
     });
+    return { value, warnings };
   }
   if (buildfile !== null) {
     const config = await loadConfiguration(common);
     keepTrees(config);
     const parsed = await withPython(() => parseRecipe(config.metadata, resolve(common.cwd, buildfile), [], config.files));
     if (parsed.skipped !== null) warn(`NOTE: ${buildfile} is skipped: ${parsed.skipped}`);
-    return show(parsed.metadata);
+    return { value: show(parsed.metadata), warnings };
   }
   // The recipe's parse and the values shown need the interpreter of a configuration that runs Python,
   // unless results kept by an earlier run answer every `${@...}` of them: it is started in the
@@ -129,7 +132,7 @@ async function datastoreOf<T>(common: CommonOptions, recipe: string | null, buil
       notes.add(takeAnswers());
       notes.write(answers.cache.dir, answers.cache.generation);
     }
-    return shown;
+    return { value: shown, warnings };
   } finally {
     journalAnswers(false);
   }

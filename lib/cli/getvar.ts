@@ -46,7 +46,7 @@ export async function getvarCommand(argv: string[], cwd: string): Promise<number
   }
   const name = positionals[0]!;
   const expand = !values.unexpand;
-  const shown = await datastoreFor({ cwd, vars: passthroughVariables(process.env) }, values.recipe ?? null, null, (values.quiet ?? false) || (values.value ?? false), (m) => {
+  const { value: shown } = await datastoreFor({ cwd, vars: passthroughVariables(process.env) }, values.recipe ?? null, null, (values.quiet ?? false) || (values.value ?? false), (m) => {
     const value = values.flag !== undefined ? m.d.getVarFlag(name, values.flag, expand) : m.d.getVar(name, expand);
     return { text: value === null && !values["ignore-undefined"] ? null : values.value ? `${value ?? ""}\n` : describeVariable(m.d, name) };
   });

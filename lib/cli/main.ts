@@ -63,15 +63,15 @@ async function bake(argv: string[], cwd: string): Promise<number> {
   const common = { cwd, vars: values.verbose ? { ...vars, BB_VERBOSE_LOGS: "1" } : vars };
   if (values.environment) {
     if (positionals.length > 1) throw new UsageError("-e shows one recipe at a time");
-    const [{ datastoreFor, datastoreWarnings }, { formatEnvironment }, { messageCountLines }] = await Promise.all([
+    const [{ datastoreFor }, { formatEnvironment }, { messageCountLines }] = await Promise.all([
       import("./datastore.js"),
       import("./environment.js"),
       import("../ui/messages.js"),
     ]);
-    const shown = await datastoreFor(common, positionals[0] ?? null, values.buildfile ?? null, false, formatEnvironment);
+    const { value: shown, warnings } = await datastoreFor(common, positionals[0] ?? null, values.buildfile ?? null, false, formatEnvironment);
     process.stdout.write(shown);
     // BitBake's closing count of the warnings said, after a blank line.
-    const count = messageCountLines(datastoreWarnings(), 0);
+    const count = messageCountLines(warnings, 0);
     if (count.length > 0) process.stdout.write(`${shown.endsWith("\n") ? "" : "\n"}\n${count.join("\n")}\n`);
     return 0;
   }

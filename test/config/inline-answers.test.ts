@@ -50,7 +50,7 @@ function shownIn(build: string, recipe: string): Shown {
     const { formatEnvironment } = await import(${JSON.stringify(packagePath("dist/lib/cli/environment.js"))});
     const { passthroughVariables } = await import(${JSON.stringify(packagePath("dist/lib/cli/options.js"))});
     const { pythonLoaded } = await import(${JSON.stringify(packagePath("dist/lib/python/index.js"))});
-    const text = await datastoreFor({ cwd: process.cwd(), vars: passthroughVariables(process.env) }, ${JSON.stringify(recipe)}, null, true, formatEnvironment);
+    const { value: text } = await datastoreFor({ cwd: process.cwd(), vars: passthroughVariables(process.env) }, ${JSON.stringify(recipe)}, null, true, formatEnvironment);
     console.log(JSON.stringify({ loaded: pythonLoaded(), text }));
   `;
   const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
