@@ -666,18 +666,21 @@ def _git_depth(value, var):
     return depth
 
 
+def _protocol(ud, default):
+    """How git and hg reach a repository: the `protocol` parameter, else a file for a URL without a
+    host, else the fetcher's own."""
+    if "protocol" in ud.parm:
+        return ud.parm["protocol"]
+    return "file" if not ud.host else default
+
+
 class Git(FetchMethod):
     types = ("git",)
     srcrev = True
 
     def urldata_init(self, ud, d):
         # As BitBake 2.19's git.py (what it names: clonedir, localfile, mirror and shallow tarballs).
-        if "protocol" in ud.parm:
-            ud.proto = ud.parm["protocol"]
-        elif not ud.host:
-            ud.proto = "file"
-        else:
-            ud.proto = "git"
+        ud.proto = _protocol(ud, "git")
         if ud.host == "github.com" and ud.proto == "git":
             ud.proto = "https"
             bb.warn("URL: %s uses git protocol which is no longer supported by github. Please change to ;protocol=https in the url." % ud.url)
@@ -916,12 +919,7 @@ class Hg(FetchMethod):
         if "module" not in ud.parm:
             raise MissingParameterError("module", ud.url)
         ud.module = ud.parm["module"]
-        if "protocol" in ud.parm:
-            ud.proto = ud.parm["protocol"]
-        elif not ud.host:
-            ud.proto = "file"
-        else:
-            ud.proto = "hg"
+        ud.proto = _protocol(ud, "hg")
         name = "%s_%s_%s" % (ud.module.replace("/", "."), ud.host, ud.path.replace("/", "."))
         mirrortarball = "hg_%s.tar.gz" % name
         ud.fullmirror = os.path.join(d.getVar("DL_DIR"), mirrortarball)
